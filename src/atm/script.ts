@@ -1,0 +1,86 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { formatCents, parseAmount } from '../money.js';
+import { Code, type CodeNumber } from '../protocol/codes.js';
+import { describeCode } from './code-text.js';
+import type { Outcome, Teller } from './teller.js';
+
+/** One line of output for one command: README "Scripted ATM". */
+export interface ScriptResult {
+  command: string;
+  outcome: Outcome;
+}
+
+const ACCOUNT = /^[A-Za-z]{2}-[0-9]{5}$/;
+const PIN = /^[0-9]{4}$/;
+
+/**
+ * Scripted ATM: one command per input line (login, balance, deposit, withdraw, logout, quit),
+ * processed in order, one result line each; logs out when input ends.
+ */
+export async function runScript(teller: Teller, input: Readable, output: Writable, json: boolean): Promise<void> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of lines) {
+    const words = line.trim().split(/\s+/).filter((word) => word !== '');
+    if (words.length === 0) continue;
+    const result = await runCommand(teller, words);
+    output.write(`${json ? formatJson(result) : formatText(result)}\n`);
+    if (result.command === 'quit') break;
+  }
+  lines.close();
+  if (teller.account) await teller.logout();
+  teller.close();
+}
+
+/** Carries out one command; anything malformed is refused here, with a code from the table. */
+export async function runCommand(teller: Teller, words: string[]): Promise<ScriptResult> {
+  const [name = '', ...args] = words;
+  const command = name.toLowerCase();
+  const local = (code: CodeNumber): ScriptResult => ({ command, outcome: { ok: false, code } });
+  switch (command) {
+    case 'login':
+      if (args.length !== 2 || !ACCOUNT.test(args[0]!) || !PIN.test(args[1]!)) return local(Code.formatError);
+      return { command, outcome: await teller.login(args[0]!, args[1]!) };
+    case 'balance':
+      return args.length === 0 ? { command, outcome: await teller.balance() } : local(Code.formatError);
+    case 'deposit':
+    case 'withdraw':
+      return runMove(teller, command, args);
+    case 'logout':
+      return args.length === 0 ? { command, outcome: await teller.logout() } : local(Code.formatError);
+    case 'quit':
+      if (teller.account) await teller.logout();
+      return { command, outcome: { ok: true } };
+    default:
+      return local(Code.formatError);
+  }
+}
+
+/** deposit/withdraw <amount>: the amount is checked here before anything is sent. */
+async function runMove(teller: Teller, command: 'deposit' | 'withdraw', args: string[]): Promise<ScriptResult> {
+  if (args.length !== 1) return { command, outcome: { ok: false, code: Code.formatError } };
+  if (!teller.account) return { command, outcome: { ok: false, code: Code.invalidTransaction } };
+  const amount = parseAmount(args[0]!);
+  if ('code' in amount) return { command, outcome: { ok: false, code: amount.code } };
+  return { command, outcome: await teller.move(command, amount.cents) };
+}
+
+/** `--json`: exactly {"ok":true,"balance_cents":N}, {"ok":true} or {"ok":false,"code":N,"message":"…"}. */
+export function formatJson({ command, outcome }: ScriptResult): string {
+  if (!outcome.ok) return JSON.stringify({ ok: false, code: outcome.code, message: message(command, outcome) });
+  if (outcome.balanceCents === undefined) return JSON.stringify({ ok: true });
+  return JSON.stringify({ ok: true, balance_cents: outcome.balanceCents });
+}
+
+/** Plain text: `OK <what happened>` or `ERROR <code> <sentence>`. */
+export function formatText({ command, outcome }: ScriptResult): string {
+  if (!outcome.ok) return `ERROR ${String(outcome.code).padStart(2, '0')} ${message(command, outcome)}`;
+  const balance = outcome.balanceCents === undefined ? '' : ` balance ${formatCents(outcome.balanceCents)}`;
+  return `OK ${command}${balance}`;
+}
+
+/** The customer's sentence for a refusal, in the context of the command. */
+function message(command: string, outcome: Outcome & { ok: false }): string {
+  const action = command === 'withdraw' ? 'withdrawal' : command;
+  return describeCode(outcome.code, { ...outcome, action });
+}

@@ -1,0 +1,57 @@
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { assert } from './assert.js';
+
+/**
+ * PIN storage: scrypt over HMAC-SHA256(pin-key, pin) with a per-account salt. The key lives outside
+ * the database, so a stolen database alone cannot be searched for its 10,000 possible PINs.
+ */
+const SCHEME = 'scrypt1';
+const COST = { N: 1 << 13, r: 8, p: 1 } as const; // about 10 ms and 8 MiB a login, off the event loop
+const KEY_BYTES = 32;
+const HASH_BYTES = 32;
+
+/** Reads the PIN key from BANK_PIN_KEY or a file, creating the file (mode 0600) on first use. */
+export function loadPinKey(file: string, env = process.env): Buffer {
+  const fromEnv = env.BANK_PIN_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return Buffer.from(fromEnv, 'utf8');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  if (key.length < 16) throw new Error(`PIN key file ${file} holds no usable key`);
+  return key;
+}
+
+/** Hashes a PIN for storage with a fresh salt. */
+export async function hashPin(key: Buffer, pin: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await derive(key, pin, salt);
+  return [SCHEME, COST.N, COST.r, COST.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+// A stored hash for no account: an unknown account costs the same scrypt work as a known one.
+const DUMMY_HASH = `${SCHEME}$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toString('base64')}$`;
+
+/** True when the PIN matches; with no stored hash it does the same work and answers false. */
+export async function verifyPin(key: Buffer, pin: string, stored: string | undefined): Promise<boolean> {
+  const parts = (stored ?? DUMMY_HASH).split('$');
+  assert(parts.length === 6 && parts[0] === SCHEME, 'stored PIN hashes use the known scheme');
+  const [, N, r, p, saltB64, hashB64] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hashB64, 'base64');
+  const salt = Buffer.from(saltB64, 'base64');
+  const actual = await derive(key, pin, salt, { N: Number(N), r: Number(r), p: Number(p) });
+  if (stored === undefined || expected.length !== actual.length) return false;
+  return timingSafeEqual(expected, actual);
+}
+
+/** scrypt on the libuv thread pool, so a login never blocks other clients. */
+function derive(key: Buffer, pin: string, salt: Buffer, cost: { N: number; r: number; p: number } = COST): Promise<Buffer> {
+  const peppered = createHmac('sha256', key).update(pin).digest();
+  return new Promise((resolve, reject) => {
+    scrypt(peppered, salt, HASH_BYTES, { ...cost, maxmem: 64 * 1024 * 1024 }, (error, hash) =>
+      error ? reject(error) : resolve(hash),
+    );
+  });
+}

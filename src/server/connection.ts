@@ -1,0 +1,121 @@
+import type { Socket } from 'node:net';
+import { Code } from '../protocol/codes.js';
+import { encodeReply } from '../protocol/encode.js';
+import { Framer } from '../protocol/framer.js';
+import { Limits } from '../protocol/limits.js';
+import type { Reply } from '../protocol/messages.js';
+import type { Peer, ServerContext } from './context.js';
+import { handleFrame } from './dispatch.js';
+import { handleLogout } from './handlers/queries.js';
+import { recordEvent } from './session.js';
+
+/**
+ * One client socket: frames its bytes, answers its requests one at a time and in order, and
+ * enforces the per-connection bounds (queue, write buffer, idle and slow-drip timers).
+ */
+export class Connection {
+  readonly peer: Peer;
+  private readonly framer = new Framer(Limits.frameBytesAnonMax);
+  private readonly queue: string[] = [];
+  private busy = false;
+  private closed = false;
+  private lastFrameAt: number;
+  private partialSince: number | null = null;
+  /** Settles once the connection is closed and its lock, if any, released. */
+  readonly finished: Promise<void>;
+  private finish!: () => void;
+
+  constructor(private readonly ctx: ServerContext, private readonly socket: Socket, peer: Peer) {
+    this.peer = peer;
+    this.lastFrameAt = ctx.now();
+    this.finished = new Promise((resolve) => (this.finish = resolve));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => {}); // a reset is an ordinary end: 'close' follows and cleans up
+    socket.on('close', () => this.onClose());
+    ctx.log(`conn ${peer.id} open from ${peer.address}`);
+  }
+
+  /** Closes connections that idle or drip a line too slowly; called by the server's sweep. */
+  checkTimers(now: number): void {
+    const idleMs = this.peer.session ? this.ctx.config.sessionIdleMs : this.ctx.config.anonIdleMs;
+    if (now - this.lastFrameAt > idleMs && !this.busy) this.drop('idle');
+    else if (this.partialSince !== null && now - this.partialSince > this.ctx.config.frameMsMax) {
+      this.drop('slow-frame');
+    }
+  }
+
+  /** Ends the connection (server shutdown); its lock is released as on any close. */
+  shutdown(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    const result = this.framer.push(chunk);
+    if ('error' in result) return this.drop(result.error);
+    if (result.frames.length > 0) this.lastFrameAt = this.ctx.now();
+    this.partialSince = this.framer.bufferedBytes === 0 ? null : (this.partialSince ?? this.ctx.now());
+    for (const frame of result.frames) {
+      if (this.queue.length >= this.ctx.config.requestsQueuedMax) return this.drop('queue-full');
+      this.queue.push(frame);
+    }
+    void this.pump();
+  }
+
+  /** Answers queued requests strictly in order, one at a time. */
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.queue.length > 0 && !this.closed) {
+      const reply = await this.answer(this.queue.shift()!);
+      if (this.closed) break;
+      this.send(reply);
+      if (reply.code === Code.internal) this.socket.destroy();
+    }
+    this.busy = false;
+    if (this.closed) await this.release();
+  }
+
+  /** One request's reply; a failure of the batch itself (disk, busy database) is answered 96. */
+  private async answer(frame: string): Promise<Reply> {
+    try {
+      return await handleFrame(this.ctx, this.peer, frame);
+    } catch (error) {
+      this.ctx.log(`conn ${this.peer.id} request failed: ${(error as Error).stack ?? String(error)}`);
+      return { kind: 'bare', code: Code.internal };
+    }
+  }
+
+  /** Writes a reply; a peer that stops reading stops being read (bounded buffer). */
+  private send(reply: Reply): void {
+    this.framer.frameBytesMax = this.peer.session ? Limits.frameBytesMax : Limits.frameBytesAnonMax;
+    this.socket.write(encodeReply(reply));
+    if (this.socket.writableLength > this.ctx.config.writeBufferBytesMax) this.socket.pause();
+  }
+
+  /** Closes a connection that broke a rule, with an audit row saying which. */
+  private drop(reason: string): void {
+    if (this.closed) return;
+    this.ctx.log(`conn ${this.peer.id} ${this.peer.address} closed: ${reason}`);
+    void recordEvent(this.ctx, this.peer, reason).catch(() => {});
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.log(`conn ${this.peer.id} closed`);
+    if (!this.busy) void this.release();
+  }
+
+  /** Gives back the account lock of a session that ended without LOGOUT. */
+  private async release(): Promise<void> {
+    if (this.peer.session) {
+      await handleLogout(this.ctx, this.peer, 'disconnect').catch(() => {});
+      this.peer.session = null;
+    }
+    this.finish();
+  }
+}

@@ -1,0 +1,37 @@
+import type { CodeNumber } from '../protocol/codes.js';
+import type { AccountId } from '../protocol/messages.js';
+import type { Store } from '../store/db.js';
+import type { Committer } from './committer.js';
+import type { ServerConfig } from './config.js';
+import type { LoginLimiter } from './rate-limit.js';
+
+/** What every handler may use: the database, the batcher, the bounds, the clock. */
+export interface ServerContext {
+  store: Store;
+  committer: Committer;
+  config: ServerConfig;
+  pinKey: Buffer;
+  limiter: LoginLimiter;
+  log: (line: string) => void;
+  now: () => number;
+}
+
+/** A connection as handlers see it: who is on the other end and whether they are logged in. */
+export interface Peer {
+  id: number;
+  address: string;
+  /** Unique to this connection in this server's life; names it as a lock holder. */
+  holder: string;
+  session: { account: AccountId } | null;
+  loginFailures: number;
+}
+
+/** The audit fields a handler supplies; time, connection and peer are filled in. */
+export interface AuditFacts {
+  op: string;
+  code: CodeNumber | null;
+  account?: AccountId | null;
+  amountCents?: number | null;
+  balanceCents?: number | null;
+  txnId?: string | null;
+}

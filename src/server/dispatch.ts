@@ -1,0 +1,51 @@
+import { Code } from '../protocol/codes.js';
+import { decodeRequest } from '../protocol/decode.js';
+import type { Reply, Request } from '../protocol/messages.js';
+import type { Peer, ServerContext } from './context.js';
+import { handleLogin } from './handlers/login.js';
+import { handleMoney } from './handlers/money.js';
+import { handleBalance, handleLogout, handleOutcome, handlePing } from './handlers/queries.js';
+import { refuse } from './session.js';
+
+/**
+ * Answers one request line: PROTOCOL.md §5. Decoding errors and requests out of state are refused
+ * here, in the table's precedence order (30, then 12, then the rest); the handlers do the rest.
+ */
+export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string): Promise<Reply> {
+  const request = decodeRequest(frame);
+  const loggedIn = peer.session !== null;
+  if (request.kind === 'error' && request.code === Code.formatError) {
+    return refuse(ctx, peer, 'malformed', request.code);
+  }
+  const op = request.kind === 'error' ? request.op! : request.kind;
+  if (loggedIn === (op === 'login')) return refuse(ctx, peer, op, Code.invalidTransaction);
+  if (request.kind === 'error') return refuse(ctx, peer, op, request.code);
+  const reply = await dispatch(ctx, peer, request);
+  updateSession(peer, request, reply);
+  return reply;
+}
+
+/** Hands a request that is valid in this state to its handler. */
+function dispatch(ctx: ServerContext, peer: Peer, request: Request): Promise<Reply> {
+  switch (request.kind) {
+    case 'login':
+      return handleLogin(ctx, peer, request);
+    case 'deposit':
+    case 'withdraw':
+      return handleMoney(ctx, peer, request);
+    case 'balance':
+      return handleBalance(ctx, peer);
+    case 'outcome':
+      return handleOutcome(ctx, peer, request.txnId);
+    case 'ping':
+      return handlePing(ctx, peer);
+    case 'logout':
+      return handleLogout(ctx, peer, 'logout');
+  }
+}
+
+/** The session state machine (PROTOCOL.md §5.1): a login opens it; logout or 68 ends it. */
+function updateSession(peer: Peer, request: Request, reply: Reply): void {
+  if (request.kind === 'login' && reply.code === Code.ok) peer.session = { account: request.account };
+  if (request.kind === 'logout' || reply.code === Code.sessionExpired) peer.session = null;
+}

@@ -1,0 +1,46 @@
+import { Code } from '../../protocol/codes.js';
+import type { Reply } from '../../protocol/messages.js';
+import { getAccount } from '../../store/accounts.js';
+import { findTxn } from '../../store/ledger.js';
+import { releaseLock } from '../../store/sessions.js';
+import type { Peer, ServerContext } from '../context.js';
+import { audit, bare, guarded, inSession } from '../session.js';
+import { replyForTxn } from './money.js';
+
+/** BALANCE: PROTOCOL.md §5.4. Reads committed state only (batches run whole, one at a time). */
+export function handleBalance(ctx: ServerContext, peer: Peer): Promise<Reply> {
+  return inSession(ctx, peer, 'balance', (account) => {
+    const balanceCents = getAccount(ctx.store, account)!.balanceCents;
+    audit(ctx, peer, { op: 'balance', code: Code.ok, balanceCents });
+    return { kind: 'balance', code: Code.ok, balanceCents };
+  });
+}
+
+/** OUTCOME: PROTOCOL.md §5.5. What became of a transaction id, for a client whose reply was lost. */
+export function handleOutcome(ctx: ServerContext, peer: Peer, txnId: string): Promise<Reply> {
+  return inSession(ctx, peer, 'outcome', (account) => {
+    const row = findTxn(ctx.store, account, txnId);
+    audit(ctx, peer, { op: 'outcome', txnId, code: row?.code ?? Code.noRecord, balanceCents: row?.balanceCents });
+    return row ? replyForTxn(row) : bare(Code.noRecord);
+  });
+}
+
+/** PING: PROTOCOL.md §5.3. Only refreshes the heartbeat. */
+export function handlePing(ctx: ServerContext, peer: Peer): Promise<Reply> {
+  return inSession(ctx, peer, 'ping', () => {
+    audit(ctx, peer, { op: 'ping', code: Code.ok });
+    return bare(Code.ok);
+  });
+}
+
+/** LOGOUT (and a dropped connection): gives the lock back at once. PROTOCOL.md §5.6. */
+export function handleLogout(ctx: ServerContext, peer: Peer, op: 'logout' | 'disconnect'): Promise<Reply> {
+  const account = peer.session!.account;
+  return ctx.committer.submit(
+    guarded(ctx, peer, op, () => {
+      releaseLock(ctx.store, account, peer.holder);
+      audit(ctx, peer, { op, code: Code.ok });
+      return bare(Code.ok);
+    }),
+  );
+}

@@ -1,0 +1,79 @@
+import { Code, type CodeNumber } from '../protocol/codes.js';
+import type { AccountId, Reply } from '../protocol/messages.js';
+import { appendAudit } from '../store/audit.js';
+import { touchLock } from '../store/sessions.js';
+import type { Op } from './committer.js';
+import type { AuditFacts, Peer, ServerContext } from './context.js';
+
+/** A reply that is only a code. */
+export function bare(code: CodeNumber): Reply {
+  return { kind: 'bare', code };
+}
+
+/** Appends the audit row for one request; call inside the batch transaction. */
+export function audit(ctx: ServerContext, peer: Peer, facts: AuditFacts): void {
+  appendAudit(ctx.store, {
+    at: ctx.now(),
+    conn: peer.id,
+    peer: peer.address,
+    account: facts.account ?? peer.session?.account ?? null,
+    op: facts.op,
+    amountCents: facts.amountCents ?? null,
+    code: facts.code,
+    balanceCents: facts.balanceCents ?? null,
+    txnId: facts.txnId ?? null,
+  });
+}
+
+/**
+ * An op whose failure (a bug) is answered 96 with an audit row, while the batch carries on:
+ * STYLE.md "a failed assert rolls back the transaction, closes that connection with code internal".
+ */
+export function guarded(ctx: ServerContext, peer: Peer, op: string, run: () => Reply): Op<Reply> {
+  return {
+    run,
+    fallback: (error) => {
+      ctx.log(`conn ${peer.id} internal error in ${op}: ${(error as Error).stack ?? String(error)}`);
+      audit(ctx, peer, { op, code: Code.internal });
+      return bare(Code.internal);
+    },
+  };
+}
+
+/** Submits a refusal that needs only its audit row. */
+export function refuse(ctx: ServerContext, peer: Peer, op: string, code: CodeNumber): Promise<Reply> {
+  return ctx.committer.submit(
+    guarded(ctx, peer, op, () => {
+      audit(ctx, peer, { op, code });
+      return bare(code);
+    }),
+  );
+}
+
+/** Records an event that gets no reply (a connection closed for breaking a rule). */
+export function recordEvent(ctx: ServerContext, peer: Peer, op: string): Promise<void> {
+  const run = (): void => audit(ctx, peer, { op, code: null });
+  return ctx.committer.submit({ run, fallback: () => undefined });
+}
+
+/**
+ * Runs a logged-in request: refreshes the heartbeat first, and answers 68 if the lock has
+ * expired and been taken by another login meanwhile (PROTOCOL.md §5.3).
+ */
+export function inSession(
+  ctx: ServerContext,
+  peer: Peer,
+  op: string,
+  body: (account: AccountId) => Reply,
+): Promise<Reply> {
+  const account = peer.session!.account;
+  return ctx.committer.submit(
+    guarded(ctx, peer, op, () => {
+      if (!touchLock(ctx.store, account, peer.holder, ctx.now())) {
+        audit(ctx, peer, { op, code: Code.sessionExpired });
+        return bare(Code.sessionExpired);
+      }
+      return body(account);
+    }),
+  );
+}

@@ -1,0 +1,119 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { assert } from '../assert.js';
+import { Limits } from '../protocol/limits.js';
+import type { AccountId } from '../protocol/messages.js';
+import type { Store } from './db.js';
+
+export interface AccountRow {
+  account: AccountId;
+  pinHash: string;
+  balanceCents: number;
+  closed: boolean;
+}
+
+export interface AccountStatements {
+  get: Statement<{ account: string }>;
+  insert: Statement<{ account: string; pinHash: string; balanceCents: number; now: number }>;
+  replace: Statement<{ account: string; pinHash: string; balanceCents: number; now: number }>;
+  addBalance: Statement<{ account: string; deltaCents: number }>;
+  setPin: Statement<{ account: string; pinHash: string }>;
+  close: Statement<{ account: string; now: number }>;
+  list: Statement<[]>;
+  sumBalances: Statement<[]>;
+  getFailures: Statement<{ account: string }>;
+  addFailure: Statement<{ account: string; now: number }>;
+  clearFailures: Statement<{ account: string }>;
+  listBlocked: Statement<{ failuresMin: number }>;
+}
+
+/** Prepares the account and PIN-failure statements. */
+export function prepareAccounts(db: Database): AccountStatements {
+  return {
+    get: db.prepare(`SELECT account, pin_hash AS pinHash, balance_cents AS balanceCents,
+      closed_at IS NOT NULL AS closed FROM accounts WHERE account = @account`),
+    insert: db.prepare(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES (@account, @pinHash, @balanceCents, @now)`),
+    replace: db.prepare(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES (@account, @pinHash, @balanceCents, @now) ON CONFLICT (account) DO UPDATE SET
+      pin_hash = excluded.pin_hash, balance_cents = excluded.balance_cents, closed_at = NULL`),
+    addBalance: db.prepare(`UPDATE accounts SET balance_cents = balance_cents + @deltaCents
+      WHERE account = @account AND closed_at IS NULL`),
+    setPin: db.prepare('UPDATE accounts SET pin_hash = @pinHash WHERE account = @account'),
+    close: db.prepare(`UPDATE accounts SET closed_at = @now
+      WHERE account = @account AND closed_at IS NULL`),
+    list: db.prepare(`SELECT account, balance_cents AS balanceCents, closed_at IS NOT NULL AS closed
+      FROM accounts ORDER BY account`),
+    sumBalances: db.prepare('SELECT COALESCE(SUM(balance_cents), 0) AS totalCents FROM accounts'),
+    getFailures: db.prepare('SELECT failures FROM pin_failures WHERE account = @account'),
+    addFailure: db.prepare(`INSERT INTO pin_failures (account, failures, updated_at)
+      VALUES (@account, 1, @now) ON CONFLICT (account) DO UPDATE SET
+      failures = failures + 1, updated_at = excluded.updated_at RETURNING failures`),
+    clearFailures: db.prepare('DELETE FROM pin_failures WHERE account = @account'),
+    listBlocked: db.prepare(`SELECT account, failures, updated_at AS updatedAt FROM pin_failures
+      WHERE failures >= @failuresMin ORDER BY account`),
+  };
+}
+
+type RawAccount = Omit<AccountRow, 'closed'> & { closed: number };
+
+/** The account, open or closed; undefined when there is none. */
+export function getAccount(store: Store, account: AccountId): AccountRow | undefined {
+  const row = store.accounts.get.get({ account }) as RawAccount | undefined;
+  return row && { ...row, closed: row.closed === 1 };
+}
+
+/** Moves an open account's balance by deltaCents; the caller has checked the result's bounds. */
+export function addToBalance(
+  store: Store,
+  account: AccountId,
+  deltaCents: number,
+): void {
+  assert(Number.isSafeInteger(deltaCents), 'balance moves by whole cents');
+  const info = store.accounts.addBalance.run({ account, deltaCents });
+  assert(info.changes === 1, 'exactly one open account moved');
+}
+
+/** Creates an account; with replace, overwrites an existing one's PIN and balance and reopens it. */
+export function putAccount(
+  store: Store,
+  row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
+  replace: boolean,
+): void {
+  assert(Number.isSafeInteger(row.balanceCents), 'opening balance is whole cents');
+  assert(row.balanceCents >= 0 && row.balanceCents <= Limits.balanceCentsMax, 'balance in range');
+  const info = (replace ? store.accounts.replace : store.accounts.insert).run(row);
+  assert(info.changes === 1, 'one account written');
+}
+
+/** Every account with its balance, ordered by number. */
+export function listAccounts(store: Store): {
+  account: AccountId;
+  balanceCents: number;
+  closed: boolean;
+}[] {
+  const rows = store.accounts.list.all() as { account: string; balanceCents: number; closed: number }[];
+  return rows.map((row) => ({ ...row, closed: row.closed === 1 }));
+}
+
+/** The sum of every balance, open and closed accounts alike. */
+export function sumBalances(store: Store): number {
+  return (store.accounts.sumBalances.get() as { totalCents: number }).totalCents;
+}
+
+/** Consecutive wrong PINs recorded for an account number (known or not). */
+export function pinFailures(store: Store, account: AccountId): number {
+  const row = store.accounts.getFailures.get({ account }) as { failures: number } | undefined;
+  return row?.failures ?? 0;
+}
+
+/** Records one more wrong PIN; returns the new count. */
+export function addPinFailure(store: Store, account: AccountId, now: number): number {
+  const row = store.accounts.addFailure.get({ account, now }) as { failures: number };
+  assert(row.failures >= 1, 'a failure was counted');
+  return row.failures;
+}
+
+/** Forgets wrong PINs after a correct one, or when an operator unblocks the account. */
+export function clearPinFailures(store: Store, account: AccountId): boolean {
+  return store.accounts.clearFailures.run({ account }).changes > 0;
+}

@@ -1,0 +1,72 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { assert } from '../assert.js';
+import type { AccountId } from '../protocol/messages.js';
+import type { Store } from './db.js';
+
+export interface SessionStatements {
+  acquire: Statement<{ account: string; holder: string; peer: string; now: number; expiredBefore: number }>;
+  touch: Statement<{ account: string; holder: string; now: number }>;
+  release: Statement<{ account: string; holder: string }>;
+  clear: Statement<[]>;
+  list: Statement<[]>;
+}
+
+/** Prepares the session-lock statements. */
+export function prepareSessions(db: Database): SessionStatements {
+  return {
+    // Takes a free lock, or one whose heartbeat is older than the TTL: one atomic statement.
+    acquire: db.prepare(`INSERT INTO sessions (account, holder, peer, started_at, heartbeat_at)
+      VALUES (@account, @holder, @peer, @now, @now) ON CONFLICT (account) DO UPDATE SET
+      holder = excluded.holder, peer = excluded.peer, started_at = excluded.started_at,
+      heartbeat_at = excluded.heartbeat_at WHERE sessions.heartbeat_at < @expiredBefore`),
+    touch: db.prepare(`UPDATE sessions SET heartbeat_at = @now
+      WHERE account = @account AND holder = @holder`),
+    release: db.prepare('DELETE FROM sessions WHERE account = @account AND holder = @holder'),
+    clear: db.prepare('DELETE FROM sessions'),
+    list: db.prepare(`SELECT account, holder, peer, started_at AS startedAt,
+      heartbeat_at AS heartbeatAt FROM sessions ORDER BY account`),
+  };
+}
+
+export interface LockClaim {
+  account: AccountId;
+  holder: string;
+  peer: string;
+  now: number;
+  lockTtlMs: number;
+}
+
+/** Takes the account's session lock unless another live session holds it. */
+export function acquireLock(store: Store, claim: LockClaim): boolean {
+  const { lockTtlMs, ...row } = claim;
+  assert(lockTtlMs > 0, 'a lock TTL is positive');
+  return store.sessions.acquire.run({ ...row, expiredBefore: claim.now - lockTtlMs }).changes === 1;
+}
+
+/** Refreshes the heartbeat; false when this holder no longer has the lock (it expired and was taken). */
+export function touchLock(store: Store, account: AccountId, holder: string, now: number): boolean {
+  return store.sessions.touch.run({ account, holder, now }).changes === 1;
+}
+
+/** Gives the lock back at logout or disconnect; nothing happens if it was already taken over. */
+export function releaseLock(store: Store, account: AccountId, holder: string): boolean {
+  return store.sessions.release.run({ account, holder }).changes === 1;
+}
+
+/** Drops every lock: at start-up, those of a server that died are no longer held by anyone. */
+export function clearLocks(store: Store): number {
+  return store.sessions.clear.run().changes;
+}
+
+export interface SessionRow {
+  account: AccountId;
+  holder: string;
+  peer: string;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+/** The locks held now, expired ones included (the caller knows the TTL). */
+export function listLocks(store: Store): SessionRow[] {
+  return store.sessions.list.all() as SessionRow[];
+}
