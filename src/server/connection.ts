@@ -46,9 +46,11 @@ export class Connection {
     }
   }
 
-  /** Ends the connection (server shutdown); its lock is released as on any close. */
+  /** Ends the connection at server shutdown with a last `91`; its lock is released as on any close. */
   shutdown(): void {
-    this.socket.destroy();
+    if (this.closed) return;
+    this.socket.end(encodeReply({ kind: 'bare', code: Code.unavailable }));
+    setTimeout(() => this.socket.destroy(), 500).unref();
   }
 
   private onData(chunk: Buffer): void {
