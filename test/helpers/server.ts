@@ -1,0 +1,111 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The `bank` executable of this checkout (built by `npm test` before vitest runs). */
+export const BANK = fileURLToPath(new URL('../../bin/bank', import.meta.url));
+
+/** A small set of accounts in the course starter's accounts.txt format. */
+export const TEST_ACCOUNTS = `# test accounts
+ac-10001, 1111, 100.00
+ac-10002, 2222, 50.25
+ac-10003, 3333, 0
+ac-10004, 4444, 1000.00
+`;
+
+/** A real `bank server` process on 127.0.0.1 and a free port, with its own database. */
+export interface TestServer {
+  port: number;
+  dir: string;
+  dbFile: string;
+  proc: ChildProcess;
+  /** Everything the server printed so far. */
+  output: () => string;
+  /** SIGTERM, then wait for exit; resolves with the exit code. */
+  stop: () => Promise<number | null>;
+  /** SIGKILL, then wait for exit. */
+  kill: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** accounts.txt content to seed with (default TEST_ACCOUNTS); null to seed nothing. */
+  accounts?: string | null;
+  /** Extra `bank server` flags. */
+  args?: string[];
+  /** Reuse a directory (and so its database) from an earlier server: restart after a crash. */
+  dir?: string;
+}
+
+/** Makes a temporary directory holding a seeded database. */
+export function makeBankDir(accounts: string | null = TEST_ACCOUNTS): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bank-test-'));
+  if (accounts !== null) {
+    const file = join(dir, 'accounts.txt');
+    writeFileSync(file, accounts);
+    const seeded = runBank(['admin', 'seed', '--db', join(dir, 'bank.sqlite'), '--file', file]);
+    if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.stderr}`);
+  }
+  return dir;
+}
+
+/** Starts `bank server --port 0` and waits for its "listening on" line. */
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dir = options.dir ?? makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
+  const dbFile = join(dir, 'bank.sqlite');
+  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])];
+  const proc = spawn(process.execPath, [BANK, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const port = await waitForPort(() => output, exited);
+  const stop = async (): Promise<number | null> => {
+    proc.kill('SIGTERM');
+    return exited;
+  };
+  const kill = async (): Promise<void> => {
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  return { port, dir, dbFile, proc, output: () => output, stop, kill };
+}
+
+async function waitForPort(output: () => string, exited: Promise<number | null>): Promise<number> {
+  let done = false;
+  void exited.then(() => (done = true));
+  for (let waited = 0; waited < 20_000; waited += 20) {
+    const match = /listening on [^\s]+:(\d+)/.exec(output());
+    if (match) return Number(match[1]);
+    if (done) throw new Error(`server exited before listening:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`server did not start:\n${output()}`);
+}
+
+/** Runs `bank …` to completion (admin commands); input is fed to stdin. */
+export function runBank(args: string[], input = ''): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BANK, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs `bank admin <args> --db <server's db>` and returns its output. */
+export function admin(dbFile: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  return runBank(['admin', ...args, '--db', dbFile]);
+}
+
+/** Runs a scripted `bank atm --json` session; resolves with one parsed object per output line. */
+export async function atmJson(port: number, commands: string[]): Promise<Record<string, unknown>[]> {
+  const proc = spawn(process.execPath, [BANK, 'atm', '--host', '127.0.0.1', '--port', String(port), '--json'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  proc.stdin.end(commands.map((command) => `${command}\n`).join(''));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`bank atm exited ${code}: ${stderr}`);
+  return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
