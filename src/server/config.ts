@@ -23,6 +23,8 @@ export interface ServerConfig {
   requestsQueuedMax: number;
   /** Reply bytes waiting for a peer that does not read; past this the server stops reading it. */
   writeBufferBytesMax: number;
+  /** Refused requests (30, 12) a connection may send before logging in; one more closes it. */
+  anonErrorsMax: number;
   /** Failed logins one connection may make; after that every LOGIN is answered 65. */
   loginFailuresPerConnMax: number;
   /** Failed logins one peer address may make per minute before its logins are answered 65. */
@@ -49,6 +51,7 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     frameMsMax: 10_000,
     requestsQueuedMax: 32,
     writeBufferBytesMax: 16 * 1024,
+    anonErrorsMax: 10,
     loginFailuresPerConnMax: 5,
     loginFailuresPerPeerPerMinute: 30,
     batchOpsMax: 512,

@@ -20,6 +20,7 @@ export class Connection {
   private busy = false;
   private closed = false;
   private lastFrameAt: number;
+  private anonErrors = 0;
   private partialSince: number | null = null;
   /** Settles once the connection is closed and its lock, if any, released. */
   readonly finished: Promise<void>;
@@ -75,6 +76,7 @@ export class Connection {
       if (this.closed) break;
       this.send(reply);
       if (reply.code === Code.internal) this.socket.destroy();
+      if (this.isStrayBeforeLogin(reply)) this.drop('errors-before-login');
     }
     this.busy = false;
     if (this.closed) await this.release();
@@ -88,6 +90,15 @@ export class Connection {
       this.ctx.log(`conn ${this.peer.id} request failed: ${(error as Error).stack ?? String(error)}`);
       return { kind: 'bare', code: Code.internal };
     }
+  }
+
+  /** Counts refusals before login; true once a stranger has sent too many requests we refused. */
+  private isStrayBeforeLogin(reply: Reply): boolean {
+    if (this.peer.session || (reply.code !== Code.formatError && reply.code !== Code.invalidTransaction)) {
+      return false;
+    }
+    this.anonErrors += 1;
+    return this.anonErrors > this.ctx.config.anonErrorsMax;
   }
 
   /** Writes a reply; a peer that stops reading stops being read (bounded buffer). */
