@@ -3,7 +3,7 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-/** Checks an invariant; a failure rolls back the surrounding transaction and is logged with its stack. */
+/** Checks an invariant; a failure rolls back the surrounding transaction and is logged. */
 export function assert(condition: unknown, message = 'assertion failed'): asserts condition {
   if (!condition) throw new AssertionError(message);
 }

@@ -1,7 +1,7 @@
 import { Code, type CodeNumber } from './protocol/codes.js';
 import { Limits } from './protocol/limits.js';
 
-const DOLLARS = /^\$?([0-9]{1,16})(?:\.([0-9]{1,2}))?$/;
+const DOLLARS = /^\$?([0-9]+)(?:\.([0-9]{1,2}))?$/;
 const DOLLARS_FRACTION_ONLY = /^\$?\.([0-9]{1,2})$/;
 
 /**

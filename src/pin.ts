@@ -7,7 +7,8 @@ import { assert } from './assert.js';
  * the database, so a stolen database alone cannot be searched for its 10,000 possible PINs.
  */
 const SCHEME = 'scrypt1';
-const COST = { N: 1 << 13, r: 8, p: 1 } as const; // about 10 ms and 8 MiB a login, off the event loop
+// About 10 ms and 8 MiB a login, on the thread pool.
+const COST = { N: 1 << 13, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const HASH_BYTES = 32;
 
@@ -28,14 +29,20 @@ export function loadPinKey(file: string, env = process.env): Buffer {
 export async function hashPin(key: Buffer, pin: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await derive(key, pin, salt);
-  return [SCHEME, COST.N, COST.r, COST.p, salt.toString('base64'), hash.toString('base64')].join('$');
+  const fields = [SCHEME, COST.N, COST.r, COST.p, salt.toString('base64'), hash.toString('base64')];
+  return fields.join('$');
 }
 
 // A stored hash for no account: an unknown account costs the same scrypt work as a known one.
-const DUMMY_HASH = `${SCHEME}$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toString('base64')}$`;
+const DUMMY_SALT = Buffer.alloc(16).toString('base64');
+const DUMMY_HASH = `${SCHEME}$${COST.N}$${COST.r}$${COST.p}$${DUMMY_SALT}$`;
 
 /** True when the PIN matches; with no stored hash it does the same work and answers false. */
-export async function verifyPin(key: Buffer, pin: string, stored: string | undefined): Promise<boolean> {
+export async function verifyPin(
+  key: Buffer,
+  pin: string,
+  stored: string | undefined,
+): Promise<boolean> {
   const parts = (stored ?? DUMMY_HASH).split('$');
   assert(parts.length === 6 && parts[0] === SCHEME, 'stored PIN hashes use the known scheme');
   const [, N, r, p, saltB64, hashB64] = parts as [string, string, string, string, string, string];
@@ -47,7 +54,9 @@ export async function verifyPin(key: Buffer, pin: string, stored: string | undef
 }
 
 /** scrypt on the libuv thread pool, so a login never blocks other clients. */
-function derive(key: Buffer, pin: string, salt: Buffer, cost: { N: number; r: number; p: number } = COST): Promise<Buffer> {
+type Cost = { N: number; r: number; p: number };
+
+function derive(key: Buffer, pin: string, salt: Buffer, cost: Cost = COST): Promise<Buffer> {
   const peppered = createHmac('sha256', key).update(pin).digest();
   return new Promise((resolve, reject) => {
     scrypt(peppered, salt, HASH_BYTES, { ...cost, maxmem: 64 * 1024 * 1024 }, (error, hash) =>

@@ -7,6 +7,8 @@ import { Framer } from '../protocol/framer.js';
 import { Limits } from '../protocol/limits.js';
 import type { Reply, Request } from '../protocol/messages.js';
 
+type Waiter = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
+
 /** Where an ATM connects: PROTOCOL.md §2. */
 export interface Endpoint {
   host: string;
@@ -27,7 +29,7 @@ export class ConnectionLost extends Error {
  */
 export class AtmConnection {
   private readonly framer = new Framer(Limits.replyBytesMax);
-  private waiting: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | null = null;
+  private waiting: Waiter | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private lost: Error | null = null;
 
@@ -46,7 +48,8 @@ export class AtmConnection {
         socket.removeAllListeners('error');
         resolve(new AtmConnection(socket));
       });
-      socket.setTimeout(endpoint.connectTimeoutMs ?? 5000, () => socket.destroy(new Error('timed out')));
+      const timeoutMs = endpoint.connectTimeoutMs ?? 5000;
+      socket.setTimeout(timeoutMs, () => socket.destroy(new Error('timed out')));
       socket.once('error', (error) => reject(new ConnectionLost(error.message)));
     });
   }

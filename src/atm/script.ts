@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { formatCents, parseAmount } from '../money.js';
-import { Code, type CodeNumber } from '../protocol/codes.js';
+import { Code, formatCode, type CodeNumber } from '../protocol/codes.js';
 import { describeCode } from './code-text.js';
 import type { Outcome, Teller } from './teller.js';
 
@@ -18,7 +18,12 @@ const PIN = /^[0-9]{4}$/;
  * Scripted ATM: one command per input line (login, balance, deposit, withdraw, logout, quit),
  * processed in order, one result line each; logs out when input ends.
  */
-export async function runScript(teller: Teller, input: Readable, output: Writable, json: boolean): Promise<void> {
+export async function runScript(
+  teller: Teller,
+  input: Readable,
+  output: Writable,
+  json: boolean,
+): Promise<void> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     const words = line.trim().split(/\s+/).filter((word) => word !== '');
@@ -39,15 +44,19 @@ export async function runCommand(teller: Teller, words: string[]): Promise<Scrip
   const local = (code: CodeNumber): ScriptResult => ({ command, outcome: { ok: false, code } });
   switch (command) {
     case 'login':
-      if (args.length !== 2 || !ACCOUNT.test(args[0]!) || !PIN.test(args[1]!)) return local(Code.formatError);
+      if (args.length !== 2 || !ACCOUNT.test(args[0]!) || !PIN.test(args[1]!)) {
+        return local(Code.formatError);
+      }
       return { command, outcome: await teller.login(args[0]!, args[1]!) };
     case 'balance':
-      return args.length === 0 ? { command, outcome: await teller.balance() } : local(Code.formatError);
+      if (args.length !== 0) return local(Code.formatError);
+      return { command, outcome: await teller.balance() };
     case 'deposit':
     case 'withdraw':
       return runMove(teller, command, args);
     case 'logout':
-      return args.length === 0 ? { command, outcome: await teller.logout() } : local(Code.formatError);
+      if (args.length !== 0) return local(Code.formatError);
+      return { command, outcome: await teller.logout() };
     case 'quit':
       if (teller.account) await teller.logout();
       return { command, outcome: { ok: true } };
@@ -57,7 +66,11 @@ export async function runCommand(teller: Teller, words: string[]): Promise<Scrip
 }
 
 /** deposit/withdraw <amount>: the amount is checked here before anything is sent. */
-async function runMove(teller: Teller, command: 'deposit' | 'withdraw', args: string[]): Promise<ScriptResult> {
+async function runMove(
+  teller: Teller,
+  command: 'deposit' | 'withdraw',
+  args: string[],
+): Promise<ScriptResult> {
   if (args.length !== 1) return { command, outcome: { ok: false, code: Code.formatError } };
   if (!teller.account) return { command, outcome: { ok: false, code: Code.invalidTransaction } };
   const amount = parseAmount(args[0]!);
@@ -65,17 +78,20 @@ async function runMove(teller: Teller, command: 'deposit' | 'withdraw', args: st
   return { command, outcome: await teller.move(command, amount.cents) };
 }
 
-/** `--json`: exactly {"ok":true,"balance_cents":N}, {"ok":true} or {"ok":false,"code":N,"message":"…"}. */
+/** `--json`: exactly {"ok":true,"balance_cents":N}, {"ok":true} or {"ok":false,"code":N,…}. */
 export function formatJson({ command, outcome }: ScriptResult): string {
-  if (!outcome.ok) return JSON.stringify({ ok: false, code: outcome.code, message: message(command, outcome) });
+  if (!outcome.ok) {
+    return JSON.stringify({ ok: false, code: outcome.code, message: message(command, outcome) });
+  }
   if (outcome.balanceCents === undefined) return JSON.stringify({ ok: true });
   return JSON.stringify({ ok: true, balance_cents: outcome.balanceCents });
 }
 
 /** Plain text: `OK <what happened>` or `ERROR <code> <sentence>`. */
 export function formatText({ command, outcome }: ScriptResult): string {
-  if (!outcome.ok) return `ERROR ${String(outcome.code).padStart(2, '0')} ${message(command, outcome)}`;
-  const balance = outcome.balanceCents === undefined ? '' : ` balance ${formatCents(outcome.balanceCents)}`;
+  if (!outcome.ok) return `ERROR ${formatCode(outcome.code)} ${message(command, outcome)}`;
+  const cents = outcome.balanceCents;
+  const balance = cents === undefined ? '' : ` balance ${formatCents(cents)}`;
   return `OK ${command}${balance}`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The one table of result codes: PROTOCOL.md §6. Numbers follow ISO 8583 response codes where one
- * fits. Append-only, never renumbered. Listed in precedence order: when two apply, the earlier wins.
+ * fits. Append-only, never renumbered. In precedence order: when two apply, the earlier wins.
  */
 export const Code = {
   // 9x: the server itself

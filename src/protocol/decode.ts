@@ -7,6 +7,7 @@ const PIN = /^[0-9]{4}$/;
 const TXN_ID = new RegExp(`^[A-Za-z0-9]{1,${Limits.txnIdCharsMax}}$`);
 const DIGITS = /^[0-9]+$/;
 const CENTS = /^(0|[1-9][0-9]{0,15})$/;
+const TTL_SECONDS = /^[1-9][0-9]{0,5}$/;
 
 const formatError: DecodeError = { kind: 'error', code: Code.formatError };
 
@@ -20,7 +21,7 @@ export function decodeRequest(frame: string): Request | DecodeError {
     case 'WITHDRAW':
       return decodeMoney(verb === 'DEPOSIT' ? 'deposit' : 'withdraw', args);
     case 'OUTCOME':
-      return args.length === 1 && TXN_ID.test(args[0]!) ? { kind: 'outcome', txnId: args[0]! } : formatError;
+      return decodeOutcome(args);
     case 'LOGOUT':
     case 'BALANCE':
     case 'PING':
@@ -31,6 +32,12 @@ export function decodeRequest(frame: string): Request | DecodeError {
 }
 
 const bareKinds = { LOGOUT: 'logout', BALANCE: 'balance', PING: 'ping' } as const;
+
+/** `outcome = %s"OUTCOME" SP txn-id`. */
+function decodeOutcome(args: string[]): Request | DecodeError {
+  if (args.length !== 1 || !TXN_ID.test(args[0]!)) return formatError;
+  return { kind: 'outcome', txnId: args[0]! };
+}
 
 /** `login = %s"LOGIN" SP account SP pin`; `account = 2ALPHA "-" 5DIGIT`; `pin = 4DIGIT`. */
 function decodeLogin(args: string[]): Request | DecodeError {
@@ -49,12 +56,14 @@ function decodeMoney(kind: 'deposit' | 'withdraw', args: string[]): Request | De
   const [txnId, amount] = args as [string, string];
   if (!TXN_ID.test(txnId)) return formatError;
   const amountCents = decodeAmount(amount);
-  return typeof amountCents === 'number' ? { kind, txnId, amountCents } : { ...amountCents, op: kind };
+  if (typeof amountCents !== 'number') return { ...amountCents, op: kind };
+  return { kind, txnId, amountCents };
 }
 
 /** `amount = %x31-39 *9DIGIT`: whole cents, 1 to Limits.amountCentsMax. */
 export function decodeAmount(field: string): number | DecodeError {
-  if (!DIGITS.test(field) || field.startsWith('0')) return { kind: 'error', code: Code.invalidAmount };
+  const invalid: DecodeError = { kind: 'error', code: Code.invalidAmount };
+  if (!DIGITS.test(field) || field.startsWith('0')) return invalid;
   if (field.length > Limits.amountDigitsMax) return { kind: 'error', code: Code.amountLimit };
   const amountCents = Number(field);
   if (amountCents > Limits.amountCentsMax) return { kind: 'error', code: Code.amountLimit };
@@ -68,6 +77,7 @@ export function decodeReply(frame: string): Reply | null {
   if (code === null || fields.length > 3) return null;
   const numbers = fields.slice(1).map(decodeCents);
   if (numbers.some((n) => n === null)) return null;
+  if (fields.length === 3 && !TTL_SECONDS.test(fields[2]!)) return null;
   return shapeReply(code, numbers as number[]);
 }
 
@@ -80,7 +90,8 @@ function decodeCode(field: string): CodeNumber | null {
 
 /** `cents = "0" / %x31-39 *15DIGIT`. */
 function decodeCents(field: string): number | null {
-  return CENTS.test(field) ? Number(field) : null;
+  const cents = Number(field);
+  return CENTS.test(field) && Number.isSafeInteger(cents) ? cents : null;
 }
 
 /** Picks the reply shape that a code and its numbers form, or null for any other combination. */
@@ -93,6 +104,8 @@ function shapeReply(code: CodeNumber, numbers: number[]): Reply | null {
   if (code === Code.ok || code === Code.insufficientFunds) {
     return { kind: 'balance', code, balanceCents: numbers[0]! };
   }
-  if (code === Code.incorrectPin && numbers[0]! < 10) return { kind: 'tries', code, triesLeft: numbers[0]! };
+  if (code === Code.incorrectPin && numbers[0]! < 10) {
+    return { kind: 'tries', code, triesLeft: numbers[0]! };
+  }
   return null;
 }

@@ -5,7 +5,7 @@ import { assert } from '../assert.js';
  * Server-side operational bounds (connections, timeouts) live in server/config.ts.
  */
 export const Limits = {
-  /** Longest request line after login, terminator included: the longest legal request is 60 bytes. */
+  /** Longest request line after login, terminator included; requestBytesLongest must fit. */
   frameBytesMax: 128,
   /** Longest line before login: LOGIN is 21 bytes; a stranger gets less room than a customer. */
   frameBytesAnonMax: 64,

@@ -47,7 +47,7 @@ export class Connection {
     }
   }
 
-  /** Ends the connection at server shutdown with a last `91`; its lock is released as on any close. */
+  /** Ends the connection at shutdown with a last `91`; its lock is released as on any close. */
   shutdown(): void {
     if (this.closed) return;
     this.socket.end(encodeReply({ kind: 'bare', code: Code.unavailable }));
@@ -59,7 +59,8 @@ export class Connection {
     const result = this.framer.push(chunk);
     if ('error' in result) return this.drop(result.error);
     if (result.frames.length > 0) this.lastFrameAt = this.ctx.now();
-    this.partialSince = this.framer.bufferedBytes === 0 ? null : (this.partialSince ?? this.ctx.now());
+    const partial = this.framer.bufferedBytes > 0;
+    this.partialSince = partial ? (this.partialSince ?? this.ctx.now()) : null;
     for (const frame of result.frames) {
       if (this.queue.length >= this.ctx.config.requestsQueuedMax) return this.drop('queue-full');
       this.queue.push(frame);
@@ -87,16 +88,16 @@ export class Connection {
     try {
       return await handleFrame(this.ctx, this.peer, frame);
     } catch (error) {
-      this.ctx.log(`conn ${this.peer.id} request failed: ${(error as Error).stack ?? String(error)}`);
+      const detail = (error as Error).stack ?? String(error);
+      this.ctx.log(`conn ${this.peer.id} request failed: ${detail}`);
       return { kind: 'bare', code: Code.internal };
     }
   }
 
   /** Counts refusals before login; true once a stranger has sent too many requests we refused. */
   private isStrayBeforeLogin(reply: Reply): boolean {
-    if (this.peer.session || (reply.code !== Code.formatError && reply.code !== Code.invalidTransaction)) {
-      return false;
-    }
+    const refused = reply.code === Code.formatError || reply.code === Code.invalidTransaction;
+    if (this.peer.session || !refused) return false;
     this.anonErrors += 1;
     return this.anonErrors > this.ctx.config.anonErrorsMax;
   }

@@ -46,6 +46,8 @@ function dispatch(ctx: ServerContext, peer: Peer, request: Request): Promise<Rep
 
 /** The session state machine (PROTOCOL.md §5.1): a login opens it; logout or 68 ends it. */
 function updateSession(peer: Peer, request: Request, reply: Reply): void {
-  if (request.kind === 'login' && reply.code === Code.ok) peer.session = { account: request.account };
+  if (request.kind === 'login' && reply.code === Code.ok) {
+    peer.session = { account: request.account };
+  }
   if (request.kind === 'logout' || reply.code === Code.sessionExpired) peer.session = null;
 }

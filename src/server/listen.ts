@@ -27,7 +27,10 @@ export interface RunningServer {
  * Opens the database, clears locks left by a server that died, and listens. Every client is
  * served on the event loop; none waits for another's session.
  */
-export async function startServer(config: ServerConfig, log: (line: string) => void): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: (line: string) => void,
+): Promise<RunningServer> {
   checkServerConfig(config);
   const store = openStore(config.dbFile);
   const cleared = clearLocks(store);
@@ -76,7 +79,8 @@ function acceptConnections(server: net.Server, ctx: ServerContext): Set<Connecti
   server.on(event, (socket: net.Socket) => {
     const address = socket.remoteAddress ?? 'unknown';
     const fromPeer = perPeer.get(address) ?? 0;
-    if (connections.size >= ctx.config.connectionsMax || fromPeer >= ctx.config.connectionsPerPeerMax) {
+    const full = connections.size >= ctx.config.connectionsMax;
+    if (full || fromPeer >= ctx.config.connectionsPerPeerMax) {
       return refuseConnection(socket);
     }
     const id = nextId++;

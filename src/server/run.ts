@@ -13,7 +13,8 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
   const server = await startServer(config, log);
   if (demo && listAccounts(server.ctx.store).length === 0) {
     const result = await seedFromFile(server.ctx.store, server.ctx.pinKey, undefined, false);
-    log('errors' in result ? `demo seed failed: ${result.errors.join('; ')}` : `loaded ${result.loaded} demo accounts`);
+    if ('errors' in result) log(`demo seed failed: ${result.errors.join('; ')}`);
+    else log(`loaded ${result.loaded} demo accounts`);
   }
   console.log(`listening on ${server.host}:${server.port}`);
   await new Promise<void>((resolve) => {

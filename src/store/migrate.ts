@@ -15,7 +15,7 @@ export function listMigrations(dir = migrationsDir): { version: number; file: st
     .filter((entry) => entry.match !== null)
     .map((entry) => ({ version: Number(entry.match![1]), file: entry.file }))
     .sort((a, b) => a.version - b.version);
-  found.forEach((entry, index) => assert(entry.version === index + 1, 'migrations are numbered 1..n'));
+  found.forEach((entry, index) => assert(entry.version === index + 1, 'numbered 1..n'));
   return found;
 }
 

@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  loadAccounts,
+  parseAccountsFile,
+  seedFromFile,
+  type SeedRow,
+} from '../../src/admin/seed.js';
+import { verifyPin } from '../../src/pin.js';
+import { getAccount, listAccounts } from '../../src/store/accounts.js';
+import { listAudit } from '../../src/store/audit.js';
+import { closeStore, openStore, type Store } from '../../src/store/db.js';
+
+const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+
+describe('parseAccountsFile', () => {
+  it('reads the course format with comments and blank lines, numbering lines from 1', () => {
+    const text = [
+      '# accounts for the demo',
+      'ac-12345, 1234, 100.00',
+      '',
+      '   ',
+      'AC-23456,2345,250.75   # upper case is fine',
+      'ac-34567, 3456, 0',
+      'ac-45678 , 4567 , $42.5',
+    ].join('\n');
+    expect(parseAccountsFile(text)).toEqual({
+      rows: [
+        { line: 2, account: 'ac-12345', pin: '1234', balanceCents: 10_000 },
+        { line: 5, account: 'ac-23456', pin: '2345', balanceCents: 25_075 },
+        { line: 6, account: 'ac-34567', pin: '3456', balanceCents: 0 },
+        { line: 7, account: 'ac-45678', pin: '4567', balanceCents: 4250 },
+      ],
+    });
+  });
+
+  it('reads CRLF files the same as LF files', () => {
+    const lines = ['# header', 'ac-12345, 1234, 100.00', '', 'ac-23456, 2345, 1'];
+    expect(parseAccountsFile(lines.join('\r\n'))).toEqual(parseAccountsFile(lines.join('\n')));
+    expect(parseAccountsFile(`${lines.join('\r\n')}\r\n`)).toEqual({
+      rows: [
+        { line: 2, account: 'ac-12345', pin: '1234', balanceCents: 10_000 },
+        { line: 4, account: 'ac-23456', pin: '2345', balanceCents: 100 },
+      ],
+    });
+  });
+
+  it('reads an empty file as no rows', () => {
+    expect(parseAccountsFile('')).toEqual({ rows: [] });
+    expect(parseAccountsFile('# nothing here\n\n')).toEqual({ rows: [] });
+  });
+
+  it('reports every bad row with its line number, and returns no rows', () => {
+    const text = [
+      'ac-12345, 1234, 100.00', // 1: good
+      'ac-1234, 1234, 1', // 2: short account number
+      'ac-23456, 12a4, 1', // 3: PIN not digits
+      'ac-34567, 12345, 1', // 4: PIN too long
+      'ac-45678, 1234', // 5: two fields
+      'ac-56789, 1234, 1, 2', // 6: four fields
+      'ac-67890, 1234, -5', // 7: negative balance
+      'ac-78901, 1234, abc', // 8: not an amount
+      'ac-89012, 1234, 1.234', // 9: fractions of a cent
+      'ac-90123, 1234, 10000000001', // 10: above the balance maximum
+    ].join('\n');
+    const parsed = parseAccountsFile(text);
+    expect('errors' in parsed).toBe(true);
+    const errors = (parsed as { errors: string[] }).errors;
+    expect(errors.map((e) => e.match(/^line (\d+): /)?.[1])).toEqual([
+      '2', '3', '4', '5', '6', '7', '8', '9', '10',
+    ]);
+    expect(errors[0]).toContain('ac-1234');
+    expect(errors[3]).toContain('2 field(s)');
+  });
+
+  it('takes the largest balance the bank allows', () => {
+    expect(parseAccountsFile('ac-12345, 1234, 10000000000.00')).toEqual({
+      rows: [{ line: 1, account: 'ac-12345', pin: '1234', balanceCents: 1_000_000_000_000 }],
+    });
+  });
+
+  it('reports an account listed twice, in any case, at its second line', () => {
+    const text = 'ac-12345, 1234, 1\nac-23456, 1111, 2\nAC-12345, 4321, 3\n';
+    expect(parseAccountsFile(text)).toEqual({ errors: ['line 3: ac-12345 appears twice'] });
+  });
+});
+
+describe('loadAccounts', () => {
+  let store: Store;
+  beforeEach(() => {
+    store = openStore(':memory:');
+  });
+  afterEach(() => {
+    closeStore(store);
+  });
+
+  const rows: SeedRow[] = [
+    { line: 1, account: 'ac-12345', pin: '1234', balanceCents: 10_000 },
+    { line: 2, account: 'ac-23456', pin: '2345', balanceCents: 500 },
+  ];
+
+  it('loads every row with a hashed PIN and an audit row each', async () => {
+    expect(await loadAccounts(store, pinKey, rows, false)).toEqual({ loaded: 2 });
+    expect(listAccounts(store)).toEqual([
+      { account: 'ac-12345', balanceCents: 10_000, closed: false },
+      { account: 'ac-23456', balanceCents: 500, closed: false },
+    ]);
+    const stored = getAccount(store, 'ac-12345')!.pinHash;
+    expect(stored).not.toContain('1234');
+    expect(await verifyPin(pinKey, '1234', stored)).toBe(true);
+    expect(await verifyPin(pinKey, '2345', stored)).toBe(false);
+    expect(listAudit(store).map((r) => [r.account, r.op, r.balanceCents])).toEqual([
+      ['ac-12345', 'open', 10_000],
+      ['ac-23456', 'open', 500],
+    ]);
+  });
+
+  it('refuses existing accounts without reset, naming their lines, and loads nothing', async () => {
+    await loadAccounts(store, pinKey, [rows[0]!], false);
+    const again = [{ ...rows[0]!, line: 7, balanceCents: 1 }, rows[1]!];
+    const result = await loadAccounts(store, pinKey, again, false);
+    expect(result).toEqual({
+      errors: ['line 7: ac-12345 already exists (use --reset to replace it)'],
+    });
+    expect(getAccount(store, 'ac-12345')?.balanceCents).toBe(10_000);
+    expect(getAccount(store, 'ac-23456')).toBeUndefined();
+    expect(listAudit(store)).toHaveLength(1);
+  });
+
+  it('with reset, replaces an existing account\'s PIN and balance', async () => {
+    await loadAccounts(store, pinKey, [rows[0]!], false);
+    const replaced = { ...rows[0]!, pin: '9999', balanceCents: 1 };
+    expect(await loadAccounts(store, pinKey, [replaced, rows[1]!], true)).toEqual({ loaded: 2 });
+    const account = getAccount(store, 'ac-12345')!;
+    expect(account.balanceCents).toBe(1);
+    expect(await verifyPin(pinKey, '9999', account.pinHash)).toBe(true);
+    expect(listAudit(store).map((r) => r.op)).toEqual(['open', 'reset', 'open']);
+  });
+
+  it('seeds the shipped demo accounts when no file is named', async () => {
+    const result = await seedFromFile(store, pinKey, undefined, false);
+    expect(result).toHaveProperty('loaded');
+    expect((result as { loaded: number }).loaded).toBeGreaterThan(0);
+    expect(listAccounts(store)).toHaveLength((result as { loaded: number }).loaded);
+  });
+});

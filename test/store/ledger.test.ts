@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { putAccount } from '../../src/store/accounts.js';
+import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { findTxn, recordTxn, type TxnRow } from '../../src/store/ledger.js';
+
+let store: Store;
+beforeEach(() => {
+  store = openStore(':memory:');
+  for (const account of ['ac-12345', 'ac-54321']) {
+    putAccount(store, { account, pinHash: 'h', balanceCents: 10_000, now: 0 }, false);
+  }
+});
+afterEach(() => {
+  closeStore(store);
+});
+
+const deposit: TxnRow = {
+  account: 'ac-12345',
+  txnId: '9f86d081884c7d65',
+  kind: 'deposit',
+  amountCents: 2000,
+  code: 0,
+  balanceCents: 12_000,
+  at: 1_700_000_000_000,
+};
+
+describe('recordTxn and findTxn', () => {
+  it('finds a recorded transaction exactly as it was written', () => {
+    recordTxn(store, deposit);
+    expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);
+  });
+
+  it('records refusals too (51 with the balance then)', () => {
+    const refused: TxnRow = {
+      ...deposit,
+      txnId: 'w1',
+      kind: 'withdraw',
+      code: 51,
+      amountCents: 50_000,
+    };
+    recordTxn(store, refused);
+    expect(findTxn(store, 'ac-12345', 'w1')).toEqual(refused);
+  });
+
+  it('finds nothing for an id never used', () => {
+    expect(findTxn(store, 'ac-12345', 'never')).toBeUndefined();
+  });
+
+  it('keeps ids per account: the same id on another account is another transaction', () => {
+    recordTxn(store, deposit);
+    expect(findTxn(store, 'ac-54321', deposit.txnId)).toBeUndefined();
+    const other = { ...deposit, account: 'ac-54321', amountCents: 1 };
+    recordTxn(store, other);
+    expect(findTxn(store, 'ac-54321', deposit.txnId)).toEqual(other);
+    expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);
+  });
+
+  it('treats ids as case-sensitive', () => {
+    recordTxn(store, { ...deposit, txnId: 'abc' });
+    expect(findTxn(store, 'ac-12345', 'ABC')).toBeUndefined();
+  });
+
+  it('throws on a duplicate (account, txn-id) and keeps the first row', () => {
+    recordTxn(store, deposit);
+    expect(() => recordTxn(store, { ...deposit, amountCents: 1 })).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);
+  });
+
+  it('refuses a transaction on an account that does not exist (foreign key)', () => {
+    expect(() => recordTxn(store, { ...deposit, account: 'ac-99999' })).toThrow(/FOREIGN KEY/);
+  });
+
+  it('refuses a kind other than deposit or withdraw, and a zero amount (CHECK)', () => {
+    const badKind = { ...deposit, kind: 'transfer' } as unknown as TxnRow;
+    expect(() => recordTxn(store, badKind)).toThrow(/CHECK/);
+    expect(() => recordTxn(store, { ...deposit, amountCents: 0 })).toThrow(/CHECK/);
+  });
+});
