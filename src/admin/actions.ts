@@ -1,70 +1,169 @@
 import { existsSync } from 'node:fs';
-import { loadPinKey } from '../pin.js';
-import { clearPinFailures } from '../store/accounts.js';
-import { appendAudit } from '../store/audit.js';
-import { closeStore, inTransaction, openStore, type Store } from '../store/db.js';
+import { formatCents } from '../money.js';
+import { hashPin, loadPinKey } from '../pin.js';
+import { listAccounts } from '../store/accounts.js';
+import type { AuditFilter } from '../store/audit.js';
+import { openStoreReadOnly } from '../store/admin-queries.js';
+import { closeStore, type Store } from '../store/db.js';
+import { ADMIN_BUSY_TIMEOUT_MS, guardStore, requireDatabase, withReader, withStore,
+  type AdminOptions } from './access.js';
+import { followAudit } from './follow.js';
+import { changePin, closeAccountChecked, openAccount, unblockAccount } from './manage.js';
+import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './parse.js';
 import { reportAccounts, reportAudit, reportSessions } from './reports.js';
 import { seedFromFile } from './seed.js';
+import { describeFailure, formatVerifyOk, verifyStore } from './verify.js';
 
-/** Options every admin command takes. */
-export interface AdminOptions {
-  db: string;
-  pinKey?: string;
-}
+/**
+ * One function per `bank admin` subcommand: each checks what the operator typed, opens the
+ * database (read-only unless it writes) and returns the text to print. A refusal is thrown as
+ * one sentence; the CLI prints it and exits 1.
+ */
 
-/** Runs a synchronous admin command on the database; a missing file is an error unless create is set. */
-export function withStore<T>(options: AdminOptions, create: boolean, fn: (store: Store) => T): T {
-  if (!create && !existsSync(options.db)) {
-    throw new Error(`no database at ${options.db} (create one with: bank admin seed --db ${options.db})`);
-  }
-  const store = openStore(options.db, { mustExist: !create });
-  try {
-    return fn(store);
-  } finally {
-    closeStore(store);
-  }
-}
+export { withStore, type AdminOptions } from './access.js';
 
-/** `admin seed`: loads an accounts file (the demo accounts without one). */
-export async function adminSeed(options: AdminOptions & { file?: string; reset: boolean }): Promise<string> {
-  const store = openStore(options.db);
-  try {
-    const pinKey = loadPinKey(options.pinKey ?? `${options.db}.pin-key`);
+/** `admin seed`: loads an accounts file (the demo accounts without one); creates the database. */
+export async function adminSeed(
+  options: AdminOptions & { file?: string; reset: boolean },
+): Promise<string> {
+  return withStore(options, true, async (store) => {
+    const pinKey = loadPinKey(pinKeyFile(options));
     const result = await seedFromFile(store, pinKey, options.file, options.reset);
     if ('errors' in result) throw new Error(`nothing loaded:\n  ${result.errors.join('\n  ')}`);
     return `loaded ${result.loaded} account(s) into ${options.db}`;
-  } finally {
-    closeStore(store);
-  }
+  });
 }
 
 /** `admin accounts`. */
 export function adminAccounts(options: AdminOptions & { json: boolean }): string {
-  return withStore(options, false, (store) => reportAccounts(store, options.json));
+  return withReader(options, (store) => reportAccounts(store, options.json));
+}
+
+/** What `admin audit` may be asked to show, as typed. */
+export interface AuditFlags {
+  json: boolean;
+  account?: string;
+  limit?: number;
+  /** An ISO date or date and time, or a duration back from now (10m, 2h). */
+  since?: string;
+  code?: number;
+}
+
+/** The audit filter the flags describe, checked (a bad account number or time is refused). */
+export function auditFilter(flags: AuditFlags, nowMs: number): AuditFilter {
+  return {
+    account: flags.account === undefined ? undefined : parseAccountId(flags.account),
+    limit: flags.limit,
+    sinceMs: flags.since === undefined ? undefined : parseSince(flags.since, nowMs),
+    code: flags.code,
+  };
 }
 
 /** `admin audit`. */
-export function adminAudit(
-  options: AdminOptions & { json: boolean; account?: string; limit?: number; sinceMs?: number; code?: number },
-): string {
-  const filter = { account: options.account?.toLowerCase(), limit: options.limit, sinceMs: options.sinceMs, code: options.code };
-  return withStore(options, false, (store) => reportAudit(store, filter, options.json));
+export function adminAudit(options: AdminOptions & AuditFlags): string {
+  const filter = auditFilter(options, Date.now());
+  return withReader(options, (store) => reportAudit(store, filter, options.json));
 }
 
-/** `admin sessions`. */
-export function adminSessions(options: AdminOptions & { json: boolean }): string {
-  return withStore(options, false, (store) => reportSessions(store, options.json));
+/** Rows `audit --follow` shows before the new ones when no --limit is given (like tail -f). */
+export const FOLLOW_BACKLOG_ROWS = 10;
+
+/** `admin audit --follow`: prints rows as they arrive until the signal aborts (Ctrl-C). */
+export async function adminAuditFollow(
+  options: AdminOptions & AuditFlags & { pollMs: number; signal: AbortSignal },
+  write: (text: string) => void,
+): Promise<void> {
+  const limit = options.limit ?? FOLLOW_BACKLOG_ROWS;
+  const filter = auditFilter({ ...options, limit }, Date.now());
+  requireDatabase(options.db);
+  const store = guardStore(options.db, () => openStoreReadOnly(options.db, ADMIN_BUSY_TIMEOUT_MS));
+  try {
+    const { json, pollMs, signal } = options;
+    await guardStore(options.db, () => followAudit(store, { filter, json, pollMs, signal }, write));
+  } finally {
+    closeStore(store);
+  }
+}
+
+/** `admin sessions`: lockTtlMs says which locks have expired. */
+export function adminSessions(
+  options: AdminOptions & { json: boolean; lockTtlMs: number },
+): string {
+  return withReader(options, (store) =>
+    reportSessions(store, { json: options.json, lockTtlMs: options.lockTtlMs }));
 }
 
 /** `admin unblock`: clears the wrong-PIN count so the account can log in again. */
-export function adminUnblock(options: AdminOptions & { account: string }): string {
-  const account = options.account.toLowerCase();
-  return withStore(options, false, (store) =>
-    inTransaction(store, () => {
-      const cleared = clearPinFailures(store, account);
-      appendAudit(store, { at: Date.now(), conn: null, peer: 'admin', account, op: 'unblock',
-        amountCents: null, code: 0, balanceCents: null, txnId: null });
-      return cleared ? `${account} unblocked` : `${account} was not blocked`;
-    }),
-  );
+export async function adminUnblock(options: AdminOptions & { account: string }): Promise<string> {
+  const account = parseAccountId(options.account);
+  return withStore(options, false, (store) => unblockAccount(store, account, Date.now())
+    ? `${account} unblocked` : `${account} was not blocked`);
+}
+
+/** `admin open`: a new account with a PIN and an opening balance in dollars (default 0). */
+export async function adminOpen(
+  options: AdminOptions & { account: string; pin: string; balance?: string },
+): Promise<string> {
+  const account = parseAccountId(options.account);
+  const pin = parsePin(options.pin);
+  const balanceCents = parseBalanceDollars(options.balance ?? '0');
+  return withStore(options, false, async (store) => {
+    const pinHash = await hashPin(loadAdminPinKey(store, options), pin);
+    openAccount(store, { account, pinHash, balanceCents, now: Date.now() });
+    return `${account} opened with ${formatCents(balanceCents)}`;
+  });
+}
+
+/** `admin set-pin`: a new PIN, which also lifts a wrong-PIN block. */
+export async function adminSetPin(
+  options: AdminOptions & { account: string; pin: string },
+): Promise<string> {
+  const account = parseAccountId(options.account);
+  const pin = parsePin(options.pin);
+  return withStore(options, false, async (store) => {
+    const pinHash = await hashPin(loadAdminPinKey(store, options), pin);
+    const unblocked = changePin(store, account, pinHash, Date.now());
+    return `${account} has a new PIN${unblocked ? ' and is unblocked' : ''}`;
+  });
+}
+
+/** `admin close`: see closeAccountChecked for what is refused. */
+export async function adminClose(
+  options: AdminOptions & { account: string; force: boolean; lockTtlMs: number },
+): Promise<string> {
+  const account = parseAccountId(options.account);
+  const { force, lockTtlMs } = options;
+  return withStore(options, false, (store) => {
+    const keptCents = closeAccountChecked(store, { account, force, lockTtlMs, now: Date.now() });
+    return keptCents === 0 ? `${account} closed`
+      : `${account} closed; its balance of ${formatCents(keptCents)} stays on record`;
+  });
+}
+
+/** `admin verify`: the OK summary, or a refusal naming the first problem. */
+export function adminVerify(options: AdminOptions & { lockTtlMs: number }): string {
+  const verifyOptions = { lockTtlMs: options.lockTtlMs, now: Date.now() };
+  const report = withReader(options, (store) => verifyStore(store, verifyOptions));
+  const failure = describeFailure(report);
+  if (failure !== null) throw new Error(`verify failed: ${failure}`);
+  return formatVerifyOk(report, verifyOptions);
+}
+
+/** The PIN key file: --pin-key, else the one beside the database (as the server does). */
+function pinKeyFile(options: AdminOptions): string {
+  return options.pinKey ?? `${options.db}.pin-key`;
+}
+
+/**
+ * The server's PIN key, for a PIN it will check. Only a bank with no accounts yet may have a
+ * new key made here: anywhere else a new key would give PINs the server can never match.
+ */
+function loadAdminPinKey(store: Store, options: AdminOptions): Buffer {
+  const file = pinKeyFile(options);
+  const fromEnv = (process.env.BANK_PIN_KEY ?? '') !== '';
+  if (!fromEnv && !existsSync(file) && listAccounts(store).length > 0) {
+    throw new Error(`no PIN key at ${file}: PINs must be made with the server's key ` +
+      '(pass --pin-key <file> or set BANK_PIN_KEY)');
+  }
+  return loadPinKey(file);
 }

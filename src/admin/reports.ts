@@ -1,30 +1,55 @@
 import { formatCents } from '../money.js';
-import { formatCode, isCode } from '../protocol/codes.js';
+import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
 import { listAccounts } from '../store/accounts.js';
 import { listAudit, type AuditFilter, type AuditRow } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import { listLocks } from '../store/sessions.js';
-import { formatTable } from './table.js';
+import { listLocks, type SessionRow } from '../store/sessions.js';
+import { formatRow, formatTable } from './table.js';
 
 /** `admin accounts`: one line per account, or one JSON object per line. */
 export function reportAccounts(store: Store, json: boolean): string {
   const accounts = listAccounts(store);
   if (json) {
-    return accounts.map((a) => JSON.stringify({ account: a.account, balance_cents: a.balanceCents })).join('\n');
+    // README: exactly these two keys, one object per line (a public contract).
+    return accounts
+      .map((a) => JSON.stringify({ account: a.account, balance_cents: a.balanceCents }))
+      .join('\n');
   }
-  const rows = accounts.map((a) => [a.account, formatCents(a.balanceCents), a.closed ? 'closed' : 'open']);
+  if (accounts.length === 0) return 'no accounts (load some with: bank admin seed)';
+  const rows = accounts.map((a) =>
+    [a.account, formatCents(a.balanceCents), a.closed ? 'closed' : 'open']);
   return formatTable(['account', 'balance', 'status'], rows, new Set([1]));
 }
+
+const AUDIT_HEADERS = ['id', 'time', 'conn', 'peer', 'account', 'op', 'amount', 'code', 'balance',
+  'txn'];
+const AUDIT_RIGHT = new Set([0, 2, 6, 8]);
+/** Column widths for `audit --follow`, which prints rows before it has seen them all. */
+const AUDIT_FOLLOW_WIDTHS = [5, 19, 4, 9, 8, 10, 10, 18, 14, 16];
 
 /** `admin audit`: the audit log, newest last, as a table or one JSON object per line. */
 export function reportAudit(store: Store, filter: AuditFilter, json: boolean): string {
   const rows = listAudit(store, filter);
-  if (json) return rows.map((row) => JSON.stringify(auditJson(row))).join('\n');
-  return formatTable(
-    ['id', 'time', 'conn', 'peer', 'account', 'op', 'amount', 'code', 'balance', 'txn'],
-    rows.map(auditCells),
-    new Set([0, 2, 6, 8]),
-  );
+  if (json) return rows.map(formatAuditJson).join('\n');
+  if (rows.length === 0) return 'no audit rows match';
+  return formatTable(AUDIT_HEADERS, rows.map(auditCells), AUDIT_RIGHT);
+}
+
+/** The heading `audit --follow` prints once, in the widths of auditLine. */
+export function auditHeading(): string {
+  const rule = AUDIT_FOLLOW_WIDTHS.map((width) => '-'.repeat(width));
+  return [formatRow(AUDIT_HEADERS, AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT),
+    formatRow(rule, AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT)].join('\n');
+}
+
+/** One audit row as a line under auditHeading. */
+export function auditLine(row: AuditRow): string {
+  return formatRow(auditCells(row), AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT);
+}
+
+/** One audit row as one line of JSON. */
+export function formatAuditJson(row: AuditRow): string {
+  return JSON.stringify(auditJson(row));
 }
 
 /** One audit row as the JSON the README documents. */
@@ -36,26 +61,66 @@ export function auditJson(row: AuditRow): Record<string, unknown> {
   };
 }
 
-/** One audit row as table cells: money in dollars, time in local time. */
+/** One audit row as table cells: money in dollars, time in local time, codes with their name. */
 export function auditCells(row: AuditRow): string[] {
   const cents = (value: number | null): string => (value === null ? '' : formatCents(value));
-  const code = row.code !== null && isCode(row.code) ? formatCode(row.code) : (row.code ?? '').toString();
-  return [String(row.id), localTime(row.at), String(row.conn ?? ''), row.peer ?? '', row.account ?? '',
-    row.op, cents(row.amountCents), code, cents(row.balanceCents), row.txnId ?? ''];
+  return [String(row.id), localTime(row.at), String(row.conn ?? ''), row.peer ?? '',
+    row.account ?? '', row.op, cents(row.amountCents), codeLabel(row.code),
+    cents(row.balanceCents), row.txnId ?? ''];
 }
 
-/** `admin sessions`: the account locks held now, with their heartbeat age. */
-export function reportSessions(store: Store, json: boolean, now = Date.now()): string {
+const CODE_NAMES = new Map<number, CodeName>(
+  (Object.entries(Code) as [CodeName, number][]).map(([name, code]) => [code, name]),
+);
+
+/** A result code as an operator reads it: `55 incorrect pin`, `00 ok`. */
+export function codeLabel(code: number | null): string {
+  if (code === null) return '';
+  if (!isCode(code)) return String(code);
+  const words = CODE_NAMES.get(code)!.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+  return `${formatCode(code)} ${words}`;
+}
+
+/** How `admin sessions` shows the locks. */
+export interface SessionsView {
+  json: boolean;
+  /** The server's lock TTL: a heartbeat older than this has expired. */
+  lockTtlMs: number;
+  now?: number;
+}
+
+/** `admin sessions`: the account locks held now, by which peer, and their heartbeat age. */
+export function reportSessions(store: Store, view: SessionsView): string {
+  const now = view.now ?? Date.now();
   const locks = listLocks(store);
-  if (json) {
-    return locks.map((l) => JSON.stringify({ account: l.account, peer: l.peer,
-      started_at: new Date(l.startedAt).toISOString(), heartbeat_age_ms: now - l.heartbeatAt })).join('\n');
+  if (view.json) {
+    return locks.map((l) => JSON.stringify(sessionJson(l, now, view.lockTtlMs))).join('\n');
   }
-  const rows = locks.map((l) => [l.account, l.peer, localTime(l.startedAt), `${((now - l.heartbeatAt) / 1000).toFixed(1)}s`]);
-  return formatTable(['account', 'peer', 'since', 'heartbeat age'], rows, new Set([3]));
+  if (locks.length === 0) return 'no account is in an ATM session';
+  const rows = locks.map((l) => [l.account, l.peer, holderConn(l.holder), localTime(l.startedAt),
+    `${((now - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
+    now - l.heartbeatAt > view.lockTtlMs ? 'expired' : 'live']);
+  const headers = ['account', 'peer', 'conn', 'since', 'heartbeat', 'lock'];
+  return formatTable(headers, rows, new Set([2, 4]));
 }
 
-function localTime(ms: number): string {
+/** One lock as JSON: who holds it and whether it is still live. */
+function sessionJson(lock: SessionRow, now: number, lockTtlMs: number): Record<string, unknown> {
+  const conn = holderConn(lock.holder);
+  return {
+    account: lock.account, peer: lock.peer, conn: conn === '' ? null : Number(conn),
+    started_at: new Date(lock.startedAt).toISOString(), heartbeat_age_ms: now - lock.heartbeatAt,
+    expired: now - lock.heartbeatAt > lockTtlMs,
+  };
+}
+
+/** The server's connection number inside a lock holder (`<server instance>/<conn>`). */
+function holderConn(holder: string): string {
+  return /\/([0-9]+)$/.exec(holder)?.[1] ?? '';
+}
+
+/** Epoch milliseconds as local date and time, to the second: `2024-05-01 14:03:07`. */
+export function localTime(ms: number): string {
   const date = new Date(ms);
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +

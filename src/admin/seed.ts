@@ -65,7 +65,10 @@ export async function loadAccounts(
 ): Promise<{ loaded: number } | { errors: string[] }> {
   const existing = rows.filter((row) => getAccount(store, row.account) !== undefined);
   if (existing.length > 0 && !reset) {
-    return { errors: existing.map((row) => `line ${row.line}: ${row.account} already exists (use --reset to replace it)`) };
+    return {
+      errors: existing.map((row) =>
+        `line ${row.line}: ${row.account} already exists (use --reset to replace it)`),
+    };
   }
   const hashes = await Promise.all(rows.map((row) => hashPin(pinKey, row.pin)));
   inTransaction(store, () => {

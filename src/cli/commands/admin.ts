@@ -1,49 +1,156 @@
 import type { Command } from 'commander';
 import {
-  adminAccounts, adminAudit, adminSeed, adminSessions, adminUnblock,
+  adminAccounts, adminAudit, adminAuditFollow, adminClose, adminOpen, adminSeed, adminSessions,
+  adminSetPin, adminUnblock, adminVerify, type AuditFlags,
 } from '../../admin/actions.js';
-import { intOption } from '../options.js';
+import { FOLLOW_POLL_MS } from '../../admin/follow.js';
+import { defaultServerConfig } from '../../server/config.js';
+import { intOption, secretOption } from '../options.js';
 
 const DB_HELP = 'SQLite database file';
+const JSON_HELP = 'one JSON object per line';
+const PIN_KEY_HELP = 'PIN key file, the server\'s (default: <db>.pin-key)';
+const PIN_HELP = 'four digits; "-" reads it from standard input (keeps it out of shell history)';
+const LOCK_TTL_HELP = 'the server\'s --lock-ttl: a heartbeat older than this has expired';
+const LOCK_TTL_DEFAULT_S = defaultServerConfig().lockTtlMs / 1000;
+const lockTtlOption = intOption(1, 86_400);
 
 /** `bank admin …`: set up and inspect the bank (instructors and operators). */
 export function addAdminCommand(program: Command): void {
-  const admin = program.command('admin').description('set up and inspect the bank');
+  // A mistake in the options gets commander's one-line error, not the whole help after it.
+  const admin = program.command('admin').description('set up and inspect the bank')
+    .showHelpAfterError(false);
+  addSeedCommand(admin);
+  addListingCommands(admin);
+  addAccountCommands(admin);
+  addVerifyCommand(admin);
+}
+
+function addSeedCommand(admin: Command): void {
   admin
     .command('seed')
     .description('load accounts from an accounts.txt file (the demo accounts without --file)')
-    .requiredOption('--db <file>', DB_HELP)
+    .requiredOption('--db <file>', `${DB_HELP} (created if missing)`)
     .option('--file <path>', 'accounts file: lines of "account, pin, balance"')
     .option('--reset', 'replace accounts that already exist')
-    .option('--pin-key <file>', 'PIN key file (default: <db>.pin-key)')
+    .option('--pin-key <file>', 'PIN key file (default: <db>.pin-key, created if missing)')
     .addHelpText('after', '\nExample:\n  bank admin seed --db bank.sqlite --file accounts.txt')
     .action(async (flags) => print(await adminSeed({ ...flags, reset: Boolean(flags.reset) })));
+}
+
+function addListingCommands(admin: Command): void {
   admin
     .command('accounts')
     .description('list accounts and balances')
     .requiredOption('--db <file>', DB_HELP)
-    .option('--json', 'one JSON object per line')
+    .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000}`)
     .action((flags) => print(adminAccounts({ ...flags, json: Boolean(flags.json) })));
-  admin
-    .command('audit')
-    .description('show the audit log, newest last')
-    .requiredOption('--db <file>', DB_HELP)
-    .option('--account <acct>', 'only this account')
-    .option('--limit <n>', 'only the newest n rows', intOption(1, 10_000_000))
-    .option('--code <code>', 'only rows with this result code', intOption(0, 99))
-    .option('--json', 'one JSON object per line')
-    .action((flags) => print(adminAudit({ ...flags, json: Boolean(flags.json) })));
+  addAuditCommand(admin);
   admin
     .command('sessions')
-    .description('show which accounts are in an ATM session now')
+    .description('show which accounts are in an ATM session now, from where, and their heartbeat')
     .requiredOption('--db <file>', DB_HELP)
-    .option('--json', 'one JSON object per line')
-    .action((flags) => print(adminSessions({ ...flags, json: Boolean(flags.json) })));
+    .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
+    .option('--json', JSON_HELP)
+    .action((flags) => print(adminSessions({ ...flags, json: Boolean(flags.json),
+      lockTtlMs: flags.lockTtl * 1000 })));
+}
+
+function addAuditCommand(admin: Command): void {
+  admin
+    .command('audit')
+    .description('show the audit log, newest last (times in local time, money in dollars)')
+    .requiredOption('--db <file>', DB_HELP)
+    .option('--account <acct>', 'only this account')
+    .option('--since <time>',
+      'only rows from then on: 2024-05-01, 2024-05-01T14:30, or 10m, 2h, 3d ago')
+    .option('--code <code>', 'only rows with this result code', intOption(0, 99))
+    .option('--limit <n>', 'only the newest n rows (with --follow: 10 unless given)',
+      intOption(1, 10_000_000))
+    .option('--follow', 'keep printing new rows as the server writes them, until Ctrl-C')
+    .option('--json', JSON_HELP)
+    .addHelpText('after', `
+Examples:
+  bank admin audit --db bank.sqlite --since 1h
+  bank admin audit --db bank.sqlite --account ac-12345 --code 55 --json
+  bank admin audit --db bank.sqlite --follow`)
+    .action(async (flags) => {
+      const options = { ...flags, json: Boolean(flags.json) };
+      if (flags.follow) await followUntilInterrupted(options);
+      else print(adminAudit(options));
+    });
+}
+
+/** Runs `audit --follow` until SIGINT (Ctrl-C) or SIGTERM, which end it with exit code 0. */
+async function followUntilInterrupted(options: AuditFlags & { db: string }): Promise<void> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const signal = controller.signal;
+    await adminAuditFollow({ ...options, pollMs: FOLLOW_POLL_MS, signal }, print);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+function addAccountCommands(admin: Command): void {
+  admin
+    .command('open <account>')
+    .description('open a new account')
+    .requiredOption('--db <file>', DB_HELP)
+    .requiredOption('--pin <pin>', PIN_HELP, secretOption)
+    .option('--balance <dollars>', 'opening balance in dollars, like 100.00', '0')
+    .option('--pin-key <file>', PIN_KEY_HELP)
+    .addHelpText('after',
+      '\nExample:\n  bank admin open ac-20001 --pin 4321 --balance 250.00 --db bank.sqlite')
+    .action(async (account, flags) => print(await adminOpen({ ...flags, account })));
+  admin
+    .command('set-pin <account>')
+    .description('give an account a new PIN (this also lifts a block after wrong PINs)')
+    .requiredOption('--db <file>', DB_HELP)
+    .requiredOption('--pin <pin>', PIN_HELP, secretOption)
+    .option('--pin-key <file>', PIN_KEY_HELP)
+    .action(async (account, flags) => print(await adminSetPin({ ...flags, account })));
+  addCloseCommand(admin);
   admin
     .command('unblock <account>')
     .description('let an account blocked by wrong PINs log in again')
     .requiredOption('--db <file>', DB_HELP)
-    .action((account, flags) => print(adminUnblock({ ...flags, account })));
+    .action(async (account, flags) => print(await adminUnblock({ ...flags, account })));
+}
+
+function addCloseCommand(admin: Command): void {
+  admin
+    .command('close <account>')
+    .description('close an account: it can no longer log in')
+    .requiredOption('--db <file>', DB_HELP)
+    .option('--force', 'close it even though it holds money (the balance stays on record)')
+    .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
+    .addHelpText('after', `
+An account holding money is refused unless --force is given; with --force it closes with its
+balance untouched and on record (no money disappears; \`bank admin seed --reset\` can reopen it).
+An account in an ATM session now is always refused. The audit gets a 'close' row with the balance.`)
+    .action(async (account, flags) => print(await adminClose({ ...flags, account,
+      force: Boolean(flags.force), lockTtlMs: flags.lockTtl * 1000 })));
+}
+
+function addVerifyCommand(admin: Command): void {
+  admin
+    .command('verify')
+    .description('check the audit hash chain, replay it against the balances and the ledger, ' +
+      'and look for stale session locks')
+    .requiredOption('--db <file>', DB_HELP)
+    .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
+    .addHelpText('after', `
+Exits 0 with a short summary when everything agrees; otherwise exits 1 naming the first
+problem (an edited or deleted audit row, a balance the audit does not add up to, a ledger
+transaction without its audit row, a lock older than --lock-ttl). Only reads the database,
+so it may run beside a server. Deleting the newest audit rows leaves no gap in the chain:
+keep the "last hash" it prints, and compare it with a later run.`)
+    .action((flags) => print(adminVerify({ ...flags, lockTtlMs: flags.lockTtl * 1000 })));
 }
 
 function print(text: string): void {

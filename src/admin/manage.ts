@@ -1,0 +1,108 @@
+import { formatCents } from '../money.js';
+import type { AccountId } from '../protocol/messages.js';
+import { clearPinFailures, getAccount, putAccount, type AccountRow } from '../store/accounts.js';
+import { closeAccount, setAccountPin } from '../store/admin-queries.js';
+import { appendAudit } from '../store/audit.js';
+import { inTransaction, type Store } from '../store/db.js';
+import { listLocks } from '../store/sessions.js';
+
+/**
+ * The account changes an operator makes. Each is one write transaction that re-checks the
+ * account inside it (a server may be running) and appends its audit row with the change, so the
+ * audit replays to the balances (admin/verify.ts). A refusal throws one plain sentence and
+ * writes nothing.
+ */
+
+/** One row of the audit as an operator's change: peer `admin`, no connection, code 0. */
+function appendAdminAudit(
+  store: Store,
+  row: { account: AccountId; op: string; balanceCents: number | null; now: number },
+): void {
+  appendAudit(store, {
+    at: row.now, conn: null, peer: 'admin', account: row.account, op: row.op,
+    amountCents: null, code: 0, balanceCents: row.balanceCents, txnId: null,
+  });
+}
+
+/** The account, or a refusal naming the number: every change below needs one that exists. */
+function requireAccount(store: Store, account: AccountId): AccountRow {
+  const row = getAccount(store, account);
+  if (!row) throw new Error(`no account ${account}`);
+  return row;
+}
+
+/** A new account; an earlier wrong-PIN count on the number is forgotten. Audit op `open`. */
+export function openAccount(
+  store: Store,
+  row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
+): void {
+  inTransaction(store, () => {
+    const existing = getAccount(store, row.account);
+    if (existing?.closed) {
+      throw new Error(`${row.account} exists but is closed ` +
+        '(reopen it with: bank admin seed --reset)');
+    }
+    if (existing) throw new Error(`${row.account} already exists`);
+    putAccount(store, row, false);
+    clearPinFailures(store, row.account);
+    appendAdminAudit(store, { account: row.account, op: 'open', balanceCents: row.balanceCents,
+      now: row.now });
+  });
+}
+
+/** A new PIN for an open account; it also clears a wrong-PIN block. Audit op `set-pin`. */
+export function changePin(store: Store, account: AccountId, pinHash: string, now: number): boolean {
+  return inTransaction(store, () => {
+    if (requireAccount(store, account).closed) throw new Error(`${account} is closed`);
+    const changed = setAccountPin(store, account, pinHash);
+    if (!changed) throw new Error(`${account} could not be changed`);
+    const unblocked = clearPinFailures(store, account);
+    appendAdminAudit(store, { account, op: 'set-pin', balanceCents: null, now });
+    return unblocked;
+  });
+}
+
+/** What `admin close` was asked to do. */
+export interface CloseRequest {
+  account: AccountId;
+  /** Close even with money in the account; the balance stays on record, untouched. */
+  force: boolean;
+  /** A lock with a heartbeat younger than this belongs to a live ATM session. */
+  lockTtlMs: number;
+  now: number;
+}
+
+/**
+ * Closes an account so it can no longer log in (the server treats it as unknown). Refused while
+ * an ATM session holds it, and while it holds money unless forced. Audit op `close`, recording
+ * the balance it kept. Returns that balance.
+ */
+export function closeAccountChecked(store: Store, request: CloseRequest): number {
+  const { account, now } = request;
+  return inTransaction(store, () => {
+    const row = requireAccount(store, account);
+    if (row.closed) throw new Error(`${account} is already closed`);
+    const lock = listLocks(store).find((l) => l.account === account);
+    if (lock && now - lock.heartbeatAt <= request.lockTtlMs) {
+      throw new Error(`${account} is in an ATM session now (from ${lock.peer}); ` +
+        'close it once the session ends');
+    }
+    if (row.balanceCents > 0 && !request.force) {
+      throw new Error(`${account} still holds ${formatCents(row.balanceCents)}; pay it out ` +
+        'first, or close it anyway with --force (the balance stays on record)');
+    }
+    if (!closeAccount(store, account, now)) throw new Error(`${account} could not be closed`);
+    appendAdminAudit(store, { account, op: 'close', balanceCents: row.balanceCents, now });
+    return row.balanceCents;
+  });
+}
+
+/** Clears the wrong-PIN count so the account can log in again. Audit op `unblock`. */
+export function unblockAccount(store: Store, account: AccountId, now: number): boolean {
+  return inTransaction(store, () => {
+    requireAccount(store, account);
+    const cleared = clearPinFailures(store, account);
+    appendAdminAudit(store, { account, op: 'unblock', balanceCents: null, now });
+    return cleared;
+  });
+}

@@ -1,0 +1,156 @@
+import Database, { type Statement } from 'better-sqlite3';
+import { assert } from '../assert.js';
+import type { AccountId } from '../protocol/messages.js';
+import type { AuditFilter, AuditRow } from './audit.js';
+import { prepareStore, type Store } from './db.js';
+import { listMigrations } from './migrate.js';
+
+/**
+ * The SQL only the admin console needs: following and verifying the audit, and the account
+ * writes an operator makes. Prepared once per connection, on first use, so the server's start-up
+ * (which never runs them) does not pay for them.
+ */
+interface AdminStatements {
+  auditAfter: Statement<{ account: string; sinceMs: number; code: number; afterId: number;
+    limit: number }>;
+  lastAuditId: Statement<[]>;
+  countLedger: Statement<[]>;
+  ledgerUnaudited: Statement<[]>;
+  auditUnledgered: Statement<[]>;
+  auditTxnTwice: Statement<[]>;
+  setPin: Statement<{ account: string; pinHash: string }>;
+  close: Statement<{ account: string; now: number }>;
+}
+
+const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
+  balance_cents AS balanceCents, txn_id AS txnId, hash`;
+
+// A ledger row and the audit row of the request that made it agree on every field they share.
+const SAME_TXN = `a.account = t.account AND a.txn_id = t.txn_id AND a.op = t.kind
+  AND a.amount_cents = t.amount_cents AND a.code = t.code AND a.balance_cents = t.balance_cents`;
+
+const prepared = new WeakMap<Database.Database, AdminStatements>();
+
+/** The admin statements of this connection, prepared the first time they are asked for. */
+function statements(store: Store): AdminStatements {
+  const found = prepared.get(store.db);
+  if (found) return found;
+  const made = prepareAdmin(store.db);
+  prepared.set(store.db, made);
+  return made;
+}
+
+/** Prepares the admin statements. */
+function prepareAdmin(db: Database.Database): AdminStatements {
+  return {
+    auditAfter: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > @afterId
+      AND (@account = '' OR account = @account) AND at >= @sinceMs AND (@code < 0 OR code = @code)
+      ORDER BY id LIMIT @limit`),
+    lastAuditId: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM audit'),
+    countLedger: db.prepare('SELECT COUNT(*) AS count FROM transactions'),
+    // A set difference (SQLite merges two sorted lists), not NOT EXISTS: the audit has no index
+    // by transaction id, and a lookup per ledger row would scan the account's whole history.
+    ledgerUnaudited: db.prepare(`SELECT account, txnId FROM (
+      SELECT account, txn_id AS txnId, kind, amount_cents, code, balance_cents FROM transactions
+      EXCEPT SELECT account, txn_id, op, amount_cents, code, balance_cents FROM audit
+        WHERE op IN ('deposit', 'withdraw') AND txn_id IS NOT NULL) LIMIT 1`),
+    auditUnledgered: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit a
+      WHERE a.op IN ('deposit', 'withdraw') AND a.txn_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM transactions t WHERE ${SAME_TXN}) ORDER BY a.id LIMIT 1`),
+    auditTxnTwice: db.prepare(`SELECT account, txn_id AS txnId, MIN(id) AS firstId,
+      MAX(id) AS secondId FROM audit WHERE op IN ('deposit', 'withdraw') AND txn_id IS NOT NULL
+      GROUP BY account, txn_id HAVING COUNT(*) > 1 ORDER BY secondId LIMIT 1`),
+    setPin: db.prepare(`UPDATE accounts SET pin_hash = @pinHash
+      WHERE account = @account AND closed_at IS NULL`),
+    close: db.prepare(`UPDATE accounts SET closed_at = @now
+      WHERE account = @account AND closed_at IS NULL`),
+  };
+}
+
+/**
+ * Opens an existing database for reading only, so inspecting a bank (even while its server runs,
+ * or a backup copy) can never change it. Refuses a file that is not a bank database of this
+ * version rather than misreading it.
+ */
+export function openStoreReadOnly(file: string, busyTimeoutMs = 2000): Store {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    checkSchemaVersion(db, file);
+    return prepareStore(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Refuses a schema this program does not know, with what to do about it. */
+function checkSchemaVersion(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const latest = listMigrations().length;
+  if (version === 0) throw new Error(`${file} is not a bank database (it has no bank tables)`);
+  if (version > latest) {
+    throw new Error(`${file} was written by a newer bank ` +
+      `(schema ${version}, this one knows ${latest})`);
+  }
+  if (version < latest) {
+    throw new Error(`${file} has an older schema (${version}); start \`bank server\` on it once ` +
+      `to upgrade it to ${latest}`);
+  }
+}
+
+/** Audit rows after afterId that pass the filter, oldest first, at most limit of them. */
+export function listAuditAfter(store: Store, filter: AuditFilter, afterId: number,
+  limit: number): AuditRow[] {
+  assert(limit >= 1, 'a page holds at least one row');
+  return statements(store).auditAfter.all({
+    account: filter.account ?? '', sinceMs: filter.sinceMs ?? 0, code: filter.code ?? -1,
+    afterId, limit,
+  }) as AuditRow[];
+}
+
+/** The id of the newest audit row, 0 for an empty log. */
+export function lastAuditId(store: Store): number {
+  return (statements(store).lastAuditId.get() as { id: number }).id;
+}
+
+/** How many transactions the ledger holds. */
+export function countLedger(store: Store): number {
+  return (statements(store).countLedger.get() as { count: number }).count;
+}
+
+/** A ledger transaction's key. */
+export interface LedgerKey {
+  account: AccountId;
+  txnId: string;
+}
+
+/** The first ledger transaction that no audit row records exactly, if any. */
+export function findLedgerUnaudited(store: Store): LedgerKey | undefined {
+  return statements(store).ledgerUnaudited.get() as LedgerKey | undefined;
+}
+
+/** The first deposit or withdrawal audit row with a transaction id the ledger does not match. */
+export function findAuditUnledgered(store: Store): AuditRow | undefined {
+  return statements(store).auditUnledgered.get() as AuditRow | undefined;
+}
+
+/** A transaction id applied by two audit rows (only '*-repeat' rows may share one), if any. */
+export function findAuditTxnTwice(store: Store):
+  { account: AccountId; txnId: string; firstId: number; secondId: number } | undefined {
+  return statements(store).auditTxnTwice.get() as ReturnType<typeof findAuditTxnTwice>;
+}
+
+/** Replaces an open account's PIN hash; false when there is no such open account. */
+export function setAccountPin(store: Store, account: AccountId, pinHash: string): boolean {
+  const changes = statements(store).setPin.run({ account, pinHash }).changes;
+  assert(changes <= 1, 'at most one account per number');
+  return changes === 1;
+}
+
+/** Marks an open account closed; false when there is no such open account. */
+export function closeAccount(store: Store, account: AccountId, now: number): boolean {
+  const changes = statements(store).close.run({ account, now }).changes;
+  assert(changes <= 1, 'at most one account per number');
+  return changes === 1;
+}

@@ -1,0 +1,160 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeStoreError, withReader, withStore } from '../../src/admin/access.js';
+import {
+  adminAccounts, adminAudit, adminClose, adminOpen, adminSeed, adminSessions, adminSetPin,
+  adminUnblock, adminVerify,
+} from '../../src/admin/actions.js';
+import { verifyPin } from '../../src/pin.js';
+import { getAccount, putAccount } from '../../src/store/accounts.js';
+import { inTransaction } from '../../src/store/db.js';
+import { tempDbFile } from './helpers.js';
+
+const ACCOUNTS = 'ac-10001, 1111, 100.00\nac-10002, 2222, 0\n';
+
+describe('admin actions on a database file', () => {
+  let db: string;
+  let savedPinKey: string | undefined;
+  beforeEach(async () => {
+    savedPinKey = process.env.BANK_PIN_KEY;
+    delete process.env.BANK_PIN_KEY;
+    db = tempDbFile();
+    const file = join(dirname(db), 'accounts.txt');
+    writeFileSync(file, ACCOUNTS);
+    expect(await adminSeed({ db, file, reset: false })).toBe(`loaded 2 account(s) into ${db}`);
+  });
+  afterEach(() => {
+    if (savedPinKey !== undefined) process.env.BANK_PIN_KEY = savedPinKey;
+  });
+
+  /** The PIN hash stored for an account, read back. */
+  const storedPinHash = (account: string): string =>
+    withReader({ db }, (store) => getAccount(store, account)!.pinHash);
+  const pinKey = (): Buffer => Buffer.from(readFileSync(`${db}.pin-key`, 'utf8').trim(), 'hex');
+
+  it('opens an account whose PIN the server key checks, and lists it', async () => {
+    expect(await adminOpen({ db, account: 'AC-20001', pin: '4321', balance: '250.5' }))
+      .toBe('ac-20001 opened with $250.50');
+    expect(await verifyPin(pinKey(), '4321', storedPinHash('ac-20001'))).toBe(true);
+    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-20001","balance_cents":25050}');
+    expect(await adminOpen({ db, account: 'ac-20002', pin: '0000' })).toBe('ac-20002 opened with $0.00');
+  });
+
+  it('sets a PIN with the server key', async () => {
+    expect(await adminSetPin({ db, account: 'ac-10001', pin: '9999' })).toBe('ac-10001 has a new PIN');
+    expect(await verifyPin(pinKey(), '9999', storedPinHash('ac-10001'))).toBe(true);
+    expect(await verifyPin(pinKey(), '1111', storedPinHash('ac-10001'))).toBe(false);
+  });
+
+  it('refuses to make PINs with a key the server does not have', async () => {
+    const pinKeyFile = join(dirname(db), 'elsewhere.pin-key');
+    await expect(adminSetPin({ db, pinKey: pinKeyFile, account: 'ac-10001', pin: '9999' }))
+      .rejects.toThrow(`no PIN key at ${pinKeyFile}: PINs must be made with the server's key`);
+    await expect(adminOpen({ db, pinKey: pinKeyFile, account: 'ac-20001', pin: '9999' }))
+      .rejects.toThrow('no PIN key at');
+  });
+
+  it('checks what was typed before touching the database', async () => {
+    await expect(adminOpen({ db, account: 'ac-1', pin: '1234' })).rejects
+      .toThrow('"ac-1" is not an account number like ac-12345');
+    await expect(adminOpen({ db, account: 'ac-20001', pin: '12' })).rejects.toThrow('a PIN is four digits');
+    await expect(adminOpen({ db, account: 'ac-20001', pin: '1234', balance: '-3' })).rejects
+      .toThrow('"-3" is not a balance in dollars');
+    await expect(adminUnblock({ db, account: 'x' })).rejects.toThrow('"x" is not an account number');
+    expect(() => adminAudit({ db, json: false, account: 'nope' })).toThrow('"nope" is not an account');
+    expect(() => adminAudit({ db, json: false, since: 'soon' })).toThrow('"soon" is not a time');
+  });
+
+  it('closes, unblocks and verifies, each saying what it did', async () => {
+    expect(await adminClose({ db, account: 'ac-10002', force: false, lockTtlMs: 30_000 }))
+      .toBe('ac-10002 closed');
+    await expect(adminClose({ db, account: 'ac-10001', force: false, lockTtlMs: 30_000 })).rejects
+      .toThrow('ac-10001 still holds $100.00');
+    expect(await adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 30_000 }))
+      .toBe('ac-10001 closed; its balance of $100.00 stays on record');
+    expect(await adminUnblock({ db, account: 'ac-10001' })).toBe('ac-10001 was not blocked');
+    expect(adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK\n  audit     5 rows,/);
+    expect(adminAudit({ db, json: true, account: 'ac-10001' }).split('\n')
+      .map((line) => (JSON.parse(line) as { op: string }).op)).toEqual(['open', 'close', 'unblock']);
+    expect(adminSessions({ db, json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
+  });
+
+  it('fails verify with the first problem when the database was edited by hand', () => {
+    const raw = new Database(db);
+    raw.prepare("UPDATE accounts SET balance_cents = 1 WHERE account = 'ac-10002'").run();
+    raw.close();
+    expect(() => adminVerify({ db, lockTtlMs: 30_000 })).toThrow(
+      'verify failed: ac-10002 has a balance of $0.01, but its audit rows add up to $0.00');
+  });
+
+  it('only reads for listings and verify: a write through the reader is refused', () => {
+    expect(() => withReader({ db }, (store) => inTransaction(store, () =>
+      putAccount(store, { account: 'ac-30001', pinHash: 'x', balanceCents: 0, now: 1 }, false))))
+      .toThrow(`${db} is read-only here; it cannot be changed`);
+  });
+
+  it('names a database locked by another process in one sentence', async () => {
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(adminUnblock({ db, account: 'ac-10001' })).rejects.toThrow(
+        `the database ${db} is locked by another process (waited 2 s); try again in a moment`);
+      expect(adminAccounts({ db, json: true }).split('\n')).toHaveLength(2); // readers carry on
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+});
+
+describe('admin actions on a bad --db', () => {
+  const dir = dirname(tempDbFile());
+
+  it('names a missing database and says how to make one', () => {
+    const db = join(dir, 'missing.sqlite');
+    expect(() => adminAccounts({ db, json: false })).toThrow(
+      `no database at ${db} (create one with: bank admin seed --db ${db})`);
+  });
+
+  it('names a file that is not a bank database', () => {
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'hello, this is not SQLite at all, just some text that is long enough');
+    expect(() => adminAccounts({ db: text, json: false })).toThrow(`${text} is not a SQLite database`);
+    const empty = join(dir, 'empty.sqlite');
+    writeFileSync(empty, '');
+    expect(() => adminVerify({ db: empty, lockTtlMs: 1000 })).toThrow(
+      `${empty} is not a bank database (it has no bank tables)`);
+    const folder = join(dir, 'folder');
+    mkdirSync(folder);
+    expect(() => adminAccounts({ db: folder, json: false })).toThrow(`${folder} is a directory`);
+  });
+
+  it('will not create a database in a directory that does not exist', async () => {
+    const db = join(dir, 'no', 'such', 'bank.sqlite');
+    await expect(withStore({ db }, true, () => 1)).rejects.toThrow(
+      `cannot create ${db}: no directory ${join(dir, 'no', 'such')}`);
+  });
+});
+
+describe('describeStoreError', () => {
+  const sqlite = (code: string): Error => Object.assign(new Error('raw'), { code });
+
+  it.each([
+    ['SQLITE_BUSY', 'the database f.sqlite is locked by another process'],
+    ['SQLITE_BUSY_SNAPSHOT', 'the database f.sqlite is locked by another process'],
+    ['SQLITE_NOTADB', 'f.sqlite is not a SQLite database'],
+    ['SQLITE_CORRUPT', 'f.sqlite is damaged'],
+    ['SQLITE_READONLY_DBMOVED', 'f.sqlite is read-only here'],
+    ['SQLITE_FULL', 'the disk holding f.sqlite is full'],
+    ['SQLITE_IOERR_WRITE', 'f.sqlite: raw'],
+  ])('turns %s into a sentence about the file', (code, text) => {
+    expect((describeStoreError(sqlite(code), 'f.sqlite') as Error).message).toContain(text);
+  });
+
+  it('leaves other errors alone', () => {
+    const error = new Error('no account ac-1');
+    expect(describeStoreError(error, 'f.sqlite')).toBe(error);
+  });
+});

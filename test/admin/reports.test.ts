@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeAccountChecked } from '../../src/admin/manage.js';
+import {
+  auditCells, auditHeading, auditJson, auditLine, codeLabel, localTime, reportAccounts, reportAudit,
+  reportSessions,
+} from '../../src/admin/reports.js';
+import { formatRow, formatTable } from '../../src/admin/table.js';
+import { Code } from '../../src/protocol/codes.js';
+import { listAudit } from '../../src/store/audit.js';
+import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { acquireLock } from '../../src/store/sessions.js';
+import { memoryBank, moveMoney } from './helpers.js';
+
+/** The column where `header` ends in the first line: right-aligned cells end there too. */
+function columnEnd(table: string, header: string): number {
+  const first = table.split('\n')[0]!;
+  return first.indexOf(header) + header.length;
+}
+
+describe('formatTable', () => {
+  it('pads each column to its widest cell, numbers to the right, with a rule under the header', () => {
+    const table = formatTable(['name', 'amount'], [['a', '$1.00'], ['long name', '$1,000.00']], new Set([1]));
+    expect(table.split('\n')).toEqual([
+      'name          amount',
+      '---------  ---------',
+      'a              $1.00',
+      'long name  $1,000.00',
+    ].map((line) => line.trimEnd()));
+  });
+
+  it('lets a cell wider than its fixed column push the rest right (follow mode)', () => {
+    expect(formatRow(['abcdef', 'x'], [3, 2], new Set())).toBe('abcdef  x');
+    expect(formatRow(['1', 'x'], [3, 2], new Set([0]))).toBe('  1  x');
+  });
+});
+
+describe('reports', () => {
+  let store: Store;
+  beforeEach(() => {
+    store = memoryBank({ 'ac-10001': 10_000, 'ac-10002': 5_025, 'ac-10003': 0 }, Date.UTC(2024, 4, 1));
+  });
+  afterEach(() => closeStore(store));
+
+  it('accounts --json has exactly the two documented keys, in order', () => {
+    closeAccountChecked(store, { account: 'ac-10003', force: false, lockTtlMs: 1, now: 2 });
+    expect(reportAccounts(store, true).split('\n')).toEqual([
+      '{"account":"ac-10001","balance_cents":10000}',
+      '{"account":"ac-10002","balance_cents":5025}',
+      '{"account":"ac-10003","balance_cents":0}',
+    ]);
+  });
+
+  it('accounts lines up dollars on the right and shows which are closed', () => {
+    closeAccountChecked(store, { account: 'ac-10003', force: false, lockTtlMs: 1, now: 2 });
+    const table = reportAccounts(store, false);
+    expect(table.split('\n')).toEqual([
+      'account   balance  status',
+      '--------  -------  ------',
+      'ac-10001  $100.00  open',
+      'ac-10002   $50.25  open',
+      'ac-10003    $0.00  closed',
+    ]);
+  });
+
+  it('says so when there is nothing to list', () => {
+    const empty = openStore(':memory:');
+    expect(reportAccounts(empty, false)).toBe('no accounts (load some with: bank admin seed)');
+    expect(reportAccounts(empty, true)).toBe('');
+    expect(reportAudit(empty, {}, false)).toBe('no audit rows match');
+    expect(reportSessions(empty, { json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
+    closeStore(empty);
+  });
+
+  it('audit shows money in dollars, local times and named codes, aligned', () => {
+    moveMoney(store, { account: 'ac-10001', kind: 'withdraw', amountCents: 123_456, txnId: 'abc' });
+    const rows = listAudit(store);
+    const table = reportAudit(store, {}, false).split('\n');
+    expect(table[0]).toMatch(/^id +time +conn +peer +account +op +amount +code +balance +txn$/);
+    expect(table).toHaveLength(2 + rows.length);
+    expect(table[2]).toContain(localTime(rows[0]!.at));
+    expect(table.at(-1)).toContain('$1,234.56');
+    expect(table.at(-1)).toContain('51 insufficient funds');
+    const end = columnEnd(table.join('\n'), 'balance');
+    expect(table.slice(2).map((line) => line.slice(0, end).trimEnd().endsWith('.00')
+      || line.slice(0, end).endsWith('.25'))).toEqual(rows.map(() => true));
+  });
+
+  it('audit filters by account, code and time, keeping the newest rows', () => {
+    moveMoney(store, { account: 'ac-10001', kind: 'deposit', amountCents: 100, txnId: 'a' });
+    moveMoney(store, { account: 'ac-10002', kind: 'withdraw', amountCents: 999_999, txnId: 'b' });
+    const ids = (json: string): number[] => json.split('\n').filter(Boolean)
+      .map((line) => (JSON.parse(line) as { id: number }).id);
+    expect(ids(reportAudit(store, { account: 'ac-10002' }, true))).toEqual([2, 5]);
+    expect(ids(reportAudit(store, { code: Code.insufficientFunds }, true))).toEqual([5]);
+    expect(ids(reportAudit(store, { limit: 2 }, true))).toEqual([4, 5]);
+    // The accounts were opened at 2024-05-01 (memoryBank), the moves at 3 s after 1970.
+    expect(ids(reportAudit(store, { sinceMs: Date.UTC(2024, 4, 1) }, true))).toEqual([1, 2, 3]);
+    expect(ids(reportAudit(store, { sinceMs: Date.UTC(2024, 4, 1) + 1 }, true))).toEqual([]);
+  });
+
+  it('audit --json has one documented object per row', () => {
+    moveMoney(store, { account: 'ac-10001', kind: 'deposit', amountCents: 100, txnId: 'a' });
+    const last = JSON.parse(reportAudit(store, {}, true).split('\n').at(-1)!);
+    expect(last).toEqual({ id: 4, at: new Date(3_000).toISOString(), conn: 1, peer: '127.0.0.1',
+      account: 'ac-10001', op: 'deposit', amount_cents: 100, code: 0, balance_cents: 10_100,
+      txn_id: 'a' });
+    expect(auditJson(listAudit(store).at(-1)!)).toEqual(last);
+  });
+
+  it('follow lines keep the heading columns for ordinary rows', () => {
+    const row = listAudit(store)[0]!;
+    const [heading, rule] = auditHeading().split('\n') as [string, string];
+    expect(rule.replace(/-/g, '').trim()).toBe('');
+    const line = auditLine(row);
+    expect(line.indexOf('ac-10001')).toBe(heading.indexOf('account'));
+    expect(line.indexOf(localTime(row.at))).toBe(heading.indexOf('time'));
+    expect(auditCells(row)[7]).toBe('00 ok');
+  });
+
+  it('sessions shows who holds each lock, its heartbeat age, and whether it expired', () => {
+    acquireLock(store, { account: 'ac-10001', holder: 'f00d/7', peer: '192.0.2.7', now: 50_000, lockTtlMs: 30_000 });
+    acquireLock(store, { account: 'ac-10002', holder: 'f00d/8', peer: '192.0.2.8', now: 10_000, lockTtlMs: 30_000 });
+    const view = { lockTtlMs: 30_000, now: 52_500 };
+    expect(reportSessions(store, { ...view, json: true }).split('\n').map((l) => JSON.parse(l))).toEqual([
+      { account: 'ac-10001', peer: '192.0.2.7', conn: 7, started_at: new Date(50_000).toISOString(),
+        heartbeat_age_ms: 2_500, expired: false },
+      { account: 'ac-10002', peer: '192.0.2.8', conn: 8, started_at: new Date(10_000).toISOString(),
+        heartbeat_age_ms: 42_500, expired: true },
+    ]);
+    const table = reportSessions(store, { ...view, json: false }).split('\n');
+    expect(table[0]).toMatch(/^account +peer +conn +since +heartbeat +lock$/);
+    expect(table[2]).toMatch(/^ac-10001 +192\.0\.2\.7 +7 +\S+ \S+ +2\.5 s ago +live$/);
+    expect(table[3]).toMatch(/^ac-10002 +192\.0\.2\.8 +8 +\S+ \S+ +42\.5 s ago +expired$/);
+    expect(table[2]!.indexOf('ago')).toBe(table[3]!.indexOf('ago'));
+  });
+});
+
+describe('codeLabel and localTime', () => {
+  it('names every code in words after its two digits', () => {
+    expect(codeLabel(0)).toBe('00 ok');
+    expect(codeLabel(9)).toBe('09 account busy');
+    expect(codeLabel(75)).toBe('75 pin tries exceeded');
+    expect(codeLabel(42)).toBe('42');
+    expect(codeLabel(null)).toBe('');
+  });
+
+  it('prints local date and time to the second', () => {
+    expect(localTime(new Date(2024, 0, 2, 3, 4, 5).getTime())).toBe('2024-01-02 03:04:05');
+  });
+});

@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeAccountChecked } from '../../src/admin/manage.js';
+import { loadAccounts } from '../../src/admin/seed.js';
+import {
+  checkChainLink, describeFailure, formatVerifyOk, verifyStore, type VerifyReport,
+} from '../../src/admin/verify.js';
+import { Code } from '../../src/protocol/codes.js';
+import { auditHash, listAudit, type AuditRow } from '../../src/store/audit.js';
+import { closeStore, inTransaction, type Store } from '../../src/store/db.js';
+import { acquireLock } from '../../src/store/sessions.js';
+import { auditFromAtm, memoryBank, moveMoney } from './helpers.js';
+
+const NOW = 1_000_000;
+const OPTIONS = { lockTtlMs: 30_000, now: NOW };
+const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+
+/** Runs one statement of hand-made tampering, as someone with the SQLite file could. */
+function tamper(store: Store, sql: string, params: unknown[] = []): void {
+  store.db.prepare(sql).run(...params);
+}
+
+/** Recomputes every hash from row `fromId` on: a forger who knows the scheme. */
+function rechain(store: Store): void {
+  let previous = '';
+  for (const row of listAudit(store)) {
+    previous = auditHash(previous, row);
+    tamper(store, 'UPDATE audit SET hash = ? WHERE id = ?', [previous, row.id]);
+  }
+}
+
+/** The first problem verify names (null when there is none). */
+function firstProblem(store: Store): string | null {
+  return describeFailure(verifyStore(store, OPTIONS));
+}
+
+/** The id of the last audit row with this op. */
+function lastRowId(store: Store, op: string): number {
+  return listAudit(store).filter((row) => row.op === op).at(-1)!.id;
+}
+
+describe('verifyStore', () => {
+  let store: Store;
+  beforeEach(() => {
+    // Rows: 1-2 open, 3 login, 4 deposit, 5 withdraw, 6 withdraw refused (51), 7 balance.
+    store = memoryBank({ 'ac-10001': 10_000, 'ac-10002': 5_025 });
+    auditFromAtm(store, { account: 'ac-10001', op: 'login', code: Code.ok, balanceCents: 10_000 });
+    moveMoney(store, { account: 'ac-10001', kind: 'deposit', amountCents: 2_000, txnId: 't1' });
+    moveMoney(store, { account: 'ac-10001', kind: 'withdraw', amountCents: 550, txnId: 't2' });
+    moveMoney(store, { account: 'ac-10001', kind: 'withdraw', amountCents: 99_999, txnId: 't3' });
+    auditFromAtm(store, { account: 'ac-10001', op: 'balance', code: Code.ok, balanceCents: 11_450 });
+  });
+  afterEach(() => closeStore(store));
+
+  it('passes a healthy bank and counts what it checked', () => {
+    const report = verifyStore(store, OPTIONS);
+    expect(report).toEqual<VerifyReport>({
+      problems: [], problemsDropped: 0, auditRows: 7, lastHash: listAudit(store).at(-1)!.hash,
+      accounts: 2, totalCents: 11_450 + 5_025, ledgerTxns: 3, locks: 0,
+    });
+    expect(describeFailure(report)).toBeNull();
+  });
+
+  it('replays every admin operation: open, reset, close, set-pin, unblock, and repeats', async () => {
+    closeAccountChecked(store, { account: 'ac-10002', force: true, lockTtlMs: 30_000, now: NOW });
+    await loadAccounts(store, pinKey, [{ line: 1, account: 'ac-10002', pin: '1111', balanceCents: 7 }], true);
+    auditFromAtm(store, { account: 'ac-10001', op: 'unblock', code: 0 });
+    auditFromAtm(store, { account: 'ac-10001', op: 'set-pin', code: 0 });
+    auditFromAtm(store, { account: 'ac-10001', op: 'deposit-repeat', code: 0, balanceCents: 12_000 });
+    auditFromAtm(store, { account: 'ac-10001', op: 'deposit', code: Code.sessionExpired });
+    auditFromAtm(store, { account: 'ac-10001', op: 'outcome', code: 0, balanceCents: 12_000 });
+    expect(verifyStore(store, OPTIONS).problems).toEqual([]);
+  });
+
+  it('names an audit row edited by hand', () => {
+    tamper(store, 'UPDATE audit SET amount_cents = 3000 WHERE id = 4');
+    expect(firstProblem(store)).toMatch(/^audit row 4 was edited: its contents no longer match its hash/);
+  });
+
+  it('names the row after one deleted by hand, and the ones deleted', () => {
+    tamper(store, 'DELETE FROM audit WHERE id = 5');
+    expect(firstProblem(store)).toMatch(/^audit row 6 does not chain to row 4: row 5 is missing/);
+    tamper(store, 'DELETE FROM audit WHERE id IN (3, 4)');
+    expect(firstProblem(store)).toMatch(/^audit row 6 does not chain to row 2: rows 3 to 5 are missing/);
+    tamper(store, 'DELETE FROM audit WHERE id = 1');
+    expect(firstProblem(store)).toMatch(/^the audit starts at row 2: row 1 is missing/);
+  });
+
+  it('notices the newest money row deleted, which leaves the chain whole', () => {
+    tamper(store, `DELETE FROM audit WHERE id >= ${lastRowId(store, 'withdraw') - 1}`);
+    const report = verifyStore(store, OPTIONS);
+    expect(report.problems[0]).toBe('ac-10001 has a balance of $114.50, but its audit rows add up to $120.00');
+    expect(report.problems).toContain('ledger transaction t2 on ac-10001 has no audit row that matches it');
+  });
+
+  it('catches a forger who rewrites the chain, by the balances the rows record', () => {
+    tamper(store, 'UPDATE audit SET amount_cents = 3000 WHERE id = 4');
+    rechain(store);
+    expect(firstProblem(store)).toMatch(
+      /^audit row 4 \(deposit ac-10001\) records a balance of \$120\.00, but the rows before it add up to \$130\.00/);
+  });
+
+  it('names a balance edited by hand', () => {
+    tamper(store, "UPDATE accounts SET balance_cents = 99999 WHERE account = 'ac-10001'");
+    expect(firstProblem(store)).toBe('ac-10001 has a balance of $999.99, but its audit rows add up to $114.50');
+  });
+
+  it('names an account added, removed or closed behind the audit', () => {
+    tamper(store, "INSERT INTO accounts VALUES ('ac-66666', 'x', 0, 1, NULL)");
+    expect(firstProblem(store)).toBe('ac-66666 is in accounts, but no audit row opens it');
+    tamper(store, "DELETE FROM accounts WHERE account IN ('ac-66666', 'ac-10002')");
+    expect(firstProblem(store)).toBe('ac-10002 is in the audit, but not in accounts');
+    tamper(store, "UPDATE accounts SET closed_at = 5 WHERE account = 'ac-10001'");
+    expect(verifyStore(store, OPTIONS).problems[0]).toBe(
+      'ac-10001 is closed in accounts, but open by its audit rows');
+  });
+
+  it('names an impossible balance', () => {
+    tamper(store, "UPDATE accounts SET balance_cents = 1000000000001 WHERE account = 'ac-10002'");
+    expect(firstProblem(store)).toMatch(/^ac-10002 has an impossible balance of \$10,000,000,000\.01/);
+  });
+
+  it('checks the ledger against the audit, both ways', () => {
+    tamper(store, "DELETE FROM transactions WHERE txn_id = 't1'");
+    expect(firstProblem(store)).toBe(
+      'audit row 4 (deposit ac-10001, transaction t1) does not match the ledger');
+    tamper(store, "UPDATE transactions SET code = 0 WHERE txn_id = 't3'");
+    expect(firstProblem(store)).toMatch(/^ledger transaction t3 on ac-10001 has no audit row that matches it/);
+  });
+
+  it('names a transaction id applied twice', () => {
+    inTransaction(store, () => {
+      const t1 = listAudit(store).find((row) => row.txnId === 't1')!;
+      const { id: _id, hash: _hash, ...entry } = t1;
+      store.audit.insert.run({ ...entry, balanceCents: 13_450,
+        hash: auditHash(listAudit(store).at(-1)!.hash, { ...entry, balanceCents: 13_450 }) });
+    });
+    const report = verifyStore(store, OPTIONS);
+    expect(report.problems).toContain('transaction t1 on ac-10001 is applied by two audit rows (4 and 8)');
+  });
+
+  it('accepts a fresh session lock and names a stale one', () => {
+    const claim = { account: 'ac-10001', holder: 'srv/1', peer: '192.0.2.7', lockTtlMs: 30_000 };
+    acquireLock(store, { ...claim, now: NOW - 30_000 });
+    expect(verifyStore(store, OPTIONS)).toMatchObject({ problems: [], locks: 1 });
+    const report = verifyStore(store, { ...OPTIONS, now: NOW + 1_000 });
+    expect(describeFailure(report)).toBe('the session lock on ac-10001 (from 192.0.2.7) is stale: ' +
+      'its last heartbeat was 31 s ago, over the 30 s lock TTL (a server that stopped without ' +
+      'cleaning up? starting it clears its locks)');
+  });
+
+  it('keeps a bounded number of problems and counts the rest', () => {
+    tamper(store, 'UPDATE audit SET hash = ?', ['0'.repeat(64)]);
+    for (let i = 0; i < 120; i += 1) auditFromAtm(store, { account: 'ac-10001', op: 'ping', code: 0 });
+    tamper(store, 'UPDATE audit SET hash = ?', ['0'.repeat(64)]);
+    const report = verifyStore(store, OPTIONS);
+    expect(report.problems).toHaveLength(100);
+    expect(report.problemsDropped).toBe(27);
+    expect(describeFailure(report)).toBe(
+      'audit row 1 was edited: its contents no longer match its hash (and 126 more problems)');
+  });
+
+  it('summarises a pass in a few lines', () => {
+    const text = formatVerifyOk(verifyStore(store, OPTIONS), OPTIONS);
+    expect(text.split('\n')).toEqual([
+      'verify: OK',
+      `  audit     7 rows, hash chain unbroken; last hash ${listAudit(store).at(-1)!.hash}`,
+      '  balances  2 accounts, $164.75 in all, equal to the audit replayed',
+      '  ledger    3 transactions, each matching its audit row',
+      '  locks     0 held, none older than the 30 s lock TTL',
+    ]);
+  });
+});
+
+describe('checkChainLink', () => {
+  const entry = { at: 1, conn: null, peer: 'admin', account: 'ac-10001', op: 'open',
+    amountCents: null, code: 0, balanceCents: 100, txnId: null };
+  const first: AuditRow = { ...entry, id: 1, hash: auditHash('', entry) };
+
+  it('accepts the first row chained to the empty hash, and the next chained to it', () => {
+    expect(checkChainLink({ id: 0, hash: '' }, first)).toBeNull();
+    const second = { ...entry, op: 'unblock', id: 2, hash: auditHash(first.hash, { ...entry, op: 'unblock' }) };
+    expect(checkChainLink(first, second)).toBeNull();
+  });
+
+  it('names renumbered ids even when the hashes chain', () => {
+    const renumbered = { ...entry, id: 5, hash: auditHash(first.hash, entry) };
+    expect(checkChainLink(first, renumbered)).toBe('audit ids jump from 1 to 5 (renumbered?)');
+  });
+});
