@@ -16,21 +16,29 @@ type Login = Extract<Request, { kind: 'login' }>;
  */
 export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
   if (isRateLimited(ctx, peer)) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
+  // Counted as failed until it succeeds, so concurrent guesses from one address cannot overrun it.
+  ctx.limiter.recordFailure(peer.address, ctx.now());
+  const reply = await handleLoginCheck(ctx, peer, request);
+  ctx.log(`conn ${peer.id} login ${request.account}: code ${reply.code}`);
+  if (reply.code === Code.incorrectPin || reply.code === Code.pinTriesExceeded) {
+    peer.loginFailures += 1;
+  } else {
+    ctx.limiter.forgive(peer.address, ctx.now());
+  }
+  return reply;
+}
+
+/** A blocked account is refused at once; otherwise the PIN is checked, then the login committed. */
+async function handleLoginCheck(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
   if (pinFailures(ctx.store, request.account) >= Limits.pinAttemptsMax) {
     return refuse(ctx, peer, 'login', Code.pinTriesExceeded);
   }
   const row = getAccount(ctx.store, request.account);
   const stored = row && !row.closed ? row.pinHash : undefined;
   const pinOk = await verifyPin(ctx.pinKey, request.pin, stored);
-  const reply = await ctx.committer.submit(
+  return ctx.committer.submit(
     guarded(ctx, peer, 'login', () => handleLoginCommit(ctx, peer, request, pinOk)),
   );
-  ctx.log(`conn ${peer.id} login ${request.account}: code ${reply.code}`);
-  if (reply.code === Code.incorrectPin || reply.code === Code.pinTriesExceeded) {
-    peer.loginFailures += 1;
-    ctx.limiter.recordFailure(peer.address, ctx.now());
-  }
-  return reply;
 }
 
 /** True when this connection or its peer address has run out of failed logins. */
@@ -40,7 +48,12 @@ function isRateLimited(ctx: ServerContext, peer: Peer): boolean {
 }
 
 /** The part of a login that writes: failure count, lock, audit, in one transaction. */
-function handleLoginCommit(ctx: ServerContext, peer: Peer, request: Login, pinOk: boolean): Reply {
+function handleLoginCommit(
+  ctx: ServerContext,
+  peer: Peer,
+  request: Login,
+  pinOk: boolean,
+): Reply {
   const { account } = request;
   const now = ctx.now();
   if (pinFailures(ctx.store, account) >= Limits.pinAttemptsMax) {
@@ -50,7 +63,8 @@ function handleLoginCommit(ctx: ServerContext, peer: Peer, request: Login, pinOk
   const row = getAccount(ctx.store, account);
   if (!pinOk || !row || row.closed) return handleLoginWrongPin(ctx, peer, request, now);
   clearPinFailures(ctx.store, account);
-  const claim = { account, holder: peer.holder, peer: peer.address, now, lockTtlMs: ctx.config.lockTtlMs };
+  const lockTtlMs = ctx.config.lockTtlMs;
+  const claim = { account, holder: peer.holder, peer: peer.address, now, lockTtlMs };
   if (!acquireLock(ctx.store, claim)) {
     audit(ctx, peer, { op: 'login', account, code: Code.accountBusy });
     return bare(Code.accountBusy);
