@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDollars } from '../money.js';
 import { Limits } from '../protocol/limits.js';
-import { getAccount, putAccount } from '../store/accounts.js';
+import { clearPinFailures, getAccount, putAccount } from '../store/accounts.js';
 import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { hashPin } from '../pin.js';
@@ -77,11 +77,15 @@ export async function loadAccounts(
   return { loaded: rows.length };
 }
 
-/** Writes one account and its audit row ('open', or 'reset' when it replaced one). */
+/**
+ * Writes one account and its audit row ('open', or 'reset' when it replaced one). Wrong PINs
+ * tried on the number before are forgotten: a fresh PIN starts unblocked.
+ */
 function writeSeedRow(store: Store, row: SeedRow, pinHash: string, reset: boolean): void {
   const now = Date.now();
   const op = getAccount(store, row.account) ? 'reset' : 'open';
   putAccount(store, { account: row.account, pinHash, balanceCents: row.balanceCents, now }, reset);
+  clearPinFailures(store, row.account);
   appendAudit(store, {
     at: now, conn: null, peer: 'admin', account: row.account, op, amountCents: null,
     code: 0, balanceCents: row.balanceCents, txnId: null,

@@ -6,9 +6,9 @@ import {
   type SeedRow,
 } from '../../src/admin/seed.js';
 import { verifyPin } from '../../src/pin.js';
-import { getAccount, listAccounts } from '../../src/store/accounts.js';
+import { addPinFailure, getAccount, listAccounts, pinFailures } from '../../src/store/accounts.js';
 import { listAudit } from '../../src/store/audit.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -134,6 +134,14 @@ describe('loadAccounts', () => {
     expect(account.balanceCents).toBe(1);
     expect(await verifyPin(pinKey, '9999', account.pinHash)).toBe(true);
     expect(listAudit(store).map((r) => r.op)).toEqual(['open', 'reset', 'open']);
+  });
+
+  it('starts a seeded account unblocked, whatever was guessed on its number before', async () => {
+    inTransaction(store, () => {
+      for (let i = 0; i < 3; i++) addPinFailure(store, 'ac-12345', 0);
+    });
+    await loadAccounts(store, pinKey, [rows[0]!], false);
+    expect(pinFailures(store, 'ac-12345')).toBe(0);
   });
 
   it('seeds the shipped demo accounts when no file is named', async () => {
