@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
+import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
+
+/** The accounts that hold a session lock now, by `bank admin sessions --json`. */
+function lockedAccounts(server: TestServer): string[] {
+  const result = admin(server.dbFile, 'sessions', '--json');
+  expect(result.code, result.stderr).toBe(0);
+  const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
+  return lines.map((line) => (JSON.parse(line) as { account: string }).account);
+}
+
+/** Polls until check returns a value (bounded: a broken server fails the test, never hangs it). */
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  limitMs = 20_000,
+): Promise<T> {
+  for (const start = Date.now(); Date.now() - start < limitMs;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
+
+/** Sends LOGIN on the client until it is approved; every refusal on the way must be 09. */
+async function loginWhenFree(client: WireClient, login: string): Promise<string> {
+  return until(`${login} to be approved`, async () => {
+    const reply = await client.request(login);
+    if (reply !== '09') return reply;
+    return undefined;
+  });
+}
+
+describe('account locks (default lock TTL)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('refuses a second client (09) during a session and admits it after logout', async () => {
+    const first = await WireClient.connect(server.port);
+    expect(await first.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
+    expect(lockedAccounts(server)).toEqual(['ac-10001']);
+    const [refused] = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
+    expect(refused).toEqual({ ok: false, code: 9, message: expect.any(String) });
+    const second = await WireClient.connect(server.port);
+    expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
+    expect(await second.request('LOGIN AC-10001 1111')).toBe('09'); // the same account in capitals
+    expect(await first.request('LOGOUT')).toBe('00');
+    expect(lockedAccounts(server)).toEqual([]);
+    expect(await second.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
+    expect(await second.request('LOGOUT')).toBe('00');
+    first.close();
+    second.close();
+    const admitted = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
+    expect(admitted).toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
+    expect(lockedAccounts(server)).toEqual([]);
+  });
+
+  it('admits the second client once the first ATM process is killed', async () => {
+    const atm = AtmProcess.start(server.port);
+    expect(await atm.send('login ac-10002 2222')).toEqual({ ok: true, balance_cents: 5025 });
+    const second = await WireClient.connect(server.port);
+    expect(await second.request('LOGIN ac-10002 2222')).toBe('09');
+    atm.signal('SIGKILL');
+    expect(await atm.exited).toBe('SIGKILL');
+    // The kernel closes the dead ATM's socket; the server releases the lock when it sees that.
+    expect(await loginWhenFree(second, 'LOGIN ac-10002 2222')).toBe('00 5025 30');
+    expect(lockedAccounts(server)).toEqual(['ac-10002']);
+    expect(await second.request('LOGOUT')).toBe('00');
+    second.close();
+    expect(lockedAccounts(server)).toEqual([]);
+  });
+
+  it('answers a second LOGIN in a session with 12, and leaves no lock after logout', async () => {
+    const client = await WireClient.connect(server.port);
+    expect(await client.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
+    expect(await client.request('LOGIN ac-10004 4444')).toBe('12');
+    expect(await client.request('LOGIN ac-10003 3333')).toBe('12');
+    expect(lockedAccounts(server)).toEqual(['ac-10004']);
+    expect(await client.request('BALANCE')).toBe('00 100000'); // the session carries on
+    const other = await WireClient.connect(server.port);
+    // The refused LOGIN took no lock:
+    expect(await other.request('LOGIN ac-10003 3333')).toBe('00 0 30');
+    expect(await other.request('LOGOUT')).toBe('00');
+    other.close();
+    expect(await client.request('LOGOUT')).toBe('00');
+    expect(lockedAccounts(server)).toEqual([]);
+    client.close();
+  });
+});
+
+/** An ATM process and the recording proxy it talks through. */
+interface FrozenAtm {
+  atm: AtmProcess;
+  proxy: RecordingProxy;
+}
+
+describe('account locks of frozen clients (--lock-ttl 2)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ args: ['--lock-ttl', '2'] });
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('lets a login take the lock of a silent client after the TTL; it then gets 68', async () => {
+    const frozen = await WireClient.connect(server.port);
+    expect(await frozen.request('LOGIN ac-10001 1111')).toBe('00 10000 2');
+    const second = await WireClient.connect(server.port);
+    expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
+    expect(await loginWhenFree(second, 'LOGIN ac-10001 1111')).toBe('00 10000 2');
+    expect(await frozen.request('BALANCE')).toBe('68');
+    expect(await frozen.request('BALANCE')).toBe('12'); // its session is over
+    expect(await frozen.request('LOGIN ac-10001 1111')).toBe('09'); // and the lock is the other's
+    expect(await second.request('DEPOSIT after68 100')).toBe('00 10100');
+    expect(await second.request('LOGOUT')).toBe('00');
+    expect(lockedAccounts(server)).toEqual([]);
+    frozen.close();
+    second.close();
+  });
+
+  /** A SIGSTOPped ATM behind a recording proxy, whose heartbeats were seen to hold its lock. */
+  async function frozenAtm(credentials: string): Promise<FrozenAtm> {
+    const proxy = await RecordingProxy.start(server.port);
+    const atm = AtmProcess.start(proxy.port);
+    expect(await atm.send(`login ${credentials}`)).toMatchObject({ ok: true });
+    // Heartbeats every TTL/3: after three the session has lasted the TTL and still holds the lock.
+    const pings = (): number => proxy.requests().filter((l) => l === 'PING\n').length;
+    await until('three heartbeats', async () => (pings() >= 3 ? true : undefined));
+    const probe = await WireClient.connect(server.port);
+    expect(await probe.request(`LOGIN ${credentials}`)).toBe('09');
+    probe.close();
+    atm.signal('SIGSTOP');
+    return { atm, proxy };
+  }
+
+  it('a SIGSTOPped ATM loses its lock after the TTL; its first request awake gets 68', async () => {
+    const { atm, proxy } = await frozenAtm('ac-10002 2222');
+    try {
+      const second = await WireClient.connect(server.port);
+      expect(await loginWhenFree(second, 'LOGIN ac-10002 2222')).toBe('00 5025 2');
+      const mark = proxy.lines.length;
+      atm.write('balance'); // typed while frozen, so that the ATM surely sends something on waking
+      atm.signal('SIGCONT');
+      await atm.next();
+      // Whichever it sends first (its overdue heartbeat, or the balance), the server answers 68.
+      const [request, reply] = proxy.lines.slice(mark);
+      expect(request?.direction).toBe('request');
+      expect(['PING\n', 'BALANCE\n']).toContain(request?.line);
+      expect(reply).toEqual({ conn: request?.conn, direction: 'reply', line: '68\n' });
+      expect(await second.request('BALANCE')).toBe('00 5025'); // the new session is untouched
+      expect(await second.request('LOGOUT')).toBe('00');
+      second.close();
+      expect(await atm.end()).toBe(0);
+      expect(lockedAccounts(server)).toEqual([]);
+    } finally {
+      atm.signal('SIGKILL');
+      await proxy.close();
+    }
+  });
+
+  it('a woken ATM whose heartbeat got 68 tells its customer the session expired (68)', async () => {
+    const { atm, proxy } = await frozenAtm('ac-10003 3333');
+    try {
+      const second = await WireClient.connect(server.port);
+      expect(await loginWhenFree(second, 'LOGIN ac-10003 3333')).toBe('00 0 2');
+      const mark = proxy.lines.length;
+      atm.signal('SIGCONT');
+      // Left alone, the ATM's first request after waking is its heartbeat, which gets 68 ...
+      const got68 = (): boolean => proxy.lines.slice(mark).some((l) => l.line === '68\n');
+      await until('the heartbeat to get 68', async () => (got68() ? true : undefined));
+      expect(proxy.lines.slice(mark, mark + 2).map((l) => l.line)).toEqual(['PING\n', '68\n']);
+      // ... and then the customer's next command must report the expiry, not 12 or 91.
+      const balance = await atm.send('balance');
+      expect(balance).toEqual({ ok: false, code: 68, message: expect.any(String) });
+      expect(await second.request('LOGOUT')).toBe('00');
+      second.close();
+    } finally {
+      atm.signal('SIGKILL');
+      await proxy.close();
+    }
+  });
+});
