@@ -28,4 +28,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv));
+// No process.exit(): it would cut off output still on its way into a slow pipe. Everything the
+// commands open (sockets, timers, stdin) is closed or unref'd, so the process ends by itself.
+process.exitCode = await main(process.argv);

@@ -34,12 +34,6 @@ export class LoginLimiter {
     this.windows.set(peer, { startMs: nowMs, failures: 1 });
   }
 
-  /** Takes back one failure counted for a login that then succeeded. */
-  forgive(peer: string, nowMs: number): void {
-    const window = this.windows.get(peer);
-    if (window && nowMs - window.startMs < WINDOW_MS && window.failures > 0) window.failures -= 1;
-  }
-
   /** Forgets the oldest tenth of the peers (Map keeps insertion order). */
   private dropOldest(): void {
     let drop = Math.ceil(PEERS_MAX / 10);

@@ -16,14 +16,10 @@ type Login = Extract<Request, { kind: 'login' }>;
  */
 export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
   if (isRateLimited(ctx, peer)) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
-  // Counted as failed until it succeeds, so concurrent guesses from one address cannot overrun it.
-  ctx.limiter.recordFailure(peer.address, ctx.now());
   const reply = await handleLoginCheck(ctx, peer, request);
   ctx.log(`conn ${peer.id} login ${request.account}: code ${reply.code}`);
   if (reply.code === Code.incorrectPin || reply.code === Code.pinTriesExceeded) {
     peer.loginFailures += 1;
-  } else {
-    ctx.limiter.forgive(peer.address, ctx.now());
   }
   return reply;
 }
@@ -31,6 +27,7 @@ export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login
 /** A blocked account is refused at once; otherwise the PIN is checked, then the login committed. */
 async function handleLoginCheck(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
   if (pinFailures(ctx.store, request.account) >= Limits.pinAttemptsMax) {
+    ctx.limiter.recordFailure(peer.address, ctx.now());
     return refuse(ctx, peer, 'login', Code.pinTriesExceeded);
   }
   const row = getAccount(ctx.store, request.account);
@@ -74,8 +71,17 @@ function handleLoginCommit(
   return { kind: 'login', code: Code.ok, balanceCents: row.balanceCents, lockTtlSeconds };
 }
 
-/** Counts a wrong PIN; the last allowed one blocks the account (75). */
+/**
+ * Counts a wrong PIN; the last allowed one blocks the account (75). The address's limit is
+ * checked again here, where logins are decided one at a time, so guesses racing through the PIN
+ * check together cannot overrun it, while right PINs are never counted against it.
+ */
 function handleLoginWrongPin(ctx: ServerContext, peer: Peer, request: Login, now: number): Reply {
+  if (ctx.limiter.isLimited(peer.address, now)) {
+    audit(ctx, peer, { op: 'login', account: request.account, code: Code.tooManyAttempts });
+    return bare(Code.tooManyAttempts);
+  }
+  ctx.limiter.recordFailure(peer.address, now);
   const failures = addPinFailure(ctx.store, request.account, now);
   const triesLeft = Limits.pinAttemptsMax - failures;
   const code = triesLeft > 0 ? Code.incorrectPin : Code.pinTriesExceeded;

@@ -1,0 +1,382 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accountsText, ANON_REFUSALS_MAX, isAlive, loginWhenFree, makeCustomers, PIPELINED_MAX, RawPeer,
+  readBalances, readLocks, rssKib, runHostileMix, sleep, streamEndlessLine, waitFor, watchRss,
+  type Customer,
+} from '../helpers/hostile.js';
+import { atmJson, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
+
+// Hostile clients (issue "Hostile clients, lost replies and crashes"): the real server process on
+// 127.0.0.1 must keep serving a real customer, change no balance and enforce every limit of
+// PROTOCOL.md §7. Hostile peers connect from 127.0.0.2-20 so that the per-peer limits they run
+// into are not the customer's (127.0.0.1).
+
+const CUSTOMERS: Customer[] = [
+  { account: 'ac-10001', pin: '1111' },
+  { account: 'ac-10002', pin: '2222' },
+  { account: 'ac-10003', pin: '3333' },
+  { account: 'ac-10004', pin: '4444' },
+];
+/** Accounts for clients that log in and then never read their replies. */
+const NON_READERS = makeCustomers(10, 50_001);
+const MIB = 1024 * 1024;
+/** How much the server's resident memory may grow during a test: well below one 32 MiB frame. */
+const RSS_GROWTH_KIB_MAX = 24 * 1024;
+
+/** True when a fresh connection is served (PING gets 12), not turned away with 91. */
+async function admitted(port: number, localAddress?: string): Promise<boolean> {
+  const peer = await RawPeer.connect(port, localAddress);
+  const answer = await peer.request('PING').catch(() => 'closed');
+  peer.destroy();
+  return answer === '12';
+}
+
+/**
+ * Runs a test body against a server of its own, then stops it: a clean exit (0) is checked only
+ * when the body passed, so that a failure in the body is the one reported.
+ */
+async function withServer(server: TestServer, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  expect(await server.stop()).toBe(0);
+}
+
+/** The replies the scripted ATM prints for login, balance, logout, quit on ac-10001. */
+const ATM_SESSION = ['login ac-10001 1111', 'balance', 'logout', 'quit'];
+const ATM_RESULTS = [
+  { ok: true, balance_cents: 10000 },
+  { ok: true, balance_cents: 10000 },
+  { ok: true },
+  { ok: true },
+];
+
+/**
+ * Writes BALANCE requests on every peer for durationMs without ever reading a reply (the
+ * replies pile up in the kernel, then in the server). Returns the requests written.
+ */
+async function sendWithoutReading(peers: RawPeer[], durationMs: number): Promise<number> {
+  peers.forEach((peer) => peer.socket.pause());
+  const deadline = Date.now() + durationMs;
+  let requests = 0;
+  while (Date.now() < deadline && peers.some((peer) => !peer.isClosed)) {
+    // Half the pipelining limit at a time, and a pause: the server closes those it falls behind.
+    for (const peer of peers) {
+      const burst = PIPELINED_MAX / 2;
+      if (!peer.isClosed && peer.socket.write('BALANCE\n'.repeat(burst))) requests += burst;
+    }
+    await sleep(5);
+  }
+  return requests;
+}
+
+/** Every customer can log in at once (nothing blocked, no lock left) and log out. */
+async function expectEveryoneCanLogIn(port: number): Promise<void> {
+  for (const customer of CUSTOMERS) {
+    const { peer, reply } = await loginWhenFree(port, customer, { timeoutMs: 5000 });
+    expect(reply, customer.account).toMatch(/^00 \d+ 30$/);
+    expect(await peer.request('LOGOUT')).toBe('00');
+    peer.destroy();
+  }
+}
+
+/** Sends bytes on a fresh connection; resolves with the first reply line (or less). */
+async function firstReply(port: number, data: string): Promise<string[]> {
+  const peer = await RawPeer.connect(port);
+  await peer.write(data);
+  const lines = await peer.linesWithin(1, 5000);
+  peer.destroy();
+  return lines;
+}
+
+/** Sends bytes on a fresh connection; resolves with whether it closed and what came back. */
+async function sendAndWatch(port: number, data: string | Buffer) {
+  const peer = await RawPeer.connect(port);
+  await peer.write(data);
+  const closed = await peer.closesWithin(5000);
+  peer.destroy();
+  return { closed, text: peer.text };
+}
+
+describe('a live hostile mix', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // A 1 s frame timeout (`--frame-timeout`) so that stalled and dripping lines end quickly.
+    const accounts = TEST_ACCOUNTS + accountsText(NON_READERS, '100.00');
+    server = await startServer({ accounts, args: ['--frame-timeout', '1', '--quiet'] });
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('serves a real ATM, changes no balance, stays small under 300 hostile peers', async () => {
+    const pid = server.proc.pid!;
+    const before = readBalances(server.dbFile);
+    const mix = {
+      port: server.port,
+      endlessLineBytes: 32 * MIB,
+      stallCloseMs: 8000,
+      customers: CUSTOMERS.slice(1),
+    };
+    // A first round warms the server up (scrypt's 8 MiB per login thread, V8's heap), so that
+    // the second round's memory is measured against a server that has seen such traffic.
+    const warmUp = await runHostileMix({ ...mix, seed: 1, connections: 150, endlessLines: 0 });
+    expect(warmUp.failures).toEqual([]);
+    const rssBeforeKib = rssKib(pid);
+    const rss = watchRss(pid);
+    const running = runHostileMix({ ...mix, seed: 20_251_125, connections: 300, endlessLines: 1 });
+    await sleep(200); // the ATM's session runs while the mix is in full swing
+    const [report, results] = await Promise.all([running, atmJson(server.port, ATM_SESSION)]);
+    const rssPeakKib = rss.stop();
+    expect(results).toEqual(ATM_RESULTS);
+    expect(report.failures).toEqual([]);
+    expect(report.connections).toBe(301);
+    expect(report.endlessWrittenBytesMax).toBeLessThan(32 * MIB);
+    expect(isAlive(pid)).toBe(true);
+    expect(rssPeakKib - rssBeforeKib).toBeLessThan(RSS_GROWTH_KIB_MAX);
+    expect(readBalances(server.dbFile)).toEqual(before);
+    expect(await waitFor(() => readLocks(server.dbFile).length === 0, 5000)).toBe(true);
+    await expectEveryoneCanLogIn(server.port);
+  });
+
+  it('closes a 32 MiB line without an end early, and its memory comes back bounded', async () => {
+    const pid = server.proc.pid!;
+    const rssBeforeKib = rssKib(pid);
+    const rss = watchRss(pid, 10);
+    const peer = await RawPeer.connect(server.port, '127.0.0.2');
+    const written = await streamEndlessLine(peer, 32 * MIB);
+    expect(await peer.closesWithin(5000)).toBe(true);
+    expect(written).toBeLessThan(32 * MIB);
+    expect(peer.text).toBe('');
+    expect(rss.stop() - rssBeforeKib).toBeLessThan(RSS_GROWTH_KIB_MAX);
+  });
+
+  it('closes a stalled half line and a dripping line after the frame timeout', async () => {
+    const stalled = await RawPeer.connect(server.port, '127.0.0.3');
+    await stalled.write('LOGIN ac-100');
+    const dripping = await RawPeer.connect(server.port, '127.0.0.4');
+    for (let i = 0; i < 40 && !dripping.isClosed; i++) {
+      await dripping.write('P'); // 40 bytes fit in a frame: only the timer can end this line
+      await sleep(200);
+    }
+    expect(await stalled.closesWithin(8000)).toBe(true);
+    expect(await dripping.closesWithin(8000)).toBe(true);
+    expect(stalled.text + dripping.text).toBe('');
+  });
+
+  it('keeps serving others and stays small while clients never read their replies', async () => {
+    const pid = server.proc.pid!;
+    const rssBeforeKib = rssKib(pid);
+    const rss = watchRss(pid);
+    const logins = await Promise.all(NON_READERS.map((customer, i) =>
+      loginWhenFree(server.port, customer, { localAddress: `127.0.0.${i + 5}` })));
+    expect(logins.map((login) => login.reply)).toEqual(Array(10).fill('00 10000 30'));
+    const silent = logins.map((login) => login.peer);
+    const requests = await sendWithoutReading(silent, 3000);
+    const customer = await loginWhenFree(server.port, CUSTOMERS[0]!);
+    expect(customer.reply).toBe('00 10000 30');
+    expect(await customer.peer.request('BALANCE')).toBe('00 10000');
+    customer.peer.destroy();
+    silent.forEach((peer) => peer.destroy());
+    expect(requests).toBeGreaterThan(0);
+    expect(isAlive(pid)).toBe(true);
+    expect(rss.stop() - rssBeforeKib).toBeLessThan(RSS_GROWTH_KIB_MAX);
+  });
+});
+
+describe('each limit of PROTOCOL.md §7, at its boundary and one past it', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ args: ['--quiet'] }); // default bounds: a 10 s frame timeout
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('answers a 64-byte line before login and closes a 65-byte one without a reply', async () => {
+    expect(await firstReply(server.port, `${'X'.repeat(63)}\n`)).toEqual(['30']);
+    expect(await firstReply(server.port, `${'X'.repeat(62)}\r\n`)).toEqual(['30']);
+    const closedSilently = { closed: true, text: '' };
+    expect(await sendAndWatch(server.port, `${'X'.repeat(64)}\n`)).toEqual(closedSilently);
+    expect(await sendAndWatch(server.port, `${'X'.repeat(63)}\r\n`)).toEqual(closedSilently);
+    expect(await sendAndWatch(server.port, 'X'.repeat(64))).toEqual(closedSilently);
+  });
+
+  it('answers a 128-byte line in a session, closes a 129-byte one, releases the lock', async () => {
+    const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[1]!);
+    expect(reply).toBe('00 5025 30');
+    expect(await peer.request('X'.repeat(127))).toBe('30');
+    expect(await peer.request('BALANCE')).toBe('00 5025');
+    await peer.write(`${'X'.repeat(128)}\n`);
+    expect(await peer.closesWithin(5000)).toBe(true);
+    expect(peer.lines).toEqual(['00 5025 30', '30', '00 5025']);
+    const again = await loginWhenFree(server.port, CUSTOMERS[1]!);
+    expect(again.reply).toBe('00 5025 30');
+    expect(await again.peer.request('LOGOUT')).toBe('00');
+    // After LOGOUT the tighter limit applies again.
+    await again.peer.write(`${'X'.repeat(100)}\n`);
+    expect(await again.peer.closesWithin(5000)).toBe(true);
+    expect(again.peer.lines).toEqual(['00 5025 30', '00']);
+  });
+
+  it.each([
+    ['NUL', Buffer.from('PI\x00NG\n', 'latin1')],
+    ['0xFF', Buffer.from([0x50, 0x49, 0x4e, 0x47, 0xff, 0x0a])],
+    ['invalid UTF-8', Buffer.from([0x50, 0xc3, 0x28, 0x0a])],
+    ['UTF-8 é', Buffer.from('PING é\n', 'utf8')],
+    ['ESC', Buffer.from('\x1b[2JPING\n', 'latin1')],
+    ['DEL', Buffer.from('PING\x7f\n', 'latin1')],
+    ['TAB', Buffer.from('LOGIN\tac-10001 1111\n', 'latin1')],
+    ['a CR not before LF', Buffer.from('PI\rNG\n', 'latin1')],
+    ['garbage with no LF yet', Buffer.from([0x50, 0x00])],
+    ['a TLS ClientHello', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1])],
+  ])('closes on %s before login, without a reply', async (_name, bytes) => {
+    expect(await sendAndWatch(server.port, bytes)).toEqual({ closed: true, text: '' });
+  });
+
+  it('closes on garbage in a session, without a reply, and releases the lock', async () => {
+    const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[2]!);
+    expect(reply).toBe('00 0 30');
+    await peer.write(Buffer.from([0x42, 0x41, 0xff, 0x0a]));
+    expect(await peer.closesWithin(5000)).toBe(true);
+    expect(peer.lines).toEqual(['00 0 30']);
+    const again = await loginWhenFree(server.port, CUSTOMERS[2]!);
+    expect(again.reply).toBe('00 0 30');
+    again.peer.destroy();
+  });
+
+  it(`answers ${PIPELINED_MAX} pipelined requests, and closes on one more`, async () => {
+    const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[3]!);
+    expect(reply).toBe('00 100000 30');
+    await peer.write('PING\n'.repeat(PIPELINED_MAX));
+    const replies = await peer.linesWithin(1 + PIPELINED_MAX, 10_000);
+    expect(replies).toEqual(['00 100000 30', ...Array(PIPELINED_MAX).fill('00')]);
+    await peer.write('PING\n'.repeat(PIPELINED_MAX + 1));
+    expect(await peer.closesWithin(5000)).toBe(true);
+    expect(peer.lines.length).toBeLessThan(1 + PIPELINED_MAX + PIPELINED_MAX + 1);
+    const again = await loginWhenFree(server.port, CUSTOMERS[3]!); // the lock was released
+    expect(again.reply).toBe('00 100000 30');
+    again.peer.destroy();
+  });
+
+  it(`answers ${ANON_REFUSALS_MAX} refusals before login, and closes on one more`, async () => {
+    const patient = await RawPeer.connect(server.port);
+    await patient.write('BALANCE\n'.repeat(ANON_REFUSALS_MAX));
+    const refusals = await patient.linesWithin(ANON_REFUSALS_MAX, 5000);
+    expect(refusals).toEqual(Array(ANON_REFUSALS_MAX).fill('12'));
+    expect(await patient.request('LOGIN ac-10001 1111')).toBe('00 10000 30'); // still open
+    patient.destroy();
+    const pest = await RawPeer.connect(server.port);
+    await pest.write('HELLO\n'.repeat(ANON_REFUSALS_MAX + 5));
+    expect(await pest.closesWithin(5000)).toBe(true);
+    expect(pest.lines).toEqual(Array(ANON_REFUSALS_MAX + 1).fill('30'));
+  });
+});
+
+describe('money and id limits on the wire', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const accounts = `${TEST_ACCOUNTS}ac-10009, 9999, 9999999000.00\n`;
+    server = await startServer({ accounts, args: ['--quiet'] });
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('takes $10,000.00 but not a cent more, and $10 billion in all but no more (61)', async () => {
+    const { peer, reply } = await loginWhenFree(server.port, { account: 'ac-10009', pin: '9999' });
+    expect(reply).toBe('00 999999900000 30');
+    expect(await peer.request('WITHDRAW w1 1000001')).toBe('61');
+    expect(await peer.request('DEPOSIT d1 1000001')).toBe('61');
+    expect(await peer.request('DEPOSIT d2 99999999999')).toBe('61');
+    expect(await peer.request('WITHDRAW w2 1000000')).toBe('00 999998900000');
+    expect(await peer.request('DEPOSIT d3 1000000')).toBe('00 999999900000');
+    expect(await peer.request('DEPOSIT d4 100000')).toBe('00 1000000000000');
+    expect(await peer.request('DEPOSIT d5 1')).toBe('61');
+    expect(await peer.request('BALANCE')).toBe('00 1000000000000');
+    peer.destroy();
+  });
+
+  it('takes a 32-character transaction id and answers 30 to a 33-character one', async () => {
+    const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[0]!);
+    expect(reply).toBe('00 10000 30');
+    expect(await peer.request(`DEPOSIT ${'a'.repeat(32)} 100`)).toBe('00 10100');
+    expect(await peer.request(`DEPOSIT ${'b'.repeat(33)} 100`)).toBe('30');
+    expect(await peer.request(`OUTCOME ${'b'.repeat(33)}`)).toBe('30');
+    expect(await peer.request('BALANCE')).toBe('00 10100');
+    peer.destroy();
+  });
+});
+
+describe('session timers', () => {
+  it('closes a session silent longer than --idle-timeout and releases its lock', async () => {
+    const server = await startServer({ args: ['--idle-timeout', '1', '--quiet'] });
+    await withServer(server, async () => {
+      const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[0]!);
+      expect(reply).toBe('00 10000 30');
+      expect(await peer.closesWithin(10_000)).toBe(true); // 1 s idle, then the next sweep
+      expect(peer.lines).toEqual(['00 10000 30']);
+      const again = await loginWhenFree(server.port, CUSTOMERS[0]!);
+      expect(again.reply).toBe('00 10000 30');
+      again.peer.destroy();
+    });
+  });
+
+  it('gives a lock older than --lock-ttl to the next LOGIN, and 68 to its old holder', async () => {
+    const server = await startServer({ args: ['--lock-ttl', '1', '--quiet'] });
+    await withServer(server, async () => {
+      const frozen = await loginWhenFree(server.port, CUSTOMERS[1]!);
+      expect(frozen.reply).toBe('00 5025 1');
+      const other = await RawPeer.connect(server.port);
+      expect(await other.request('LOGIN ac-10002 2222')).toBe('09');
+      await sleep(1500); // the frozen ATM sends nothing for longer than the TTL
+      expect(await other.request('LOGIN ac-10002 2222')).toBe('00 5025 1');
+      expect(await frozen.peer.request('BALANCE')).toBe('68');
+      expect(await frozen.peer.request('BALANCE')).toBe('12'); // its session is over
+      expect(await other.request('DEPOSIT t1 100')).toBe('00 5125');
+      [frozen.peer, other].forEach((peer) => peer.destroy());
+    });
+  });
+});
+
+describe('connection limits', () => {
+  it('answers 91 to a 6th connection from one address (--max-connections-per-peer 5)', async () => {
+    const server = await startServer({ args: ['--max-connections-per-peer', '5', '--quiet'] });
+    await withServer(server, async () => {
+      const five: RawPeer[] = [];
+      for (let i = 0; i < 5; i++) five.push(await RawPeer.connect(server.port, '127.0.0.2'));
+      for (const peer of five) expect(await peer.request('PING')).toBe('12');
+      const sixth = await RawPeer.connect(server.port, '127.0.0.2');
+      expect(await sixth.closesWithin(5000)).toBe(true);
+      expect(sixth.text).toBe('91\n');
+      const other = await RawPeer.connect(server.port, '127.0.0.3');
+      expect(await other.request('PING')).toBe('12');
+      const customer = await loginWhenFree(server.port, CUSTOMERS[0]!);
+      expect(customer.reply).toBe('00 10000 30'); // the customer on 127.0.0.1 is not turned away
+      customer.peer.destroy();
+      five[0]!.destroy();
+      // A slot freed by a close is given out again.
+      expect(await waitFor(() => admitted(server.port, '127.0.0.2'), 5000)).toBe(true);
+      [...five, other].forEach((peer) => peer.destroy());
+    });
+  });
+
+  it('answers 91 to one connection over --max-connections, whatever its address', async () => {
+    const server = await startServer({ args: ['--max-connections', '8', '--quiet'] });
+    await withServer(server, async () => {
+      const eight: RawPeer[] = [];
+      for (let i = 2; i < 10; i++) eight.push(await RawPeer.connect(server.port, `127.0.0.${i}`));
+      for (const peer of eight) expect(await peer.request('PING')).toBe('12');
+      for (const address of ['127.0.0.15', '127.0.0.1']) {
+        const over = await RawPeer.connect(server.port, address);
+        expect(await over.closesWithin(5000)).toBe(true);
+        expect(over.text).toBe('91\n');
+      }
+      eight.forEach((peer) => peer.destroy());
+      expect(await waitFor(() => admitted(server.port), 5000)).toBe(true);
+    });
+  });
+});
