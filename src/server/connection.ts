@@ -18,6 +18,8 @@ export class Connection {
   private readonly framer = new Framer(Limits.frameBytesAnonMax);
   private readonly queue: string[] = [];
   private busy = false;
+  /** Set at server shutdown: no new requests are read. */
+  private ending = false;
   private closed = false;
   private lastFrameAt: number;
   private anonErrors = 0;
@@ -47,15 +49,24 @@ export class Connection {
     }
   }
 
-  /** Ends the connection at shutdown with a last `91`; its lock is released as on any close. */
+  /**
+   * Ends the connection at shutdown: the request in progress gets its reply, then a last `91`;
+   * requests not yet started are dropped unanswered. The lock is released as on any close.
+   */
   shutdown(): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    this.queue.length = 0;
+    if (!this.busy) this.sayGoodbye();
+  }
+
+  private sayGoodbye(): void {
     this.socket.end(encodeReply({ kind: 'bare', code: Code.unavailable }));
     setTimeout(() => this.socket.destroy(), 500).unref();
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
     const result = this.framer.push(chunk);
     if ('error' in result) return this.drop(result.error);
     if (result.frames.length > 0) this.lastFrameAt = this.ctx.now();
@@ -80,6 +91,7 @@ export class Connection {
       if (this.isStrayBeforeLogin(reply)) this.drop('errors-before-login');
     }
     this.busy = false;
+    if (this.ending && !this.closed) this.sayGoodbye();
     if (this.closed) await this.release();
   }
 
