@@ -3,6 +3,7 @@ import { runScreens } from './screens.js';
 import { runScript } from './script.js';
 import { Teller } from './teller.js';
 
+/** What `bank atm` was asked for. */
 export interface AtmOptions {
   endpoint: Endpoint;
   json: boolean;
@@ -17,7 +18,8 @@ export async function runAtm(options: AtmOptions): Promise<void> {
   const teller = new Teller(options.endpoint);
   if (process.stdin.isTTY && !options.json) {
     const print = (line: string): void => void process.stdout.write(`${line}\n`);
-    await runScreens(teller, { endpoint: options.endpoint, idleMs: options.idleMs, print });
+    const { endpoint, idleMs } = options;
+    await runScreens(teller, { endpoint, idleMs, print, columns: process.stdout.columns });
     return;
   }
   await runScript(teller, process.stdin, process.stdout, options.json);

@@ -8,9 +8,27 @@ export type Outcome =
   | { ok: true; balanceCents?: number; txnId?: string; recovered?: boolean }
   | { ok: false; code: CodeNumber; balanceCents?: number; triesLeft?: number; txnId?: string };
 
+/** An account number and PIN, kept for the session so a dropped connection can log in again. */
+interface Credentials {
+  account: string;
+  pin: string;
+}
+
 /** How long to keep trying to reach the bank again after a connection drops mid-transaction. */
 const RECONNECT_TRIES = 5;
 const RECONNECT_PAUSE_MS = 500;
+/** Login refusals worth another try: the bank is still away, or still holds the old lock. */
+const RECONNECT_AGAIN: ReadonlySet<CodeNumber> = new Set<CodeNumber>([
+  Code.unavailable,
+  Code.accountBusy,
+]);
+/**
+ * How long a reply may take before the ATM gives the connection up as lost (a real ATM's
+ * response timeout): a frozen bank must not freeze the customer too. Logins take milliseconds.
+ */
+const REPLY_MS_MAX = 20_000;
+/** How often a session checks its connection is still up: a lost bank is told at once. */
+const WATCH_MS = 250;
 
 /**
  * A customer's session at one ATM: logs in, moves money with a fresh transaction id each time,
@@ -18,12 +36,28 @@ const RECONNECT_PAUSE_MS = 500;
  * transaction in flight (PROTOCOL.md §5.5) instead of guessing.
  */
 export class Teller {
+  /**
+   * Called when a live session ends by itself while the customer asked nothing: the connection
+   * broke (91), or a heartbeat found the lock expired (68).
+   */
+  onEnded: ((code: CodeNumber) => void) | null = null;
   private connection: AtmConnection | null = null;
-  private credentials: { account: string; pin: string } | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private credentials: Credentials | null = null;
+  private watch: NodeJS.Timeout | null = null;
   private inFlight = 0;
+  private lastSentMs = 0;
+  /** Why the last session ended unasked (68, 91): the customer's next request hears it, once. */
+  private endedCode: CodeNumber | null = null;
 
-  constructor(private readonly endpoint: Endpoint) {}
+  private readonly replyMsMax: number;
+
+  /** replyMsMax: how long to wait for a reply before treating the connection as lost. */
+  constructor(
+    private readonly endpoint: Endpoint,
+    options: { replyMsMax?: number } = {},
+  ) {
+    this.replyMsMax = options.replyMsMax ?? REPLY_MS_MAX;
+  }
 
   /** The account logged in now, or null. */
   get account(): string | null {
@@ -33,35 +67,45 @@ export class Teller {
   /** Connects if need be and logs in; the session holds the account's lock until logout. */
   async login(account: string, pin: string): Promise<Outcome> {
     if (this.credentials) return { ok: false, code: Code.invalidTransaction };
+    this.endedCode = null;
     const reply = await this.send({ kind: 'login', account: account.toLowerCase(), pin });
     if (reply.code !== Code.ok || reply.kind !== 'login') return refusal(reply);
     this.credentials = { account: account.toLowerCase(), pin };
-    this.startHeartbeat(reply.lockTtlSeconds);
+    this.startWatch(reply.lockTtlSeconds);
     return { ok: true, balanceCents: reply.balanceCents };
   }
 
   /** The balance now. */
   async balance(): Promise<Outcome> {
-    if (!this.credentials) return { ok: false, code: Code.invalidTransaction };
+    if (!this.credentials) return this.outOfSession();
     return this.settle(await this.send({ kind: 'balance' }));
   }
 
   /** Deposits or withdraws; a lost reply is recovered by asking for the outcome. */
   async move(kind: 'deposit' | 'withdraw', amountCents: number): Promise<Outcome> {
-    if (!this.credentials) return { ok: false, code: Code.invalidTransaction };
+    const credentials = this.credentials;
+    if (!credentials) return this.outOfSession();
     const txnId = randomBytes(8).toString('hex');
     try {
       const reply = await this.exchange({ kind, txnId, amountCents });
+      // PROTOCOL.md §1: a 91 in place of a reply means the connection is gone, outcome unknown.
+      if (reply.code === Code.unavailable) throw new ConnectionLost('the server is shutting down');
       return { ...this.settle(reply), txnId };
     } catch (error) {
       if (!(error instanceof ConnectionLost)) throw error;
-      return { ...(await this.recover(txnId)), txnId };
+      return { ...(await this.recover(credentials, txnId)), txnId };
     }
+  }
+
+  /** What became of an earlier deposit or withdrawal: its original reply, or 25 (§5.5). */
+  async check(txnId: string): Promise<Outcome> {
+    if (!this.credentials) return this.outOfSession();
+    return { ...this.settle(await this.send({ kind: 'outcome', txnId })), txnId };
   }
 
   /** Ends the session (the lock is released at once) and closes the connection. */
   async logout(): Promise<Outcome> {
-    if (!this.credentials) return { ok: false, code: Code.invalidTransaction };
+    if (!this.credentials) return this.outOfSession();
     const reply = await this.send({ kind: 'logout' });
     this.endSession();
     return reply.code === Code.ok ? { ok: true } : refusal(reply);
@@ -72,10 +116,20 @@ export class Teller {
     this.endSession();
   }
 
+  /** A request with no session: why the last one ended unasked (once), else 12. */
+  private outOfSession(): Outcome {
+    const code = this.endedCode ?? Code.invalidTransaction;
+    this.endedCode = null;
+    return { ok: false, code };
+  }
+
   /** Sends a request, turning a broken connection into 91 (the bank is unreachable). */
   private async send(request: Request): Promise<Reply> {
     try {
-      return await this.exchange(request);
+      const reply = await this.exchange(request);
+      // PROTOCOL.md §1: 91 is sent alone, before the server closes the connection.
+      if (reply.code === Code.unavailable) this.endSession();
+      return reply;
     } catch (error) {
       if (!(error instanceof ConnectionLost)) throw error;
       this.endSession();
@@ -83,53 +137,85 @@ export class Teller {
     }
   }
 
-  /** One request over the current connection, opening one if there is none. */
+  /**
+   * One request over the current connection, opening one if there is none. Outside a session a
+   * connection the server closed (say, idle before login) is replaced; inside one it is not,
+   * since the session died with it.
+   */
   private async exchange(request: Request): Promise<Reply> {
-    this.connection ??= await AtmConnection.connect(this.endpoint);
+    if (this.connection && !this.connection.isOpen && !this.credentials) this.dropConnection();
+    const connection = (this.connection ??= await AtmConnection.connect(this.endpoint));
+    // Closing makes the pending request fail with ConnectionLost, like any broken connection.
+    const timer = setTimeout(() => connection.close(), this.replyMsMax);
     this.inFlight += 1;
+    this.lastSentMs = Date.now();
     try {
-      return await this.connection.request(request);
+      return await connection.request(request);
     } finally {
+      clearTimeout(timer);
       this.inFlight -= 1;
     }
   }
 
-  /** Turns a reply into an outcome, ending the session locally when the server ended it (68). */
+  /** Turns a reply into an outcome, ending the session locally when the server ended it. */
   private settle(reply: Reply): Outcome {
-    if (reply.code === Code.sessionExpired) this.endSession();
+    // 68: the lock was lost; 96: the server closes the connection after it (PROTOCOL.md §6).
+    if (reply.code === Code.sessionExpired || reply.code === Code.internal) this.endSession();
     if (reply.code !== Code.ok) return refusal(reply);
-    return reply.kind === 'balance' ? { ok: true, balanceCents: reply.balanceCents } : { ok: true };
+    if (reply.kind === 'balance') return { ok: true, balanceCents: reply.balanceCents };
+    return { ok: true };
   }
 
   /** Reconnects, logs in again and asks what became of txnId (25: it never arrived). */
-  private async recover(txnId: string): Promise<Outcome> {
-    const credentials = this.credentials!;
+  private async recover(credentials: Credentials, txnId: string): Promise<Outcome> {
     this.endSession();
     for (let attempt = 1; attempt <= RECONNECT_TRIES; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, RECONNECT_PAUSE_MS * attempt));
       const login = await this.login(credentials.account, credentials.pin);
-      if (!login.ok && (login.code === Code.unavailable || login.code === Code.accountBusy)) continue;
+      if (!login.ok && RECONNECT_AGAIN.has(login.code)) continue;
       if (!login.ok) return login;
-      const reply = await this.send({ kind: 'outcome', txnId });
-      const outcome = this.settle(reply);
+      const outcome = this.settle(await this.send({ kind: 'outcome', txnId }));
       return outcome.ok ? { ...outcome, recovered: true } : outcome;
     }
     return { ok: false, code: Code.unavailable };
   }
 
-  /** Sends PING when idle, often enough that the lock never expires under a live session. */
-  private startHeartbeat(lockTtlSeconds: number): void {
-    const everyMs = Math.max(500, Math.floor((lockTtlSeconds * 1000) / 3));
-    this.heartbeat = setInterval(() => {
-      if (this.inFlight === 0 && this.connection?.isOpen) void this.send({ kind: 'ping' });
-    }, everyMs);
-    this.heartbeat.unref();
+  /**
+   * Watches a live session: sends PING when nothing else went for a third of the lock TTL
+   * (PROTOCOL.md §5.3), and reports a connection that broke while the ATM was not asking.
+   */
+  private startWatch(lockTtlSeconds: number): void {
+    const pingEveryMs = Math.max(WATCH_MS, Math.floor((lockTtlSeconds * 1000) / 3));
+    this.lastSentMs = Date.now();
+    this.watch = setInterval(() => {
+      if (this.inFlight > 0) return;
+      if (!this.connection?.isOpen) return this.endUnasked(Code.unavailable);
+      if (Date.now() - this.lastSentMs >= pingEveryMs) void this.ping();
+    }, WATCH_MS);
+    this.watch.unref();
+  }
+
+  /** A heartbeat; a refusal (68: the lock expired; 91: the bank went away) ends the session. */
+  private async ping(): Promise<void> {
+    const reply = await this.send({ kind: 'ping' });
+    if (reply.code !== Code.ok) this.endUnasked(reply.code);
+  }
+
+  /** The session ended by itself: end it here too, and tell whoever listens. */
+  private endUnasked(code: CodeNumber): void {
+    this.endSession();
+    this.endedCode = code;
+    this.onEnded?.(code);
   }
 
   private endSession(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     this.credentials = null;
+    this.dropConnection();
+  }
+
+  private dropConnection(): void {
     this.connection?.close();
     this.connection = null;
   }
@@ -137,7 +223,9 @@ export class Teller {
 
 /** A refusal's outcome, carrying whatever numbers the reply had. */
 function refusal(reply: Reply): Outcome & { ok: false } {
-  if (reply.kind === 'balance') return { ok: false, code: reply.code, balanceCents: reply.balanceCents };
+  if (reply.kind === 'balance') {
+    return { ok: false, code: reply.code, balanceCents: reply.balanceCents };
+  }
   if (reply.kind === 'tries') return { ok: false, code: reply.code, triesLeft: reply.triesLeft };
   return { ok: false, code: reply.code };
 }
