@@ -33,7 +33,8 @@ export function guarded(ctx: ServerContext, peer: Peer, op: string, run: () => R
   return {
     run,
     fallback: (error) => {
-      ctx.log(`conn ${peer.id} internal error in ${op}: ${(error as Error).stack ?? String(error)}`);
+      const detail = (error as Error).stack ?? String(error);
+      ctx.log(`conn ${peer.id} internal error in ${op}: ${detail}`);
       audit(ctx, peer, { op, code: Code.internal });
       return bare(Code.internal);
     },
@@ -41,7 +42,12 @@ export function guarded(ctx: ServerContext, peer: Peer, op: string, run: () => R
 }
 
 /** Submits a refusal that needs only its audit row. */
-export function refuse(ctx: ServerContext, peer: Peer, op: string, code: CodeNumber): Promise<Reply> {
+export function refuse(
+  ctx: ServerContext,
+  peer: Peer,
+  op: string,
+  code: CodeNumber,
+): Promise<Reply> {
   return ctx.committer.submit(
     guarded(ctx, peer, op, () => {
       audit(ctx, peer, { op, code });

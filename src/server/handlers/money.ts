@@ -21,7 +21,12 @@ export function handleMoney(ctx: ServerContext, peer: Peer, request: MoneyReques
 }
 
 /** A repeated id: the original reply if it is the same request, else 94. */
-function handleMoneyRepeat(ctx: ServerContext, peer: Peer, request: MoneyRequest, earlier: TxnRow): Reply {
+function handleMoneyRepeat(
+  ctx: ServerContext,
+  peer: Peer,
+  request: MoneyRequest,
+  earlier: TxnRow,
+): Reply {
   const same = earlier.kind === request.kind && earlier.amountCents === request.amountCents;
   const op = `${request.kind}-repeat`;
   const facts = { op, amountCents: request.amountCents, txnId: request.txnId };
@@ -42,7 +47,12 @@ export function replyForTxn(row: TxnRow): Reply {
 }
 
 /** A new id: decides, moves the balance if approved, records the outcome and audits it. */
-function handleMoneyApply(ctx: ServerContext, peer: Peer, request: MoneyRequest, account: AccountId): Reply {
+function handleMoneyApply(
+  ctx: ServerContext,
+  peer: Peer,
+  request: MoneyRequest,
+  account: AccountId,
+): Reply {
   const row = getAccount(ctx.store, account);
   assert(row !== undefined && !row.closed, 'a session is on an open account');
   const deltaCents = request.kind === 'deposit' ? request.amountCents : -request.amountCents;
@@ -50,9 +60,10 @@ function handleMoneyApply(ctx: ServerContext, peer: Peer, request: MoneyRequest,
   const balanceCents = code === Code.ok ? row.balanceCents + deltaCents : row.balanceCents;
   assert(balanceCents >= 0 && balanceCents <= Limits.balanceCentsMax, 'balance stays in bounds');
   if (code === Code.ok) addToBalance(ctx.store, account, deltaCents);
-  const txn = { account, txnId: request.txnId, kind: request.kind, amountCents: request.amountCents };
+  const { txnId, kind, amountCents } = request;
+  const txn = { account, txnId, kind, amountCents };
   recordTxn(ctx.store, { ...txn, code, balanceCents, at: ctx.now() });
-  audit(ctx, peer, { op: request.kind, amountCents: request.amountCents, code, balanceCents, txnId: request.txnId });
+  audit(ctx, peer, { op: kind, amountCents, code, balanceCents, txnId });
   return replyForTxn({ ...txn, code, balanceCents, at: 0 });
 }
 

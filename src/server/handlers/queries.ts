@@ -16,11 +16,12 @@ export function handleBalance(ctx: ServerContext, peer: Peer): Promise<Reply> {
   });
 }
 
-/** OUTCOME: PROTOCOL.md §5.5. What became of a transaction id, for a client whose reply was lost. */
+/** OUTCOME: PROTOCOL.md §5.5. What became of a transaction id whose reply was lost. */
 export function handleOutcome(ctx: ServerContext, peer: Peer, txnId: string): Promise<Reply> {
   return inSession(ctx, peer, 'outcome', (account) => {
     const row = findTxn(ctx.store, account, txnId);
-    audit(ctx, peer, { op: 'outcome', txnId, code: row?.code ?? Code.noRecord, balanceCents: row?.balanceCents });
+    const code = row?.code ?? Code.noRecord;
+    audit(ctx, peer, { op: 'outcome', txnId, code, balanceCents: row?.balanceCents });
     return row ? replyForTxn(row) : bare(Code.noRecord);
   });
 }
@@ -34,7 +35,11 @@ export function handlePing(ctx: ServerContext, peer: Peer): Promise<Reply> {
 }
 
 /** LOGOUT (and a dropped connection): gives the lock back at once. PROTOCOL.md §5.6. */
-export function handleLogout(ctx: ServerContext, peer: Peer, op: 'logout' | 'disconnect'): Promise<Reply> {
+export function handleLogout(
+  ctx: ServerContext,
+  peer: Peer,
+  op: 'logout' | 'disconnect',
+): Promise<Reply> {
   const account = peer.session!.account;
   return ctx.committer.submit(
     guarded(ctx, peer, op, () => {
