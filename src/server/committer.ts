@@ -1,8 +1,13 @@
 import type { Transaction } from 'better-sqlite3';
 import { assert } from '../assert.js';
+import { holdAuditTip, releaseAuditTip } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 
-/** One unit of work for a batch; `fallback` runs (in its own savepoint) when `run` throws. */
+/**
+ * One unit of work for a batch; `fallback` runs (in its own savepoint) when `run` throws.
+ * `run` may be called twice (its first attempt rolled back with its batch, see Committer), so
+ * it must change nothing but the database.
+ */
 export interface Op<T> {
   run: () => T;
   fallback: (error: unknown) => T;
@@ -14,15 +19,24 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** Thrown out of the fast attempt when an op (not BEGIN or COMMIT) failed: retry it safely. */
+class OpFailed extends Error {}
+
 /**
  * Group commit: every request that reaches the server in one event-loop turn is applied in one
- * SQLite transaction (one fsync), each in its own savepoint so a failure touches only itself.
- * Replies go out only after COMMIT returns, so nothing acknowledged can be lost.
+ * SQLite transaction (one fsync), each as if in its own savepoint so a failure touches only
+ * itself. Replies go out only after COMMIT returns, so nothing acknowledged can be lost.
+ *
+ * A batch is first run without savepoints, since ops almost never throw (only bugs and failed
+ * asserts do) and a savepoint per op costs a sub-journal copy of every page it touches. If an
+ * op throws, that attempt is rolled back whole and the batch runs again with one savepoint per
+ * op, which is exactly the outcome the savepoints would have given the first time.
  */
 export class Committer {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly runBatch: Transaction<(batch: Pending[]) => unknown[]>;
+  private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
+  private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
   /** Transactions committed and requests applied, for the benchmark and tests. */
   commits = 0;
   applied = 0;
@@ -31,7 +45,8 @@ export class Committer {
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
     const savepoint = store.db.transaction((op: Op<unknown>) => op.run());
     const fallback = store.db.transaction((op: Op<unknown>, error: unknown) => op.fallback(error));
-    this.runBatch = store.db.transaction((batch: Pending[]) =>
+    this.runFast = store.db.transaction((batch: Pending[]) => runAll(store, batch));
+    this.runSafe = store.db.transaction((batch: Pending[]) =>
       batch.map(({ op }) => runOne(op, savepoint, fallback)),
     );
   }
@@ -63,14 +78,38 @@ export class Committer {
     if (batch.length === 0) return;
     let results: unknown[];
     try {
-      results = this.runBatch.immediate(batch);
+      results = this.commit(batch);
     } catch (error) {
-      batch.forEach((pending) => pending.reject(error));
+      for (const pending of batch) pending.reject(error);
       return;
     }
     this.commits += 1;
     this.applied += batch.length;
-    batch.forEach((pending, index) => pending.resolve(results[index]));
+    for (let index = 0; index < batch.length; index++) batch[index]!.resolve(results[index]);
+  }
+
+  /** The fast attempt, and the attempt with savepoints if an op of the fast one threw. */
+  private commit(batch: Pending[]): unknown[] {
+    try {
+      return this.runFast.immediate(batch);
+    } catch (error) {
+      if (!(error instanceof OpFailed)) throw error;
+      return this.runSafe.immediate(batch);
+    }
+  }
+}
+
+/** Runs every op of a batch in the open transaction, with the audit chain's tip read once. */
+function runAll(store: Store, batch: Pending[]): unknown[] {
+  holdAuditTip(store);
+  try {
+    const results = new Array<unknown>(batch.length);
+    for (let index = 0; index < batch.length; index++) results[index] = batch[index]!.op.run();
+    return results;
+  } catch {
+    throw new OpFailed('an op threw: the batch runs again with a savepoint per op');
+  } finally {
+    releaseAuditTip(store);
   }
 }
 

@@ -12,10 +12,12 @@ export interface AccountRow {
 }
 
 export interface AccountStatements {
-  get: Statement<{ account: string }>;
+  // Positional parameters on the per-request statements: binding by name costs a property
+  // lookup per parameter, which shows in the server's profile.
+  get: Statement<[account: string]>;
   insert: Statement<{ account: string; pinHash: string; balanceCents: number; now: number }>;
   replace: Statement<{ account: string; pinHash: string; balanceCents: number; now: number }>;
-  addBalance: Statement<{ account: string; deltaCents: number }>;
+  addBalance: Statement<[deltaCents: number, account: string]>;
   setPin: Statement<{ account: string; pinHash: string }>;
   close: Statement<{ account: string; now: number }>;
   list: Statement<[]>;
@@ -30,14 +32,14 @@ export interface AccountStatements {
 export function prepareAccounts(db: Database): AccountStatements {
   return {
     get: db.prepare(`SELECT account, pin_hash AS pinHash, balance_cents AS balanceCents,
-      closed_at IS NOT NULL AS closed FROM accounts WHERE account = @account`),
+      closed_at IS NOT NULL AS closed FROM accounts WHERE account = ?`),
     insert: db.prepare(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
       VALUES (@account, @pinHash, @balanceCents, @now)`),
     replace: db.prepare(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
       VALUES (@account, @pinHash, @balanceCents, @now) ON CONFLICT (account) DO UPDATE SET
       pin_hash = excluded.pin_hash, balance_cents = excluded.balance_cents, closed_at = NULL`),
-    addBalance: db.prepare(`UPDATE accounts SET balance_cents = balance_cents + @deltaCents
-      WHERE account = @account AND closed_at IS NULL`),
+    addBalance: db.prepare(`UPDATE accounts SET balance_cents = balance_cents + ?
+      WHERE account = ? AND closed_at IS NULL`),
     setPin: db.prepare('UPDATE accounts SET pin_hash = @pinHash WHERE account = @account'),
     close: db.prepare(`UPDATE accounts SET closed_at = @now
       WHERE account = @account AND closed_at IS NULL`),
@@ -58,7 +60,7 @@ type RawAccount = Omit<AccountRow, 'closed'> & { closed: number };
 
 /** The account, open or closed; undefined when there is none. */
 export function getAccount(store: Store, account: AccountId): AccountRow | undefined {
-  const row = store.accounts.get.get({ account }) as RawAccount | undefined;
+  const row = store.accounts.get.get(account) as RawAccount | undefined;
   return row && { ...row, closed: row.closed === 1 };
 }
 
@@ -69,11 +71,11 @@ export function addToBalance(
   deltaCents: number,
 ): void {
   assert(Number.isSafeInteger(deltaCents), 'balance moves by whole cents');
-  const info = store.accounts.addBalance.run({ account, deltaCents });
+  const info = store.accounts.addBalance.run(deltaCents, account);
   assert(info.changes === 1, 'exactly one open account moved');
 }
 
-/** Creates an account; with replace, overwrites an existing one's PIN and balance and reopens it. */
+/** Creates an account; with replace, overwrites an existing one's PIN and balance, reopens it. */
 export function putAccount(
   store: Store,
   row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
@@ -91,7 +93,8 @@ export function listAccounts(store: Store): {
   balanceCents: number;
   closed: boolean;
 }[] {
-  const rows = store.accounts.list.all() as { account: string; balanceCents: number; closed: number }[];
+  type Raw = { account: string; balanceCents: number; closed: number };
+  const rows = store.accounts.list.all() as Raw[];
   return rows.map((row) => ({ ...row, closed: row.closed === 1 }));
 }
 

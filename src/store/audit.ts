@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../assert.js';
 import type { Store } from './db.js';
@@ -32,9 +32,17 @@ export interface AuditFilter {
 export interface AuditStatements {
   lastHash: Statement<[]>;
   insert: Statement<AuditEntry & { hash: string }>;
+  /** insert with positional parameters, for appendAudit: one row per request. */
+  append: Statement<AuditValues>;
   select: Statement<Required<Omit<AuditFilter, 'limit'>> & { limit: number }>;
   all: Statement<[]>;
 }
+
+/** An entry's fields in column order (and hashing order), then its hash. */
+type AuditValues = (string | number | null)[];
+
+const INSERT = `INSERT INTO audit
+  (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, hash) VALUES`;
 
 const COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
   balance_cents AS balanceCents, txn_id AS txnId, hash`;
@@ -43,9 +51,9 @@ const COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, c
 export function prepareAudit(db: Database): AuditStatements {
   return {
     lastHash: db.prepare('SELECT hash FROM audit ORDER BY id DESC LIMIT 1'),
-    insert: db.prepare(`INSERT INTO audit
-      (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, hash) VALUES
+    insert: db.prepare(`${INSERT}
       (@at, @conn, @peer, @account, @op, @amountCents, @code, @balanceCents, @txnId, @hash)`),
+    append: db.prepare<AuditValues>(`${INSERT} (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // The newest `limit` rows that pass the filter, returned oldest first.
     select: db.prepare(`SELECT * FROM (SELECT ${COLUMNS} FROM audit
       WHERE (@account = '' OR account = @account) AND at >= @sinceMs
@@ -55,19 +63,56 @@ export function prepareAudit(db: Database): AuditStatements {
   };
 }
 
-/** The hash that chains a row to the one before it: sha256 over the previous hash and the fields. */
+/** The hash that chains a row to the one before it: sha256 over the previous hash and fields. */
 export function auditHash(previousHash: string, entry: AuditEntry): string {
-  const fields = [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
+  return hashFields(previousHash, auditFields(entry));
+}
+
+/** The hashed fields, in column order. */
+function auditFields(entry: AuditEntry): AuditValues {
+  return [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
     entry.code, entry.balanceCents, entry.txnId];
-  return createHash('sha256').update(previousHash).update(JSON.stringify(fields)).digest('hex');
+}
+
+function hashFields(previousHash: string, fields: AuditValues): string {
+  // One-shot hash of the concatenation: the same digest as update(previous).update(fields).
+  return digest('sha256', previousHash + JSON.stringify(fields), 'hex');
+}
+
+/**
+ * The chain's last hash while a batch holds the write lock (holdAuditTip), so that each row
+ * need not read it back; absent outside a batch, where every append reads it from the table.
+ */
+const heldTips = new WeakMap<Store, string>();
+
+/**
+ * Reads the chain's tip once for a batch about to append many rows. Call inside the batch's
+ * write transaction: no other process (`bank admin`) can append until it ends.
+ */
+export function holdAuditTip(store: Store): void {
+  assert(store.db.inTransaction, 'the tip is held only under the write lock');
+  heldTips.set(store, readAuditTip(store));
+}
+
+/** Forgets the held tip: the batch ended (committed or rolled back). */
+export function releaseAuditTip(store: Store): void {
+  heldTips.delete(store);
+}
+
+function readAuditTip(store: Store): string {
+  const last = store.audit.lastHash.get() as { hash: string } | undefined;
+  return last?.hash ?? '';
 }
 
 /** Appends one row, chained to the last; call inside the transaction whose effect it records. */
 export function appendAudit(store: Store, entry: AuditEntry): void {
   assert(store.db.inTransaction, 'audit rows are written with what they record');
-  const last = store.audit.lastHash.get() as { hash: string } | undefined;
-  const hash = auditHash(last?.hash ?? '', entry);
-  store.audit.insert.run({ ...entry, hash });
+  const held = heldTips.get(store);
+  const fields = auditFields(entry);
+  const hash = hashFields(held ?? readAuditTip(store), fields);
+  fields.push(hash);
+  store.audit.append.run(...fields);
+  if (held !== undefined) heldTips.set(store, hash);
 }
 
 /** Audit rows matching the filter, oldest first, at most `limit` of the newest. */

@@ -4,8 +4,11 @@ import type { AccountId } from '../protocol/messages.js';
 import type { Store } from './db.js';
 
 export interface SessionStatements {
-  acquire: Statement<{ account: string; holder: string; peer: string; now: number; expiredBefore: number }>;
-  touch: Statement<{ account: string; holder: string; now: number }>;
+  acquire: Statement<{
+    account: string; holder: string; peer: string; now: number; expiredBefore: number;
+  }>;
+  /** Positional: it runs on every request, and binding by name costs a lookup per field. */
+  touch: Statement<[now: number, account: string, holder: string]>;
   release: Statement<{ account: string; holder: string }>;
   clear: Statement<[]>;
   list: Statement<[]>;
@@ -19,8 +22,8 @@ export function prepareSessions(db: Database): SessionStatements {
       VALUES (@account, @holder, @peer, @now, @now) ON CONFLICT (account) DO UPDATE SET
       holder = excluded.holder, peer = excluded.peer, started_at = excluded.started_at,
       heartbeat_at = excluded.heartbeat_at WHERE sessions.heartbeat_at < @expiredBefore`),
-    touch: db.prepare(`UPDATE sessions SET heartbeat_at = @now
-      WHERE account = @account AND holder = @holder`),
+    touch: db.prepare(`UPDATE sessions SET heartbeat_at = ?
+      WHERE account = ? AND holder = ?`),
     release: db.prepare('DELETE FROM sessions WHERE account = @account AND holder = @holder'),
     clear: db.prepare('DELETE FROM sessions'),
     list: db.prepare(`SELECT account, holder, peer, started_at AS startedAt,
@@ -43,9 +46,9 @@ export function acquireLock(store: Store, claim: LockClaim): boolean {
   return store.sessions.acquire.run({ ...row, expiredBefore: claim.now - lockTtlMs }).changes === 1;
 }
 
-/** Refreshes the heartbeat; false when this holder no longer has the lock (it expired and was taken). */
+/** Refreshes the heartbeat; false when this holder lost the lock (it expired and was taken). */
 export function touchLock(store: Store, account: AccountId, holder: string, now: number): boolean {
-  return store.sessions.touch.run({ account, holder, now }).changes === 1;
+  return store.sessions.touch.run(now, account, holder).changes === 1;
 }
 
 /** Gives the lock back at logout or disconnect; nothing happens if it was already taken over. */

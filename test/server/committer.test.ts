@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/assert.js';
 import { Committer, type Op } from '../../src/server/committer.js';
 import { addToBalance, getAccount, putAccount } from '../../src/store/accounts.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { appendAudit, auditHash, iterateAudit, type AuditEntry } from '../../src/store/audit.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
 
 let store: Store;
 beforeEach(() => {
@@ -149,4 +153,58 @@ describe('Committer', () => {
   it('refuses a batch size below one', () => {
     expect(() => new Committer(store, 0)).toThrow(AssertionError);
   });
+
+  it('keeps the audit chain whole when an op fails after writing an audit row', async () => {
+    const committer = new Committer(store, 512);
+    const results = await Promise.all([
+      committer.submit(auditOp(store, 'first')),
+      committer.submit({ run: () => (appendAudit(store, entry('lost')), fail()), fallback: () => 'fb' }),
+      committer.submit(auditOp(store, 'last')),
+    ]);
+    expect(results).toEqual(['first', 'fb', 'last']);
+    expect(chainOps(store)).toEqual(['first', 'last']);
+  });
+
+  it('chains onto rows another connection appended between two batches', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bank-committer-')), 'bank.sqlite');
+    const mine = openStore(file);
+    const other = openStore(file);
+    try {
+      const committer = new Committer(mine, 512);
+      await committer.submit(auditOp(mine, 'server-1'));
+      inTransaction(other, () => appendAudit(other, entry('admin')));
+      await committer.submit(auditOp(mine, 'server-2'));
+      expect(chainOps(mine)).toEqual(['server-1', 'admin', 'server-2']);
+    } finally {
+      closeStore(other);
+      closeStore(mine);
+    }
+  });
 });
+
+/** An audit entry with only its op set. */
+function entry(op: string): AuditEntry {
+  return { at: 0, conn: null, peer: null, account: null, op, amountCents: null, code: 0,
+    balanceCents: null, txnId: null };
+}
+
+/** An op that appends one audit row and returns its op name. */
+function auditOp(target: Store, op: string): Op<string> {
+  return { run: () => (appendAudit(target, entry(op)), op), fallback: () => 'fb' };
+}
+
+function fail(): never {
+  throw new AssertionError('injected failure');
+}
+
+/** The audit rows' ops, after checking every hash chains onto the row before. */
+function chainOps(target: Store): string[] {
+  let previous = '';
+  const ops: string[] = [];
+  for (const row of iterateAudit(target)) {
+    expect(row.hash).toBe(auditHash(previous, row));
+    previous = row.hash;
+    ops.push(row.op);
+  }
+  return ops;
+}

@@ -74,7 +74,9 @@ function handleLoginCommit(
 /**
  * Counts a wrong PIN; the last allowed one blocks the account (75). The address's limit is
  * checked again here, where logins are decided one at a time, so guesses racing through the PIN
- * check together cannot overrun it, while right PINs are never counted against it.
+ * check together cannot overrun it, while right PINs are never counted against it. (The one
+ * change outside the database an op makes: were its batch retried after a bug, a failure would
+ * count twice, which only tightens the limit.)
  */
 function handleLoginWrongPin(ctx: ServerContext, peer: Peer, request: Login, now: number): Reply {
   if (ctx.limiter.isLimited(peer.address, now)) {

@@ -1,0 +1,156 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Opening balance of every bench account: $1,000,000.00, so 1-cent withdrawals never run dry. */
+export const OPENING_CENTS = 100_000_000;
+/** Connections the server is told to allow, from one peer and in all: room for 1,000 sessions. */
+const CONNECTIONS_MAX = 4_000;
+/** How long the server may take to print its "listening on" line. */
+const START_MS_MAX = 30_000;
+
+/** The account number and PIN of bench session `index` (0-based): ac-00001, ac-00002, ... */
+export function benchAccount(index: number): { account: string; pin: string } {
+  const number = index + 1;
+  return { account: `ac-${String(number).padStart(5, '0')}`, pin: String(1000 + (number % 9000)) };
+}
+
+/** A fresh temporary database seeded with `accounts` accounts through `bank admin seed`. */
+export function seedDatabase(bankBin: string, accounts: number): { dir: string; dbFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bank-bench-'));
+  const dbFile = join(dir, 'bank.sqlite');
+  const lines = Array.from({ length: accounts }, (_, index) => {
+    const { account, pin } = benchAccount(index);
+    return `${account}, ${pin}, ${OPENING_CENTS / 100}.00`;
+  });
+  writeFileSync(join(dir, 'accounts.txt'), `${lines.join('\n')}\n`);
+  runBank(bankBin, ['admin', 'seed', '--db', dbFile, '--file', join(dir, 'accounts.txt')]);
+  return { dir, dbFile };
+}
+
+/** Runs a `bank` command to completion; throws with its stderr when it fails. */
+export function runBank(bankBin: string, args: string[]): string {
+  const result = spawnSync(process.execPath, [bankBin, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`bank ${args.slice(0, 2).join(' ')} failed: ${result.stderr || result.stdout}`);
+  }
+  return result.stdout;
+}
+
+/** A running `bank server` process. */
+export interface BenchServer {
+  pid: number;
+  port: number;
+  /** Peak resident memory so far (VmHWM), in MiB. */
+  peakRssMb: () => number;
+  /** CPU time the process has used so far (user + system, all threads), in seconds. */
+  cpuSeconds: () => number;
+  /** SIGTERM, then the exit code. */
+  stop: () => Promise<number | null>;
+  output: () => string;
+}
+
+/** Starts the real server on 127.0.0.1 and a free port; nodeArgs go to node (e.g. --cpu-prof). */
+export async function startBenchServer(
+  bankBin: string,
+  dbFile: string,
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
+  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', '--quiet',
+    '--max-connections', String(CONNECTIONS_MAX),
+    '--max-connections-per-peer', String(CONNECTIONS_MAX)];
+  const proc = spawn(process.execPath, [...nodeArgs, bankBin, ...args], { stdio: 'pipe' });
+  let output = '';
+  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  const port = await waitForListening(proc, () => output);
+  return {
+    pid: proc.pid!,
+    port,
+    peakRssMb: () => readPeakRssMb(proc.pid!),
+    cpuSeconds: () => readCpuSeconds(proc.pid!),
+    stop: () => (proc.kill('SIGTERM'), exited),
+    output: () => output,
+  };
+}
+
+/** Waits for "listening on host:port" and returns the port. */
+async function waitForListening(proc: ChildProcess, output: () => string): Promise<number> {
+  for (let waitedMs = 0; waitedMs < START_MS_MAX; waitedMs += 20) {
+    const match = /listening on [^\s]+:(\d+)/.exec(output());
+    if (match) return Number(match[1]);
+    if (proc.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`the server did not start:\n${output()}`);
+}
+
+/** VmHWM (peak resident set) of a live process, from /proc, in MiB; 0 when unreadable. */
+function readPeakRssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status) ?? /VmRSS:\s+(\d+) kB/.exec(status);
+    return kb ? Number(kb[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** utime + stime of a live process, from /proc/<pid>/stat (ticks of 1/100 s); 0 if unreadable. */
+function readCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The sum of every balance, read through `bank admin accounts --json` (server stopped). */
+export function sumBalancesCents(bankBin: string, dbFile: string): number {
+  const out = runBank(bankBin, ['admin', 'accounts', '--db', dbFile, '--json']);
+  return out.split('\n').filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { balance_cents: number }).balance_cents)
+    .reduce((sum, cents) => sum + cents, 0);
+}
+
+/** What the database file says about durability and about the ledger after a run. */
+export interface DbFacts {
+  /** journal_mode read from the file (WAL is persistent) is "wal". */
+  wal: boolean;
+  /** The server's own openStore sets synchronous = FULL (2) on every connection it opens. */
+  syncFull: boolean;
+  /** Approved ledger rows, by kind. */
+  approved: { deposit: number; withdraw: number };
+}
+
+/**
+ * Opens the database with the tested checkout's own openStore (dist/store/db.js), the function
+ * the server opens it with, and reads the pragmas it sets and the approved ledger rows.
+ */
+export async function readDbFacts(bankBin: string, dbFile: string): Promise<DbFacts> {
+  const dbModule = pathToFileURL(join(dirname(dirname(bankBin)), 'dist/store/db.js')).href;
+  const { openStore, closeStore } = await import(dbModule);
+  const store = openStore(dbFile, { mustExist: true });
+  try {
+    const journal = store.db.pragma('journal_mode', { simple: true }) as string;
+    const sync = store.db.pragma('synchronous', { simple: true }) as number;
+    const rows = store.db.prepare(`SELECT kind, COUNT(*) AS n FROM transactions
+      WHERE code = 0 GROUP BY kind`).all() as { kind: string; n: number }[];
+    const count = (kind: string): number => rows.find((row) => row.kind === kind)?.n ?? 0;
+    const approved = { deposit: count('deposit'), withdraw: count('withdraw') };
+    return { wal: journal === 'wal', syncFull: sync === 2, approved };
+  } finally {
+    closeStore(store);
+  }
+}
+
+/** Removes a bench database directory. */
+export function removeBenchDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
