@@ -6,6 +6,7 @@ import { Framer } from '../src/protocol/framer.js';
 import { Limits } from '../src/protocol/limits.js';
 import type { Reply, Request } from '../src/protocol/messages.js';
 import { benchAccount } from './server.js';
+import { makeRng } from '../test/helpers/hostile.js'; // the one seeded generator
 
 /**
  * Sessions connecting and logging in at once: under the server's listen backlog, and under its
@@ -127,7 +128,7 @@ export async function runLoad(sessions: BenchSession[], plan: LoadPlan): Promise
     latenciesMs: [], codes: new Map(), ackedDepositCents: 0, ackedWithdrawCents: 0,
     unknownCents: 0, startMs, endMs: startMs,
   };
-  const random = seededRandom(plan.seed ?? 1);
+  const random = makeRng(plan.seed ?? 1);
   const watchdog = setInterval(() => {
     const nowMs = performance.now();
     sessions.forEach((session) => session.closeIfStuck(nowMs));
@@ -190,14 +191,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** mulberry32: a small seeded generator, so two runs send the same mix. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { makeRng } from '../helpers/hostile.js';
 
 const CLIENTS = 20;
 /** Of the 20 clients, this many are real `bank atm --json` processes; the rest raw wire clients. */
@@ -35,21 +36,10 @@ interface ClientView {
   refusals: number;
 }
 
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The operations client i performs: deposits and withdrawals of up to $60, some too large. */
 function plan(i: number): { kind: 'deposit' | 'withdraw'; amountCents: number }[] {
-  const next = random(i + 1);
+  const next = makeRng(i + 1);
   return Array.from({ length: OPS_PER_CLIENT }, () => ({
     kind: next() < 0.5 ? 'deposit' : 'withdraw',
     amountCents: 1 + Math.floor(next() * 6000),
