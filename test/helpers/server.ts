@@ -109,3 +109,20 @@ export async function atmJson(port: number, commands: string[]): Promise<Record<
   if (code !== 0) throw new Error(`bank atm exited ${code}: ${stderr}`);
   return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** Every balance in a database, by `bank admin accounts --json`. */
+export function balances(dbFile: string): Record<string, number> {
+  const result = admin(dbFile, 'accounts', '--json');
+  if (result.code !== 0) throw new Error(`bank admin accounts failed: ${result.stderr}`);
+  const rows = result.stdout.trim().split('\n').filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { account: string; balance_cents: number });
+  return Object.fromEntries(rows.map((row) => [row.account, row.balance_cents]));
+}
+
+/** The accounts holding a session lock in a database, by `bank admin sessions --json`. */
+export function lockedAccounts(dbFile: string): string[] {
+  const result = admin(dbFile, 'sessions', '--json');
+  if (result.code !== 0) throw new Error(`bank admin sessions failed: ${result.stderr}`);
+  const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
+  return lines.map((line) => (JSON.parse(line) as { account: string }).account);
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { admin, atmJson, startServer, type TestServer, balances } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { makeRng } from '../helpers/hostile.js';
 
@@ -114,14 +114,6 @@ async function runAtmClient(port: number, i: number): Promise<ClientView> {
   return view;
 }
 
-/** Every balance in the database, by `bank admin accounts --json`. */
-function balances(server: TestServer): Record<string, number> {
-  const result = admin(server.dbFile, 'accounts', '--json');
-  expect(result.code, result.stderr).toBe(0);
-  const rows = result.stdout.trim().split('\n')
-    .map((line) => JSON.parse(line) as { account: string; balance_cents: number });
-  return Object.fromEntries(rows.map((row) => [row.account, row.balance_cents]));
-}
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -137,7 +129,7 @@ describe('many clients at once', () => {
   it(`serves ${CLIENTS} clients on as many accounts at once, conserving every cent`, async () => {
     const views = await Promise.all(customers.map((_, i) =>
       (i < ATM_CLIENTS ? runAtmClient(server.port, i) : runWireClient(server.port, i))));
-    const after = balances(server);
+    const after = balances(server.dbFile);
     customers.forEach((customer, i) => {
       const view = views[i]!;
       expect(after[customer.account], customer.account).toBe(view.balanceCents);
@@ -168,7 +160,7 @@ describe('many clients at once', () => {
   });
 
   it('never lets two clients hold one account at a time while they take turns', async () => {
-    const startCents = balances(server)[CONTENDED.account]!;
+    const startCents = balances(server.dbFile)[CONTENDED.account]!;
     let holders = 0;
     let sessions = 0;
     let refusedBusy = 0;
@@ -199,6 +191,6 @@ describe('many clients at once', () => {
     await Promise.all(Array.from({ length: CONTENDERS }, (_, c) => contend(c)));
     expect(sessions).toBe(CONTENDERS * TURNS_PER_CONTENDER);
     expect(refusedBusy).toBeGreaterThan(0); // they really did contend
-    expect(balances(server)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
+    expect(balances(server.dbFile)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
   });
 });

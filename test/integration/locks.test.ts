@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
-import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { admin, atmJson, startServer, type TestServer, lockedAccounts } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
-/** The accounts that hold a session lock now, by `bank admin sessions --json`. */
-function lockedAccounts(server: TestServer): string[] {
-  const result = admin(server.dbFile, 'sessions', '--json');
-  expect(result.code, result.stderr).toBe(0);
-  const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
-  return lines.map((line) => (JSON.parse(line) as { account: string }).account);
-}
 
 /** Polls until check returns a value (bounded: a broken server fails the test, never hangs it). */
 async function until<T>(
@@ -46,21 +39,21 @@ describe('account locks (default lock TTL)', () => {
   it('refuses a second client (09) during a session and admits it after logout', async () => {
     const first = await WireClient.connect(server.port);
     expect(await first.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-    expect(lockedAccounts(server)).toEqual(['ac-10001']);
+    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10001']);
     const [refused] = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
     expect(refused).toEqual({ ok: false, code: 9, message: expect.any(String) });
     const second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
     expect(await second.request('LOGIN AC-10001 1111')).toBe('09'); // the same account in capitals
     expect(await first.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server)).toEqual([]);
+    expect(lockedAccounts(server.dbFile)).toEqual([]);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
     expect(await second.request('LOGOUT')).toBe('00');
     first.close();
     second.close();
     const admitted = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
     expect(admitted).toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
-    expect(lockedAccounts(server)).toEqual([]);
+    expect(lockedAccounts(server.dbFile)).toEqual([]);
   });
 
   it('admits the second client once the first ATM process is killed', async () => {
@@ -72,10 +65,10 @@ describe('account locks (default lock TTL)', () => {
     expect(await atm.exited).toBe('SIGKILL');
     // The kernel closes the dead ATM's socket; the server releases the lock when it sees that.
     expect(await loginWhenFree(second, 'LOGIN ac-10002 2222')).toBe('00 5025 30');
-    expect(lockedAccounts(server)).toEqual(['ac-10002']);
+    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10002']);
     expect(await second.request('LOGOUT')).toBe('00');
     second.close();
-    expect(lockedAccounts(server)).toEqual([]);
+    expect(lockedAccounts(server.dbFile)).toEqual([]);
   });
 
   it('answers a second LOGIN in a session with 12, and leaves no lock after logout', async () => {
@@ -83,7 +76,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await client.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
     expect(await client.request('LOGIN ac-10004 4444')).toBe('12');
     expect(await client.request('LOGIN ac-10003 3333')).toBe('12');
-    expect(lockedAccounts(server)).toEqual(['ac-10004']);
+    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10004']);
     expect(await client.request('BALANCE')).toBe('00 100000'); // the session carries on
     const other = await WireClient.connect(server.port);
     // The refused LOGIN took no lock:
@@ -91,7 +84,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await other.request('LOGOUT')).toBe('00');
     other.close();
     expect(await client.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server)).toEqual([]);
+    expect(lockedAccounts(server.dbFile)).toEqual([]);
     client.close();
   });
 });
@@ -122,7 +115,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     expect(await frozen.request('LOGIN ac-10001 1111')).toBe('09'); // and the lock is the other's
     expect(await second.request('DEPOSIT after68 100')).toBe('00 10100');
     expect(await second.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server)).toEqual([]);
+    expect(lockedAccounts(server.dbFile)).toEqual([]);
     frozen.close();
     second.close();
   });
@@ -160,7 +153,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
       expect(await second.request('LOGOUT')).toBe('00');
       second.close();
       expect(await atm.end()).toBe(0);
-      expect(lockedAccounts(server)).toEqual([]);
+      expect(lockedAccounts(server.dbFile)).toEqual([]);
     } finally {
       atm.signal('SIGKILL');
       await proxy.close();

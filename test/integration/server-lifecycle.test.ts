@@ -1,25 +1,10 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AtmProcess } from '../helpers/proxy.js';
-import { admin, startServer, type TestServer } from '../helpers/server.js';
+import { admin, startServer, type TestServer, lockedAccounts, balances } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
-/** The accounts holding a session lock in a database, by `bank admin sessions --json`. */
-function lockedAccounts(dbFile: string): string[] {
-  const result = admin(dbFile, 'sessions', '--json');
-  expect(result.code, result.stderr).toBe(0);
-  const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
-  return lines.map((line) => (JSON.parse(line) as { account: string }).account);
-}
 
-/** Every balance in a database, by `bank admin accounts --json`. */
-function balances(dbFile: string): Record<string, number> {
-  const result = admin(dbFile, 'accounts', '--json');
-  expect(result.code, result.stderr).toBe(0);
-  const rows = result.stdout.trim().split('\n')
-    .map((line) => JSON.parse(line) as { account: string; balance_cents: number });
-  return Object.fromEntries(rows.map((row) => [row.account, row.balance_cents]));
-}
 
 /** Polls until check holds (bounded: a broken server fails the test, never hangs it). */
 async function until(what: string, check: () => boolean, limitMs = 20_000): Promise<void> {
