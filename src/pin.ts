@@ -12,6 +12,11 @@ const COST = { N: 1 << 13, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const HASH_BYTES = 32;
 
+/** Where a database's PIN key lives unless --pin-key says otherwise: beside it, not inside it. */
+export function defaultPinKeyFile(dbFile: string): string {
+  return `${dbFile}.pin-key`;
+}
+
 /** Reads the PIN key from BANK_PIN_KEY or a file, creating the file (mode 0600) on first use. */
 export function loadPinKey(file: string, env = process.env): Buffer {
   const fromEnv = env.BANK_PIN_KEY;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { formatCents } from '../money.js';
-import { hashPin, loadPinKey } from '../pin.js';
+import { defaultPinKeyFile, hashPin, loadPinKey } from '../pin.js';
 import { listAccounts } from '../store/accounts.js';
 import type { AuditFilter } from '../store/audit.js';
 import { openStoreReadOnly } from '../store/admin-queries.js';
@@ -151,7 +151,7 @@ export function adminVerify(options: AdminOptions & { lockTtlMs: number }): stri
 
 /** The PIN key file: --pin-key, else the one beside the database (as the server does). */
 function pinKeyFile(options: AdminOptions): string {
-  return options.pinKey ?? `${options.db}.pin-key`;
+  return options.pinKey ?? defaultPinKeyFile(options.db);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { formatCents } from '../money.js';
 import type { AccountId } from '../protocol/messages.js';
-import { clearPinFailures, getAccount, putAccount, type AccountRow } from '../store/accounts.js';
-import { closeAccount, setAccountPin } from '../store/admin-queries.js';
+import {
+  clearPinFailures, closeAccount, getAccount, putAccount, setAccountPin, type AccountRow,
+} from '../store/accounts.js';
 import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { listLocks } from '../store/sessions.js';

@@ -1,6 +1,7 @@
 import { parseDollars } from '../money.js';
 import { Limits } from '../protocol/limits.js';
 import type { AccountId } from '../protocol/messages.js';
+import { isAccountId, isPin } from '../protocol/decode.js';
 
 /**
  * What an operator types on the admin command line, checked before anything is opened or
@@ -8,8 +9,6 @@ import type { AccountId } from '../protocol/messages.js';
  * as `bank: <message>` and exits 1.
  */
 
-const ACCOUNT = /^[A-Za-z]{2}-[0-9]{5}$/;
-const PIN = /^[0-9]{4}$/;
 const DURATION = /^([0-9]{1,9})(s|m|h|d)$/;
 const DATE_ONLY = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 // YYYY-MM-DD, T or a space, hh:mm, optional :ss and .mmm, optional zone (Z, +02:00, -0500).
@@ -19,13 +18,13 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** An account number as the server stores it (`AC-12345` → `ac-12345`), or a clear refusal. */
 export function parseAccountId(text: string): AccountId {
-  if (!ACCOUNT.test(text)) throw new Error(`"${text}" is not an account number like ac-12345`);
+  if (!isAccountId(text)) throw new Error(`"${text}" is not an account number like ac-12345`);
   return text.toLowerCase();
 }
 
 /** A PIN to store: four digits, like the ATM asks for. */
 export function parsePin(text: string): string {
-  if (!PIN.test(text)) throw new Error('a PIN is four digits, like 1234');
+  if (!isPin(text)) throw new Error('a PIN is four digits, like 1234');
   return text;
 }
 

@@ -6,6 +6,7 @@ import { clearPinFailures, getAccount, putAccount } from '../store/accounts.js';
 import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { hashPin } from '../pin.js';
+import { isAccountId, isPin } from '../protocol/decode.js';
 
 /** The demo accounts shipped in seed/. */
 export const demoAccountsFile = fileURLToPath(new URL('../../seed/accounts.txt', import.meta.url));
@@ -17,8 +18,6 @@ export interface SeedRow {
   balanceCents: number;
 }
 
-const ACCOUNT = /^[A-Za-z]{2}-[0-9]{5}$/;
-const PIN = /^[0-9]{4}$/;
 
 /**
  * Reads the course starter's accounts.txt: `acct, pin, balance` lines (balance in dollars),
@@ -44,8 +43,8 @@ function parseAccountsLine(content: string, line: number): SeedRow | string {
   const fields = content.split(',').map((field) => field.trim());
   if (fields.length !== 3) return `expected "account, pin, balance", got ${fields.length} field(s)`;
   const [account, pin, balance] = fields as [string, string, string];
-  if (!ACCOUNT.test(account)) return `account "${account}" is not like ac-12345`;
-  if (!PIN.test(pin)) return 'the PIN is not four digits';
+  if (!isAccountId(account)) return `account "${account}" is not like ac-12345`;
+  if (!isPin(pin)) return 'the PIN is not four digits';
   const parsed = parseDollars(balance);
   if ('code' in parsed || parsed.cents > Limits.balanceCentsMax) {
     return `balance "${balance}" is not an amount in dollars (like 100.00) within the maximum`;

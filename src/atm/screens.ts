@@ -6,6 +6,7 @@ import { Limits } from '../protocol/limits.js';
 import type { Endpoint } from './client.js';
 import { describeCode } from './code-text.js';
 import type { Outcome, Teller } from './teller.js';
+import { isAccountId, isPin } from '../protocol/decode.js';
 
 /** The customer's screen: where text goes, how wide it is, how long a prompt may sit untouched. */
 export interface ScreenOptions {
@@ -28,8 +29,6 @@ const MENU: { name: string; value: Choice }[] = [
   { name: 'Exit', value: 'exit' },
 ];
 const QUICK_WITHDRAW_CENTS = [2000, 4000, 6000, 10000];
-const ACCOUNT = /^[A-Za-z]{2}-[0-9]{5}$/;
-const PIN = /^[0-9]{4}$/;
 const COLUMNS_MAX = 80; // a plain terminal
 /** A bank slower than this to answer gets a "waiting" line, so the screen never looks stuck. */
 const PATIENCE_MS = 1000;
@@ -421,12 +420,12 @@ const askMenu: Prompt<Choice> = (context) =>
   select({ message: 'What would you like to do?', choices: MENU }, context);
 
 function validateAccount(value: string): true | string {
-  return ACCOUNT.test(value.trim()) ||
+  return isAccountId(value.trim()) ||
     'An account number looks like ac-12345: two letters, a dash, five digits.';
 }
 
 function validatePin(value: string): true | string {
-  return PIN.test(value) || 'A PIN is four digits.';
+  return isPin(value) || 'A PIN is four digits.';
 }
 
 /**

@@ -4,6 +4,7 @@ import { formatCents, parseAmount } from '../money.js';
 import { Code, formatCode, type CodeNumber } from '../protocol/codes.js';
 import { describeCode } from './code-text.js';
 import type { Outcome, Teller } from './teller.js';
+import { isAccountId, isPin } from '../protocol/decode.js';
 
 /** One line of output for one command: README "Scripted ATM". */
 export interface ScriptResult {
@@ -11,8 +12,6 @@ export interface ScriptResult {
   outcome: Outcome;
 }
 
-const ACCOUNT = /^[A-Za-z]{2}-[0-9]{5}$/;
-const PIN = /^[0-9]{4}$/;
 
 /**
  * Scripted ATM: one command per input line (login, balance, deposit, withdraw, logout, quit),
@@ -44,7 +43,7 @@ export async function runCommand(teller: Teller, words: string[]): Promise<Scrip
   const local = (code: CodeNumber): ScriptResult => ({ command, outcome: { ok: false, code } });
   switch (command) {
     case 'login':
-      if (args.length !== 2 || !ACCOUNT.test(args[0]!) || !PIN.test(args[1]!)) {
+      if (args.length !== 2 || !isAccountId(args[0]!) || !isPin(args[1]!)) {
         return local(Code.formatError);
       }
       return { command, outcome: await teller.login(args[0]!, args[1]!) };

@@ -11,6 +11,16 @@ const TTL_SECONDS = /^[1-9][0-9]{0,5}$/;
 
 const formatError: DecodeError = { kind: 'error', code: Code.formatError };
 
+/** `account = 2ALPHA "-" 5DIGIT`: the one check of an account number's shape, for every caller. */
+export function isAccountId(text: string): boolean {
+  return ACCOUNT.test(text);
+}
+
+/** `pin = 4DIGIT`. */
+export function isPin(text: string): boolean {
+  return PIN.test(text);
+}
+
 /** Turns one request line into a request, or the code to refuse it with. Never throws. */
 export function decodeRequest(frame: string): Request | DecodeError {
   const [verb, ...args] = frame.split(' ');

@@ -1,5 +1,6 @@
 import { assert } from '../assert.js';
 import { Limits } from '../protocol/limits.js';
+import { defaultPinKeyFile } from '../pin.js';
 
 /** How a server runs: where, with which database, and every operational bound (PROTOCOL.md §7). */
 export interface ServerConfig {
@@ -42,7 +43,7 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     host: '127.0.0.1',
     port: 65432,
     dbFile,
-    pinKeyFile: `${dbFile}.pin-key`,
+    pinKeyFile: defaultPinKeyFile(dbFile),
     lockTtlMs: 30_000,
     connectionsMax: 2_000,
     connectionsPerPeerMax: 200,

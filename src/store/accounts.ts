@@ -40,7 +40,8 @@ export function prepareAccounts(db: Database): AccountStatements {
       pin_hash = excluded.pin_hash, balance_cents = excluded.balance_cents, closed_at = NULL`),
     addBalance: db.prepare(`UPDATE accounts SET balance_cents = balance_cents + ?
       WHERE account = ? AND closed_at IS NULL`),
-    setPin: db.prepare('UPDATE accounts SET pin_hash = @pinHash WHERE account = @account'),
+    setPin: db.prepare(`UPDATE accounts SET pin_hash = @pinHash
+      WHERE account = @account AND closed_at IS NULL`),
     close: db.prepare(`UPDATE accounts SET closed_at = @now
       WHERE account = @account AND closed_at IS NULL`),
     list: db.prepare(`SELECT account, balance_cents AS balanceCents, closed_at IS NOT NULL AS closed
@@ -119,4 +120,18 @@ export function addPinFailure(store: Store, account: AccountId, now: number): nu
 /** Forgets wrong PINs after a correct one, or when an operator unblocks the account. */
 export function clearPinFailures(store: Store, account: AccountId): boolean {
   return store.accounts.clearFailures.run({ account }).changes > 0;
+}
+
+/** Replaces an open account's PIN hash; false when there is no such open account. */
+export function setAccountPin(store: Store, account: AccountId, pinHash: string): boolean {
+  const changes = store.accounts.setPin.run({ account, pinHash }).changes;
+  assert(changes <= 1, 'at most one account per number');
+  return changes === 1;
+}
+
+/** Marks an open account closed; false when there is no such open account. */
+export function closeAccount(store: Store, account: AccountId, now: number): boolean {
+  const changes = store.accounts.close.run({ account, now }).changes;
+  assert(changes <= 1, 'at most one account per number');
+  return changes === 1;
 }

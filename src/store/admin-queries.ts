@@ -1,14 +1,13 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { assert } from '../assert.js';
 import type { AccountId } from '../protocol/messages.js';
-import type { AuditFilter, AuditRow } from './audit.js';
+import { AUDIT_COLUMNS, type AuditFilter, type AuditRow } from './audit.js';
 import { prepareStore, type Store } from './db.js';
 import { listMigrations } from './migrate.js';
 
 /**
- * The SQL only the admin console needs: following and verifying the audit, and the account
- * writes an operator makes. Prepared once per connection, on first use, so the server's start-up
- * (which never runs them) does not pay for them.
+ * The SQL only the admin console needs: following and verifying the audit. Prepared once per
+ * connection, on first use, so the server's start-up (which never runs them) does not pay.
  */
 interface AdminStatements {
   auditAfter: Statement<{ account: string; sinceMs: number; code: number; afterId: number;
@@ -18,12 +17,8 @@ interface AdminStatements {
   ledgerUnaudited: Statement<[]>;
   auditUnledgered: Statement<[]>;
   auditTxnTwice: Statement<[]>;
-  setPin: Statement<{ account: string; pinHash: string }>;
-  close: Statement<{ account: string; now: number }>;
 }
 
-const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
-  balance_cents AS balanceCents, txn_id AS txnId, hash`;
 
 // A ledger row and the audit row of the request that made it agree on every field they share.
 const SAME_TXN = `a.account = t.account AND a.txn_id = t.txn_id AND a.op = t.kind
@@ -60,10 +55,6 @@ function prepareAdmin(db: Database.Database): AdminStatements {
     auditTxnTwice: db.prepare(`SELECT account, txn_id AS txnId, MIN(id) AS firstId,
       MAX(id) AS secondId FROM audit WHERE op IN ('deposit', 'withdraw') AND txn_id IS NOT NULL
       GROUP BY account, txn_id HAVING COUNT(*) > 1 ORDER BY secondId LIMIT 1`),
-    setPin: db.prepare(`UPDATE accounts SET pin_hash = @pinHash
-      WHERE account = @account AND closed_at IS NULL`),
-    close: db.prepare(`UPDATE accounts SET closed_at = @now
-      WHERE account = @account AND closed_at IS NULL`),
   };
 }
 
@@ -139,18 +130,4 @@ export function findAuditUnledgered(store: Store): AuditRow | undefined {
 export function findAuditTxnTwice(store: Store):
   { account: AccountId; txnId: string; firstId: number; secondId: number } | undefined {
   return statements(store).auditTxnTwice.get() as ReturnType<typeof findAuditTxnTwice>;
-}
-
-/** Replaces an open account's PIN hash; false when there is no such open account. */
-export function setAccountPin(store: Store, account: AccountId, pinHash: string): boolean {
-  const changes = statements(store).setPin.run({ account, pinHash }).changes;
-  assert(changes <= 1, 'at most one account per number');
-  return changes === 1;
-}
-
-/** Marks an open account closed; false when there is no such open account. */
-export function closeAccount(store: Store, account: AccountId, now: number): boolean {
-  const changes = statements(store).close.run({ account, now }).changes;
-  assert(changes <= 1, 'at most one account per number');
-  return changes === 1;
 }

@@ -44,7 +44,8 @@ type AuditValues = (string | number | null)[];
 const INSERT = `INSERT INTO audit
   (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, hash) VALUES`;
 
-const COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
+/** The audit columns under the names AuditRow uses. */
+export const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
   balance_cents AS balanceCents, txn_id AS txnId, hash`;
 
 /** Prepares the audit statements. */
@@ -55,11 +56,11 @@ export function prepareAudit(db: Database): AuditStatements {
       (@at, @conn, @peer, @account, @op, @amountCents, @code, @balanceCents, @txnId, @hash)`),
     append: db.prepare<AuditValues>(`${INSERT} (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // The newest `limit` rows that pass the filter, returned oldest first.
-    select: db.prepare(`SELECT * FROM (SELECT ${COLUMNS} FROM audit
+    select: db.prepare(`SELECT * FROM (SELECT ${AUDIT_COLUMNS} FROM audit
       WHERE (@account = '' OR account = @account) AND at >= @sinceMs
         AND (@code < 0 OR code = @code) AND id > @afterId
       ORDER BY id DESC LIMIT @limit) ORDER BY id`),
-    all: db.prepare(`SELECT ${COLUMNS} FROM audit ORDER BY id`),
+    all: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit ORDER BY id`),
   };
 }
 
