@@ -5,15 +5,8 @@ import { openAccount } from '../../src/admin/manage.js';
 import { openStoreReadOnly } from '../../src/store/admin-queries.js';
 import { closeStore, openStore, type Store } from '../../src/store/db.js';
 import { auditFromAtm, tempDbFile } from './helpers.js';
+import { until } from '../helpers/poll.js';
 
-/** Waits (bounded) until check passes: a broken follow fails the test instead of hanging it. */
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (const start = Date.now(); Date.now() - start < 10_000;) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 /** The `op account` of each JSON line written. */
 const ops = (lines: string[]): string[] => lines.map((line) => {
@@ -46,7 +39,7 @@ describe('followAudit', () => {
     expect(ops(lines)).toEqual(['open ac-10002', 'open ac-10003']);
     auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
     auditFromAtm(writer, { account: 'ac-10001', op: 'logout', code: 0 });
-    await until('two new rows', () => lines.length === 4);
+    await until('two new rows', () => lines.length === 4, 10_000, 5);
     expect(ops(lines.slice(2))).toEqual(['login ac-10001', 'logout ac-10001']);
     controller.abort();
     await following;
@@ -64,7 +57,7 @@ describe('followAudit', () => {
     expect(lines[0]).toMatch(/^ +id +time +conn +peer +account +op +amount +code +balance +txn\n-/);
     auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
     auditFromAtm(writer, { account: 'ac-10002', op: 'login', code: 55 });
-    await until('the ac-10002 row', () => lines.length === 3);
+    await until('the ac-10002 row', () => lines.length === 3, 10_000, 5);
     controller.abort();
     await following;
     expect(lines[1]).toMatch(/ac-10002 +open /);
@@ -77,7 +70,7 @@ describe('followAudit', () => {
     const options = { filter: { limit: 1 }, json: true, pollMs: 5, signal: controller.signal };
     const following = followAudit(reader, options, (line) => lines.push(line));
     for (let i = 0; i < 1_500; i += 1) auditFromAtm(writer, { account: 'ac-10001', op: 'ping', code: 0 });
-    await until('every row', () => lines.length === 1_501);
+    await until('every row', () => lines.length === 1_501, 10_000, 5);
     controller.abort();
     await following;
     const ids = lines.map((line) => (JSON.parse(line) as { id: number }).id);

@@ -8,6 +8,7 @@ import {
   admin, atmJson, BANK, makeBankDir, runBank, startServer, type TestServer,
 } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { until } from '../helpers/poll.js';
 
 type Result = { code: number | null; stdout: string; stderr: string };
 
@@ -186,15 +187,6 @@ describe('bank admin beside a running server', () => {
   });
 });
 
-/** Polls (bounded) until check gives a value: a broken follow fails the test, never hangs it. */
-async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-  for (const start = Date.now(); Date.now() - start < 20_000;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('bank admin refusals: one line, exit 1, no stack', () => {
   let dir: string;

@@ -9,6 +9,7 @@ import { loadProtocolGrammar, PROTOCOL_MD, type StartRule } from '../helpers/abn
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient, wireLog } from '../helpers/wire.js';
+import { until } from '../helpers/poll.js';
 
 // PROTOCOL.md §7: request lines after login, and reply lines, in bytes with the terminator.
 const REQUEST_BYTES_MAX = 128;
@@ -77,17 +78,6 @@ function anyReply(): fc.Arbitrary<Reply> {
   );
 }
 
-/** Polls until check returns true (bounded: a broken server fails the test, never hangs it). */
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  limitMs = 20_000,
-): Promise<void> {
-  for (const start = Date.now(); !(await check());) {
-    if (Date.now() - start > limitMs) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('PROTOCOL.md grammar', () => {
   it('is well-formed ABNF: no undefined rules, none unused but the two start rules', () => {

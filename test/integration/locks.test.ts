@@ -2,21 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
 import { admin, atmJson, startServer, type TestServer, lockedAccounts } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { until } from '../helpers/poll.js';
 
 
-/** Polls until check returns a value (bounded: a broken server fails the test, never hangs it). */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  limitMs = 20_000,
-): Promise<T> {
-  for (const start = Date.now(); Date.now() - start < limitMs;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
 
 /** Sends LOGIN on the client until it is approved; every refusal on the way must be 09. */
 async function loginWhenFree(client: WireClient, login: string): Promise<string> {

@@ -3,16 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { AtmProcess } from '../helpers/proxy.js';
 import { admin, startServer, type TestServer, lockedAccounts, balances } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { until } from '../helpers/poll.js';
 
 
 
-/** Polls until check holds (bounded: a broken server fails the test, never hangs it). */
-async function until(what: string, check: () => boolean, limitMs = 20_000): Promise<void> {
-  for (const start = Date.now(); !check();) {
-    if (Date.now() - start > limitMs) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('server lifecycle', () => {
   it('--port 0 listens on a free port and prints the real one', async () => {
@@ -67,7 +61,7 @@ describe('server lifecycle', () => {
     socket.on('error', () => {});
     let received = '';
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    const saw = (text: string): Promise<void> => until(`${JSON.stringify(text)} from the server`,
+    const saw = (text: string): Promise<true> => until(`${JSON.stringify(text)} from the server`,
       () => received.includes(text));
     socket.write('LOGIN ac-10004 4444\n');
     await saw('00 100000 30\n');
