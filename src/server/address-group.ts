@@ -20,5 +20,10 @@ function expandIPv6(address: string): string[] {
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const zeros = new Array<string>(8 - left.length - right.length).fill('0');
   const groups = tail === undefined ? left : [...left, ...zeros, ...right];
-  return groups.map((group) => (group.includes('.') ? group : Number.parseInt(group, 16).toString(16)));
+  return groups.map((group) => (group.includes('.') ? group : hexGroup(group)));
+}
+
+/** One 16-bit group without leading zeros: `0db8` → `db8`. */
+function hexGroup(group: string): string {
+  return Number.parseInt(group, 16).toString(16);
 }
