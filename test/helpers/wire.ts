@@ -7,8 +7,9 @@ import net from 'node:net';
 export const wireLog: { direction: 'request' | 'malformed' | 'reply'; line: string }[] = [];
 
 /**
- * A raw protocol client for tests: `request` sends one well-formed line and resolves with the
- * reply line (both recorded in wireLog); `sendRaw` writes any bytes, unrecorded, for hostile tests.
+ * A raw protocol client for tests: `request` sends one request line (PROTOCOL.md §3) and resolves
+ * with the reply line, `requestMalformed` the same for a line meant to be no request (both
+ * recorded in wireLog); `sendRaw` writes any bytes, unrecorded, for hostile tests.
  */
 export class WireClient {
   private buffer = '';

@@ -83,70 +83,73 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it('answers the third wrong PIN 75, not 55 0', async () => {
+  /** Opens a connection and runs [request, expected reply] pairs over it, in order. */
+  async function dialogue(pairs: [string, string][]): Promise<RawPeer> {
     const peer = await RawPeer.connect(server.port);
-    const replies = [];
-    for (const pin of ['0001', '0002', '0003', '4444']) {
-      replies.push(await peer.request(`LOGIN ac-60004 ${pin}`));
-    }
-    expect(replies).toEqual(['55 2', '55 1', '75', '75']);
+    const replies: [string, string][] = [];
+    for (const [line] of pairs) replies.push([line, await peer.request(line)]);
+    expect(replies).toEqual(pairs);
+    return peer;
+  }
+
+  it('answers the third wrong PIN 75, not 55 0', async () => {
+    const peer = await dialogue([['LOGIN ac-60004 0001', '55 2'], ['LOGIN ac-60004 0002', '55 1'],
+      ['LOGIN ac-60004 0003', '75'], ['LOGIN ac-60004 4444', '75']]);
     peer.destroy();
   });
 
   it('resets the wrong-PIN count on a right PIN answered 09', async () => {
-    const holder = await RawPeer.connect(server.port);
-    expect(await holder.request('LOGIN ac-60005 5555')).toBe('00 10000 30');
-    const guesser = await RawPeer.connect(server.port);
-    for (const [pin, reply] of [['0001', '55 2'], ['0002', '55 1'], ['5555', '09']]) {
-      expect(await guesser.request(`LOGIN ac-60005 ${pin}`)).toBe(reply);
-    }
-    // Two more wrong PINs do not block: the count started again after the right one.
-    expect(await guesser.request('LOGIN ac-60005 0003')).toBe('55 2');
-    expect(await guesser.request('LOGIN ac-60005 0004')).toBe('55 1');
+    const holder = await dialogue([['LOGIN ac-60005 5555', '00 10000 30']]);
+    // Two wrong PINs, the right one refused 09, and two more wrong ones do not block the
+    // account: the count started again after the right PIN.
+    const guesser = await dialogue([
+      ['LOGIN ac-60005 0001', '55 2'],
+      ['LOGIN ac-60005 0002', '55 1'],
+      ['LOGIN ac-60005 5555', '09'],
+      ['LOGIN ac-60005 0003', '55 2'],
+      ['LOGIN ac-60005 0004', '55 1'],
+    ]);
     expect(await holder.request('LOGOUT')).toBe('00');
-    const after = await RawPeer.connect(server.port);
-    expect(await after.request('LOGIN ac-60005 5555')).toBe('00 10000 30');
+    const after = await dialogue([['LOGIN ac-60005 5555', '00 10000 30'], ['LOGOUT', '00']]);
     for (const peer of [holder, guesser, after]) peer.destroy();
   });
 
   it('holds a line to 128 bytes in a session and to 64 again after LOGOUT', async () => {
-    const peer = await RawPeer.connect(server.port);
-    expect(await peer.request('LOGIN ac-60006 6666')).toBe('00 10000 30');
-    expect(await peer.request('X'.repeat(99))).toBe('30');
-    expect(await peer.request('LOGOUT')).toBe('00');
-    expect(await peer.request('X'.repeat(63))).toBe('30');
+    const peer = await dialogue([['LOGIN ac-60006 6666', '00 10000 30'], ['X'.repeat(99), '30'],
+      ['LOGOUT', '00'], ['X'.repeat(63), '30']]);
     await peer.write(`${'X'.repeat(99)}\n`);
     expect(await peer.closesWithin(5000)).toBe(true);
     expect(peer.lines).toEqual(['00 10000 30', '30', '00', '30']);
   });
 
   it('keeps transaction ids case-sensitive: caseid and CASEID are two transactions', async () => {
-    const peer = await RawPeer.connect(server.port);
-    expect(await peer.request('LOGIN ac-60007 7777')).toBe('00 10000 30');
-    expect(await peer.request('DEPOSIT caseid 100')).toBe('00 10100');
-    expect(await peer.request('DEPOSIT CASEID 100')).toBe('00 10200'); // not a repeat
-    expect(await peer.request('WITHDRAW CaseId 50')).toBe('00 10150'); // nor a duplicate (94)
-    expect(await peer.request('OUTCOME caseid')).toBe('00 10100');
-    expect(await peer.request('OUTCOME CASEID')).toBe('00 10200');
-    expect(await peer.request('OUTCOME caseID')).toBe('25');
-    expect(await peer.request('LOGOUT')).toBe('00');
+    const peer = await dialogue([
+      ['LOGIN ac-60007 7777', '00 10000 30'],
+      ['DEPOSIT caseid 100', '00 10100'],
+      ['DEPOSIT CASEID 100', '00 10200'], // not a repeat of caseid
+      ['WITHDRAW CaseId 50', '00 10150'], // nor a duplicate (94)
+      ['OUTCOME caseid', '00 10100'],
+      ['OUTCOME CASEID', '00 10200'],
+      ['OUTCOME caseID', '25'],
+      ['LOGOUT', '00'],
+    ]);
     peer.destroy();
   });
 
   it('answers an empty line 30, before login and in a session', async () => {
-    const peer = await RawPeer.connect(server.port);
-    expect(await peer.request('')).toBe('30');
-    expect(await peer.request('\r')).toBe('30'); // CR LF
-    expect(await peer.request('LOGIN ac-60008 8888')).toBe('00 10000 30');
-    expect(await peer.request('')).toBe('30');
-    expect(await peer.request('BALANCE')).toBe('00 10000'); // the session carries on
-    expect(await peer.request('LOGOUT')).toBe('00');
+    const peer = await dialogue([
+      ['', '30'],
+      ['\r', '30'], // an empty line ending in CR LF
+      ['LOGIN ac-60008 8888', '00 10000 30'],
+      ['', '30'],
+      ['BALANCE', '00 10000'], // the session carries on
+      ['LOGOUT', '00'],
+    ]);
     peer.destroy();
   });
 
   it('neither answers nor applies a valid request that arrives with garbage', async () => {
-    const peer = await RawPeer.connect(server.port);
-    expect(await peer.request('LOGIN ac-60008 8888')).toBe('00 10000 30');
+    const peer = await dialogue([['LOGIN ac-60008 8888', '00 10000 30']]);
     await peer.write('DEPOSIT g1 100\n\u0000\n'); // one write: one segment on loopback
     expect(await peer.closesWithin(5000)).toBe(true);
     expect(peer.lines).toEqual(['00 10000 30']);
