@@ -103,12 +103,16 @@ export class Teller {
     return { ...this.settle(await this.send({ kind: 'outcome', txnId })), txnId };
   }
 
-  /** Ends the session (the lock is released at once) and closes the connection. */
+  /**
+   * Ends the session (the lock is released at once) and closes the connection. A 68 means the
+   * session had already ended (PROTOCOL.md §5.3): the customer is logged out all the same.
+   */
   async logout(): Promise<Outcome> {
     if (!this.credentials) return this.outOfSession();
     const reply = await this.send({ kind: 'logout' });
     this.endSession();
-    return reply.code === Code.ok ? { ok: true } : refusal(reply);
+    const loggedOut = reply.code === Code.ok || reply.code === Code.sessionExpired;
+    return loggedOut ? { ok: true } : refusal(reply);
   }
 
   /** Drops the connection without a word (used on exit after logout, or to give up). */

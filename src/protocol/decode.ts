@@ -6,6 +6,7 @@ const ACCOUNT = /^[A-Za-z]{2}-[0-9]{5}$/;
 const PIN = /^[0-9]{4}$/;
 const TXN_ID = new RegExp(`^[A-Za-z0-9]{1,${Limits.txnIdCharsMax}}$`);
 const DIGITS = /^[0-9]+$/;
+const AMOUNT_FIELD = /^[\x21-\x7E]+$/;
 const CENTS = /^(0|[1-9][0-9]{0,15})$/;
 const TTL_SECONDS = /^[1-9][0-9]{0,5}$/;
 
@@ -58,19 +59,23 @@ function decodeLogin(args: string[]): Request | DecodeError {
 }
 
 /**
- * `deposit = %s"DEPOSIT" SP txn-id SP amount`; `withdraw = %s"WITHDRAW" SP txn-id SP amount`.
- * A well-formed verb and id with a bad amount gets 13 (or 61 when too large), not 30.
+ * `deposit = %s"DEPOSIT" SP txn-id SP amount-field`, and `withdraw` alike;
+ * `amount-field = 1*VCHAR`. A request whose amount field holds no valid amount gets 13 or 61
+ * (§5.4); a line that is not a request at all gets 30.
  */
 function decodeMoney(kind: 'deposit' | 'withdraw', args: string[]): Request | DecodeError {
   if (args.length !== 2) return formatError;
   const [txnId, amount] = args as [string, string];
-  if (!TXN_ID.test(txnId)) return formatError;
+  if (!TXN_ID.test(txnId) || !AMOUNT_FIELD.test(amount)) return formatError;
   const amountCents = decodeAmount(amount);
   if (typeof amountCents !== 'number') return { ...amountCents, op: kind };
   return { kind, txnId, amountCents };
 }
 
-/** `amount = %x31-39 *9DIGIT`: whole cents, 1 to Limits.amountCentsMax. */
+/**
+ * The value of an amount field (PROTOCOL.md §5.4): digits without a leading zero are cents,
+ * valid from 1 to Limits.amountCentsMax (61 above); anything else gets 13.
+ */
 export function decodeAmount(field: string): number | DecodeError {
   const invalid: DecodeError = { kind: 'error', code: Code.invalidAmount };
   if (!DIGITS.test(field) || field.startsWith('0')) return invalid;

@@ -23,7 +23,10 @@ export const Limits = {
   pinAttemptsMax: 3,
 } as const;
 
-/** The longest well-formed request; every one must fit in a frame. */
+/**
+ * The longest request with a valid amount; every one must fit in a frame. (An amount field may be
+ * any longer token, refused with 13 or 61: such a line is held to the frame limit like any other.)
+ */
 export const requestBytesLongest =
   'WITHDRAW '.length + Limits.txnIdCharsMax + 1 + Limits.amountDigitsMax + '\r\n'.length;
 

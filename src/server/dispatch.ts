@@ -1,15 +1,16 @@
 import { Code } from '../protocol/codes.js';
 import { decodeRequest } from '../protocol/decode.js';
-import type { Reply, Request } from '../protocol/messages.js';
+import type { DecodeError, Reply, Request } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleLogin } from './handlers/login.js';
 import { handleMoney } from './handlers/money.js';
 import { handleBalance, handleLogout, handleOutcome, handlePing } from './handlers/queries.js';
-import { refuse } from './session.js';
+import { refuse, refuseInSession } from './session.js';
 
 /**
- * Answers one request line: PROTOCOL.md §5. Decoding errors and requests out of state are refused
- * here, in the table's precedence order (30, then 12, then the rest); the handlers do the rest.
+ * Answers one request line: PROTOCOL.md §5. Refusals come in the table's precedence order (§6):
+ * 30 for a line that is not a request, then 12 out of state, then 68 for a session whose lock
+ * was taken (checked with the heartbeat, even for a bad amount), then the rest.
  */
 export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string): Promise<Reply> {
   const request = decodeRequest(frame);
@@ -19,8 +20,9 @@ export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string)
   }
   const op = request.kind === 'error' ? request.op! : request.kind;
   if (loggedIn === (op === 'login')) return refuse(ctx, peer, op, Code.invalidTransaction);
-  if (request.kind === 'error') return refuse(ctx, peer, op, request.code);
-  const reply = await dispatch(ctx, peer, request);
+  const reply = request.kind === 'error'
+    ? await refuseInSession(ctx, peer, op, request.code)
+    : await dispatch(ctx, peer, request);
   updateSession(peer, request, reply);
   return reply;
 }
@@ -45,7 +47,7 @@ function dispatch(ctx: ServerContext, peer: Peer, request: Request): Promise<Rep
 }
 
 /** The session state machine (PROTOCOL.md §5.1): a login opens it; logout or 68 ends it. */
-function updateSession(peer: Peer, request: Request, reply: Reply): void {
+function updateSession(peer: Peer, request: Request | DecodeError, reply: Reply): void {
   if (request.kind === 'login' && reply.code === Code.ok) {
     peer.session = { account: request.account };
   }

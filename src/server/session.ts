@@ -56,6 +56,22 @@ export function refuse(
   );
 }
 
+/**
+ * Refuses a request of a session (a bad amount: 13 or 61), unless the session's lock was taken
+ * meanwhile: then 68 comes first (PROTOCOL.md §6). Refreshes the heartbeat like any request.
+ */
+export function refuseInSession(
+  ctx: ServerContext,
+  peer: Peer,
+  op: string,
+  code: CodeNumber,
+): Promise<Reply> {
+  return inSession(ctx, peer, op, () => {
+    audit(ctx, peer, { op, code });
+    return bare(code);
+  });
+}
+
 /** Records an event that gets no reply (a connection closed for breaking a rule). */
 export function recordEvent(ctx: ServerContext, peer: Peer, op: string): Promise<void> {
   const run = (): void => audit(ctx, peer, { op, code: null });

@@ -1,5 +1,7 @@
 import net from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runScript } from '../../src/atm/script.js';
 import { Teller } from '../../src/atm/teller.js';
 import { Code } from '../../src/protocol/codes.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
@@ -149,6 +151,59 @@ describe('Teller against the real server', () => {
       expect(await teller.balance()).toEqual({ ok: true, balanceCents: 10000 });
     } finally {
       await own.stop();
+    }
+  });
+});
+
+/**
+ * A stand-in bank that answers each request line from a table (PROTOCOL.md replies), for the
+ * answers the real server gives only under conditions too slow to stage here.
+ */
+async function scriptedBank(replies: Record<string, string>): Promise<net.Server> {
+  const bank = net.createServer((socket) => {
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n')) {
+        const verb = buffered.slice(0, end).split(' ')[0]!;
+        buffered = buffered.slice(end + 1);
+        socket.write(`${replies[verb] ?? '30'}\n`);
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => bank.listen(0, HOST, resolve));
+  return bank;
+}
+
+describe('a LOGOUT answered 68 (the lock was taken meanwhile: PROTOCOL.md §5.3)', () => {
+  let bank: net.Server;
+  let port: number;
+  beforeAll(async () => {
+    bank = await scriptedBank({ LOGIN: '00 10000 30', LOGOUT: '68', BALANCE: '00 10000' });
+    port = (bank.address() as net.AddressInfo).port;
+  });
+  afterAll(() => {
+    bank.close();
+  });
+
+  it('is a logout for the Teller: ok, and no session left', async () => {
+    const teller = new Teller({ host: HOST, port });
+    expect(await teller.login('ac-10001', '1111')).toEqual({ ok: true, balanceCents: 10000 });
+    expect(await teller.logout()).toEqual({ ok: true });
+    expect(teller.account).toBeNull();
+    teller.close();
+  });
+
+  it('is a logout for scripted `bank atm --json`: logout and quit print {"ok":true}', async () => {
+    for (const last of ['logout', 'quit']) {
+      const teller = new Teller({ host: HOST, port });
+      const output = new PassThrough();
+      let printed = '';
+      output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      await runScript(teller, Readable.from([`login ac-10001 1111\n${last}\n`]), output, true);
+      expect(printed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(
+        [{ ok: true, balance_cents: 10000 }, { ok: true }]);
     }
   });
 });

@@ -102,3 +102,61 @@ export function loadProtocolGrammar(markdownFile = PROTOCOL_MD): ProtocolGrammar
 function peggyName(rule: string): string {
   return rule.replace(/-/g, '_');
 }
+
+/** One message shown in PROTOCOL.md, with the start rule it must match and where it was found. */
+export interface ProtocolExample {
+  rule: StartRule;
+  /** The line with its LF, placeholders filled in. */
+  line: string;
+  /** The text as written in the document, for messages. */
+  source: string;
+}
+
+/** What each `<placeholder>` of a message template stands for: a value its field allows. */
+export const PLACEHOLDER_VALUES: Readonly<Record<string, string>> = {
+  'txn-id': '9f86d081884c7d65',
+  cents: '2000',
+  balance: '10000',
+  'balance then': '10000',
+  ttl: '30',
+  'ttl-seconds': '30',
+  'tries-left': '2',
+  account: 'ac-12345',
+  pin: '1234',
+};
+
+const VERB = /^(LOGIN|LOGOUT|BALANCE|DEPOSIT|WITHDRAW|OUTCOME|PING) /;
+const CODE = /^[0-9]{2}( |$)/;
+
+/**
+ * Every message example of a Markdown document: the `C:` (request) and `S:` (reply) lines of its
+ * fenced blocks, without the parenthesised notes after them, and every code span of the prose and
+ * tables that is a request (a verb and its fields) or a reply (a two-digit code and its numbers).
+ * A lone verb in code is the verb's name, not an example. Placeholders are filled in from
+ * PLACEHOLDER_VALUES; an unknown one throws, so a template cannot slip past the check.
+ */
+export function protocolExamples(markdown: string): ProtocolExample[] {
+  const examples: ProtocolExample[] = [];
+  const prose = markdown.replace(/^```[a-z]*[ \t]*\r?\n[\s\S]*?^```[ \t]*$/gm, (block) => {
+    for (const m of block.matchAll(/^([CS]): (.*?)(?: {2,}\(.*\))?[ \t]*$/gm)) {
+      examples.push(example(m[1] === 'C' ? 'request-line' : 'reply-line', m[2]!));
+    }
+    return '';
+  });
+  for (const m of prose.matchAll(/(?<!`)`([^`\n]+)`(?!`)/g)) {
+    const text = m[1]!;
+    if (VERB.test(text)) examples.push(example('request-line', text));
+    else if (CODE.test(text)) examples.push(example('reply-line', text));
+  }
+  return examples;
+}
+
+/** One example, its placeholders filled in and an LF added. */
+function example(rule: StartRule, source: string): ProtocolExample {
+  const line = source.replace(/<([^<>]+)>/g, (_, name: string) => {
+    const value = PLACEHOLDER_VALUES[name];
+    if (value === undefined) throw new Error(`unknown placeholder <${name}> in "${source}"`);
+    return value;
+  });
+  return { rule, line: `${line}\n`, source };
+}

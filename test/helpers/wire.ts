@@ -1,11 +1,15 @@
 import net from 'node:net';
 
-/** Every line exchanged through WireClient.request, for the conformance check (PROTOCOL.md). */
-export const wireLog: { direction: 'request' | 'reply'; line: string }[] = [];
+/**
+ * Every line exchanged through WireClient.request and requestMalformed, for the conformance
+ * check (PROTOCOL.md): requests, lines sent on purpose as no request ('malformed'), and replies.
+ */
+export const wireLog: { direction: 'request' | 'malformed' | 'reply'; line: string }[] = [];
 
 /**
- * A raw protocol client for tests: `request` sends one well-formed line and resolves with the
- * reply line (both recorded in wireLog); `sendRaw` writes any bytes, unrecorded, for hostile tests.
+ * A raw protocol client for tests: `request` sends one request line (PROTOCOL.md §3) and resolves
+ * with the reply line, `requestMalformed` the same for a line meant to be no request (both
+ * recorded in wireLog); `sendRaw` writes any bytes, unrecorded, for hostile tests.
  */
 export class WireClient {
   private buffer = '';
@@ -29,8 +33,21 @@ export class WireClient {
   }
 
   /** Sends one request line (LF added) and waits for the reply line (terminator stripped). */
-  async request(line: string, timeoutMs = 10_000): Promise<string> {
-    wireLog.push({ direction: 'request', line: `${line}\n` });
+  request(line: string, timeoutMs = 10_000): Promise<string> {
+    return this.exchange('request', line, timeoutMs);
+  }
+
+  /** Sends one line that is meant to be no request at all (30), and waits for the reply line. */
+  requestMalformed(line: string, timeoutMs = 10_000): Promise<string> {
+    return this.exchange('malformed', line, timeoutMs);
+  }
+
+  private async exchange(
+    direction: 'request' | 'malformed',
+    line: string,
+    timeoutMs: number,
+  ): Promise<string> {
+    wireLog.push({ direction, line: `${line}\n` });
     this.socket.write(`${line}\n`);
     const reply = await this.nextLine(timeoutMs);
     wireLog.push({ direction: 'reply', line: `${reply}\n` });

@@ -34,7 +34,10 @@ export function handlePing(ctx: ServerContext, peer: Peer): Promise<Reply> {
   });
 }
 
-/** LOGOUT (and a dropped connection): gives the lock back at once. PROTOCOL.md §5.6. */
+/**
+ * LOGOUT (and a dropped connection): gives the lock back at once. A LOGOUT whose lock was taken
+ * by another login gets 68, and ends the session all the same. PROTOCOL.md §5.1, §5.3.
+ */
 export function handleLogout(
   ctx: ServerContext,
   peer: Peer,
@@ -43,9 +46,10 @@ export function handleLogout(
   const account = peer.session!.account;
   return ctx.committer.submit(
     guarded(ctx, peer, op, () => {
-      releaseLock(ctx.store, account, peer.holder);
-      audit(ctx, peer, { op, code: Code.ok });
-      return bare(Code.ok);
+      const released = releaseLock(ctx.store, account, peer.holder);
+      const code = released || op === 'disconnect' ? Code.ok : Code.sessionExpired;
+      audit(ctx, peer, { op, code });
+      return bare(code);
     }),
   );
 }
