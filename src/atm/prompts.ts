@@ -54,7 +54,8 @@ const menuPrompt = createPrompt<unknown, MenuConfig<unknown>>((config, done) => 
   }
   const lines = config.choices.map((choice, index) =>
     index === active ? theme.style.highlight(`${POINTER} ${choice.name}`) : `  ${choice.name}`);
-  return `${[`${prefix} ${message}`, ...lines, theme.style.help(MENU_HELP)].join('\n')}${CURSOR_HIDE}`;
+  const help = theme.style.help(MENU_HELP);
+  return `${[`${prefix} ${message}`, ...lines, help].join('\n')}${CURSOR_HIDE}`;
 });
 
 /**

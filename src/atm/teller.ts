@@ -41,7 +41,7 @@ export class Teller {
    * broke (91), or a heartbeat found the lock expired (68).
    */
   onEnded: ((code: CodeNumber) => void) | null = null;
-  /** Why the last attempt to connect failed (its cause is the socket's error); null once one works. */
+  /** Why the last try to connect failed (its cause is the socket's error); null once one works. */
   connectFailure: ConnectionLost | null = null;
   private connection: AtmConnection | null = null;
   private credentials: Credentials | null = null;
@@ -145,7 +145,11 @@ export class Teller {
     } catch (error) {
       if (!(error instanceof ConnectionLost)) throw error;
       this.endSession();
-      return { kind: 'bare', code: Code.unavailable };
+      // A request queued behind a heartbeat that found the lock expired was cut off by that
+      // 68 (the session was ended here), not by a bank gone away: it hears the 68, once.
+      const code = this.endedCode ?? Code.unavailable;
+      this.endedCode = null;
+      return { kind: 'bare', code };
     }
   }
 
