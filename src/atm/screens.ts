@@ -198,7 +198,8 @@ function noteTrouble(screen: Screen, outcome: Outcome): void {
 /** "The bank is not reachable. Try again?" (it does not move money: any answer but no is yes) */
 function offerRetry(screen: Screen): Promise<boolean> {
   screen.lost = new AbortController();
-  screen.trouble = AtmExit.unreachable;
+  // A 96 just before (the bank closes the connection after it) stays the reason: status 3.
+  if (screen.trouble === AtmExit.ok) screen.trouble = AtmExit.unreachable;
   const message = 'The bank is not reachable. Try again?';
   return ask(screen, (context) => confirm({ message, default: true }, context));
 }
