@@ -23,6 +23,18 @@ export class ConnectionLost extends Error {
   override name = 'ConnectionLost';
 }
 
+/** No connection came up within the connect timeout (the cause of a ConnectionLost). */
+export class ConnectTimeout extends Error {
+  override name = 'ConnectTimeout';
+
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** How long a connection (with its TLS handshake) may take to come up. */
+const CONNECT_MS_DEFAULT = 5000;
+
 /**
  * One connection to the bank: sends requests one at a time and hands back their replies.
  * Knows the wire format and nothing about customers.
@@ -40,7 +52,10 @@ export class AtmConnection {
     socket.on('close', () => this.fail(new ConnectionLost('the server closed the connection')));
   }
 
-  /** Connects, over TLS when asked; rejects with ConnectionLost when no server answers. */
+  /**
+   * Connects, over TLS when asked; rejects with ConnectionLost when no server answers, its
+   * cause the socket's error (with its errno code) or a ConnectTimeout.
+   */
   static connect(endpoint: Endpoint): Promise<AtmConnection> {
     return new Promise((resolve, reject) => {
       const socket = openSocket(endpoint, () => {
@@ -48,9 +63,9 @@ export class AtmConnection {
         socket.removeAllListeners('error');
         resolve(new AtmConnection(socket));
       });
-      const timeoutMs = endpoint.connectTimeoutMs ?? 5000;
-      socket.setTimeout(timeoutMs, () => socket.destroy(new Error('timed out')));
-      socket.once('error', (error) => reject(new ConnectionLost(error.message)));
+      const timeoutMs = endpoint.connectTimeoutMs ?? CONNECT_MS_DEFAULT;
+      socket.setTimeout(timeoutMs, () => socket.destroy(new ConnectTimeout(timeoutMs)));
+      socket.once('error', (error) => reject(new ConnectionLost(error.message, { cause: error })));
     });
   }
 

@@ -1,12 +1,17 @@
-import { confirm, input, password, select } from '@inquirer/prompts';
+import { confirm } from '@inquirer/prompts';
 import { assert } from '../assert.js';
-import { formatCents, parseAmount } from '../money.js';
+import { formatCents } from '../money.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
-import { Limits } from '../protocol/limits.js';
-import type { Endpoint } from './client.js';
+import { ConnectionLost, type Endpoint } from './client.js';
 import { describeCode } from './code-text.js';
+import { describeConnectFailure } from './connect-text.js';
+import { AtmExit, exitForCode, type AtmExitStatus } from './exit-status.js';
+import { askAccount, askAmount, askMenu, askPin, askWithdrawal } from './questions.js';
+import { INDENT, receipt, wrapText, type Action } from './receipt.js';
 import type { Outcome, Teller } from './teller.js';
-import { isAccountId, isPin } from '../protocol/decode.js';
+import {
+  ask, BankLost, IdleTimeout, isLeaving, SessionExpired, watchLeaving, type Asker,
+} from './terminal.js';
 
 /** The customer's screen: where text goes, how wide it is, how long a prompt may sit untouched. */
 export interface ScreenOptions {
@@ -18,36 +23,15 @@ export interface ScreenOptions {
   columns?: number;
 }
 
-/** A menu choice that does something. */
-export type Action = 'balance' | 'deposit' | 'withdraw';
-type Choice = Action | 'exit';
-
-const MENU: { name: string; value: Choice }[] = [
-  { name: 'Balance', value: 'balance' },
-  { name: 'Withdraw', value: 'withdraw' },
-  { name: 'Deposit', value: 'deposit' },
-  { name: 'Exit', value: 'exit' },
-];
-const QUICK_WITHDRAW_CENTS = [2000, 4000, 6000, 10000];
 const COLUMNS_MAX = 80; // a plain terminal
 /** A bank slower than this to answer gets a "waiting" line, so the screen never looks stuck. */
 const PATIENCE_MS = 1000;
-const INDENT = '  ';
 /** Login refusals after which asking again at this ATM cannot help. */
 const LOGIN_FINAL: ReadonlySet<CodeNumber> = new Set<CodeNumber>([
   Code.pinTriesExceeded,
   Code.tooManyAttempts,
   Code.unavailable,
 ]);
-
-/** The customer has gone: Ctrl-C, Ctrl-D, end of input, or "no" to more time. */
-class Leave extends Error {}
-/** Nobody answered a prompt, nor the "still there?" question after it. */
-class IdleTimeout extends Error {}
-/** The bank's connection broke while a prompt waited. */
-class BankLost extends Error {}
-/** The session's lock expired while a prompt waited (68): log in again. */
-class SessionExpired extends Error {}
 
 /** A deposit or withdrawal whose reply was lost with the bank: checked after reconnecting. */
 interface Pending {
@@ -57,17 +41,13 @@ interface Pending {
 }
 
 /** What the screens share: the session, the output, and the signals that cut a prompt short. */
-interface Screen {
+interface Screen extends Asker {
   teller: Teller;
   options: ScreenOptions;
-  /** Aborted when the customer leaves: Ctrl-C between prompts, Ctrl-D, end of input. */
-  leave: AbortController;
-  /** Aborted when the session ends by itself during a prompt; renewed after each such end. */
-  lost: AbortController;
   pending: Pending | null;
   loggedIn: boolean;
-  /** A prompt is on screen (so nothing else may print). */
-  asking: boolean;
+  /** The exit status if the ATM ended now: the bank away (2) or broken (3) until it answers. */
+  trouble: AtmExitStatus;
 }
 
 interface Credentials {
@@ -75,27 +55,49 @@ interface Credentials {
   pin: string;
 }
 
-/** Inquirer's prompt context; it reads clearPromptOnDone when the prompt ends. */
-interface PromptContext {
-  signal: AbortSignal;
-  clearPromptOnDone: boolean;
-}
-type Prompt<T> = (context: PromptContext) => Promise<T>;
 type MenuEnd = 'exit' | 'lost' | 'ended';
 
 /**
- * Interactive ATM: banner, login (nothing else until the bank accepts it), then the menu until
- * the customer exits. Ctrl-C, Ctrl-D or an idle timeout log out cleanly; a lost bank is said
- * plainly, with an offer to try again.
+ * Interactive ATM: connects to the bank first (a bank it cannot reach is said at once, and ends
+ * the ATM with status 2), then banner, login (nothing else until the bank accepts it), and the
+ * menu until the customer exits. Ctrl-C, Ctrl-D or an idle timeout log out cleanly; a lost bank
+ * is said plainly, with an offer to try again. Resolves with the exit status (AtmExit).
  */
-export async function runScreens(teller: Teller, options: ScreenOptions): Promise<void> {
+export async function runScreens(teller: Teller, options: ScreenOptions): Promise<AtmExitStatus> {
   const screen: Screen = {
-    teller, options, leave: new AbortController(), lost: new AbortController(),
-    pending: null, loggedIn: false, asking: false,
+    teller, options, idleMs: options.idleMs, leave: new AbortController(),
+    lost: new AbortController(), pending: null, loggedIn: false, asking: false, trouble: AtmExit.ok,
   };
-  showBanner(screen);
-  const unwatch = watchLeaving(screen);
-  teller.onEnded = (code) => {
+  const unwatch = watchLeaving(screen, () => tellWaiting(screen));
+  try {
+    const failure = await connectFirst(screen);
+    if (failure !== null) {
+      say(screen, failure);
+      return AtmExit.unreachable;
+    }
+    showBanner(screen);
+    await runConnected(screen);
+    return screen.trouble;
+  } finally {
+    unwatch();
+  }
+}
+
+/** Opens the connection before anything is asked; null once connected, else why not. */
+async function connectFirst(screen: Screen): Promise<string | null> {
+  screen.options.print('');
+  try {
+    await waitForBank(screen, screen.teller.connect());
+    return null;
+  } catch (error) {
+    if (!(error instanceof ConnectionLost)) throw error;
+    return describeConnectFailure(screen.options.endpoint, error);
+  }
+}
+
+/** Login and menus until the customer leaves, then logout and goodbye. */
+async function runConnected(screen: Screen): Promise<void> {
+  screen.teller.onEnded = (code) => {
     screen.lost.abort(code === Code.sessionExpired ? new SessionExpired() : new BankLost());
   };
   try {
@@ -104,10 +106,16 @@ export async function runScreens(teller: Teller, options: ScreenOptions): Promis
     if (error instanceof IdleTimeout) say(screen, idleText(screen));
     else if (!isLeaving(error)) throw error;
   } finally {
-    unwatch();
-    teller.onEnded = null;
+    screen.teller.onEnded = null;
     await sayGoodbye(screen);
   }
+}
+
+/** The first Ctrl-C while the bank is awaited: the ATM leaves once it answers. */
+function tellWaiting(screen: Screen): void {
+  screen.options.print(''); // after whatever the line held
+  const leaving = screen.teller.account ? 'Logging out' : 'Leaving';
+  say(screen, `${leaving} once the bank answers; Ctrl-C again quits now.`);
 }
 
 /** Why the ATM stops after nobody answered; "logging you out" only when someone was in. */
@@ -135,6 +143,7 @@ async function loginScreen(screen: Screen): Promise<Credentials | null> {
     const outcome = await untilReachable(screen, login);
     const credentials = { account, pin };
     if (outcome.ok) return welcome(screen, outcome, credentials, 'Welcome.');
+    noteTrouble(screen, outcome);
     say(screen, describeCode(outcome.code, outcome));
     if (LOGIN_FINAL.has(outcome.code)) return null;
   }
@@ -149,6 +158,7 @@ function welcome(
 ): Credentials {
   assert(outcome.balanceCents !== undefined, 'a login reply carries the balance');
   screen.loggedIn = true;
+  screen.trouble = AtmExit.ok;
   say(screen, `${greeting} Your balance is ${formatCents(outcome.balanceCents)}.`);
   return credentials;
 }
@@ -165,6 +175,7 @@ async function reconnect(screen: Screen, credentials: Credentials): Promise<Cred
     return credentials;
   }
   if (outcome.code === Code.unavailable) return null;
+  noteTrouble(screen, outcome);
   say(screen, describeCode(outcome.code, outcome));
   return LOGIN_FINAL.has(outcome.code) ? null : loginScreen(screen);
 }
@@ -178,9 +189,17 @@ async function untilReachable(screen: Screen, login: () => Promise<Outcome>): Pr
   }
 }
 
-/** "The bank is not reachable. Try again?" */
+/** A 91 or 96 makes the ATM's end abnormal until the bank lets the customer in again. */
+function noteTrouble(screen: Screen, outcome: Outcome): void {
+  const exit = outcome.ok ? AtmExit.ok : exitForCode(outcome.code);
+  if (exit !== AtmExit.ok) screen.trouble = exit;
+}
+
+/** "The bank is not reachable. Try again?" (it does not move money: any answer but no is yes) */
 function offerRetry(screen: Screen): Promise<boolean> {
   screen.lost = new AbortController();
+  // A 96 just before (the bank closes the connection after it) stays the reason: status 3.
+  if (screen.trouble === AtmExit.ok) screen.trouble = AtmExit.unreachable;
   const message = 'The bank is not reachable. Try again?';
   return ask(screen, (context) => confirm({ message, default: true }, context));
 }
@@ -218,6 +237,7 @@ async function menuScreen(screen: Screen): Promise<MenuEnd> {
 async function runChoice(screen: Screen, action: Action): Promise<Outcome | null> {
   if (action === 'balance') {
     const outcome = await waitForBank(screen, screen.teller.balance());
+    noteTrouble(screen, outcome);
     say(screen, receipt(action, outcome, 0));
     return outcome;
   }
@@ -231,6 +251,7 @@ async function runChoice(screen: Screen, action: Action): Promise<Outcome | null
   if (!outcome.ok && outcome.code === Code.unavailable && outcome.txnId) {
     screen.pending = { action, amountCents, txnId: outcome.txnId };
   }
+  noteTrouble(screen, outcome);
   say(screen, receipt(action, outcome, amountCents));
   return outcome;
 }
@@ -245,101 +266,6 @@ async function waitForBank<T>(screen: Screen, answer: Promise<T>): Promise<T> {
   }
 }
 
-/** A quick amount or another one typed in, then "are you sure?"; null when backed out. */
-async function askWithdrawal(screen: Screen): Promise<number | null> {
-  type Pick = number | 'other' | 'cancel';
-  const choices: { name: string; value: Pick }[] = [
-    ...QUICK_WITHDRAW_CENTS.map((cents) => ({ name: formatCents(cents), value: cents })),
-    { name: 'Other amount', value: 'other' },
-    { name: 'Cancel', value: 'cancel' },
-  ];
-  const picked = await ask(screen, (context) =>
-    select<Pick>({ message: 'How much?', choices }, context));
-  if (picked === 'cancel') return null;
-  const amountCents = picked === 'other' ? await askAmount(screen, 'withdraw') : picked;
-  if (amountCents === null) return null;
-  const message = `Withdraw ${formatCents(amountCents)}?`;
-  const sure = await ask(screen, (context) => confirm({ message, default: true }, context));
-  return sure ? amountCents : null;
-}
-
-/** An amount in dollars and cents, checked before anything is sent; empty backs out. */
-async function askAmount(screen: Screen, action: 'deposit' | 'withdraw'): Promise<number | null> {
-  const message = `Amount to ${action}, in dollars (like 20 or 20.50; empty to cancel):`;
-  const text = await ask(screen, (context) =>
-    input({ message, validate: validateAmount }, context));
-  const amount = parseAmount(text);
-  return 'cents' in amount ? amount.cents : null;
-}
-
-/** Accepts an empty answer (cancel) or a valid amount; otherwise says what is wrong. */
-function validateAmount(value: string): true | string {
-  const amount = parseAmount(value);
-  if (value.trim() === '' || 'cents' in amount) return true;
-  if (amount.code !== Code.amountLimit) return describeCode(amount.code);
-  // Shorter than the code's sentence, which also covers a balance past its maximum.
-  const most = formatCents(Limits.amountCentsMax);
-  return `The most per transaction is ${most}. Please enter a smaller amount.`;
-}
-
-/**
- * The receipt line after a transaction: what was done, the amount, the new balance, the time and
- * the reference; for a refusal, the customer's sentence for its code.
- */
-export function receipt(
-  action: Action,
-  outcome: Outcome,
-  amountCents: number,
-  now = new Date(),
-): string {
-  if (!outcome.ok) return refusalText(action, outcome, amountCents);
-  assert(outcome.balanceCents !== undefined, 'an approved request reports the balance');
-  const balance = formatCents(outcome.balanceCents);
-  if (action === 'balance') return `Your balance is ${balance} at ${formatTime(now)}.`;
-  assert(outcome.txnId !== undefined, 'a deposit or withdrawal carries its reference');
-  const done = action === 'withdraw' ? 'Withdrew' : 'Deposited';
-  const amount = formatCents(amountCents);
-  return `${done} ${amount} at ${formatTime(now)}. New balance ${balance}. Ref ${outcome.txnId}.`;
-}
-
-/** Why a transaction did not happen, or that nobody knows yet because the bank went away. */
-function refusalText(
-  action: Action,
-  outcome: Outcome & { ok: false },
-  amountCents: number,
-): string {
-  const noun = action === 'withdraw' ? 'withdrawal' : action;
-  if (outcome.code !== Code.unavailable || outcome.txnId === undefined) {
-    return describeCode(outcome.code, { ...outcome, action: noun });
-  }
-  return `The bank stopped answering during your ${noun} of ${formatCents(amountCents)} ` +
-    `(ref ${outcome.txnId}), so it is not known yet whether it went through. It will be ` +
-    'checked when the bank is back, and is never made twice.';
-}
-
-/** Local time of day as a receipt prints it: 14:05:09. */
-export function formatTime(now: Date): string {
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
-}
-
-/** Breaks text at spaces into lines of at most `columns` characters, each indented. */
-export function wrapText(text: string, columns: number): string[] {
-  const width = Math.max(columns - INDENT.length, 20);
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(INDENT + line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  lines.push(INDENT + line);
-  return lines;
-}
-
 /** Prints a message wrapped to the terminal, then a blank line. */
 function say(screen: Screen, text: string): void {
   const columns = Math.min(screen.options.columns ?? COLUMNS_MAX, COLUMNS_MAX);
@@ -349,8 +275,7 @@ function say(screen: Screen, text: string): void {
 
 function showBanner(screen: Screen): void {
   const { host, port } = screen.options.endpoint;
-  screen.options.print('');
-  screen.options.print(`${INDENT}BANK ATM - bank server ${host}:${port}`);
+  screen.options.print(`${INDENT}BANK ATM - connected to bank server ${host}:${port}`);
   say(screen, 'Press Ctrl-C or Ctrl-D at any time to log out and leave.');
 }
 
@@ -366,103 +291,4 @@ async function sayGoodbye(screen: Screen): Promise<void> {
       'once or not at all.');
   }
   say(screen, screen.loggedIn ? 'You are logged out. Thank you for banking with us.' : 'Goodbye.');
-}
-
-/**
- * Runs a prompt. When it sits untouched for the idle time, asks whether the customer is still
- * there; no answer for as long again ends the session (IdleTimeout), and "no" ends it too.
- */
-async function ask<T>(screen: Screen, prompt: Prompt<T>): Promise<T> {
-  for (;;) {
-    const answer = await askWithin(screen, prompt);
-    if (answer) return answer.value;
-    const seconds = Math.round(screen.options.idleMs / 1000);
-    const message =
-      `Are you still there? You will be logged out in ${seconds} seconds. More time?`;
-    const more = await askWithin(screen, (context) => confirm({ message, default: true }, context));
-    if (!more) throw new IdleTimeout();
-    if (!more.value) throw new Leave();
-  }
-}
-
-/** One prompt, until answered (its value), the idle time passes (null) or the session ends. */
-async function askWithin<T>(screen: Screen, prompt: Prompt<T>): Promise<{ value: T } | null> {
-  const idle = new AbortController();
-  const signal = AbortSignal.any([idle.signal, screen.leave.signal, screen.lost.signal]);
-  // Inquirer opens its readline before it looks at the signal, and leaves it open (holding the
-  // process) when the signal was already aborted; so such a prompt is never started.
-  if (signal.aborted) throw signal.reason;
-  const context: PromptContext = { signal, clearPromptOnDone: false };
-  // Inquirer reads this when the prompt ends: an answered prompt stays on screen as a record,
-  // one cut short (idle, bank lost, customer gone) is wiped rather than left half-drawn.
-  signal.addEventListener('abort', () => (context.clearPromptOnDone = true), { once: true });
-  const timer = setTimeout(() => idle.abort(new IdleTimeout()), screen.options.idleMs);
-  screen.asking = true;
-  try {
-    return { value: await prompt(context) };
-  } catch (error) {
-    if (!signal.aborted) throw error;
-    if (signal.reason instanceof IdleTimeout) return null;
-    throw signal.reason;
-  } finally {
-    screen.asking = false;
-    clearTimeout(timer);
-  }
-}
-
-const askAccount: Prompt<string> = (context) =>
-  input({ message: 'Account number (like ac-12345):', validate: validateAccount }, context);
-
-const askPin: Prompt<string> = (context) =>
-  password({ message: 'PIN (4 digits):', mask: '*', validate: validatePin }, context);
-
-const askMenu: Prompt<Choice> = (context) =>
-  select({ message: 'What would you like to do?', choices: MENU }, context);
-
-function validateAccount(value: string): true | string {
-  return isAccountId(value.trim()) ||
-    'An account number looks like ac-12345: two letters, a dash, five digits.';
-}
-
-function validatePin(value: string): true | string {
-  return isPin(value) || 'A PIN is four digits.';
-}
-
-/**
- * Ctrl-C between prompts (inside one, Inquirer turns it into ExitPromptError), Ctrl-D, or the
- * end of input: the customer has gone. Returns the function that stops watching.
- */
-function watchLeaving(screen: Screen): () => void {
-  const leave = (): void => screen.leave.abort(new Leave());
-  const onKey = (_text: string, key?: { ctrl?: boolean; name?: string }): void => {
-    // Ctrl-C too, so that the prompt it ends is wiped like any other cut short.
-    if (key?.ctrl && (key.name === 'd' || key.name === 'c')) leave();
-  };
-  // The first Ctrl-C while the bank is being waited for logs out once it answers; a second
-  // one gives up at once (the default action; the server frees the account when we vanish).
-  const onSigint = (): void => {
-    if (!screen.leave.signal.aborted) {
-      if (!screen.asking) {
-        screen.options.print(''); // after the terminal's own "^C"
-        say(screen, 'Logging out once the bank answers; Ctrl-C again quits now.');
-      }
-      return leave();
-    }
-    process.off('SIGINT', onSigint);
-    process.kill(process.pid, 'SIGINT');
-  };
-  process.on('SIGINT', onSigint);
-  process.stdin.on('keypress', onKey);
-  process.stdin.on('end', leave);
-  return () => {
-    process.off('SIGINT', onSigint);
-    process.stdin.off('keypress', onKey);
-    process.stdin.off('end', leave);
-  };
-}
-
-/** Ctrl-C inside a prompt, or the customer leaving some other way. */
-function isLeaving(error: unknown): boolean {
-  if (error instanceof Leave) return true;
-  return error instanceof Error && error.name === 'ExitPromptError';
 }

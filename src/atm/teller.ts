@@ -41,6 +41,8 @@ export class Teller {
    * broke (91), or a heartbeat found the lock expired (68).
    */
   onEnded: ((code: CodeNumber) => void) | null = null;
+  /** Why the last try to connect failed (its cause is the socket's error); null once one works. */
+  connectFailure: ConnectionLost | null = null;
   private connection: AtmConnection | null = null;
   private credentials: Credentials | null = null;
   private watch: NodeJS.Timeout | null = null;
@@ -62,6 +64,16 @@ export class Teller {
   /** The account logged in now, or null. */
   get account(): string | null {
     return this.credentials?.account ?? null;
+  }
+
+  /**
+   * Opens the connection now, before anything is asked, so a bank that cannot be reached is
+   * known at once; rejects with ConnectionLost, whose cause says why.
+   */
+  async connect(): Promise<void> {
+    if (this.connection?.isOpen) return;
+    this.dropConnection();
+    this.connection = await this.open();
   }
 
   /** Connects if need be and logs in; the session holds the account's lock until logout. */
@@ -137,7 +149,11 @@ export class Teller {
     } catch (error) {
       if (!(error instanceof ConnectionLost)) throw error;
       this.endSession();
-      return { kind: 'bare', code: Code.unavailable };
+      // A request queued behind a heartbeat that found the lock expired was cut off by that
+      // 68 (the session was ended here), not by a bank gone away: it hears the 68, once.
+      const code = this.endedCode ?? Code.unavailable;
+      this.endedCode = null;
+      return { kind: 'bare', code };
     }
   }
 
@@ -148,7 +164,7 @@ export class Teller {
    */
   private async exchange(request: Request): Promise<Reply> {
     if (this.connection && !this.connection.isOpen && !this.credentials) this.dropConnection();
-    const connection = (this.connection ??= await AtmConnection.connect(this.endpoint));
+    const connection = (this.connection ??= await this.open());
     // Closing makes the pending request fail with ConnectionLost, like any broken connection.
     const timer = setTimeout(() => connection.close(), this.replyMsMax);
     this.inFlight += 1;
@@ -158,6 +174,18 @@ export class Teller {
     } finally {
       clearTimeout(timer);
       this.inFlight -= 1;
+    }
+  }
+
+  /** A new connection to the bank, noting why when there is none. */
+  private async open(): Promise<AtmConnection> {
+    try {
+      const connection = await AtmConnection.connect(this.endpoint);
+      this.connectFailure = null;
+      return connection;
+    } catch (error) {
+      if (error instanceof ConnectionLost) this.connectFailure = error;
+      throw error;
     }
   }
 

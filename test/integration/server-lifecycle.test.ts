@@ -46,7 +46,7 @@ describe('server lifecycle', () => {
       // The ATM learns at its next request that the bank is gone.
       const balance = await atm.send('balance');
       expect(balance).toEqual({ ok: false, code: 91, message: expect.any(String) });
-      expect(await atm.end()).toBe(0);
+      expect(await atm.end()).toBe(2); // README "The ATM": 2, the bank went away
       expect(lockedAccounts(server.dbFile)).toEqual([]);
       expect(server.output()).toContain('SIGTERM');
     } finally {

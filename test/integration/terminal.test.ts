@@ -10,6 +10,7 @@ const ACCOUNTS = `${TEST_ACCOUNTS}ac-20001, 5678, 10.00
 ac-20002, 1357, 10.00
 ac-20003, 2468, 10.00
 ac-20004, 1212, 10.00
+ac-20005, 3344, 10.00
 `;
 
 /** Position of each entry in the main menu, which always opens on the first. */
@@ -18,6 +19,8 @@ const HH_MM_SS = String.raw`\d\d:\d\d:\d\d`;
 const REF = String.raw`Ref [0-9a-f]{16}\.`;
 /** What a stack trace or an uncaught error would put on the screen. */
 const CRASH = /^\s+at |Error[:\s]|node:internal|ExitPromptError|AbortPromptError/m;
+/** The strict confirmation asking again, its line emptied, after an answer neither yes nor no. */
+const ASKED_AGAIN = /^\? Withdraw \$40\.00\? \(y\/N\)\n> Please type y \(yes\) or n \(no\), then Enter\.$/m;
 /** An SGR (colour or bold) escape sequence. */
 const SGR = /\x1b\[[0-9;]*m/;
 
@@ -103,7 +106,8 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
     await atm.waitForPrompt('Amount to withdraw, in dollars');
     atm.type('5.50');
     atm.press('Enter');
-    await atm.waitForPrompt('Withdraw $5.50? (Y/n)');
+    await atm.waitForPrompt('Withdraw $5.50? (y/N)');
+    atm.type('YES'); // any case
     atm.press('Enter');
     await atm.waitFor(receiptLine('Withdrew $5.50', 'New balance $114.50.'));
 
@@ -199,28 +203,41 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
     await choose(atm, 'withdraw');
     await atm.waitForPrompt('How much?');
     atm.press('Enter'); // $20.00
-    await atm.waitForPrompt('Withdraw $20.00? (Y/n)');
+    await atm.waitForPrompt('Withdraw $20.00? (y/N)');
+    atm.type('y');
     atm.press('Enter');
     await atm.waitFor('Insufficient funds: your balance is $0.00.');
     await exitAtm(atm);
   });
 
-  it('asks before a withdrawal; "no" moves nothing', async () => {
-    const atm = openAtm();
-    await logIn(atm, 'ac-10004', '4444');
-    await choose(atm, 'withdraw');
-    await atm.waitForPrompt('How much?');
-    atm.press('Down', 'Enter'); // $40.00
-    await atm.waitForPrompt('Withdraw $40.00? (Y/n)');
-    atm.type('n');
-    atm.press('Enter');
-    await atm.waitFor('Cancelled: nothing was withdrawn.');
-    await choose(atm, 'balance');
-    await atm.waitFor('Your balance is $1,000.00 at');
-    await exitAtm(atm);
-    const after = await atmJson(server.port, ['login ac-10004 4444', 'quit']);
-    expect(after[0]).toEqual({ ok: true, balance_cents: 100000 });
-  });
+  it('withdraws only on an explicit yes: "xyz" asks again; "n" or nothing moves nothing',
+    async () => {
+      const atm = openAtm();
+      await logIn(atm, 'ac-10004', '4444');
+      for (const no of ['n', '']) { // '': Enter alone
+        await choose(atm, 'withdraw');
+        await atm.waitForPrompt('How much?');
+        atm.press('Down', 'Enter'); // $40.00
+        await atm.waitForPrompt('Withdraw $40.00? (y/N)');
+        for (const stray of no === 'n' ? ['xyz', 'yeah', '1'] : []) {
+          atm.type(stray);
+          await atm.waitFor(new RegExp(`^\\? Withdraw \\$40\\.00\\? \\(y/N\\) ${stray}$`, 'm'));
+          atm.press('Enter');
+          await atm.waitFor(ASKED_AGAIN);
+        }
+        atm.type(no);
+        atm.press('Enter');
+        await atm.waitForPrompt('What would you like to do?');
+      }
+      const screen = atm.history();
+      expect(screen.split('✔ Withdraw $40.00? No').length).toBe(3);
+      expect(screen.split('Cancelled: nothing was withdrawn.').length).toBe(3);
+      await choose(atm, 'balance');
+      await atm.waitFor('Your balance is $1,000.00 at');
+      await exitAtm(atm);
+      const after = await atmJson(server.port, ['login ac-10004 4444', 'quit']);
+      expect(after[0]).toEqual({ ok: true, balance_cents: 100000 });
+    });
 
   it('logs out on Ctrl-C: the account is free at once', async () => {
     const atm = openAtm();
@@ -292,7 +309,7 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
       atm.type('n');
       atm.press('Enter');
       const screen = await atm.waitFor('You are logged out. Thank you for banking with us.');
-      expect(await atm.waitForExit()).toBe(0);
+      expect(await atm.waitForExit()).toBe(2); // the customer gave up on a bank gone away
       expect(screen).not.toMatch(CRASH);
     } finally {
       await own.kill();
@@ -310,7 +327,8 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
       await atm.waitForPrompt('How much?');
       own.proc.kill('SIGSTOP'); // the bank freezes: the withdrawal will sit unread
       atm.press('Enter'); // $20.00
-      await atm.waitForPrompt('Withdraw $20.00? (Y/n)');
+      await atm.waitForPrompt('Withdraw $20.00? (y/N)');
+      atm.type('y');
       atm.press('Enter');
       await atm.waitFor('Waiting for the bank...');
       await own.kill(); // the unread withdrawal dies with it
@@ -328,13 +346,19 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
   });
 
   /** Logs in on a fresh server, freezes it, and asks for the balance: the ATM now waits. */
-  async function waitOnFrozenBank(own: TestServer): Promise<Terminal> {
+  async function askFrozenBank(own: TestServer): Promise<Terminal> {
     const atm = openAtm([], { port: own.port });
     await logIn(atm, 'ac-10001', '1111');
     await atm.waitForPrompt('What would you like to do?');
     own.proc.kill('SIGSTOP');
     atm.press('Enter'); // Balance
     await atm.waitFor('Waiting for the bank...');
+    return atm;
+  }
+
+  /** As askFrozenBank, then Ctrl-C once: the ATM will log out when the bank answers. */
+  async function waitOnFrozenBank(own: TestServer): Promise<Terminal> {
+    const atm = await askFrozenBank(own);
     atm.press('C-c');
     await atm.waitFor('Logging out once the bank answers; Ctrl-C again quits now.');
     return atm;
@@ -370,20 +394,80 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
     }
   });
 
-  it('offers to try again when no bank answers at first; "no" leaves cleanly', async () => {
+  it('picks nothing on digits or letters typed at a menu: only the arrows and Enter', async () => {
+    const atm = openAtm();
+    await logIn(atm, 'ac-20005', '3344');
+    await atm.waitForPrompt('What would you like to do?');
+    atm.type('2w3d'); // Inquirer's select took "2" as Withdraw and "w" as a search for it
+    atm.press('Enter');
+    await atm.waitFor('✔ What would you like to do? Balance');
+    await atm.waitFor('Your balance is $10.00 at');
+    await choose(atm, 'withdraw');
+    await atm.waitForPrompt('How much?');
+    atm.type('3'); // not the third entry ($60.00): still the first
+    atm.press('Enter');
+    await atm.waitForPrompt('Withdraw $20.00? (y/N)');
+    atm.press('Enter');
+    await atm.waitFor('Cancelled: nothing was withdrawn.');
+    await exitAtm(atm);
+    const after = await atmJson(server.port, ['login ac-20005 3344', 'quit']);
+    expect(after[0]).toEqual({ ok: true, balance_cents: 1000 });
+  });
+
+  it('drops keys typed while no prompt is on screen: they answer no later prompt', async () => {
+    const own = await startServer();
+    try {
+      const atm = await askFrozenBank(own); // the bank is slow: the customer types ahead
+      // Meant, if anything, for menus not yet drawn: Withdraw, $20.00, yes.
+      for (const keys of [['Down'], ['Enter'], ['Enter'], ['y'], ['Enter']]) atm.press(...keys);
+      own.proc.kill('SIGCONT');
+      await atm.waitFor(/Your balance is \$100\.00 at/);
+      await atm.waitForPrompt('What would you like to do?');
+      atm.press('Enter'); // the menu still waits, on Balance
+      await atm.waitFor(/Your balance is \$100\.00 at[^]*Your balance is \$100\.00 at/);
+      expect(atm.history()).not.toContain('How much?');
+      await exitAtm(atm);
+      const after = await atmJson(own.port, ['login ac-10001 1111', 'quit']);
+      expect(after[0]).toEqual({ ok: true, balance_cents: 10000 });
+    } finally {
+      own.proc.kill('SIGCONT');
+      await own.kill();
+    }
+  });
+
+  it('says there is no bank server before asking anything, and exits 2', async () => {
     const gone = await startServer();
     await gone.stop();
     const atm = openAtm([], { port: gone.port });
-    await typeLogin(atm, 'ac-10001', '1111');
-    await atm.waitForPrompt('The bank is not reachable. Try again? (Y/n)');
-    atm.type('n');
-    atm.press('Enter');
-    const screen = await atm.waitFor('Goodbye.');
-    expect(await atm.waitForExit()).toBe(0);
-    const sentence = 'The bank is not reachable right now. Please try again in a few minutes.';
-    expect(screen).toMatch(words(sentence));
+    const sentence = `No bank server at 127.0.0.1:${gone.port} (connection refused).`;
+    const screen = await atm.waitFor(sentence);
+    expect(await atm.waitForExit()).toBe(2);
+    expect(screen).not.toContain('Account number');
+    expect(screen).not.toContain('BANK ATM');
     expect(screen).not.toMatch(CRASH);
   });
+
+  it('names the server as connected only once it is', async () => {
+    const atm = openAtm();
+    const screen = await atm.waitForPrompt('Account number (like ac-12345):');
+    expect(screen).toContain(`BANK ATM - connected to bank server 127.0.0.1:${server.port}`);
+    atm.press('C-d');
+    expect(await atm.waitForExit()).toBe(0);
+  });
+
+  it('with --json on a terminal, says once on stderr that it reads commands; help lists them',
+    async () => {
+      const atm = openAtm(['--json']);
+      const hint = 'bank atm: reading commands from standard input, one per line; ' +
+        '"help" lists them, Ctrl-D ends.';
+      await atm.waitFor(words(hint));
+      atm.type('help');
+      atm.press('Enter');
+      await atm.waitFor('{"ok":true,"commands":["login <account> <pin>","balance",');
+      atm.press('C-d');
+      expect(await atm.waitForExit()).toBe(0);
+      expect(atm.history().split('reading commands from standard input').length).toBe(2);
+    });
 
   it('fails with a clear message, rather than skipping, where tmux is missing', () => {
     expect(() => requireTmux('tmux-missing-here')).toThrow(/the terminal tests need tmux/);

@@ -3,15 +3,20 @@ import { runAtm } from '../../atm/run.js';
 import { intOption } from '../options.js';
 
 const HELP = `
-On a terminal the ATM asks for an account number and PIN (never shown), then
-offers a menu: balance, withdraw (quick amounts or another), deposit, exit.
+On a terminal the ATM first connects to the bank (or says why it cannot), then
+asks for an account number and PIN (never shown) and offers a menu: balance,
+withdraw (quick amounts or another; only y or yes confirms), deposit, exit.
 Each transaction ends with a receipt line. Ctrl-C or Ctrl-D logs out at once.
 If the bank goes away, the ATM says so and offers to try again.
 NO_COLOR=1 turns colour off.
 
 Scripted mode (stdin not a terminal, or --json): one command per line
   login <account> <pin> | balance | deposit <amount> | withdraw <amount>
-  logout | quit
+  logout | quit | help
+
+Exit status: 0 done (refusals such as 51 are results, not failures),
+1 usage error, 2 the bank could not be reached or went away (91),
+3 the bank reported an internal error (96).
 
 Examples:
   bank atm                                  interactive, server on this machine
@@ -37,7 +42,7 @@ export function addAtmCommand(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (flags: AtmFlags) => {
       const tls = flags.tls ? { tls: { ca: flags.ca } } : {};
-      await runAtm({
+      process.exitCode = await runAtm({
         endpoint: { host: flags.host, port: flags.port, ...tls },
         json: Boolean(flags.json),
         idleMs: flags.idleTimeout * 1000,
