@@ -68,7 +68,7 @@ export class Admission {
     const now = this.options.now();
     const wasBanned = this.rate.isBanned(group, now);
     if (!this.rate.admit(group, now)) {
-      if (!wasBanned) this.options.log(`${group} banned for connecting too often`);
+      if (!wasBanned) this.logBan(group);
       return this.refuse(raw);
     }
     if (!this.gate.take(group)) return this.refuse(raw);
@@ -87,12 +87,18 @@ export class Admission {
     this.handshakes.forEach((handshake) => handshake.raw.destroy());
   }
 
-  /** Connections holding a slot now, handshaking or not. */
-  get size(): number {
-    return this.gate.size;
+  /** One line per ban, not one per connect refused. */
+  private logBan(group: string): void {
+    const { connectsPerGroupPerSecond, connectBanMs } = this.options.config;
+    this.options.log(`${group} banned for ${connectBanMs / 1000} s: ` +
+      `over ${connectsPerGroupPerSecond} connects in a second`);
   }
 
-  private createTlsServer(files: { certFile: string; keyFile: string }, handshakeMs: number) {
+  /** A TLS server that never listens: admitted raw sockets are handed to it one by one. */
+  private createTlsServer(
+    files: { certFile: string; keyFile: string },
+    handshakeMs: number,
+  ): tls.Server {
     const server = tls.createServer({
       cert: readFileSync(files.certFile),
       key: readFileSync(files.keyFile),
@@ -113,6 +119,7 @@ export class Admission {
     server.emit('connection', raw);
   }
 
+  /** A finished handshake: served, unless its deadline already closed it. */
   private onSecure(socket: tls.TLSSocket): void {
     const handshake = this.handshakes.get(socketKey(socket));
     if (!handshake) return void socket.destroy(); // its deadline passed meanwhile

@@ -60,7 +60,7 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     lockTtlMs: 30_000,
     connectionsMax: 2_000,
     connectionsPerGroupMax: 200,
-    connectsPerGroupPerSecond: 50,
+    connectsPerGroupPerSecond: 100,
     connectBanMs: 10_000,
     handshakeMs: 5_000,
     loginMs: 30_000,

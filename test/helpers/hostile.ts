@@ -13,7 +13,7 @@ import { BANK } from './server.js';
  */
 
 const defaults = defaultServerConfig();
-/** Requests refused (30 or 12) before login that one connection may send: PROTOCOL.md §7. */
+/** Requests refused (any code but 00) before login that one connection may send: PROTOCOL.md §7. */
 export const ANON_REFUSALS_MAX = defaults.anonErrorsMax;
 /** Requests read but not yet answered on one connection: PROTOCOL.md §7. */
 export const PIPELINED_MAX = defaults.requestsQueuedMax;
