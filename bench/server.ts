@@ -60,7 +60,8 @@ export async function startBenchServer(
 ): Promise<BenchServer> {
   const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', '--quiet',
     '--max-connections', String(CONNECTIONS_MAX),
-    '--max-connections-per-peer', String(CONNECTIONS_MAX)];
+    '--max-connections-per-peer', String(CONNECTIONS_MAX),
+    '--max-connects-per-second', String(CONNECTIONS_MAX)];
   const proc = spawn(process.execPath, [...nodeArgs, bankBin, ...args], { stdio: 'pipe' });
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -11,12 +11,22 @@ export interface ServerConfig {
   pinKeyFile: string;
   /** A session lock whose heartbeat is older than this has expired. */
   lockTtlMs: number;
-  /** Open connections in all; one more is answered 91 and closed. */
+  /**
+   * Open connections in all, counted from the TCP accept (before any TLS handshake); one more is
+   * refused. Lowered at start to fit the open-file limit (fd-headroom.ts).
+   */
   connectionsMax: number;
-  /** Open connections from one peer address; stops one host from taking every slot. */
-  connectionsPerPeerMax: number;
-  /** Time without a complete request before a connection is closed, before and after login. */
-  anonIdleMs: number;
+  /** Open connections from one address group (IPv4 /24, IPv6 /64): one group cannot take all. */
+  connectionsPerGroupMax: number;
+  /** Connects one address group may make per second; one more bans the group for connectBanMs. */
+  connectsPerGroupPerSecond: number;
+  /** How long a group over its connect rate has every new connection refused at once. */
+  connectBanMs: number;
+  /** Time a TLS connection has from the TCP accept to a finished handshake. */
+  handshakeMs: number;
+  /** Time from connect, or from leaving a session, to a successful LOGIN; refusals add none. */
+  loginMs: number;
+  /** Time without a complete request before a session is closed (after login only). */
   sessionIdleMs: number;
   /** Time allowed to finish a line once its first byte arrived (slow-drip clients). */
   frameMsMax: number;
@@ -24,7 +34,10 @@ export interface ServerConfig {
   requestsQueuedMax: number;
   /** Reply bytes waiting for a peer that does not read; past this the server stops reading it. */
   writeBufferBytesMax: number;
-  /** Refused requests (30, 12) a connection may send before logging in; one more closes it. */
+  /**
+   * Requests refused (any code but 00) while not logged in that one connection may send, counted
+   * from connect or from leaving a session; one more is answered, then the connection closed.
+   */
   anonErrorsMax: number;
   /** Failed logins one connection may make; after that every LOGIN is answered 65. */
   loginFailuresPerConnMax: number;
@@ -46,8 +59,11 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     pinKeyFile: defaultPinKeyFile(dbFile),
     lockTtlMs: 30_000,
     connectionsMax: 2_000,
-    connectionsPerPeerMax: 200,
-    anonIdleMs: 30_000,
+    connectionsPerGroupMax: 200,
+    connectsPerGroupPerSecond: 100,
+    connectBanMs: 10_000,
+    handshakeMs: 5_000,
+    loginMs: 30_000,
     sessionIdleMs: 300_000,
     frameMsMax: 10_000,
     requestsQueuedMax: 32,
@@ -63,7 +79,14 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
 /** Rejects a configuration whose bounds contradict each other. */
 export function checkServerConfig(config: ServerConfig): void {
   assert(config.lockTtlMs >= 1000, 'the lock TTL is at least a second');
-  assert(config.connectionsPerPeerMax <= config.connectionsMax, 'per-peer fits in the total');
+  assert(config.connectionsMax >= 1, 'at least one connection is allowed');
+  assert(config.connectionsPerGroupMax >= 1, 'at least one connection per group is allowed');
+  assert(config.connectionsPerGroupMax <= config.connectionsMax, 'per-group fits in the total');
+  assert(config.connectsPerGroupPerSecond >= 1, 'a group may connect at least once a second');
+  assert(config.connectBanMs >= 1000, 'a connect ban lasts at least a second');
+  assert(config.handshakeMs >= 1000, 'a TLS handshake gets at least a second');
+  assert(config.handshakeMs <= config.loginMs, 'the handshake fits in the time to log in');
+  assert(config.anonErrorsMax >= config.loginFailuresPerConnMax, 'failed logins fit the budget');
   assert(config.requestsQueuedMax >= 1, 'at least one request may wait');
   assert(config.writeBufferBytesMax >= Limits.replyBytesMax, 'a reply fits the write buffer');
   assert(config.batchOpsMax >= 1, 'a batch holds at least one request');

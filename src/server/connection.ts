@@ -11,7 +11,8 @@ import { recordEvent } from './session.js';
 
 /**
  * One client socket: frames its bytes, answers its requests one at a time and in order, and
- * enforces the per-connection bounds (queue, write buffer, idle and slow-drip timers).
+ * enforces the per-connection bounds (queue, write buffer, refusal budget, login deadline, idle
+ * and slow-drip timers).
  */
 export class Connection {
   readonly peer: Peer;
@@ -22,15 +23,25 @@ export class Connection {
   private ending = false;
   private closed = false;
   private lastFrameAt: number;
+  /** When the connection last became anonymous (connect or end of a session): the login clock. */
+  private anonSince: number;
+  /** Requests refused since then (PROTOCOL.md §7, refusals before login). */
   private anonErrors = 0;
   private partialSince: number | null = null;
   /** Settles once the connection is closed and its lock, if any, released. */
   readonly finished: Promise<void>;
   private finish!: () => void;
 
-  constructor(private readonly ctx: ServerContext, private readonly socket: Socket, peer: Peer) {
+  /** acceptedAt: when the TCP connection was accepted, before any TLS handshake. */
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly socket: Socket,
+    peer: Peer,
+    acceptedAt: number,
+  ) {
     this.peer = peer;
     this.lastFrameAt = ctx.now();
+    this.anonSince = acceptedAt;
     this.finished = new Promise((resolve) => (this.finish = resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -40,11 +51,16 @@ export class Connection {
     ctx.log(`conn ${peer.id} open from ${peer.address}`);
   }
 
-  /** Closes connections that idle or drip a line too slowly; called by the server's sweep. */
+  /**
+   * Closes connections that do not log in by their deadline, sessions that idle, and lines that
+   * drip too slowly (PROTOCOL.md §5.6); called by the server's sweep.
+   */
   checkTimers(now: number): void {
-    const idleMs = this.peer.session ? this.ctx.config.sessionIdleMs : this.ctx.config.anonIdleMs;
-    if (now - this.lastFrameAt > idleMs && !this.busy) this.drop('idle');
-    else if (this.partialSince !== null && now - this.partialSince > this.ctx.config.frameMsMax) {
+    const { loginMs, sessionIdleMs } = this.ctx.config;
+    if (!this.peer.session && now - this.anonSince > loginMs) this.drop('login-timeout');
+    else if (this.peer.session && now - this.lastFrameAt > sessionIdleMs && !this.busy) {
+      this.drop('idle');
+    } else if (this.partialSince !== null && now - this.partialSince > this.ctx.config.frameMsMax) {
       this.drop('slow-frame');
     }
   }
@@ -84,11 +100,13 @@ export class Connection {
     if (this.busy) return;
     this.busy = true;
     while (this.queue.length > 0 && !this.closed) {
+      const wasAnon = this.peer.session === null;
       const reply = await this.answer(this.queue.shift()!);
       if (this.closed) break;
       this.send(reply);
       if (reply.code === Code.internal) this.socket.destroy();
-      if (this.isStrayBeforeLogin(reply)) this.drop('errors-before-login');
+      if (wasAnon && this.isStrayBeforeLogin(reply)) this.drop('errors-before-login');
+      if (!wasAnon && this.peer.session === null) this.startAnonymous();
     }
     this.busy = false;
     if (this.ending && !this.closed) this.sayGoodbye();
@@ -106,12 +124,20 @@ export class Connection {
     }
   }
 
-  /** Counts refusals before login; true once a stranger has sent too many requests we refused. */
+  /**
+   * Counts a reply to a request made before login: every refusal (30, 12, 65, 75, 55, 09) spends
+   * the budget. True once a stranger has sent too many requests we refused.
+   */
   private isStrayBeforeLogin(reply: Reply): boolean {
-    const refused = reply.code === Code.formatError || reply.code === Code.invalidTransaction;
-    if (this.peer.session || !refused) return false;
+    if (reply.code === Code.ok) return false;
     this.anonErrors += 1;
     return this.anonErrors > this.ctx.config.anonErrorsMax;
+  }
+
+  /** The session is over (LOGOUT, 68): the login deadline and the refusal budget start again. */
+  private startAnonymous(): void {
+    this.anonSince = this.ctx.now();
+    this.anonErrors = 0;
   }
 
   /** Writes a reply; a peer that stops reading stops being read (bounded buffer). */

@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
-import { Code } from '../protocol/codes.js';
-import { encodeReply } from '../protocol/encode.js';
 import { closeStore, openStore } from '../store/db.js';
 import { clearLocks } from '../store/sessions.js';
 import { loadPinKey } from '../pin.js';
+import { Admission, type Admitted } from './admission.js';
 import { Committer } from './committer.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
 import { Connection } from './connection.js';
 import type { ServerContext } from './context.js';
+import { connectionsCap, describeCap, readFdLimit, REFUSALS_OPEN_MAX } from './fd-headroom.js';
 import { LoginLimiter } from './rate-limit.js';
 
 const SWEEP_MS = 1000;
@@ -44,15 +42,19 @@ export async function startServer(
     log: config.quiet ? () => {} : log,
     now: Date.now,
   };
-  const server = createListener(config);
-  const connections = acceptConnections(server, ctx);
+  const { server, admission, connections } = createListener(ctx);
   await listen(server, config.host, config.port);
   const address = server.address() as net.AddressInfo;
-  const sweep = setInterval(() => connections.forEach((c) => c.checkTimers(Date.now())), SWEEP_MS);
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    connections.forEach((c) => c.checkTimers(now));
+    admission.sweep(now);
+  }, SWEEP_MS);
   sweep.unref();
   const close = async (): Promise<void> => {
     clearInterval(sweep);
     server.close();
+    admission.close();
     connections.forEach((connection) => connection.shutdown());
     await Promise.all([...connections].map((connection) => connection.finished));
     closeStore(store);
@@ -60,50 +62,37 @@ export async function startServer(
   return { host: address.address, port: address.port, ctx, close };
 }
 
-/** Plain TCP, or TLS when a certificate and key are configured (PROTOCOL.md §2). */
-function createListener(config: ServerConfig): net.Server {
-  if (!config.tls) return net.createServer();
-  return tls.createServer({
-    cert: readFileSync(config.tls.certFile),
-    key: readFileSync(config.tls.keyFile),
-  });
+/**
+ * A plain TCP listener whose connections pass admission (caps, connect rate, and TLS when a
+ * certificate is configured: PROTOCOL.md §2, §7) before they are served. The listener itself
+ * drops, unanswered, any socket past the cap plus the refusals in progress: a hard bound on the
+ * descriptors connections can take.
+ */
+function createListener(ctx: ServerContext) {
+  const limit = readFdLimit();
+  const connectionsMax = connectionsCap(ctx.config.connectionsMax, limit.files);
+  ctx.log(describeCap(ctx.config.connectionsMax, limit));
+  const connections = new Set<Connection>();
+  const serve = serveConnections(ctx, connections);
+  const options = { config: ctx.config, connectionsMax, now: ctx.now, log: ctx.log };
+  const admission = new Admission(options, serve);
+  const server = net.createServer();
+  server.maxConnections = connectionsMax + REFUSALS_OPEN_MAX;
+  server.on('connection', (socket: net.Socket) => admission.accept(socket));
+  return { server, admission, connections };
 }
 
-/** Accepts sockets within the connection limits; the rest get 91 and are closed. */
-function acceptConnections(server: net.Server, ctx: ServerContext): Set<Connection> {
-  const connections = new Set<Connection>();
-  const perPeer = new Map<string, number>();
+/** Serves admitted sockets, each as a Connection kept in the set until it has finished. */
+function serveConnections(ctx: ServerContext, connections: Set<Connection>) {
   const instance = randomBytes(6).toString('hex');
   let nextId = 1;
-  const event = ctx.config.tls ? 'secureConnection' : 'connection';
-  server.on(event, (socket: net.Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
-    const fromPeer = perPeer.get(address) ?? 0;
-    const full = connections.size >= ctx.config.connectionsMax;
-    if (full || fromPeer >= ctx.config.connectionsPerPeerMax) {
-      return refuseConnection(socket);
-    }
+  return ({ socket, address, acceptedAt }: Admitted): void => {
     const id = nextId++;
     const peer = { id, address, holder: `${instance}/${id}`, session: null, loginFailures: 0 };
-    const connection = new Connection(ctx, socket, peer);
+    const connection = new Connection(ctx, socket, peer, acceptedAt);
     connections.add(connection);
-    perPeer.set(address, fromPeer + 1);
-    void connection.finished.then(() => {
-      connections.delete(connection);
-      const left = (perPeer.get(address) ?? 1) - 1;
-      if (left === 0) perPeer.delete(address);
-      else perPeer.set(address, left);
-    });
-  });
-  server.on('tlsClientError', () => {}); // a failed handshake only ends that socket
-  return connections;
-}
-
-/** Tells a client over the limits why it is turned away (PROTOCOL.md §7), then closes. */
-function refuseConnection(socket: net.Socket): void {
-  socket.on('error', () => {});
-  socket.end(encodeReply({ kind: 'bare', code: Code.unavailable }));
-  setTimeout(() => socket.destroy(), 1000).unref();
+    void connection.finished.then(() => connections.delete(connection));
+  };
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {

@@ -13,7 +13,7 @@ import { BANK } from './server.js';
  */
 
 const defaults = defaultServerConfig();
-/** Requests refused (30 or 12) before login that one connection may send: PROTOCOL.md §7. */
+/** Requests refused (any code but 00) before login that one connection may send: PROTOCOL.md §7. */
 export const ANON_REFUSALS_MAX = defaults.anonErrorsMax;
 /** Requests read but not yet answered on one connection: PROTOCOL.md §7. */
 export const PIPELINED_MAX = defaults.requestsQueuedMax;
@@ -47,8 +47,11 @@ export function randomTxnId(rng: () => number): string {
   return id;
 }
 
-/** Source addresses for hostile peers: 127.0.0.2 to 127.0.0.20, never the customer's 127.0.0.1. */
-export const HOSTILE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.0.${i + 2}`);
+/**
+ * Source addresses for hostile peers: 127.0.2.1 to 127.0.20.1, each in its own address group
+ * (/24, as the server counts per-address limits), never the customer's 127.0.0.0/24.
+ */
+export const HOSTILE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.${i + 2}.1`);
 
 /** The i-th hostile source address, cycling. */
 export function hostileAddress(i: number): string {

@@ -36,6 +36,8 @@ export interface StartOptions {
   args?: string[];
   /** Reuse a directory (and so its database) from an earlier server: restart after a crash. */
   dir?: string;
+  /** Run the server under this open-file limit (`ulimit -n`, soft and hard). */
+  filesMax?: number;
 }
 
 /** Makes a temporary directory holding a seeded database. */
@@ -55,7 +57,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const dir = options.dir ?? makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
   const dbFile = join(dir, 'bank.sqlite');
   const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])];
-  const proc = spawn(process.execPath, [BANK, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [process.execPath, BANK, ...args];
+  const [file, ...argv] = options.filesMax === undefined ? command
+    : ['/bin/sh', '-c', `ulimit -n ${options.filesMax} && exec "$@"`, 'sh', ...command];
+  const proc = spawn(file!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -95,9 +100,17 @@ export function admin(dbFile: string, ...args: string[]): { code: number | null;
   return runBank(['admin', ...args, '--db', dbFile]);
 }
 
-/** Runs a scripted `bank atm --json` session; resolves with one parsed object per output line. */
-export async function atmJson(port: number, commands: string[]): Promise<Record<string, unknown>[]> {
-  const proc = spawn(process.execPath, [BANK, 'atm', '--host', '127.0.0.1', '--port', String(port), '--json'], {
+/**
+ * Runs a scripted `bank atm --json` session, with any extra flags (`--tls`, `--ca <pem>`);
+ * resolves with one parsed object per output line.
+ */
+export async function atmJson(
+  port: number,
+  commands: string[],
+  flags: string[] = [],
+): Promise<Record<string, unknown>[]> {
+  const args = ['atm', '--host', '127.0.0.1', '--port', String(port), '--json', ...flags];
+  const proc = spawn(process.execPath, [BANK, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

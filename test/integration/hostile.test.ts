@@ -8,8 +8,8 @@ import { atmJson, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers
 
 // Hostile clients (issue "Hostile clients, lost replies and crashes"): the real server process on
 // 127.0.0.1 must keep serving a real customer, change no balance and enforce every limit of
-// PROTOCOL.md §7. Hostile peers connect from 127.0.0.2-20 so that the per-peer limits they run
-// into are not the customer's (127.0.0.1).
+// PROTOCOL.md §7. Hostile peers connect from 127.0.2.1-127.0.20.1 (address groups of their own)
+// so that the per-address limits they run into are not the customer's (127.0.0.1).
 
 const CUSTOMERS: Customer[] = [
   { account: 'ac-10001', pin: '1111' },
@@ -343,23 +343,23 @@ describe('session timers', () => {
 });
 
 describe('connection limits', () => {
-  it('answers 91 to a 6th connection from one address (--max-connections-per-peer 5)', async () => {
+  it('answers 91 to a 6th connection from one /24 (--max-connections-per-peer 5)', async () => {
     const server = await startServer({ args: ['--max-connections-per-peer', '5', '--quiet'] });
     await withServer(server, async () => {
       const five: RawPeer[] = [];
-      for (let i = 0; i < 5; i++) five.push(await RawPeer.connect(server.port, '127.0.0.2'));
+      for (let i = 1; i <= 5; i++) five.push(await RawPeer.connect(server.port, `127.0.2.${i}`));
       for (const peer of five) expect(await peer.request('PING')).toBe('12');
-      const sixth = await RawPeer.connect(server.port, '127.0.0.2');
+      const sixth = await RawPeer.connect(server.port, '127.0.2.99'); // the same /24
       expect(await sixth.closesWithin(5000)).toBe(true);
       expect(sixth.text).toBe('91\n');
-      const other = await RawPeer.connect(server.port, '127.0.0.3');
+      const other = await RawPeer.connect(server.port, '127.0.3.1');
       expect(await other.request('PING')).toBe('12');
       const customer = await loginWhenFree(server.port, CUSTOMERS[0]!);
       expect(customer.reply).toBe('00 10000 30'); // the customer on 127.0.0.1 is not turned away
       customer.peer.destroy();
       five[0]!.destroy();
       // A slot freed by a close is given out again.
-      expect(await waitFor(() => admitted(server.port, '127.0.0.2'), 5000)).toBe(true);
+      expect(await waitFor(() => admitted(server.port, '127.0.2.1'), 5000)).toBe(true);
       [...five, other].forEach((peer) => peer.destroy());
     });
   });
@@ -368,9 +368,9 @@ describe('connection limits', () => {
     const server = await startServer({ args: ['--max-connections', '8', '--quiet'] });
     await withServer(server, async () => {
       const eight: RawPeer[] = [];
-      for (let i = 2; i < 10; i++) eight.push(await RawPeer.connect(server.port, `127.0.0.${i}`));
+      for (let i = 2; i < 10; i++) eight.push(await RawPeer.connect(server.port, `127.0.${i}.1`));
       for (const peer of eight) expect(await peer.request('PING')).toBe('12');
-      for (const address of ['127.0.0.15', '127.0.0.1']) {
+      for (const address of ['127.0.15.1', '127.0.0.1']) {
         const over = await RawPeer.connect(server.port, address);
         expect(await over.closesWithin(5000)).toBe(true);
         expect(over.text).toBe('91\n');

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { Code } from '../protocol/codes.js';
+import { encodeReply } from '../protocol/encode.js';
+import { AcceptGate } from './accept-gate.js';
+import { addressGroup } from './address-group.js';
+import type { ServerConfig } from './config.js';
+import { ConnectRate } from './connect-rate.js';
+import { REFUSALS_OPEN_MAX } from './fd-headroom.js';
+
+/** How long a plain-TCP refusal waits for its peer to read the `91` before the socket goes. */
+const REFUSAL_LINGER_MS = 1000;
+const UNAVAILABLE = encodeReply({ kind: 'bare', code: Code.unavailable });
+
+/** A socket that passed the limits, ready for the protocol, and when its TCP connect came. */
+export interface Admitted {
+  socket: net.Socket;
+  address: string;
+  acceptedAt: number;
+}
+
+/** What admission needs: the bounds, the effective connection cap, a clock and the log. */
+export interface AdmissionOptions {
+  config: ServerConfig;
+  connectionsMax: number;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+/** A TLS handshake in progress: its raw socket, its deadline timer, its accept time. */
+interface Handshake {
+  raw: net.Socket;
+  timer: NodeJS.Timeout;
+  acceptedAt: number;
+}
+
+/**
+ * Every accepted TCP connection passes here before anything else is done for it (PROTOCOL.md §2,
+ * §7): the connect rate of its address group, then the caps. A refused socket is closed at once
+ * (with a `91` on plain TCP; a TLS client could not read it). An admitted TLS socket holds its
+ * slot while it handshakes, and is closed if the handshake is not done by its deadline.
+ */
+export class Admission {
+  private readonly gate: AcceptGate;
+  private readonly rate: ConnectRate;
+  private readonly tlsServer: tls.Server | null;
+  private readonly handshakes = new Map<string, Handshake>();
+  private refusing = 0;
+
+  constructor(
+    private readonly options: AdmissionOptions,
+    private readonly serve: (admitted: Admitted) => void,
+  ) {
+    const { config, connectionsMax } = options;
+    const perGroupMax = Math.min(config.connectionsPerGroupMax, connectionsMax);
+    this.gate = new AcceptGate(connectionsMax, perGroupMax);
+    this.rate = new ConnectRate(config.connectsPerGroupPerSecond, config.connectBanMs);
+    this.tlsServer = config.tls ? this.createTlsServer(config.tls, config.handshakeMs) : null;
+  }
+
+  /** Admits or refuses one raw TCP connection, as the listener hands it over. */
+  accept(raw: net.Socket): void {
+    raw.on('error', () => {}); // a reset is an ordinary end: 'close' follows
+    const address = raw.remoteAddress;
+    if (address === undefined) return void raw.destroy(); // gone before it was accepted
+    const group = addressGroup(address);
+    const now = this.options.now();
+    const wasBanned = this.rate.isBanned(group, now);
+    if (!this.rate.admit(group, now)) {
+      if (!wasBanned) this.logBan(group);
+      return this.refuse(raw);
+    }
+    if (!this.gate.take(group)) return this.refuse(raw);
+    raw.once('close', () => this.gate.give(group));
+    if (this.tlsServer) return this.startHandshake(this.tlsServer, raw, now);
+    this.serve({ socket: raw, address, acceptedAt: now });
+  }
+
+  /** Forgets connect-rate windows that are over; called by the server's sweep. */
+  sweep(now: number): void {
+    this.rate.sweep(now);
+  }
+
+  /** Ends every handshake still in progress (server shutdown). */
+  close(): void {
+    this.handshakes.forEach((handshake) => handshake.raw.destroy());
+  }
+
+  /** One line per ban, not one per connect refused. */
+  private logBan(group: string): void {
+    const { connectsPerGroupPerSecond, connectBanMs } = this.options.config;
+    this.options.log(`${group} banned for ${connectBanMs / 1000} s: ` +
+      `over ${connectsPerGroupPerSecond} connects in a second`);
+  }
+
+  /** A TLS server that never listens: admitted raw sockets are handed to it one by one. */
+  private createTlsServer(
+    files: { certFile: string; keyFile: string },
+    handshakeMs: number,
+  ): tls.Server {
+    const server = tls.createServer({
+      cert: readFileSync(files.certFile),
+      key: readFileSync(files.keyFile),
+      handshakeTimeout: handshakeMs, // an idle timer only; the deadline below is the real bound
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecure(socket));
+    server.on('tlsClientError', () => {}); // a failed handshake only ends that socket
+    return server;
+  }
+
+  /** Hands the raw socket to TLS, with a deadline from the accept to the end of the handshake. */
+  private startHandshake(server: tls.Server, raw: net.Socket, acceptedAt: number): void {
+    const key = socketKey(raw);
+    const timer = setTimeout(() => raw.destroy(), this.options.config.handshakeMs);
+    timer.unref();
+    this.handshakes.set(key, { raw, timer, acceptedAt });
+    raw.once('close', () => this.endHandshake(key));
+    server.emit('connection', raw);
+  }
+
+  /** A finished handshake: served, unless its deadline already closed it. */
+  private onSecure(socket: tls.TLSSocket): void {
+    const handshake = this.handshakes.get(socketKey(socket));
+    if (!handshake) return void socket.destroy(); // its deadline passed meanwhile
+    this.endHandshake(socketKey(socket));
+    const address = socket.remoteAddress ?? 'unknown';
+    this.serve({ socket, address, acceptedAt: handshake.acceptedAt });
+  }
+
+  private endHandshake(key: string): void {
+    clearTimeout(this.handshakes.get(key)?.timer);
+    this.handshakes.delete(key);
+  }
+
+  /**
+   * Turns a socket away: on plain TCP a `91`, then a second for the peer to read it, while
+   * REFUSALS_OPEN_MAX sockets or fewer wait so; otherwise (and always under TLS) closed at once.
+   */
+  private refuse(raw: net.Socket): void {
+    if (!this.tlsServer) raw.end(UNAVAILABLE);
+    if (this.tlsServer || this.refusing >= REFUSALS_OPEN_MAX) return void raw.destroy();
+    this.refusing += 1;
+    raw.once('close', () => (this.refusing -= 1));
+    setTimeout(() => raw.destroy(), REFUSAL_LINGER_MS).unref();
+  }
+}
+
+/** The peer's address and port: one open connection's name on this listener. */
+function socketKey(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
+}
