@@ -6,7 +6,7 @@
  * "Under attack".
  *
  *   npm run stress -- --dos [--attack pin-flood|lockout|tls-raw|slot-hold|garbage] [--seconds 10]
- *     [--bank path/to/bin/bank] [--server-arg=--flag=value …] [--accounts 1000] [--json]
+ *     [--bank path/to/bin/bank] [--server-arg=--flag=value …] [--accounts 200] [--json]
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { removeBenchDir, seedDatabase } from '../bench/server.js';
 import { ACCOUNTS_MIN } from './dos/plan.js';
 import { formatDosTable, type AttackRow } from './dos/report.js';
-import { runAttack, type AttackSpec, type RunContext } from './dos/run.js';
+import { attackSeconds, runAttack, type AttackSpec, type RunContext } from './dos/run.js';
 
 /** Every attack, in the order they run; --attack picks families (or single rows) by name. */
 const CATALOGUE: AttackSpec[] = [
@@ -33,7 +33,7 @@ const CATALOGUE: AttackSpec[] = [
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TLS_DIR = `${ROOT}test/fixtures/tls`;
 /** A customer gives up on a connect or a reply after this long. */
-const CUSTOMER_TIMEOUT_MS = 15_000;
+const CUSTOMER_TIMEOUT_MS = 10_000;
 /** A new customer arrives this often during every attack. */
 const ARRIVAL_MS = 500;
 
@@ -51,7 +51,7 @@ export function parseDosOptions(argv: string[]): DosOptions {
   const { values } = parseArgs({ args: argv, options: {
     dos: { type: 'boolean' }, bank: { type: 'string' },
     seconds: { type: 'string', default: '10' }, attack: { type: 'string', multiple: true },
-    'server-arg': { type: 'string', multiple: true }, accounts: { type: 'string', default: '1000' },
+    'server-arg': { type: 'string', multiple: true }, accounts: { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
   } });
   const seconds = Number(values.seconds);
@@ -78,6 +78,7 @@ function loadAverage(): string {
 export async function runDos(argv: string[]): Promise<number> {
   const options = parseDosOptions(argv);
   const loadBefore = loadAverage();
+  const startedMs = Date.now();
   const log = (line: string): void => console.error(line);
   log(`seeding ${options.accounts} accounts with ${options.bank} …`);
   const seeded = seedDatabase(options.bank, options.accounts);
@@ -90,13 +91,15 @@ export async function runDos(argv: string[]): Promise<number> {
   const rows: AttackRow[] = [];
   try {
     for (const spec of options.attacks) {
-      log(`${spec.name}: ${Math.max(2, Math.round(options.seconds * spec.share))} s …`);
+      const at = ((Date.now() - startedMs) / 1000).toFixed(0);
+      log(`${spec.name}: ${attackSeconds(spec, options.seconds)} s (at ${at} s) …`);
       rows.push(await runAttack(spec, ctx));
-      if (!options.json) log(formatDosTable(rows.slice(-1)).split('\n')[2]!);
+      log(formatDosTable(rows.slice(-1)).split('\n')[2]!);
     }
   } finally {
     removeBenchDir(seeded.dir);
   }
+  log(`done in ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
   printDos(options, rows, { before: loadBefore, after: loadAverage() });
   return rows.every((row) => row.verify.ok) ? 0 : 1;
 }

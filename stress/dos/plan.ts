@@ -15,11 +15,11 @@ const CUSTOMER_ADDRESSES = 40;
 export const VICTIM_ADDRESS = '127.0.250.1';
 export const AFTER_ADDRESS = '127.0.251.1';
 /** Accounts the arriving customers log in to, in turn (ac-00001 …): never two at once. */
-export const CUSTOMER_ACCOUNTS = 200;
+export const CUSTOMER_ACCOUNTS = 100;
 /** The fewest accounts a run seeds: the customers' and the decoy and after-attack ones. */
 export const ACCOUNTS_MIN = CUSTOMER_ACCOUNTS + 2;
 
-/** Wrong PINs that block the decoy everywhere, on old builds (3) and new ones (10, with backoff). */
+/** Wrong PINs that block the decoy everywhere: 3 on old builds, 10 (with backoff) on new ones. */
 export const DECOY_BLOCK_TRIES = 10;
 
 /** Attacker group g (0-based) as a source address. */

@@ -68,6 +68,11 @@ function forkAttacker(plan: Omit<AttackerPlan, 'endMs'>): Promise<ReadyAttacker>
   });
 }
 
+/** How long an attack runs: its share of --seconds, at least 2 s. */
+export function attackSeconds(spec: AttackSpec, seconds: number): number {
+  return Math.max(2, Math.round(seconds * spec.share));
+}
+
 /** Runs one attack and returns its row; the target is always stopped and removed. */
 export async function runAttack(spec: AttackSpec, ctx: RunContext): Promise<AttackRow> {
   const target = await openTarget({ ...ctx.target, ...(spec.tls ? {} : { tls: undefined }) });
@@ -75,7 +80,7 @@ export async function runAttack(spec: AttackSpec, ctx: RunContext): Promise<Atta
     sessionRequests: 3, ...(spec.tls ? { ca: ctx.tlsCa } : {}) };
   try {
     const notes = spec.blockDecoy ? [await blockDecoy(plan, decoyAccount(ctx.accounts))] : [];
-    const seconds = Math.max(2, Math.round(ctx.seconds * spec.share));
+    const seconds = attackSeconds(spec, ctx.seconds);
     const row = await attackWindow(spec, { ctx, target, plan, seconds });
     row.notes.unshift(...notes);
     const closed = await closeTarget(target, ctx.target.bank);

@@ -6,7 +6,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../../../test/helpers/hostile.js';
-import { ask, connectWithin, replyCode, visit, type CustomerPlan, type Visitor } from '../customer.js';
+import {
+  ask, connectWithin, replyCode, visit, type CustomerPlan, type Visitor,
+} from '../customer.js';
 import { attackerAddress, blockerAddress, DECOY_BLOCK_TRIES, wrongPin } from '../plan.js';
 import { countCode, newCustomerTally, type AttackerTally, type CustomerTally } from '../report.js';
 
