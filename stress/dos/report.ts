@@ -43,7 +43,8 @@ export interface AttackRow {
   seconds: number;
   customer: CustomerSummary;
   attacker: AttackerTally | null;
-  audit: { rows: number; rows_per_s: number; bytes_per_s: number };
+  /** Audit rows added, and bytes: of the audit's pages, and of bank.sqlite + its WAL file. */
+  audit: { rows: number; rows_per_s: number; bytes_per_s: number; file_bytes_per_s: number };
   server: { cpu_pct: number; peak_rss_mb: number };
   /** A new customer's login right after the attacker left: its time and code. */
   after: { login_ms: number | null; code: string };

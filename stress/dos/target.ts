@@ -59,17 +59,23 @@ export interface Snapshot {
   atMs: number;
   cpuSeconds: number;
   auditRows: number;
+  /** Pages of the audit table and its indexes (SQLite's dbstat), in bytes. */
+  auditBytes: number;
   /** bank.sqlite plus its write-ahead log, in bytes. */
   dbBytes: number;
 }
 
-/** Reads CPU time from /proc, audit rows (read-only connection) and the database's size. */
+/** The audit's rows and the bytes of its pages, table and indexes (every name "audit…"). */
+const AUDIT_SQL = `SELECT (SELECT COUNT(*) FROM audit) AS n,
+  (SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'audit%') AS bytes`;
+
+/** Reads CPU time from /proc, the audit (read-only connection) and the database's size. */
 export function snapshot(target: Target): Snapshot {
   const db = new Database(target.dbFile, { readonly: true, fileMustExist: true });
   try {
-    const { n } = db.prepare('SELECT COUNT(*) AS n FROM audit').get() as { n: number };
+    const { n, bytes } = db.prepare(AUDIT_SQL).get() as { n: number; bytes: number };
     return { atMs: performance.now(), cpuSeconds: target.server.cpuSeconds(), auditRows: n,
-      dbBytes: fileBytes(target.dbFile) + fileBytes(`${target.dbFile}-wal`) };
+      auditBytes: bytes, dbBytes: fileBytes(target.dbFile) + fileBytes(`${target.dbFile}-wal`) };
   } finally {
     db.close();
   }

@@ -15,7 +15,7 @@ function sampleRow(): AttackRow {
     attack: 'slot-hold', seconds: 10, customer: summarizeCustomer(tally),
     attacker: { connects: 2000, connectErrors: 0, closedByServer: 5, replies: { 75: 620 },
       extra: {} },
-    audit: { rows: 1940, rows_per_s: 194, bytes_per_s: 2048 },
+    audit: { rows: 1940, rows_per_s: 194, bytes_per_s: 2048, file_bytes_per_s: 4096 },
     server: { cpu_pct: 18, peak_rss_mb: 116.4 },
     after: { login_ms: 90, code: '00' },
     verify: { ok: true, ms: 1000 },
