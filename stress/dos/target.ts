@@ -49,7 +49,11 @@ export async function openTarget(plan: TargetPlan): Promise<Target> {
   cpSync(plan.templateDir, dir, { recursive: true });
   const dbFile = join(dir, 'bank.sqlite');
   const tls = plan.tls ? ['--tls-cert', plan.tls.certFile, '--tls-key', plan.tls.keyFile] : [];
-  const server = await startBankServer(plan.bank, dbFile, [...tls, ...plan.serverArgs]);
+  const server = await startBankServer(plan.bank, dbFile, [...tls, ...plan.serverArgs])
+    .catch((error: Error) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
   live.add(server);
   return { server, dir, dbFile, port: server.port };
 }
