@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { decodeReply } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
@@ -33,13 +34,20 @@ export class BenchSession {
     socket.on('close', () => this.onClose());
   }
 
-  /** Connects to the server on 127.0.0.1 (the only address the load generator uses). */
-  static connect(port: number): Promise<BenchSession> {
+  /**
+   * Connects to the server on 127.0.0.1 (the only address the load generator uses), from
+   * another loopback source address if asked, over TLS when given the CA to trust.
+   */
+  static connect(port: number, via: { localAddress?: string; ca?: Buffer } = {}):
+    Promise<BenchSession> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      const options = { host: '127.0.0.1', port, localAddress: via.localAddress };
+      const ready = (): void => {
         socket.off('error', reject);
         resolve(new BenchSession(socket));
-      });
+      };
+      const socket = via.ca ? tls.connect({ ...options, ca: via.ca }, ready)
+        : net.connect(options, ready);
       socket.once('error', reject);
     });
   }

@@ -58,10 +58,24 @@ export async function startBenchServer(
   dbFile: string,
   nodeArgs: string[] = [],
 ): Promise<BenchServer> {
-  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', '--quiet',
-    '--max-connections', String(CONNECTIONS_MAX),
+  const args = ['--max-connections', String(CONNECTIONS_MAX),
     '--max-connections-per-peer', String(CONNECTIONS_MAX),
     '--max-connects-per-second', String(CONNECTIONS_MAX)];
+  return startBankServer(bankBin, dbFile, args, nodeArgs);
+}
+
+/**
+ * Starts `bank server --db <dbFile> --host 127.0.0.1 --port 0 --quiet` plus serverArgs (only
+ * flags every build knows unless asked: the stress tool measures old builds too).
+ */
+export async function startBankServer(
+  bankBin: string,
+  dbFile: string,
+  serverArgs: string[],
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
+  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', '--quiet',
+    ...serverArgs];
   const proc = spawn(process.execPath, [...nodeArgs, bankBin, ...args], { stdio: 'pipe' });
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
