@@ -7,6 +7,7 @@ import { encodeReply } from '../protocol/encode.js';
 import { closeStore, openStore } from '../store/db.js';
 import { clearLocks } from '../store/sessions.js';
 import { loadPinKey } from '../pin.js';
+import { closeAuditAggregator } from './audit-aggregator.js';
 import { Committer } from './committer.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
 import { Connection } from './connection.js';
@@ -55,6 +56,7 @@ export async function startServer(
     server.close();
     connections.forEach((connection) => connection.shutdown());
     await Promise.all([...connections].map((connection) => connection.finished));
+    await closeAuditAggregator(ctx);
     closeStore(store);
   };
   return { host: address.address, port: address.port, ctx, close };

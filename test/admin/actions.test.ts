@@ -75,17 +75,17 @@ describe('admin actions on a database file', () => {
     expect(await adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 30_000 }))
       .toBe('ac-10001 closed; its balance of $100.00 stays on record');
     expect(await adminUnblock({ db, account: 'ac-10001' })).toBe('ac-10001 was not blocked');
-    expect(adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK\n  audit     5 rows,/);
+    expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK\n  audit     5 rows,/);
     expect(adminAudit({ db, json: true, account: 'ac-10001' }).split('\n')
       .map((line) => (JSON.parse(line) as { op: string }).op)).toEqual(['open', 'close', 'unblock']);
     expect(adminSessions({ db, json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
   });
 
-  it('fails verify with the first problem when the database was edited by hand', () => {
+  it('fails verify with the first problem when the database was edited by hand', async () => {
     const raw = new Database(db);
     raw.prepare("UPDATE accounts SET balance_cents = 1 WHERE account = 'ac-10002'").run();
     raw.close();
-    expect(() => adminVerify({ db, lockTtlMs: 30_000 })).toThrow(
+    await expect(adminVerify({ db, lockTtlMs: 30_000 })).rejects.toThrow(
       'verify failed: ac-10002 has a balance of $0.01, but its audit rows add up to $0.00');
   });
 
@@ -118,13 +118,13 @@ describe('admin actions on a bad --db', () => {
       `no database at ${db} (create one with: bank admin seed --db ${db})`);
   });
 
-  it('names a file that is not a bank database', () => {
+  it('names a file that is not a bank database', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'hello, this is not SQLite at all, just some text that is long enough');
     expect(() => adminAccounts({ db: text, json: false })).toThrow(`${text} is not a SQLite database`);
     const empty = join(dir, 'empty.sqlite');
     writeFileSync(empty, '');
-    expect(() => adminVerify({ db: empty, lockTtlMs: 1000 })).toThrow(
+    await expect(adminVerify({ db: empty, lockTtlMs: 1000 })).rejects.toThrow(
       `${empty} is not a bank database (it has no bank tables)`);
     const folder = join(dir, 'folder');
     mkdirSync(folder);

@@ -53,9 +53,13 @@ describe('verifyStore', () => {
 
   it('passes a healthy bank and counts what it checked', () => {
     const report = verifyStore(store, OPTIONS);
+    const lastHash = listAudit(store).at(-1)!.hash;
     expect(report).toEqual<VerifyReport>({
-      problems: [], problemsDropped: 0, auditRows: 7, lastHash: listAudit(store).at(-1)!.hash,
-      accounts: 2, totalCents: 11_450 + 5_025, ledgerTxns: 3, locks: 0,
+      problems: [], problemsDropped: 0, auditRows: 7, checkedRows: 7, resumedFrom: null,
+      checkpoint: { verifiedAt: NOW, auditId: 7, auditHash: lastHash, auditRows: 7, ledgerTxns: 3,
+        replay: new Map([['ac-10001', { balanceCents: 11_450, closed: false }],
+          ['ac-10002', { balanceCents: 5_025, closed: false }]]) },
+      lastHash, accounts: 2, totalCents: 11_450 + 5_025, ledgerTxns: 3, locks: 0,
     });
     expect(describeFailure(report)).toBeNull();
   });

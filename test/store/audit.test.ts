@@ -28,6 +28,10 @@ const entry = (overrides: Partial<AuditEntry>): AuditEntry => ({
   code: 0,
   balanceCents: 12_000,
   txnId: 'abc',
+  events: null,
+  codes: null,
+  firstAt: null,
+  lastAt: null,
   ...overrides,
 });
 
