@@ -71,6 +71,11 @@ function checkCheckpoint(store: Store,
   return null;
 }
 
+/** Replaces the recorded checkpoint with this one, on a store that may write. */
+export function saveCheckpoint(store: Store, checkpoint: Checkpoint): void {
+  inTransaction(store, () => writeCheckpoint(store, toRow(checkpoint)));
+}
+
 /** The checkpoint as stored: the replay as JSON, and a digest over everything. */
 function toRow(checkpoint: Checkpoint): CheckpointRow {
   const accounts = [...checkpoint.replay].map(([account, state]) =>
@@ -118,8 +123,7 @@ function parseReplay(text: string): Replay | null {
 export async function recordCheckpoint(options: AdminOptions, checkpoint: Checkpoint):
   Promise<string> {
   try {
-    await withStore(options, false, (store) =>
-      inTransaction(store, () => writeCheckpoint(store, toRow(checkpoint))));
+    await withStore(options, false, (store) => saveCheckpoint(store, checkpoint));
   } catch (error) {
     return `  checkpoint not recorded (${(error as Error).message}); the next verify checks ` +
       'every row';

@@ -60,7 +60,8 @@ export const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS a
  * 'refusals' row matches a code it counted: its codes are `{"30":10,...}`.
  */
 export const AUDIT_MATCHES = `(@account = '' OR account = @account) AND at >= @sinceMs
-  AND (@code < 0 OR code = @code OR codes LIKE '%"' || @code || '":%') AND id > @afterId`;
+  AND (@code < 0 OR code = @code OR codes LIKE '%"' || CAST(@code AS INTEGER) || '":%')
+  AND id > @afterId`;
 
 /** Prepares the audit statements. */
 export function prepareAudit(db: Database): AuditStatements {
