@@ -34,8 +34,8 @@ export interface Checkpoint {
  * recorded one no longer matches the audit, which is a problem (its row or a row before it was
  * edited or deleted since, or the checkpoint itself was edited) and calls for the whole check.
  */
-export function loadCheckpoint(store: Store,
-  problem: (text: string) => void): Checkpoint | null {
+export function loadCheckpoint(store: Store, problem: (text: string) => void):
+  Checkpoint | null {
   const row = readCheckpoint(store);
   if (row === undefined) return null;
   const replay = parseReplay(row.replay);
@@ -50,19 +50,21 @@ export function loadCheckpoint(store: Store,
 }
 
 /** What is wrong with a recorded checkpoint, if anything. */
-function checkCheckpoint(store: Store,
-  row: CheckpointRow): string | null {
+function checkCheckpoint(store: Store, row: CheckpointRow): string | null {
   const at = `the verify checkpoint at audit row ${row.auditId}`;
-  if (row.digest !== checkpointDigest(row)) return `${at} was edited: it no longer matches its digest`;
+  if (row.digest !== checkpointDigest(row)) {
+    return `${at} was edited: it no longer matches its digest`;
+  }
   const audited = getAuditRow(store, row.auditId);
   if (audited === undefined) return `${at} names a row that is gone (deleted since)`;
   if (audited.hash !== row.auditHash) {
     return `${at}: that row no longer has the hash verify recorded (the chain was rewritten?)`;
   }
   const rows = countAuditUpTo(store, row.auditId);
-  if (rows !== row.auditRows) {
+  if (rows < row.auditRows) {
     return `${at}: ${row.auditRows - rows} row(s) up to it were deleted since it was recorded`;
   }
+  if (rows > row.auditRows) return `${at}: ${rows - row.auditRows} row(s) were inserted before it`;
   const previous = row.auditId === 1 ? '' : getAuditRow(store, row.auditId - 1)?.hash;
   if (previous === undefined || auditHash(previous, audited) !== audited.hash) {
     return `audit row ${row.auditId}, the verify checkpoint, was edited: its contents no longer ` +
