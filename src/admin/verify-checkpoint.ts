@@ -1,4 +1,5 @@
 import { hash as digest } from 'node:crypto';
+import { parseJsonObject } from '../json.js';
 import type { AccountId } from '../protocol/messages.js';
 import {
   countAuditUpTo, getAuditRow, readCheckpoint, writeCheckpoint, type CheckpointRow,
@@ -100,15 +101,10 @@ function checkpointDigest(row: CheckpointRow): string {
 
 /** The replayed accounts from their JSON; null when it is not what toRow writes. */
 function parseReplay(text: string): Replay | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const parsed = parseJsonObject(text);
+  if (parsed === null) return null;
   const replay: Replay = new Map();
-  for (const [account, state] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [account, state] of Object.entries(parsed)) {
     if (!Array.isArray(state) || state.length !== 2) return null;
     const [balanceCents, closed] = state as unknown[];
     if (!Number.isSafeInteger(balanceCents) || (closed !== 0 && closed !== 1)) return null;

@@ -1,4 +1,5 @@
 import { assert } from '../assert.js';
+import { parseJsonObject } from '../json.js';
 
 /**
  * The 'refusals' audit row: refusals before login, and connections closed for breaking a rule,
@@ -34,14 +35,9 @@ function compareKeys(a: string, b: string): number {
 
 /** The counts in a codes column, in its order; null when the text is not such an object. */
 export function parseSummaryCodes(text: string): [string, number][] | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const entries = Object.entries(parsed as Record<string, unknown>);
+  const parsed = parseJsonObject(text);
+  if (parsed === null) return null;
+  const entries = Object.entries(parsed);
   const counts = entries.filter((entry): entry is [string, number] =>
     Number.isSafeInteger(entry[1]) && (entry[1] as number) >= 1);
   return counts.length === entries.length ? counts : null;
