@@ -64,7 +64,8 @@ function addAuditCommand(admin: Command): void {
     .option('--account <acct>', 'only this account')
     .option('--since <time>',
       'only rows from then on: 2024-05-01, 2024-05-01T14:30, or 10m, 2h, 3d ago')
-    .option('--code <code>', 'only rows with this result code', intOption(0, 99))
+    .option('--code <code>', 'only rows with this result code (and \'refusals\' rows counting it)',
+      intOption(0, 99))
     .option('--limit <n>', 'only the newest n rows (with --follow: 10 unless given)',
       intOption(1, 10_000_000))
     .option('--follow', 'keep printing new rows as the server writes them, until Ctrl-C')
@@ -73,7 +74,10 @@ function addAuditCommand(admin: Command): void {
 Examples:
   bank admin audit --db bank.sqlite --since 1h
   bank admin audit --db bank.sqlite --account ac-12345 --code 55 --json
-  bank admin audit --db bank.sqlite --follow`)
+  bank admin audit --db bank.sqlite --follow
+
+Refusals before login are not one row each: one 'refusals' row per address group (/24, /64)
+every 10 s counts them, with each code or reason and the first and last time.`)
     .action(async (flags) => {
       const options = { ...flags, json: Boolean(flags.json) };
       if (flags.follow) await followUntilInterrupted(options);
