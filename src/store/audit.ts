@@ -89,19 +89,21 @@ export function auditHash(previousHash: string, entry: AuditEntry): string {
 function auditFields(entry: AuditEntry): AuditValues {
   const fields = [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
     entry.code, entry.balanceCents, entry.txnId];
-  const summary = [entry.events ?? null, entry.codes ?? null, entry.firstAt ?? null,
-    entry.lastAt ?? null];
-  return summary.every((field) => field === null) ? fields : [...fields, ...summary];
+  const { events = null, codes = null, firstAt = null, lastAt = null } = entry;
+  if (events === null && codes === null && firstAt === null && lastAt === null) return fields;
+  fields.push(events, codes, firstAt, lastAt);
+  return fields;
 }
 
-/** The values appendAudit inserts: the hashed fields, the summary columns always, the hash. */
-function insertValues(fields: AuditValues, hash: string): AuditValues {
-  const values = fields.length === SUMMARY_FIELDS_AT ? [...fields, null, null, null, null] : fields;
-  return [...values, hash];
-}
+/** Fields past these are a 'refusals' row's four columns. */
+const PLAIN_FIELDS = 9;
 
-/** Where the summary columns start in auditFields. */
-const SUMMARY_FIELDS_AT = 9;
+/** Turns a new row's hashed fields into the values appendAudit inserts (all columns, hash). */
+function toInsertValues(fields: AuditValues, hash: string): AuditValues {
+  if (fields.length === PLAIN_FIELDS) fields.push(null, null, null, null);
+  fields.push(hash);
+  return fields;
+}
 
 function hashFields(previousHash: string, fields: AuditValues): string {
   // One-shot hash of the concatenation: the same digest as update(previous).update(fields).
@@ -139,7 +141,7 @@ export function appendAudit(store: Store, entry: AuditEntry): void {
   const held = heldTips.get(store);
   const fields = auditFields(entry);
   const hash = hashFields(held ?? readAuditTip(store), fields);
-  store.audit.append.run(...insertValues(fields, hash));
+  store.audit.append.run(...toInsertValues(fields, hash));
   if (held !== undefined) heldTips.set(store, hash);
 }
 
