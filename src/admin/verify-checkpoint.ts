@@ -123,8 +123,8 @@ export async function recordCheckpoint(options: AdminOptions, checkpoint: Checkp
   try {
     await withStore(options, false, (store) => saveCheckpoint(store, checkpoint));
   } catch (error) {
-    return `  checkpoint not recorded (${(error as Error).message}); the next verify checks ` +
-      'every row';
+    const why = (error as Error).message;
+    return `  checkpoint not recorded, so the next verify checks every row: ${why}`;
   }
   return `  checkpoint at row ${checkpoint.auditId}: the next verify checks only the rows after ` +
     'it (--full checks every row)';

@@ -81,6 +81,33 @@ describe('admin actions on a database file', () => {
     expect(adminSessions({ db, json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
   });
 
+  it('verify records a checkpoint, the next resumes from it, --full does not', async () => {
+    const first = (await adminVerify({ db, lockTtlMs: 30_000 })).split('\n');
+    expect(first[1]).toMatch(/^  audit     2 rows, hash chain unbroken; last hash [0-9a-f]{64}$/);
+    expect(first.at(-1)).toBe('  checkpoint at row 2: the next verify checks only the rows after ' +
+      'it (--full checks every row)');
+    expect(await adminUnblock({ db, account: 'ac-10001' })).toBe('ac-10001 was not blocked');
+    const second = (await adminVerify({ db, lockTtlMs: 30_000 })).split('\n');
+    expect(second[1]).toMatch(/^  audit     3 rows, the 1 after the checkpoint at row 2 \(verified .+\) checked,/);
+    expect(second.at(-1)).toMatch(/^  checkpoint at row 3:/);
+    const full = (await adminVerify({ db, lockTtlMs: 30_000, full: true })).split('\n');
+    expect(full[1]).toMatch(/^  audit     3 rows, hash chain unbroken;/);
+  });
+
+  it('verify passes without recording a checkpoint it cannot write', async () => {
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const lines = (await adminVerify({ db, lockTtlMs: 30_000 })).split('\n');
+      expect(lines[0]).toBe('verify: OK');
+      expect(lines.at(-1)).toBe('  checkpoint not recorded, so the next verify checks every ' +
+        `row: the database ${db} is locked by another process (waited 2 s); try again in a moment`);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
   it('fails verify with the first problem when the database was edited by hand', async () => {
     const raw = new Database(db);
     raw.prepare("UPDATE accounts SET balance_cents = 1 WHERE account = 'ac-10002'").run();
