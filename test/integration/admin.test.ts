@@ -152,7 +152,9 @@ describe('bank admin beside a running server', () => {
     expect(ok(run('verify')).split('\n')[1]).toMatch(new RegExp(
       `^  audit     \\d+ rows, the \\d+ after the checkpoint at row ${checkpointId} \\(verified .+\\) checked, hash chain unbroken; last hash [0-9a-f]{64}$`));
     const edited = copyDatabase(server, 'edited.sqlite');
-    editByHand(edited, "UPDATE audit SET peer = '192.0.2.66' WHERE op = 'login'");
+    // The first login: long before the checkpoint (the last row), so only --full finds it.
+    editByHand(edited,
+      "UPDATE audit SET peer = '192.0.2.66' WHERE id = (SELECT MIN(id) FROM audit WHERE op = 'login')");
     expect(ok(runBank(['admin', 'verify', '--db', edited])).split('\n')[0]).toBe('verify: OK');
     expectOneLineError(runBank(['admin', 'verify', '--db', edited, '--full']),
       /^bank: verify failed: audit row \d+ was edited: its contents no longer match its hash/);
