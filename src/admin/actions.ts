@@ -13,6 +13,7 @@ import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './par
 import { reportAccounts, reportAudit, reportSessions } from './reports.js';
 import { seedFromFile } from './seed.js';
 import { describeFailure, formatVerifyOk, verifyStore } from './verify.js';
+import { recordCheckpoint } from './verify-checkpoint.js';
 
 /**
  * One function per `bank admin` subcommand: each checks what the operator typed, opens the
@@ -140,13 +141,20 @@ export async function adminClose(
   });
 }
 
-/** `admin verify`: the OK summary, or a refusal naming the first problem. */
-export function adminVerify(options: AdminOptions & { lockTtlMs: number }): string {
-  const verifyOptions = { lockTtlMs: options.lockTtlMs, now: Date.now() };
+/**
+ * `admin verify`: the OK summary, or a refusal naming the first problem. It reads on one
+ * snapshot, from the last checkpoint unless `full`; a pass then records a new checkpoint.
+ */
+export async function adminVerify(
+  options: AdminOptions & { lockTtlMs: number; full?: boolean },
+): Promise<string> {
+  const verifyOptions = { lockTtlMs: options.lockTtlMs, now: Date.now(), full: options.full };
   const report = withReader(options, (store) => verifyStore(store, verifyOptions));
   const failure = describeFailure(report);
   if (failure !== null) throw new Error(`verify failed: ${failure}`);
-  return formatVerifyOk(report, verifyOptions);
+  const ok = formatVerifyOk(report, verifyOptions);
+  if (report.checkpoint === null) return ok;
+  return `${ok}\n${await recordCheckpoint(options, report.checkpoint)}`;
 }
 
 /** The PIN key file: --pin-key, else the one beside the database (as the server does). */

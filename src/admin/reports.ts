@@ -2,6 +2,7 @@ import { formatCents } from '../money.js';
 import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
 import { listAccounts } from '../store/accounts.js';
 import { listAudit, type AuditFilter, type AuditRow } from '../store/audit.js';
+import { parseSummaryCodes } from '../store/audit-summary.js';
 import type { Store } from '../store/db.js';
 import { listLocks, type SessionRow } from '../store/sessions.js';
 import { formatRow, formatTable } from './table.js';
@@ -52,21 +53,61 @@ export function formatAuditJson(row: AuditRow): string {
   return JSON.stringify(auditJson(row));
 }
 
-/** One audit row as the JSON the README documents. */
+/**
+ * One audit row as the JSON the README documents; a 'refusals' row has four keys more: events,
+ * codes (`{"30":10,"idle":1}`), first_at and last_at.
+ */
 export function auditJson(row: AuditRow): Record<string, unknown> {
-  return {
+  const json: Record<string, unknown> = {
     id: row.id, at: new Date(row.at).toISOString(), conn: row.conn, peer: row.peer,
     account: row.account, op: row.op, amount_cents: row.amountCents, code: row.code,
     balance_cents: row.balanceCents, txn_id: row.txnId,
   };
+  if (!isSummary(row)) return json;
+  const codes = Object.fromEntries(parseSummaryCodes(row.codes) ?? []);
+  return { ...json, events: row.events, codes, first_at: new Date(row.firstAt).toISOString(),
+    last_at: new Date(row.lastAt).toISOString() };
 }
 
-/** One audit row as table cells: money in dollars, time in local time, codes with their name. */
+type SummaryRow = AuditRow & { events: number; codes: string; firstAt: number; lastAt: number };
+
+/** A 'refusals' row, with its four columns set. */
+function isSummary(row: AuditRow): row is SummaryRow {
+  return row.events != null && row.codes != null && row.firstAt != null && row.lastAt != null;
+}
+
+/**
+ * One audit row as table cells: money in dollars, time in local time, codes with their name. A
+ * 'refusals' row shows its count and codes (`14: 12×3 30×10 idle×1`) in the code column and the
+ * times of its first and last event in the last one.
+ */
 export function auditCells(row: AuditRow): string[] {
   const cents = (value: number | null): string => (value === null ? '' : formatCents(value));
+  if (isSummary(row)) {
+    return [String(row.id), localTime(row.at), '', row.peer ?? '', '', row.op, '',
+      summaryCodes(row), '', timeSpan(row.firstAt, row.lastAt)];
+  }
   return [String(row.id), localTime(row.at), String(row.conn ?? ''), row.peer ?? '',
     row.account ?? '', row.op, cents(row.amountCents), codeLabel(row.code),
     cents(row.balanceCents), row.txnId ?? ''];
+}
+
+/** A 'refusals' row's count and counts by code or reason: `14: 12×3 30×10 idle×1`. */
+function summaryCodes(row: SummaryRow): string {
+  const counts = parseSummaryCodes(row.codes);
+  if (counts === null) return `${row.events}: ${row.codes}`;
+  const label = (key: string): string => {
+    const code = Number(key);
+    return /^\d+$/.test(key) && isCode(code) ? formatCode(code) : key;
+  };
+  return `${row.events}: ${counts.map(([key, count]) => `${label(key)}×${count}`).join(' ')}`;
+}
+
+/** First and last time, the day written once when both fall on it. */
+function timeSpan(firstMs: number, lastMs: number): string {
+  const [first, last] = [localTime(firstMs), localTime(lastMs)];
+  const sameDay = first.slice(0, 10) === last.slice(0, 10);
+  return `${first.slice(sameDay ? 11 : 0)}-${last.slice(sameDay ? 11 : 0)}`;
 }
 
 const CODE_NAMES = new Map<number, CodeName>(

@@ -1,14 +1,15 @@
 import { formatCents } from '../money.js';
-import { Code } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
-import type { AccountId } from '../protocol/messages.js';
 import { listAccounts } from '../store/accounts.js';
 import {
-  countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited,
+  countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited, iterateAuditAfter,
 } from '../store/admin-queries.js';
-import { auditHash, iterateAudit, type AuditRow } from '../store/audit.js';
+import { auditHash, type AuditRow } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { listLocks } from '../store/sessions.js';
+import { localTime } from './reports.js';
+import { loadCheckpoint, type Checkpoint, type Replay } from './verify-checkpoint.js';
+import { replayRow } from './verify-replay.js';
 
 /**
  * `bank admin verify`: is this database what its audit says it is? Four checks, on one
@@ -23,6 +24,12 @@ import { listLocks } from '../store/sessions.js';
  *  4. no session lock older than the lock TTL (a running server holds fresh ones).
  * Deleting the newest audit rows is invisible to the chain alone; checks 2 and 3 catch it when
  * those rows moved money. Keep the last hash a verify prints to catch the rest.
+ *
+ * From a checkpoint (verify-checkpoint.ts, recorded by the last successful verify) checks 1 and
+ * 2 start at the checkpoint's row with its hash and replayed balances, and check 3 matches only
+ * the new audit rows to the ledger (plus the ledger's size and its rows without an audit row).
+ * An edit of a row before the checkpoint is then not found (a deletion is, by the row count):
+ * `full` checks every row.
  */
 
 /** What verify needs to know beyond the database. */
@@ -30,6 +37,8 @@ export interface VerifyOptions {
   /** A lock whose heartbeat is older than this is stale (the server's --lock-ttl). */
   lockTtlMs: number;
   now: number;
+  /** Check every row, even when a checkpoint was recorded. */
+  full?: boolean;
 }
 
 /** What verify found: problems in the order found (the first is the one to name), and totals. */
@@ -38,6 +47,12 @@ export interface VerifyReport {
   /** Problems found beyond the ones kept in `problems`. */
   problemsDropped: number;
   auditRows: number;
+  /** Audit rows checked this time: those after the checkpoint, or all. */
+  checkedRows: number;
+  /** The checkpoint this verify started from; null when it checked every row. */
+  resumedFrom: { auditId: number; verifiedAt: number } | null;
+  /** Where this verify stopped, to record when it passed; null for an empty audit. */
+  checkpoint: Checkpoint | null;
   lastHash: string;
   accounts: number;
   totalCents: number;
@@ -48,44 +63,65 @@ export interface VerifyReport {
 /** Problems kept in full: enough to act on, bounded however broken the database is. */
 const PROBLEMS_KEPT_MAX = 100;
 
-/** The account as the audit, replayed so far, says it is. */
-interface Replayed {
-  balanceCents: number;
-  closed: boolean;
-}
-
-type Replay = Map<AccountId, Replayed>;
-
-/** Runs every check on one read snapshot, so a running server cannot move things mid-way. */
+/**
+ * Runs every check on one read snapshot, so a running server cannot move things mid-way; from
+ * the recorded checkpoint unless options.full.
+ */
 export function verifyStore(store: Store, options: VerifyOptions): VerifyReport {
   return store.db.transaction(() => {
-    const report: VerifyReport = { problems: [], problemsDropped: 0, auditRows: 0, lastHash: '',
-      accounts: 0, totalCents: 0, ledgerTxns: 0, locks: 0 };
+    const report: VerifyReport = { problems: [], problemsDropped: 0, auditRows: 0,
+      checkedRows: 0, resumedFrom: null, checkpoint: null, lastHash: '', accounts: 0,
+      totalCents: 0, ledgerTxns: 0, locks: 0 };
     const problem = (text: string): void => {
       if (report.problems.length < PROBLEMS_KEPT_MAX) report.problems.push(text);
       else report.problemsDropped += 1;
     };
-    const replay = verifyAudit(store, report, problem);
+    const from = options.full ? null : loadCheckpoint(store, problem);
+    const audited = verifyAudit(store, { report, problem, from });
+    const replay = new Map(audited.replay);
     verifyBalances(store, replay, report, problem);
-    verifyLedger(store, report, problem);
+    verifyLedger(store, { report, problem, from }, audited.newTxns);
     verifyLocks(store, options, report, problem);
+    report.checkpoint = audited.lastId === 0 ? null : { verifiedAt: options.now,
+      auditId: audited.lastId, auditHash: report.lastHash, auditRows: report.auditRows,
+      ledgerTxns: report.ledgerTxns, replay: audited.replay };
     return report;
   })();
 }
 
-/** Checks 1 and 2 in one pass over the audit, oldest row first; returns the replayed accounts. */
-function verifyAudit(store: Store, report: VerifyReport, problem: (text: string) => void): Replay {
-  const replay: Replay = new Map();
-  let previous = { id: 0, hash: '' };
-  for (const row of iterateAudit(store)) {
+/** What a check needs: the report to fill, where to note a problem, the checkpoint if any. */
+interface Pass {
+  report: VerifyReport;
+  problem: (text: string) => void;
+  from: Checkpoint | null;
+}
+
+/**
+ * Checks 1 and 2 in one pass over the audit (from the checkpoint, or from the first row):
+ * returns the replayed accounts, the last row's id and how many new rows made a transaction.
+ */
+function verifyAudit(store: Store, { report, problem, from }: Pass):
+  { replay: Replay; lastId: number; newTxns: number } {
+  const replay: Replay = new Map([...from?.replay ?? []].map(([a, state]) => [a, { ...state }]));
+  let previous = from ? { id: from.auditId, hash: from.auditHash } : { id: 0, hash: '' };
+  let newTxns = 0;
+  for (const row of iterateAuditAfter(store, previous.id)) {
     const broken = checkChainLink(previous, row);
     if (broken) problem(broken);
     replayRow(replay, row, problem);
+    if (makesTxn(row)) newTxns += 1;
     previous = row;
-    report.auditRows += 1;
+    report.checkedRows += 1;
   }
+  report.auditRows = (from?.auditRows ?? 0) + report.checkedRows;
+  report.resumedFrom = from && { auditId: from.auditId, verifiedAt: from.verifiedAt };
   report.lastHash = previous.hash;
-  return replay;
+  return { replay, lastId: previous.id, newTxns };
+}
+
+/** A new deposit or withdrawal: the one audit row that records a ledger transaction. */
+function makesTxn(row: AuditRow): boolean {
+  return (row.op === 'deposit' || row.op === 'withdraw') && row.txnId !== null;
 }
 
 /** What is wrong with the link from the previous row to this one, if anything. */
@@ -102,66 +138,6 @@ export function checkChainLink(
   if (gap && previous.id === 0) return `the audit starts at row ${row.id}: ${missing} missing`;
   if (gap) return `audit row ${row.id} does not chain to row ${previous.id}: ${missing} missing`;
   return `audit row ${row.id} was edited: its contents no longer match its hash`;
-}
-
-/** Applies one audit row to the replay, noting anything impossible. */
-function replayRow(replay: Replay, row: AuditRow, problem: (text: string) => void): void {
-  const account = row.account ?? '';
-  const state = replay.get(account);
-  const at = `audit row ${row.id} (${row.op} ${account})`;
-  switch (row.op) {
-    case 'open':
-    case 'reset':
-      if (row.balanceCents === null) return problem(`${at} has no opening balance`);
-      if (row.op === 'open' && state) return problem(`${at} opens an account that already exists`);
-      replay.set(account, { balanceCents: row.balanceCents, closed: false });
-      return;
-    case 'close':
-      if (!state || state.closed) return problem(`${at} closes an account that is not open`);
-      checkRecorded(state, row, problem);
-      state.closed = true;
-      return;
-    case 'deposit':
-    case 'withdraw':
-      return replayMove(state, row, problem);
-    case 'login':
-    case 'balance':
-      if (row.code !== Code.ok) return;
-      if (!state || state.closed) return problem(`${at} is approved on an account not open`);
-      return checkRecorded(state, row, problem);
-  }
-}
-
-/**
- * A deposit or withdrawal that got a transaction id: approved ones move the balance, refused
- * ones (51, 61) record it unmoved. Refusals before that (no id) changed nothing.
- */
-function replayMove(
-  state: Replayed | undefined,
-  row: AuditRow,
-  problem: (text: string) => void,
-): void {
-  if (row.txnId === null) return;
-  const at = `audit row ${row.id} (${row.op} ${row.account ?? ''})`;
-  if (!state || state.closed) return problem(`${at} is on an account that is not open`);
-  if (row.code === Code.ok) {
-    const amountCents = row.amountCents ?? 0;
-    const balanceCents = state.balanceCents + (row.op === 'deposit' ? amountCents : -amountCents);
-    if (balanceCents < 0 || balanceCents > Limits.balanceCentsMax) {
-      problem(`${at} takes the balance out of bounds, to ${formatCents(balanceCents)}`);
-    }
-    state.balanceCents = balanceCents;
-  }
-  checkRecorded(state, row, problem);
-}
-
-/** A balance an audit row recorded must be the replayed one; after a mismatch, trust the row. */
-function checkRecorded(state: Replayed, row: AuditRow, problem: (text: string) => void): void {
-  if (row.balanceCents === null || row.balanceCents === state.balanceCents) return;
-  problem(`audit row ${row.id} (${row.op} ${row.account ?? ''}) records a balance of ` +
-    `${formatCents(row.balanceCents)}, but the rows before it add up to ` +
-    `${formatCents(state.balanceCents)}`);
-  state.balanceCents = row.balanceCents;
 }
 
 /** Check 2, end: every account's balance and status equal the replay, and within bounds. */
@@ -189,15 +165,24 @@ function verifyBalances(store: Store, replay: Replay, report: VerifyReport,
   report.accounts = accounts.length;
 }
 
-/** Check 3: each ledger transaction has the one audit row that made it, and the reverse. */
-function verifyLedger(store: Store, report: VerifyReport, problem: (text: string) => void): void {
+/**
+ * Check 3: each ledger transaction has the one audit row that made it, and the reverse. From a
+ * checkpoint, only the new audit rows are matched to the ledger, and the ledger must have grown
+ * by exactly the transactions they record.
+ */
+function verifyLedger(store: Store, { report, problem, from }: Pass, newTxns: number): void {
   report.ledgerTxns = countLedger(store);
+  const expected = from === null ? report.ledgerTxns : from.ledgerTxns + newTxns;
+  if (report.ledgerTxns !== expected) {
+    problem(`the ledger holds ${report.ledgerTxns} transactions, but ${expected} were expected: ` +
+      `${from!.ledgerTxns} at the verify checkpoint and ${newTxns} recorded by audit rows since`);
+  }
   const unaudited = findLedgerUnaudited(store);
   if (unaudited) {
     problem(`ledger transaction ${unaudited.txnId} on ${unaudited.account} has no audit row ` +
       'that matches it');
   }
-  const unledgered = findAuditUnledgered(store);
+  const unledgered = findAuditUnledgered(store, from?.auditId ?? 0);
   if (unledgered) {
     problem(`audit row ${unledgered.id} (${unledgered.op} ${unledgered.account ?? ''}, ` +
       `transaction ${unledgered.txnId}) does not match the ledger`);
@@ -234,9 +219,12 @@ export function describeFailure(report: VerifyReport): string | null {
 /** The short summary verify prints when every check passes. */
 export function formatVerifyOk(report: VerifyReport, options: VerifyOptions): string {
   const s = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const from = report.resumedFrom;
+  const checked = from === null ? '' : `, the ${report.checkedRows} after the checkpoint at row ` +
+    `${from.auditId} (verified ${localTime(from.verifiedAt)}) checked`;
   return [
     'verify: OK',
-    `  audit     ${s(report.auditRows, 'row')}, hash chain unbroken; last hash ` +
+    `  audit     ${s(report.auditRows, 'row')}${checked}, hash chain unbroken; last hash ` +
       (report.lastHash === '' ? '(none)' : report.lastHash),
     `  balances  ${s(report.accounts, 'account')}, ${formatCents(report.totalCents)} in all, ` +
       'equal to the audit replayed',

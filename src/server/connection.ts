@@ -147,11 +147,15 @@ export class Connection {
     if (this.socket.writableLength > this.ctx.config.writeBufferBytesMax) this.socket.pause();
   }
 
-  /** Closes a connection that broke a rule, with an audit row saying which. */
+  /**
+   * Closes a connection that broke a rule, recording it once; requests read but not yet answered
+   * are dropped unanswered (and unrecorded) with it.
+   */
   private drop(reason: string): void {
-    if (this.closed) return;
+    if (this.closed || this.socket.destroyed) return;
     this.ctx.log(`conn ${this.peer.id} ${this.peer.address} closed: ${reason}`);
     void recordEvent(this.ctx, this.peer, reason).catch(() => {});
+    this.queue.length = 0;
     this.socket.destroy();
   }
 

@@ -4,6 +4,7 @@ import { closeStore, openStore } from '../store/db.js';
 import { clearLocks } from '../store/sessions.js';
 import { loadPinKey } from '../pin.js';
 import { Admission, type Admitted } from './admission.js';
+import { closeAuditAggregator } from './audit-aggregator.js';
 import { Committer } from './committer.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
 import { Connection } from './connection.js';
@@ -57,6 +58,7 @@ export async function startServer(
     admission.close();
     connections.forEach((connection) => connection.shutdown());
     await Promise.all([...connections].map((connection) => connection.finished));
+    await closeAuditAggregator(ctx);
     closeStore(store);
   };
   return { host: address.address, port: address.port, ctx, close };

@@ -2,6 +2,7 @@ import { Code, type CodeNumber } from '../protocol/codes.js';
 import type { AccountId, Reply } from '../protocol/messages.js';
 import { appendAudit } from '../store/audit.js';
 import { touchLock } from '../store/sessions.js';
+import { auditAggregator } from './audit-aggregator.js';
 import type { Op } from './committer.js';
 import type { AuditFacts, Peer, ServerContext } from './context.js';
 
@@ -41,13 +42,20 @@ export function guarded(ctx: ServerContext, peer: Peer, op: string, run: () => R
   };
 }
 
-/** Submits a refusal that needs only its audit row. */
+/**
+ * Submits a refusal that needs only its audit row. Before login it gets no row of its own: it is
+ * counted in its address group's 'refusals' row (audit-aggregator.ts), and answered at once.
+ */
 export function refuse(
   ctx: ServerContext,
   peer: Peer,
   op: string,
   code: CodeNumber,
 ): Promise<Reply> {
+  if (peer.session === null) {
+    auditAggregator(ctx).count(peer.address, String(code));
+    return Promise.resolve(bare(code));
+  }
   return ctx.committer.submit(
     guarded(ctx, peer, op, () => {
       audit(ctx, peer, { op, code });
@@ -72,8 +80,15 @@ export function refuseInSession(
   });
 }
 
-/** Records an event that gets no reply (a connection closed for breaking a rule). */
+/**
+ * Records an event that gets no reply (a connection closed for breaking a rule); before login,
+ * by counting it in the address group's 'refusals' row, like a refusal.
+ */
 export function recordEvent(ctx: ServerContext, peer: Peer, op: string): Promise<void> {
+  if (peer.session === null) {
+    auditAggregator(ctx).count(peer.address, op);
+    return Promise.resolve();
+  }
   const run = (): void => audit(ctx, peer, { op, code: null });
   return ctx.committer.submit({ run, fallback: () => undefined });
 }

@@ -1,7 +1,7 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { assert } from '../assert.js';
 import type { AccountId } from '../protocol/messages.js';
-import { AUDIT_COLUMNS, type AuditFilter, type AuditRow } from './audit.js';
+import { AUDIT_COLUMNS, AUDIT_MATCHES, type AuditFilter, type AuditRow } from './audit.js';
 import { prepareStore, type Store } from './db.js';
 import { listMigrations } from './migrate.js';
 
@@ -15,8 +15,13 @@ interface AdminStatements {
   lastAuditId: Statement<[]>;
   countLedger: Statement<[]>;
   ledgerUnaudited: Statement<[]>;
-  auditUnledgered: Statement<[]>;
+  auditUnledgered: Statement<{ afterId: number }>;
   auditTxnTwice: Statement<[]>;
+  auditFrom: Statement<{ afterId: number }>;
+  auditById: Statement<{ id: number }>;
+  auditRowsUpTo: Statement<{ id: number }>;
+  checkpoint: Statement<[]>;
+  saveCheckpoint: Statement<CheckpointRow>;
 }
 
 
@@ -38,8 +43,7 @@ function statements(store: Store): AdminStatements {
 /** Prepares the admin statements. */
 function prepareAdmin(db: Database.Database): AdminStatements {
   return {
-    auditAfter: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > @afterId
-      AND (@account = '' OR account = @account) AND at >= @sinceMs AND (@code < 0 OR code = @code)
+    auditAfter: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE ${AUDIT_MATCHES}
       ORDER BY id LIMIT @limit`),
     lastAuditId: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM audit'),
     countLedger: db.prepare('SELECT COUNT(*) AS count FROM transactions'),
@@ -50,11 +54,20 @@ function prepareAdmin(db: Database.Database): AdminStatements {
       EXCEPT SELECT account, txn_id, op, amount_cents, code, balance_cents FROM audit
         WHERE op IN ('deposit', 'withdraw') AND txn_id IS NOT NULL) LIMIT 1`),
     auditUnledgered: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit a
-      WHERE a.op IN ('deposit', 'withdraw') AND a.txn_id IS NOT NULL
+      WHERE a.id > @afterId AND a.op IN ('deposit', 'withdraw') AND a.txn_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM transactions t WHERE ${SAME_TXN}) ORDER BY a.id LIMIT 1`),
     auditTxnTwice: db.prepare(`SELECT account, txn_id AS txnId, MIN(id) AS firstId,
       MAX(id) AS secondId FROM audit WHERE op IN ('deposit', 'withdraw') AND txn_id IS NOT NULL
       GROUP BY account, txn_id HAVING COUNT(*) > 1 ORDER BY secondId LIMIT 1`),
+    auditFrom: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > @afterId ORDER BY id`),
+    auditById: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id = @id`),
+    auditRowsUpTo: db.prepare('SELECT COUNT(*) AS count FROM audit WHERE id <= @id'),
+    checkpoint: db.prepare(`SELECT verified_at AS verifiedAt, audit_id AS auditId,
+      audit_hash AS auditHash, audit_rows AS auditRows, ledger_txns AS ledgerTxns, replay, digest
+      FROM verify_checkpoint WHERE id = 1`),
+    saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO verify_checkpoint (id, verified_at,
+      audit_id, audit_hash, audit_rows, ledger_txns, replay, digest) VALUES (1, @verifiedAt,
+      @auditId, @auditHash, @auditRows, @ledgerTxns, @replay, @digest)`),
   };
 }
 
@@ -121,13 +134,55 @@ export function findLedgerUnaudited(store: Store): LedgerKey | undefined {
   return statements(store).ledgerUnaudited.get() as LedgerKey | undefined;
 }
 
-/** The first deposit or withdrawal audit row with a transaction id the ledger does not match. */
-export function findAuditUnledgered(store: Store): AuditRow | undefined {
-  return statements(store).auditUnledgered.get() as AuditRow | undefined;
+/**
+ * The first deposit or withdrawal audit row after afterId with a transaction id the ledger does
+ * not match.
+ */
+export function findAuditUnledgered(store: Store, afterId = 0): AuditRow | undefined {
+  return statements(store).auditUnledgered.get({ afterId }) as AuditRow | undefined;
 }
 
 /** A transaction id applied by two audit rows (only '*-repeat' rows may share one), if any. */
 export function findAuditTxnTwice(store: Store):
   { account: AccountId; txnId: string; firstId: number; secondId: number } | undefined {
   return statements(store).auditTxnTwice.get() as ReturnType<typeof findAuditTxnTwice>;
+}
+
+/** Every audit row after afterId in order, one at a time (verify from a checkpoint). */
+export function iterateAuditAfter(store: Store, afterId: number): IterableIterator<AuditRow> {
+  return statements(store).auditFrom.iterate({ afterId }) as IterableIterator<AuditRow>;
+}
+
+/** One audit row by id. */
+export function getAuditRow(store: Store, id: number): AuditRow | undefined {
+  return statements(store).auditById.get({ id }) as AuditRow | undefined;
+}
+
+/** How many audit rows have an id up to this one. */
+export function countAuditUpTo(store: Store, id: number): number {
+  return (statements(store).auditRowsUpTo.get({ id }) as { count: number }).count;
+}
+
+/** Where the last successful verify stopped (migration 002), as stored. */
+export interface CheckpointRow {
+  verifiedAt: number;
+  auditId: number;
+  auditHash: string;
+  auditRows: number;
+  ledgerTxns: number;
+  /** JSON: every account as replayed up to auditId, `{"ac-12345":[balance_cents,closed]}`. */
+  replay: string;
+  digest: string;
+}
+
+/** The recorded verify checkpoint, if a verify has recorded one. */
+export function readCheckpoint(store: Store): CheckpointRow | undefined {
+  return statements(store).checkpoint.get() as CheckpointRow | undefined;
+}
+
+/** Replaces the verify checkpoint; call inside a write transaction. */
+export function writeCheckpoint(store: Store, row: CheckpointRow): void {
+  assert(store.db.inTransaction, 'a checkpoint is written in a transaction');
+  const info = statements(store).saveCheckpoint.run(row);
+  assert(info.changes === 1, 'one checkpoint row is written');
 }

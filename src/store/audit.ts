@@ -14,6 +14,11 @@ export interface AuditEntry {
   code: number | null;
   balanceCents: number | null;
   txnId: string | null;
+  /** Only on a 'refusals' row (audit-summary.ts): events counted, by code, first and last. */
+  events?: number | null;
+  codes?: string | null;
+  firstAt?: number | null;
+  lastAt?: number | null;
 }
 
 export interface AuditRow extends AuditEntry {
@@ -42,24 +47,32 @@ export interface AuditStatements {
 type AuditValues = (string | number | null)[];
 
 const INSERT = `INSERT INTO audit
-  (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, hash) VALUES`;
+  (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, events, codes,
+   first_at, last_at, hash) VALUES`;
 
 /** The audit columns under the names AuditRow uses. */
 export const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
-  balance_cents AS balanceCents, txn_id AS txnId, hash`;
+  balance_cents AS balanceCents, txn_id AS txnId, events, codes, first_at AS firstAt,
+  last_at AS lastAt, hash`;
+
+/**
+ * The rows an audit filter selects (named parameters account, sinceMs, code, afterId). A
+ * 'refusals' row matches a code it counted: its codes are `{"30":10,...}`.
+ */
+export const AUDIT_MATCHES = `(@account = '' OR account = @account) AND at >= @sinceMs
+  AND (@code < 0 OR code = @code OR codes LIKE '%"' || CAST(@code AS INTEGER) || '":%')
+  AND id > @afterId`;
 
 /** Prepares the audit statements. */
 export function prepareAudit(db: Database): AuditStatements {
   return {
     lastHash: db.prepare('SELECT hash FROM audit ORDER BY id DESC LIMIT 1'),
-    insert: db.prepare(`${INSERT}
-      (@at, @conn, @peer, @account, @op, @amountCents, @code, @balanceCents, @txnId, @hash)`),
-    append: db.prepare<AuditValues>(`${INSERT} (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: db.prepare(`${INSERT} (@at, @conn, @peer, @account, @op, @amountCents, @code,
+      @balanceCents, @txnId, @events, @codes, @firstAt, @lastAt, @hash)`),
+    append: db.prepare<AuditValues>(`${INSERT} (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // The newest `limit` rows that pass the filter, returned oldest first.
     select: db.prepare(`SELECT * FROM (SELECT ${AUDIT_COLUMNS} FROM audit
-      WHERE (@account = '' OR account = @account) AND at >= @sinceMs
-        AND (@code < 0 OR code = @code) AND id > @afterId
-      ORDER BY id DESC LIMIT @limit) ORDER BY id`),
+      WHERE ${AUDIT_MATCHES} ORDER BY id DESC LIMIT @limit) ORDER BY id`),
     all: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit ORDER BY id`),
   };
 }
@@ -69,10 +82,27 @@ export function auditHash(previousHash: string, entry: AuditEntry): string {
   return hashFields(previousHash, auditFields(entry));
 }
 
-/** The hashed fields, in column order. */
+/**
+ * The hashed fields, in column order. A 'refusals' row's four columns (migration 002) are hashed
+ * only when one is set, so every row written before them keeps the hash it was written with.
+ */
 function auditFields(entry: AuditEntry): AuditValues {
-  return [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
+  const fields = [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
     entry.code, entry.balanceCents, entry.txnId];
+  const { events = null, codes = null, firstAt = null, lastAt = null } = entry;
+  if (events === null && codes === null && firstAt === null && lastAt === null) return fields;
+  fields.push(events, codes, firstAt, lastAt);
+  return fields;
+}
+
+/** Fields past these are a 'refusals' row's four columns. */
+const PLAIN_FIELDS = 9;
+
+/** Turns a new row's hashed fields into the values appendAudit inserts (all columns, hash). */
+function toInsertValues(fields: AuditValues, hash: string): AuditValues {
+  if (fields.length === PLAIN_FIELDS) fields.push(null, null, null, null);
+  fields.push(hash);
+  return fields;
 }
 
 function hashFields(previousHash: string, fields: AuditValues): string {
@@ -111,8 +141,7 @@ export function appendAudit(store: Store, entry: AuditEntry): void {
   const held = heldTips.get(store);
   const fields = auditFields(entry);
   const hash = hashFields(held ?? readAuditTip(store), fields);
-  fields.push(hash);
-  store.audit.append.run(...fields);
+  store.audit.append.run(...toInsertValues(fields, hash));
   if (held !== undefined) heldTips.set(store, hash);
 }
 

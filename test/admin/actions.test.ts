@@ -75,17 +75,44 @@ describe('admin actions on a database file', () => {
     expect(await adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 30_000 }))
       .toBe('ac-10001 closed; its balance of $100.00 stays on record');
     expect(await adminUnblock({ db, account: 'ac-10001' })).toBe('ac-10001 was not blocked');
-    expect(adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK\n  audit     5 rows,/);
+    expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK\n  audit     5 rows,/);
     expect(adminAudit({ db, json: true, account: 'ac-10001' }).split('\n')
       .map((line) => (JSON.parse(line) as { op: string }).op)).toEqual(['open', 'close', 'unblock']);
     expect(adminSessions({ db, json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
   });
 
-  it('fails verify with the first problem when the database was edited by hand', () => {
+  it('verify records a checkpoint, the next resumes from it, --full does not', async () => {
+    const first = (await adminVerify({ db, lockTtlMs: 30_000 })).split('\n');
+    expect(first[1]).toMatch(/^  audit     2 rows, hash chain unbroken; last hash [0-9a-f]{64}$/);
+    expect(first.at(-1)).toBe('  checkpoint at row 2: the next verify checks only the rows after ' +
+      'it (--full checks every row)');
+    expect(await adminUnblock({ db, account: 'ac-10001' })).toBe('ac-10001 was not blocked');
+    const second = (await adminVerify({ db, lockTtlMs: 30_000 })).split('\n');
+    expect(second[1]).toMatch(/^  audit     3 rows, the 1 after the checkpoint at row 2 \(verified .+\) checked,/);
+    expect(second.at(-1)).toMatch(/^  checkpoint at row 3:/);
+    const full = (await adminVerify({ db, lockTtlMs: 30_000, full: true })).split('\n');
+    expect(full[1]).toMatch(/^  audit     3 rows, hash chain unbroken;/);
+  });
+
+  it('verify passes without recording a checkpoint it cannot write', async () => {
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const lines = (await adminVerify({ db, lockTtlMs: 30_000 })).split('\n');
+      expect(lines[0]).toBe('verify: OK');
+      expect(lines.at(-1)).toBe('  checkpoint not recorded, so the next verify checks every ' +
+        `row: the database ${db} is locked by another process (waited 2 s); try again in a moment`);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
+  it('fails verify with the first problem when the database was edited by hand', async () => {
     const raw = new Database(db);
     raw.prepare("UPDATE accounts SET balance_cents = 1 WHERE account = 'ac-10002'").run();
     raw.close();
-    expect(() => adminVerify({ db, lockTtlMs: 30_000 })).toThrow(
+    await expect(adminVerify({ db, lockTtlMs: 30_000 })).rejects.toThrow(
       'verify failed: ac-10002 has a balance of $0.01, but its audit rows add up to $0.00');
   });
 
@@ -118,13 +145,13 @@ describe('admin actions on a bad --db', () => {
       `no database at ${db} (create one with: bank admin seed --db ${db})`);
   });
 
-  it('names a file that is not a bank database', () => {
+  it('names a file that is not a bank database', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'hello, this is not SQLite at all, just some text that is long enough');
     expect(() => adminAccounts({ db: text, json: false })).toThrow(`${text} is not a SQLite database`);
     const empty = join(dir, 'empty.sqlite');
     writeFileSync(empty, '');
-    expect(() => adminVerify({ db: empty, lockTtlMs: 1000 })).toThrow(
+    await expect(adminVerify({ db: empty, lockTtlMs: 1000 })).rejects.toThrow(
       `${empty} is not a bank database (it has no bank tables)`);
     const folder = join(dir, 'folder');
     mkdirSync(folder);

@@ -6,8 +6,8 @@ import {
 } from '../../src/admin/reports.js';
 import { formatRow, formatTable } from '../../src/admin/table.js';
 import { Code } from '../../src/protocol/codes.js';
-import { listAudit } from '../../src/store/audit.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { appendAudit, listAudit } from '../../src/store/audit.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { acquireLock } from '../../src/store/sessions.js';
 import { memoryBank, moveMoney } from './helpers.js';
 
@@ -115,6 +115,25 @@ describe('reports', () => {
     expect(line.indexOf('ac-10001')).toBe(heading.indexOf('account'));
     expect(line.indexOf(localTime(row.at))).toBe(heading.indexOf('time'));
     expect(auditCells(row)[7]).toBe('00 ok');
+  });
+
+  it("audit shows a 'refusals' row readably: its count, codes and times", () => {
+    const [firstAt, lastAt] = [new Date(2024, 4, 1, 14, 3, 7).getTime(),
+      new Date(2024, 4, 1, 14, 3, 16).getTime()];
+    inTransaction(store, () => appendAudit(store, { at: lastAt + 500, conn: null,
+      peer: '127.0.1.0/24', account: null, op: 'refusals', amountCents: null, code: null,
+      balanceCents: null, txnId: null, events: 14, codes: '{"9":1,"30":10,"idle":3}', firstAt,
+      lastAt }));
+    const row = listAudit(store).at(-1)!;
+    expect(auditCells(row)).toEqual([String(row.id), localTime(row.at), '', '127.0.1.0/24', '',
+      'refusals', '', '14: 09×1 30×10 idle×3', '', '14:03:07-14:03:16']);
+    expect(auditJson(row)).toEqual({ id: row.id, at: new Date(row.at).toISOString(), conn: null,
+      peer: '127.0.1.0/24', account: null, op: 'refusals', amount_cents: null, code: null,
+      balance_cents: null, txn_id: null, events: 14, codes: { 9: 1, 30: 10, idle: 3 },
+      first_at: new Date(firstAt).toISOString(), last_at: new Date(lastAt).toISOString() });
+    expect(reportAudit(store, { code: Code.formatError }, false).split('\n')[2])
+      .toMatch(/^ *\d+ .* 127\.0\.1\.0\/24 +refusals +14: 09×1 30×10 idle×3 +14:03:07-14:03:16$/);
+    expect(reportAudit(store, { code: Code.accountBusy }, true)).toBe(JSON.stringify(auditJson(row)));
   });
 
   it('sessions shows who holds each lock, its heartbeat age, and whether it expired', () => {

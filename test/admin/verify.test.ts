@@ -1,3 +1,8 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAccountChecked } from '../../src/admin/manage.js';
 import { loadAccounts } from '../../src/admin/seed.js';
@@ -5,8 +10,11 @@ import {
   checkChainLink, describeFailure, formatVerifyOk, verifyStore, type VerifyReport,
 } from '../../src/admin/verify.js';
 import { Code } from '../../src/protocol/codes.js';
-import { auditHash, listAudit, type AuditRow } from '../../src/store/audit.js';
-import { closeStore, inTransaction, type Store } from '../../src/store/db.js';
+import { localTime } from '../../src/admin/reports.js';
+import { saveCheckpoint } from '../../src/admin/verify-checkpoint.js';
+import { appendAudit, auditHash, listAudit, type AuditRow } from '../../src/store/audit.js';
+import { closeStore, inTransaction, prepareStore, type Store } from '../../src/store/db.js';
+import { migrate, migrationsDir } from '../../src/store/migrate.js';
 import { acquireLock } from '../../src/store/sessions.js';
 import { auditFromAtm, memoryBank, moveMoney } from './helpers.js';
 
@@ -53,9 +61,13 @@ describe('verifyStore', () => {
 
   it('passes a healthy bank and counts what it checked', () => {
     const report = verifyStore(store, OPTIONS);
+    const lastHash = listAudit(store).at(-1)!.hash;
     expect(report).toEqual<VerifyReport>({
-      problems: [], problemsDropped: 0, auditRows: 7, lastHash: listAudit(store).at(-1)!.hash,
-      accounts: 2, totalCents: 11_450 + 5_025, ledgerTxns: 3, locks: 0,
+      problems: [], problemsDropped: 0, auditRows: 7, checkedRows: 7, resumedFrom: null,
+      checkpoint: { verifiedAt: NOW, auditId: 7, auditHash: lastHash, auditRows: 7, ledgerTxns: 3,
+        replay: new Map([['ac-10001', { balanceCents: 11_450, closed: false }],
+          ['ac-10002', { balanceCents: 5_025, closed: false }]]) },
+      lastHash, accounts: 2, totalCents: 11_450 + 5_025, ledgerTxns: 3, locks: 0,
     });
     expect(describeFailure(report)).toBeNull();
   });
@@ -185,5 +197,131 @@ describe('checkChainLink', () => {
   it('names renumbered ids even when the hashes chain', () => {
     const renumbered = { ...entry, id: 5, hash: auditHash(first.hash, entry) };
     expect(checkChainLink(first, renumbered)).toBe('audit ids jump from 1 to 5 (renumbered?)');
+  });
+});
+
+describe('verifyStore from a checkpoint', () => {
+  let store: Store;
+  /** Verifies everything and records where it stopped, as a passing `admin verify` does. */
+  const checkpointNow = (): VerifyReport => {
+    const report = verifyStore(store, { ...OPTIONS, full: true });
+    expect(report.problems).toEqual([]);
+    saveCheckpoint(store, report.checkpoint!);
+    return report;
+  };
+  beforeEach(() => {
+    // Rows 1-2 open, 3 login, 4 deposit t1: the checkpoint; then 5 withdraw t2, 6 balance.
+    store = memoryBank({ 'ac-10001': 10_000, 'ac-10002': 5_025 });
+    auditFromAtm(store, { account: 'ac-10001', op: 'login', code: Code.ok, balanceCents: 10_000 });
+    moveMoney(store, { account: 'ac-10001', kind: 'deposit', amountCents: 2_000, txnId: 't1' });
+    checkpointNow();
+    moveMoney(store, { account: 'ac-10001', kind: 'withdraw', amountCents: 550, txnId: 't2' });
+    auditFromAtm(store, { account: 'ac-10001', op: 'balance', code: Code.ok, balanceCents: 11_450 });
+  });
+  afterEach(() => closeStore(store));
+  /** The first problem found (a broken checkpoint is followed by what the full check finds). */
+  const first = (): string | undefined => verifyStore(store, OPTIONS).problems[0];
+
+  it('checks only the rows after it, carrying on its balances, and says so', () => {
+    const report = verifyStore(store, OPTIONS);
+    expect(report).toMatchObject({ problems: [], auditRows: 6, checkedRows: 2, ledgerTxns: 2,
+      resumedFrom: { auditId: 4, verifiedAt: NOW }, totalCents: 11_450 + 5_025,
+      lastHash: listAudit(store).at(-1)!.hash });
+    expect(report.checkpoint).toMatchObject({ auditId: 6, auditRows: 6, ledgerTxns: 2 });
+    expect(formatVerifyOk(report, OPTIONS).split('\n')[1]).toBe('  audit     6 rows, the 2 after ' +
+      `the checkpoint at row 4 (verified ${localTime(NOW)}) checked, hash chain unbroken; ` +
+      `last hash ${report.lastHash}`);
+    expect(verifyStore(store, { ...OPTIONS, full: true })).toMatchObject({ problems: [],
+      auditRows: 6, checkedRows: 6, resumedFrom: null });
+  });
+
+  it('finds an edit after it, and the link from it to the next row broken', () => {
+    tamper(store, 'UPDATE audit SET amount_cents = 1 WHERE id = 5');
+    expect(firstProblem(store)).toMatch(/^audit row 5 was edited/);
+    tamper(store, 'UPDATE audit SET amount_cents = 550 WHERE id = 5');
+    tamper(store, 'DELETE FROM audit WHERE id = 5');
+    expect(firstProblem(store)).toMatch(/^audit row 6 does not chain to row 4: row 5 is missing/);
+  });
+
+  it('misses an edit before it, which --full finds (the documented price of a quick check)', () => {
+    tamper(store, 'UPDATE audit SET peer = ? WHERE id = 3', ['192.0.2.66']);
+    expect(verifyStore(store, OPTIONS).problems).toEqual([]);
+    expect(describeFailure(verifyStore(store, { ...OPTIONS, full: true })))
+      .toMatch(/^audit row 3 was edited/);
+  });
+
+  it('finds a deletion before it by the row count, then checks every row', () => {
+    tamper(store, 'DELETE FROM audit WHERE id = 2');
+    const report = verifyStore(store, OPTIONS);
+    expect(report.problems[0]).toBe(
+      'the verify checkpoint at audit row 4: 1 row(s) up to it were deleted since it was recorded');
+    expect(report.problems[1]).toMatch(/^audit row 3 does not chain to row 1: row 2 is missing/);
+    expect(report.resumedFrom).toBeNull();
+  });
+
+  it('finds its own row edited, rechained or gone', () => {
+    tamper(store, 'UPDATE audit SET amount_cents = 1 WHERE id = 4');
+    expect(first()).toBe('audit row 4, the verify checkpoint, was edited: its ' +
+      'contents no longer match its hash');
+    rechain(store);
+    expect(first()).toBe('the verify checkpoint at audit row 4: that row no longer ' +
+      'has the hash verify recorded (the chain was rewritten?)');
+    tamper(store, 'DELETE FROM audit WHERE id >= 4');
+    expect(first()).toBe(
+      'the verify checkpoint at audit row 4 names a row that is gone (deleted since)');
+  });
+
+  it('finds the checkpoint itself edited to hide a balance changed by hand', () => {
+    tamper(store, "UPDATE accounts SET balance_cents = 99999 WHERE account = 'ac-10002'");
+    const replay = '{"ac-10001":[12000,0],"ac-10002":[99999,0]}';
+    tamper(store, 'UPDATE verify_checkpoint SET replay = ?', [replay]);
+    expect(first()).toBe(
+      'the verify checkpoint at audit row 4 was edited: it no longer matches its digest');
+    tamper(store, 'UPDATE verify_checkpoint SET replay = ?', ['[1, 2]']);
+    expect(first()).toBe('the verify checkpoint (at audit row 4) is damaged');
+  });
+
+  it('finds a balance changed after it, and a ledger row deleted from before it', () => {
+    tamper(store, "UPDATE accounts SET balance_cents = 1 WHERE account = 'ac-10001'");
+    expect(firstProblem(store)).toBe(
+      'ac-10001 has a balance of $0.01, but its audit rows add up to $114.50');
+    tamper(store, "UPDATE accounts SET balance_cents = 11450 WHERE account = 'ac-10001'");
+    tamper(store, "DELETE FROM transactions WHERE txn_id = 't1'");
+    expect(firstProblem(store)).toBe('the ledger holds 1 transactions, but 2 were expected: ' +
+      '1 at the verify checkpoint and 1 recorded by audit rows since');
+  });
+
+  it("checks that a 'refusals' row adds up, even when rechained by a forger", () => {
+    inTransaction(store, () => appendAudit(store, { at: 4_000, conn: null, peer: '127.0.1.0/24',
+      account: null, op: 'refusals', amountCents: null, code: null, balanceCents: null,
+      txnId: null, events: 3, codes: '{"30":2,"idle":1}', firstAt: 3_000, lastAt: 3_900 }));
+    expect(verifyStore(store, OPTIONS).problems).toEqual([]);
+    tamper(store, "UPDATE audit SET events = 1 WHERE op = 'refusals'");
+    rechain(store);
+    expect(describeFailure(verifyStore(store, { ...OPTIONS, full: true }))).toBe(
+      'audit row 7 (refusals 127.0.1.0/24) does not add up: 1 events, codes {"30":2,"idle":1}');
+  });
+});
+
+describe('verifyStore on a bank written before migration 002', () => {
+  it('still verifies the rows hashed without the new columns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bank-verify-'));
+    copyFileSync(join(migrationsDir, '001_init.sql'), join(dir, '001_init.sql'));
+    const db = new Database(':memory:');
+    migrate(db, dir);
+    const open = [1_000, null, 'admin', 'ac-10001', 'open', null, 0, 10_000, null];
+    const login = [2_000, 1, '127.0.0.1', 'ac-10001', 'login', null, 0, 10_000, null];
+    const legacy = (previous: string, fields: unknown[]): string =>
+      createHash('sha256').update(previous + JSON.stringify(fields)).digest('hex');
+    db.prepare("INSERT INTO accounts VALUES ('ac-10001', 'x', 10000, 1000, NULL)").run();
+    const insert = db.prepare(`INSERT INTO audit (at, conn, peer, account, op, amount_cents, code,
+      balance_cents, txn_id, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const first = legacy('', open);
+    insert.run(...open, first);
+    insert.run(...login, legacy(first, login));
+    migrate(db);
+    const store = prepareStore(db);
+    expect(verifyStore(store, OPTIONS)).toMatchObject({ problems: [], auditRows: 2 });
+    closeStore(store);
   });
 });

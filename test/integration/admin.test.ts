@@ -145,14 +145,24 @@ describe('bank admin beside a running server', () => {
   });
 
   it('verify passes on the live bank, and fails naming the problem after hand edits', () => {
-    expect(ok(run('verify')).split('\n')[0]).toBe('verify: OK');
+    const passed = ok(run('verify')).trimEnd().split('\n');
+    expect(passed[0]).toBe('verify: OK');
+    expect(passed.at(-1)).toMatch(/^  checkpoint at row (\d+): the next verify checks only the rows after it/);
+    const [, checkpointId] = /^  checkpoint at row (\d+)/.exec(passed.at(-1)!)!;
+    expect(ok(run('verify')).split('\n')[1]).toMatch(new RegExp(
+      `^  audit     \\d+ rows, the \\d+ after the checkpoint at row ${checkpointId} \\(verified .+\\) checked, hash chain unbroken; last hash [0-9a-f]{64}$`));
     const edited = copyDatabase(server, 'edited.sqlite');
-    editByHand(edited, "UPDATE audit SET amount_cents = 1 WHERE op = 'deposit'");
-    expectOneLineError(runBank(['admin', 'verify', '--db', edited]),
+    // The first login: long before the checkpoint (the last row), so only --full finds it.
+    editByHand(edited,
+      "UPDATE audit SET peer = '192.0.2.66' WHERE id = (SELECT MIN(id) FROM audit WHERE op = 'login')");
+    expect(ok(runBank(['admin', 'verify', '--db', edited])).split('\n')[0]).toBe('verify: OK');
+    expectOneLineError(runBank(['admin', 'verify', '--db', edited, '--full']),
       /^bank: verify failed: audit row \d+ was edited: its contents no longer match its hash/);
     const deleted = copyDatabase(server, 'deleted.sqlite');
     editByHand(deleted, "DELETE FROM audit WHERE id = (SELECT MIN(id) FROM audit WHERE op = 'login')");
     expectOneLineError(runBank(['admin', 'verify', '--db', deleted]),
+      /^bank: verify failed: the verify checkpoint at audit row \d+: 1 row\(s\) up to it were deleted/);
+    expectOneLineError(runBank(['admin', 'verify', '--db', deleted, '--full']),
       /^bank: verify failed: audit row \d+ does not chain to row \d+: row \d+ is missing/);
     const balance = copyDatabase(server, 'balance.sqlite');
     editByHand(balance, "UPDATE accounts SET balance_cents = 99999 WHERE account = 'ac-10002'");

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/assert.js';
 import {
@@ -8,6 +9,7 @@ import {
   type AuditEntry,
   type AuditRow,
 } from '../../src/store/audit.js';
+import { formatSummaryCodes, parseSummaryCodes } from '../../src/store/audit-summary.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
 
 let store: Store;
@@ -28,6 +30,10 @@ const entry = (overrides: Partial<AuditEntry>): AuditEntry => ({
   code: 0,
   balanceCents: 12_000,
   txnId: 'abc',
+  events: null,
+  codes: null,
+  firstAt: null,
+  lastAt: null,
   ...overrides,
 });
 
@@ -109,5 +115,61 @@ describe('listAudit', () => {
   it('returns the newest `limit` rows, oldest first, and those after an id', () => {
     expect(listAudit(store, { limit: 2 }).map((r) => r.id)).toEqual([4, 5]);
     expect(listAudit(store, { afterId: 3 }).map((r) => r.id)).toEqual([4, 5]);
+  });
+});
+
+describe("a 'refusals' row (migration 002)", () => {
+  const summary = entry({ conn: null, peer: '127.0.1.0/24', account: null, op: 'refusals',
+    amountCents: null, code: null, balanceCents: null, txnId: null, events: 14,
+    codes: formatSummaryCodes(new Map([['idle', 1], ['30', 10], ['12', 3]])),
+    firstAt: 1_699_999_990_000, lastAt: 1_700_000_000_000 });
+
+  it('keeps its codes in one order: codes by number, then reasons', () => {
+    expect(summary.codes).toBe('{"12":3,"30":10,"idle":1}');
+    expect(parseSummaryCodes(summary.codes!)).toEqual([['12', 3], ['30', 10], ['idle', 1]]);
+    for (const bad of ['[1]', '{"30":0}', '{"30":"x"}', 'nope', 'null']) {
+      expect(parseSummaryCodes(bad)).toBeNull();
+    }
+  });
+
+  it('is written and read back whole, and its hash covers the four columns', () => {
+    inTransaction(store, () => [entries[0]!, summary].forEach((e) => appendAudit(store, e)));
+    const [first, row] = listAudit(store) as [AuditRow, AuditRow];
+    expect(fieldsOf(row)).toEqual(summary);
+    expect(row.hash).toBe(auditHash(first.hash, fieldsOf(row)));
+    for (const forged of [{ events: 13 }, { codes: '{"30":14}' }, { firstAt: 1 }, { lastAt: 2 },
+      { events: null, codes: null, firstAt: null, lastAt: null }]) {
+      expect(auditHash(first.hash, { ...fieldsOf(row), ...forged })).not.toBe(row.hash);
+    }
+  });
+
+  it('leaves the hash of every other row as it was before the columns existed', () => {
+    const legacy = (previous: string, e: AuditEntry): string => createHash('sha256')
+      .update(previous + JSON.stringify([e.at, e.conn, e.peer, e.account, e.op, e.amountCents,
+        e.code, e.balanceCents, e.txnId])).digest('hex');
+    inTransaction(store, () => entries.forEach((e) => appendAudit(store, e)));
+    let previous = '';
+    for (const row of iterateAudit(store)) {
+      expect(row.hash).toBe(legacy(previous, row));
+      previous = row.hash;
+    }
+  });
+
+  it('matches --code when it counted that code, and no other code', () => {
+    inTransaction(store, () => [...entries, summary].forEach((e) => appendAudit(store, e)));
+    expect(listAudit(store, { code: 30 }).map((r) => r.op)).toEqual(['refusals']);
+    expect(listAudit(store, { code: 12 }).map((r) => r.op)).toEqual(['refusals']);
+    expect(listAudit(store, { code: 51 }).map((r) => r.op)).toEqual(['withdraw']);
+    expect(listAudit(store, { code: 3 })).toEqual([]);
+    expect(listAudit(store, { code: 0 }).map((r) => r.op)).toEqual(['login', 'deposit', 'open']);
+  });
+
+  it('is refused by the schema when its counts cannot be', () => {
+    const insert = (events: number, firstAt: number, lastAt: number): unknown =>
+      store.db.prepare(`INSERT INTO audit (at, op, events, codes, first_at, last_at, hash)
+        VALUES (1, 'refusals', ?, '{}', ?, ?, 'h')`).run(events, firstAt, lastAt);
+    expect(() => insert(0, 1, 2)).toThrow(/CHECK constraint failed/);
+    expect(() => insert(1, 2, 1)).toThrow(/CHECK constraint failed/);
+    expect(() => insert(1, 1, 1)).not.toThrow();
   });
 });

@@ -64,7 +64,8 @@ function addAuditCommand(admin: Command): void {
     .option('--account <acct>', 'only this account')
     .option('--since <time>',
       'only rows from then on: 2024-05-01, 2024-05-01T14:30, or 10m, 2h, 3d ago')
-    .option('--code <code>', 'only rows with this result code', intOption(0, 99))
+    .option('--code <code>', 'only rows with this result code (and \'refusals\' rows counting it)',
+      intOption(0, 99))
     .option('--limit <n>', 'only the newest n rows (with --follow: 10 unless given)',
       intOption(1, 10_000_000))
     .option('--follow', 'keep printing new rows as the server writes them, until Ctrl-C')
@@ -73,7 +74,10 @@ function addAuditCommand(admin: Command): void {
 Examples:
   bank admin audit --db bank.sqlite --since 1h
   bank admin audit --db bank.sqlite --account ac-12345 --code 55 --json
-  bank admin audit --db bank.sqlite --follow`)
+  bank admin audit --db bank.sqlite --follow
+
+Refusals before login are not one row each: one 'refusals' row per address group (/24, /64)
+every 10 s counts them, with each code or reason and the first and last time.`)
     .action(async (flags) => {
       const options = { ...flags, json: Boolean(flags.json) };
       if (flags.follow) await followUntilInterrupted(options);
@@ -144,13 +148,20 @@ function addVerifyCommand(admin: Command): void {
       'and look for stale session locks')
     .requiredOption('--db <file>', DB_HELP)
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
+    .option('--full', 'check every audit row, not only those after the last checkpoint')
     .addHelpText('after', `
 Exits 0 with a short summary when everything agrees; otherwise exits 1 naming the first
 problem (an edited or deleted audit row, a balance the audit does not add up to, a ledger
-transaction without its audit row, a lock older than --lock-ttl). Only reads the database,
-so it may run beside a server. Deleting the newest audit rows leaves no gap in the chain:
-keep the "last hash" it prints, and compare it with a later run.`)
-    .action((flags) => print(adminVerify({ ...flags, lockTtlMs: flags.lockTtl * 1000 })));
+transaction without its audit row, a lock older than --lock-ttl). It checks one snapshot of
+the database, so it may run beside a server. Deleting the newest audit rows leaves no gap in
+the chain: keep the "last hash" it prints, and compare it with a later run.
+
+A pass records a checkpoint in the database (the last row, its hash, the balances replayed up
+to it); the next verify checks only the rows after it, and that the checkpoint's row still has
+its hash and no row before it was deleted. An EDIT of a row before the checkpoint is then NOT
+found: run with --full (say weekly) to check every row again.`)
+    .action(async (flags) => print(await adminVerify({ ...flags, full: Boolean(flags.full),
+      lockTtlMs: flags.lockTtl * 1000 })));
 }
 
 function print(text: string): void {

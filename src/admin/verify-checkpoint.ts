@@ -1,0 +1,131 @@
+import { hash as digest } from 'node:crypto';
+import { parseJsonObject } from '../json.js';
+import type { AccountId } from '../protocol/messages.js';
+import {
+  countAuditUpTo, getAuditRow, readCheckpoint, writeCheckpoint, type CheckpointRow,
+} from '../store/admin-queries.js';
+import { auditHash } from '../store/audit.js';
+import { inTransaction, type Store } from '../store/db.js';
+import { withStore, type AdminOptions } from './access.js';
+
+/** The account as the audit, replayed so far, says it is. */
+export interface Replayed {
+  balanceCents: number;
+  closed: boolean;
+}
+
+export type Replay = Map<AccountId, Replayed>;
+
+/**
+ * Where a successful verify stopped, and what the next one needs to carry on from there instead
+ * of from the first row: the last row's hash (the chain goes on from it), the accounts as the
+ * audit replayed up to it, and the audit and ledger sizes then.
+ */
+export interface Checkpoint {
+  verifiedAt: number;
+  auditId: number;
+  auditHash: string;
+  auditRows: number;
+  ledgerTxns: number;
+  replay: Replay;
+}
+
+/**
+ * The checkpoint to verify from, or null for a check of every row: none was recorded, or the
+ * recorded one no longer matches the audit, which is a problem (its row or a row before it was
+ * edited or deleted since, or the checkpoint itself was edited) and calls for the whole check.
+ */
+export function loadCheckpoint(store: Store, problem: (text: string) => void):
+  Checkpoint | null {
+  const row = readCheckpoint(store);
+  if (row === undefined) return null;
+  const replay = parseReplay(row.replay);
+  const broken = replay === null ? `the verify checkpoint (at audit row ${row.auditId}) is damaged`
+    : checkCheckpoint(store, row);
+  if (broken !== null) {
+    problem(broken);
+    return null;
+  }
+  const { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns } = row;
+  return { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns, replay: replay! };
+}
+
+/** What is wrong with a recorded checkpoint, if anything. */
+function checkCheckpoint(store: Store, row: CheckpointRow): string | null {
+  const at = `the verify checkpoint at audit row ${row.auditId}`;
+  if (row.digest !== checkpointDigest(row)) {
+    return `${at} was edited: it no longer matches its digest`;
+  }
+  const audited = getAuditRow(store, row.auditId);
+  if (audited === undefined) return `${at} names a row that is gone (deleted since)`;
+  if (audited.hash !== row.auditHash) {
+    return `${at}: that row no longer has the hash verify recorded (the chain was rewritten?)`;
+  }
+  const rows = countAuditUpTo(store, row.auditId);
+  if (rows < row.auditRows) {
+    return `${at}: ${row.auditRows - rows} row(s) up to it were deleted since it was recorded`;
+  }
+  if (rows > row.auditRows) return `${at}: ${rows - row.auditRows} row(s) were inserted before it`;
+  const previous = row.auditId === 1 ? '' : getAuditRow(store, row.auditId - 1)?.hash;
+  if (previous === undefined || auditHash(previous, audited) !== audited.hash) {
+    return `audit row ${row.auditId}, the verify checkpoint, was edited: its contents no longer ` +
+      'match its hash';
+  }
+  return null;
+}
+
+/** Replaces the recorded checkpoint with this one, on a store that may write. */
+export function saveCheckpoint(store: Store, checkpoint: Checkpoint): void {
+  inTransaction(store, () => writeCheckpoint(store, toRow(checkpoint)));
+}
+
+/** The checkpoint as stored: the replay as JSON, and a digest over everything. */
+function toRow(checkpoint: Checkpoint): CheckpointRow {
+  const accounts = [...checkpoint.replay].map(([account, state]) =>
+    [account, [state.balanceCents, state.closed ? 1 : 0]]);
+  const { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns } = checkpoint;
+  const row = { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns,
+    replay: JSON.stringify(Object.fromEntries(accounts)), digest: '' };
+  return { ...row, digest: checkpointDigest(row) };
+}
+
+/**
+ * sha256 over the checkpointed row's hash and every other field: an edit by hand (to hide a
+ * balance changed before the checkpoint) no longer matches. Like the audit chain, it is not
+ * keyed: a forger who knows the scheme can recompute it, which `verify --full` then catches.
+ */
+function checkpointDigest(row: CheckpointRow): string {
+  const fields = [row.verifiedAt, row.auditId, row.auditRows, row.ledgerTxns, row.replay];
+  return digest('sha256', row.auditHash + JSON.stringify(fields), 'hex');
+}
+
+/** The replayed accounts from their JSON; null when it is not what toRow writes. */
+function parseReplay(text: string): Replay | null {
+  const parsed = parseJsonObject(text);
+  if (parsed === null) return null;
+  const replay: Replay = new Map();
+  for (const [account, state] of Object.entries(parsed)) {
+    if (!Array.isArray(state) || state.length !== 2) return null;
+    const [balanceCents, closed] = state as unknown[];
+    if (!Number.isSafeInteger(balanceCents) || (closed !== 0 && closed !== 1)) return null;
+    replay.set(account, { balanceCents: balanceCents as number, closed: closed === 1 });
+  }
+  return replay;
+}
+
+/**
+ * Records where this verify stopped, through a connection that may write (verify itself only
+ * reads). Returns the line to print; failing to record (a read-only copy, a busy database) is
+ * not a failed verify: the next one then checks every row again.
+ */
+export async function recordCheckpoint(options: AdminOptions, checkpoint: Checkpoint):
+  Promise<string> {
+  try {
+    await withStore(options, false, (store) => saveCheckpoint(store, checkpoint));
+  } catch (error) {
+    const why = (error as Error).message;
+    return `  checkpoint not recorded, so the next verify checks every row: ${why}`;
+  }
+  return `  checkpoint at row ${checkpoint.auditId}: the next verify checks only the rows after ` +
+    'it (--full checks every row)';
+}
