@@ -1,4 +1,5 @@
 import { formatCents } from '../money.js';
+import { Code } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
 import {
   clearPinFailures, closeAccount, getAccount, putAccount, setAccountPin, type AccountRow,
@@ -14,14 +15,14 @@ import { listLocks } from '../store/sessions.js';
  * writes nothing.
  */
 
-/** One row of the audit as an operator's change: peer `admin`, no connection, code 0. */
-function appendAdminAudit(
+/** One row of the audit as an operator's change: peer `admin`, no connection, code ok. */
+export function appendAdminAudit(
   store: Store,
   row: { account: AccountId; op: string; balanceCents: number | null; now: number },
 ): void {
   appendAudit(store, {
     at: row.now, conn: null, peer: 'admin', account: row.account, op: row.op,
-    amountCents: null, code: 0, balanceCents: row.balanceCents, txnId: null,
+    amountCents: null, code: Code.ok, balanceCents: row.balanceCents, txnId: null,
   });
 }
 
@@ -41,7 +42,7 @@ export function openAccount(
     const existing = getAccount(store, row.account);
     if (existing?.closed) {
       throw new Error(`${row.account} exists but is closed ` +
-        '(reopen it with: bank admin seed --reset)');
+        `(reopen it with: bank admin reopen ${row.account})`);
     }
     if (existing) throw new Error(`${row.account} already exists`);
     putAccount(store, row, false);
@@ -105,5 +106,22 @@ export function unblockAccount(store: Store, account: AccountId, now: number): b
     const cleared = clearPinFailures(store, account);
     appendAdminAudit(store, { account, op: 'unblock', balanceCents: null, now });
     return cleared;
+  });
+}
+
+/**
+ * Puts a closed account back in service with the PIN and balance it kept on record (close
+ * leaves both untouched); wrong PINs tried on it while closed are forgotten, as for a new
+ * account. Audit op `reopen`, recording the balance. Returns that balance.
+ */
+export function reopenAccount(store: Store, account: AccountId, now: number): number {
+  return inTransaction(store, () => {
+    const row = requireAccount(store, account);
+    if (!row.closed) throw new Error(`${account} is open; only a closed account can be reopened`);
+    const { pinHash, balanceCents } = row;
+    putAccount(store, { account, pinHash, balanceCents, now }, true);
+    clearPinFailures(store, account);
+    appendAdminAudit(store, { account, op: 'reopen', balanceCents, now });
+    return balanceCents;
   });
 }

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDollars } from '../money.js';
-import { Limits } from '../protocol/limits.js';
 import { clearPinFailures, getAccount, putAccount } from '../store/accounts.js';
-import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { hashPin } from '../pin.js';
 import { isAccountId, isPin } from '../protocol/decode.js';
+import { appendAdminAudit } from './manage.js';
+import { isGroupedDollars, readBalanceDollars } from './parse.js';
 
 /** The demo accounts shipped in seed/. */
 export const demoAccountsFile = fileURLToPath(new URL('../../seed/accounts.txt', import.meta.url));
@@ -38,18 +37,22 @@ export function parseAccountsFile(text: string): { rows: SeedRow[] } | { errors:
   return errors.length > 0 ? { errors } : { rows };
 }
 
-/** One `acct, pin, balance` line, or what is wrong with it. */
+/**
+ * One `acct, pin, balance` line, or what is wrong with it. A balance written with thousands
+ * separators (`$1,000.00`) splits into more fields; it is named as such, not as a field count.
+ */
 function parseAccountsLine(content: string, line: number): SeedRow | string {
   const fields = content.split(',').map((field) => field.trim());
-  if (fields.length !== 3) return `expected "account, pin, balance", got ${fields.length} field(s)`;
-  const [account, pin, balance] = fields as [string, string, string];
+  const [account = '', pin = '', ...balanceFields] = fields;
+  const balance = balanceFields.join(',');
+  if (fields.length < 3 || (fields.length > 3 && !isGroupedDollars(balance))) {
+    return `expected "account, pin, balance", got ${fields.length} field(s)`;
+  }
   if (!isAccountId(account)) return `account "${account}" is not like ac-12345`;
   if (!isPin(pin)) return 'the PIN is not four digits';
-  const parsed = parseDollars(balance);
-  if ('code' in parsed || parsed.cents > Limits.balanceCentsMax) {
-    return `balance "${balance}" is not an amount in dollars (like 100.00) within the maximum`;
-  }
-  return { line, account: account.toLowerCase(), pin, balanceCents: parsed.cents };
+  const read = readBalanceDollars(balance);
+  if ('problem' in read) return `balance "${balance}" ${read.problem}`;
+  return { line, account: account.toLowerCase(), pin, balanceCents: read.cents };
 }
 
 /**
@@ -85,10 +88,40 @@ function writeSeedRow(store: Store, row: SeedRow, pinHash: string, reset: boolea
   const op = getAccount(store, row.account) ? 'reset' : 'open';
   putAccount(store, { account: row.account, pinHash, balanceCents: row.balanceCents, now }, reset);
   clearPinFailures(store, row.account);
-  appendAudit(store, {
-    at: now, conn: null, peer: 'admin', account: row.account, op, amountCents: null,
-    code: 0, balanceCents: row.balanceCents, txnId: null,
-  });
+  appendAdminAudit(store, { account: row.account, op, balanceCents: row.balanceCents, now });
+}
+
+/**
+ * The rows of an accounts file (the demo accounts when none is named), checked before any
+ * database is opened. Throws one message: a file that cannot be read, every bad line with its
+ * number, or a file with no accounts in it.
+ */
+export function readAccountsFile(file: string | undefined): SeedRow[] {
+  const path = file ?? demoAccountsFile;
+  const parsed = parseAccountsFile(readSeedText(path));
+  if ('errors' in parsed) throw nothingLoaded(parsed.errors);
+  if (parsed.rows.length === 0) {
+    throw new Error(`nothing loaded: ${path} has no accounts (lines of "account, pin, balance")`);
+  }
+  return parsed.rows;
+}
+
+/** A refusal listing every line that stopped a seed, one per line under "nothing loaded:". */
+export function nothingLoaded(errors: string[]): Error {
+  return new Error(`nothing loaded:\n  ${errors.join('\n  ')}`);
+}
+
+/** The text of an accounts file, or a sentence naming it and why it cannot be read. */
+function readSeedText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`no file ${path}`);
+    if (code === 'EISDIR') throw new Error(`${path} is a directory, not an accounts file`);
+    if (code === 'EACCES') throw new Error(`cannot read ${path} (permission denied)`);
+    throw error;
+  }
 }
 
 /** Reads and loads an accounts file; the demo accounts when no file is named. */
@@ -98,7 +131,5 @@ export async function seedFromFile(
   file: string | undefined,
   reset: boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
-  const parsed = parseAccountsFile(readFileSync(file ?? demoAccountsFile, 'utf8'));
-  if ('errors' in parsed) return parsed;
-  return loadAccounts(store, pinKey, parsed.rows, reset);
+  return loadAccounts(store, pinKey, readAccountsFile(file), reset);
 }

@@ -16,9 +16,9 @@ import { listLocks } from '../store/sessions.js';
  *  1. the audit hash chain (an edited row no longer matches its hash; a deleted one breaks the
  *     link to the row after it);
  *  2. the audit replayed, account by account ('open' and 'reset' set a balance, approved
- *     deposits and withdrawals move it, 'close' keeps it and closes the account; '*-repeat'
- *     rows applied nothing), against every balance an audit row recorded and against the
- *     accounts table;
+ *     deposits and withdrawals move it, 'close' keeps it and closes the account, 'reopen'
+ *     opens it again; '*-repeat' rows applied nothing), against every balance an audit row
+ *     recorded and against the accounts table;
  *  3. the ledger (transactions) against the audit rows of the requests that made it;
  *  4. no session lock older than the lock TTL (a running server holds fresh ones).
  * Deleting the newest audit rows is invisible to the chain alone; checks 2 and 3 catch it when
@@ -120,6 +120,11 @@ function replayRow(replay: Replay, row: AuditRow, problem: (text: string) => voi
       if (!state || state.closed) return problem(`${at} closes an account that is not open`);
       checkRecorded(state, row, problem);
       state.closed = true;
+      return;
+    case 'reopen':
+      if (!state?.closed) return problem(`${at} reopens an account that is not closed`);
+      checkRecorded(state, row, problem);
+      state.closed = false;
       return;
     case 'deposit':
     case 'withdraw':
