@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { openStoreReadOnly } from '../store/admin-queries.js';
 import { closeStore, openStore, type Store } from '../store/db.js';
 
@@ -50,7 +50,10 @@ export function withReader<T>(options: AdminOptions, fn: (store: Store) => T): T
 /** Refuses a database file that is not there, saying how to make one. */
 export function requireDatabase(file: string): void {
   if (!existsSync(file)) {
-    throw new Error(`no database at ${file} (create one with: bank admin seed --db ${file})`);
+    // A relative path (the default bank.sqlite) names the folder too: the usual mistake is
+    // running the command in another folder than the server's.
+    const where = isAbsolute(file) ? file : `${file} in ${process.cwd()}`;
+    throw new Error(`no database at ${where} (create one with: bank admin seed --db ${file})`);
   }
   if (statSync(file).isDirectory()) throw new Error(`${file} is a directory, not a database file`);
 }

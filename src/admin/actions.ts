@@ -29,12 +29,15 @@ export { withStore, type AdminOptions } from './access.js';
  * The file is read and checked first, so a bad one leaves no database or PIN key behind.
  */
 export async function adminSeed(
-  options: AdminOptions & { file?: string; reset: boolean },
+  options: AdminOptions & { file?: string; reset: boolean; lockTtlMs?: number },
 ): Promise<string> {
   const rows = readAccountsFile(options.file);
+  // Without a lock TTL, loadAccounts counts every lock as a live session.
+  const reset = !options.reset ? false
+    : options.lockTtlMs === undefined ? true : { lockTtlMs: options.lockTtlMs, now: Date.now() };
   return withStore(options, true, async (store) => {
     const pinKey = loadPinKey(pinKeyFile(options));
-    const result = await loadAccounts(store, pinKey, rows, options.reset);
+    const result = await loadAccounts(store, pinKey, rows, reset);
     if ('errors' in result) throw nothingLoaded(result.errors);
     return `loaded ${result.loaded} account(s) into ${options.db}`;
   });

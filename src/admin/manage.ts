@@ -6,7 +6,7 @@ import {
 } from '../store/accounts.js';
 import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
-import { listLocks } from '../store/sessions.js';
+import { listLocks, type SessionRow } from '../store/sessions.js';
 
 /**
  * The account changes an operator makes. Each is one write transaction that re-checks the
@@ -64,6 +64,19 @@ export function changePin(store: Store, account: AccountId, pinHash: string, now
   });
 }
 
+/**
+ * The ATM session holding the account now, if any: a lock whose heartbeat is within the TTL
+ * (an older one has expired, and the next login may take it).
+ */
+export function liveSession(
+  store: Store,
+  account: AccountId,
+  at: { lockTtlMs: number; now: number },
+): SessionRow | undefined {
+  const lock = listLocks(store).find((l) => l.account === account);
+  return lock && at.now - lock.heartbeatAt <= at.lockTtlMs ? lock : undefined;
+}
+
 /** What `admin close` was asked to do. */
 export interface CloseRequest {
   account: AccountId;
@@ -84,9 +97,9 @@ export function closeAccountChecked(store: Store, request: CloseRequest): number
   return inTransaction(store, () => {
     const row = requireAccount(store, account);
     if (row.closed) throw new Error(`${account} is already closed`);
-    const lock = listLocks(store).find((l) => l.account === account);
-    if (lock && now - lock.heartbeatAt <= request.lockTtlMs) {
-      throw new Error(`${account} is in an ATM session now (from ${lock.peer}); ` +
+    const session = liveSession(store, account, request);
+    if (session) {
+      throw new Error(`${account} is in an ATM session now (from ${session.peer}); ` +
         'close it once the session ends');
     }
     if (row.balanceCents > 0 && !request.force) {

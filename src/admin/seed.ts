@@ -4,7 +4,7 @@ import { clearPinFailures, getAccount, putAccount } from '../store/accounts.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { hashPin } from '../pin.js';
 import { isAccountId, isPin } from '../protocol/decode.js';
-import { appendAdminAudit } from './manage.js';
+import { appendAdminAudit, liveSession } from './manage.js';
 import { isGroupedDollars, readBalanceDollars } from './parse.js';
 
 /** The demo accounts shipped in seed/. */
@@ -55,16 +55,28 @@ function parseAccountsLine(content: string, line: number): SeedRow | string {
   return { line, account: account.toLowerCase(), pin, balanceCents: read.cents };
 }
 
+/** Replace accounts that already exist, except one in an ATM session (as `admin close`). */
+export interface SeedReset {
+  /** A lock with a heartbeat younger than this belongs to a live ATM session. */
+  lockTtlMs: number;
+  now: number;
+}
+
+// With reset but no lock TTL known, every lock counts as a live session: refuse rather than guess.
+const ANY_LOCK: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
+
 /**
  * Loads parsed rows in one transaction, each with an audit row. Existing accounts are refused
- * (nothing is loaded) unless reset is set, which replaces their PIN and balance.
+ * (nothing is loaded) unless reset is given, which replaces their PIN and balance; an account in
+ * a live ATM session is refused even then, checked inside the transaction that would write it.
  */
 export async function loadAccounts(
   store: Store,
   pinKey: Buffer,
   rows: SeedRow[],
-  reset: boolean,
+  resetAsked: SeedReset | boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
+  const reset = resetAsked === true ? ANY_LOCK : resetAsked;
   const existing = rows.filter((row) => getAccount(store, row.account) !== undefined);
   if (existing.length > 0 && !reset) {
     return {
@@ -73,10 +85,19 @@ export async function loadAccounts(
     };
   }
   const hashes = await Promise.all(rows.map((row) => hashPin(pinKey, row.pin)));
-  inTransaction(store, () => {
-    rows.forEach((row, index) => writeSeedRow(store, row, hashes[index]!, reset));
+  return inTransaction(store, () => {
+    const busy = reset ? rows.flatMap((row) => loadAccountsBusyLine(store, row, reset)) : [];
+    if (busy.length > 0) return { errors: busy };
+    rows.forEach((row, index) => writeSeedRow(store, row, hashes[index]!, Boolean(reset)));
+    return { loaded: rows.length };
   });
-  return { loaded: rows.length };
+}
+
+/** The refusal for a row whose account is in a live ATM session, if it is. */
+function loadAccountsBusyLine(store: Store, row: SeedRow, reset: SeedReset): string[] {
+  const session = liveSession(store, row.account, reset);
+  return session ? [`line ${row.line}: ${row.account} is in an ATM session now ` +
+    `(from ${session.peer}); reset it once the session ends`] : [];
 }
 
 /**
@@ -129,7 +150,7 @@ export async function seedFromFile(
   store: Store,
   pinKey: Buffer,
   file: string | undefined,
-  reset: boolean,
+  reset: SeedReset | boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
   return loadAccounts(store, pinKey, readAccountsFile(file), reset);
 }

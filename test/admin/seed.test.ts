@@ -14,6 +14,7 @@ import { Code } from '../../src/protocol/codes.js';
 import { addPinFailure, getAccount, listAccounts, pinFailures } from '../../src/store/accounts.js';
 import { listAudit } from '../../src/store/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
+import { acquireLock } from '../../src/store/sessions.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -195,6 +196,24 @@ describe('loadAccounts', () => {
     expect(account.balanceCents).toBe(1);
     expect(await verifyPin(pinKey, '9999', account.pinHash)).toBe(true);
     expect(listAudit(store).map((r) => r.op)).toEqual(['open', 'reset', 'open']);
+  });
+
+  it('with reset, refuses an account in a live ATM session and loads nothing', async () => {
+    await loadAccounts(store, pinKey, rows, false);
+    acquireLock(store, { account: 'ac-23456', holder: 's/1', peer: '192.0.2.7', now: 50_000,
+      lockTtlMs: 30_000 });
+    const replaced = rows.map((row) => ({ ...row, balanceCents: 1 }));
+    expect(await loadAccounts(store, pinKey, replaced, { lockTtlMs: 30_000, now: 80_000 })).toEqual({
+      errors: ['line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
+        'reset it once the session ends'],
+    });
+    expect(await loadAccounts(store, pinKey, replaced, true)).toHaveProperty('errors');
+    expect(listAccounts(store).map((a) => a.balanceCents)).toEqual([10_000, 500]);
+    expect(listAudit(store)).toHaveLength(2);
+    // A lock whose heartbeat is older than the TTL has expired: no session holds the account.
+    expect(await loadAccounts(store, pinKey, replaced, { lockTtlMs: 30_000, now: 80_001 }))
+      .toEqual({ loaded: 2 });
+    expect(listAccounts(store).map((a) => a.balanceCents)).toEqual([1, 1]);
   });
 
   it('starts a seeded account unblocked, whatever was guessed on its number before', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,22 @@ describe('bank admin beside a running server', () => {
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
     expect(ok(run('sessions'))).toBe('no account is in an ATM session\n');
+  });
+
+  it('seed --reset refuses an account in an ATM session, and loads nothing', async () => {
+    const client = await WireClient.connect(server.port);
+    expect(await client.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
+    const file = join(server.dir, 'reset.txt');
+    writeFileSync(file, 'ac-10003, 3333, 9.99\nac-10002, 2222, 1.00\n');
+    const before = ok(run('accounts', '--json'));
+    const result = run('seed', '--reset', '--file', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('bank: nothing loaded:\n  line 2: ac-10002 is in an ATM session ' +
+      'now (from 127.0.0.1); reset it once the session ends\n');
+    expect(ok(run('accounts', '--json'))).toBe(before);
+    expect(await client.request('BALANCE')).toBe('00 5025');
+    expect(await client.request('LOGOUT')).toBe('00');
+    client.close();
   });
 
   it('open, set-pin, unblock and close take effect on the running server', async () => {
@@ -270,8 +286,8 @@ describe('bank admin --db: bank.sqlite in the current folder by default, like ba
   it('lists nothing and creates nothing where there is no bank.sqlite', () => {
     const dir = makeBankDir(null);
     for (const args of [['accounts'], ['audit'], ['verify'], ['sessions'], ['reopen', 'ac-12345']]) {
-      expectOneLineError(runBank(['admin', ...args], '', dir),
-        'bank: no database at bank.sqlite (create one with: bank admin seed --db bank.sqlite)');
+      expectOneLineError(runBank(['admin', ...args], '', dir), `bank: no database at bank.sqlite ` +
+        `in ${realpathSync(dir)} (create one with: bank admin seed --db bank.sqlite)`);
     }
     expect(readdirSync(dir)).toEqual([]);
   });

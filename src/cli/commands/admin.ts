@@ -41,10 +41,12 @@ function addSeedCommand(admin: Command): void {
     .description('load accounts from an accounts.txt file (the demo accounts without --file)')
     .option('--db <file>', DB_CREATE_HELP, DB_DEFAULT)
     .option('--file <path>', 'accounts file: lines of "account, pin, balance"')
-    .option('--reset', 'replace accounts that already exist')
+    .option('--reset', 'replace accounts that already exist (not one in an ATM session now)')
+    .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .option('--pin-key <file>', 'PIN key file (default: <db>.pin-key, created if missing)')
     .addHelpText('after', '\nExample:\n  bank admin seed --db bank.sqlite --file accounts.txt')
-    .action(async (flags) => print(await adminSeed({ ...flags, reset: Boolean(flags.reset) })));
+    .action(async (flags) => print(await adminSeed({ ...flags, reset: Boolean(flags.reset),
+      lockTtlMs: flags.lockTtl * 1000 })));
 }
 
 function addListingCommands(admin: Command): void {
