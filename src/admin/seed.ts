@@ -40,11 +40,13 @@ export function parseAccountsFile(text: string): { rows: SeedRow[] } | { errors:
 /**
  * One `acct, pin, balance` line, or what is wrong with it. A balance written with thousands
  * separators (`$1,000.00`) splits into more fields; it is named as such, not as a field count.
+ * Double quotes around a field, as a spreadsheet saves it, are taken off.
  */
 function parseAccountsLine(content: string, line: number): SeedRow | string {
   const fields = content.split(',').map((field) => field.trim());
-  const [account = '', pin = '', ...balanceFields] = fields;
-  const balance = balanceFields.join(',');
+  const account = unquote(fields[0] ?? '');
+  const pin = unquote(fields[1] ?? '');
+  const balance = unquote(fields.slice(2).join(','));
   if (fields.length < 3 || (fields.length > 3 && !isGroupedDollars(balance))) {
     return `expected "account, pin, balance", got ${fields.length} field(s)`;
   }
@@ -64,6 +66,11 @@ export interface SeedReset {
 
 // With reset but no lock TTL known, every lock counts as a live session: refuse rather than guess.
 const ANY_LOCK: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
+
+/** A field without the double quotes a spreadsheet may put around it. */
+function unquote(field: string): string {
+  return /^"[^"]*"$/.test(field) ? field.slice(1, -1).trim() : field;
+}
 
 /**
  * Loads parsed rows in one transaction, each with an audit row. Existing accounts are refused

@@ -96,6 +96,16 @@ describe('parseAccountsFile', () => {
     });
   });
 
+  it('takes fields in double quotes, as a spreadsheet saves them', () => {
+    const text = '"ac-12345","1234","100.00"\nac-23456, "0042", "$1,000.00"\n';
+    expect(parseAccountsFile(text)).toEqual({
+      errors: ['line 2: balance "$1,000.00" has thousands separators: write 1000.00'],
+    });
+    expect(parseAccountsFile(text.split('\n')[0]!)).toEqual({
+      rows: [{ line: 1, account: 'ac-12345', pin: '1234', balanceCents: 10_000 }],
+    });
+  });
+
   it('takes the largest balance the bank allows', () => {
     expect(parseAccountsFile('ac-12345, 1234, 10000000000.00')).toEqual({
       rows: [{ line: 1, account: 'ac-12345', pin: '1234', balanceCents: 1_000_000_000_000 }],
