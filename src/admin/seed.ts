@@ -57,6 +57,11 @@ function parseAccountsLine(content: string, line: number): SeedRow | string {
   return { line, account: account.toLowerCase(), pin, balanceCents: read.cents };
 }
 
+/** A field without the double quotes a spreadsheet may put around it. */
+function unquote(field: string): string {
+  return /^"[^"]*"$/.test(field) ? field.slice(1, -1).trim() : field;
+}
+
 /** Replace accounts that already exist, except one in an ATM session (as `admin close`). */
 export interface SeedReset {
   /** A lock with a heartbeat younger than this belongs to a live ATM session. */
@@ -66,11 +71,6 @@ export interface SeedReset {
 
 // With reset but no lock TTL known, every lock counts as a live session: refuse rather than guess.
 const ANY_LOCK: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
-
-/** A field without the double quotes a spreadsheet may put around it. */
-function unquote(field: string): string {
-  return /^"[^"]*"$/.test(field) ? field.slice(1, -1).trim() : field;
-}
 
 /**
  * Loads parsed rows in one transaction, each with an audit row. Existing accounts are refused
