@@ -175,6 +175,26 @@ describe('admin actions on a bad --db', () => {
     expect(readdirSync(dir)).not.toContain('never-made.sqlite');
   });
 
+  it('changes refuse a SQLite file that is not a bank, and add no bank tables to it', async () => {
+    const other = join(dir, 'other-app.sqlite');
+    const raw = new Database(other);
+    raw.exec('CREATE TABLE notes (text TEXT)');
+    raw.close();
+    const empty = join(dir, 'zero-bytes.sqlite');
+    writeFileSync(empty, '');
+    for (const db of [other, empty]) {
+      await expect(adminUnblock({ db, account: 'ac-10001' })).rejects
+        .toThrow(`${db} is not a bank database (it has no bank tables)`);
+      await expect(adminReopen({ db, account: 'ac-10001' })).rejects.toThrow('is not a bank database');
+      await expect(adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 1000 })).rejects
+        .toThrow('is not a bank database');
+    }
+    const after = new Database(other, { readonly: true });
+    expect(after.prepare('SELECT name FROM sqlite_master').pluck().all()).toEqual(['notes']);
+    after.close();
+    expect(readFileSync(empty, 'utf8')).toBe('');
+  });
+
   it('will not create a database in a directory that does not exist', async () => {
     const db = join(dir, 'no', 'such', 'bank.sqlite');
     await expect(withStore({ db }, true, () => 1)).rejects.toThrow(
