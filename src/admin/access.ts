@@ -14,8 +14,9 @@ export const ADMIN_BUSY_TIMEOUT_MS = 2000;
 
 /**
  * Runs an admin command that writes. Unless create is set, the file must already be a bank
- * database of this version: a mistyped --db must neither make a new, empty bank nor add bank
- * tables to some other SQLite file. SQLite failures come back as one plain sentence.
+ * database of this version: a mistyped --db must not make a new, empty bank. Even with create,
+ * a file with something in it must be a bank, so no bank tables are added to some other SQLite
+ * file. SQLite failures come back as one plain sentence.
  */
 export async function withStore<T>(
   options: AdminOptions,
@@ -23,7 +24,8 @@ export async function withStore<T>(
   fn: (store: Store) => T | Promise<T>,
 ): Promise<T> {
   if (create) requireDirectory(options.db);
-  else withReader(options, () => undefined); // refuses a file that is not a bank database
+  const empty = create && (!existsSync(options.db) || statSync(options.db).size === 0);
+  if (!empty) withReader(options, () => undefined); // refuses a file that is not a bank database
   return guardStore(options.db, async () => {
     const busyTimeoutMs = ADMIN_BUSY_TIMEOUT_MS;
     const store = openStore(options.db, { mustExist: !create, busyTimeoutMs });

@@ -175,7 +175,7 @@ describe('admin actions on a bad --db', () => {
     expect(readdirSync(dir)).not.toContain('never-made.sqlite');
   });
 
-  it('changes refuse a SQLite file that is not a bank, and add no bank tables to it', async () => {
+  it('changes refuse a SQLite file that is not a bank, and add no bank tables to it; seed fills an empty one', async () => {
     const other = join(dir, 'other-app.sqlite');
     const raw = new Database(other);
     raw.exec('CREATE TABLE notes (text TEXT)');
@@ -189,10 +189,14 @@ describe('admin actions on a bad --db', () => {
       await expect(adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 1000 })).rejects
         .toThrow('is not a bank database');
     }
+    await expect(adminSeed({ db: other, reset: false })).rejects.toThrow('is not a bank database');
+    await expect(adminOpen({ db: other, account: 'ac-20001', pin: '1234' })).rejects
+      .toThrow('is not a bank database');
     const after = new Database(other, { readonly: true });
     expect(after.prepare('SELECT name FROM sqlite_master').pluck().all()).toEqual(['notes']);
     after.close();
     expect(readFileSync(empty, 'utf8')).toBe('');
+    expect(await adminSeed({ db: empty, reset: false })).toMatch(/^loaded \d+ account/);
   });
 
   it('will not create a database in a directory that does not exist', async () => {
