@@ -63,6 +63,10 @@ export function requireDatabase(file: string): void {
 
 /** Refuses to create a database where it cannot be: in a missing directory, or over one. */
 function requireDirectory(file: string): void {
+  if (/[\\/]$/.test(file)) {
+    throw new Error(`cannot create ${file}: it names a directory; add a file name, like ` +
+      `${file}bank.sqlite`);
+  }
   const directory = dirname(file);
   if (!existsSync(directory)) throw new Error(`cannot create ${file}: no directory ${directory}`);
   if (existsSync(file) && statSync(file).isDirectory()) {

@@ -199,6 +199,13 @@ describe('admin actions on a bad --db', () => {
     expect(await adminSeed({ db: empty, reset: false })).toMatch(/^loaded \d+ account/);
   });
 
+  it('will not create a database named like a directory, with a slash at the end', async () => {
+    const db = join(dir, 'new-folder') + '/';
+    await expect(adminSeed({ db, reset: false })).rejects.toThrow(
+      `cannot create ${db}: it names a directory; add a file name, like ${db}bank.sqlite`);
+    expect(readdirSync(dir)).not.toContain('new-folder');
+  });
+
   it('will not create a database in a directory that does not exist', async () => {
     const db = join(dir, 'no', 'such', 'bank.sqlite');
     await expect(withStore({ db }, true, () => 1)).rejects.toThrow(
