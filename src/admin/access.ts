@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { openStoreReadOnly } from '../store/admin-queries.js';
 import { closeStore, openStore, type Store } from '../store/db.js';
 
@@ -13,8 +13,10 @@ export interface AdminOptions {
 export const ADMIN_BUSY_TIMEOUT_MS = 2000;
 
 /**
- * Runs an admin command that writes. A missing file is an error unless create is set (a mistyped
- * --db must not make a new, empty bank); SQLite failures come back as one plain sentence.
+ * Runs an admin command that writes. Unless create is set, the file must already be a bank
+ * database of this version: a mistyped --db must not make a new, empty bank. Even with create,
+ * a file with something in it must be a bank, so no bank tables are added to some other SQLite
+ * file. SQLite failures come back as one plain sentence.
  */
 export async function withStore<T>(
   options: AdminOptions,
@@ -22,7 +24,8 @@ export async function withStore<T>(
   fn: (store: Store) => T | Promise<T>,
 ): Promise<T> {
   if (create) requireDirectory(options.db);
-  else requireDatabase(options.db);
+  const empty = create && (!existsSync(options.db) || statSync(options.db).size === 0);
+  if (!empty) withReader(options, () => undefined); // refuses a file that is not a bank database
   return guardStore(options.db, async () => {
     const busyTimeoutMs = ADMIN_BUSY_TIMEOUT_MS;
     const store = openStore(options.db, { mustExist: !create, busyTimeoutMs });
@@ -50,13 +53,20 @@ export function withReader<T>(options: AdminOptions, fn: (store: Store) => T): T
 /** Refuses a database file that is not there, saying how to make one. */
 export function requireDatabase(file: string): void {
   if (!existsSync(file)) {
-    throw new Error(`no database at ${file} (create one with: bank admin seed --db ${file})`);
+    // A relative path (the default bank.sqlite) names the folder too: the usual mistake is
+    // running the command in another folder than the server's.
+    const where = isAbsolute(file) ? file : `${file} in ${process.cwd()}`;
+    throw new Error(`no database at ${where} (create one with: bank admin seed --db ${file})`);
   }
   if (statSync(file).isDirectory()) throw new Error(`${file} is a directory, not a database file`);
 }
 
 /** Refuses to create a database where it cannot be: in a missing directory, or over one. */
 function requireDirectory(file: string): void {
+  if (/[\\/]$/.test(file)) {
+    throw new Error(`cannot create ${file}: it names a directory; add a file name, like ` +
+      `${file}bank.sqlite`);
+  }
   const directory = dirname(file);
   if (!existsSync(directory)) throw new Error(`cannot create ${file}: no directory ${directory}`);
   if (existsSync(file) && statSync(file).isDirectory()) {

@@ -8,10 +8,12 @@ import { closeStore, type Store } from '../store/db.js';
 import { ADMIN_BUSY_TIMEOUT_MS, guardStore, requireDatabase, withReader, withStore,
   type AdminOptions } from './access.js';
 import { followAudit } from './follow.js';
-import { changePin, closeAccountChecked, openAccount, unblockAccount } from './manage.js';
+import {
+  changePin, closeAccountChecked, openAccount, reopenAccount, unblockAccount,
+} from './manage.js';
 import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './parse.js';
 import { reportAccounts, reportAudit, reportSessions } from './reports.js';
-import { seedFromFile } from './seed.js';
+import { loadAccounts, nothingLoaded, readAccountsFile } from './seed.js';
 import { describeFailure, formatVerifyOk, verifyStore } from './verify.js';
 import { recordCheckpoint } from './verify-checkpoint.js';
 
@@ -23,14 +25,21 @@ import { recordCheckpoint } from './verify-checkpoint.js';
 
 export { withStore, type AdminOptions } from './access.js';
 
-/** `admin seed`: loads an accounts file (the demo accounts without one); creates the database. */
+/**
+ * `admin seed`: loads an accounts file (the demo accounts without one); creates the database.
+ * The file is read and checked first, so a bad one leaves no database or PIN key behind.
+ */
 export async function adminSeed(
-  options: AdminOptions & { file?: string; reset: boolean },
+  options: AdminOptions & { file?: string; reset: boolean; lockTtlMs?: number },
 ): Promise<string> {
+  const rows = readAccountsFile(options.file);
+  // Without a lock TTL, loadAccounts counts every lock as a live session.
+  const reset = !options.reset ? false
+    : options.lockTtlMs === undefined ? true : { lockTtlMs: options.lockTtlMs, now: Date.now() };
   return withStore(options, true, async (store) => {
     const pinKey = loadPinKey(pinKeyFile(options));
-    const result = await seedFromFile(store, pinKey, options.file, options.reset);
-    if ('errors' in result) throw new Error(`nothing loaded:\n  ${result.errors.join('\n  ')}`);
+    const result = await loadAccounts(store, pinKey, rows, reset);
+    if ('errors' in result) throw nothingLoaded(result.errors);
     return `loaded ${result.loaded} account(s) into ${options.db}`;
   });
 }
@@ -101,17 +110,22 @@ export async function adminUnblock(options: AdminOptions & { account: string }):
     ? `${account} unblocked` : `${account} was not blocked`);
 }
 
-/** `admin open`: a new account with a PIN and an opening balance in dollars (default 0). */
+/**
+ * `admin open`: a new account with a PIN and an opening balance in dollars (default 0). Like
+ * seed, it creates a database that is not there yet, and says so.
+ */
 export async function adminOpen(
   options: AdminOptions & { account: string; pin: string; balance?: string },
 ): Promise<string> {
   const account = parseAccountId(options.account);
   const pin = parsePin(options.pin);
   const balanceCents = parseBalanceDollars(options.balance ?? '0');
-  return withStore(options, false, async (store) => {
+  const created = !existsSync(options.db);
+  return withStore(options, true, async (store) => {
     const pinHash = await hashPin(loadAdminPinKey(store, options), pin);
     openAccount(store, { account, pinHash, balanceCents, now: Date.now() });
-    return `${account} opened with ${formatCents(balanceCents)}`;
+    const where = created ? ` in a new database ${options.db}` : '';
+    return `${account} opened with ${formatCents(balanceCents)}${where}`;
   });
 }
 
@@ -138,6 +152,15 @@ export async function adminClose(
     const keptCents = closeAccountChecked(store, { account, force, lockTtlMs, now: Date.now() });
     return keptCents === 0 ? `${account} closed`
       : `${account} closed; its balance of ${formatCents(keptCents)} stays on record`;
+  });
+}
+
+/** `admin reopen`: a closed account back in service, with the PIN and balance it kept. */
+export async function adminReopen(options: AdminOptions & { account: string }): Promise<string> {
+  const account = parseAccountId(options.account);
+  return withStore(options, false, (store) => {
+    const balanceCents = reopenAccount(store, account, Date.now());
+    return `${account} reopened, with its PIN and its balance of ${formatCents(balanceCents)}`;
   });
 }
 

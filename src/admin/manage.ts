@@ -1,11 +1,12 @@
 import { formatCents } from '../money.js';
+import { Code } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
 import {
   clearPinFailures, closeAccount, getAccount, putAccount, setAccountPin, type AccountRow,
 } from '../store/accounts.js';
 import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
-import { listLocks } from '../store/sessions.js';
+import { listLocks, type SessionRow } from '../store/sessions.js';
 
 /**
  * The account changes an operator makes. Each is one write transaction that re-checks the
@@ -14,14 +15,14 @@ import { listLocks } from '../store/sessions.js';
  * writes nothing.
  */
 
-/** One row of the audit as an operator's change: peer `admin`, no connection, code 0. */
-function appendAdminAudit(
+/** One row of the audit as an operator's change: peer `admin`, no connection, code ok. */
+export function appendAdminAudit(
   store: Store,
   row: { account: AccountId; op: string; balanceCents: number | null; now: number },
 ): void {
   appendAudit(store, {
     at: row.now, conn: null, peer: 'admin', account: row.account, op: row.op,
-    amountCents: null, code: 0, balanceCents: row.balanceCents, txnId: null,
+    amountCents: null, code: Code.ok, balanceCents: row.balanceCents, txnId: null,
   });
 }
 
@@ -41,7 +42,7 @@ export function openAccount(
     const existing = getAccount(store, row.account);
     if (existing?.closed) {
       throw new Error(`${row.account} exists but is closed ` +
-        '(reopen it with: bank admin seed --reset)');
+        `(reopen it with: bank admin reopen ${row.account})`);
     }
     if (existing) throw new Error(`${row.account} already exists`);
     putAccount(store, row, false);
@@ -61,6 +62,19 @@ export function changePin(store: Store, account: AccountId, pinHash: string, now
     appendAdminAudit(store, { account, op: 'set-pin', balanceCents: null, now });
     return unblocked;
   });
+}
+
+/**
+ * The ATM session holding the account now, if any: a lock whose heartbeat is within the TTL
+ * (an older one has expired, and the next login may take it).
+ */
+export function liveSession(
+  store: Store,
+  account: AccountId,
+  at: { lockTtlMs: number; now: number },
+): SessionRow | undefined {
+  const lock = listLocks(store).find((l) => l.account === account);
+  return lock && at.now - lock.heartbeatAt <= at.lockTtlMs ? lock : undefined;
 }
 
 /** What `admin close` was asked to do. */
@@ -83,9 +97,9 @@ export function closeAccountChecked(store: Store, request: CloseRequest): number
   return inTransaction(store, () => {
     const row = requireAccount(store, account);
     if (row.closed) throw new Error(`${account} is already closed`);
-    const lock = listLocks(store).find((l) => l.account === account);
-    if (lock && now - lock.heartbeatAt <= request.lockTtlMs) {
-      throw new Error(`${account} is in an ATM session now (from ${lock.peer}); ` +
+    const session = liveSession(store, account, request);
+    if (session) {
+      throw new Error(`${account} is in an ATM session now (from ${session.peer}); ` +
         'close it once the session ends');
     }
     if (row.balanceCents > 0 && !request.force) {
@@ -105,5 +119,22 @@ export function unblockAccount(store: Store, account: AccountId, now: number): b
     const cleared = clearPinFailures(store, account);
     appendAdminAudit(store, { account, op: 'unblock', balanceCents: null, now });
     return cleared;
+  });
+}
+
+/**
+ * Puts a closed account back in service with the PIN and balance it kept on record (close
+ * leaves both untouched); wrong PINs tried on it while closed are forgotten, as for a new
+ * account. Audit op `reopen`, recording the balance. Returns that balance.
+ */
+export function reopenAccount(store: Store, account: AccountId, now: number): number {
+  return inTransaction(store, () => {
+    const row = requireAccount(store, account);
+    if (!row.closed) throw new Error(`${account} is open; only a closed account can be reopened`);
+    const { pinHash, balanceCents } = row;
+    putAccount(store, { account, pinHash, balanceCents, now }, true);
+    clearPinFailures(store, account);
+    appendAdminAudit(store, { account, op: 'reopen', balanceCents, now });
+    return balanceCents;
   });
 }

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDollars } from '../money.js';
-import { Limits } from '../protocol/limits.js';
 import { clearPinFailures, getAccount, putAccount } from '../store/accounts.js';
-import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { hashPin } from '../pin.js';
 import { isAccountId, isPin } from '../protocol/decode.js';
+import { appendAdminAudit, liveSession } from './manage.js';
+import { isGroupedDollars, readBalanceDollars } from './parse.js';
 
 /** The demo accounts shipped in seed/. */
 export const demoAccountsFile = fileURLToPath(new URL('../../seed/accounts.txt', import.meta.url));
@@ -38,30 +37,53 @@ export function parseAccountsFile(text: string): { rows: SeedRow[] } | { errors:
   return errors.length > 0 ? { errors } : { rows };
 }
 
-/** One `acct, pin, balance` line, or what is wrong with it. */
+/**
+ * One `acct, pin, balance` line, or what is wrong with it. A balance written with thousands
+ * separators (`$1,000.00`) splits into more fields; it is named as such, not as a field count.
+ * Double quotes around a field, as a spreadsheet saves it, are taken off.
+ */
 function parseAccountsLine(content: string, line: number): SeedRow | string {
   const fields = content.split(',').map((field) => field.trim());
-  if (fields.length !== 3) return `expected "account, pin, balance", got ${fields.length} field(s)`;
-  const [account, pin, balance] = fields as [string, string, string];
+  const account = unquote(fields[0] ?? '');
+  const pin = unquote(fields[1] ?? '');
+  const balance = unquote(fields.slice(2).join(','));
+  if (fields.length < 3 || (fields.length > 3 && !isGroupedDollars(balance))) {
+    return `expected "account, pin, balance", got ${fields.length} field(s)`;
+  }
   if (!isAccountId(account)) return `account "${account}" is not like ac-12345`;
   if (!isPin(pin)) return 'the PIN is not four digits';
-  const parsed = parseDollars(balance);
-  if ('code' in parsed || parsed.cents > Limits.balanceCentsMax) {
-    return `balance "${balance}" is not an amount in dollars (like 100.00) within the maximum`;
-  }
-  return { line, account: account.toLowerCase(), pin, balanceCents: parsed.cents };
+  const read = readBalanceDollars(balance);
+  if ('problem' in read) return `balance "${balance}" ${read.problem}`;
+  return { line, account: account.toLowerCase(), pin, balanceCents: read.cents };
 }
+
+/** A field without the double quotes a spreadsheet may put around it. */
+function unquote(field: string): string {
+  return /^"[^"]*"$/.test(field) ? field.slice(1, -1).trim() : field;
+}
+
+/** Replace accounts that already exist, except one in an ATM session (as `admin close`). */
+export interface SeedReset {
+  /** A lock with a heartbeat younger than this belongs to a live ATM session. */
+  lockTtlMs: number;
+  now: number;
+}
+
+// With reset but no lock TTL known, every lock counts as a live session: refuse rather than guess.
+const ANY_LOCK: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
 
 /**
  * Loads parsed rows in one transaction, each with an audit row. Existing accounts are refused
- * (nothing is loaded) unless reset is set, which replaces their PIN and balance.
+ * (nothing is loaded) unless reset is given, which replaces their PIN and balance; an account in
+ * a live ATM session is refused even then, checked inside the transaction that would write it.
  */
 export async function loadAccounts(
   store: Store,
   pinKey: Buffer,
   rows: SeedRow[],
-  reset: boolean,
+  resetAsked: SeedReset | boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
+  const reset = resetAsked === true ? ANY_LOCK : resetAsked;
   const existing = rows.filter((row) => getAccount(store, row.account) !== undefined);
   if (existing.length > 0 && !reset) {
     return {
@@ -70,10 +92,19 @@ export async function loadAccounts(
     };
   }
   const hashes = await Promise.all(rows.map((row) => hashPin(pinKey, row.pin)));
-  inTransaction(store, () => {
-    rows.forEach((row, index) => writeSeedRow(store, row, hashes[index]!, reset));
+  return inTransaction(store, () => {
+    const busy = reset ? rows.flatMap((row) => loadAccountsBusyLine(store, row, reset)) : [];
+    if (busy.length > 0) return { errors: busy };
+    rows.forEach((row, index) => writeSeedRow(store, row, hashes[index]!, Boolean(reset)));
+    return { loaded: rows.length };
   });
-  return { loaded: rows.length };
+}
+
+/** The refusal for a row whose account is in a live ATM session, if it is. */
+function loadAccountsBusyLine(store: Store, row: SeedRow, reset: SeedReset): string[] {
+  const session = liveSession(store, row.account, reset);
+  return session ? [`line ${row.line}: ${row.account} is in an ATM session now ` +
+    `(from ${session.peer}); reset it once the session ends`] : [];
 }
 
 /**
@@ -85,10 +116,40 @@ function writeSeedRow(store: Store, row: SeedRow, pinHash: string, reset: boolea
   const op = getAccount(store, row.account) ? 'reset' : 'open';
   putAccount(store, { account: row.account, pinHash, balanceCents: row.balanceCents, now }, reset);
   clearPinFailures(store, row.account);
-  appendAudit(store, {
-    at: now, conn: null, peer: 'admin', account: row.account, op, amountCents: null,
-    code: 0, balanceCents: row.balanceCents, txnId: null,
-  });
+  appendAdminAudit(store, { account: row.account, op, balanceCents: row.balanceCents, now });
+}
+
+/**
+ * The rows of an accounts file (the demo accounts when none is named), checked before any
+ * database is opened. Throws one message: a file that cannot be read, every bad line with its
+ * number, or a file with no accounts in it.
+ */
+export function readAccountsFile(file: string | undefined): SeedRow[] {
+  const path = file ?? demoAccountsFile;
+  const parsed = parseAccountsFile(readSeedText(path));
+  if ('errors' in parsed) throw nothingLoaded(parsed.errors);
+  if (parsed.rows.length === 0) {
+    throw new Error(`nothing loaded: ${path} has no accounts (lines of "account, pin, balance")`);
+  }
+  return parsed.rows;
+}
+
+/** A refusal listing every line that stopped a seed, one per line under "nothing loaded:". */
+export function nothingLoaded(errors: string[]): Error {
+  return new Error(`nothing loaded:\n  ${errors.join('\n  ')}`);
+}
+
+/** The text of an accounts file, or a sentence naming it and why it cannot be read. */
+function readSeedText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`no file ${path}`);
+    if (code === 'EISDIR') throw new Error(`${path} is a directory, not an accounts file`);
+    if (code === 'EACCES') throw new Error(`cannot read ${path} (permission denied)`);
+    throw error;
+  }
 }
 
 /** Reads and loads an accounts file; the demo accounts when no file is named. */
@@ -96,9 +157,7 @@ export async function seedFromFile(
   store: Store,
   pinKey: Buffer,
   file: string | undefined,
-  reset: boolean,
+  reset: SeedReset | boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
-  const parsed = parseAccountsFile(readFileSync(file ?? demoAccountsFile, 'utf8'));
-  if ('errors' in parsed) return parsed;
-  return loadAccounts(store, pinKey, parsed.rows, reset);
+  return loadAccounts(store, pinKey, readAccountsFile(file), reset);
 }

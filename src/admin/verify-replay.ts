@@ -24,6 +24,11 @@ export function replayRow(replay: Replay, row: AuditRow, problem: (text: string)
       checkRecorded(state, row, problem);
       state.closed = true;
       return;
+    case 'reopen':
+      if (!state?.closed) return problem(`${at} reopens an account that is not closed`);
+      checkRecorded(state, row, problem);
+      state.closed = false;
+      return;
     case 'deposit':
     case 'withdraw':
       return replayMove(state, row, problem);

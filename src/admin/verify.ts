@@ -17,9 +17,9 @@ import { replayRow } from './verify-replay.js';
  *  1. the audit hash chain (an edited row no longer matches its hash; a deleted one breaks the
  *     link to the row after it);
  *  2. the audit replayed, account by account ('open' and 'reset' set a balance, approved
- *     deposits and withdrawals move it, 'close' keeps it and closes the account; '*-repeat'
- *     rows applied nothing), against every balance an audit row recorded and against the
- *     accounts table;
+ *     deposits and withdrawals move it, 'close' keeps it and closes the account, 'reopen'
+ *     opens it again; '*-repeat' rows applied nothing), against every balance an audit row
+ *     recorded and against the accounts table;
  *  3. the ledger (transactions) against the audit rows of the requests that made it;
  *  4. no session lock older than the lock TTL (a running server holds fresh ones).
  * Deleting the newest audit rows is invisible to the chain alone; checks 2 and 3 catch it when

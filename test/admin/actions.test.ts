@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeStoreError, withReader, withStore } from '../../src/admin/access.js';
 import {
-  adminAccounts, adminAudit, adminClose, adminOpen, adminSeed, adminSessions, adminSetPin,
-  adminUnblock, adminVerify,
+  adminAccounts, adminAudit, adminClose, adminOpen, adminReopen, adminSeed, adminSessions,
+  adminSetPin, adminUnblock, adminVerify,
 } from '../../src/admin/actions.js';
 import { verifyPin } from '../../src/pin.js';
 import { getAccount, putAccount } from '../../src/store/accounts.js';
@@ -61,7 +61,7 @@ describe('admin actions on a database file', () => {
       .toThrow('"ac-1" is not an account number like ac-12345');
     await expect(adminOpen({ db, account: 'ac-20001', pin: '12' })).rejects.toThrow('a PIN is four digits');
     await expect(adminOpen({ db, account: 'ac-20001', pin: '1234', balance: '-3' })).rejects
-      .toThrow('"-3" is not a balance in dollars');
+      .toThrow('balance "-3" is negative');
     await expect(adminUnblock({ db, account: 'x' })).rejects.toThrow('"x" is not an account number');
     expect(() => adminAudit({ db, json: false, account: 'nope' })).toThrow('"nope" is not an account');
     expect(() => adminAudit({ db, json: false, since: 'soon' })).toThrow('"soon" is not a time');
@@ -106,6 +106,19 @@ describe('admin actions on a database file', () => {
       holder.exec('ROLLBACK');
       holder.close();
     }
+  });
+
+  it('reopens a closed account that logs in with its old PIN and keeps its money', async () => {
+    const pinBefore = storedPinHash('ac-10001');
+    await adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 30_000 });
+    expect(await adminReopen({ db, account: 'AC-10001' }))
+      .toBe('ac-10001 reopened, with its PIN and its balance of $100.00');
+    expect(storedPinHash('ac-10001')).toBe(pinBefore);
+    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-10001","balance_cents":10000}');
+    expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK/);
+    await expect(adminReopen({ db, account: 'ac-10001' })).rejects
+      .toThrow('ac-10001 is open; only a closed account can be reopened');
+    await expect(adminReopen({ db, account: 'nope' })).rejects.toThrow('"nope" is not an account');
   });
 
   it('fails verify with the first problem when the database was edited by hand', async () => {
@@ -156,6 +169,68 @@ describe('admin actions on a bad --db', () => {
     const folder = join(dir, 'folder');
     mkdirSync(folder);
     expect(() => adminAccounts({ db: folder, json: false })).toThrow(`${folder} is a directory`);
+  });
+
+  it('seed reads the file before it makes anything: no database or PIN key is left behind', async () => {
+    const base = join(dir, 'seed-check');
+    mkdirSync(base);
+    const db = join(base, 'bank.sqlite');
+    const empty = join(base, 'empty.txt');
+    writeFileSync(empty, '# no accounts yet\n');
+    const bad = join(base, 'bad.txt');
+    writeFileSync(bad, 'ac-10001, 1111, $1,000.00\n');
+    await expect(adminSeed({ db, file: join(base, 'nope.txt'), reset: false })).rejects
+      .toThrow(`no file ${join(base, 'nope.txt')}`);
+    await expect(adminSeed({ db, file: empty, reset: false })).rejects
+      .toThrow(`nothing loaded: ${empty} has no accounts`);
+    await expect(adminSeed({ db, file: bad, reset: false })).rejects
+      .toThrow('line 1: balance "$1,000.00" has thousands separators: write 1000.00');
+    expect(readdirSync(base).sort()).toEqual(['bad.txt', 'empty.txt']);
+  });
+
+  it('open makes a missing database, as seed does, and says it is new', async () => {
+    const db = join(dir, 'opened.sqlite');
+    expect(await adminOpen({ db, account: 'ac-20001', pin: '1234', balance: '5' }))
+      .toBe(`ac-20001 opened with $5.00 in a new database ${db}`);
+    expect(await adminOpen({ db, account: 'ac-20002', pin: '1234' })).toBe('ac-20002 opened with $0.00');
+    expect(adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK/);
+  });
+
+  it('reopen, like every change but seed and open, needs the database to exist', async () => {
+    const db = join(dir, 'never-made.sqlite');
+    await expect(adminReopen({ db, account: 'ac-10001' })).rejects.toThrow(`no database at ${db}`);
+    expect(readdirSync(dir)).not.toContain('never-made.sqlite');
+  });
+
+  it('changes refuse a SQLite file that is not a bank, and add no bank tables to it; seed fills an empty one', async () => {
+    const other = join(dir, 'other-app.sqlite');
+    const raw = new Database(other);
+    raw.exec('CREATE TABLE notes (text TEXT)');
+    raw.close();
+    const empty = join(dir, 'zero-bytes.sqlite');
+    writeFileSync(empty, '');
+    for (const db of [other, empty]) {
+      await expect(adminUnblock({ db, account: 'ac-10001' })).rejects
+        .toThrow(`${db} is not a bank database (it has no bank tables)`);
+      await expect(adminReopen({ db, account: 'ac-10001' })).rejects.toThrow('is not a bank database');
+      await expect(adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 1000 })).rejects
+        .toThrow('is not a bank database');
+    }
+    await expect(adminSeed({ db: other, reset: false })).rejects.toThrow('is not a bank database');
+    await expect(adminOpen({ db: other, account: 'ac-20001', pin: '1234' })).rejects
+      .toThrow('is not a bank database');
+    const after = new Database(other, { readonly: true });
+    expect(after.prepare('SELECT name FROM sqlite_master').pluck().all()).toEqual(['notes']);
+    after.close();
+    expect(readFileSync(empty, 'utf8')).toBe('');
+    expect(await adminSeed({ db: empty, reset: false })).toMatch(/^loaded \d+ account/);
+  });
+
+  it('will not create a database named like a directory, with a slash at the end', async () => {
+    const db = join(dir, 'new-folder') + '/';
+    await expect(adminSeed({ db, reset: false })).rejects.toThrow(
+      `cannot create ${db}: it names a directory; add a file name, like ${db}bank.sqlite`);
+    expect(readdirSync(dir)).not.toContain('new-folder');
   });
 
   it('will not create a database in a directory that does not exist', async () => {

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  changePin, closeAccountChecked, openAccount, unblockAccount,
+  changePin, closeAccountChecked, openAccount, reopenAccount, unblockAccount,
 } from '../../src/admin/manage.js';
+import { describeFailure, verifyStore } from '../../src/admin/verify.js';
+import { Code } from '../../src/protocol/codes.js';
 import { addPinFailure, getAccount, pinFailures } from '../../src/store/accounts.js';
 import { listAudit } from '../../src/store/audit.js';
 import { closeStore, type Store } from '../../src/store/db.js';
@@ -46,7 +48,7 @@ describe('admin account changes', () => {
         .toThrow('ac-10001 already exists');
       closeAccountChecked(store, { account: 'ac-10003', force: false, lockTtlMs: LOCK_TTL_MS, now: 6 });
       expect(() => openAccount(store, { account: 'ac-10003', pinHash: 'h', balanceCents: 1, now: 7 }))
-        .toThrow('ac-10003 exists but is closed (reopen it with: bank admin seed --reset)');
+        .toThrow('ac-10003 exists but is closed (reopen it with: bank admin reopen ac-10003)');
       expect(getAccount(store, 'ac-10001')!.balanceCents).toBe(10_000);
       expect(listAudit(store).length).toBe(rowsBefore + 1); // the close only
     });
@@ -105,6 +107,46 @@ describe('admin account changes', () => {
       expect(() => close('ac-99999')).toThrow('no account ac-99999');
       close('ac-10003');
       expect(() => close('ac-10003')).toThrow('ac-10003 is already closed');
+    });
+  });
+
+  describe('reopenAccount', () => {
+    const close = (account: string, force = false): number =>
+      closeAccountChecked(store, { account, force, lockTtlMs: LOCK_TTL_MS, now: 100_000 });
+
+    it('reopens a closed account with the PIN and balance it kept, audited as reopen', () => {
+      close('ac-10001', true);
+      expect(reopenAccount(store, 'ac-10001', 200_000)).toBe(10_000);
+      expect(getAccount(store, 'ac-10001')).toEqual(
+        { account: 'ac-10001', pinHash: 'x', balanceCents: 10_000, closed: false });
+      expect(adminRows(store).slice(-2)).toEqual(
+        [['close', 'ac-10001', 10_000], ['reopen', 'ac-10001', 10_000]]);
+      expect(listAudit(store).at(-1)).toMatchObject({ at: 200_000, conn: null, code: Code.ok });
+    });
+
+    it('leaves a bank that verify still finds consistent, also when closed again', () => {
+      close('ac-10003');
+      reopenAccount(store, 'ac-10003', 200_000);
+      expect(describeFailure(verifyStore(store, { lockTtlMs: LOCK_TTL_MS, now: 200_000 })))
+        .toBeNull();
+      close('ac-10003');
+      expect(describeFailure(verifyStore(store, { lockTtlMs: LOCK_TTL_MS, now: 200_000 })))
+        .toBeNull();
+    });
+
+    it('forgets wrong PINs tried on the number while it was closed', () => {
+      close('ac-10003');
+      for (let i = 0; i < 3; i += 1) addPinFailure(store, 'ac-10003', 1);
+      reopenAccount(store, 'ac-10003', 200_000);
+      expect(pinFailures(store, 'ac-10003')).toBe(0);
+    });
+
+    it('refuses an open or unknown account and writes nothing', () => {
+      const rowsBefore = listAudit(store).length;
+      expect(() => reopenAccount(store, 'ac-10001', 9))
+        .toThrow('ac-10001 is open; only a closed account can be reopened');
+      expect(() => reopenAccount(store, 'ac-99999', 9)).toThrow('no account ac-99999');
+      expect(listAudit(store).length).toBe(rowsBefore);
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  parseAccountId, parseBalanceDollars, parsePin, parseSince,
+  parseAccountId, parseBalanceDollars, parsePin, parseSince, readBalanceDollars,
 } from '../../src/admin/parse.js';
 
 describe('parseAccountId', () => {
@@ -43,8 +43,35 @@ describe('parseBalanceDollars', () => {
     expect(parseBalanceDollars(text)).toBe(cents);
   });
 
-  it.each(['', '-1', '1.234', '1e3', 'abc', '10000000000.01', 'NaN'])('refuses %j', (text) => {
-    expect(() => parseBalanceDollars(text)).toThrow(`"${text}" is not a balance in dollars`);
+  it.each(['', '1.234', '1e3', 'abc', 'NaN', '-', '-abc', '1,00', '1,000.001'])('refuses %j', (text) => {
+    expect(() => parseBalanceDollars(text))
+      .toThrow(`balance "${text}" is not an amount in dollars (like 100.00)`);
+  });
+
+  it.each(['-1', '-3.00', '$-3.00', '-$3.00', '-0', '-1,000.00'])('calls %j negative', (text) => {
+    expect(() => parseBalanceDollars(text))
+      .toThrow(`balance "${text}" is negative: a balance is 0.00 or more`);
+  });
+
+  it.each([
+    ['$1,000.00', '1000.00'],
+    ['1,000', '1000'],
+    ['12,345,678.5', '12345678.5'],
+  ])('says to write %j without thousands separators, as %s', (text, plain) => {
+    expect(() => parseBalanceDollars(text))
+      .toThrow(`balance "${text}" has thousands separators: write ${plain}`);
+  });
+
+  it.each(['10000000000.01', '99999999999999', '1234567890123456789'])('says %j is over the maximum', (text) => {
+    expect(() => parseBalanceDollars(text))
+      .toThrow(`balance "${text}" is over the maximum balance, $10,000,000,000.00`);
+  });
+});
+
+describe('readBalanceDollars', () => {
+  it('reads a good balance as cents and a bad one as the end of a sentence', () => {
+    expect(readBalanceDollars(' $42.50 ')).toEqual({ cents: 4250 });
+    expect(readBalanceDollars('-3.00')).toEqual({ problem: 'is negative: a balance is 0.00 or more' });
   });
 });
 

@@ -1,14 +1,20 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   loadAccounts,
   parseAccountsFile,
+  readAccountsFile,
   seedFromFile,
   type SeedRow,
 } from '../../src/admin/seed.js';
 import { verifyPin } from '../../src/pin.js';
+import { Code } from '../../src/protocol/codes.js';
 import { addPinFailure, getAccount, listAccounts, pinFailures } from '../../src/store/accounts.js';
 import { listAudit } from '../../src/store/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
+import { acquireLock } from '../../src/store/sessions.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -72,6 +78,34 @@ describe('parseAccountsFile', () => {
     expect(errors[3]).toContain('2 field(s)');
   });
 
+  it('says a negative balance is negative, and what to write for $1,000.00, at their lines', () => {
+    const text = [
+      '# balances as people write them',
+      'ac-12345, 1234, -3.00',
+      'ac-23456, 2345, $1,000.00',
+      'ac-34567, 3456, 12,345,678.90',
+      'ac-45678, 4567, 1,2', // not thousands: a field too many
+    ].join('\n');
+    expect(parseAccountsFile(text)).toEqual({
+      errors: [
+        'line 2: balance "-3.00" is negative: a balance is 0.00 or more',
+        'line 3: balance "$1,000.00" has thousands separators: write 1000.00',
+        'line 4: balance "12,345,678.90" has thousands separators: write 12345678.90',
+        'line 5: expected "account, pin, balance", got 4 field(s)',
+      ],
+    });
+  });
+
+  it('takes fields in double quotes, as a spreadsheet saves them', () => {
+    const text = '"ac-12345","1234","100.00"\nac-23456, "0042", "$1,000.00"\n';
+    expect(parseAccountsFile(text)).toEqual({
+      errors: ['line 2: balance "$1,000.00" has thousands separators: write 1000.00'],
+    });
+    expect(parseAccountsFile(text.split('\n')[0]!)).toEqual({
+      rows: [{ line: 1, account: 'ac-12345', pin: '1234', balanceCents: 10_000 }],
+    });
+  });
+
   it('takes the largest balance the bank allows', () => {
     expect(parseAccountsFile('ac-12345, 1234, 10000000000.00')).toEqual({
       rows: [{ line: 1, account: 'ac-12345', pin: '1234', balanceCents: 1_000_000_000_000 }],
@@ -81,6 +115,43 @@ describe('parseAccountsFile', () => {
   it('reports an account listed twice, in any case, at its second line', () => {
     const text = 'ac-12345, 1234, 1\nac-23456, 1111, 2\nAC-12345, 4321, 3\n';
     expect(parseAccountsFile(text)).toEqual({ errors: ['line 3: ac-12345 appears twice'] });
+  });
+});
+
+describe('readAccountsFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bank-seed-'));
+  const write = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('returns the rows of a good file, and the demo accounts when none is named', () => {
+    expect(readAccountsFile(write('good.txt', 'ac-12345, 1234, 1\n'))).toEqual([
+      { line: 1, account: 'ac-12345', pin: '1234', balanceCents: 100 },
+    ]);
+    expect(readAccountsFile(undefined).length).toBeGreaterThan(0);
+  });
+
+  it('says "no file" for a path with nothing there, and names a directory', () => {
+    const missing = join(dir, 'nope.txt');
+    expect(() => readAccountsFile(missing)).toThrow(new Error(`no file ${missing}`));
+    expect(() => readAccountsFile(dir)).toThrow(`${dir} is a directory, not an accounts file`);
+  });
+
+  it('refuses a file with no accounts in it, empty or only comments', () => {
+    const files: [string, string][] = [['empty.txt', ''], ['comments.txt', '# none yet\n\n']];
+    for (const [name, text] of files) {
+      const file = write(name, text);
+      expect(() => readAccountsFile(file)).toThrow(new Error(
+        `nothing loaded: ${file} has no accounts (lines of "account, pin, balance")`));
+    }
+  });
+
+  it('refuses a file with bad lines, listing each under "nothing loaded"', () => {
+    const file = write('bad.txt', 'ac-12345, 1234, 1\nac-23456, 2345, -3.00\n');
+    expect(() => readAccountsFile(file)).toThrow(new Error(
+      'nothing loaded:\n  line 2: balance "-3.00" is negative: a balance is 0.00 or more'));
   });
 });
 
@@ -112,6 +183,7 @@ describe('loadAccounts', () => {
       ['ac-12345', 'open', 10_000],
       ['ac-23456', 'open', 500],
     ]);
+    expect(listAudit(store).every((r) => r.peer === 'admin' && r.code === Code.ok)).toBe(true);
   });
 
   it('refuses existing accounts without reset, naming their lines, and loads nothing', async () => {
@@ -134,6 +206,24 @@ describe('loadAccounts', () => {
     expect(account.balanceCents).toBe(1);
     expect(await verifyPin(pinKey, '9999', account.pinHash)).toBe(true);
     expect(listAudit(store).map((r) => r.op)).toEqual(['open', 'reset', 'open']);
+  });
+
+  it('with reset, refuses an account in a live ATM session and loads nothing', async () => {
+    await loadAccounts(store, pinKey, rows, false);
+    acquireLock(store, { account: 'ac-23456', holder: 's/1', peer: '192.0.2.7', now: 50_000,
+      lockTtlMs: 30_000 });
+    const replaced = rows.map((row) => ({ ...row, balanceCents: 1 }));
+    expect(await loadAccounts(store, pinKey, replaced, { lockTtlMs: 30_000, now: 80_000 })).toEqual({
+      errors: ['line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
+        'reset it once the session ends'],
+    });
+    expect(await loadAccounts(store, pinKey, replaced, true)).toHaveProperty('errors');
+    expect(listAccounts(store).map((a) => a.balanceCents)).toEqual([10_000, 500]);
+    expect(listAudit(store)).toHaveLength(2);
+    // A lock whose heartbeat is older than the TTL has expired: no session holds the account.
+    expect(await loadAccounts(store, pinKey, replaced, { lockTtlMs: 30_000, now: 80_001 }))
+      .toEqual({ loaded: 2 });
+    expect(listAccounts(store).map((a) => a.balanceCents)).toEqual([1, 1]);
   });
 
   it('starts a seeded account unblocked, whatever was guessed on its number before', async () => {

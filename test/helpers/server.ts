@@ -89,9 +89,11 @@ async function waitForPort(output: () => string, exited: Promise<number | null>)
   throw new Error(`server did not start:\n${output()}`);
 }
 
-/** Runs `bank …` to completion (admin commands); input is fed to stdin. */
-export function runBank(args: string[], input = ''): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BANK, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+/** Runs `bank …` to completion (admin commands); input is fed to stdin; cwd is where it runs. */
+export function runBank(
+  args: string[], input = '', cwd?: string,
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BANK, ...args], { input, encoding: 'utf8', timeout: 60_000, cwd });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

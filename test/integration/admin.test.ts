@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,22 @@ describe('bank admin beside a running server', () => {
     expect(ok(run('sessions'))).toBe('no account is in an ATM session\n');
   });
 
+  it('seed --reset refuses an account in an ATM session, and loads nothing', async () => {
+    const client = await WireClient.connect(server.port);
+    expect(await client.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
+    const file = join(server.dir, 'reset.txt');
+    writeFileSync(file, 'ac-10003, 3333, 9.99\nac-10002, 2222, 1.00\n');
+    const before = ok(run('accounts', '--json'));
+    const result = run('seed', '--reset', '--file', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('bank: nothing loaded:\n  line 2: ac-10002 is in an ATM session ' +
+      'now (from 127.0.0.1); reset it once the session ends\n');
+    expect(ok(run('accounts', '--json'))).toBe(before);
+    expect(await client.request('BALANCE')).toBe('00 5025');
+    expect(await client.request('LOGOUT')).toBe('00');
+    client.close();
+  });
+
   it('open, set-pin, unblock and close take effect on the running server', async () => {
     expect(ok(run('open', 'ac-20001', '--pin', '4321', '--balance', '12.34')))
       .toBe('ac-20001 opened with $12.34\n');
@@ -142,6 +158,24 @@ describe('bank admin beside a running server', () => {
     expect(closed).toMatchObject({ ok: false, code: 55 });
     expect(ok(run('accounts'))).toMatch(/ac-20001 +\$12\.34 +closed/);
     expectOneLineError(run('open', 'ac-20001', '--pin', '1111'), 'bank: ac-20001 exists but is closed');
+  });
+
+  it('reopen: a closed account logs in again with its PIN and the balance it kept', async () => {
+    ok(run('open', 'ac-20002', '--pin', '2468', '--balance', '7.50'));
+    ok(run('close', 'ac-20002', '--force'));
+    expect((await atmJson(server.port, ['login ac-20002 2468']))[0]).toMatchObject({ ok: false });
+    expectOneLineError(run('open', 'ac-20002', '--pin', '1111'),
+      'bank: ac-20002 exists but is closed (reopen it with: bank admin reopen ac-20002)');
+    expect(ok(run('reopen', 'ac-20002')))
+      .toBe('ac-20002 reopened, with its PIN and its balance of $7.50\n');
+    expect(await atmJson(server.port, ['login ac-20002 2468', 'quit']))
+      .toEqual([{ ok: true, balance_cents: 750 }, { ok: true }]);
+    const rows = jsonLines<{ op: string; peer: string; balance_cents: number | null }>(
+      ok(run('audit', '--account', 'ac-20002', '--json')));
+    expect(rows.filter((row) => row.peer === 'admin').map((row) => [row.op, row.balance_cents]))
+      .toEqual([['open', 750], ['close', 750], ['reopen', 750]]);
+    expectOneLineError(run('reopen', 'ac-20002'),
+      'bank: ac-20002 is open; only a closed account can be reopened');
   });
 
   it('verify passes on the live bank, and fails naming the problem after hand edits', () => {
@@ -209,7 +243,7 @@ describe('bank admin refusals: one line, exit 1, no stack', () => {
   it('names a missing database, whichever subcommand', () => {
     const missing = join(dir, 'missing.sqlite');
     for (const args of [['accounts'], ['audit'], ['audit', '--follow'], ['sessions'], ['verify'],
-      ['unblock', 'ac-10001'], ['open', 'ac-20001', '--pin', '1234'],
+      ['unblock', 'ac-10001'], ['reopen', 'ac-10001'],
       ['set-pin', 'ac-10001', '--pin', '1234'], ['close', 'ac-10001']]) {
       expectOneLineError(admin(missing, ...args),
         `bank: no database at ${missing} (create one with: bank admin seed --db ${missing})`);
@@ -228,9 +262,11 @@ describe('bank admin refusals: one line, exit 1, no stack', () => {
     expectOneLineError(admin(db, 'audit', '--since', 'tuesday'), 'bank: "tuesday" is not a time');
     expectOneLineError(admin(db, 'open', 'ac-20001', '--pin', '12345'), 'bank: a PIN is four digits');
     expectOneLineError(admin(db, 'open', 'ac-20001', '--pin', '1234', '--balance', 'lots'),
-      'bank: "lots" is not a balance in dollars');
+      'bank: balance "lots" is not an amount in dollars (like 100.00)');
+    expectOneLineError(admin(db, 'open', 'ac-20001', '--pin', '1234', '--balance', '-3.00'),
+      'bank: balance "-3.00" is negative: a balance is 0.00 or more');
     expectOneLineError(admin(db, 'audit', '--limit', 'many'), /^error: option '--limit <n>'/);
-    expectOneLineError(runBank(['admin', 'accounts']), "error: required option '--db <file>' not specified");
+    expectOneLineError(admin(db, 'reopen'), "error: missing required argument 'account'");
   });
 
   it('names a file that is not a bank database', () => {
@@ -253,5 +289,88 @@ describe('bank admin refusals: one line, exit 1, no stack', () => {
       holder.exec('ROLLBACK');
       holder.close();
     }
+  });
+});
+
+describe('bank admin --db: bank.sqlite in the current folder by default, like bank server', () => {
+  it('lists nothing and creates nothing where there is no bank.sqlite', () => {
+    const dir = makeBankDir(null);
+    for (const args of [['accounts'], ['audit'], ['verify'], ['sessions'], ['reopen', 'ac-12345']]) {
+      expectOneLineError(runBank(['admin', ...args], '', dir), `bank: no database at bank.sqlite ` +
+        `in ${realpathSync(dir)} (create one with: bank admin seed --db bank.sqlite)`);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('seed without --db makes bank.sqlite here, which the other commands then use', () => {
+    const dir = makeBankDir(null);
+    expect(ok(runBank(['admin', 'seed'], '', dir))).toMatch(/^loaded \d+ account\(s\) into bank\.sqlite\n$/);
+    expect(readdirSync(dir).sort()).toEqual(['bank.sqlite', 'bank.sqlite.pin-key']);
+    expect(jsonLines(ok(runBank(['admin', 'accounts', '--json'], '', dir))))
+      .toContainEqual({ account: 'ac-12345', balance_cents: 10000 });
+    expect(ok(runBank(['admin', 'close', 'ac-34567'], '', dir))).toBe('ac-34567 closed\n');
+    expect(ok(runBank(['admin', 'reopen', 'ac-34567'], '', dir))).toMatch(/^ac-34567 reopened/);
+    expect(ok(runBank(['admin', 'verify'], '', dir))).toMatch(/^verify: OK\n/);
+  });
+
+  it('open without --db makes bank.sqlite here too, and says the database is new', () => {
+    const dir = makeBankDir(null);
+    expect(ok(runBank(['admin', 'open', 'ac-20001', '--pin', '1234'], '', dir)))
+      .toBe('ac-20001 opened with $0.00 in a new database bank.sqlite\n');
+    expect(readdirSync(dir)).toContain('bank.sqlite');
+  });
+
+  it('--help says so, for the console and for each command', () => {
+    const help = (...args: string[]): string =>
+      ok(runBank(['admin', ...args, '--help'])).replace(/\s+/g, ' ');
+    expect(help()).toContain('Every command takes --db <file>, the database `bank server --db` ' +
+      'uses; both default to bank.sqlite in the current folder. Only seed and open create a ' +
+      'missing database.');
+    for (const command of ['accounts', 'audit', 'sessions', 'close', 'reopen', 'verify']) {
+      expect(help(command)).toContain(
+        '--db <file> the bank\'s SQLite database file (must exist) (default: "bank.sqlite")');
+    }
+    for (const command of ['seed', 'open']) {
+      expect(help(command)).toContain(
+        '--db <file> the bank\'s SQLite database file (created if missing) (default: "bank.sqlite")');
+    }
+  });
+});
+
+describe('bank admin seed: a file that cannot be loaded says why and leaves nothing behind', () => {
+  /** A fresh folder holding one accounts file with the given text. */
+  const folderWith = (text: string): { dir: string; file: string } => {
+    const dir = makeBankDir(null);
+    const file = join(dir, 'accounts.txt');
+    writeFileSync(file, text);
+    return { dir, file };
+  };
+
+  it('names a file that is not there: "no file …"', () => {
+    const dir = makeBankDir(null);
+    expectOneLineError(runBank(['admin', 'seed', '--file', 'acounts.txt'], '', dir),
+      'bank: no file acounts.txt');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses an empty file, or one of comments only, with exit 1', () => {
+    for (const text of ['', '# ac-12345, 1234, 100.00\n\n']) {
+      const { dir, file } = folderWith(text);
+      expectOneLineError(runBank(['admin', 'seed', '--file', file], '', dir),
+        `bank: nothing loaded: ${file} has no accounts (lines of "account, pin, balance")`);
+      expect(readdirSync(dir)).toEqual(['accounts.txt']);
+    }
+  });
+
+  it('says which balance is negative and how to write $1,000.00, by line number', () => {
+    const { dir, file } = folderWith('ac-10001, 1111, 5\nac-10002, 2222, -3.00\n' +
+      '# a comment\nac-10003, 3333, $1,000.00\n');
+    const result = runBank(['admin', 'seed', '--file', file], '', dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('bank: nothing loaded:\n' +
+      '  line 2: balance "-3.00" is negative: a balance is 0.00 or more\n' +
+      '  line 4: balance "$1,000.00" has thousands separators: write 1000.00\n');
+    expect(readdirSync(dir)).toEqual(['accounts.txt']);
   });
 });

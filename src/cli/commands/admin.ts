@@ -1,13 +1,21 @@
 import type { Command } from 'commander';
 import {
-  adminAccounts, adminAudit, adminAuditFollow, adminClose, adminOpen, adminSeed, adminSessions,
+  adminAccounts, adminAudit, adminAuditFollow, adminClose, adminOpen, adminReopen, adminSeed,
+  adminSessions,
   adminSetPin, adminUnblock, adminVerify, type AuditFlags,
 } from '../../admin/actions.js';
 import { FOLLOW_POLL_MS } from '../../admin/follow.js';
 import { defaultServerConfig } from '../../server/config.js';
 import { intOption, secretOption } from '../options.js';
 
-const DB_HELP = 'SQLite database file';
+// One rule with `bank server`: --db defaults to the same file. Only seed and open create it, so
+// a mistyped path to a listing or a change is an error, not a new empty bank.
+const DB_DEFAULT = defaultServerConfig().dbFile;
+const DB_HELP = 'the bank\'s SQLite database file (must exist)';
+const DB_CREATE_HELP = 'the bank\'s SQLite database file (created if missing)';
+const DB_RULE = `
+Every command takes --db <file>, the database \`bank server --db\` uses; both default to
+${DB_DEFAULT} in the current folder. Only seed and open create a missing database.`;
 const JSON_HELP = 'one JSON object per line';
 const PIN_KEY_HELP = 'PIN key file, the server\'s (default: <db>.pin-key)';
 const PIN_HELP = 'four digits; "-" reads it from standard input (keeps it out of shell history)';
@@ -19,7 +27,8 @@ const lockTtlOption = intOption(1, 86_400);
 export function addAdminCommand(program: Command): void {
   // A mistake in the options gets commander's one-line error, not the whole help after it.
   const admin = program.command('admin').description('set up and inspect the bank')
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .addHelpText('after', DB_RULE);
   addSeedCommand(admin);
   addListingCommands(admin);
   addAccountCommands(admin);
@@ -30,26 +39,28 @@ function addSeedCommand(admin: Command): void {
   admin
     .command('seed')
     .description('load accounts from an accounts.txt file (the demo accounts without --file)')
-    .requiredOption('--db <file>', `${DB_HELP} (created if missing)`)
+    .option('--db <file>', DB_CREATE_HELP, DB_DEFAULT)
     .option('--file <path>', 'accounts file: lines of "account, pin, balance"')
-    .option('--reset', 'replace accounts that already exist')
+    .option('--reset', 'replace accounts that already exist (not one in an ATM session now)')
+    .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .option('--pin-key <file>', 'PIN key file (default: <db>.pin-key, created if missing)')
     .addHelpText('after', '\nExample:\n  bank admin seed --db bank.sqlite --file accounts.txt')
-    .action(async (flags) => print(await adminSeed({ ...flags, reset: Boolean(flags.reset) })));
+    .action(async (flags) => print(await adminSeed({ ...flags, reset: Boolean(flags.reset),
+      lockTtlMs: flags.lockTtl * 1000 })));
 }
 
 function addListingCommands(admin: Command): void {
   admin
     .command('accounts')
     .description('list accounts and balances')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000}`)
     .action((flags) => print(adminAccounts({ ...flags, json: Boolean(flags.json) })));
   addAuditCommand(admin);
   admin
     .command('sessions')
     .description('show which accounts are in an ATM session now, from where, and their heartbeat')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .option('--json', JSON_HELP)
     .action((flags) => print(adminSessions({ ...flags, json: Boolean(flags.json),
@@ -60,7 +71,7 @@ function addAuditCommand(admin: Command): void {
   admin
     .command('audit')
     .description('show the audit log, newest last (times in local time, money in dollars)')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .option('--account <acct>', 'only this account')
     .option('--since <time>',
       'only rows from then on: 2024-05-01, 2024-05-01T14:30, or 10m, 2h, 3d ago')
@@ -104,7 +115,7 @@ function addAccountCommands(admin: Command): void {
   admin
     .command('open <account>')
     .description('open a new account')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_CREATE_HELP, DB_DEFAULT)
     .requiredOption('--pin <pin>', PIN_HELP, secretOption)
     .option('--balance <dollars>', 'opening balance in dollars, like 100.00', '0')
     .option('--pin-key <file>', PIN_KEY_HELP)
@@ -114,15 +125,16 @@ function addAccountCommands(admin: Command): void {
   admin
     .command('set-pin <account>')
     .description('give an account a new PIN (this also lifts a block after wrong PINs)')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .requiredOption('--pin <pin>', PIN_HELP, secretOption)
     .option('--pin-key <file>', PIN_KEY_HELP)
     .action(async (account, flags) => print(await adminSetPin({ ...flags, account })));
   addCloseCommand(admin);
+  addReopenCommand(admin);
   admin
     .command('unblock <account>')
     .description('let an account blocked by wrong PINs log in again')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .action(async (account, flags) => print(await adminUnblock({ ...flags, account })));
 }
 
@@ -130,15 +142,26 @@ function addCloseCommand(admin: Command): void {
   admin
     .command('close <account>')
     .description('close an account: it can no longer log in')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .option('--force', 'close it even though it holds money (the balance stays on record)')
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .addHelpText('after', `
 An account holding money is refused unless --force is given; with --force it closes with its
-balance untouched and on record (no money disappears; \`bank admin seed --reset\` can reopen it).
+balance untouched and on record (no money disappears; \`bank admin reopen\` brings it back).
 An account in an ATM session now is always refused. The audit gets a 'close' row with the balance.`)
     .action(async (account, flags) => print(await adminClose({ ...flags, account,
       force: Boolean(flags.force), lockTtlMs: flags.lockTtl * 1000 })));
+}
+
+function addReopenCommand(admin: Command): void {
+  admin
+    .command('reopen <account>')
+    .description('put a closed account back in service, with the balance and PIN it had')
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .addHelpText('after', `
+Wrong PINs tried on the number while it was closed are forgotten. The audit gets a 'reopen'
+row with the balance. To give it a new PIN as well: bank admin set-pin <account> --pin -`)
+    .action(async (account, flags) => print(await adminReopen({ ...flags, account })));
 }
 
 function addVerifyCommand(admin: Command): void {
@@ -146,7 +169,7 @@ function addVerifyCommand(admin: Command): void {
     .command('verify')
     .description('check the audit hash chain, replay it against the balances and the ledger, ' +
       'and look for stale session locks')
-    .requiredOption('--db <file>', DB_HELP)
+    .option('--db <file>', DB_HELP, DB_DEFAULT)
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .option('--full', 'check every audit row, not only those after the last checkpoint')
     .addHelpText('after', `
