@@ -193,7 +193,7 @@ describe('admin actions on a bad --db', () => {
     expect(await adminOpen({ db, account: 'ac-20001', pin: '1234', balance: '5' }))
       .toBe(`ac-20001 opened with $5.00 in a new database ${db}`);
     expect(await adminOpen({ db, account: 'ac-20002', pin: '1234' })).toBe('ac-20002 opened with $0.00');
-    expect(adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK/);
+    expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK/);
   });
 
   it('reopen, like every change but seed and open, needs the database to exist', async () => {
