@@ -36,6 +36,8 @@ export interface StartOptions {
   args?: string[];
   /** Reuse a directory (and so its database) from an earlier server: restart after a crash. */
   dir?: string;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 /** Makes a temporary directory holding a seeded database. */
@@ -55,7 +57,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const dir = options.dir ?? makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
   const dbFile = join(dir, 'bank.sqlite');
   const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])];
-  const proc = spawn(process.execPath, [BANK, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...options.env };
+  const proc = spawn(process.execPath, [BANK, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

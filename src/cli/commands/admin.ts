@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  adminAccounts, adminAudit, adminAuditFollow, adminClose, adminOpen, adminSeed, adminSessions,
+  adminAccounts, adminAudit, adminBlock, adminAuditFollow, adminClose, adminOpen, adminSeed, adminSessions,
   adminSetPin, adminUnblock, adminVerify, type AuditFlags,
 } from '../../admin/actions.js';
 import { FOLLOW_POLL_MS } from '../../admin/follow.js';
@@ -41,9 +41,10 @@ function addSeedCommand(admin: Command): void {
 function addListingCommands(admin: Command): void {
   admin
     .command('accounts')
-    .description('list accounts and balances')
+    .description('list accounts, balances, and blocks and wrong-PIN counts')
     .requiredOption('--db <file>', DB_HELP)
-    .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000}`)
+    .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000,` +
+      '"status":"open",…}')
     .action((flags) => print(adminAccounts({ ...flags, json: Boolean(flags.json) })));
   addAuditCommand(admin);
   admin
@@ -117,9 +118,19 @@ function addAccountCommands(admin: Command): void {
   addCloseCommand(admin);
   admin
     .command('unblock <account>')
-    .description('let an account blocked by wrong PINs log in again')
+    .description('lift every block on an account (an operator\'s, or after wrong PINs) and ' +
+      'forget its wrong-PIN counts')
     .requiredOption('--db <file>', DB_HELP)
     .action(async (account, flags) => print(await adminUnblock({ ...flags, account })));
+  addBlockCommand(admin);
+}
+
+function addBlockCommand(admin: Command): void {
+  admin
+    .command('block <account>')
+    .description('refuse every login to an account (75) until `bank admin unblock`')
+    .requiredOption('--db <file>', DB_HELP)
+    .action(async (account, flags) => print(await adminBlock({ ...flags, account })));
 }
 
 function addCloseCommand(admin: Command): void {
