@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The `bank` executable of this checkout (built by `npm test` before vitest runs). */
-export const BANK = fileURLToPath(new URL('../../bin/bank', import.meta.url));
+/**
+ * The `bank` executable of this checkout (built by `npm test` before vitest runs), or the one
+ * BANK_UNDER_TEST names: to show that a new test fails on an older build.
+ */
+export const BANK = process.env.BANK_UNDER_TEST ||
+  fileURLToPath(new URL('../../bin/bank', import.meta.url));
 
 /** A small set of accounts in the course starter's accounts.txt format. */
 export const TEST_ACCOUNTS = `# test accounts
