@@ -38,7 +38,8 @@ const HOUR_MS = 60 * MINUTE_MS;
  * block an account for good. A group's counter is kept an hour, an account's a day.
  */
 export const LOCKOUT_POLICY: LockoutPolicy = {
-  group: { failuresMax: Limits.pinAttemptsMax, blockMsFirst: MINUTE_MS, blockMsMax: HOUR_MS, keptMs: HOUR_MS },
+  group: { failuresMax: Limits.pinAttemptsMax, blockMsFirst: MINUTE_MS, blockMsMax: HOUR_MS,
+    keptMs: HOUR_MS },
   account: { failuresMax: 10, blockMsFirst: 15 * MINUTE_MS, blockMsMax: 24 * HOUR_MS,
     keptMs: 24 * HOUR_MS },
 };

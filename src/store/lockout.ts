@@ -27,7 +27,8 @@ export interface LockoutStatements {
 }
 
 const COUNTER = 'failures, blocks AS level, blocked_until AS untilMs, forget_at AS forgetAtMs';
-const ACCOUNT_COUNTER = 'failures, lockouts AS level, locked_until AS untilMs, forget_at AS forgetAtMs';
+const ACCOUNT_COUNTER =
+  'failures, lockouts AS level, locked_until AS untilMs, forget_at AS forgetAtMs';
 
 /** Prepares the lock-out statements. */
 export function prepareLockout(db: Database): LockoutStatements {
@@ -88,7 +89,7 @@ export function readCounters(store: Store, account: AccountId, group: string):
   };
 }
 
-/** Rows of forgotten counters removed per wrong PIN: more than one is ever added, so they shrink. */
+/** Forgotten counter rows removed per wrong PIN: more than it adds, so the remainder shrinks. */
 const FORGET_BATCH_ROWS = 8;
 
 /**

@@ -47,8 +47,11 @@ export function randomTxnId(rng: () => number): string {
   return id;
 }
 
-/** Source addresses for hostile peers: 127.0.0.2 to 127.0.0.20, never the customer's 127.0.0.1. */
-export const HOSTILE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.0.${i + 2}`);
+/**
+ * Source addresses for hostile peers: 127.0.2.1 to 127.0.20.1, 19 address groups (/24), none of
+ * them the customers' 127.0.0.0/24, whose per-group limits the hostile peers must not spend.
+ */
+export const HOSTILE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.${i + 2}.1`);
 
 /** The i-th hostile source address, cycling. */
 export function hostileAddress(i: number): string {

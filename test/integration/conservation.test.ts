@@ -7,7 +7,7 @@ import { admin, startServer, type TestServer } from '../helpers/server.js';
 
 // Conservation of money (PROTOCOL.md §5.3, §5.4): 50 clients on their own accounts and 10 that
 // contend for 3 shared ones (09 while another holds the lock) move money at once, from
-// 127.0.0.1-20 (a crowd of logins from one address is pin-guessing.test.ts's). Afterwards the
+// 127.0.1-20.1 (a crowd of logins from one address is pin-guessing.test.ts's). Afterwards the
 // sum of all balances is the opening sum plus the acknowledged deposits minus the acknowledged
 // withdrawals, and every account's balance is what its replies said. Every account opens with
 // $500.00.
@@ -31,9 +31,12 @@ interface Client {
   tally: Tally;
 }
 
-/** A loopback source address for client i, 127.0.0.1-20, three or so clients each. */
+/**
+ * A loopback source address for client i, 127.0.1.1 to 127.0.20.1, three or so clients each: 20
+ * address groups (/24), since the failed-login limit counts each login until its PIN proves right.
+ */
 function sourceAddress(i: number): string {
-  return `127.0.0.${(i % 20) + 1}`;
+  return `127.0.${(i % 20) + 1}.1`;
 }
 
 /** Counts an acknowledged move of money on an account. */

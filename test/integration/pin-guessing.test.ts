@@ -136,7 +136,7 @@ describe('PIN guessing', () => {
 
   it('answers a flood beyond the hashing budget at once with 65, without hashing it', async () => {
     // One wrong LOGIN from each of 200 groups, all together: far more than the checks that may
-    // run (4) and wait (16). The rest are answered 65 and never hashed.
+    // run (4) and wait (64). The rest are answered 65 and never hashed.
     const accounts = Array.from({ length: 200 }, (_, i) => `ac-${94_000 + i}`);
     const lines = accounts.map((account, i) =>
       ({ line: `LOGIN ${account} 1234`, address: `127.1.${i}.1` }));

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import {
-  adminAccounts, adminAudit, adminBlock, adminAuditFollow, adminClose, adminOpen, adminSeed, adminSessions,
+  adminAccounts, adminAudit, adminAuditFollow, adminClose, adminOpen, adminSeed, adminSessions,
   adminSetPin, adminUnblock, adminVerify, type AuditFlags,
 } from '../../admin/actions.js';
+import { adminBlock } from '../../admin/actions.js';
 import { FOLLOW_POLL_MS } from '../../admin/follow.js';
 import { defaultServerConfig } from '../../server/config.js';
 import { intOption, secretOption } from '../options.js';

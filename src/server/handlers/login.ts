@@ -93,7 +93,8 @@ function handleLoginDropped(ctx: ServerContext, peer: Peer, attempt: Attempt): R
 }
 
 /** The part of a login that writes: counters, lock, audit, in one transaction. */
-function handleLoginCommit(ctx: ServerContext, peer: Peer, attempt: Attempt, pinOk: boolean): Reply {
+function handleLoginCommit(ctx: ServerContext, peer: Peer, attempt: Attempt,
+  pinOk: boolean): Reply {
   const { account } = attempt.request;
   const now = ctx.now();
   // Barred while the PIN was being checked (by guesses from elsewhere, or an operator).
