@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   PIN_CHECKS_RUNNING_MAX, PIN_CHECKS_WAITING_MAX, PinBudget, type CheckOutcome,
 } from '../../src/server/pin-budget.js';
+import { GROUPS_MAX } from '../../src/server/rate-limit.js';
 
 /** A verifier the test settles by hand, recording which checks were hashed. */
 class FakeHasher {
@@ -114,5 +116,14 @@ describe('PinBudget', () => {
     const next = await budget.check({ group: 'g', priority: 0, isGone: () => false,
       verify: () => Promise.resolve(true) });
     expect(next).toEqual({ kind: 'checked', pinOk: true });
+  });
+});
+
+describe('the bounds as PROTOCOL.md §7 states them', () => {
+  it('names the same numbers of PIN checks running and waiting, and groups remembered', () => {
+    const protocolMd = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
+    expect(protocolMd).toContain(`| PIN checks running at once | ${PIN_CHECKS_RUNNING_MAX} in all, 1 per address group |`);
+    expect(protocolMd).toContain(`| PIN checks waiting | ${PIN_CHECKS_WAITING_MAX} |`);
+    expect(protocolMd).toContain(`| address groups the failed-login limit remembers | ${GROUPS_MAX.toLocaleString('en-US')} |`);
   });
 });
