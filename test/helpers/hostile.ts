@@ -346,6 +346,15 @@ export function readLocks(dbFile: string): unknown[] {
   return adminJsonLines<unknown>(dbFile, 'sessions');
 }
 
+/** Sends lines one at a time on a fresh connection from `address`; resolves with the replies. */
+export async function exchange(port: number, lines: string[], address?: string): Promise<string[]> {
+  const peer = await RawPeer.connect(port, address);
+  const replies: string[] = [];
+  for (const line of lines) replies.push(await peer.request(line));
+  peer.destroy();
+  return replies;
+}
+
 /**
  * Logs in on a fresh connection, retrying while the account is still locked by a session that
  * is ending (09) for at most timeoutMs. Returns the peer and the last reply.

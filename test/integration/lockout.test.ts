@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawPeer } from '../helpers/hostile.js';
+import { exchange } from '../helpers/hostile.js';
 import { until } from '../helpers/poll.js';
 import { admin, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
 
@@ -10,15 +10,6 @@ import { admin, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/s
 // nobody uses are forgotten. Guessers use 127.0.N.x, one /24 per N; the customer 127.0.1.1.
 
 const CUSTOMER = '127.0.1.1';
-
-/** Sends lines one at a time on a fresh connection from `address` and returns the replies. */
-async function exchange(port: number, lines: string[], address: string): Promise<string[]> {
-  const peer = await RawPeer.connect(port, address);
-  const replies: string[] = [];
-  for (const line of lines) replies.push(await peer.request(line));
-  peer.destroy();
-  return replies;
-}
 
 /** `bank admin <args>`, which must succeed; its output. */
 function ok(server: TestServer, ...args: string[]): string {

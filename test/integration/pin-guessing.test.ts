@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountsText, makeCustomers, RawPeer, readAudit } from '../helpers/hostile.js';
+import { accountsText, exchange, makeCustomers, RawPeer, readAudit } from '../helpers/hostile.js';
 import { startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
 
 // PIN guessing (PROTOCOL.md §5.2): 3 wrong PINs from one address group (an IPv4 /24) block the
@@ -29,15 +29,6 @@ function strangers(first: number, count: number): string[] {
 /** The loopback source address 127.0.<group>.<host>: one /24 per group number. */
 function from(group: number, host = 1): string {
   return `127.0.${group}.${host}`;
-}
-
-/** Sends lines one at a time on a fresh connection from `address` and returns the replies. */
-async function exchange(port: number, lines: string[], address: string): Promise<string[]> {
-  const peer = await RawPeer.connect(port, address);
-  const replies: string[] = [];
-  for (const line of lines) replies.push(await peer.request(line));
-  peer.destroy();
-  return replies;
 }
 
 /**
