@@ -42,7 +42,7 @@ function addSeedCommand(admin: Command): void {
 function addListingCommands(admin: Command): void {
   admin
     .command('accounts')
-    .description('list accounts, balances, and blocks and wrong-PIN counts')
+    .description('list accounts: balance, status (open, closed, blocked, locked out), wrong PINs')
     .requiredOption('--db <file>', DB_HELP)
     .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000,` +
       '"status":"open",…}')
