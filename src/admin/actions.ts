@@ -9,7 +9,8 @@ import { ADMIN_BUSY_TIMEOUT_MS, guardStore, requireDatabase, withReader, withSto
   type AdminOptions } from './access.js';
 import { followAudit } from './follow.js';
 import {
-  changePin, closeAccountChecked, openAccount, reopenAccount, unblockAccount,
+  blockAccountByOperator, changePin, closeAccountChecked, openAccount, reopenAccount,
+  unblockAccount,
 } from './manage.js';
 import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './parse.js';
 import { reportAccounts, reportAudit, reportSessions } from './reports.js';
@@ -103,11 +104,19 @@ export function adminSessions(
     reportSessions(store, { json: options.json, lockTtlMs: options.lockTtlMs }));
 }
 
-/** `admin unblock`: clears the wrong-PIN count so the account can log in again. */
+/** `admin unblock`: lifts every block and wrong-PIN count, so the account can log in again. */
 export async function adminUnblock(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
   return withStore(options, false, (store) => unblockAccount(store, account, Date.now())
     ? `${account} unblocked` : `${account} was not blocked`);
+}
+
+/** `admin block`: refuses every LOGIN to the account until `admin unblock`. */
+export async function adminBlock(options: AdminOptions & { account: string }): Promise<string> {
+  const account = parseAccountId(options.account);
+  return withStore(options, false, (store) => blockAccountByOperator(store, account, Date.now())
+    ? `${account} blocked`
+    : `${account} was already blocked`);
 }
 
 /**

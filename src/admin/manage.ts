@@ -2,10 +2,11 @@ import { formatCents } from '../money.js';
 import { Code } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
 import {
-  clearPinFailures, closeAccount, getAccount, putAccount, setAccountPin, type AccountRow,
+  closeAccount, getAccount, putAccount, setAccountPin, type AccountRow,
 } from '../store/accounts.js';
 import { appendAudit } from '../store/audit.js';
 import { inTransaction, type Store } from '../store/db.js';
+import { blockAccount, clearPinFailures, unblockAccountRow } from '../store/lockout.js';
 import { listLocks, type SessionRow } from '../store/sessions.js';
 
 /**
@@ -112,13 +113,32 @@ export function closeAccountChecked(store: Store, request: CloseRequest): number
   });
 }
 
-/** Clears the wrong-PIN count so the account can log in again. Audit op `unblock`. */
+/**
+ * Lifts every block on an account: the operator's, a lock-out everywhere, and each address
+ * group's, and forgets its wrong-PIN counts, so it can log in again at once. Audit op `unblock`.
+ * True when there was anything to lift or forget.
+ */
 export function unblockAccount(store: Store, account: AccountId, now: number): boolean {
   return inTransaction(store, () => {
     requireAccount(store, account);
+    const lifted = unblockAccountRow(store, account);
     const cleared = clearPinFailures(store, account);
     appendAdminAudit(store, { account, op: 'unblock', balanceCents: null, now });
-    return cleared;
+    return lifted || cleared;
+  });
+}
+
+/**
+ * The bank's own decision: every LOGIN to the account is refused (75) until an operator runs
+ * `bank admin unblock`. Audit op `block`. False when it was blocked already (and nothing is
+ * written).
+ */
+export function blockAccountByOperator(store: Store, account: AccountId, now: number): boolean {
+  return inTransaction(store, () => {
+    if (requireAccount(store, account).closed) throw new Error(`${account} is closed`);
+    if (!blockAccount(store, account, now)) return false;
+    appendAdminAudit(store, { account, op: 'block', balanceCents: null, now });
+    return true;
   });
 }
 

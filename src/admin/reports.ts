@@ -3,23 +3,61 @@ import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
 import { listAccounts } from '../store/accounts.js';
 import { listAudit, type AuditFilter, type AuditRow } from '../store/audit.js';
 import { parseSummaryCodes } from '../store/audit-summary.js';
+import { listLockoutStatus } from '../store/lockout.js';
 import type { Store } from '../store/db.js';
 import { listLocks, type SessionRow } from '../store/sessions.js';
 import { formatRow, formatTable } from './table.js';
 
-/** `admin accounts`: one line per account, or one JSON object per line. */
-export function reportAccounts(store: Store, json: boolean): string {
-  const accounts = listAccounts(store);
-  if (json) {
-    // README: exactly these two keys, one object per line (a public contract).
-    return accounts
-      .map((a) => JSON.stringify({ account: a.account, balance_cents: a.balanceCents }))
-      .join('\n');
-  }
+/** An account as `admin accounts` shows it: balance, status, and its wrong-PIN counts. */
+interface AccountView {
+  account: string;
+  balanceCents: number;
+  status: 'open' | 'closed' | 'blocked' | 'locked';
+  /** End of a lock-out everywhere (status locked), else 0. */
+  lockedUntilMs: number;
+  wrongPins: number;
+  groupsBlocked: number;
+}
+
+/** Every account with its lock-out state (PROTOCOL.md §5.2), as of now. */
+function accountViews(store: Store, now: number): AccountView[] {
+  const lockouts = new Map(listLockoutStatus(store, now).map((row) => [row.account, row]));
+  return listAccounts(store).map((a) => {
+    const lockout = lockouts.get(a.account);
+    const lockedUntilMs = lockout?.lockedUntilMs ?? 0;
+    const status = a.closed ? 'closed' : lockout?.blocked ? 'blocked'
+      : lockedUntilMs > now ? 'locked' : 'open';
+    return { account: a.account, balanceCents: a.balanceCents, status, lockedUntilMs,
+      wrongPins: lockout?.wrongPins ?? 0, groupsBlocked: lockout?.groupsBlocked ?? 0 };
+  });
+}
+
+/**
+ * `admin accounts`: one line per account, or one JSON object per line. JSON keeps the README's
+ * `account` and `balance_cents` first and adds the lock-out state after them.
+ */
+export function reportAccounts(store: Store, json: boolean, now = Date.now()): string {
+  const accounts = accountViews(store, now);
+  if (json) return accounts.map((a) => JSON.stringify(accountJson(a))).join('\n');
   if (accounts.length === 0) return 'no accounts (load some with: bank admin seed)';
-  const rows = accounts.map((a) =>
-    [a.account, formatCents(a.balanceCents), a.closed ? 'closed' : 'open']);
-  return formatTable(['account', 'balance', 'status'], rows, new Set([1]));
+  const rows = accounts.map((a) => [a.account, formatCents(a.balanceCents), statusText(a),
+    String(a.wrongPins), String(a.groupsBlocked)]);
+  const headers = ['account', 'balance', 'status', 'wrong PINs', 'groups blocked'];
+  return formatTable(headers, rows, new Set([1, 3, 4]));
+}
+
+/** One account as the JSON the README documents. */
+function accountJson(a: AccountView): Record<string, unknown> {
+  return {
+    account: a.account, balance_cents: a.balanceCents, status: a.status,
+    locked_until: a.lockedUntilMs > 0 ? new Date(a.lockedUntilMs).toISOString() : null,
+    wrong_pins: a.wrongPins, groups_blocked: a.groupsBlocked,
+  };
+}
+
+/** open, closed, blocked (by an operator), or locked out everywhere until a local time. */
+function statusText(a: AccountView): string {
+  return a.status === 'locked' ? `locked out until ${localTime(a.lockedUntilMs)}` : a.status;
 }
 
 const AUDIT_HEADERS = ['id', 'time', 'conn', 'peer', 'account', 'op', 'amount', 'code', 'balance',

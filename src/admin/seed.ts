@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { clearPinFailures, getAccount, putAccount } from '../store/accounts.js';
+import { getAccount, putAccount } from '../store/accounts.js';
+import { clearPinFailures } from '../store/lockout.js';
 import { inTransaction, type Store } from '../store/db.js';
 import { hashPin } from '../pin.js';
 import { isAccountId, isPin } from '../protocol/decode.js';

@@ -23,9 +23,11 @@ const codeText: Record<CodeName, (details: CodeDetails) => string> = {
     'That request was not understood, so nothing changed. Please check it and try again.',
   invalidTransaction: () => 'Please log in with your account number and PIN first.',
   sessionExpired: () => 'Your session timed out and nothing more was done. Please log in again.',
-  tooManyAttempts: () => 'Too many failed logins. Please wait a minute before trying again.',
+  tooManyAttempts: () =>
+    'Too many login attempts right now. Please wait a minute before trying again.',
   pinTriesExceeded: () =>
-    'This account is blocked after too many wrong PINs. Please contact the bank to unblock it.',
+    'This account is blocked for a while after too many wrong PINs, or by the bank. ' +
+    'Please try again later, or contact the bank.',
   incorrectPin: ({ triesLeft }) => `Incorrect account number or PIN. ${triesText(triesLeft)}`,
   accountBusy: () =>
     'This account is in use at another ATM. Please finish there, or wait for that session to end.',

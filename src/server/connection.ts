@@ -162,6 +162,7 @@ export class Connection {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.peer.closed = true;
     this.ctx.log(`conn ${this.peer.id} closed`);
     if (!this.busy) void this.release();
   }

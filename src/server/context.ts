@@ -3,7 +3,7 @@ import type { AccountId } from '../protocol/messages.js';
 import type { Store } from '../store/db.js';
 import type { Committer } from './committer.js';
 import type { ServerConfig } from './config.js';
-import type { LoginLimiter } from './rate-limit.js';
+import type { LoginGuards } from './pin-budget.js';
 
 /** What every handler may use: the database, the batcher, the bounds, the clock. */
 export interface ServerContext {
@@ -11,7 +11,7 @@ export interface ServerContext {
   committer: Committer;
   config: ServerConfig;
   pinKey: Buffer;
-  limiter: LoginLimiter;
+  logins: LoginGuards;
   log: (line: string) => void;
   now: () => number;
 }
@@ -24,6 +24,8 @@ export interface Peer {
   holder: string;
   session: { account: AccountId } | null;
   loginFailures: number;
+  /** Set once the socket has closed: a PIN check still waiting for it is dropped. */
+  closed?: boolean;
 }
 
 /** The audit fields a handler supplies; time, connection and peer are filled in. */

@@ -10,7 +10,7 @@ import { checkServerConfig, type ServerConfig } from './config.js';
 import { Connection } from './connection.js';
 import type { ServerContext } from './context.js';
 import { connectionsCap, describeCap, readFdLimit, REFUSALS_OPEN_MAX } from './fd-headroom.js';
-import { LoginLimiter } from './rate-limit.js';
+import { createLoginGuards } from './pin-budget.js';
 
 const SWEEP_MS = 1000;
 
@@ -39,7 +39,7 @@ export async function startServer(
     committer: new Committer(store, config.batchOpsMax),
     config,
     pinKey: loadPinKey(config.pinKeyFile),
-    limiter: new LoginLimiter(config.loginFailuresPerPeerPerMinute),
+    logins: createLoginGuards(config, log),
     log: config.quiet ? () => {} : log,
     now: Date.now,
   };

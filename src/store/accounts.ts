@@ -22,13 +22,9 @@ export interface AccountStatements {
   close: Statement<{ account: string; now: number }>;
   list: Statement<[]>;
   sumBalances: Statement<[]>;
-  getFailures: Statement<{ account: string }>;
-  addFailure: Statement<{ account: string; now: number }>;
-  clearFailures: Statement<{ account: string }>;
-  listBlocked: Statement<{ failuresMin: number }>;
 }
 
-/** Prepares the account and PIN-failure statements. */
+/** Prepares the account statements. */
 export function prepareAccounts(db: Database): AccountStatements {
   return {
     get: db.prepare(`SELECT account, pin_hash AS pinHash, balance_cents AS balanceCents,
@@ -47,13 +43,6 @@ export function prepareAccounts(db: Database): AccountStatements {
     list: db.prepare(`SELECT account, balance_cents AS balanceCents, closed_at IS NOT NULL AS closed
       FROM accounts ORDER BY account`),
     sumBalances: db.prepare('SELECT COALESCE(SUM(balance_cents), 0) AS totalCents FROM accounts'),
-    getFailures: db.prepare('SELECT failures FROM pin_failures WHERE account = @account'),
-    addFailure: db.prepare(`INSERT INTO pin_failures (account, failures, updated_at)
-      VALUES (@account, 1, @now) ON CONFLICT (account) DO UPDATE SET
-      failures = failures + 1, updated_at = excluded.updated_at RETURNING failures`),
-    clearFailures: db.prepare('DELETE FROM pin_failures WHERE account = @account'),
-    listBlocked: db.prepare(`SELECT account, failures, updated_at AS updatedAt FROM pin_failures
-      WHERE failures >= @failuresMin ORDER BY account`),
   };
 }
 
@@ -102,24 +91,6 @@ export function listAccounts(store: Store): {
 /** The sum of every balance, open and closed accounts alike. */
 export function sumBalances(store: Store): number {
   return (store.accounts.sumBalances.get() as { totalCents: number }).totalCents;
-}
-
-/** Consecutive wrong PINs recorded for an account number (known or not). */
-export function pinFailures(store: Store, account: AccountId): number {
-  const row = store.accounts.getFailures.get({ account }) as { failures: number } | undefined;
-  return row?.failures ?? 0;
-}
-
-/** Records one more wrong PIN; returns the new count. */
-export function addPinFailure(store: Store, account: AccountId, now: number): number {
-  const row = store.accounts.addFailure.get({ account, now }) as { failures: number };
-  assert(row.failures >= 1, 'a failure was counted');
-  return row.failures;
-}
-
-/** Forgets wrong PINs after a correct one, or when an operator unblocks the account. */
-export function clearPinFailures(store: Store, account: AccountId): boolean {
-  return store.accounts.clearFailures.run({ account }).changes > 0;
 }
 
 /** Replaces an open account's PIN hash; false when there is no such open account. */

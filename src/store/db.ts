@@ -4,6 +4,7 @@ import { prepareAccounts, type AccountStatements } from './accounts.js';
 import { prepareSessions, type SessionStatements } from './sessions.js';
 import { prepareLedger, type LedgerStatements } from './ledger.js';
 import { prepareAudit, type AuditStatements } from './audit.js';
+import { prepareLockout, type LockoutStatements } from './lockout.js';
 
 /** An open database with every statement prepared once, at start-up. */
 export interface Store {
@@ -12,6 +13,7 @@ export interface Store {
   sessions: SessionStatements;
   ledger: LedgerStatements;
   audit: AuditStatements;
+  lockout: LockoutStatements;
 }
 
 export interface OpenOptions {
@@ -48,6 +50,7 @@ export function prepareStore(db: Database.Database): Store {
     sessions: prepareSessions(db),
     ledger: prepareLedger(db),
     audit: prepareAudit(db),
+    lockout: prepareLockout(db),
   };
 }
 

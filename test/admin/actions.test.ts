@@ -38,7 +38,7 @@ describe('admin actions on a database file', () => {
     expect(await adminOpen({ db, account: 'AC-20001', pin: '4321', balance: '250.5' }))
       .toBe('ac-20001 opened with $250.50');
     expect(await verifyPin(pinKey(), '4321', storedPinHash('ac-20001'))).toBe(true);
-    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-20001","balance_cents":25050}');
+    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-20001","balance_cents":25050,');
     expect(await adminOpen({ db, account: 'ac-20002', pin: '0000' })).toBe('ac-20002 opened with $0.00');
   });
 

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  changePin, closeAccountChecked, openAccount, reopenAccount, unblockAccount,
+  blockAccountByOperator, changePin, closeAccountChecked, openAccount, reopenAccount,
+  unblockAccount,
 } from '../../src/admin/manage.js';
 import { describeFailure, verifyStore } from '../../src/admin/verify.js';
 import { Code } from '../../src/protocol/codes.js';
-import { addPinFailure, getAccount, pinFailures } from '../../src/store/accounts.js';
+import { getAccount } from '../../src/store/accounts.js';
+import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
 import { listAudit } from '../../src/store/audit.js';
 import { closeStore, type Store } from '../../src/store/db.js';
 import { acquireLock } from '../../src/store/sessions.js';
@@ -37,9 +39,9 @@ describe('admin account changes', () => {
     });
 
     it('forgets wrong PINs tried on the number before it existed', () => {
-      for (let i = 0; i < 3; i += 1) addPinFailure(store, 'ac-20001', 1);
+      wrongPins(store, 'ac-20001', 3);
       openAccount(store, { account: 'ac-20001', pinHash: 'h', balanceCents: 0, now: 5 });
-      expect(pinFailures(store, 'ac-20001')).toBe(0);
+      expect(wrongPinCount(store, 'ac-20001')).toBe(0);
     });
 
     it('refuses a number in use, open or closed, and writes nothing', () => {
@@ -56,10 +58,10 @@ describe('admin account changes', () => {
 
   describe('changePin', () => {
     it('replaces the hash, lifts a block, and audits set-pin without a balance', () => {
-      for (let i = 0; i < 3; i += 1) addPinFailure(store, 'ac-10001', 1);
+      wrongPins(store, 'ac-10001', 3);
       expect(changePin(store, 'ac-10001', 'new-hash', 9)).toBe(true);
       expect(getAccount(store, 'ac-10001')!.pinHash).toBe('new-hash');
-      expect(pinFailures(store, 'ac-10001')).toBe(0);
+      expect(wrongPinCount(store, 'ac-10001')).toBe(0);
       expect(adminRows(store).at(-1)).toEqual(['set-pin', 'ac-10001', null]);
     });
 
@@ -136,9 +138,10 @@ describe('admin account changes', () => {
 
     it('forgets wrong PINs tried on the number while it was closed', () => {
       close('ac-10003');
-      for (let i = 0; i < 3; i += 1) addPinFailure(store, 'ac-10003', 1);
+      wrongPins(store, 'ac-10003', 3);
+      expect(wrongPinCount(store, 'ac-10003')).toBe(3);
       reopenAccount(store, 'ac-10003', 200_000);
-      expect(pinFailures(store, 'ac-10003')).toBe(0);
+      expect(wrongPinCount(store, 'ac-10003')).toBe(0);
     });
 
     it('refuses an open or unknown account and writes nothing', () => {
@@ -152,15 +155,43 @@ describe('admin account changes', () => {
 
   describe('unblockAccount', () => {
     it('clears the wrong-PIN count and audits unblock, blocked or not', () => {
-      for (let i = 0; i < 3; i += 1) addPinFailure(store, 'ac-10001', 1);
+      wrongPins(store, 'ac-10001', 3);
       expect(unblockAccount(store, 'ac-10001', 9)).toBe(true);
-      expect(pinFailures(store, 'ac-10001')).toBe(0);
+      expect(wrongPinCount(store, 'ac-10001')).toBe(0);
       expect(unblockAccount(store, 'ac-10001', 10)).toBe(false);
       expect(adminRows(store).slice(-2)).toEqual([['unblock', 'ac-10001', null], ['unblock', 'ac-10001', null]]);
     });
 
     it('refuses an account that does not exist', () => {
       expect(() => unblockAccount(store, 'ac-99999', 9)).toThrow('no account ac-99999');
+    });
+
+    it('lifts an operator block too', () => {
+      expect(blockAccountByOperator(store, 'ac-10001', 8)).toBe(true);
+      expect(unblockAccount(store, 'ac-10001', 9)).toBe(true);
+      expect(blockAccountByOperator(store, 'ac-10001', 10)).toBe(true);
+    });
+  });
+
+  describe('blockAccountByOperator', () => {
+    it('blocks an open account once and audits block; a second time writes nothing', () => {
+      expect(blockAccountByOperator(store, 'ac-10001', 9)).toBe(true);
+      expect(blockAccountByOperator(store, 'ac-10001', 10)).toBe(false);
+      expect(adminRows(store).filter(([op]) => op === 'block')).toEqual([['block', 'ac-10001', null]]);
+    });
+
+    it('stays through a new PIN, which lifts only wrong-PIN blocks', () => {
+      blockAccountByOperator(store, 'ac-10001', 9);
+      wrongPins(store, 'ac-10001', 3);
+      expect(changePin(store, 'ac-10001', 'new-hash', 10)).toBe(true);
+      expect(wrongPinCount(store, 'ac-10001')).toBe(0);
+      expect(blockAccountByOperator(store, 'ac-10001', 11)).toBe(false);
+    });
+
+    it('refuses an unknown or closed account', () => {
+      expect(() => blockAccountByOperator(store, 'ac-99999', 9)).toThrow('no account ac-99999');
+      closeAccountChecked(store, { account: 'ac-10003', force: false, lockTtlMs: LOCK_TTL_MS, now: 6 });
+      expect(() => blockAccountByOperator(store, 'ac-10003', 9)).toThrow('ac-10003 is closed');
     });
   });
 });

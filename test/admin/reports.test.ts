@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeAccountChecked } from '../../src/admin/manage.js';
+import { blockAccountByOperator, closeAccountChecked } from '../../src/admin/manage.js';
 import {
   auditCells, auditHeading, auditJson, auditLine, codeLabel, localTime, reportAccounts, reportAudit,
   reportSessions,
 } from '../../src/admin/reports.js';
 import { formatRow, formatTable } from '../../src/admin/table.js';
 import { Code } from '../../src/protocol/codes.js';
+import { LOCKOUT_POLICY } from '../../src/lockout.js';
 import { appendAudit, listAudit } from '../../src/store/audit.js';
+import { recordWrongPin } from '../../src/store/lockout.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { acquireLock } from '../../src/store/sessions.js';
 import { memoryBank, moveMoney } from './helpers.js';
@@ -41,12 +43,13 @@ describe('reports', () => {
   });
   afterEach(() => closeStore(store));
 
-  it('accounts --json has exactly the two documented keys, in order', () => {
+  it('accounts --json keeps the two documented keys first, then the lock-out state', () => {
     closeAccountChecked(store, { account: 'ac-10003', force: false, lockTtlMs: 1, now: 2 });
+    const rest = '"status":"open","locked_until":null,"wrong_pins":0,"groups_blocked":0}';
     expect(reportAccounts(store, true).split('\n')).toEqual([
-      '{"account":"ac-10001","balance_cents":10000}',
-      '{"account":"ac-10002","balance_cents":5025}',
-      '{"account":"ac-10003","balance_cents":0}',
+      `{"account":"ac-10001","balance_cents":10000,${rest}`,
+      `{"account":"ac-10002","balance_cents":5025,${rest}`,
+      `{"account":"ac-10003","balance_cents":0,${rest.replace('open', 'closed')}`,
     ]);
   });
 
@@ -54,12 +57,30 @@ describe('reports', () => {
     closeAccountChecked(store, { account: 'ac-10003', force: false, lockTtlMs: 1, now: 2 });
     const table = reportAccounts(store, false);
     expect(table.split('\n')).toEqual([
-      'account   balance  status',
-      '--------  -------  ------',
-      'ac-10001  $100.00  open',
-      'ac-10002   $50.25  open',
-      'ac-10003    $0.00  closed',
+      'account   balance  status  wrong PINs  groups blocked',
+      '--------  -------  ------  ----------  --------------',
+      'ac-10001  $100.00  open             0               0',
+      'ac-10002   $50.25  open             0               0',
+      'ac-10003    $0.00  closed           0               0',
     ]);
+  });
+
+  it('accounts shows an operator block, a lock-out everywhere until when, and wrong PINs', () => {
+    const now = 1_700_000_000_000;
+    blockAccountByOperator(store, 'ac-10001', now);
+    for (let i = 0; i < 10; i++) {
+      recordWrongPin(store, { account: 'ac-10002', group: `g${i}` }, now, LOCKOUT_POLICY);
+    }
+    recordWrongPin(store, { account: 'ac-10003', group: 'g' }, now, LOCKOUT_POLICY);
+    const until = now + LOCKOUT_POLICY.account.blockMsFirst;
+    const table = reportAccounts(store, false, now).split('\n');
+    expect(table[2]).toMatch(/^ac-10001 +\$100\.00 +blocked +0 +0$/);
+    expect(table[3]).toMatch(new RegExp(`^ac-10002 +\\$50\\.25 +locked out until ${localTime(until)} +0 +0$`));
+    expect(table[4]).toMatch(/^ac-10003 +\$0\.00 +open +1 +0$/);
+    const json = reportAccounts(store, true, now).split('\n').map((line) => JSON.parse(line));
+    expect(json.map((row) => row.status)).toEqual(['blocked', 'locked', 'open']);
+    expect(json[1]).toMatchObject({ locked_until: new Date(until).toISOString(), wrong_pins: 0 });
+    expect(reportAccounts(store, true, until).split('\n')[1]).toContain('"status":"open"');
   });
 
   it('says so when there is nothing to list', () => {

@@ -11,7 +11,8 @@ import {
 } from '../../src/admin/seed.js';
 import { verifyPin } from '../../src/pin.js';
 import { Code } from '../../src/protocol/codes.js';
-import { addPinFailure, getAccount, listAccounts, pinFailures } from '../../src/store/accounts.js';
+import { getAccount, listAccounts } from '../../src/store/accounts.js';
+import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
 import { listAudit } from '../../src/store/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
 import { acquireLock } from '../../src/store/sessions.js';
@@ -227,11 +228,9 @@ describe('loadAccounts', () => {
   });
 
   it('starts a seeded account unblocked, whatever was guessed on its number before', async () => {
-    inTransaction(store, () => {
-      for (let i = 0; i < 3; i++) addPinFailure(store, 'ac-12345', 0);
-    });
+    inTransaction(store, () => wrongPins(store, 'ac-12345', 3));
     await loadAccounts(store, pinKey, [rows[0]!], false);
-    expect(pinFailures(store, 'ac-12345')).toBe(0);
+    expect(wrongPinCount(store, 'ac-12345')).toBe(0);
   });
 
   it('seeds the shipped demo accounts when no file is named', async () => {

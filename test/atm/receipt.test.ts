@@ -63,7 +63,8 @@ describe('formatTime', () => {
 
 describe('wrapText', () => {
   const sentence =
-    'This account is blocked after too many wrong PINs. Please contact the bank to unblock it.';
+    'This account is blocked for a while after too many wrong PINs, or by the bank. ' +
+    'Please try again later, or contact the bank.';
 
   it('keeps a short text on one indented line', () => {
     expect(wrapText('Done.', 80)).toEqual(['  Done.']);

@@ -48,8 +48,8 @@ export function randomTxnId(rng: () => number): string {
 }
 
 /**
- * Source addresses for hostile peers: 127.0.2.1 to 127.0.20.1, each in its own address group
- * (/24, as the server counts per-address limits), never the customer's 127.0.0.0/24.
+ * Source addresses for hostile peers: 127.0.2.1 to 127.0.20.1, 19 address groups (/24), none of
+ * them the customers' 127.0.0.0/24, whose per-group limits the hostile peers must not spend.
  */
 export const HOSTILE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.${i + 2}.1`);
 
@@ -344,6 +344,15 @@ export function readAudit(dbFile: string, ...filters: string[]): AuditJson[] {
 /** The session locks held now, through `bank admin sessions --json`. */
 export function readLocks(dbFile: string): unknown[] {
   return adminJsonLines<unknown>(dbFile, 'sessions');
+}
+
+/** Sends lines one at a time on a fresh connection from `address`; resolves with the replies. */
+export async function exchange(port: number, lines: string[], address?: string): Promise<string[]> {
+  const peer = await RawPeer.connect(port, address);
+  const replies: string[] = [];
+  for (const line of lines) replies.push(await peer.request(line));
+  peer.destroy();
+  return replies;
 }
 
 /**

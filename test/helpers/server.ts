@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The `bank` executable of this checkout (built by `npm test` before vitest runs). */
-export const BANK = fileURLToPath(new URL('../../bin/bank', import.meta.url));
+/**
+ * The `bank` executable of this checkout (built by `npm test` before vitest runs), or the one
+ * BANK_UNDER_TEST names: to show that a new test fails on an older build.
+ */
+export const BANK = process.env.BANK_UNDER_TEST ||
+  fileURLToPath(new URL('../../bin/bank', import.meta.url));
 
 /** A small set of accounts in the course starter's accounts.txt format. */
 export const TEST_ACCOUNTS = `# test accounts
@@ -38,6 +42,8 @@ export interface StartOptions {
   dir?: string;
   /** Run the server under this open-file limit (`ulimit -n`, soft and hard). */
   filesMax?: number;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 /** Makes a temporary directory holding a seeded database. */
@@ -60,7 +66,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const command = [process.execPath, BANK, ...args];
   const [file, ...argv] = options.filesMax === undefined ? command
     : ['/bin/sh', '-c', `ulimit -n ${options.filesMax} && exec "$@"`, 'sh', ...command];
-  const proc = spawn(file!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...options.env };
+  const proc = spawn(file!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

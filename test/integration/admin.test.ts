@@ -66,19 +66,20 @@ describe('bank admin beside a running server', () => {
 
   it('accounts: a table with dollars lined up, and the documented --json', () => {
     expect(ok(run('accounts')).split('\n')).toEqual([
-      'account     balance  status',
-      '--------  ---------  ------',
-      'ac-10001    $100.00  open',
-      'ac-10002     $50.25  open',
-      'ac-10003      $0.00  open',
-      'ac-10004  $1,000.00  open',
+      'account     balance  status  wrong PINs  groups blocked',
+      '--------  ---------  ------  ----------  --------------',
+      'ac-10001    $100.00  open             0               0',
+      'ac-10002     $50.25  open             0               0',
+      'ac-10003      $0.00  open             0               0',
+      'ac-10004  $1,000.00  open             0               0',
       '',
     ]);
+    const open = { status: 'open', locked_until: null, wrong_pins: 0, groups_blocked: 0 };
     expect(jsonLines(ok(run('accounts', '--json')))).toEqual([
-      { account: 'ac-10001', balance_cents: 10000 },
-      { account: 'ac-10002', balance_cents: 5025 },
-      { account: 'ac-10003', balance_cents: 0 },
-      { account: 'ac-10004', balance_cents: 100000 },
+      { account: 'ac-10001', balance_cents: 10000, ...open },
+      { account: 'ac-10002', balance_cents: 5025, ...open },
+      { account: 'ac-10003', balance_cents: 0, ...open },
+      { account: 'ac-10004', balance_cents: 100000, ...open },
     ]);
   });
 
@@ -280,7 +281,7 @@ describe('bank admin refusals: one line, exit 1, no stack', () => {
   it('names a database locked by another process, and still reads it', () => {
     const holder = new Database(db);
     holder.exec('BEGIN IMMEDIATE');
-    holder.exec('DELETE FROM pin_failures');
+    holder.exec('DELETE FROM pin_group_failures');
     try {
       expectOneLineError(admin(db, 'unblock', 'ac-10001'),
         `bank: the database ${db} is locked by another process (waited 2 s); try again in a moment`);

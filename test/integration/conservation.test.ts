@@ -32,8 +32,9 @@ interface Client {
 }
 
 /**
- * A loopback source address for client i, 127.0.1.1-127.0.20.1, three or so clients each: each
- * in its own address group (/24), so that 60 clients starting at once stay under the connect rate.
+ * A loopback source address for client i, 127.0.1.1 to 127.0.20.1, three or so clients each: 20
+ * address groups (/24), so that 60 clients starting at once stay under the connect rate and the
+ * failed-login limit (which counts each login until its PIN proves right).
  */
 function sourceAddress(i: number): string {
   return `127.0.${(i % 20) + 1}.1`;

@@ -146,15 +146,15 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
     await exitAtm(atm);
   });
 
-  it('tells a blocked account to contact the bank, on whole words within 80 columns', async () => {
+  it('tells a blocked account to try later or call the bank, on whole words within 80 columns', async () => {
     const atm = openAtm();
     for (const triesLeft of ['2 tries', '1 try']) {
       await typeLogin(atm, 'ac-20001', '0000');
       await atm.waitFor(words(`${triesLeft} left before the account is blocked.`));
     }
-    await typeLogin(atm, 'ac-20001', '0000'); // the third wrong PIN blocks the account
-    const sentence =
-      'This account is blocked after too many wrong PINs. Please contact the bank to unblock it.';
+    await typeLogin(atm, 'ac-20001', '0000'); // the third wrong PIN blocks the account here
+    const sentence = 'This account is blocked for a while after too many wrong PINs, or by the ' +
+      'bank. Please try again later, or contact the bank.';
     const screen = await atm.waitFor(words(sentence));
     expect(await atm.waitForExit()).toBe(0);
     // The ATM wraps at spaces: the sentence is on whole lines of at most 80 columns.

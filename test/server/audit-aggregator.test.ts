@@ -6,7 +6,7 @@ import {
 import { Committer } from '../../src/server/committer.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import type { Peer, ServerContext } from '../../src/server/context.js';
-import { LoginLimiter } from '../../src/server/rate-limit.js';
+import { createLoginGuards } from '../../src/server/pin-budget.js';
 import { recordEvent, refuse } from '../../src/server/session.js';
 import { listAudit } from '../../src/store/audit.js';
 import { closeStore, openStore } from '../../src/store/db.js';
@@ -132,8 +132,9 @@ describe('refuse and recordEvent before and after login', () => {
   beforeEach(() => {
     const store = openStore(':memory:');
     clock = 5_000;
-    ctx = { store, committer: new Committer(store, 512), config: defaultServerConfig(':memory:'),
-      pinKey: Buffer.alloc(32), limiter: new LoginLimiter(30), log: () => {}, now: () => clock };
+    const config = defaultServerConfig(':memory:');
+    ctx = { store, committer: new Committer(store, 512), config, pinKey: Buffer.alloc(32),
+      logins: createLoginGuards(config, () => {}), log: () => {}, now: () => clock };
   });
   afterEach(() => closeStore(ctx.store));
 

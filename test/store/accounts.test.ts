@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/assert.js';
 import {
-  addPinFailure,
   addToBalance,
-  clearPinFailures,
   getAccount,
   listAccounts,
-  pinFailures,
   putAccount,
   sumBalances,
 } from '../../src/store/accounts.js';
@@ -150,23 +147,5 @@ describe('listAccounts and sumBalances', () => {
   it('sums to zero with no accounts', () => {
     expect(listAccounts(store)).toEqual([]);
     expect(sumBalances(store)).toBe(0);
-  });
-});
-
-describe('PIN failures', () => {
-  it('counts consecutive failures for any account number, known or not', () => {
-    expect(pinFailures(store, 'ac-77777')).toBe(0);
-    expect(addPinFailure(store, 'ac-77777', 1)).toBe(1);
-    expect(addPinFailure(store, 'ac-77777', 2)).toBe(2);
-    expect(addPinFailure(store, 'ac-77777', 3)).toBe(3);
-    expect(pinFailures(store, 'ac-77777')).toBe(3);
-    expect(pinFailures(store, 'ac-88888')).toBe(0);
-  });
-
-  it('clears the count, and says whether there was one', () => {
-    addPinFailure(store, 'ac-77777', 1);
-    expect(clearPinFailures(store, 'ac-77777')).toBe(true);
-    expect(pinFailures(store, 'ac-77777')).toBe(0);
-    expect(clearPinFailures(store, 'ac-77777')).toBe(false);
   });
 });

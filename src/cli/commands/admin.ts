@@ -4,6 +4,7 @@ import {
   adminSessions,
   adminSetPin, adminUnblock, adminVerify, type AuditFlags,
 } from '../../admin/actions.js';
+import { adminBlock } from '../../admin/actions.js';
 import { FOLLOW_POLL_MS } from '../../admin/follow.js';
 import { defaultServerConfig } from '../../server/config.js';
 import { intOption, secretOption } from '../options.js';
@@ -52,9 +53,10 @@ function addSeedCommand(admin: Command): void {
 function addListingCommands(admin: Command): void {
   admin
     .command('accounts')
-    .description('list accounts and balances')
+    .description('list accounts: balance, status (open, closed, blocked, locked out), wrong PINs')
     .option('--db <file>', DB_HELP, DB_DEFAULT)
-    .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000}`)
+    .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000,` +
+      '"status":"open",…}')
     .action((flags) => print(adminAccounts({ ...flags, json: Boolean(flags.json) })));
   addAuditCommand(admin);
   admin
@@ -133,9 +135,19 @@ function addAccountCommands(admin: Command): void {
   addReopenCommand(admin);
   admin
     .command('unblock <account>')
-    .description('let an account blocked by wrong PINs log in again')
+    .description('lift every block on an account (an operator\'s, or after wrong PINs) and ' +
+      'forget its wrong-PIN counts')
     .option('--db <file>', DB_HELP, DB_DEFAULT)
     .action(async (account, flags) => print(await adminUnblock({ ...flags, account })));
+  addBlockCommand(admin);
+}
+
+function addBlockCommand(admin: Command): void {
+  admin
+    .command('block <account>')
+    .description('refuse every login to an account (75) until `bank admin unblock`')
+    .requiredOption('--db <file>', DB_HELP)
+    .action(async (account, flags) => print(await adminBlock({ ...flags, account })));
 }
 
 function addCloseCommand(admin: Command): void {

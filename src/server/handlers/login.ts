@@ -1,65 +1,109 @@
+import { loginBar } from '../../lockout.js';
 import { Code } from '../../protocol/codes.js';
-import { Limits } from '../../protocol/limits.js';
 import type { Reply, Request } from '../../protocol/messages.js';
-import { addPinFailure, clearPinFailures, getAccount, pinFailures } from '../../store/accounts.js';
+import { getAccount } from '../../store/accounts.js';
+import {
+  clearCountersAfterRightPin, readBarFacts, recordWrongPin,
+} from '../../store/lockout.js';
 import { acquireLock } from '../../store/sessions.js';
 import { verifyPin } from '../../pin.js';
+import { addressGroup } from '../address-group.js';
 import type { Peer, ServerContext } from '../context.js';
+import type { Reservation } from '../rate-limit.js';
 import { audit, bare, guarded, refuse } from '../session.js';
 
 type Login = Extract<Request, { kind: 'login' }>;
 
+/** One LOGIN on its way: the request, its peer's address group, and its counted failure. */
+interface Attempt {
+  request: Login;
+  group: string;
+  reservation: Reservation;
+}
+
 /**
- * LOGIN: PROTOCOL.md §5.2. Rate limits first, then a blocked account, then the PIN (checked off
- * the event loop), then the lock. An unknown account costs the same work and gets the same
+ * LOGIN: PROTOCOL.md §5.2. The attempt is counted as a failed login for the connection and the
+ * address group before anything else (65 when either has none left), so concurrent guesses
+ * cannot overrun a limit; a barred account is refused 75 without a PIN check; the PIN is checked
+ * within the global hashing budget (65 when it is spent); then the login is committed. A right
+ * PIN gives the counted failure back. An unknown account costs the same work and gets the same
  * answers as a wrong PIN.
  */
 export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
-  if (isRateLimited(ctx, peer)) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
-  const reply = await handleLoginCheck(ctx, peer, request);
+  const group = addressGroup(peer.address);
+  const reservation = reserveFailure(ctx, peer, group);
+  if (!reservation) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
+  const attempt = { request, group, reservation };
+  const reply = await handleLoginCheck(ctx, peer, attempt);
   ctx.log(`conn ${peer.id} login ${request.account}: code ${reply.code}`);
-  if (reply.code === Code.incorrectPin || reply.code === Code.pinTriesExceeded) {
-    peer.loginFailures += 1;
-  }
+  if (reply.code === Code.ok || reply.code === Code.accountBusy) giveBack(ctx, peer, attempt);
   return reply;
 }
 
-/** A blocked account is refused at once; otherwise the PIN is checked, then the login committed. */
-async function handleLoginCheck(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
-  if (pinFailures(ctx.store, request.account) >= Limits.pinAttemptsMax) {
-    ctx.limiter.recordFailure(peer.address, ctx.now());
-    return refuse(ctx, peer, 'login', Code.pinTriesExceeded);
-  }
-  const row = getAccount(ctx.store, request.account);
-  const stored = row && !row.closed ? row.pinHash : undefined;
-  const pinOk = await verifyPin(ctx.pinKey, request.pin, stored);
-  return ctx.committer.submit(
-    guarded(ctx, peer, 'login', () => handleLoginCommit(ctx, peer, request, pinOk)),
-  );
+/** Counts a failed login ahead of the check; undefined when the connection or group has none. */
+function reserveFailure(ctx: ServerContext, peer: Peer, group: string): Reservation | undefined {
+  if (peer.loginFailures >= ctx.config.loginFailuresPerConnMax) return undefined;
+  const reservation = ctx.logins.limiter.reserve(group, ctx.now());
+  if (reservation) peer.loginFailures += 1;
+  return reservation;
 }
 
-/** True when this connection or its peer address has run out of failed logins. */
-function isRateLimited(ctx: ServerContext, peer: Peer): boolean {
-  return peer.loginFailures >= ctx.config.loginFailuresPerConnMax ||
-    ctx.limiter.isLimited(peer.address, ctx.now());
+/** Gives back a counted failure: the PIN was right, or it was never checked. */
+function giveBack(ctx: ServerContext, peer: Peer, attempt: Attempt): void {
+  ctx.logins.limiter.release(attempt.reservation);
+  peer.loginFailures -= 1;
 }
 
-/** The part of a login that writes: failure count, lock, audit, in one transaction. */
-function handleLoginCommit(
-  ctx: ServerContext,
-  peer: Peer,
-  request: Login,
-  pinOk: boolean,
-): Reply {
-  const { account } = request;
-  const now = ctx.now();
-  if (pinFailures(ctx.store, account) >= Limits.pinAttemptsMax) {
-    audit(ctx, peer, { op: 'login', account, code: Code.pinTriesExceeded });
-    return bare(Code.pinTriesExceeded);
+/** A barred account is refused at once; otherwise the PIN is checked, then the login committed. */
+async function handleLoginCheck(ctx: ServerContext, peer: Peer, attempt: Attempt): Promise<Reply> {
+  const { account, pin } = attempt.request;
+  if (loginBar(readBarFacts(ctx.store, account, attempt.group), ctx.now()) !== 'open') {
+    return ctx.committer.submit(guarded(ctx, peer, 'login', () => barred(ctx, peer, attempt)));
   }
   const row = getAccount(ctx.store, account);
-  if (!pinOk || !row || row.closed) return handleLoginWrongPin(ctx, peer, request, now);
-  clearPinFailures(ctx.store, account);
+  const stored = row && !row.closed ? row.pinHash : undefined;
+  const outcome = await ctx.logins.budget.check({
+    group: attempt.group,
+    priority: ctx.logins.limiter.failures(attempt.group, ctx.now()),
+    isGone: () => peer.closed === true,
+    verify: () => verifyPin(ctx.pinKey, pin, stored),
+  });
+  if (outcome.kind === 'refused') {
+    giveBack(ctx, peer, attempt);
+    return refuse(ctx, peer, 'login', Code.tooManyAttempts);
+  }
+  // A check dropped with its connection still counts as a failed login, so that connecting,
+  // sending LOGIN and hanging up is no cheaper a way to probe; its row records no reply.
+  const commit = outcome.kind === 'dropped'
+    ? () => handleLoginDropped(ctx, peer, attempt)
+    : () => handleLoginCommit(ctx, peer, attempt, outcome.pinOk);
+  return ctx.committer.submit(guarded(ctx, peer, 'login', commit));
+}
+
+/** 75 for an account barred for this group, everywhere, or by an operator; its own audit row. */
+function barred(ctx: ServerContext, peer: Peer, attempt: Attempt): Reply {
+  audit(ctx, peer, { op: 'login', account: attempt.request.account, code: Code.pinTriesExceeded });
+  return bare(Code.pinTriesExceeded);
+}
+
+/** A LOGIN whose connection closed before its PIN was checked: a row, and no reply to send. */
+function handleLoginDropped(ctx: ServerContext, peer: Peer, attempt: Attempt): Reply {
+  audit(ctx, peer, { op: 'login', account: attempt.request.account, code: null });
+  return bare(Code.tooManyAttempts);
+}
+
+/** The part of a login that writes: counters, lock, audit, in one transaction. */
+function handleLoginCommit(ctx: ServerContext, peer: Peer, attempt: Attempt,
+  pinOk: boolean): Reply {
+  const { account } = attempt.request;
+  const now = ctx.now();
+  // Barred while the PIN was being checked (by guesses from elsewhere, or an operator).
+  if (loginBar(readBarFacts(ctx.store, account, attempt.group), now) !== 'open') {
+    return barred(ctx, peer, attempt);
+  }
+  const row = getAccount(ctx.store, account);
+  if (!pinOk || !row || row.closed) return handleLoginWrongPin(ctx, peer, attempt, now);
+  clearCountersAfterRightPin(ctx.store, account, attempt.group);
   const lockTtlMs = ctx.config.lockTtlMs;
   const claim = { account, holder: peer.holder, peer: peer.address, now, lockTtlMs };
   if (!acquireLock(ctx.store, claim)) {
@@ -72,21 +116,14 @@ function handleLoginCommit(
 }
 
 /**
- * Counts a wrong PIN; the last allowed one blocks the account (75). The address's limit is
- * checked again here, where logins are decided one at a time, so guesses racing through the PIN
- * check together cannot overrun it, while right PINs are never counted against it. (The one
- * change outside the database an op makes: were its batch retried after a bug, a failure would
- * count twice, which only tightens the limit.)
+ * Counts a wrong PIN for the account from this group and from all groups together; the one
+ * that starts a block of either is answered 75, the others 55 with the tries left.
  */
-function handleLoginWrongPin(ctx: ServerContext, peer: Peer, request: Login, now: number): Reply {
-  if (ctx.limiter.isLimited(peer.address, now)) {
-    audit(ctx, peer, { op: 'login', account: request.account, code: Code.tooManyAttempts });
-    return bare(Code.tooManyAttempts);
-  }
-  ctx.limiter.recordFailure(peer.address, now);
-  const failures = addPinFailure(ctx.store, request.account, now);
-  const triesLeft = Limits.pinAttemptsMax - failures;
+function handleLoginWrongPin(ctx: ServerContext, peer: Peer, attempt: Attempt, now: number): Reply {
+  const { account } = attempt.request;
+  const key = { account, group: attempt.group };
+  const { triesLeft } = recordWrongPin(ctx.store, key, now, ctx.logins.policy);
   const code = triesLeft > 0 ? Code.incorrectPin : Code.pinTriesExceeded;
-  audit(ctx, peer, { op: 'login', account: request.account, code });
+  audit(ctx, peer, { op: 'login', account, code });
   return triesLeft > 0 ? { kind: 'tries', code: Code.incorrectPin, triesLeft } : bare(code);
 }
