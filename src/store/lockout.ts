@@ -7,7 +7,7 @@ import type { AccountId } from '../protocol/messages.js';
 import type { Store } from './db.js';
 
 /**
- * The wrong-PIN counters and the operator's blocks (migrations/002_lockout.sql). The rules that
+ * The wrong-PIN counters and the operator's blocks (migrations/003_lockout.sql). The rules that
  * decide what to write live in src/lockout.ts; this file only reads and writes them.
  */
 export interface LockoutStatements {

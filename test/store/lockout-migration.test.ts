@@ -10,7 +10,7 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('migrations/002_lockout.sql', () => {
+describe('migrations/003_lockout.sql', () => {
   it('keeps an account blocked by the old rule as an operator block, and drops other counts', () => {
     dir = mkdtempSync(join(tmpdir(), 'bank-lockout-migration-'));
     copyFileSync(join(migrationsDir, '001_init.sql'), join(dir, '001_init.sql'));
