@@ -364,11 +364,14 @@ export async function loginWhenFree(
   customer: Customer,
   options: { localAddress?: string; timeoutMs?: number } = {},
 ): Promise<{ peer: RawPeer; reply: string }> {
-  const peer = await RawPeer.connect(port, options.localAddress);
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  let peer = await RawPeer.connect(port, options.localAddress);
   let reply = await peer.request(`LOGIN ${customer.account} ${customer.pin}`);
   while (reply === '09' && Date.now() < deadline) {
     await sleep(50);
+    // Each 09 spends the connection's refusal budget (PROTOCOL.md §7): retry on a fresh one.
+    peer.destroy();
+    peer = await RawPeer.connect(port, options.localAddress);
     reply = await peer.request(`LOGIN ${customer.account} ${customer.pin}`);
   }
   return { peer, reply };
