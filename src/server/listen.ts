@@ -7,46 +7,53 @@ import { encodeReply } from '../protocol/encode.js';
 import { closeStore, openStore } from '../store/db.js';
 import { clearLocks } from '../store/sessions.js';
 import { loadPinKey } from '../pin.js';
+import { VERSION } from '../version.js';
 import { Committer } from './committer.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
+import { ConnIds } from './conn-ids.js';
 import { Connection } from './connection.js';
 import type { ServerContext } from './context.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import { LoginLimiter } from './rate-limit.js';
+import { checkStartPaths, listenError, StartupError, tlsError } from './startup-errors.js';
 
 const SWEEP_MS = 1000;
+const LISTEN_FLAGS = { host: '--host', port: '--port' };
 
 /** A server that is listening: its real address, and a way to stop it cleanly. */
 export interface RunningServer {
   host: string;
   port: number;
   ctx: ServerContext;
+  /** This start's run number (migrations/002_runs.sql): connection ids begin at run * 10^6. */
+  run: number;
   close(): Promise<void>;
 }
 
+/** Where the server reports: its log and its metrics (noMetrics when off). */
+export interface ServerOutputs {
+  logger: Logger;
+  metrics: Metrics;
+}
+
 /**
- * Opens the database, clears locks left by a server that died, and listens. Every client is
- * served on the event loop; none waits for another's session.
+ * Checks the paths, binds the address, and only then opens (or creates) the database and the
+ * PIN key, so a start that fails creates nothing. Clears locks left by a server that died.
+ * Every client is served on the event loop; none waits for another's session.
  */
 export async function startServer(
   config: ServerConfig,
-  log: (line: string) => void,
+  outputs: ServerOutputs,
 ): Promise<RunningServer> {
   checkServerConfig(config);
-  const store = openStore(config.dbFile);
-  const cleared = clearLocks(store);
-  if (cleared > 0) log(`released ${cleared} session lock(s) left by a previous run`);
-  const ctx: ServerContext = {
-    store,
-    committer: new Committer(store, config.batchOpsMax),
-    config,
-    pinKey: loadPinKey(config.pinKeyFile),
-    limiter: new LoginLimiter(config.loginFailuresPerPeerPerMinute),
-    log: config.quiet ? () => {} : log,
-    now: Date.now,
-  };
+  checkStartPaths(config);
   const server = createListener(config);
-  const connections = acceptConnections(server, ctx);
   await listen(server, config.host, config.port);
+  // No await from here until the connection handler is set: no client can arrive unserved.
+  const ctx = openContext(server, config, outputs);
+  const connIds = new ConnIds(ctx.store, VERSION, Date.now);
+  const connections = acceptConnections(server, ctx, connIds);
   const address = server.address() as net.AddressInfo;
   const sweep = setInterval(() => connections.forEach((c) => c.checkTimers(Date.now())), SWEEP_MS);
   sweep.unref();
@@ -55,35 +62,66 @@ export async function startServer(
     server.close();
     connections.forEach((connection) => connection.shutdown());
     await Promise.all([...connections].map((connection) => connection.finished));
-    closeStore(store);
+    closeStore(ctx.store);
   };
-  return { host: address.address, port: address.port, ctx, close };
+  return { host: address.address, port: address.port, ctx, run: connIds.run, close };
+}
+
+/** Opens the database and the PIN key for a bound server; on failure unbinds and explains. */
+function openContext(
+  server: net.Server,
+  config: ServerConfig,
+  { logger, metrics }: ServerOutputs,
+): ServerContext {
+  try {
+    const store = openStore(config.dbFile);
+    const cleared = clearLocks(store);
+    if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
+    const committer = new Committer(store, config.batchOpsMax);
+    committer.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
+    const pinKey = loadPinKey(config.pinKeyFile);
+    const limiter = new LoginLimiter(config.loginFailuresPerPeerPerMinute);
+    const log = (line: string): void => logger.info(line);
+    return { store, committer, config, pinKey, limiter, log, logger, metrics, now: Date.now };
+  } catch (error) {
+    server.close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot open the database ${config.dbFile} (${message})`);
+  }
 }
 
 /** Plain TCP, or TLS when a certificate and key are configured (PROTOCOL.md §2). */
 function createListener(config: ServerConfig): net.Server {
   if (!config.tls) return net.createServer();
-  return tls.createServer({
-    cert: readFileSync(config.tls.certFile),
-    key: readFileSync(config.tls.keyFile),
-  });
+  try {
+    return tls.createServer({
+      cert: readFileSync(config.tls.certFile),
+      key: readFileSync(config.tls.keyFile),
+    });
+  } catch (error) {
+    throw tlsError(error, config);
+  }
 }
 
 /** Accepts sockets within the connection limits; the rest get 91 and are closed. */
-function acceptConnections(server: net.Server, ctx: ServerContext): Set<Connection> {
+function acceptConnections(
+  server: net.Server,
+  ctx: ServerContext,
+  connIds: ConnIds,
+): Set<Connection> {
   const connections = new Set<Connection>();
   const perPeer = new Map<string, number>();
   const instance = randomBytes(6).toString('hex');
-  let nextId = 1;
   const event = ctx.config.tls ? 'secureConnection' : 'connection';
   server.on(event, (socket: net.Socket) => {
     const address = socket.remoteAddress ?? 'unknown';
     const fromPeer = perPeer.get(address) ?? 0;
     const full = connections.size >= ctx.config.connectionsMax;
     if (full || fromPeer >= ctx.config.connectionsPerPeerMax) {
+      ctx.metrics.refused(full ? 'max-connections' : 'max-connections-per-peer');
       return refuseConnection(socket);
     }
-    const id = nextId++;
+    const id = connIds.next();
     const peer = { id, address, holder: `${instance}/${id}`, session: null, loginFailures: 0 };
     const connection = new Connection(ctx, socket, peer);
     connections.add(connection);
@@ -96,6 +134,10 @@ function acceptConnections(server: net.Server, ctx: ServerContext): Set<Connecti
     });
   });
   server.on('tlsClientError', () => {}); // a failed handshake only ends that socket
+  ctx.metrics.watch({
+    connections: () => connections.size,
+    sessions: () => [...connections].filter((c) => c.peer.session !== null).length,
+  });
   return connections;
 }
 
@@ -108,9 +150,10 @@ function refuseConnection(socket: net.Socket): void {
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error): void => reject(listenError(error, { host, port }, LISTEN_FLAGS));
+    server.once('error', fail);
     server.listen({ host, port }, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

@@ -1,13 +1,15 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 import { runServer } from '../../server/run.js';
-import { intOption } from '../options.js';
+import { hostOption, intOption, listenAddressOption, type ListenAddress } from '../options.js';
 
 const EXAMPLES = `
 Examples:
   bank server --db bank.sqlite --demo              demo accounts, this machine only
   bank server --db bank.sqlite --host 0.0.0.0      reachable from other machines
-  bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem`;
+  bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem
+  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -a bank.log`;
 
 /** `bank server`: runs the bank server until SIGINT/SIGTERM. */
 export function addServerCommand(program: Command): void {
@@ -18,7 +20,8 @@ export function addServerCommand(program: Command): void {
     .command('server')
     .description('run the bank server')
     .option('--db <file>', 'SQLite database file (created if missing)', 'bank.sqlite')
-    .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', d.host)
+    .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
+      hostOption, d.host)
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), d.port)
     .option('--lock-ttl <seconds>', 'session lock expiry without a heartbeat', seconds, 30)
     .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)')
@@ -32,7 +35,13 @@ export function addServerCommand(program: Command): void {
     .option('--tls-cert <pem>', 'serve TLS with this certificate (needs --tls-key)')
     .option('--tls-key <pem>', 'private key for --tls-cert')
     .option('--demo', 'load the demo accounts from seed/ if the database has none')
-    .option('--quiet', 'log nothing but the listening line and errors')
+    .option('--quiet', 'log only warnings, errors and the listening line (= --log-level warn)')
+    .addOption(new Option('--log-level <level>', 'least severe log lines printed (default: info)')
+      .choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'text for people, json for log collectors')
+      .choices(LOG_FORMATS).default(d.logFormat))
+    .option('--metrics <[host:]port>', 'serve Prometheus /metrics and /healthz here (off by '
+      + 'default; a bare port is 127.0.0.1)', listenAddressOption)
     .addHelpText('after', EXAMPLES)
     .action(async (flags: ServerFlags) => runServer(serverConfig(flags), Boolean(flags.demo)));
 }
@@ -41,6 +50,7 @@ interface ServerFlags {
   db: string; host: string; port: number; lockTtl: number; pinKey?: string;
   maxConnections: number; maxConnectionsPerPeer: number; idleTimeout: number;
   frameTimeout: number; tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
+  logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress;
 }
 
 /** The server configuration the flags describe. */
@@ -57,7 +67,9 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     connectionsPerPeerMax: Math.min(flags.maxConnectionsPerPeer, flags.maxConnections),
     sessionIdleMs: flags.idleTimeout * 1000,
     frameMsMax: flags.frameTimeout * 1000,
-    quiet: Boolean(flags.quiet),
+    logLevel: flags.logLevel ?? (flags.quiet ? 'warn' : 'info'),
+    logFormat: flags.logFormat,
+    ...(flags.metrics ? { metrics: flags.metrics } : {}),
     ...(flags.pinKey ? { pinKeyFile: flags.pinKey } : {}),
     ...(flags.tlsCert ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey! } } : {}),
   };
