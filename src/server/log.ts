@@ -72,7 +72,8 @@ export function textLine(json: string): string {
   const fields = Object.entries(record)
     .filter(([key, value]) => !TEXT_KEYS_SKIPPED.has(key) && value !== undefined && value !== null)
     .map(([key, value]) => textField(key, value));
-  const head = `${String(record.time)} ${String(record.level).padEnd(5)} ${String(record.msg ?? '')}`;
+  const level = String(record.level).padEnd(5);
+  const head = `${String(record.time)} ${level} ${String(record.msg ?? '')}`;
   return `${[head, ...fields].join(' ')}\n`;
 }
 

@@ -55,7 +55,9 @@ export function createMetrics(): PromMetrics {
   const m = defineMetrics(registry);
   // Known series start at 0, so a rate() over them works before the first event.
   for (const event of ['expired_reply', 'taken_over']) m.locksExpired.inc({ event }, 0);
-  for (const reason of ['max-connections', 'max-connections-per-peer']) m.refused.inc({ reason }, 0);
+  for (const reason of ['max-connections', 'max-connections-per-peer']) {
+    m.refused.inc({ reason }, 0);
+  }
   return {
     registry,
     request: (verb, code, ms) => {

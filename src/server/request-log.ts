@@ -32,7 +32,8 @@ export function watchRequest(
     if (!logging) return reply;
     ctx.logger.info({
       conn: peer.id, peer: peer.address, account: facts.account ?? accountBefore, op: facts.verb,
-      code: reply.code, amount_cents: facts.amountCents, txn: facts.txn, ms: Math.round(ms * 10) / 10,
+      code: reply.code, amount_cents: facts.amountCents, txn: facts.txn,
+      ms: Math.round(ms * 10) / 10,
     }, 'request');
     return reply;
   };

@@ -29,8 +29,8 @@ function checkWritableFile(file: string, flag: string, what: string): void {
     throw new StartupError(`${flag} ${file} is a folder; give a file name, like ${file}/bank.sqlite`);
   }
   if (existsSync(file) && !canAccess(file, constants.R_OK | constants.W_OK)) {
-    throw new StartupError(`the ${what} file ${file} is read-only (or unreadable) for this user; `
-      + `make it writable (chmod u+rw ${file}) or choose another ${flag}`);
+    throw new StartupError(`the ${what} file ${file} is read-only (or unreadable) for this `
+      + `user; make it writable (chmod u+rw ${file}) or choose another ${flag}`);
   }
   if (!canAccess(folder, constants.W_OK | constants.X_OK)) {
     throw new StartupError(`the folder ${folder} is read-only for this user, and the ${what} file `
