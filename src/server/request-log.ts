@@ -49,7 +49,9 @@ function requestFacts(frame: string): RequestFacts {
       return { verb: 'login', account: request.account };
     case 'deposit':
     case 'withdraw':
-      return { verb: request.kind, amountCents: request.amountCents, txn: txnPrefix(request.txnId) };
+      return {
+        verb: request.kind, amountCents: request.amountCents, txn: txnPrefix(request.txnId),
+      };
     case 'outcome':
       return { verb: 'outcome', txn: txnPrefix(request.txnId) };
     default:

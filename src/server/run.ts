@@ -22,7 +22,9 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
   let server: RunningServer | undefined;
   const healthy = (): boolean => server !== undefined && storeAnswers(server.ctx.store);
   // Bound before the database is created: a taken metrics port fails the start cleanly.
-  const web = config.metrics && prom ? await serveMetrics(config.metrics, prom, healthy) : undefined;
+  const web = config.metrics && prom
+    ? await serveMetrics(config.metrics, prom, healthy)
+    : undefined;
   try {
     server = await startServer(config, { logger: log.logger, metrics });
   } catch (error) {

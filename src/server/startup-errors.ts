@@ -26,7 +26,8 @@ function checkWritableFile(file: string, flag: string, what: string): void {
     throw new StartupError(`${folder} (from ${flag}) is not a folder; choose another ${flag}`);
   }
   if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new StartupError(`${flag} ${file} is a folder; give a file name, like ${file}/bank.sqlite`);
+    throw new StartupError(`${flag} ${file} is a folder; give a file name, like `
+      + `${file}/bank.sqlite`);
   }
   if (existsSync(file) && !canAccess(file, constants.R_OK | constants.W_OK)) {
     throw new StartupError(`the ${what} file ${file} is read-only (or unreadable) for this `
