@@ -34,8 +34,9 @@ function checkWritableFile(file: string, flag: string, what: string): void {
       + `user; make it writable (chmod u+rw ${file}) or choose another ${flag}`);
   }
   if (!canAccess(folder, constants.W_OK | constants.X_OK)) {
-    throw new StartupError(`the folder ${folder} is read-only for this user, and the ${what} file `
-      + `${basename(file)} needs files beside it there; make it writable or choose another ${flag}`);
+    throw new StartupError(`the folder ${folder} is read-only for this user, and the ${what} `
+      + `file ${basename(file)} needs files beside it there; make it writable or choose another `
+      + flag);
   }
 }
 
