@@ -9,14 +9,18 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 const WRONG_PIN = '8642';
 
 /** One session's worth of requests: a wrong PIN, a login, money both ways, a logout. */
+const SESSION: [request: string, reply: string][] = [
+  [`LOGIN ac-10001 ${WRONG_PIN}`, '55 2'],
+  ['LOGIN ac-10001 1111', '00 10000 30'],
+  ['DEPOSIT abcdef123456 1234', '00 11234'],
+  ['WITHDRAW zyxw98765432 234', '00 11000'],
+  ['BALANCE', '00 11000'],
+  ['LOGOUT', '00'],
+];
+
 async function useTheBank(server: TestServer): Promise<void> {
   const client = await WireClient.connect(server.port);
-  expect(await client.request(`LOGIN ac-10001 ${WRONG_PIN}`)).toBe('55 2');
-  expect(await client.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-  expect(await client.request('DEPOSIT abcdef123456 1234')).toBe('00 11234');
-  expect(await client.request('WITHDRAW zyxw98765432 234')).toBe('00 11000');
-  expect(await client.request('BALANCE')).toBe('00 11000');
-  expect(await client.request('LOGOUT')).toBe('00');
+  for (const [request, reply] of SESSION) expect(await client.request(request)).toBe(reply);
   client.close();
 }
 
