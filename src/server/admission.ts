@@ -26,7 +26,12 @@ export interface AdmissionOptions {
   connectionsMax: number;
   now: () => number;
   log: (line: string) => void;
+  /** Counts a connection turned away, by the limit that refused it (metrics). */
+  refused: (reason: RefusalReason) => void;
 }
+
+/** The limit that turned a connection away. */
+export type RefusalReason = 'connect-rate' | 'max-connections' | 'max-connections-per-peer';
 
 /** A TLS handshake in progress: its raw socket, its deadline timer, its accept time. */
 interface Handshake {
@@ -69,9 +74,12 @@ export class Admission {
     const wasBanned = this.rate.isBanned(group, now);
     if (!this.rate.admit(group, now)) {
       if (!wasBanned) this.logBan(group);
-      return this.refuse(raw);
+      return this.refuse(raw, 'connect-rate');
     }
-    if (!this.gate.take(group)) return this.refuse(raw);
+    const full = this.gate.size >= this.gate.totalMax;
+    if (!this.gate.take(group)) {
+      return this.refuse(raw, full ? 'max-connections' : 'max-connections-per-peer');
+    }
     raw.once('close', () => this.gate.give(group));
     if (this.tlsServer) return this.startHandshake(this.tlsServer, raw, now);
     this.serve({ socket: raw, address, acceptedAt: now });
@@ -137,7 +145,8 @@ export class Admission {
    * Turns a socket away: on plain TCP a `91`, then a second for the peer to read it, while
    * REFUSALS_OPEN_MAX sockets or fewer wait so; otherwise (and always under TLS) closed at once.
    */
-  private refuse(raw: net.Socket): void {
+  private refuse(raw: net.Socket, reason: RefusalReason): void {
+    this.options.refused(reason);
     if (!this.tlsServer) raw.end(UNAVAILABLE);
     if (this.tlsServer || this.refusing >= REFUSALS_OPEN_MAX) return void raw.destroy();
     this.refusing += 1;

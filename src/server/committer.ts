@@ -40,6 +40,8 @@ export class Committer {
   /** Transactions committed and requests applied, for the benchmark and tests. */
   commits = 0;
   applied = 0;
+  /** Told of each committed batch: its size and its time to run and commit (for metrics). */
+  onBatch: (batchOps: number, ms: number) => void = () => {};
 
   constructor(private readonly store: Store, private readonly batchOpsMax: number) {
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
@@ -77,12 +79,14 @@ export class Committer {
     if (this.queue.length > 0) this.schedule();
     if (batch.length === 0) return;
     let results: unknown[];
+    const startedMs = performance.now();
     try {
       results = this.commit(batch);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.onBatch(batch.length, performance.now() - startedMs);
     this.commits += 1;
     this.applied += batch.length;
     for (let index = 0; index < batch.length; index++) batch[index]!.resolve(results[index]);

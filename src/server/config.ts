@@ -1,6 +1,7 @@
 import { assert } from '../assert.js';
 import { Limits } from '../protocol/limits.js';
 import { defaultPinKeyFile } from '../pin.js';
+import type { LogFormat, LogLevel } from './log.js';
 
 /** How a server runs: where, with which database, and every operational bound (PROTOCOL.md §7). */
 export interface ServerConfig {
@@ -45,8 +46,12 @@ export interface ServerConfig {
   loginFailuresPerPeerPerMinute: number;
   /** Requests applied in one SQLite transaction by group commit. */
   batchOpsMax: number;
-  /** Print one console line per connection and per login. */
-  quiet: boolean;
+  /** Log lines at this level and above go to stdout (`--quiet` is `warn`). */
+  logLevel: LogLevel;
+  /** `text` for people, `json` (one object per line) for log collectors. */
+  logFormat: LogFormat;
+  /** Serve Prometheus /metrics and /healthz here; off when absent. */
+  metrics?: { host: string; port: number };
   tls?: { certFile: string; keyFile: string };
 }
 
@@ -72,7 +77,8 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     loginFailuresPerConnMax: 5,
     loginFailuresPerPeerPerMinute: 30,
     batchOpsMax: 512,
-    quiet: false,
+    logLevel: 'info',
+    logFormat: 'text',
   };
 }
 

@@ -7,6 +7,7 @@ import type { Reply } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleFrame } from './dispatch.js';
 import { handleLogout } from './handlers/queries.js';
+import { watchRequest } from './request-log.js';
 import { recordEvent } from './session.js';
 
 /**
@@ -48,7 +49,7 @@ export class Connection {
     socket.on('drain', () => socket.resume());
     socket.on('error', () => {}); // a reset is an ordinary end: 'close' follows and cleans up
     socket.on('close', () => this.onClose());
-    ctx.log(`conn ${peer.id} open from ${peer.address}`);
+    ctx.logger.debug({ conn: peer.id, peer: peer.address }, 'connection open');
   }
 
   /**
@@ -113,14 +114,18 @@ export class Connection {
     if (this.closed) await this.release();
   }
 
-  /** One request's reply; a failure of the batch itself (disk, busy database) is answered 96. */
+  /**
+   * One request's reply, logged and counted; a failure of the batch itself (disk, busy database)
+   * is answered 96.
+   */
   private async answer(frame: string): Promise<Reply> {
+    const done = watchRequest(this.ctx, this.peer, frame);
     try {
-      return await handleFrame(this.ctx, this.peer, frame);
+      return done(await handleFrame(this.ctx, this.peer, frame));
     } catch (error) {
       const detail = (error as Error).stack ?? String(error);
-      this.ctx.log(`conn ${this.peer.id} request failed: ${detail}`);
-      return { kind: 'bare', code: Code.internal };
+      this.ctx.logger.error(`conn ${this.peer.id} request failed: ${detail}`);
+      return done({ kind: 'bare', code: Code.internal });
     }
   }
 
@@ -153,7 +158,8 @@ export class Connection {
    */
   private drop(reason: string): void {
     if (this.closed || this.socket.destroyed) return;
-    this.ctx.log(`conn ${this.peer.id} ${this.peer.address} closed: ${reason}`);
+    this.ctx.logger.info({ conn: this.peer.id, peer: this.peer.address, reason }, 'dropped');
+    this.ctx.metrics.dropped(reason);
     void recordEvent(this.ctx, this.peer, reason).catch(() => {});
     this.queue.length = 0;
     this.socket.destroy();
@@ -163,7 +169,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.peer.closed = true;
-    this.ctx.log(`conn ${this.peer.id} closed`);
+    this.ctx.logger.debug({ conn: this.peer.id }, 'connection closed');
     if (!this.busy) void this.release();
   }
 

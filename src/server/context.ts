@@ -3,16 +3,22 @@ import type { AccountId } from '../protocol/messages.js';
 import type { Store } from '../store/db.js';
 import type { Committer } from './committer.js';
 import type { ServerConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import type { LoginGuards } from './pin-budget.js';
 
-/** What every handler may use: the database, the batcher, the bounds, the clock. */
+/** What every handler may use: the database, the batcher, the bounds, the clock, the log. */
 export interface ServerContext {
   store: Store;
   committer: Committer;
   config: ServerConfig;
   pinKey: Buffer;
   logins: LoginGuards;
+  /** One info line; ctx.logger for other levels and structured fields. */
   log: (line: string) => void;
+  logger: Logger;
+  /** Counters for /metrics: noMetrics (no-ops) unless the server runs with --metrics. */
+  metrics: Metrics;
   now: () => number;
 }
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assert } from '../assert.js';
+import { StartupError } from './startup-errors.js';
 
 /**
  * File descriptors kept back from connections for everything else the process opens: stdin,
@@ -71,4 +72,18 @@ export function describeCap(configuredMax: number, limit: FdLimit): string {
   const files = `${limit.files ?? 'none'} (${limit.source})`;
   return `connections: at most ${cap} of ${configuredMax} configured; open-file limit ${files}, ` +
     `${kept} kept for the database, listeners and refusals`;
+}
+
+/**
+ * The connection cap at start, with the limit it was read from; a limit that leaves no room for
+ * connections stops the start with a sentence saying how to raise it.
+ */
+export function startCap(configuredMax: number): { connectionsMax: number; limit: FdLimit } {
+  const limit = readFdLimit();
+  const kept = FD_HEADROOM + REFUSALS_OPEN_MAX;
+  if (limit.files !== null && limit.files <= kept) {
+    throw new StartupError(`the open-file limit is ${limit.files}, which leaves no room for ` +
+      `connections (the server keeps ${kept} for itself); raise it, e.g. ulimit -n 4096`);
+  }
+  return { connectionsMax: connectionsCap(configuredMax, limit.files), limit };
 }

@@ -3,55 +3,66 @@ import net from 'node:net';
 import { closeStore, openStore } from '../store/db.js';
 import { clearLocks } from '../store/sessions.js';
 import { loadPinKey } from '../pin.js';
+import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';
 import { closeAuditAggregator } from './audit-aggregator.js';
 import { Committer } from './committer.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
+import { ConnIds } from './conn-ids.js';
 import { Connection } from './connection.js';
 import type { ServerContext } from './context.js';
-import { connectionsCap, describeCap, readFdLimit, REFUSALS_OPEN_MAX } from './fd-headroom.js';
+import { describeCap, REFUSALS_OPEN_MAX, startCap } from './fd-headroom.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import { createLoginGuards } from './pin-budget.js';
+import { checkStartPaths, listenError, StartupError, tlsError } from './startup-errors.js';
 
 const SWEEP_MS = 1000;
+const LISTEN_FLAGS = { host: '--host', port: '--port' };
 
 /** A server that is listening: its real address, and a way to stop it cleanly. */
 export interface RunningServer {
   host: string;
   port: number;
   ctx: ServerContext;
+  /** This start's run number (migrations/004_runs.sql): connection ids begin at run * 10^6. */
+  run: number;
   close(): Promise<void>;
 }
 
+/** Where the server reports: its log and its metrics (noMetrics when off). */
+export interface ServerOutputs {
+  logger: Logger;
+  metrics: Metrics;
+}
+
 /**
- * Opens the database, clears locks left by a server that died, and listens. Every client is
- * served on the event loop; none waits for another's session.
+ * Checks the paths, the open-file limit and the TLS files, binds the address, and only then
+ * opens (or creates) the database and the PIN key, so a start that fails creates nothing. Clears
+ * locks left by a server that died. Every client is served on the event loop; none waits for
+ * another's session.
  */
 export async function startServer(
   config: ServerConfig,
-  log: (line: string) => void,
+  outputs: ServerOutputs,
 ): Promise<RunningServer> {
   checkServerConfig(config);
-  const store = openStore(config.dbFile);
-  const cleared = clearLocks(store);
-  if (cleared > 0) log(`released ${cleared} session lock(s) left by a previous run`);
-  const ctx: ServerContext = {
-    store,
-    committer: new Committer(store, config.batchOpsMax),
-    config,
-    pinKey: loadPinKey(config.pinKeyFile),
-    logins: createLoginGuards(config, log),
-    log: config.quiet ? () => {} : log,
-    now: Date.now,
-  };
-  const { server, admission, connections } = createListener(ctx);
+  checkStartPaths(config);
+  const cap = startCap(config.connectionsMax);
+  const connections = new Set<Connection>();
+  let serve: (admitted: Admitted) => void = (admitted) => admitted.socket.destroy();
+  const admission = createAdmission(config, cap.connectionsMax, outputs, (a) => serve(a));
+  const server = net.createServer();
+  server.maxConnections = cap.connectionsMax + REFUSALS_OPEN_MAX;
   await listen(server, config.host, config.port);
+  // No await from here until the connection handler is set: no client can arrive unserved.
+  const ctx = openContext(server, config, outputs);
+  ctx.log(describeCap(config.connectionsMax, cap.limit));
+  const connIds = new ConnIds(ctx.store, VERSION, Date.now);
+  serve = serveConnections(ctx, connections, connIds);
+  server.on('connection', (socket: net.Socket) => admission.accept(socket));
+  const sweep = startSweep(connections, admission);
   const address = server.address() as net.AddressInfo;
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    connections.forEach((c) => c.checkTimers(now));
-    admission.sweep(now);
-  }, SWEEP_MS);
-  sweep.unref();
   const close = async (): Promise<void> => {
     clearInterval(sweep);
     server.close();
@@ -59,37 +70,77 @@ export async function startServer(
     connections.forEach((connection) => connection.shutdown());
     await Promise.all([...connections].map((connection) => connection.finished));
     await closeAuditAggregator(ctx);
-    closeStore(store);
+    closeStore(ctx.store);
   };
-  return { host: address.address, port: address.port, ctx, close };
+  return { host: address.address, port: address.port, ctx, run: connIds.run, close };
 }
 
 /**
- * A plain TCP listener whose connections pass admission (caps, connect rate, and TLS when a
- * certificate is configured: PROTOCOL.md §2, §7) before they are served. The listener itself
- * drops, unanswered, any socket past the cap plus the refusals in progress: a hard bound on the
- * descriptors connections can take.
+ * Admission of raw TCP connections (caps, connect rate, and TLS when a certificate is
+ * configured: PROTOCOL.md §2, §7); reads the TLS files, so a bad one fails the start here.
  */
-function createListener(ctx: ServerContext) {
-  const limit = readFdLimit();
-  const connectionsMax = connectionsCap(ctx.config.connectionsMax, limit.files);
-  ctx.log(describeCap(ctx.config.connectionsMax, limit));
-  const connections = new Set<Connection>();
-  const serve = serveConnections(ctx, connections);
-  const options = { config: ctx.config, connectionsMax, now: ctx.now, log: ctx.log };
-  const admission = new Admission(options, serve);
-  const server = net.createServer();
-  server.maxConnections = connectionsMax + REFUSALS_OPEN_MAX;
-  server.on('connection', (socket: net.Socket) => admission.accept(socket));
-  return { server, admission, connections };
+function createAdmission(
+  config: ServerConfig,
+  connectionsMax: number,
+  { logger, metrics }: ServerOutputs,
+  serve: (admitted: Admitted) => void,
+): Admission {
+  const log = (line: string): void => logger.info(line);
+  const options = { config, connectionsMax, now: Date.now, log, refused: metrics.refused };
+  try {
+    return new Admission(options, serve);
+  } catch (error) {
+    throw config.tls ? tlsError(error, config) : error;
+  }
+}
+
+/** Closes idle and slow connections and forgets spent connect-rate windows, once a second. */
+function startSweep(connections: Set<Connection>, admission: Admission): NodeJS.Timeout {
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    connections.forEach((c) => c.checkTimers(now));
+    admission.sweep(now);
+  }, SWEEP_MS);
+  sweep.unref();
+  return sweep;
+}
+
+/** Opens the database and the PIN key for a bound server; on failure unbinds and explains. */
+function openContext(
+  server: net.Server,
+  config: ServerConfig,
+  { logger, metrics }: ServerOutputs,
+): ServerContext {
+  try {
+    const store = openStore(config.dbFile);
+    const cleared = clearLocks(store);
+    if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
+    const committer = new Committer(store, config.batchOpsMax);
+    committer.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
+    const pinKey = loadPinKey(config.pinKeyFile);
+    const log = (line: string): void => logger.info(line);
+    const logins = createLoginGuards(config, log);
+    return { store, committer, config, pinKey, logins, log, logger, metrics, now: Date.now };
+  } catch (error) {
+    server.close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot open the database ${config.dbFile} (${message})`);
+  }
 }
 
 /** Serves admitted sockets, each as a Connection kept in the set until it has finished. */
-function serveConnections(ctx: ServerContext, connections: Set<Connection>) {
+function serveConnections(
+  ctx: ServerContext,
+  connections: Set<Connection>,
+  connIds: ConnIds,
+): (admitted: Admitted) => void {
   const instance = randomBytes(6).toString('hex');
-  let nextId = 1;
+  ctx.metrics.watch({
+    connections: () => connections.size,
+    sessions: () => [...connections].filter((c) => c.peer.session !== null).length,
+  });
   return ({ socket, address, acceptedAt }: Admitted): void => {
-    const id = nextId++;
+    const id = connIds.next();
     const peer = { id, address, holder: `${instance}/${id}`, session: null, loginFailures: 0 };
     const connection = new Connection(ctx, socket, peer, acceptedAt);
     connections.add(connection);
@@ -99,9 +150,10 @@ function serveConnections(ctx: ServerContext, connections: Set<Connection>) {
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error): void => reject(listenError(error, { host, port }, LISTEN_FLAGS));
+    server.once('error', fail);
     server.listen({ host, port }, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

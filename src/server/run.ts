@@ -1,26 +1,79 @@
+import { resolve } from 'node:path';
 import { seedFromFile } from '../admin/seed.js';
 import { listAccounts } from '../store/accounts.js';
+import { storeAnswers } from '../store/health.js';
+import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
-import { startServer } from './listen.js';
+import { startServer, type RunningServer } from './listen.js';
+import { createServerLog, ignoreBrokenOutput, type ServerLog } from './log.js';
+import { createMetrics, noMetrics } from './metrics.js';
+import { serveMetrics, type MetricsServer } from './metrics-http.js';
 
 /**
  * `bank server`: listens until SIGINT or SIGTERM, then stops accepting, ends every session,
  * releases their locks and closes the database. With demo set, an empty database first gets
- * the demo accounts.
+ * the demo accounts. Its output going away (a closed pipe) never stops it.
  */
 export async function runServer(config: ServerConfig, demo: boolean): Promise<void> {
-  const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
-  const server = await startServer(config, log);
-  if (demo && listAccounts(server.ctx.store).length === 0) {
-    const result = await seedFromFile(server.ctx.store, server.ctx.pinKey, undefined, false);
-    if ('errors' in result) log(`demo seed failed: ${result.errors.join('; ')}`);
-    else log(`loaded ${result.loaded} demo accounts`);
+  ignoreBrokenOutput();
+  const log = createServerLog(config.logLevel, config.logFormat);
+  const prom = config.metrics ? createMetrics() : undefined;
+  const metrics = prom ?? noMetrics;
+  let server: RunningServer | undefined;
+  const healthy = (): boolean => server !== undefined && storeAnswers(server.ctx.store);
+  // Bound before the database is created: a taken metrics port fails the start cleanly.
+  const web = config.metrics && prom
+    ? await serveMetrics(config.metrics, prom, healthy)
+    : undefined;
+  try {
+    server = await startServer(config, { logger: log.logger, metrics });
+  } catch (error) {
+    await web?.close();
+    throw error;
   }
-  console.log(`listening on ${server.host}:${server.port}`);
-  await new Promise<void>((resolve) => {
+  if (demo) await loadDemo(server, log);
+  announceStart(server, log, web);
+  await untilSignal(log);
+  await server.close();
+  await web?.close();
+  log.logger.info({ run: server.run }, 'server stopped: every session ended, database closed');
+}
+
+/** Loads the demo accounts into an empty database. */
+async function loadDemo(server: RunningServer, log: ServerLog): Promise<void> {
+  if (listAccounts(server.ctx.store).length > 0) return;
+  const result = await seedFromFile(server.ctx.store, server.ctx.pinKey, undefined, false);
+  if ('errors' in result) log.logger.error(`demo seed failed: ${result.errors.join('; ')}`);
+  else log.logger.info(`loaded ${result.loaded} demo accounts`);
+}
+
+/**
+ * The start line (version, engine, database, address, run, limits), then `listening on
+ * <host>:<port>`, which scripts and tests wait for, printed at every log level.
+ */
+function announceStart(server: RunningServer, log: ServerLog, web?: MetricsServer): void {
+  const { config } = server.ctx;
+  const address = `${server.host}:${server.port}`;
+  log.logger.info({
+    version: VERSION, engine: 'sqlite', db: resolve(config.dbFile), address, run: server.run,
+    tls: config.tls !== undefined, lock_ttl_s: config.lockTtlMs / 1000,
+    max_connections: config.connectionsMax,
+    max_connections_per_group: config.connectionsPerGroupMax,
+    max_connects_per_second: config.connectsPerGroupPerSecond,
+    handshake_timeout_s: config.handshakeMs / 1000, login_timeout_s: config.loginMs / 1000,
+    idle_timeout_s: config.sessionIdleMs / 1000, frame_timeout_s: config.frameMsMax / 1000,
+    batch_ops_max: config.batchOpsMax, log_level: config.logLevel, metrics: web?.url,
+  }, 'bank server started');
+  log.announce(`listening on ${address}`);
+  if (web) log.announce(`metrics on ${web.url}`);
+}
+
+/** Resolves at the first SIGINT or SIGTERM, saying which. */
+function untilSignal(log: ServerLog): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      log(`${signal}: closing sessions and the database`);
-      void server.close().then(resolve);
+      log.logger.info(`${signal}: closing sessions and the database`);
+      resolve();
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

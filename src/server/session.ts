@@ -35,7 +35,7 @@ export function guarded(ctx: ServerContext, peer: Peer, op: string, run: () => R
     run,
     fallback: (error) => {
       const detail = (error as Error).stack ?? String(error);
-      ctx.log(`conn ${peer.id} internal error in ${op}: ${detail}`);
+      ctx.logger.error(`conn ${peer.id} internal error in ${op}: ${detail}`);
       audit(ctx, peer, { op, code: Code.internal });
       return bare(Code.internal);
     },

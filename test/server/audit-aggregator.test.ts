@@ -6,6 +6,8 @@ import {
 import { Committer } from '../../src/server/committer.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import type { Peer, ServerContext } from '../../src/server/context.js';
+import { createServerLog } from '../../src/server/log.js';
+import { noMetrics } from '../../src/server/metrics.js';
 import { createLoginGuards } from '../../src/server/pin-budget.js';
 import { recordEvent, refuse } from '../../src/server/session.js';
 import { listAudit } from '../../src/store/audit.js';
@@ -134,7 +136,9 @@ describe('refuse and recordEvent before and after login', () => {
     clock = 5_000;
     const config = defaultServerConfig(':memory:');
     ctx = { store, committer: new Committer(store, 512), config, pinKey: Buffer.alloc(32),
-      logins: createLoginGuards(config, () => {}), log: () => {}, now: () => clock };
+      logins: createLoginGuards(config, () => {}), log: () => {},
+      logger: createServerLog('error', 'text', () => {}).logger, metrics: noMetrics,
+      now: () => clock };
   });
   afterEach(() => closeStore(ctx.store));
 

@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
 import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/fd-headroom.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 import { runServer } from '../../server/run.js';
-import { intOption } from '../options.js';
+import { hostOption, intOption, listenAddressOption, type ListenAddress } from '../options.js';
 
 const KEPT_FDS = FD_HEADROOM + REFUSALS_OPEN_MAX;
 const EXAMPLES = `
@@ -13,7 +14,8 @@ refusals), and logged. --idle-timeout applies in a session only; before login, -
 Examples:
   bank server --db bank.sqlite --demo              demo accounts, this machine only
   bank server --db bank.sqlite --host 0.0.0.0      reachable from other machines
-  bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem`;
+  bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem
+  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -a bank.log`;
 
 /** `bank server`: runs the bank server until SIGINT/SIGTERM. */
 export function addServerCommand(program: Command): void {
@@ -21,49 +23,62 @@ export function addServerCommand(program: Command): void {
   const command = program
     .command('server')
     .description('run the bank server')
-    .option('--db <file>', 'SQLite database file (created if missing)', 'bank.sqlite')
-    .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', d.host)
-    .option('--port <port>', 'TCP port, 0 to 65535 (0 picks a free one)', intOption(0, 65535),
-      d.port)
+    .option('--db <file>', 'SQLite database file (created if missing)', d.dbFile)
+    .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
+      hostOption, d.host)
+    .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), d.port)
     .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)');
   addServerLimitOptions(command);
   command
     .option('--tls-cert <pem>', 'serve TLS with this certificate (needs --tls-key)')
     .option('--tls-key <pem>', 'private key for --tls-cert')
-    .option('--demo', 'load the demo accounts from seed/ if the database has none')
-    .option('--quiet', 'log nothing but the listening line and errors')
+    .option('--demo', 'load the demo accounts from seed/ if the database has none');
+  addServerOutputOptions(command);
+  command
     .addHelpText('after', EXAMPLES)
     .action(async (flags: ServerFlags) => runServer(serverConfig(flags), Boolean(flags.demo)));
 }
 
-/** The bounds of PROTOCOL.md §7 that are flags, each with its range. */
+/** The bounds of PROTOCOL.md §7 that are flags; cli/main.ts adds each one's range to --help. */
 function addServerLimitOptions(command: Command): void {
   const d = defaultServerConfig();
   const count = intOption(1, 100_000);
   const seconds = intOption(1, 86_400);
   command
-    .option('--lock-ttl <seconds>', 'session lock expiry without a heartbeat, 1 to 86400',
-      seconds, d.lockTtlMs / 1000)
-    .option('--max-connections <n>', 'open connections in all, 1 to 100000', count,
-      d.connectionsMax)
+    .option('--lock-ttl <seconds>', 'session lock expiry without a heartbeat', seconds,
+      d.lockTtlMs / 1000)
+    .option('--max-connections <n>', 'open connections in all', count, d.connectionsMax)
     .option('--max-connections-per-peer <n>',
-      'open connections from one address group (IPv4 /24, IPv6 /64), 1 to 100000', count,
+      'open connections from one address group (IPv4 /24, IPv6 /64)', count,
       d.connectionsPerGroupMax)
     .option('--max-connects-per-second <n>',
-      'connects one address group may make in a second, 1 to 100000; more bans it', count,
+      'connects one address group may make in a second; more bans it', count,
       d.connectsPerGroupPerSecond)
-    .option('--connect-ban <seconds>', 'how long a banned group is refused, 1 to 3600',
-      intOption(1, 3600), d.connectBanMs / 1000)
+    .option('--connect-ban <seconds>', 'how long a banned group is refused', intOption(1, 3600),
+      d.connectBanMs / 1000)
     .option('--handshake-timeout <seconds>',
-      'close a TLS connection whose handshake is not done this long after connect, 1 to 60',
+      'close a TLS connection whose handshake is not done this long after connect',
       intOption(1, 60), d.handshakeMs / 1000)
     .option('--login-timeout <seconds>',
-      'close a connection not logged in this long after connect or LOGOUT, 1 to 3600',
-      intOption(1, 3600), d.loginMs / 1000)
-    .option('--idle-timeout <seconds>', 'close a session silent this long, 1 to 86400', seconds,
+      'close a connection not logged in this long after connect or LOGOUT', intOption(1, 3600),
+      d.loginMs / 1000)
+    .option('--idle-timeout <seconds>', 'close a session silent this long', seconds,
       d.sessionIdleMs / 1000)
-    .option('--frame-timeout <seconds>', 'close a connection slower to finish a line, 1 to 86400',
-      seconds, d.frameMsMax / 1000);
+    .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
+      d.frameMsMax / 1000);
+}
+
+/** Where the server reports: log level and format, and the metrics listener. */
+function addServerOutputOptions(command: Command): void {
+  const d = defaultServerConfig();
+  command
+    .option('--quiet', 'log only warnings, errors and the listening line (= --log-level warn)')
+    .addOption(new Option('--log-level <level>', 'least severe log lines printed (default: info)')
+      .choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'text for people, json for log collectors')
+      .choices(LOG_FORMATS).default(d.logFormat))
+    .option('--metrics <[host:]port>', 'serve Prometheus /metrics and /healthz here (off by '
+      + 'default; a bare port is 127.0.0.1)', listenAddressOption);
 }
 
 interface ServerFlags {
@@ -71,6 +86,7 @@ interface ServerFlags {
   maxConnections: number; maxConnectionsPerPeer: number; maxConnectsPerSecond: number;
   connectBan: number; handshakeTimeout: number; loginTimeout: number; idleTimeout: number;
   frameTimeout: number; tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
+  logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress;
 }
 
 /** The server configuration the flags describe. */
@@ -92,7 +108,9 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     loginMs: flags.loginTimeout * 1000,
     sessionIdleMs: flags.idleTimeout * 1000,
     frameMsMax: flags.frameTimeout * 1000,
-    quiet: Boolean(flags.quiet),
+    logLevel: flags.logLevel ?? (flags.quiet ? 'warn' : 'info'),
+    logFormat: flags.logFormat,
+    ...(flags.metrics ? { metrics: flags.metrics } : {}),
     ...(flags.pinKey ? { pinKeyFile: flags.pinKey } : {}),
     ...(flags.tlsCert ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey! } } : {}),
   };

@@ -1,0 +1,107 @@
+import {
+  Counter, Gauge, Histogram, Registry, collectDefaultMetrics,
+} from 'prom-client';
+import { Code } from '../protocol/codes.js';
+
+/** Live counts the server reports when scraped (read at scrape time, not kept up to date). */
+export interface MetricGauges {
+  connections: () => number;
+  sessions: () => number;
+}
+
+/**
+ * What the server tells its metrics. Every part of the server may call these; with metrics off
+ * they are the no-ops of noMetrics, so callers never check.
+ */
+export interface Metrics {
+  /** One answered request: its verb, its code and its time from read to reply. */
+  request(verb: string, code: number, ms: number): void;
+  /** One committed batch (group commit): how many requests it held and how long COMMIT took. */
+  commit(batchOps: number, ms: number): void;
+  /** A connection turned away by a limit, with the limit's name (`max-connections`, …). */
+  refused(reason: string): void;
+  /** A connection the server closed for breaking a rule (`idle`, `slow-frame`, …). */
+  dropped(reason: string): void;
+  /** A login took over an expired session lock from another holder. */
+  lockTakenOver(): void;
+  /** Registers the live counts to read at each scrape. */
+  watch(gauges: MetricGauges): void;
+}
+
+/** Metrics off: every call does nothing. */
+export const noMetrics: Metrics = {
+  request: () => {},
+  commit: () => {},
+  refused: () => {},
+  dropped: () => {},
+  lockTakenOver: () => {},
+  watch: () => {},
+};
+
+/** Metrics on: prom-client counters and histograms in their own registry, for /metrics. */
+export interface PromMetrics extends Metrics {
+  registry: Registry;
+}
+
+const MS_PER_SECOND = 1000;
+// Requests are answered in about a millisecond (one fsync per batch); the tail matters.
+const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+/** Creates the bank's metrics and prom-client's process defaults in a fresh registry. */
+export function createMetrics(): PromMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const m = defineMetrics(registry);
+  // Known series start at 0, so a rate() over them works before the first event.
+  for (const event of ['expired_reply', 'taken_over']) m.locksExpired.inc({ event }, 0);
+  for (const reason of ['max-connections', 'max-connections-per-peer']) {
+    m.refused.inc({ reason }, 0);
+  }
+  return {
+    registry,
+    request: (verb, code, ms) => {
+      m.requests.inc({ verb, code: String(code).padStart(2, '0') });
+      m.latency.observe(ms / MS_PER_SECOND);
+      if (code === Code.sessionExpired) m.locksExpired.inc({ event: 'expired_reply' });
+    },
+    commit: (batchOps, ms) => {
+      m.batchOps.observe(batchOps);
+      m.commitSeconds.observe(ms / MS_PER_SECOND);
+    },
+    refused: (reason) => m.refused.inc({ reason }),
+    dropped: (reason) => m.dropped.inc({ reason }),
+    lockTakenOver: () => m.locksExpired.inc({ event: 'taken_over' }),
+    watch: (gauges) => watchGauges(registry, gauges),
+  };
+}
+
+/** The bank's own counters and histograms. */
+function defineMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({ name: 'bank_requests_total', help: 'Requests answered, by verb and '
+      + 'result code (PROTOCOL.md §6)', labelNames: ['verb', 'code'] as const, registers }),
+    latency: new Histogram({ name: 'bank_request_duration_seconds', help: 'Time from reading a '
+      + 'request to its reply', buckets: LATENCY_BUCKETS_S, registers }),
+    batchOps: new Histogram({ name: 'bank_commit_batch_requests', help: 'Requests applied per '
+      + 'group-commit transaction', buckets: BATCH_BUCKETS, registers }),
+    commitSeconds: new Histogram({ name: 'bank_commit_duration_seconds', help: 'Time to run and '
+      + 'COMMIT one batch (fsync included)', buckets: LATENCY_BUCKETS_S, registers }),
+    locksExpired: new Counter({ name: 'bank_locks_expired_total', help: 'Session locks found '
+      + 'expired: 68 answered (expired_reply) or taken over by a new login (taken_over)',
+    labelNames: ['event'] as const, registers }),
+    refused: new Counter({ name: 'bank_connections_refused_total', help: 'Connections turned '
+      + 'away by a limit, by limit', labelNames: ['reason'] as const, registers }),
+    dropped: new Counter({ name: 'bank_connections_dropped_total', help: 'Connections closed by '
+      + 'the server for breaking a rule, by rule', labelNames: ['reason'] as const, registers }),
+  };
+}
+
+/** Gauges read when scraped: open connections and logged-in sessions. */
+function watchGauges(registry: Registry, gauges: MetricGauges): void {
+  new Gauge({ name: 'bank_connections_open', help: 'Open client connections', registers: [registry],
+    collect() { this.set(gauges.connections()); } });
+  new Gauge({ name: 'bank_sessions_live', help: 'Connections logged in to an account',
+    registers: [registry], collect() { this.set(gauges.sessions()); } });
+}

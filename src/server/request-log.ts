@@ -1,0 +1,68 @@
+import { Code } from '../protocol/codes.js';
+import { decodeRequest } from '../protocol/decode.js';
+import type { Reply } from '../protocol/messages.js';
+import type { Peer, ServerContext } from './context.js';
+import { noMetrics } from './metrics.js';
+
+/** What a log line may say about a request: never its PIN, never a whole transaction id. */
+interface RequestFacts {
+  verb: string;
+  account?: string;
+  amountCents?: number;
+  txn?: string;
+}
+
+/**
+ * Starts watching one request; the returned function, given its reply, logs the request's line
+ * (info level) and counts it in the metrics, then hands the reply back.
+ */
+export function watchRequest(
+  ctx: ServerContext,
+  peer: Peer,
+  frame: string,
+): (reply: Reply) => Reply {
+  const startedMs = performance.now();
+  const accountBefore = peer.session?.account;
+  return (reply) => {
+    const logging = ctx.logger.isLevelEnabled('info');
+    if (!logging && ctx.metrics === noMetrics) return reply;
+    const ms = performance.now() - startedMs;
+    const facts = requestFacts(frame);
+    ctx.metrics.request(facts.verb, reply.code, ms);
+    if (!logging) return reply;
+    ctx.logger.info({
+      conn: peer.id, peer: peer.address, account: facts.account ?? accountBefore, op: facts.verb,
+      code: reply.code, amount_cents: facts.amountCents, txn: facts.txn,
+      ms: Math.round(ms * 10) / 10,
+    }, 'request');
+    return reply;
+  };
+}
+
+/** The loggable parts of a request line; garbage is only `malformed`. */
+function requestFacts(frame: string): RequestFacts {
+  const request = decodeRequest(frame);
+  switch (request.kind) {
+    case 'error':
+      return { verb: request.code === Code.formatError ? 'malformed' : request.op ?? 'malformed' };
+    case 'login':
+      return { verb: 'login', account: request.account };
+    case 'deposit':
+    case 'withdraw':
+      return {
+        verb: request.kind, amountCents: request.amountCents, txn: txnPrefix(request.txnId),
+      };
+    case 'outcome':
+      return { verb: 'outcome', txn: txnPrefix(request.txnId) };
+    default:
+      return { verb: request.kind };
+  }
+}
+
+/**
+ * At most four characters and at most half of a transaction id: enough to match a log line to
+ * an audit row, too little to replay the request from the log.
+ */
+export function txnPrefix(txnId: string): string {
+  return `${txnId.slice(0, Math.min(4, Math.floor(txnId.length / 2)))}…`;
+}
