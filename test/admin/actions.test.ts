@@ -114,7 +114,7 @@ describe('admin actions on a database file', () => {
     expect(await adminReopen({ db, account: 'AC-10001' }))
       .toBe('ac-10001 reopened, with its PIN and its balance of $100.00');
     expect(storedPinHash('ac-10001')).toBe(pinBefore);
-    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-10001","balance_cents":10000}');
+    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-10001","balance_cents":10000,"status":"open"');
     expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK/);
     await expect(adminReopen({ db, account: 'ac-10001' })).rejects
       .toThrow('ac-10001 is open; only a closed account can be reopened');

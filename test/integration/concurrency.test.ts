@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, atmJson, startServer, type TestServer, balances } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
-import { makeRng } from '../helpers/hostile.js';
+import { ANON_REFUSALS_MAX, makeRng } from '../helpers/hostile.js';
 
 const CLIENTS = 20;
 /** Of the 20 clients, this many are real `bank atm --json` processes; the rest raw wire clients. */
@@ -165,12 +165,21 @@ describe('many clients at once', () => {
     let sessions = 0;
     let refusedBusy = 0;
     const contend = async (c: number): Promise<void> => {
-      const client = await WireClient.connect(server.port);
+      // Each contender in its own address group: PIN checks run one at a time per group (§5.2),
+      // which would otherwise take turns for them.
+      const from = `127.0.${c + 1}.1`;
+      let client = await WireClient.connect(server.port, from);
       for (let turn = 0; turn < TURNS_PER_CONTENDER; turn++) {
         let reply = await client.request(`LOGIN ${CONTENDED.account} ${CONTENDED.pin}`);
         for (let tries = 0; reply === '09' && tries < 1000; tries++) {
           refusedBusy += 1;
           await pause(10 + ((c * 7 + tries) % 20));
+          // 09 spends the connection's refusal budget before login (PROTOCOL.md §7): a waiting
+          // ATM starts afresh before the server closes it.
+          if ((tries + 1) % ANON_REFUSALS_MAX === 0) {
+            client.close();
+            client = await WireClient.connect(server.port, from);
+          }
           reply = await client.request(`LOGIN ${CONTENDED.account} ${CONTENDED.pin}`);
         }
         expect(reply).toMatch(/^00 \d+ 30$/);

@@ -257,11 +257,14 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
   it('wire: 09 while a session holds the lock, 68 once a silent one has lost it', async () => {
     const silent = await WireClient.connect(server.port);
     expect(await silent.request('LOGIN ac-40005 5555')).toBe('00 2000 2');
-    const taker = await WireClient.connect(server.port);
+    let taker = await WireClient.connect(server.port);
     let reply = await taker.request('LOGIN ac-40005 5555');
     await until('the silent lock to expire', async () => {
       if (reply.startsWith('00 ')) return true;
       expect(reply).toBe('09');
+      // Each 09 spends the connection's refusal budget before login (§7): retry on a fresh one.
+      taker.close();
+      taker = await WireClient.connect(server.port);
       reply = await taker.request('LOGIN ac-40005 5555');
       return false;
     });

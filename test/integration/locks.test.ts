@@ -6,13 +6,25 @@ import { until } from '../helpers/poll.js';
 
 
 
-/** Sends LOGIN on the client until it is approved; every refusal on the way must be 09. */
-async function loginWhenFree(client: WireClient, login: string): Promise<string> {
-  return until(`${login} to be approved`, async () => {
+/**
+ * Sends LOGIN until it is approved, every refusal on the way being 09. Each 09 spends the
+ * connection's refusal budget before login (PROTOCOL.md §7), so every retry is made on a fresh
+ * connection. Returns the connection that got the approval, and the approval.
+ */
+async function loginWhenFree(
+  first: WireClient,
+  port: number,
+  login: string,
+): Promise<[WireClient, string]> {
+  let client = first;
+  const reply = await until(`${login} to be approved`, async () => {
     const reply = await client.request(login);
     if (reply !== '09') return reply;
+    client.close();
+    client = await WireClient.connect(port);
     return undefined;
   });
+  return [client, reply];
 }
 
 describe('account locks (default lock TTL)', () => {
@@ -47,12 +59,14 @@ describe('account locks (default lock TTL)', () => {
   it('admits the second client once the first ATM process is killed', async () => {
     const atm = AtmProcess.start(server.port);
     expect(await atm.send('login ac-10002 2222')).toEqual({ ok: true, balance_cents: 5025 });
-    const second = await WireClient.connect(server.port);
+    let second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10002 2222')).toBe('09');
     atm.signal('SIGKILL');
     expect(await atm.exited).toBe('SIGKILL');
     // The kernel closes the dead ATM's socket; the server releases the lock when it sees that.
-    expect(await loginWhenFree(second, 'LOGIN ac-10002 2222')).toBe('00 5025 30');
+    let approval: string;
+    [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10002 2222');
+    expect(approval).toBe('00 5025 30');
     expect(lockedAccounts(server.dbFile)).toEqual(['ac-10002']);
     expect(await second.request('LOGOUT')).toBe('00');
     second.close();
@@ -95,9 +109,11 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('lets a login take the lock of a silent client after the TTL; it then gets 68', async () => {
     const frozen = await WireClient.connect(server.port);
     expect(await frozen.request('LOGIN ac-10001 1111')).toBe('00 10000 2');
-    const second = await WireClient.connect(server.port);
+    let second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
-    expect(await loginWhenFree(second, 'LOGIN ac-10001 1111')).toBe('00 10000 2');
+    let approval: string;
+    [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10001 1111');
+    expect(approval).toBe('00 10000 2');
     expect(await frozen.request('BALANCE')).toBe('68');
     expect(await frozen.request('BALANCE')).toBe('12'); // its session is over
     expect(await frozen.request('LOGIN ac-10001 1111')).toBe('09'); // and the lock is the other's
@@ -126,8 +142,10 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('a SIGSTOPped ATM loses its lock after the TTL; its first request awake gets 68', async () => {
     const { atm, proxy } = await frozenAtm('ac-10002 2222');
     try {
-      const second = await WireClient.connect(server.port);
-      expect(await loginWhenFree(second, 'LOGIN ac-10002 2222')).toBe('00 5025 2');
+      let second = await WireClient.connect(server.port);
+      let approval: string;
+      [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10002 2222');
+      expect(approval).toBe('00 5025 2');
       const mark = proxy.lines.length;
       atm.write('balance'); // typed while frozen, so that the ATM surely sends something on waking
       atm.signal('SIGCONT');
@@ -151,8 +169,10 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('a woken ATM whose heartbeat got 68 tells its customer the session expired (68)', async () => {
     const { atm, proxy } = await frozenAtm('ac-10003 3333');
     try {
-      const second = await WireClient.connect(server.port);
-      expect(await loginWhenFree(second, 'LOGIN ac-10003 3333')).toBe('00 0 2');
+      let second = await WireClient.connect(server.port);
+      let approval: string;
+      [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10003 3333');
+      expect(approval).toBe('00 0 2');
       const mark = proxy.lines.length;
       atm.signal('SIGCONT');
       // Left alone, the ATM's first request after waking is its heartbeat, which gets 68 ...

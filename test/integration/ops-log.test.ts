@@ -38,7 +38,7 @@ describe('server log (issue 11 item 4)', () => {
       expect(start).toContain('engine=sqlite');
       expect(start).toContain(`db=${server.dbFile}`);
       expect(start).toContain(`address=127.0.0.1:${server.port}`);
-      expect(start).toMatch(/lock_ttl_s=30 max_connections=\d+ max_connections_per_peer=\d+/);
+      expect(start).toMatch(/lock_ttl_s=30 max_connections=\d+ max_connections_per_group=\d+/);
       expect(output).toMatch(new RegExp('^\\S+Z info +request conn=\\d+ peer=127\\.0\\.0\\.1 '
         + 'account=ac-10001 op=deposit code=00 amount=\\$12\\.34 txn=abcd… ms=[0-9.]+$', 'm'));
       for (const op of ['login code=55', 'login code=00', 'withdraw code=00', 'balance code=00']) {
