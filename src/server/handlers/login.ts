@@ -35,7 +35,6 @@ export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login
   if (!reservation) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
   const attempt = { request, group, reservation };
   const reply = await handleLoginCheck(ctx, peer, attempt);
-  ctx.log(`conn ${peer.id} login ${request.account}: code ${reply.code}`);
   if (reply.code === Code.ok || reply.code === Code.accountBusy) giveBack(ctx, peer, attempt);
   return reply;
 }
