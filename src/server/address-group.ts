@@ -7,9 +7,27 @@ import net from 'node:net';
  * Anything that is not an IP address is its own group.
  */
 export function addressGroup(address: string): string {
+  return addressBlock(address, 3, 4);
+}
+
+/**
+ * The wider block a group shares when the connect-rate table is full (PROTOCOL.md §7): an IPv4
+ * address by its /16, an IPv6 address by its /48; anything else is its own block.
+ */
+export function wideAddressGroup(address: string): string {
+  return addressBlock(address, 2, 3);
+}
+
+/** The block of the first v4Octets octets (IPv4) or v6Groups 16-bit groups (IPv6). */
+function addressBlock(address: string, v4Octets: number, v6Groups: number): string {
   const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-  if (net.isIPv4(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
-  if (net.isIPv6(address)) return `${expandIPv6(address).slice(0, 4).join(':')}::/64`;
+  if (net.isIPv4(v4)) {
+    const zeros = new Array<string>(4 - v4Octets).fill('0');
+    return `${[...v4.split('.').slice(0, v4Octets), ...zeros].join('.')}/${v4Octets * 8}`;
+  }
+  if (net.isIPv6(address)) {
+    return `${expandIPv6(address).slice(0, v6Groups).join(':')}::/${v6Groups * 16}`;
+  }
   return address;
 }
 

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { Code } from '../protocol/codes.js';
 import { encodeReply } from '../protocol/encode.js';
 import { AcceptGate } from './accept-gate.js';
-import { addressGroup } from './address-group.js';
+import { addressGroup, wideAddressGroup } from './address-group.js';
 import type { ServerConfig } from './config.js';
 import { ConnectRate } from './connect-rate.js';
 import { REFUSALS_OPEN_MAX } from './fd-headroom.js';
@@ -33,11 +33,10 @@ export interface AdmissionOptions {
 /** The limit that turned a connection away. */
 export type RefusalReason = 'connect-rate' | 'max-connections' | 'max-connections-per-peer';
 
-/** A TLS handshake in progress: its raw socket, its deadline timer, its accept time. */
+/** A TLS handshake in progress: its raw socket and its deadline timer. */
 interface Handshake {
   raw: net.Socket;
   timer: NodeJS.Timeout;
-  acceptedAt: number;
 }
 
 /**
@@ -49,8 +48,9 @@ interface Handshake {
 export class Admission {
   private readonly gate: AcceptGate;
   private readonly rate: ConnectRate;
-  private readonly tlsServer: tls.Server | null;
-  private readonly handshakes = new Map<string, Handshake>();
+  /** The server's certificate and key, when it speaks TLS. */
+  private readonly secureContext: tls.SecureContext | null;
+  private readonly handshakes = new Set<Handshake>();
   private refusing = 0;
 
   constructor(
@@ -61,7 +61,7 @@ export class Admission {
     const perGroupMax = Math.min(config.connectionsPerGroupMax, connectionsMax);
     this.gate = new AcceptGate(connectionsMax, perGroupMax);
     this.rate = new ConnectRate(config.connectsPerGroupPerSecond, config.connectBanMs);
-    this.tlsServer = config.tls ? this.createTlsServer(config.tls, config.handshakeMs) : null;
+    this.secureContext = config.tls ? createSecureContext(config.tls) : null;
   }
 
   /** Admits or refuses one raw TCP connection, as the listener hands it over. */
@@ -71,9 +71,9 @@ export class Admission {
     if (address === undefined) return void raw.destroy(); // gone before it was accepted
     const group = addressGroup(address);
     const now = this.options.now();
-    const wasBanned = this.rate.isBanned(group, now);
-    if (!this.rate.admit(group, now)) {
-      if (!wasBanned) this.logBan(group);
+    const verdict = this.rate.admit(group, wideAddressGroup(address), now);
+    if (verdict !== 'ok') {
+      if (verdict === 'newly-banned') this.logBan(group, wideAddressGroup(address));
       return this.refuse(raw, 'connect-rate');
     }
     const full = this.gate.size >= this.gate.totalMax;
@@ -81,7 +81,7 @@ export class Admission {
       return this.refuse(raw, full ? 'max-connections' : 'max-connections-per-peer');
     }
     raw.once('close', () => this.gate.give(group));
-    if (this.tlsServer) return this.startHandshake(this.tlsServer, raw, now);
+    if (this.secureContext) return this.startHandshake(this.secureContext, raw, now);
     this.serve({ socket: raw, address, acceptedAt: now });
   }
 
@@ -95,50 +95,36 @@ export class Admission {
     this.handshakes.forEach((handshake) => handshake.raw.destroy());
   }
 
-  /** One line per ban, not one per connect refused. */
-  private logBan(group: string): void {
+  /** One line per ban, not one per connect refused; names the shared window if it was one. */
+  private logBan(group: string, wide: string): void {
     const { connectsPerGroupPerSecond, connectBanMs } = this.options.config;
-    this.options.log(`${group} banned for ${connectBanMs / 1000} s: ` +
+    const counter = this.rate.counterOf(group, wide);
+    const name = counter === group ? group : `${group} (counted in ${counter})`;
+    this.options.log(`${name} banned for ${connectBanMs / 1000} s: ` +
       `over ${connectsPerGroupPerSecond} connects in a second`);
   }
 
-  /** A TLS server that never listens: admitted raw sockets are handed to it one by one. */
-  private createTlsServer(
-    files: { certFile: string; keyFile: string },
-    handshakeMs: number,
-  ): tls.Server {
-    const server = tls.createServer({
-      cert: readFileSync(files.certFile),
-      key: readFileSync(files.keyFile),
-      handshakeTimeout: handshakeMs, // an idle timer only; the deadline below is the real bound
-    });
-    server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecure(socket));
-    server.on('tlsClientError', () => {}); // a failed handshake only ends that socket
-    return server;
-  }
-
-  /** Hands the raw socket to TLS, with a deadline from the accept to the end of the handshake. */
-  private startHandshake(server: tls.Server, raw: net.Socket, acceptedAt: number): void {
-    const key = socketKey(raw);
+  /**
+   * Speaks TLS on an admitted raw socket, with a deadline from the accept to the end of the
+   * handshake. Everything is tied to this socket's own objects, never to its address and port.
+   */
+  private startHandshake(context: tls.SecureContext, raw: net.Socket, acceptedAt: number): void {
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
     const timer = setTimeout(() => raw.destroy(), this.options.config.handshakeMs);
     timer.unref();
-    this.handshakes.set(key, { raw, timer, acceptedAt });
-    raw.once('close', () => this.endHandshake(key));
-    server.emit('connection', raw);
-  }
-
-  /** A finished handshake: served, unless its deadline already closed it. */
-  private onSecure(socket: tls.TLSSocket): void {
-    const handshake = this.handshakes.get(socketKey(socket));
-    if (!handshake) return void socket.destroy(); // its deadline passed meanwhile
-    this.endHandshake(socketKey(socket));
-    const address = socket.remoteAddress ?? 'unknown';
-    this.serve({ socket, address, acceptedAt: handshake.acceptedAt });
-  }
-
-  private endHandshake(key: string): void {
-    clearTimeout(this.handshakes.get(key)?.timer);
-    this.handshakes.delete(key);
+    const handshake = { raw, timer };
+    this.handshakes.add(handshake);
+    const end = (): void => {
+      clearTimeout(handshake.timer);
+      this.handshakes.delete(handshake);
+    };
+    raw.once('close', end);
+    socket.on('error', () => socket.destroy()); // a failed handshake only ends that socket
+    socket.once('secure', () => {
+      if (raw.destroyed || socket.destroyed) return void socket.destroy(); // its deadline passed
+      end();
+      this.serve({ socket, address: socket.remoteAddress ?? 'unknown', acceptedAt });
+    });
   }
 
   /**
@@ -147,15 +133,18 @@ export class Admission {
    */
   private refuse(raw: net.Socket, reason: RefusalReason): void {
     this.options.refused(reason);
-    if (!this.tlsServer) raw.end(UNAVAILABLE);
-    if (this.tlsServer || this.refusing >= REFUSALS_OPEN_MAX) return void raw.destroy();
+    if (!this.secureContext) raw.end(UNAVAILABLE);
+    if (this.secureContext || this.refusing >= REFUSALS_OPEN_MAX) return void raw.destroy();
     this.refusing += 1;
     raw.once('close', () => (this.refusing -= 1));
     setTimeout(() => raw.destroy(), REFUSAL_LINGER_MS).unref();
   }
 }
 
-/** The peer's address and port: one open connection's name on this listener. */
-function socketKey(socket: net.Socket): string {
-  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
+/** The server's certificate and key, read from their files (a bad one throws). */
+function createSecureContext(files: { certFile: string; keyFile: string }): tls.SecureContext {
+  return tls.createSecureContext({
+    cert: readFileSync(files.certFile),
+    key: readFileSync(files.keyFile),
+  });
 }

@@ -100,12 +100,12 @@ export class Connection {
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.length > 0 && !this.closed && !this.socket.destroyed) {
       const wasAnon = this.peer.session === null;
       const reply = await this.answer(this.queue.shift()!);
       if (this.closed) break;
       this.send(reply);
-      if (reply.code === Code.internal) this.socket.destroy();
+      if (reply.code === Code.internal) this.endAfterInternal();
       if (wasAnon && this.isStrayBeforeLogin(reply)) this.drop('errors-before-login');
       if (!wasAnon && this.peer.session === null) this.startAnonymous();
     }
@@ -127,6 +127,12 @@ export class Connection {
       this.ctx.logger.error(`conn ${this.peer.id} request failed: ${detail}`);
       return done({ kind: 'bare', code: Code.internal });
     }
+  }
+
+  /** After a `96` the connection ends: requests read but not yet answered are not carried out. */
+  private endAfterInternal(): void {
+    this.queue.length = 0;
+    this.socket.destroy();
   }
 
   /**

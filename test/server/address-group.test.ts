@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressGroup } from '../../src/server/address-group.js';
+import { addressGroup, wideAddressGroup } from '../../src/server/address-group.js';
 
 describe('addressGroup', () => {
   it.each([
@@ -19,5 +19,15 @@ describe('addressGroup', () => {
   it('keeps different /24s apart and one /24 together', () => {
     expect(addressGroup('10.1.2.3')).toBe(addressGroup('10.1.2.200'));
     expect(addressGroup('10.1.2.3')).not.toBe(addressGroup('10.1.3.3'));
+  });
+
+  it.each([
+    ['10.1.2.3', '10.1.0.0/16'],
+    ['::ffff:192.0.2.7', '192.0.0.0/16'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1::/48'],
+    ['2001:db8::1', '2001:db8:0::/48'],
+    ['unknown', 'unknown'],
+  ])('%s shares the wide group %s when the connect-rate table is full', (address, wide) => {
+    expect(wideAddressGroup(address)).toBe(wide);
   });
 });

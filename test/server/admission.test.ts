@@ -1,0 +1,87 @@
+import { EventEmitter, once } from 'node:events';
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Admission } from '../../src/server/admission.js';
+import { defaultServerConfig } from '../../src/server/config.js';
+import { CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX } from '../../src/server/connect-rate.js';
+import { sleep } from '../helpers/hostile.js';
+
+const HANDSHAKE_MS = 200;
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
+
+/**
+ * A raw connection from 127.0.0.1:40000 that starts a TLS record and then sends one byte of it
+ * every 20 ms, so it is never idle and never finishes its handshake.
+ */
+function tricklingPeer(): net.Socket {
+  const raw = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+  Object.assign(raw, { remoteAddress: '127.0.0.1', remotePort: 40000 });
+  raw.push(Buffer.from([0x16, 0x03, 0x01, 0x40, 0x00]));
+  const drip = setInterval(() => raw.push(Buffer.from([0])), 20);
+  raw.once('close', () => clearInterval(drip));
+  return raw as unknown as net.Socket;
+}
+
+describe('Admission over TLS', () => {
+  const opened: net.Socket[] = [];
+  afterEach(() => opened.splice(0).forEach((socket) => socket.destroy()));
+
+  it('keeps each handshake deadline its own when two sockets share address and port', async () => {
+    const config = {
+      ...defaultServerConfig(':memory:'),
+      handshakeMs: HANDSHAKE_MS,
+      tls: { certFile: fixture('cert.pem'), keyFile: fixture('key.pem') },
+    };
+    const options = { config, connectionsMax: 10, now: Date.now, log: () => {}, refused: () => {} };
+    const admission = new Admission(options, ({ socket }) => socket.destroy());
+    const [first, second] = [tricklingPeer(), tricklingPeer()];
+    opened.push(first, second);
+    admission.accept(first);
+    admission.accept(second);
+    first.destroy(); // its close must not touch the second socket's deadline
+    const closed = once(second, 'close').then(() => 'closed');
+    const outcome = await Promise.race([closed, sleep(HANDSHAKE_MS * 10).then(() => 'open')]);
+    expect(outcome).toBe('closed');
+  });
+});
+
+/** A plain-TCP raw socket from `address` that closes when destroyed, and takes what is written. */
+class FakeRaw extends EventEmitter {
+  destroyed = false;
+  constructor(readonly remoteAddress: string) {
+    super();
+  }
+
+  end(): void {}
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+describe('Admission connect rate', () => {
+  it('logs a ban once, even when the banned window is shared by groups it does not track', () => {
+    const config = { ...defaultServerConfig(':memory:'), connectsPerGroupPerSecond: 1 };
+    const lines: string[] = [];
+    const options = {
+      config, connectionsMax: 100_000, now: () => 0, log: (line: string) => lines.push(line),
+      refused: () => {},
+    };
+    const admission = new Admission(options, () => {});
+    const connect = (address: string): void =>
+      admission.accept(new FakeRaw(address) as unknown as net.Socket);
+    // Every /64 and /48 below is its own: they fill the group table, then the wide-group table.
+    for (let i = 0; i < CONNECT_GROUPS_MAX + CONNECT_WIDE_GROUPS_MAX; i++) {
+      connect(`2001:db8:${i.toString(16)}::1`);
+    }
+    expect(lines).toEqual([]);
+    for (let i = 0; i < 50; i++) connect(`2001:db9:${i.toString(16)}::1`); // one shared window
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^2001:db9:1:0::\/64 \(counted in \(overflow\)\) banned for 10 s/);
+  });
+});
