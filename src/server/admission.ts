@@ -28,15 +28,24 @@ export interface AdmissionOptions {
   log: (line: string) => void;
   /** Counts a connection turned away, by the limit that refused it (metrics). */
   refused: (reason: RefusalReason) => void;
+  /**
+   * Closes the oldest served connection that has not logged in, to make room for a new one;
+   * returns its socket, or undefined when every connection is in a session.
+   */
+  evictAnonymous?: () => net.Socket | undefined;
 }
 
 /** The limit that turned a connection away. */
-export type RefusalReason = 'connect-rate' | 'max-connections' | 'max-connections-per-peer';
+export type RefusalReason =
+  | 'connect-rate' | 'max-connections' | 'max-connections-per-peer'
+  | 'handshake-evicted' | 'anonymous-evicted';
 
 /** A TLS handshake in progress: its raw socket and its deadline timer. */
 interface Handshake {
   raw: net.Socket;
   timer: NodeJS.Timeout;
+  /** Gives the connection's slot back now (once; the socket's close would too). */
+  release: () => void;
 }
 
 /**
@@ -51,6 +60,8 @@ export class Admission {
   /** The server's certificate and key, when it speaks TLS. */
   private readonly secureContext: tls.SecureContext | null;
   private readonly handshakes = new Set<Handshake>();
+  /** The slot release of every served socket, for an eviction to give the slot back at once. */
+  private readonly releases = new Map<net.Socket, () => void>();
   private refusing = 0;
 
   constructor(
@@ -76,13 +87,62 @@ export class Admission {
       if (verdict === 'newly-banned') this.logBan(group, wideAddressGroup(address));
       return this.refuse(raw, 'connect-rate');
     }
+    if (this.gate.size >= this.gate.totalMax) this.makeRoom();
     const full = this.gate.size >= this.gate.totalMax;
     if (!this.gate.take(group)) {
       return this.refuse(raw, full ? 'max-connections' : 'max-connections-per-peer');
     }
-    raw.once('close', () => this.gate.give(group));
-    if (this.secureContext) return this.startHandshake(this.secureContext, raw, now);
-    this.serve({ socket: raw, address, acceptedAt: now });
+    const release = this.slotRelease(group);
+    raw.once('close', release);
+    if (this.secureContext) return this.startHandshake(this.secureContext, raw, now, release);
+    this.serveWithSlot(raw, release, { socket: raw, address, acceptedAt: now });
+  }
+
+  /** Serves a socket, remembering its slot's release until the raw connection closes. */
+  private serveWithSlot(raw: net.Socket, release: () => void, admitted: Admitted): void {
+    this.releases.set(admitted.socket, release);
+    raw.once('close', () => this.releases.delete(admitted.socket));
+    this.serve(admitted);
+  }
+
+  /**
+   * With every slot taken, a new connection takes the slot of the oldest that has not logged in
+   * (PROTOCOL.md §7): a TLS handshake still in progress first, then a served connection before
+   * its LOGIN. Held slots then cost an attacker a connect each, and cannot keep customers out.
+   */
+  private makeRoom(): void {
+    if (this.evictOldestHandshake()) return;
+    const socket = this.options.evictAnonymous?.();
+    if (socket === undefined) return;
+    this.releases.get(socket)?.();
+    this.releases.delete(socket);
+    this.options.refused('anonymous-evicted');
+  }
+
+  /** Gives a group's slot back, once, whichever comes first: an eviction or the socket's close. */
+  private slotRelease(group: string): () => void {
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.gate.give(group);
+    };
+  }
+
+  /**
+   * With every slot taken, the oldest TLS handshake still in progress makes room (PROTOCOL.md
+   * §7): a customer's handshake takes milliseconds, so sockets that never handshake are the
+   * oldest, and they cannot keep a new connection out.
+   */
+  private evictOldestHandshake(): boolean {
+    const oldest = this.handshakes.values().next().value;
+    if (oldest === undefined) return false;
+    this.handshakes.delete(oldest);
+    clearTimeout(oldest.timer);
+    oldest.release();
+    oldest.raw.destroy();
+    this.options.refused('handshake-evicted');
+    return true;
   }
 
   /** Forgets connect-rate windows that are over; called by the server's sweep. */
@@ -108,11 +168,16 @@ export class Admission {
    * Speaks TLS on an admitted raw socket, with a deadline from the accept to the end of the
    * handshake. Everything is tied to this socket's own objects, never to its address and port.
    */
-  private startHandshake(context: tls.SecureContext, raw: net.Socket, acceptedAt: number): void {
+  private startHandshake(
+    context: tls.SecureContext,
+    raw: net.Socket,
+    acceptedAt: number,
+    release: () => void,
+  ): void {
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
     const timer = setTimeout(() => raw.destroy(), this.options.config.handshakeMs);
     timer.unref();
-    const handshake = { raw, timer };
+    const handshake = { raw, timer, release };
     this.handshakes.add(handshake);
     const end = (): void => {
       clearTimeout(handshake.timer);
@@ -123,7 +188,8 @@ export class Admission {
     socket.once('secure', () => {
       if (raw.destroyed || socket.destroyed) return void socket.destroy(); // its deadline passed
       end();
-      this.serve({ socket, address: socket.remoteAddress ?? 'unknown', acceptedAt });
+      const admitted = { socket, address: socket.remoteAddress ?? 'unknown', acceptedAt };
+      this.serveWithSlot(raw, release, admitted);
     });
   }
 

@@ -67,6 +67,18 @@ export class Connection {
   }
 
   /**
+   * Closes the connection if it is not logged in and not answering a request, to give its slot
+   * to a newcomer when the server is full (PROTOCOL.md §7); returns its socket if it did.
+   */
+  evictIfAnonymous(): Socket | undefined {
+    if (this.peer.session !== null || this.busy || this.closed || this.socket.destroyed) {
+      return undefined;
+    }
+    this.drop('evicted');
+    return this.socket;
+  }
+
+  /**
    * Ends the connection at shutdown: the request in progress gets its reply, then a last `91`;
    * requests not yet started are dropped unanswered. The lock is released as on any close.
    */

@@ -51,7 +51,9 @@ export async function startServer(
   const cap = startCap(config.connectionsMax);
   const connections = new Set<Connection>();
   let serve: (admitted: Admitted) => void = (admitted) => admitted.socket.destroy();
-  const admission = createAdmission(config, cap.connectionsMax, outputs, (a) => serve(a));
+  const evictAnonymous = (): net.Socket | undefined => evictOldestAnonymous(connections);
+  const admission = createAdmission(config, cap.connectionsMax, outputs,
+    { serve: (a) => serve(a), evictAnonymous });
   const server = net.createServer();
   server.maxConnections = cap.connectionsMax + REFUSALS_OPEN_MAX;
   await listen(server, config.host, config.port);
@@ -83,15 +85,26 @@ function createAdmission(
   config: ServerConfig,
   connectionsMax: number,
   { logger, metrics }: ServerOutputs,
-  serve: (admitted: Admitted) => void,
+  hooks: { serve: (admitted: Admitted) => void; evictAnonymous: () => net.Socket | undefined },
 ): Admission {
   const log = (line: string): void => logger.info(line);
-  const options = { config, connectionsMax, now: Date.now, log, refused: metrics.refused };
+  const { evictAnonymous } = hooks;
+  const options = { config, connectionsMax, now: Date.now, log, refused: metrics.refused,
+    evictAnonymous };
   try {
-    return new Admission(options, serve);
+    return new Admission(options, hooks.serve);
   } catch (error) {
     throw config.tls ? tlsError(error, config) : error;
   }
+}
+
+/** Closes the oldest connection not logged in (the set keeps accept order); its socket. */
+function evictOldestAnonymous(connections: Set<Connection>): net.Socket | undefined {
+  for (const connection of connections) {
+    const socket = connection.evictIfAnonymous();
+    if (socket !== undefined) return socket;
+  }
+  return undefined;
 }
 
 /** Closes idle and slow connections and forgets spent connect-rate windows, once a second. */

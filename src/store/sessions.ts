@@ -10,6 +10,7 @@ export interface SessionStatements {
   /** Positional: it runs on every request, and binding by name costs a lookup per field. */
   touch: Statement<[now: number, account: string, holder: string]>;
   release: Statement<{ account: string; holder: string }>;
+  holder: Statement<[account: string]>;
   clear: Statement<[]>;
   list: Statement<[]>;
 }
@@ -25,6 +26,7 @@ export function prepareSessions(db: Database): SessionStatements {
     touch: db.prepare(`UPDATE sessions SET heartbeat_at = ?
       WHERE account = ? AND holder = ?`),
     release: db.prepare('DELETE FROM sessions WHERE account = @account AND holder = @holder'),
+    holder: db.prepare('SELECT holder FROM sessions WHERE account = ?'),
     clear: db.prepare('DELETE FROM sessions'),
     list: db.prepare(`SELECT account, holder, peer, started_at AS startedAt,
       heartbeat_at AS heartbeatAt FROM sessions ORDER BY account`),
@@ -44,6 +46,12 @@ export function acquireLock(store: Store, claim: LockClaim): boolean {
   const { lockTtlMs, ...row } = claim;
   assert(lockTtlMs > 0, 'a lock TTL is positive');
   return store.sessions.acquire.run({ ...row, expiredBefore: claim.now - lockTtlMs }).changes === 1;
+}
+
+/** Whoever holds the account's lock row now, live or expired; undefined when none does. */
+export function lockHolder(store: Store, account: AccountId): string | undefined {
+  const row = store.sessions.holder.get(account) as { holder: string } | undefined;
+  return row?.holder;
 }
 
 /** Refreshes the heartbeat; false when this holder lost the lock (it expired and was taken). */

@@ -364,19 +364,41 @@ describe('connection limits', () => {
     });
   });
 
-  it('answers 91 to one connection over --max-connections, whatever its address', async () => {
-    const server = await startServer({ args: ['--max-connections', '8', '--quiet'] });
-    await withServer(server, async () => {
-      const eight: RawPeer[] = [];
-      for (let i = 2; i < 10; i++) eight.push(await RawPeer.connect(server.port, `127.0.${i}.1`));
-      for (const peer of eight) expect(await peer.request('PING')).toBe('12');
-      for (const address of ['127.0.15.1', '127.0.0.1']) {
-        const over = await RawPeer.connect(server.port, address);
-        expect(await over.closesWithin(5000)).toBe(true);
-        expect(over.text).toBe('91\n');
-      }
-      eight.forEach((peer) => peer.destroy());
-      expect(await waitFor(() => admitted(server.port), 5000)).toBe(true);
+  it('answers 91 to one connection over --max-connections when every slot is in a session',
+    async () => {
+      const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
+      await withServer(server, async () => {
+        const four: RawPeer[] = [];
+        for (let i = 1; i <= 4; i++) {
+          const peer = await RawPeer.connect(server.port, `127.0.${i + 1}.1`);
+          expect(await peer.request(`LOGIN ac-1000${i} ${String(i).repeat(4)}`)).toMatch(/^00 /);
+          four.push(peer);
+        }
+        for (const address of ['127.0.15.1', '127.0.0.1']) {
+          const over = await RawPeer.connect(server.port, address);
+          expect(await over.closesWithin(5000)).toBe(true);
+          expect(over.text).toBe('91\n');
+        }
+        four.forEach((peer) => peer.destroy());
+        expect(await waitFor(() => admitted(server.port), 5000)).toBe(true);
+      });
     });
-  });
+
+  it('gives a newcomer the slot of the oldest connection not logged in, when every slot is taken',
+    async () => {
+      const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
+      await withServer(server, async () => {
+        const customer = await RawPeer.connect(server.port, '127.0.2.1');
+        expect(await customer.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
+        const holders: RawPeer[] = [];
+        for (let i = 3; i <= 5; i++) holders.push(await RawPeer.connect(server.port, `127.0.${i}.1`));
+        for (const peer of holders) expect(await peer.request('PING')).toBe('12');
+        const newcomer = await RawPeer.connect(server.port, '127.0.9.1');
+        expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
+        expect(await holders[0]!.closesWithin(5000)).toBe(true); // the oldest not logged in
+        expect(holders.slice(1).map((peer) => peer.isClosed)).toEqual([false, false]);
+        expect(await customer.request('BALANCE')).toMatch(/^00 /); // a session is never evicted
+        [customer, newcomer, ...holders].forEach((peer) => peer.destroy());
+      });
+    });
 });

@@ -27,17 +27,18 @@ describe('metrics (issue 11 item 6)', () => {
         expect(await client.request('DEPOSIT m1 100')).toBe('00 10100');
         expect(await client.request('WITHDRAW m2 999999')).toBe('51 10100');
         const second = await WireClient.connect(server.port);
+        expect(await second.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
         const refused = await WireClient.connect(server.port); // one over --max-connections
         expect(await refused.nextLine()).toBe('91');
         const during = await scrape();
-        expect(sample(during, 'bank_requests_total{verb="login",code="00"}')).toBe(1);
+        expect(sample(during, 'bank_requests_total{verb="login",code="00"}')).toBe(2);
         expect(sample(during, 'bank_requests_total{verb="deposit",code="00"}')).toBe(1);
         expect(sample(during, 'bank_requests_total{verb="withdraw",code="51"}')).toBe(1);
-        expect(sample(during, 'bank_request_duration_seconds_count')).toBe(3);
-        expect(sample(during, 'bank_commit_batch_requests_count')).toBeGreaterThanOrEqual(3);
-        expect(sample(during, 'bank_commit_duration_seconds_count')).toBeGreaterThanOrEqual(3);
+        expect(sample(during, 'bank_request_duration_seconds_count')).toBe(4);
+        expect(sample(during, 'bank_commit_batch_requests_count')).toBeGreaterThanOrEqual(4);
+        expect(sample(during, 'bank_commit_duration_seconds_count')).toBeGreaterThanOrEqual(4);
         expect(sample(during, 'bank_connections_open')).toBe(2);
-        expect(sample(during, 'bank_sessions_live')).toBe(1);
+        expect(sample(during, 'bank_sessions_live')).toBe(2);
         expect(sample(during, 'bank_connections_refused_total{reason="max-connections"}')).toBe(1);
         expect(sample(during, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
         expect(during).toContain('# TYPE bank_locks_expired_total counter');
@@ -49,6 +50,31 @@ describe('metrics (issue 11 item 6)', () => {
         expect(await server.stop()).toBe(0);
       }
     });
+
+  it('counts a lock taken over after its TTL, and the 68 its old session then gets', async () => {
+    const server = await startServer({ args: ['--metrics', '0', '--lock-ttl', '1'] });
+    try {
+      const url = await until('the metrics line', () =>
+        /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(server.output())?.[1]);
+      const expired = async (event: string): Promise<number | undefined> =>
+        sample(await (await fetch(url)).text(), `bank_locks_expired_total{event="${event}"}`);
+      const silent = await WireClient.connect(server.port);
+      expect(await silent.request('LOGIN ac-10001 1111')).toBe('00 10000 1');
+      expect(await expired('taken_over')).toBe(0);
+      const taker = await until('the silent lock to expire', async () => {
+        const client = await WireClient.connect(server.port);
+        if ((await client.request('LOGIN ac-10001 1111')).startsWith('00 ')) return client;
+        client.close();
+        return undefined;
+      });
+      expect(await expired('taken_over')).toBe(1);
+      expect(await silent.request('BALANCE')).toBe('68');
+      expect(await expired('expired_reply')).toBe(1);
+      for (const c of [silent, taker]) c.close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 
   it('is off by default: no metrics line, nothing else listening', async () => {
     const server = await startServer();

@@ -48,6 +48,31 @@ describe('Admission over TLS', () => {
   });
 });
 
+describe('Admission over TLS with every slot taken', () => {
+  it('closes the oldest unfinished handshake to make room for a new connection', async () => {
+    const config = {
+      ...defaultServerConfig(':memory:'),
+      handshakeMs: 60_000,
+      tls: { certFile: fixture('cert.pem'), keyFile: fixture('key.pem') },
+    };
+    const refused: string[] = [];
+    const options = {
+      config, connectionsMax: 2, now: Date.now, log: () => {},
+      refused: (reason: string) => refused.push(reason),
+    };
+    const admission = new Admission(options, ({ socket }) => socket.destroy());
+    const peers = [tricklingPeer(), tricklingPeer(), tricklingPeer()];
+    try {
+      for (const peer of peers) admission.accept(peer);
+      expect(peers.map((peer) => peer.destroyed)).toEqual([true, false, false]);
+      expect(refused).toEqual(['handshake-evicted']);
+    } finally {
+      peers.forEach((peer) => peer.destroy());
+      admission.close();
+    }
+  });
+});
+
 /** A plain-TCP raw socket from `address` that closes when destroyed, and takes what is written. */
 class FakeRaw extends EventEmitter {
   destroyed = false;

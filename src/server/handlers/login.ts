@@ -5,7 +5,7 @@ import { getAccount } from '../../store/accounts.js';
 import {
   clearCountersAfterRightPin, readBarFacts, recordWrongPin,
 } from '../../store/lockout.js';
-import { acquireLock } from '../../store/sessions.js';
+import { acquireLock, lockHolder } from '../../store/sessions.js';
 import { verifyPin } from '../../pin.js';
 import { addressGroup } from '../address-group.js';
 import type { Peer, ServerContext } from '../context.js';
@@ -105,10 +105,13 @@ function handleLoginCommit(ctx: ServerContext, peer: Peer, attempt: Attempt,
   clearCountersAfterRightPin(ctx.store, account, attempt.group);
   const lockTtlMs = ctx.config.lockTtlMs;
   const claim = { account, holder: peer.holder, peer: peer.address, now, lockTtlMs };
+  // A lock row left by another connection that is taken now had expired (PROTOCOL.md §5.3).
+  const takesOver = lockHolder(ctx.store, account) !== undefined;
   if (!acquireLock(ctx.store, claim)) {
     audit(ctx, peer, { op: 'login', account, code: Code.accountBusy });
     return bare(Code.accountBusy);
   }
+  if (takesOver) ctx.metrics.lockTakenOver();
   audit(ctx, peer, { op: 'login', account, code: Code.ok, balanceCents: row.balanceCents });
   const lockTtlSeconds = Math.floor(ctx.config.lockTtlMs / 1000);
   return { kind: 'login', code: Code.ok, balanceCents: row.balanceCents, lockTtlSeconds };
