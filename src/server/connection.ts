@@ -176,7 +176,9 @@ export class Connection {
    */
   private drop(reason: string): void {
     if (this.closed || this.socket.destroyed) return;
-    this.ctx.logger.info({ conn: this.peer.id, peer: this.peer.address, reason }, 'dropped');
+    // Closes before login are counted in the audit per address group: debug, like their refusals.
+    const level = this.peer.session === null ? 'debug' : 'info';
+    this.ctx.logger[level]({ conn: this.peer.id, peer: this.peer.address, reason }, 'dropped');
     this.ctx.metrics.dropped(reason);
     void recordEvent(this.ctx, this.peer, reason).catch(() => {});
     this.queue.length = 0;

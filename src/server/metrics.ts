@@ -24,6 +24,8 @@ export interface Metrics {
   dropped(reason: string): void;
   /** A login took over an expired session lock from another holder. */
   lockTakenOver(): void;
+  /** A wrong PIN started a block: of its address group only, or of the account everywhere. */
+  lockout(scope: 'group' | 'account'): void;
   /** Registers the live counts to read at each scrape. */
   watch(gauges: MetricGauges): void;
 }
@@ -35,6 +37,7 @@ export const noMetrics: Metrics = {
   refused: () => {},
   dropped: () => {},
   lockTakenOver: () => {},
+  lockout: () => {},
   watch: () => {},
 };
 
@@ -55,6 +58,7 @@ export function createMetrics(): PromMetrics {
   const m = defineMetrics(registry);
   // Known series start at 0, so a rate() over them works before the first event.
   for (const event of ['expired_reply', 'taken_over']) m.locksExpired.inc({ event }, 0);
+  for (const scope of ['group', 'account']) m.lockouts.inc({ scope }, 0);
   for (const reason of ['max-connections', 'max-connections-per-peer']) {
     m.refused.inc({ reason }, 0);
   }
@@ -72,6 +76,7 @@ export function createMetrics(): PromMetrics {
     refused: (reason) => m.refused.inc({ reason }),
     dropped: (reason) => m.dropped.inc({ reason }),
     lockTakenOver: () => m.locksExpired.inc({ event: 'taken_over' }),
+    lockout: (scope) => m.lockouts.inc({ scope }),
     watch: (gauges) => watchGauges(registry, gauges),
   };
 }
@@ -95,6 +100,9 @@ function defineMetrics(registry: Registry) {
       + 'away by a limit, by limit', labelNames: ['reason'] as const, registers }),
     dropped: new Counter({ name: 'bank_connections_dropped_total', help: 'Connections closed by '
       + 'the server for breaking a rule, by rule', labelNames: ['reason'] as const, registers }),
+    lockouts: new Counter({ name: 'bank_lockouts_total', help: 'Blocks started by wrong PINs '
+      + '(PROTOCOL.md §5.2): of one address group on an account (group), or of the account '
+      + 'everywhere (account)', labelNames: ['scope'] as const, registers }),
   };
 }
 

@@ -13,8 +13,17 @@ interface RequestFacts {
 }
 
 /**
+ * Refusals before login that the audit counts per address group instead of a row each
+ * (audit-aggregator.ts): logged at debug level, so that a flood of them cannot fill the disk
+ * through the log either. The metrics count every one.
+ */
+const AGGREGATED: ReadonlySet<number> =
+  new Set([Code.formatError, Code.invalidTransaction, Code.tooManyAttempts]);
+
+/**
  * Starts watching one request; the returned function, given its reply, logs the request's line
- * (info level) and counts it in the metrics, then hands the reply back.
+ * (info level; debug for refusals before login the audit aggregates) and counts it in the
+ * metrics, then hands the reply back.
  */
 export function watchRequest(
   ctx: ServerContext,
@@ -24,13 +33,14 @@ export function watchRequest(
   const startedMs = performance.now();
   const accountBefore = peer.session?.account;
   return (reply) => {
-    const logging = ctx.logger.isLevelEnabled('info');
+    const level = accountBefore === undefined && AGGREGATED.has(reply.code) ? 'debug' : 'info';
+    const logging = ctx.logger.isLevelEnabled(level);
     if (!logging && ctx.metrics === noMetrics) return reply;
     const ms = performance.now() - startedMs;
     const facts = requestFacts(frame);
     ctx.metrics.request(facts.verb, reply.code, ms);
     if (!logging) return reply;
-    ctx.logger.info({
+    ctx.logger[level]({
       conn: peer.id, peer: peer.address, account: facts.account ?? accountBefore, op: facts.verb,
       code: reply.code, amount_cents: facts.amountCents, txn: facts.txn,
       ms: Math.round(ms * 10) / 10,

@@ -83,3 +83,25 @@ describe('server log (issue 11 item 4)', () => {
       expect(debug.output()).toMatch(/debug +connection open conn=\d+ peer=127\.0\.0\.1/);
     });
 });
+
+describe('server log under a flood of refusals before login', () => {
+  it('logs refusals the audit aggregates (30, 12) and closes before login at debug only',
+    async () => {
+      for (const [level, expectLines] of [['info', false], ['debug', true]] as const) {
+        const server = await startServer({ args: ['--log-level', level] });
+        const stranger = await WireClient.connect(server.port);
+        expect(await stranger.request('BALANCE')).toBe('12');
+        expect(await stranger.requestMalformed('HELLO')).toBe('30');
+        stranger.sendRaw('\u0001\n'); // garbage: the connection is dropped
+        await stranger.closed;
+        await useTheBank(server);
+        await until('the logout line', () => /op=logout code=00/.test(server.output()));
+        expect(await server.stop()).toBe(0);
+        const output = server.output();
+        expect(/op=balance code=12/.test(output), level).toBe(expectLines);
+        expect(/op=malformed code=30/.test(output), level).toBe(expectLines);
+        expect(/ dropped .*reason=/.test(output), level).toBe(expectLines);
+        expect(output).toMatch(/op=login code=55/); // a wrong PIN stays an info line
+      }
+    });
+});

@@ -51,7 +51,7 @@ describe('metrics (issue 11 item 6)', () => {
       }
     });
 
-  it('counts a lock taken over after its TTL, and the 68 its old session then gets', async () => {
+  it('counts a lock taken over after its TTL, the 68 its old session gets, and a lock-out', async () => {
     const server = await startServer({ args: ['--metrics', '0', '--lock-ttl', '1'] });
     try {
       const url = await until('the metrics line', () =>
@@ -70,6 +70,15 @@ describe('metrics (issue 11 item 6)', () => {
       expect(await expired('taken_over')).toBe(1);
       expect(await silent.request('BALANCE')).toBe('68');
       expect(await expired('expired_reply')).toBe(1);
+      // Three wrong PINs from one group block the account for that group (PROTOCOL.md §5.2).
+      const lockouts = async (scope: string): Promise<number | undefined> =>
+        sample(await (await fetch(url)).text(), `bank_lockouts_total{scope="${scope}"}`);
+      expect(await lockouts('group')).toBe(0);
+      for (const reply of ['55 2', '55 1', '75']) {
+        expect(await silent.request('LOGIN ac-10002 0000')).toBe(reply);
+      }
+      expect(await lockouts('group')).toBe(1);
+      expect(await lockouts('account')).toBe(0);
       for (const c of [silent, taker]) c.close();
     } finally {
       expect(await server.stop()).toBe(0);

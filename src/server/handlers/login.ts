@@ -19,6 +19,14 @@ interface Attempt {
   request: Login;
   group: string;
   reservation: Reservation;
+  /** What its commit saw, for the metrics once it is durable (see commitLogin). */
+  events: LoginEvents;
+}
+
+/** Facts a login's commit reports to the metrics. */
+interface LoginEvents {
+  lockTakenOver: boolean;
+  lockout: 'group' | 'account' | null;
 }
 
 /**
@@ -33,7 +41,7 @@ export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login
   const group = addressGroup(peer.address);
   const reservation = reserveFailure(ctx, peer, group);
   if (!reservation) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
-  const attempt = { request, group, reservation };
+  const attempt = { request, group, reservation, events: { lockTakenOver: false, lockout: null } };
   const reply = await handleLoginCheck(ctx, peer, attempt);
   if (reply.code === Code.ok || reply.code === Code.accountBusy) giveBack(ctx, peer, attempt);
   return reply;
@@ -76,7 +84,24 @@ async function handleLoginCheck(ctx: ServerContext, peer: Peer, attempt: Attempt
   const commit = outcome.kind === 'dropped'
     ? () => handleLoginDropped(ctx, peer, attempt)
     : () => handleLoginCommit(ctx, peer, attempt, outcome.pinOk);
-  return ctx.committer.submit(guarded(ctx, peer, 'login', commit));
+  return commitLogin(ctx, peer, attempt, commit);
+}
+
+/**
+ * Commits a login, then reports what it saw to the metrics. The op only notes the events (a
+ * batch retried with savepoints runs it again, and the notes start afresh each time); they are
+ * counted once its batch is durable.
+ */
+async function commitLogin(ctx: ServerContext, peer: Peer, attempt: Attempt,
+  commit: () => Reply): Promise<Reply> {
+  const run = (): Reply => {
+    attempt.events = { lockTakenOver: false, lockout: null };
+    return commit();
+  };
+  const reply = await ctx.committer.submit(guarded(ctx, peer, 'login', run));
+  if (attempt.events.lockTakenOver) ctx.metrics.lockTakenOver();
+  if (attempt.events.lockout !== null) ctx.metrics.lockout(attempt.events.lockout);
+  return reply;
 }
 
 /** 75 for an account barred for this group, everywhere, or by an operator; its own audit row. */
@@ -111,7 +136,7 @@ function handleLoginCommit(ctx: ServerContext, peer: Peer, attempt: Attempt,
     audit(ctx, peer, { op: 'login', account, code: Code.accountBusy });
     return bare(Code.accountBusy);
   }
-  if (takesOver) ctx.metrics.lockTakenOver();
+  attempt.events.lockTakenOver = takesOver;
   audit(ctx, peer, { op: 'login', account, code: Code.ok, balanceCents: row.balanceCents });
   const lockTtlSeconds = Math.floor(ctx.config.lockTtlMs / 1000);
   return { kind: 'login', code: Code.ok, balanceCents: row.balanceCents, lockTtlSeconds };
@@ -124,8 +149,9 @@ function handleLoginCommit(ctx: ServerContext, peer: Peer, attempt: Attempt,
 function handleLoginWrongPin(ctx: ServerContext, peer: Peer, attempt: Attempt, now: number): Reply {
   const { account } = attempt.request;
   const key = { account, group: attempt.group };
-  const { triesLeft } = recordWrongPin(ctx.store, key, now, ctx.logins.policy);
+  const { triesLeft, account: everywhere } = recordWrongPin(ctx.store, key, now, ctx.logins.policy);
   const code = triesLeft > 0 ? Code.incorrectPin : Code.pinTriesExceeded;
+  if (triesLeft === 0) attempt.events.lockout = everywhere.untilMs > now ? 'account' : 'group';
   audit(ctx, peer, { op: 'login', account, code });
   return triesLeft > 0 ? { kind: 'tries', code: Code.incorrectPin, triesLeft } : bare(code);
 }
