@@ -11,7 +11,7 @@ export function addressGroup(address: string): string {
 }
 
 /**
- * The wider block a group shares when the connect-rate table is full (PROTOCOL.md §7): an IPv4
+ * The wider block a group shares when the connect-rate or failed-login table is full (§7): an IPv4
  * address by its /16, an IPv6 address by its /48; anything else is its own block.
  */
 export function wideAddressGroup(address: string): string {

@@ -1,7 +1,7 @@
 import { assert } from '../assert.js';
 import { lockoutPolicy, TEST_LOCKOUT_ENV, type LockoutPolicy } from '../lockout.js';
 import type { ServerConfig } from './config.js';
-import { LoginLimiter } from './rate-limit.js';
+import { GROUPS_MAX, LoginLimiter } from './rate-limit.js';
 
 /**
  * PIN checks hashing at once: scrypt runs on libuv's thread pool, 4 threads unless
@@ -147,7 +147,7 @@ export function createLoginGuards(config: ServerConfig, log: (line: string) => v
   const policy = lockoutPolicy();
   if (process.env[TEST_LOCKOUT_ENV]) log(`test lock-out rules in force: ${JSON.stringify(policy)}`);
   return {
-    limiter: new LoginLimiter(config.loginFailuresPerPeerPerMinute),
+    limiter: new LoginLimiter(config.loginFailuresPerPeerPerMinute, GROUPS_MAX, log),
     budget: new PinBudget(),
     policy,
   };

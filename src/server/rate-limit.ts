@@ -1,24 +1,81 @@
 import { assert } from '../assert.js';
 
-/** How long a group's window lasts, from its first failed login. */
+/** How long a window lasts, from its first failed login. */
 export const WINDOW_MS = 60_000;
 /**
- * Address groups remembered at once. When every slot holds a window not yet over, a group
- * without one is limited until a slot frees (fail closed): an attacker with many addresses can
- * neither grow the table nor push a limited group out of it to win a fresh budget.
+ * Address groups that get a window of their own. When every slot holds a window not yet over, a
+ * new group is counted in its wide group's window (IPv4 /16, IPv6 /48): an attacker with many
+ * addresses can neither grow the table, nor push a limited group out of it to win a fresh
+ * budget, nor keep the customers of other blocks out.
  */
 export const GROUPS_MAX = 10_000;
+/** Wide groups that get a window when the group table is full; past them, one shared window. */
+export const WIDE_GROUPS_MAX = 10_000;
+/** The key of the one window shared by the new groups past both tables. */
+export const SHARED_WINDOW = '(shared)';
 
-/** A group's window: failed logins counted in it, from startMs for WINDOW_MS. */
+/** A window: failed logins counted in it, from startMs for WINDOW_MS. */
 interface Window {
   startMs: number;
   failures: number;
 }
 
+/** Windows by key, at most max, in order of start (Map keeps insertion order). */
+class Windows {
+  private readonly map = new Map<string, Window>();
+
+  constructor(readonly max: number) {
+    assert(max >= 1, 'at least one window is kept');
+  }
+
+  /** The key's window while it runs, undefined without one. */
+  current(key: string, nowMs: number): Window | undefined {
+    const window = this.map.get(key);
+    return window !== undefined && nowMs - window.startMs < WINDOW_MS ? window : undefined;
+  }
+
+  /** True when a new window fits, once the windows that have ended are forgotten. */
+  hasRoom(nowMs: number): boolean {
+    if (this.map.size < this.max) return true;
+    for (const [key, window] of this.map) {
+      if (nowMs - window.startMs < WINDOW_MS) break;
+      this.map.delete(key);
+    }
+    return this.map.size < this.max;
+  }
+
+  /** A new window for key, starting now (the caller made sure it fits). */
+  open(key: string, nowMs: number): Window {
+    this.map.delete(key);
+    const window = { startMs: nowMs, failures: 0 };
+    this.map.set(key, window);
+    assert(this.map.size <= this.max, 'a window is opened only where it fits');
+    return window;
+  }
+
+  /** Forgets the key's window if it is still this one. */
+  drop(key: string, window: Window): void {
+    if (this.map.get(key) === window) this.map.delete(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
 /** A failed login counted ahead of its PIN check; given back if the PIN proves right. */
 export interface Reservation {
-  readonly group: string;
+  /** Whose window counts it: the group, its wide group, or SHARED_WINDOW. */
+  readonly counter: string;
   readonly window: Window;
+  readonly table: Windows;
+}
+
+/** Where a group is counted: a running window, or a table and key to open one in. */
+interface Slot {
+  table: Windows;
+  key: string;
+  window: Window | undefined;
 }
 
 /**
@@ -26,69 +83,87 @@ export interface Reservation {
  * opens at the group's first failed login and lasts WINDOW_MS; at most failuresPerWindow are
  * counted in it, and it then closes (PROTOCOL.md §5.2). A login is counted before its PIN is
  * checked (reserve), so concurrent guesses cannot overrun the limit; a right PIN gives its
- * count back (release).
+ * count back (release). Memory is bounded: groupsMax groups, widesMax wide groups, one shared
+ * window.
  */
 export class LoginLimiter {
-  /** In order of window start (Map keeps insertion order), so ended windows are at the front. */
-  private readonly windows = new Map<string, Window>();
+  private readonly groups: Windows;
+  private readonly wides: Windows;
+  private readonly shared = new Windows(1);
+  /** When the full table was last logged (at most once a window). */
+  private loggedFullAtMs = -Infinity;
 
   constructor(
     private readonly failuresPerWindow: number,
-    private readonly groupsMax = GROUPS_MAX,
+    groupsMax = GROUPS_MAX,
+    private readonly log: (line: string) => void = () => {},
+    widesMax = WIDE_GROUPS_MAX,
   ) {
     assert(failuresPerWindow >= 1, 'at least one failure is allowed per window');
-    assert(groupsMax >= 1, 'at least one group is remembered');
+    this.groups = new Windows(groupsMax);
+    this.wides = new Windows(widesMax);
   }
 
-  /** True while the group has used up its failed logins, or has no slot in a full table. */
-  isLimited(group: string, nowMs: number): boolean {
-    const window = this.current(group, nowMs);
-    if (window) return window.failures >= this.failuresPerWindow;
-    this.forgetEnded(nowMs);
-    return !this.windows.has(group) && this.windows.size >= this.groupsMax;
+  /** True while the window the group (wide: its /16 or /48) is counted in is used up. */
+  isLimited(group: string, wide: string, nowMs: number): boolean {
+    const { window } = this.slotOf(group, wide, nowMs);
+    return window !== undefined && window.failures >= this.failuresPerWindow;
   }
 
-  /** The group's failed logins counted in its current window, 0 without one. */
+  /** The group's failed logins counted in its own current window, 0 without one. */
   failures(group: string, nowMs: number): number {
-    return this.current(group, nowMs)?.failures ?? 0;
+    return this.groups.current(group, nowMs)?.failures ?? 0;
   }
 
   /** Counts one failed login ahead of its check; undefined (nothing counted) when limited. */
-  reserve(group: string, nowMs: number): Reservation | undefined {
-    if (this.isLimited(group, nowMs)) return undefined;
-    let window = this.current(group, nowMs);
-    if (!window) {
-      this.windows.delete(group);
-      window = { startMs: nowMs, failures: 0 };
-      this.windows.set(group, window);
-    }
+  reserve(group: string, wide: string, nowMs: number): Reservation | undefined {
+    const { table, key, window: running } = this.slotOf(group, wide, nowMs);
+    if (running && running.failures >= this.failuresPerWindow) return undefined;
+    const window = running ?? table.open(key, nowMs);
     window.failures += 1;
-    return { group, window };
+    return { counter: key, window, table };
   }
 
   /** Gives back a reservation whose PIN proved right (or was never checked). */
   release(reservation: Reservation): void {
-    const { group, window } = reservation;
+    const { counter, window, table } = reservation;
     assert(window.failures >= 1, 'a reservation was counted');
     window.failures -= 1;
-    if (window.failures === 0 && this.windows.get(group) === window) this.windows.delete(group);
+    if (window.failures === 0) table.drop(counter, window);
   }
 
-  /** Groups remembered now (bounded by groupsMax). */
+  /** Whose window counts the group: the key reserve counts under, for logs and tests. */
+  counterOf(group: string, wide: string, nowMs: number): string {
+    return this.slotOf(group, wide, nowMs).key;
+  }
+
+  /** Windows remembered now: groups, wide groups and the shared one (bounded). */
   get size(): number {
-    return this.windows.size;
+    return this.groups.size + this.wides.size + this.shared.size;
   }
 
-  private current(group: string, nowMs: number): Window | undefined {
-    const window = this.windows.get(group);
-    return window !== undefined && nowMs - window.startMs < WINDOW_MS ? window : undefined;
+  /**
+   * The group's own running window, else its wide group's running window (so a group limited
+   * there gets no fresh budget of its own), else a new window of its own, its wide group's, or
+   * the shared one, the first that has room.
+   */
+  private slotOf(group: string, wide: string, nowMs: number): Slot {
+    const own = this.groups.current(group, nowMs);
+    if (own) return { table: this.groups, key: group, window: own };
+    const wideWindow = this.wides.current(wide, nowMs);
+    if (wideWindow) return { table: this.wides, key: wide, window: wideWindow };
+    if (this.groups.hasRoom(nowMs)) return { table: this.groups, key: group, window: undefined };
+    this.logFull(nowMs);
+    if (this.wides.hasRoom(nowMs)) return { table: this.wides, key: wide, window: undefined };
+    const shared = this.shared.current(SHARED_WINDOW, nowMs);
+    return { table: this.shared, key: SHARED_WINDOW, window: shared };
   }
 
-  /** Drops the windows that have ended, oldest first, stopping at the first still running. */
-  private forgetEnded(nowMs: number): void {
-    for (const [group, window] of this.windows) {
-      if (nowMs - window.startMs < WINDOW_MS) return;
-      this.windows.delete(group);
-    }
+  /** One log line when the group table is full, at most once a window. */
+  private logFull(nowMs: number): void {
+    if (nowMs - this.loggedFullAtMs < WINDOW_MS) return;
+    this.loggedFullAtMs = nowMs;
+    this.log(`failed-login limit: ${this.groups.max} address groups remembered, table full; ` +
+      'new groups are counted with their wide group (IPv4 /16, IPv6 /48)');
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '../../store/lockout.js';
 import { acquireLock, lockHolder } from '../../store/sessions.js';
 import { verifyPin } from '../../pin.js';
-import { addressGroup } from '../address-group.js';
+import { addressGroup, wideAddressGroup } from '../address-group.js';
 import type { Peer, ServerContext } from '../context.js';
 import type { Reservation } from '../rate-limit.js';
 import { audit, bare, guarded, refuse } from '../session.js';
@@ -50,7 +50,8 @@ export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login
 /** Counts a failed login ahead of the check; undefined when the connection or group has none. */
 function reserveFailure(ctx: ServerContext, peer: Peer, group: string): Reservation | undefined {
   if (peer.loginFailures >= ctx.config.loginFailuresPerConnMax) return undefined;
-  const reservation = ctx.logins.limiter.reserve(group, ctx.now());
+  const wide = wideAddressGroup(peer.address);
+  const reservation = ctx.logins.limiter.reserve(group, wide, ctx.now());
   if (reservation) peer.loginFailures += 1;
   return reservation;
 }
