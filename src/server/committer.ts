@@ -42,6 +42,10 @@ export class Committer {
   applied = 0;
   /** Told of each committed batch: its size and its time to run and commit (for metrics). */
   onBatch: (batchOps: number, ms: number) => void = () => {};
+  /** For /healthz: whether the last batch failed to commit (until one commits again). */
+  lastBatchFailed = false;
+  /** performance.now() of the last settled batch, or of the first request queued since. */
+  private progressMs = performance.now();
 
   constructor(private readonly store: Store, private readonly batchOpsMax: number) {
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
@@ -56,6 +60,7 @@ export class Committer {
   /** Queues work for the next batch; resolves with its result once the batch is durable. */
   submit<T>(op: Op<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.queue.length === 0) this.progressMs = performance.now();
       this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
@@ -64,6 +69,11 @@ export class Committer {
   /** Requests waiting for the next batch. */
   get waiting(): number {
     return this.queue.length;
+  }
+
+  /** For /healthz: how long requests have waited with no batch settled (0 when none wait). */
+  stalledMs(nowMs: number): number {
+    return this.queue.length === 0 ? 0 : Math.max(0, nowMs - this.progressMs);
   }
 
   private schedule(): void {
@@ -83,13 +93,20 @@ export class Committer {
     try {
       results = this.commit(batch);
     } catch (error) {
+      this.settled(true);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.settled(false);
     this.onBatch(batch.length, performance.now() - startedMs);
     this.commits += 1;
     this.applied += batch.length;
     for (let index = 0; index < batch.length; index++) batch[index]!.resolve(results[index]);
+  }
+
+  private settled(failed: boolean): void {
+    this.lastBatchFailed = failed;
+    this.progressMs = performance.now();
   }
 
   /** The fast attempt, and the attempt with savepoints if an op of the fast one threw. */

@@ -60,7 +60,7 @@ export async function startServer(
   // No await from here until the connection handler is set: no client can arrive unserved.
   const ctx = openContext(server, config, outputs);
   ctx.log(describeCap(config.connectionsMax, cap.limit));
-  const connIds = new ConnIds(ctx.store, VERSION, Date.now);
+  const connIds = new ConnIds(ctx.store, { version: VERSION, now: Date.now, log: ctx.log });
   serve = serveConnections(ctx, connections, connIds);
   server.on('connection', (socket: net.Socket) => admission.accept(socket));
   const sweep = startSweep(connections, admission);
@@ -154,6 +154,10 @@ function serveConnections(
   });
   return ({ socket, address, acceptedAt }: Admitted): void => {
     const id = connIds.next();
+    if (id === null) { // ids used up and no next run reserved: refused (ConnIds logged it)
+      socket.destroy();
+      return;
+    }
     const peer = { id, address, holder: `${instance}/${id}`, session: null, loginFailures: 0 };
     const connection = new Connection(ctx, socket, peer, acceptedAt);
     connections.add(connection);

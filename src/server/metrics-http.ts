@@ -9,18 +9,25 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** Why the server is unhealthy (/healthz answers 503 with it), or undefined when well. */
+export type HealthCheck = () => string | undefined;
+
 /**
  * Serves `GET /metrics` (Prometheus text from prom-client) and `GET /healthz` (200 while the
- * database answers, else 503) on the operator's address. Bound before the database is opened,
- * so a taken port fails the start with nothing created.
+ * database answers and commits, else 503) on the operator's address; other methods get 405, a
+ * failed scrape 500. Bound before the database is opened, so a taken port fails the start with
+ * nothing created.
  */
 export async function serveMetrics(
   address: { host: string; port: number },
   metrics: PromMetrics,
-  healthy: () => boolean,
+  health: HealthCheck,
 ): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
-    void answerHttp(request.url ?? '', metrics, healthy, response);
+    answerHttp(request, metrics, health, response).catch(() => {
+      if (response.headersSent) response.destroy();
+      else response.writeHead(500, TEXT).end('metrics unavailable\n');
+    });
   });
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => reject(listenError(error, address, METRICS_FLAGS));
@@ -42,22 +49,25 @@ export async function serveMetrics(
 
 const METRICS_FLAGS = { host: '--metrics', port: '--metrics' };
 
-/** One scrape or health check; anything else is 404. */
+const TEXT = { 'content-type': 'text/plain' };
+
+/** One scrape or health check (GET or HEAD); another method is 405, another path 404. */
 async function answerHttp(
-  url: string,
+  request: http.IncomingMessage,
   metrics: PromMetrics,
-  healthy: () => boolean,
+  health: HealthCheck,
   response: http.ServerResponse,
 ): Promise<void> {
-  const path = url.split('?')[0];
-  if (path === '/metrics') {
+  const path = (request.url ?? '').split('?')[0];
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { ...TEXT, allow: 'GET, HEAD' }).end('method not allowed\n');
+  } else if (path === '/metrics') {
     const body = await metrics.registry.metrics();
     response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
   } else if (path === '/healthz') {
-    const ok = healthy();
-    response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-      .end(ok ? 'ok\n' : 'database not answering\n');
+    const problem = health();
+    response.writeHead(problem === undefined ? 200 : 503, TEXT).end(`${problem ?? 'ok'}\n`);
   } else {
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+    response.writeHead(404, TEXT).end('not found: try /metrics\n');
   }
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { seedFromFile } from '../admin/seed.js';
 import { listAccounts } from '../store/accounts.js';
-import { storeAnswers } from '../store/health.js';
+import { healthProblem } from '../store/health.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './listen.js';
@@ -20,7 +20,8 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
   const prom = config.metrics ? createMetrics() : undefined;
   const metrics = prom ?? noMetrics;
   let server: RunningServer | undefined;
-  const healthy = (): boolean => server !== undefined && storeAnswers(server.ctx.store);
+  const healthy = (): string | undefined => server === undefined ? 'starting'
+    : healthProblem(server.ctx.store, server.ctx.committer, performance.now());
   // Bound before the database is created: a taken metrics port fails the start cleanly.
   const web = config.metrics && prom
     ? await serveMetrics(config.metrics, prom, healthy)

@@ -1,15 +1,27 @@
 import { assert } from '../assert.js';
 import type { Store } from './db.js';
 
-/**
- * Records a new server run and returns its number (1, 2, …), never reused: connection ids are
- * built from it so that one id names one connection across restarts.
- */
-export function startRun(store: Store, at: number, version: string): number {
-  const info = store.db.prepare('INSERT INTO runs (started_at, version) VALUES (?, ?)')
-    .run(at, version);
-  assert(info.changes === 1, 'one run row inserted');
-  const run = Number(info.lastInsertRowid);
-  assert(Number.isSafeInteger(run) && run >= 1, 'run numbers are positive integers');
-  return run;
+/** The runs table's statements, prepared once at start-up. */
+export interface Runs {
+  /**
+   * Records a new server run and returns its number (1, 2, …), never reused: connection ids
+   * are built from it so that one id names one connection across restarts. Throws when the
+   * database cannot take the row (busy, disk full).
+   */
+  start(at: number, version: string): number;
+}
+
+/** Prepares the runs statements (STYLE.md: every statement prepared at startup). */
+export function prepareRuns(store: Store): Runs {
+  const insert = store.db.prepare<[number, string]>(
+    'INSERT INTO runs (started_at, version) VALUES (?, ?)');
+  return {
+    start(at: number, version: string): number {
+      const info = insert.run(at, version);
+      assert(info.changes === 1, 'one run row inserted');
+      const run = Number(info.lastInsertRowid);
+      assert(Number.isSafeInteger(run) && run >= 1, 'run numbers are positive integers');
+      return run;
+    },
+  };
 }

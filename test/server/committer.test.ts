@@ -116,6 +116,26 @@ describe('Committer', () => {
     expect(await committer.submit(depositOp(3))).toBe(3);
   });
 
+  it('tells /healthz of a failed batch until one commits, and of requests left waiting', async () => {
+    const committer = new Committer(store, 512);
+    const doubleFault: Op<number> = {
+      run: () => {
+        throw new Error('run failed');
+      },
+      fallback: () => {
+        throw new Error('fallback failed');
+      },
+    };
+    expect(committer.lastBatchFailed).toBe(false);
+    await expect(committer.submit(doubleFault)).rejects.toThrow('fallback failed');
+    expect(committer.lastBatchFailed).toBe(true);
+    const pending = committer.submit(depositOp(1));
+    expect(committer.stalledMs(performance.now() + 9000)).toBeGreaterThanOrEqual(9000);
+    await pending;
+    expect(committer.lastBatchFailed).toBe(false);
+    expect(committer.stalledMs(performance.now() + 9000)).toBe(0); // none waiting
+  });
+
   it('puts at most batchOpsMax ops in one batch, in order', async () => {
     const committer = new Committer(store, 2);
     // Each op notes how many batches had committed when it ran: the index of its batch.
