@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BANK, makeBankDir, runBank } from '../helpers/server.js';
 
@@ -10,10 +10,40 @@ import { BANK, makeBankDir, runBank } from '../helpers/server.js';
 const NOBODY = 65534;
 const asUser = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
 
+/** True when the test's unprivileged user can run this `bin/bank`. */
+function canRunAs(bank: string): boolean {
+  return spawnSync(process.execPath, [bank, '--version'], { timeout: 20_000, ...asUser })
+    .status === 0;
+}
+
+/**
+ * A `bin/bank` the unprivileged user can run: this checkout's, or, when a folder above it is
+ * closed to others (a checkout in a private temporary folder, as CI's may be), a copy of what it
+ * runs on in a folder open to all.
+ */
+function bankForUser(): string {
+  if (canRunAs(BANK)) return BANK;
+  const checkout = dirname(dirname(BANK));
+  const copy = mkdtempSync(join(tmpdir(), 'bank-as-user-'));
+  chmodSync(copy, 0o755);
+  for (const part of ['bin', 'dist', 'migrations', 'seed', 'package.json', 'node_modules']) {
+    cpSync(join(checkout, part), join(copy, part), { recursive: true });
+  }
+  copies.push(copy);
+  const bank = join(copy, 'bin', 'bank');
+  expect(canRunAs(bank), 'the copy runs as the unprivileged user').toBe(true);
+  return bank;
+}
+
+const copies: string[] = [];
+afterAll(() => copies.forEach((copy) => rmSync(copy, { recursive: true, force: true })));
+let bankAsUser: string | undefined;
+
 /** `bank …` as the test's unprivileged user; a start that fails ends at once. */
 function runBankAs(args: string[]): { code: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, [BANK, ...args], { encoding: 'utf8', timeout: 20_000,
-    ...asUser });
+  bankAsUser ??= 'uid' in asUser ? bankForUser() : BANK;
+  const result = spawnSync(process.execPath, [bankAsUser, ...args], { encoding: 'utf8',
+    timeout: 20_000, ...asUser });
   return { code: result.status, stderr: result.stderr };
 }
 
