@@ -100,6 +100,18 @@ describe('PIN guessing', () => {
     expect(fresh).toEqual(['00 0 30', '00']);
   });
 
+  it('does not count a right PIN answered 09 as a failed login (PROTOCOL.md §5.2)', async () => {
+    const holder = await RawPeer.connect(port, from(60));
+    expect(await holder.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
+    // Six 09s on one connection: were they failed logins, the sixth LOGIN would get 65.
+    const waiting = await RawPeer.connect(port, from(61));
+    for (let i = 0; i < 6; i++) expect(await waiting.request('LOGIN ac-10004 4444')).toBe('09');
+    expect(await holder.request('LOGOUT')).toBe('00');
+    expect(await waiting.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
+    expect(await waiting.request('LOGOUT')).toBe('00');
+    [holder, waiting].forEach((peer) => peer.destroy());
+  });
+
   it('answers 65 to a group after 30 failures in a minute; other groups log in', async () => {
     const replies: string[] = [];
     // Six addresses of one /24, five guesses each: one budget between them.
