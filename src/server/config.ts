@@ -42,7 +42,8 @@ export interface ServerConfig {
   anonErrorsMax: number;
   /** Failed logins one connection may make; after that every LOGIN is answered 65. */
   loginFailuresPerConnMax: number;
-  /** Failed logins one peer address may make per minute before its logins are answered 65. */
+  /** Failed logins one address group (IPv4 /24, IPv6 /64) may make in a 60 s window before its
+   * logins are answered 65 (PROTOCOL.md §5.2). */
   loginFailuresPerPeerPerMinute: number;
   /** Requests applied in one SQLite transaction by group commit. */
   batchOpsMax: number;
