@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { until } from './poll.js';
 
 /**
  * Every line exchanged through WireClient.request and requestMalformed, for the conformance
@@ -92,4 +93,25 @@ export class WireClient {
       else this.lines.push(line);
     }
   }
+}
+
+/**
+ * Sends LOGIN on `first` until a reply other than 09 (account busy), and returns it with the
+ * connection it came on. Each 09 spends the connection's refusal budget before login
+ * (PROTOCOL.md §7), so every retry is made on a fresh connection.
+ */
+export async function retryLoginWhileBusy(
+  first: WireClient,
+  port: number,
+  login: string,
+): Promise<[WireClient, string]> {
+  let client = first;
+  const reply = await until(`${login} to be answered other than 09`, async () => {
+    const reply = await client.request(login);
+    if (reply !== '09') return reply;
+    client.close();
+    client = await WireClient.connect(port);
+    return undefined;
+  });
+  return [client, reply];
 }

@@ -7,7 +7,7 @@ import type { Reply, Request } from '../../src/protocol/messages.js';
 import { loadProtocolGrammar, type StartRule } from '../helpers/abnf.js';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
-import { WireClient, wireLog } from '../helpers/wire.js';
+import { retryLoginWhileBusy, WireClient, wireLog } from '../helpers/wire.js';
 import { until } from '../helpers/poll.js';
 
 // PROTOCOL.md §7: request lines after login, and reply lines, in bytes with the terminator.
@@ -257,17 +257,11 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
   it('wire: 09 while a session holds the lock, 68 once a silent one has lost it', async () => {
     const silent = await WireClient.connect(server.port);
     expect(await silent.request('LOGIN ac-40005 5555')).toBe('00 2000 2');
-    let taker = await WireClient.connect(server.port);
-    let reply = await taker.request('LOGIN ac-40005 5555');
-    await until('the silent lock to expire', async () => {
-      if (reply.startsWith('00 ')) return true;
-      expect(reply).toBe('09');
-      // Each 09 spends the connection's refusal budget before login (§7): retry on a fresh one.
-      taker.close();
-      taker = await WireClient.connect(server.port);
-      reply = await taker.request('LOGIN ac-40005 5555');
-      return false;
-    });
+    const first = await WireClient.connect(server.port);
+    expect(await first.request('LOGIN ac-40005 5555')).toBe('09');
+    // Until the silent session's lock expires, every LOGIN gets 09.
+    const [taker, reply] = await retryLoginWhileBusy(first, server.port, 'LOGIN ac-40005 5555');
+    expect(reply).toBe('00 2000 2');
     expect(await silent.request('BALANCE')).toBe('68');
     expect(await taker.request('LOGOUT')).toBe('00');
     silent.close();

@@ -1,31 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
 import { admin, atmJson, startServer, type TestServer, lockedAccounts } from '../helpers/server.js';
-import { WireClient } from '../helpers/wire.js';
+import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
 import { until } from '../helpers/poll.js';
-
-
-
-/**
- * Sends LOGIN until it is approved, every refusal on the way being 09. Each 09 spends the
- * connection's refusal budget before login (PROTOCOL.md §7), so every retry is made on a fresh
- * connection. Returns the connection that got the approval, and the approval.
- */
-async function loginWhenFree(
-  first: WireClient,
-  port: number,
-  login: string,
-): Promise<[WireClient, string]> {
-  let client = first;
-  const reply = await until(`${login} to be approved`, async () => {
-    const reply = await client.request(login);
-    if (reply !== '09') return reply;
-    client.close();
-    client = await WireClient.connect(port);
-    return undefined;
-  });
-  return [client, reply];
-}
 
 describe('account locks (default lock TTL)', () => {
   let server: TestServer;
@@ -65,7 +42,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await atm.exited).toBe('SIGKILL');
     // The kernel closes the dead ATM's socket; the server releases the lock when it sees that.
     let approval: string;
-    [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10002 2222');
+    [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
     expect(approval).toBe('00 5025 30');
     expect(lockedAccounts(server.dbFile)).toEqual(['ac-10002']);
     expect(await second.request('LOGOUT')).toBe('00');
@@ -112,7 +89,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     let second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
     let approval: string;
-    [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10001 1111');
+    [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10001 1111');
     expect(approval).toBe('00 10000 2');
     expect(await frozen.request('BALANCE')).toBe('68');
     expect(await frozen.request('BALANCE')).toBe('12'); // its session is over
@@ -144,7 +121,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     try {
       let second = await WireClient.connect(server.port);
       let approval: string;
-      [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10002 2222');
+      [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
       expect(approval).toBe('00 5025 2');
       const mark = proxy.lines.length;
       atm.write('balance'); // typed while frozen, so that the ATM surely sends something on waking
@@ -171,7 +148,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     try {
       let second = await WireClient.connect(server.port);
       let approval: string;
-      [second, approval] = await loginWhenFree(second, server.port, 'LOGIN ac-10003 3333');
+      [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10003 3333');
       expect(approval).toBe('00 0 2');
       const mark = proxy.lines.length;
       atm.signal('SIGCONT');
