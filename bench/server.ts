@@ -149,7 +149,7 @@ export interface DbFacts {
  * the server opens it with, and reads the pragmas it sets and the approved ledger rows.
  */
 export async function readDbFacts(bankBin: string, dbFile: string): Promise<DbFacts> {
-  const dbModule = pathToFileURL(join(dirname(dirname(bankBin)), 'dist/store/db.js')).href;
+  const dbModule = pathToFileURL(join(dirname(dirname(bankBin)), 'dist/store/sqlite/db.js')).href;
   const { openStore, closeStore } = await import(dbModule);
   const store = openStore(dbFile, { mustExist: true });
   try {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import { openStoreReadOnly } from '../store/admin-queries.js';
-import { closeStore, openStore, type Store } from '../store/db.js';
+import { openStoreReadOnly } from '../store/sqlite/admin-queries.js';
+import { closeStore, openStore, type Store } from '../store/sqlite/db.js';
 
 /** Options every admin command takes. */
 export interface AdminOptions {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { formatCents } from '../money.js';
 import { defaultPinKeyFile, hashPin, loadPinKey } from '../pin.js';
-import { listAccounts } from '../store/accounts.js';
-import type { AuditFilter } from '../store/audit.js';
-import { openStoreReadOnly } from '../store/admin-queries.js';
-import { closeStore, type Store } from '../store/db.js';
+import { listAccounts } from '../store/sqlite/accounts.js';
+import type { AuditFilter } from '../store/sqlite/audit.js';
+import { openStoreReadOnly } from '../store/sqlite/admin-queries.js';
+import { closeStore, type Store } from '../store/sqlite/db.js';
 import { ADMIN_BUSY_TIMEOUT_MS, guardStore, requireDatabase, withReader, withStore,
   type AdminOptions } from './access.js';
 import { followAudit } from './follow.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assert } from '../assert.js';
-import { lastAuditId, listAuditAfter } from '../store/admin-queries.js';
-import { listAudit, type AuditFilter, type AuditRow } from '../store/audit.js';
-import type { Store } from '../store/db.js';
+import { lastAuditId, listAuditAfter } from '../store/sqlite/admin-queries.js';
+import { listAudit, type AuditFilter, type AuditRow } from '../store/sqlite/audit.js';
+import type { Store } from '../store/sqlite/db.js';
 import { auditHeading, auditLine, formatAuditJson } from './reports.js';
 
 /** How `audit --follow` runs. */

@@ -3,11 +3,11 @@ import { Code } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
 import {
   closeAccount, getAccount, putAccount, setAccountPin, type AccountRow,
-} from '../store/accounts.js';
-import { appendAudit } from '../store/audit.js';
-import { inTransaction, type Store } from '../store/db.js';
-import { blockAccount, clearPinFailures, unblockAccountRow } from '../store/lockout.js';
-import { listLocks, type SessionRow } from '../store/sessions.js';
+} from '../store/sqlite/accounts.js';
+import { appendAudit } from '../store/sqlite/audit.js';
+import { inTransaction, type Store } from '../store/sqlite/db.js';
+import { blockAccount, clearPinFailures, unblockAccountRow } from '../store/sqlite/lockout.js';
+import { listLocks, type SessionRow } from '../store/sqlite/sessions.js';
 
 /**
  * The account changes an operator makes. Each is one write transaction that re-checks the

@@ -1,11 +1,11 @@
 import { formatCents } from '../money.js';
 import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
-import { listAccounts } from '../store/accounts.js';
-import { listAudit, type AuditFilter, type AuditRow } from '../store/audit.js';
+import { listAccounts } from '../store/sqlite/accounts.js';
+import { listAudit, type AuditFilter, type AuditRow } from '../store/sqlite/audit.js';
 import { parseSummaryCodes } from '../store/audit-summary.js';
-import { listLockoutStatus } from '../store/lockout.js';
-import type { Store } from '../store/db.js';
-import { listLocks, type SessionRow } from '../store/sessions.js';
+import { listLockoutStatus } from '../store/sqlite/lockout.js';
+import type { Store } from '../store/sqlite/db.js';
+import { listLocks, type SessionRow } from '../store/sqlite/sessions.js';
 import { formatRow, formatTable } from './table.js';
 
 /** An account as `admin accounts` shows it: balance, status, and its wrong-PIN counts. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { getAccount, putAccount } from '../store/accounts.js';
-import { clearPinFailures } from '../store/lockout.js';
-import { inTransaction, type Store } from '../store/db.js';
+import { getAccount, putAccount } from '../store/sqlite/accounts.js';
+import { clearPinFailures } from '../store/sqlite/lockout.js';
+import { inTransaction, type Store } from '../store/sqlite/db.js';
 import { hashPin } from '../pin.js';
 import { isAccountId, isPin } from '../protocol/decode.js';
 import { appendAdminAudit, liveSession } from './manage.js';

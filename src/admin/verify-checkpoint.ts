@@ -3,9 +3,9 @@ import { parseJsonObject } from '../json.js';
 import type { AccountId } from '../protocol/messages.js';
 import {
   countAuditUpTo, getAuditRow, readCheckpoint, writeCheckpoint, type CheckpointRow,
-} from '../store/admin-queries.js';
-import { auditHash } from '../store/audit.js';
-import { inTransaction, type Store } from '../store/db.js';
+} from '../store/sqlite/admin-queries.js';
+import { auditHash } from '../store/sqlite/audit.js';
+import { inTransaction, type Store } from '../store/sqlite/db.js';
 import { withStore, type AdminOptions } from './access.js';
 
 /** The account as the audit, replayed so far, says it is. */

@@ -1,12 +1,12 @@
 import { formatCents } from '../money.js';
 import { Limits } from '../protocol/limits.js';
-import { listAccounts } from '../store/accounts.js';
+import { listAccounts } from '../store/sqlite/accounts.js';
 import {
   countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited, iterateAuditAfter,
-} from '../store/admin-queries.js';
-import { auditHash, type AuditRow } from '../store/audit.js';
-import type { Store } from '../store/db.js';
-import { listLocks } from '../store/sessions.js';
+} from '../store/sqlite/admin-queries.js';
+import { auditHash, type AuditRow } from '../store/sqlite/audit.js';
+import type { Store } from '../store/sqlite/db.js';
+import { listLocks } from '../store/sqlite/sessions.js';
 import { localTime } from './reports.js';
 import { loadCheckpoint, type Checkpoint, type Replay } from './verify-checkpoint.js';
 import { replayRow } from './verify-replay.js';

@@ -1,5 +1,5 @@
 import { assert } from '../assert.js';
-import { appendAudit } from '../store/audit.js';
+import { appendAudit } from '../store/sqlite/audit.js';
 import { SUMMARY_OP, summaryColumns, type AuditSummary } from '../store/audit-summary.js';
 import { addressGroup } from './address-group.js';
 import type { ServerContext } from './context.js';

@@ -1,7 +1,7 @@
 import type { Transaction } from 'better-sqlite3';
 import { assert } from '../assert.js';
-import { holdAuditTip, releaseAuditTip } from '../store/audit.js';
-import type { Store } from '../store/db.js';
+import { holdAuditTip, releaseAuditTip } from '../store/sqlite/audit.js';
+import type { Store } from '../store/sqlite/db.js';
 
 /**
  * One unit of work for a batch; `fallback` runs (in its own savepoint) when `run` throws.

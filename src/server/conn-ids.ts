@@ -1,6 +1,6 @@
 import { assert } from '../assert.js';
-import type { Store } from '../store/db.js';
-import { prepareRuns, type Runs } from '../store/runs.js';
+import type { Store } from '../store/sqlite/db.js';
+import { prepareRuns, type Runs } from '../store/sqlite/runs.js';
 
 /** Connection numbers within one run; the next connection after the last opens a new run. */
 export const CONNS_PER_RUN = 1_000_000;

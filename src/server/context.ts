@@ -1,6 +1,6 @@
 import type { CodeNumber } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/sqlite/db.js';
 import type { Committer } from './committer.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { closeStore, openStore } from '../store/db.js';
-import { clearLocks } from '../store/sessions.js';
+import { closeStore, openStore } from '../store/sqlite/db.js';
+import { clearLocks } from '../store/sqlite/sessions.js';
 import { loadPinKey } from '../pin.js';
 import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';

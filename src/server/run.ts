@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { seedFromFile } from '../admin/seed.js';
-import { listAccounts } from '../store/accounts.js';
-import { healthProblem } from '../store/health.js';
+import { listAccounts } from '../store/sqlite/accounts.js';
+import { healthProblem } from '../store/sqlite/health.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './listen.js';

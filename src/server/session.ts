@@ -1,7 +1,7 @@
 import { Code, type CodeNumber } from '../protocol/codes.js';
 import type { AccountId, Reply } from '../protocol/messages.js';
-import { appendAudit } from '../store/audit.js';
-import { touchLock } from '../store/sessions.js';
+import { appendAudit } from '../store/sqlite/audit.js';
+import { touchLock } from '../store/sqlite/sessions.js';
 import { auditAggregator } from './audit-aggregator.js';
 import type { Op } from './committer.js';
 import type { AuditFacts, Peer, ServerContext } from './context.js';

@@ -8,8 +8,8 @@ import {
   adminSetPin, adminUnblock, adminVerify,
 } from '../../src/admin/actions.js';
 import { verifyPin } from '../../src/pin.js';
-import { getAccount, putAccount } from '../../src/store/accounts.js';
-import { inTransaction } from '../../src/store/db.js';
+import { getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
+import { inTransaction } from '../../src/store/sqlite/db.js';
 import { tempDbFile } from './helpers.js';
 
 const ACCOUNTS = 'ac-10001, 1111, 100.00\nac-10002, 2222, 0\n';

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminAuditFollow } from '../../src/admin/actions.js';
 import { followAudit } from '../../src/admin/follow.js';
 import { openAccount } from '../../src/admin/manage.js';
-import { openStoreReadOnly } from '../../src/store/admin-queries.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { openStoreReadOnly } from '../../src/store/sqlite/admin-queries.js';
+import { closeStore, openStore, type Store } from '../../src/store/sqlite/db.js';
 import { auditFromAtm, tempDbFile } from './helpers.js';
 import { until } from '../helpers/poll.js';
 

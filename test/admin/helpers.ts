@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAccount } from '../../src/admin/manage.js';
 import { Code } from '../../src/protocol/codes.js';
-import { addToBalance, getAccount } from '../../src/store/accounts.js';
-import { appendAudit } from '../../src/store/audit.js';
-import { inTransaction, openStore, type Store } from '../../src/store/db.js';
-import { recordTxn } from '../../src/store/ledger.js';
+import { addToBalance, getAccount } from '../../src/store/sqlite/accounts.js';
+import { appendAudit } from '../../src/store/sqlite/audit.js';
+import { inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
+import { recordTxn } from '../../src/store/sqlite/ledger.js';
 
 /** A fresh database file in its own temporary directory (not yet created). */
 export function tempDbFile(): string {

@@ -5,11 +5,11 @@ import {
 } from '../../src/admin/manage.js';
 import { describeFailure, verifyStore } from '../../src/admin/verify.js';
 import { Code } from '../../src/protocol/codes.js';
-import { getAccount } from '../../src/store/accounts.js';
+import { getAccount } from '../../src/store/sqlite/accounts.js';
 import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
-import { listAudit } from '../../src/store/audit.js';
-import { closeStore, type Store } from '../../src/store/db.js';
-import { acquireLock } from '../../src/store/sessions.js';
+import { listAudit } from '../../src/store/sqlite/audit.js';
+import { closeStore, type Store } from '../../src/store/sqlite/db.js';
+import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import { memoryBank } from './helpers.js';
 
 const LOCK_TTL_MS = 30_000;

@@ -7,10 +7,10 @@ import {
 import { formatRow, formatTable } from '../../src/admin/table.js';
 import { Code } from '../../src/protocol/codes.js';
 import { LOCKOUT_POLICY } from '../../src/lockout.js';
-import { appendAudit, listAudit } from '../../src/store/audit.js';
-import { recordWrongPin } from '../../src/store/lockout.js';
-import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
-import { acquireLock } from '../../src/store/sessions.js';
+import { appendAudit, listAudit } from '../../src/store/sqlite/audit.js';
+import { recordWrongPin } from '../../src/store/sqlite/lockout.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
+import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import { memoryBank, moveMoney } from './helpers.js';
 
 /** The column where `header` ends in the first line: right-aligned cells end there too. */

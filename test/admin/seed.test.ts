@@ -11,11 +11,11 @@ import {
 } from '../../src/admin/seed.js';
 import { verifyPin } from '../../src/pin.js';
 import { Code } from '../../src/protocol/codes.js';
-import { getAccount, listAccounts } from '../../src/store/accounts.js';
+import { getAccount, listAccounts } from '../../src/store/sqlite/accounts.js';
 import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
-import { listAudit } from '../../src/store/audit.js';
-import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
-import { acquireLock } from '../../src/store/sessions.js';
+import { listAudit } from '../../src/store/sqlite/audit.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
+import { acquireLock } from '../../src/store/sqlite/sessions.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 

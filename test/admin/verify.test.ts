@@ -12,10 +12,10 @@ import {
 import { Code } from '../../src/protocol/codes.js';
 import { localTime } from '../../src/admin/reports.js';
 import { saveCheckpoint } from '../../src/admin/verify-checkpoint.js';
-import { appendAudit, auditHash, listAudit, type AuditRow } from '../../src/store/audit.js';
-import { closeStore, inTransaction, prepareStore, type Store } from '../../src/store/db.js';
-import { migrate, migrationsDir } from '../../src/store/migrate.js';
-import { acquireLock } from '../../src/store/sessions.js';
+import { appendAudit, auditHash, listAudit, type AuditRow } from '../../src/store/sqlite/audit.js';
+import { closeStore, inTransaction, prepareStore, type Store } from '../../src/store/sqlite/db.js';
+import { migrate, migrationsDir } from '../../src/store/sqlite/migrate.js';
+import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import { auditFromAtm, memoryBank, moveMoney } from './helpers.js';
 
 const NOW = 1_000_000;

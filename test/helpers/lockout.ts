@@ -1,6 +1,6 @@
 import { LOCKOUT_POLICY } from '../../src/lockout.js';
-import type { Store } from '../../src/store/db.js';
-import { readCounters, recordWrongPin } from '../../src/store/lockout.js';
+import type { Store } from '../../src/store/sqlite/db.js';
+import { readCounters, recordWrongPin } from '../../src/store/sqlite/lockout.js';
 
 /** The address group store-level tests guess from. */
 export const TEST_GROUP = '192.0.2.0/24';

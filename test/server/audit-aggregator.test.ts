@@ -10,8 +10,8 @@ import { createServerLog } from '../../src/server/log.js';
 import { noMetrics } from '../../src/server/metrics.js';
 import { createLoginGuards } from '../../src/server/pin-budget.js';
 import { recordEvent, refuse } from '../../src/server/session.js';
-import { listAudit } from '../../src/store/audit.js';
-import { closeStore, openStore } from '../../src/store/db.js';
+import { listAudit } from '../../src/store/sqlite/audit.js';
+import { closeStore, openStore } from '../../src/store/sqlite/db.js';
 
 const INTERVAL_MS = 10_000;
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/assert.js';
 import { Committer, type Op } from '../../src/server/committer.js';
-import { addToBalance, getAccount, putAccount } from '../../src/store/accounts.js';
-import { appendAudit, auditHash, iterateAudit, type AuditEntry } from '../../src/store/audit.js';
-import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
+import { addToBalance, getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
+import { appendAudit, auditHash, iterateAudit, type AuditEntry } from '../../src/store/sqlite/audit.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
 
 let store: Store;
 beforeEach(() => {

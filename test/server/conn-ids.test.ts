@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CONNS_PER_RUN, ConnIds, RESERVE_AT, RESERVE_RETRY_EVERY } from
   '../../src/server/conn-ids.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
-import { COMMIT_STALL_MS, healthProblem, storeAnswers } from '../../src/store/health.js';
+import { closeStore, openStore, type Store } from '../../src/store/sqlite/db.js';
+import { COMMIT_STALL_MS, healthProblem, storeAnswers } from '../../src/store/sqlite/health.js';
 
 /** ConnIds on a store, its log lines and its deferred tasks (run by the test when it likes). */
 function connIds(store: Store): { ids: ConnIds; logged: string[]; deferred: (() => void)[] } {

@@ -1,11 +1,11 @@
 import { loginBar } from '../../lockout.js';
 import { Code } from '../../protocol/codes.js';
 import type { Reply, Request } from '../../protocol/messages.js';
-import { getAccount } from '../../store/accounts.js';
+import { getAccount } from '../../store/sqlite/accounts.js';
 import {
   clearCountersAfterRightPin, readBarFacts, recordWrongPin,
-} from '../../store/lockout.js';
-import { acquireLock, lockHolder } from '../../store/sessions.js';
+} from '../../store/sqlite/lockout.js';
+import { acquireLock, lockHolder } from '../../store/sqlite/sessions.js';
 import { verifyPin } from '../../pin.js';
 import { addressGroup, wideAddressGroup } from '../address-group.js';
 import type { Peer, ServerContext } from '../context.js';

@@ -2,8 +2,8 @@ import { assert } from '../../assert.js';
 import { Code, type CodeNumber } from '../../protocol/codes.js';
 import { Limits } from '../../protocol/limits.js';
 import type { AccountId, MoneyRequest, Reply } from '../../protocol/messages.js';
-import { addToBalance, getAccount } from '../../store/accounts.js';
-import { findTxn, recordTxn, type TxnRow } from '../../store/ledger.js';
+import { addToBalance, getAccount } from '../../store/sqlite/accounts.js';
+import { findTxn, recordTxn, type TxnRow } from '../../store/sqlite/ledger.js';
 import type { Peer, ServerContext } from '../context.js';
 import { audit, bare, inSession } from '../session.js';
 

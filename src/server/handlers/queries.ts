@@ -1,8 +1,8 @@
 import { Code } from '../../protocol/codes.js';
 import type { Reply } from '../../protocol/messages.js';
-import { getAccount } from '../../store/accounts.js';
-import { findTxn } from '../../store/ledger.js';
-import { releaseLock } from '../../store/sessions.js';
+import { getAccount } from '../../store/sqlite/accounts.js';
+import { findTxn } from '../../store/sqlite/ledger.js';
+import { releaseLock } from '../../store/sqlite/sessions.js';
 import type { Peer, ServerContext } from '../context.js';
 import { audit, bare, guarded, inSession } from '../session.js';
 import { replyForTxn } from './money.js';

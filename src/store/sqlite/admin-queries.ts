@@ -1,6 +1,6 @@
 import Database, { type Statement } from 'better-sqlite3';
-import { assert } from '../assert.js';
-import type { AccountId } from '../protocol/messages.js';
+import { assert } from '../../assert.js';
+import type { AccountId } from '../../protocol/messages.js';
 import { AUDIT_COLUMNS, AUDIT_MATCHES, type AuditFilter, type AuditRow } from './audit.js';
 import { prepareStore, type Store } from './db.js';
 import { listMigrations } from './migrate.js';

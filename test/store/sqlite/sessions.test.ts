@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { AssertionError } from '../../../src/assert.js';
+import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
 import {
   acquireLock,
   clearLocks,
   listLocks,
   releaseLock,
   touchLock,
-} from '../../src/store/sessions.js';
+} from '../../../src/store/sqlite/sessions.js';
 
 const TTL_MS = 30_000;
 const T0 = 1_700_000_000_000;

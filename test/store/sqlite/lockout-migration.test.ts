@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, migrationsDir } from '../../src/store/migrate.js';
+import { migrate, migrationsDir } from '../../../src/store/sqlite/migrate.js';
 
 let dir: string | undefined;
 afterEach(() => {

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
+import { AssertionError } from '../../../src/assert.js';
 import {
   addToBalance,
   getAccount,
   listAccounts,
   putAccount,
   sumBalances,
-} from '../../src/store/accounts.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
-import { Limits } from '../../src/protocol/limits.js';
+} from '../../../src/store/sqlite/accounts.js';
+import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
+import { Limits } from '../../../src/protocol/limits.js';
 
 let store: Store;
 beforeEach(() => {

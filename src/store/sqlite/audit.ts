@@ -1,6 +1,6 @@
 import { hash as digest } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 import type { Store } from './db.js';
 
 /** What an audit row records; every field but op may be absent. */

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCKOUT_POLICY } from '../../src/lockout.js';
-import { putAccount } from '../../src/store/accounts.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
+import { LOCKOUT_POLICY } from '../../../src/lockout.js';
+import { putAccount } from '../../../src/store/sqlite/accounts.js';
+import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
 import {
   blockAccount, clearCountersAfterRightPin, clearPinFailures, listLockoutStatus, readBarFacts,
   readCounters, recordWrongPin, unblockAccountRow,
-} from '../../src/store/lockout.js';
+} from '../../../src/store/sqlite/lockout.js';
 
 const T0 = 1_700_000_000_000;
 const { group: GROUP, account: ACCOUNT } = LOCKOUT_POLICY;

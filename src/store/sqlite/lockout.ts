@@ -1,9 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 import {
   decideWrongPin, type BarFacts, type Counter, type LockoutPolicy, type WrongPinOutcome,
-} from '../lockout.js';
-import type { AccountId } from '../protocol/messages.js';
+} from '../../lockout.js';
+import type { AccountId } from '../../protocol/messages.js';
 import type { Store } from './db.js';
 
 /**

@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 import type { Store } from './db.js';
 
 /** The runs table's statements, prepared once at start-up. */

@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
-import { closeStore, openStore } from '../../src/store/db.js';
-import { listMigrations, migrate, migrationsDir } from '../../src/store/migrate.js';
+import { AssertionError } from '../../../src/assert.js';
+import { closeStore, openStore } from '../../../src/store/sqlite/db.js';
+import { listMigrations, migrate, migrationsDir } from '../../../src/store/sqlite/migrate.js';
 
 /** The numbered SQL files in migrations/, counted straight from the directory. */
 const migrationFiles = readdirSync(migrationsDir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f));

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { assert } from '../assert.js';
-import { Limits } from '../protocol/limits.js';
-import type { AccountId } from '../protocol/messages.js';
+import { assert } from '../../assert.js';
+import { Limits } from '../../protocol/limits.js';
+import type { AccountId } from '../../protocol/messages.js';
 import type { Store } from './db.js';
 
 export interface AccountRow {

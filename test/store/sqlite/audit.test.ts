@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
+import { AssertionError } from '../../../src/assert.js';
 import {
   appendAudit,
   auditHash,
@@ -8,9 +8,9 @@ import {
   listAudit,
   type AuditEntry,
   type AuditRow,
-} from '../../src/store/audit.js';
-import { formatSummaryCodes, parseSummaryCodes } from '../../src/store/audit-summary.js';
-import { closeStore, inTransaction, openStore, type Store } from '../../src/store/db.js';
+} from '../../../src/store/sqlite/audit.js';
+import { formatSummaryCodes, parseSummaryCodes } from '../../../src/store/audit-summary.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../../src/store/sqlite/db.js';
 
 let store: Store;
 beforeEach(() => {

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 
-/** migrations/ at the top of the package, from both src/store and dist/store. */
-export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** migrations/sqlite/ at the top of the package, from src/store/sqlite and dist/store/sqlite. */
+export const migrationsDir =
+  fileURLToPath(new URL('../../../migrations/sqlite/', import.meta.url));
 
 const MIGRATION_FILE = /^(\d{3})_[a-z0-9_]+\.sql$/;
 

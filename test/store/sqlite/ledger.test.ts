@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { putAccount } from '../../src/store/accounts.js';
-import { closeStore, openStore, type Store } from '../../src/store/db.js';
-import { findTxn, recordTxn, type TxnRow } from '../../src/store/ledger.js';
+import { putAccount } from '../../../src/store/sqlite/accounts.js';
+import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
+import { findTxn, recordTxn, type TxnRow } from '../../../src/store/sqlite/ledger.js';
 
 let store: Store;
 beforeEach(() => {

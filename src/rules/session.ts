@@ -1,0 +1,160 @@
+import { assert } from '../assert.js';
+import { Code, type CodeNumber } from '../protocol/codes.js';
+import { Limits } from '../protocol/limits.js';
+import type { AccountId, MoneyRequest, Reply } from '../protocol/messages.js';
+import type { AuditEntry, TxnRow } from '../store/rows.js';
+import type { BankOp, Decision, Origin, SessionAsk, SessionFacts, Write } from './requests.js';
+
+/**
+ * The rules of a logged-in session (PROTOCOL.md §5.3 to §5.5) as pure functions of the facts an
+ * engine read: each returns the reply and the writes it implies, and touches no database.
+ */
+
+type SessionOp = Extract<BankOp, { kind: 'session' }>;
+type LogoutOp = Extract<BankOp, { kind: 'logout' }>;
+
+/** A reply that is only a code. */
+export function bare(code: CodeNumber): Reply {
+  return { kind: 'bare', code };
+}
+
+/** The audit fields a rule supplies; the rest come from the request's origin. */
+export interface AuditFacts {
+  op: string;
+  code: CodeNumber | null;
+  account: AccountId | null;
+  amountCents?: number | null;
+  balanceCents?: number | null;
+  txnId?: string | null;
+}
+
+/** One audit row of a request from origin, at now. */
+export function auditWrite(origin: Origin, facts: AuditFacts, now: number): Write {
+  const entry: AuditEntry = {
+    at: now, conn: origin.conn, peer: origin.peer, account: facts.account, op: facts.op,
+    amountCents: facts.amountCents ?? null, code: facts.code,
+    balanceCents: facts.balanceCents ?? null, txnId: facts.txnId ?? null,
+  };
+  return { kind: 'audit', entry };
+}
+
+/** The audit op a session request is recorded under. */
+export function askOp(ask: SessionAsk): string {
+  return ask.kind === 'refusal' ? ask.op : ask.kind;
+}
+
+/** The transaction id whose ledger row the rule needs (SessionFacts.earlier), if any. */
+export function askTxnId(ask: SessionAsk): string | undefined {
+  return ask.kind === 'deposit' || ask.kind === 'withdraw' || ask.kind === 'outcome'
+    ? ask.txnId : undefined;
+}
+
+/** Whether the rule needs the account row (SessionFacts.account). */
+export function askNeedsAccount(ask: SessionAsk): boolean {
+  return ask.kind === 'deposit' || ask.kind === 'withdraw' || ask.kind === 'balance';
+}
+
+/**
+ * A logged-in request: 68 when the session's lock was taken by another login (PROTOCOL.md
+ * §5.3); otherwise the heartbeat is refreshed and the request decided.
+ */
+export function decideSession(op: SessionOp, facts: SessionFacts, now: number): Decision {
+  const { origin, account, ask } = op;
+  if (facts.holder !== origin.holder) {
+    const code = Code.sessionExpired;
+    return { reply: bare(code), writes: [auditWrite(origin, { op: askOp(ask), code, account }, now)] };
+  }
+  const decision = decideAsk(op, facts, now);
+  decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: now });
+  return decision;
+}
+
+/** The request itself, once the session is known to hold its lock. */
+function decideAsk(op: SessionOp, facts: SessionFacts, now: number): Decision {
+  const { origin, account, ask } = op;
+  const row = (code: CodeNumber, more: Partial<AuditFacts> = {}): Write =>
+    auditWrite(origin, { op: askOp(ask), code, account, ...more }, now);
+  switch (ask.kind) {
+    case 'deposit':
+    case 'withdraw':
+      return facts.earlier ? decideRepeat(op, ask, facts.earlier, now)
+        : decideMoney(op, ask, facts, now);
+    case 'balance': {
+      assert(facts.account !== undefined, 'a session is on an existing account');
+      const balanceCents = facts.account.balanceCents;
+      return { reply: { kind: 'balance', code: Code.ok, balanceCents },
+        writes: [row(Code.ok, { balanceCents })] };
+    }
+    case 'outcome': {
+      const found = facts.earlier;
+      const code = found?.code ?? Code.noRecord;
+      const writes = [row(code, { txnId: ask.txnId, balanceCents: found?.balanceCents })];
+      return { reply: found ? replyForTxn(found) : bare(Code.noRecord), writes };
+    }
+    case 'ping':
+      return { reply: bare(Code.ok), writes: [row(Code.ok)] };
+    case 'refusal':
+      return { reply: bare(ask.code), writes: [row(ask.code)] };
+  }
+}
+
+/** A repeated transaction id: the original reply if it is the same request, else 94. */
+function decideRepeat(op: SessionOp, ask: MoneyRequest, earlier: TxnRow, now: number): Decision {
+  const same = earlier.kind === ask.kind && earlier.amountCents === ask.amountCents;
+  const facts = { op: `${ask.kind}-repeat`, account: op.account, amountCents: ask.amountCents,
+    txnId: ask.txnId };
+  if (!same) {
+    const code = Code.duplicate;
+    return { reply: bare(code), writes: [auditWrite(op.origin, { ...facts, code }, now)] };
+  }
+  const recorded = { ...facts, code: earlier.code, balanceCents: earlier.balanceCents };
+  return { reply: replyForTxn(earlier), writes: [auditWrite(op.origin, recorded, now)] };
+}
+
+/** The reply a recorded transaction got: OUTCOME and repeats send it again unchanged. */
+export function replyForTxn(row: TxnRow): Reply {
+  if (row.code === Code.ok || row.code === Code.insufficientFunds) {
+    return { kind: 'balance', code: row.code, balanceCents: row.balanceCents };
+  }
+  return bare(row.code);
+}
+
+/** A new transaction id: moves the balance within its bounds, records the outcome, audits it. */
+function decideMoney(op: SessionOp, ask: MoneyRequest, facts: SessionFacts,
+  now: number): Decision {
+  const { account } = op;
+  assert(facts.account !== undefined && !facts.account.closed, 'a session is on an open account');
+  const before = facts.account.balanceCents;
+  const deltaCents = ask.kind === 'deposit' ? ask.amountCents : -ask.amountCents;
+  const code = moneyCode(before, deltaCents);
+  const balanceCents = code === Code.ok ? before + deltaCents : before;
+  assert(balanceCents >= 0 && balanceCents <= Limits.balanceCentsMax, 'balance stays in bounds');
+  const { txnId, kind, amountCents } = ask;
+  const txn: TxnRow = { account, txnId, kind, amountCents, code, balanceCents, at: now };
+  const writes: Write[] = code === Code.ok ? [{ kind: 'move', account, deltaCents }] : [];
+  writes.push({ kind: 'record', txn });
+  writes.push(auditWrite(op.origin, { op: kind, account, amountCents, code, balanceCents, txnId },
+    now));
+  return { reply: replyForTxn(txn), writes };
+}
+
+/** Approves a move that keeps the balance between zero and its maximum. */
+export function moneyCode(balanceCents: number, deltaCents: number): CodeNumber {
+  const after = balanceCents + deltaCents;
+  if (after < 0) return Code.insufficientFunds;
+  if (after > Limits.balanceCentsMax) return Code.amountLimit;
+  return Code.ok;
+}
+
+/**
+ * LOGOUT (and a dropped connection) gives the lock back. A LOGOUT whose lock was taken by
+ * another login gets 68, and ends the session all the same (PROTOCOL.md §5.1, §5.3).
+ */
+export function decideLogout(op: LogoutOp, facts: SessionFacts, now: number): Decision {
+  const { origin, account } = op;
+  const held = facts.holder === origin.holder;
+  const code = held || op.op === 'disconnect' ? Code.ok : Code.sessionExpired;
+  const writes: Write[] = held ? [{ kind: 'release', account, holder: origin.holder }] : [];
+  writes.push(auditWrite(origin, { op: op.op, code, account }, now));
+  return { reply: bare(code), writes };
+}

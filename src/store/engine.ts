@@ -1,0 +1,129 @@
+import type { BankOp, Outcome, StoredCounter } from '../rules/requests.js';
+import type { AccountId } from '../protocol/messages.js';
+import type {
+  AccountRow, AccountSummary, AuditEntry, AuditFilter, AuditRow, CheckpointRow, LedgerKey,
+  LockoutStatus, SessionRow,
+} from './rows.js';
+
+/**
+ * The seam between the bank and its storage: what the server and the admin console ask of a
+ * database, at the level of the bank's own operations. It imports no driver: src/store/sqlite/
+ * and src/store/postgres/ implement it, and src/store/open.ts picks one from `--db`. Every
+ * method is asynchronous, so an engine may sit behind a network connection or a worker thread.
+ *
+ * Each engine applies a request the same way: it reads the request's facts in the batch's
+ * transaction, calls the rule of src/rules/ (pure), and applies the writes the rule returns.
+ */
+export interface Engine {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the bank is, for logs: a file path, or a URL with its password masked. */
+  readonly where: string;
+  /** Group commit's counters and health, for metrics, /healthz and the benchmark. */
+  readonly commits: CommitState;
+
+  /**
+   * Applies one request in the next batch: requests arriving together share one transaction and
+   * one durable commit, each isolated from the others' failures. Resolves once durable; a
+   * request whose decision or writes fail is answered 96 (with its audit row) instead.
+   */
+  submit(op: BankOp): Promise<Outcome>;
+  /** What a LOGIN needs before its PIN is checked: the bars on it, and the PIN hash. */
+  loginFacts(account: AccountId, group: string): Promise<PreLoginFacts>;
+  /** Records a start of `bank server` and returns its run number (never reused). */
+  startRun(at: number, version: string): Promise<number>;
+  /**
+   * Drops the locks a server left when it died: on SQLite every lock (one server per file);
+   * on PostgreSQL only those whose holder starts with `${server}/`, never another live server's.
+   */
+  clearLocks(server: string): Promise<number>;
+  /** True while the database answers a trivial query. */
+  answers(): Promise<boolean>;
+
+  /** Runs fn on one consistent read-only snapshot (verify, follow, reports). */
+  read<T>(fn: (view: BankView) => Promise<T>): Promise<T>;
+  /** Runs fn as one write transaction: all of it commits, or none of it (admin changes). */
+  change<T>(fn: (tx: AdminTx) => Promise<T>): Promise<T>;
+  /** Ends every batch in flight, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** What a LOGIN reads before its PIN check (committed state, outside any batch). */
+export interface PreLoginFacts {
+  operatorBlocked: boolean;
+  accountUntilMs: number;
+  groupUntilMs: number;
+  /** The PIN hash of an open account; undefined for an unknown or closed one. */
+  pinHash: string | undefined;
+}
+
+/** Group commit's progress, for metrics, /healthz and the benchmark. */
+export interface CommitState {
+  /** Transactions committed and requests applied. */
+  readonly batches: number;
+  readonly applied: number;
+  /** Requests waiting for the next batch. */
+  readonly waiting: number;
+  /** Whether the last batch failed to commit (until one commits again). */
+  readonly lastBatchFailed: boolean;
+  /** How long requests have waited with no batch settled (0 when none wait). */
+  stalledMs(nowMs: number): number;
+  /** Told of each committed batch: its size and its time to run and commit. */
+  onBatch: (batchOps: number, ms: number) => void;
+}
+
+/** Reads on one snapshot. */
+export interface BankView {
+  account(account: AccountId): Promise<AccountRow | undefined>;
+  accounts(): Promise<AccountSummary[]>;
+  lockoutStatus(nowMs: number): Promise<LockoutStatus[]>;
+  locks(): Promise<SessionRow[]>;
+  /** Audit rows matching the filter, oldest first, at most `limit` of the newest. */
+  audit(filter: AuditFilter): Promise<AuditRow[]>;
+  /** Matching rows after afterId, oldest first, at most limit of them (follow). */
+  auditAfter(filter: AuditFilter, afterId: number, limit: number): Promise<AuditRow[]>;
+  /** Every row after afterId, in order, read a page at a time (verify). */
+  auditFrom(afterId: number): AsyncIterable<AuditRow>;
+  auditRow(id: number): Promise<AuditRow | undefined>;
+  lastAuditId(): Promise<number>;
+  countAuditUpTo(id: number): Promise<number>;
+  countLedger(): Promise<number>;
+  /** A ledger transaction that no audit row records exactly, if any. */
+  ledgerUnaudited(): Promise<LedgerKey | undefined>;
+  /** An audit row after afterId recording a transaction the ledger does not hold, if any. */
+  auditUnledgered(afterId: number): Promise<AuditRow | undefined>;
+  /** A transaction id applied by two audit rows, if any. */
+  auditTxnTwice(): Promise<(LedgerKey & { firstId: number; secondId: number }) | undefined>;
+  checkpoint(): Promise<CheckpointRow | undefined>;
+}
+
+/** An admin change: reads and writes in one transaction, each change with its audit row. */
+export interface AdminTx extends BankView {
+  /** Creates an account; with replace, overwrites an existing one's PIN and balance, reopens it. */
+  putAccount(row: AccountRow & { now: number }, options: { replace: boolean }): Promise<void>;
+  /** False when there is no such open account. */
+  setPin(account: AccountId, pinHash: string): Promise<boolean>;
+  /** False when there is no such open account. */
+  closeAccount(account: AccountId, nowMs: number): Promise<boolean>;
+  /** An operator's block; false when it was blocked already. */
+  block(account: AccountId, nowMs: number): Promise<boolean>;
+  /** Lifts an operator's block; false when there was none. */
+  unblock(account: AccountId): Promise<boolean>;
+  /** Forgets every wrong-PIN counter of an account number; true if there was any. */
+  clearPinFailures(account: AccountId): Promise<boolean>;
+  /** Drops locks (admin seed --reset); every lock, or one account's. */
+  dropLocks(account?: AccountId): Promise<number>;
+  /** Appends one row to the audit chain. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  saveCheckpoint(row: CheckpointRow): Promise<void>;
+}
+
+/** One counter as PreLoginFacts and LoginFacts read it. */
+export type { StoredCounter };
+
+/** One record of a whole bank, as `bank admin copy` moves it from one engine to another. */
+export type BankRecord =
+  | { kind: 'account'; row: AccountRow; openedAt: number; closedAt: number | null }
+  | { kind: 'txn'; row: import('./rows.js').TxnRow }
+  | { kind: 'audit'; row: AuditRow }
+  | { kind: 'block'; account: AccountId; blockedAt: number }
+  | { kind: 'run'; run: number; startedAt: number; version: string };
