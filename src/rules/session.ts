@@ -62,7 +62,8 @@ export function decideSession(op: SessionOp, facts: SessionFacts, now: number): 
   const { origin, account, ask } = op;
   if (facts.holder !== origin.holder) {
     const code = Code.sessionExpired;
-    return { reply: bare(code), writes: [auditWrite(origin, { op: askOp(ask), code, account }, now)] };
+    const row = auditWrite(origin, { op: askOp(ask), code, account }, now);
+    return { reply: bare(code), writes: [row] };
   }
   const decision = decideAsk(op, facts, now);
   decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: now });
