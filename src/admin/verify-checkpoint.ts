@@ -4,7 +4,7 @@ import type { AccountId } from '../protocol/messages.js';
 import {
   countAuditUpTo, getAuditRow, readCheckpoint, writeCheckpoint, type CheckpointRow,
 } from '../store/sqlite/admin-queries.js';
-import { auditHash } from '../store/sqlite/audit.js';
+import { auditHash } from '../store/audit-chain.js';
 import { inTransaction, type Store } from '../store/sqlite/db.js';
 import { withStore, type AdminOptions } from './access.js';
 

@@ -4,7 +4,8 @@ import { listAccounts } from '../store/sqlite/accounts.js';
 import {
   countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited, iterateAuditAfter,
 } from '../store/sqlite/admin-queries.js';
-import { auditHash, type AuditRow } from '../store/sqlite/audit.js';
+import { auditHash } from '../store/audit-chain.js';
+import type { AuditRow } from '../store/rows.js';
 import type { Store } from '../store/sqlite/db.js';
 import { listLocks } from '../store/sqlite/sessions.js';
 import { localTime } from './reports.js';

@@ -100,9 +100,9 @@ export function opName(op: BankOp): string | null {
  * A request whose decision or writes failed is answered 96 with an audit row, while its batch
  * carries on (STYLE.md: a failed assert rolls back, and the connection gets code internal).
  */
-export function decideFailure(op: BankOp, origin: Origin, now: number): Decision {
-  const account = op.kind === 'note' ? null : op.account;
+export function decideFailure(op: Exclude<BankOp, { kind: 'note' }>, origin: Origin,
+  now: number): Decision {
   const code = Code.internal;
-  const row = auditWrite(origin, { op: opName(op)!, code, account }, now);
+  const row = auditWrite(origin, { op: opName(op)!, code, account: op.account }, now);
   return { reply: bare(code), writes: [row] };
 }

@@ -107,4 +107,6 @@ export type LoginDecision = Decision | { claim: LockClaim; taken: Decision; busy
 export interface Outcome {
   reply: Reply | null;
   events?: LoginEvents;
+  /** Why the request failed and was answered 96 instead (a bug), for the server's log. */
+  failure?: unknown;
 }

@@ -150,7 +150,7 @@ describe('refuse and recordEvent before and after login', () => {
     await recordEvent(ctx, stranger, 'errors-before-login');
     expect(replies).toEqual([{ kind: 'bare', code: 30 }, { kind: 'bare', code: 12 },
       { kind: 'bare', code: 65 }]);
-    expect(ctx.committer.commits).toBe(0);
+    expect(ctx.committer.batches).toBe(0);
     expect(listAudit(ctx.store)).toEqual([]);
     clock = 6_000;
     await closeAuditAggregator(ctx);

@@ -1,38 +1,10 @@
-import { hash as digest } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
+import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
+import type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
 import type { Store } from './db.js';
 
-/** What an audit row records; every field but op may be absent. */
-export interface AuditEntry {
-  at: number;
-  conn: number | null;
-  peer: string | null;
-  account: string | null;
-  op: string;
-  amountCents: number | null;
-  code: number | null;
-  balanceCents: number | null;
-  txnId: string | null;
-  /** Only on a 'refusals' row (audit-summary.ts): events counted, by code, first and last. */
-  events?: number | null;
-  codes?: string | null;
-  firstAt?: number | null;
-  lastAt?: number | null;
-}
-
-export interface AuditRow extends AuditEntry {
-  id: number;
-  hash: string;
-}
-
-export interface AuditFilter {
-  account?: string;
-  sinceMs?: number;
-  code?: number;
-  afterId?: number;
-  limit?: number;
-}
+export type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
 
 export interface AuditStatements {
   lastHash: Statement<[]>;
@@ -42,9 +14,6 @@ export interface AuditStatements {
   select: Statement<Required<Omit<AuditFilter, 'limit'>> & { limit: number }>;
   all: Statement<[]>;
 }
-
-/** An entry's fields in column order (and hashing order), then its hash. */
-type AuditValues = (string | number | null)[];
 
 const INSERT = `INSERT INTO audit
   (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, events, codes,
@@ -75,39 +44,6 @@ export function prepareAudit(db: Database): AuditStatements {
       WHERE ${AUDIT_MATCHES} ORDER BY id DESC LIMIT @limit) ORDER BY id`),
     all: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit ORDER BY id`),
   };
-}
-
-/** The hash that chains a row to the one before it: sha256 over the previous hash and fields. */
-export function auditHash(previousHash: string, entry: AuditEntry): string {
-  return hashFields(previousHash, auditFields(entry));
-}
-
-/**
- * The hashed fields, in column order. A 'refusals' row's four columns (migration 002) are hashed
- * only when one is set, so every row written before them keeps the hash it was written with.
- */
-function auditFields(entry: AuditEntry): AuditValues {
-  const fields = [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
-    entry.code, entry.balanceCents, entry.txnId];
-  const { events = null, codes = null, firstAt = null, lastAt = null } = entry;
-  if (events === null && codes === null && firstAt === null && lastAt === null) return fields;
-  fields.push(events, codes, firstAt, lastAt);
-  return fields;
-}
-
-/** Fields past these are a 'refusals' row's four columns. */
-const PLAIN_FIELDS = 9;
-
-/** Turns a new row's hashed fields into the values appendAudit inserts (all columns, hash). */
-function toInsertValues(fields: AuditValues, hash: string): AuditValues {
-  if (fields.length === PLAIN_FIELDS) fields.push(null, null, null, null);
-  fields.push(hash);
-  return fields;
-}
-
-function hashFields(previousHash: string, fields: AuditValues): string {
-  // One-shot hash of the concatenation: the same digest as update(previous).update(fields).
-  return digest('sha256', previousHash + JSON.stringify(fields), 'hex');
 }
 
 /**
@@ -160,3 +96,4 @@ export function listAudit(store: Store, filter: AuditFilter = {}): AuditRow[] {
 export function iterateAudit(store: Store): IterableIterator<AuditRow> {
   return store.audit.all.iterate() as IterableIterator<AuditRow>;
 }
+export { auditHash } from '../audit-chain.js';

@@ -93,18 +93,24 @@ export function readCounters(store: Store, account: AccountId, group: string):
 const FORGET_BATCH_ROWS = 8;
 
 /**
- * Counts a wrong PIN on an account number from an address group (PROTOCOL.md §5.2), and removes
- * a few counters past their forget time, so the tables hold only live counters and a bounded
+ * Stores both counters after a wrong PIN (src/lockout.ts decided them), and removes a few
+ * counters past their forget time, so the tables hold only live counters and a bounded
  * remainder. Call inside the login's transaction.
  */
-export function recordWrongPin(store: Store, key: { account: AccountId; group: string },
-  nowMs: number, policy: LockoutPolicy): WrongPinOutcome {
-  const outcome = decideWrongPin(readCounters(store, key.account, key.group), nowMs, policy);
+export function putCounters(store: Store, key: { account: AccountId; group: string },
+  outcome: { group: Counter; account: Counter }, nowMs: number): void {
   const { group: g, account: a } = outcome;
   store.lockout.putGroup.run(key.account, key.group, g.failures, g.level, g.untilMs, g.forgetAtMs);
   store.lockout.putAccount.run(key.account, a.failures, a.level, a.untilMs, a.forgetAtMs);
   store.lockout.forgetGroups.run(nowMs, FORGET_BATCH_ROWS);
   store.lockout.forgetAccounts.run(nowMs, FORGET_BATCH_ROWS);
+}
+
+/** Counts a wrong PIN: decides with src/lockout.ts and stores the counters (tests, admin). */
+export function recordWrongPin(store: Store, key: { account: AccountId; group: string },
+  nowMs: number, policy: LockoutPolicy): WrongPinOutcome {
+  const outcome = decideWrongPin(readCounters(store, key.account, key.group), nowMs, policy);
+  putCounters(store, key, outcome, nowMs);
   return outcome;
 }
 

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
+import type { LockClaim } from '../../rules/requests.js';
 import type { Store } from './db.js';
 
 export interface SessionStatements {
@@ -11,6 +12,7 @@ export interface SessionStatements {
   touch: Statement<[now: number, account: string, holder: string]>;
   release: Statement<{ account: string; holder: string }>;
   holder: Statement<[account: string]>;
+  row: Statement<[account: string]>;
   clear: Statement<[]>;
   list: Statement<[]>;
 }
@@ -27,31 +29,31 @@ export function prepareSessions(db: Database): SessionStatements {
       WHERE account = ? AND holder = ?`),
     release: db.prepare('DELETE FROM sessions WHERE account = @account AND holder = @holder'),
     holder: db.prepare('SELECT holder FROM sessions WHERE account = ?'),
+    row: db.prepare('SELECT holder, heartbeat_at AS heartbeatAt FROM sessions WHERE account = ?'),
     clear: db.prepare('DELETE FROM sessions'),
     list: db.prepare(`SELECT account, holder, peer, started_at AS startedAt,
       heartbeat_at AS heartbeatAt FROM sessions ORDER BY account`),
   };
 }
 
-export interface LockClaim {
-  account: AccountId;
-  holder: string;
-  peer: string;
-  now: number;
-  lockTtlMs: number;
-}
-
 /** Takes the account's session lock unless another live session holds it. */
 export function acquireLock(store: Store, claim: LockClaim): boolean {
-  const { lockTtlMs, ...row } = claim;
+  const { lockTtlMs, at, account, holder, peer } = claim;
   assert(lockTtlMs > 0, 'a lock TTL is positive');
-  return store.sessions.acquire.run({ ...row, expiredBefore: claim.now - lockTtlMs }).changes === 1;
+  const row = { account, holder, peer, now: at, expiredBefore: at - lockTtlMs };
+  return store.sessions.acquire.run(row).changes === 1;
 }
 
 /** Whoever holds the account's lock row now, live or expired; undefined when none does. */
 export function lockHolder(store: Store, account: AccountId): string | undefined {
   const row = store.sessions.holder.get(account) as { holder: string } | undefined;
   return row?.holder;
+}
+
+/** The account's lock row, live or expired: its holder and last heartbeat. */
+export function lockRow(store: Store, account: AccountId):
+  { holder: string; heartbeatAt: number } | undefined {
+  return store.sessions.row.get(account) as { holder: string; heartbeatAt: number } | undefined;
 }
 
 /** Refreshes the heartbeat; false when this holder lost the lock (it expired and was taken). */

@@ -22,7 +22,7 @@ afterEach(() => {
 
 /** Asks for the lock on ac-12345 as holder at time now. */
 const claim = (holder: string, now: number, account = 'ac-12345'): boolean =>
-  acquireLock(store, { account, holder, peer: `peer-of-${holder}`, now, lockTtlMs: TTL_MS });
+  acquireLock(store, { account, holder, peer: `peer-of-${holder}`, at: now, lockTtlMs: TTL_MS });
 
 describe('acquireLock', () => {
   it('takes a free lock and records who holds it', () => {
@@ -67,7 +67,7 @@ describe('acquireLock', () => {
   });
 
   it('asserts the TTL is positive', () => {
-    const bad = { account: 'ac-12345', holder: 'h', peer: 'p', now: T0, lockTtlMs: 0 };
+    const bad = { account: 'ac-12345', holder: 'h', peer: 'p', at: T0, lockTtlMs: 0 };
     expect(() => acquireLock(store, bad)).toThrow(AssertionError);
   });
 });

@@ -1,7 +1,7 @@
 import type { Transaction } from 'better-sqlite3';
-import { assert } from '../assert.js';
-import { holdAuditTip, releaseAuditTip } from '../store/sqlite/audit.js';
-import type { Store } from '../store/sqlite/db.js';
+import { assert } from '../../assert.js';
+import { holdAuditTip, releaseAuditTip } from './audit.js';
+import type { Store } from './db.js';
 
 /**
  * One unit of work for a batch; `fallback` runs (in its own savepoint) when `run` throws.
@@ -38,7 +38,7 @@ export class Committer {
   private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
   private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
   /** Transactions committed and requests applied, for the benchmark and tests. */
-  commits = 0;
+  batches = 0;
   applied = 0;
   /** Told of each committed batch: its size and its time to run and commit (for metrics). */
   onBatch: (batchOps: number, ms: number) => void = () => {};
@@ -64,6 +64,13 @@ export class Committer {
       this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
+  }
+
+  /** Resolves once every request submitted so far is settled (before the database closes). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.scheduled) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Requests waiting for the next batch. */
@@ -99,7 +106,7 @@ export class Committer {
     }
     this.settled(false);
     this.onBatch(batch.length, performance.now() - startedMs);
-    this.commits += 1;
+    this.batches += 1;
     this.applied += batch.length;
     for (let index = 0; index < batch.length; index++) batch[index]!.resolve(results[index]);
   }

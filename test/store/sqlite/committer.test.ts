@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
-import { Committer, type Op } from '../../src/server/committer.js';
-import { addToBalance, getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
-import { appendAudit, auditHash, iterateAudit, type AuditEntry } from '../../src/store/sqlite/audit.js';
-import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
+import { AssertionError } from '../../../src/assert.js';
+import { Committer, type Op } from '../../../src/store/sqlite/committer.js';
+import { addToBalance, getAccount, putAccount } from '../../../src/store/sqlite/accounts.js';
+import { appendAudit, auditHash, iterateAudit, type AuditEntry } from '../../../src/store/sqlite/audit.js';
+import { closeStore, inTransaction, openStore, type Store } from '../../../src/store/sqlite/db.js';
 
 let store: Store;
 beforeEach(() => {
@@ -33,7 +33,7 @@ describe('Committer', () => {
     const committer = new Committer(store, 512);
     const results = await Promise.all([1, 2, 3, 4, 5].map((n) => committer.submit(depositOp(n))));
     expect(results).toEqual([1, 3, 6, 10, 15]);
-    expect(committer.commits).toBe(1);
+    expect(committer.batches).toBe(1);
     expect(committer.applied).toBe(5);
     expect(balance()).toBe(15);
   });
@@ -64,7 +64,7 @@ describe('Committer', () => {
     ]);
     expect(results).toEqual([1, 'fallback: boom', 11]);
     expect(balance()).toBe(11);
-    expect(committer.commits).toBe(1);
+    expect(committer.batches).toBe(1);
     expect(committer.applied).toBe(3);
   });
 
@@ -111,7 +111,7 @@ describe('Committer', () => {
     ]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
     expect(balance()).toBe(0);
-    expect(committer.commits).toBe(0);
+    expect(committer.batches).toBe(0);
     expect(committer.applied).toBe(0);
     expect(await committer.submit(depositOp(3))).toBe(3);
   });
@@ -139,10 +139,10 @@ describe('Committer', () => {
   it('puts at most batchOpsMax ops in one batch, in order', async () => {
     const committer = new Committer(store, 2);
     // Each op notes how many batches had committed when it ran: the index of its batch.
-    const batchOf = (): Op<number> => ({ run: () => committer.commits, fallback: () => -1 });
+    const batchOf = (): Op<number> => ({ run: () => committer.batches, fallback: () => -1 });
     const results = await Promise.all(Array.from({ length: 5 }, () => committer.submit(batchOf())));
     expect(results).toEqual([0, 0, 1, 1, 2]);
-    expect(committer.commits).toBe(3);
+    expect(committer.batches).toBe(3);
     expect(committer.applied).toBe(5);
     expect(committer.waiting).toBe(0);
   });
@@ -151,7 +151,7 @@ describe('Committer', () => {
     const committer = new Committer(store, 1);
     const results = await Promise.all([1, 2, 3].map((n) => committer.submit(depositOp(n))));
     expect(results).toEqual([1, 3, 6]);
-    expect(committer.commits).toBe(3);
+    expect(committer.batches).toBe(3);
   });
 
   it('counts waiting ops until the batch runs', async () => {
@@ -166,7 +166,7 @@ describe('Committer', () => {
     const committer = new Committer(store, 512);
     await committer.submit(depositOp(1));
     await Promise.all([committer.submit(depositOp(1)), committer.submit(depositOp(1))]);
-    expect(committer.commits).toBe(2);
+    expect(committer.batches).toBe(2);
     expect(committer.applied).toBe(3);
   });
 

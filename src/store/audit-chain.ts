@@ -1,0 +1,44 @@
+import { hash as digest } from 'node:crypto';
+import type { AuditEntry } from './rows.js';
+
+/**
+ * The audit's hash chain, the same on every engine: each row's hash covers the previous row's
+ * hash and its own fields, so an edit or a deletion breaks the chain (admin/verify.ts).
+ */
+
+/** An entry's fields in column order (and hashing order), then its hash. */
+export type AuditValues = (string | number | null)[];
+
+/** The hash that chains a row to the one before it: sha256 over the previous hash and fields. */
+export function auditHash(previousHash: string, entry: AuditEntry): string {
+  return hashFields(previousHash, auditFields(entry));
+}
+
+/**
+ * The hashed fields, in column order. A 'refusals' row's four columns (migration 002) are hashed
+ * only when one is set, so every row written before them keeps the hash it was written with.
+ */
+export function auditFields(entry: AuditEntry): AuditValues {
+  const fields = [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
+    entry.code, entry.balanceCents, entry.txnId];
+  const { events = null, codes = null, firstAt = null, lastAt = null } = entry;
+  if (events === null && codes === null && firstAt === null && lastAt === null) return fields;
+  fields.push(events, codes, firstAt, lastAt);
+  return fields;
+}
+
+/** Fields past these are a 'refusals' row's four columns. */
+const PLAIN_FIELDS = 9;
+
+/** Turns a new row's hashed fields into the values appendAudit inserts (all columns, hash). */
+export function toInsertValues(fields: AuditValues, hash: string): AuditValues {
+  if (fields.length === PLAIN_FIELDS) fields.push(null, null, null, null);
+  fields.push(hash);
+  return fields;
+}
+
+export function hashFields(previousHash: string, fields: AuditValues): string {
+  // One-shot hash of the concatenation: the same digest as update(previous).update(fields).
+  return digest('sha256', previousHash + JSON.stringify(fields), 'hex');
+}
+
