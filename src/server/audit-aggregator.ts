@@ -1,5 +1,4 @@
 import { assert } from '../assert.js';
-import { appendAudit } from '../store/sqlite/audit.js';
 import { SUMMARY_OP, summaryColumns, type AuditSummary } from '../store/audit-summary.js';
 import { addressGroup } from './address-group.js';
 import type { ServerContext } from './context.js';
@@ -133,7 +132,7 @@ export function closeAuditAggregator(ctx: ServerContext): Promise<void> {
 
 /** One 'refusals' row per group, in one batch; a failed write is logged (it holds no money). */
 function writeSummaries(ctx: ServerContext, summaries: GroupSummary[], at: number): Promise<void> {
-  const run = (): void => summaries.forEach((summary) => appendAudit(ctx.store, {
+  const entries = summaries.map((summary) => ({
     at, conn: null, peer: summary.group, account: null, op: SUMMARY_OP, amountCents: null,
     code: null, balanceCents: null, txnId: null, ...summaryColumns(summary),
   }));
@@ -141,5 +140,5 @@ function writeSummaries(ctx: ServerContext, summaries: GroupSummary[], at: numbe
     const events = summaries.reduce((sum, summary) => sum + summary.events, 0);
     ctx.log(`audit: ${events} refusal(s) counted but not written: ${String(error)}`);
   };
-  return ctx.committer.submit({ run, fallback: lost }).catch(lost);
+  return ctx.engine.submit({ kind: 'note', entries, reply: null }).then(() => undefined, lost);
 }

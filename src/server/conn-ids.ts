@@ -1,6 +1,8 @@
 import { assert } from '../assert.js';
-import type { Store } from '../store/sqlite/db.js';
-import { prepareRuns, type Runs } from '../store/sqlite/runs.js';
+import type { Engine } from '../store/engine.js';
+
+/** Where runs are recorded: the engine's runs table. */
+export type Runs = Pick<Engine, 'startRun'>;
 
 /** Connection numbers within one run; the next connection after the last opens a new run. */
 export const CONNS_PER_RUN = 1_000_000;
@@ -27,7 +29,6 @@ export interface ConnIdsOptions {
  * reserved, next() answers null and the caller refuses the connection.
  */
 export class ConnIds {
-  private readonly runs: Runs;
   private runNumber: number;
   private n = 0;
   private reserved: number | null = null;
@@ -35,9 +36,14 @@ export class ConnIds {
   private sinceAttempt = 0;
   private exhaustedLogged = false;
 
-  constructor(store: Store, private readonly options: ConnIdsOptions) {
-    this.runs = prepareRuns(store);
-    this.runNumber = this.runs.start(options.now(), options.version); // at start: may throw
+  private constructor(private readonly runs: Runs, run: number,
+    private readonly options: ConnIdsOptions) {
+    this.runNumber = run;
+  }
+
+  /** Records this start's run (at start: a failure is thrown) and hands out its ids. */
+  static async start(runs: Runs, options: ConnIdsOptions): Promise<ConnIds> {
+    return new ConnIds(runs, await runs.startRun(options.now(), options.version), options);
   }
 
   /** This server's current run number. */
@@ -67,12 +73,12 @@ export class ConnIds {
     this.sinceAttempt += 1;
     if (this.sinceAttempt % RESERVE_RETRY_EVERY !== 1) return;
     this.reserving = true;
-    (this.options.defer ?? setImmediate)(() => this.reserve());
+    (this.options.defer ?? setImmediate)(() => void this.reserve());
   }
 
-  private reserve(): void {
+  private async reserve(): Promise<void> {
     try {
-      this.reserved = this.runs.start(this.options.now(), this.options.version);
+      this.reserved = await this.runs.startRun(this.options.now(), this.options.version);
       this.sinceAttempt = 0;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -1,16 +1,14 @@
-import type { CodeNumber } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
-import type { Store } from '../store/sqlite/db.js';
-import type { Committer } from './committer.js';
+import type { Origin } from '../rules/requests.js';
+import type { Engine } from '../store/engine.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { LoginGuards } from './pin-budget.js';
 
-/** What every handler may use: the database, the batcher, the bounds, the clock, the log. */
+/** What every handler may use: the storage engine, the bounds, the clock, the log. */
 export interface ServerContext {
-  store: Store;
-  committer: Committer;
+  engine: Engine;
   config: ServerConfig;
   pinKey: Buffer;
   logins: LoginGuards;
@@ -34,12 +32,7 @@ export interface Peer {
   closed?: boolean;
 }
 
-/** The audit fields a handler supplies; time, connection and peer are filled in. */
-export interface AuditFacts {
-  op: string;
-  code: CodeNumber | null;
-  account?: AccountId | null;
-  amountCents?: number | null;
-  balanceCents?: number | null;
-  txnId?: string | null;
+/** A connection as the rules name it: its audit connection and peer, and its lock holder. */
+export function originOf(peer: Peer): Origin {
+  return { conn: peer.id, peer: peer.address, holder: peer.holder };
 }

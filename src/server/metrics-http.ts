@@ -10,7 +10,7 @@ export interface MetricsServer {
 }
 
 /** Why the server is unhealthy (/healthz answers 503 with it), or undefined when well. */
-export type HealthCheck = () => string | undefined;
+export type HealthCheck = () => string | undefined | Promise<string | undefined>;
 
 /**
  * Serves `GET /metrics` (Prometheus text from prom-client) and `GET /healthz` (200 while the
@@ -65,7 +65,7 @@ async function answerHttp(
     const body = await metrics.registry.metrics();
     response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
   } else if (path === '/healthz') {
-    const problem = health();
+    const problem = await health();
     response.writeHead(problem === undefined ? 200 : 503, TEXT).end(`${problem ?? 'ok'}\n`);
   } else {
     response.writeHead(404, TEXT).end('not found: try /metrics\n');

@@ -1,50 +1,38 @@
-import { Code, type CodeNumber } from '../protocol/codes.js';
-import type { AccountId, Reply } from '../protocol/messages.js';
-import { appendAudit } from '../store/sqlite/audit.js';
-import { touchLock } from '../store/sqlite/sessions.js';
+import type { CodeNumber } from '../protocol/codes.js';
+import type { Reply } from '../protocol/messages.js';
+import type { BankOp, Outcome, SessionAsk } from '../rules/requests.js';
+import { bare } from '../rules/session.js';
 import { auditAggregator } from './audit-aggregator.js';
-import type { Op } from './committer.js';
-import type { AuditFacts, Peer, ServerContext } from './context.js';
-
-/** A reply that is only a code. */
-export function bare(code: CodeNumber): Reply {
-  return { kind: 'bare', code };
-}
-
-/** Appends the audit row for one request; call inside the batch transaction. */
-export function audit(ctx: ServerContext, peer: Peer, facts: AuditFacts): void {
-  appendAudit(ctx.store, {
-    at: ctx.now(),
-    conn: peer.id,
-    peer: peer.address,
-    account: facts.account ?? peer.session?.account ?? null,
-    op: facts.op,
-    amountCents: facts.amountCents ?? null,
-    code: facts.code,
-    balanceCents: facts.balanceCents ?? null,
-    txnId: facts.txnId ?? null,
-  });
-}
+import { originOf, type Peer, type ServerContext } from './context.js';
 
 /**
- * An op whose failure (a bug) is answered 96 with an audit row, while the batch carries on:
- * STYLE.md "a failed assert rolls back the transaction, closes that connection with code internal".
+ * How handlers hand requests to the storage engine (src/store/engine.ts), which decides them
+ * with the bank's rules (src/rules/) in its next batch.
  */
-export function guarded(ctx: ServerContext, peer: Peer, op: string, run: () => Reply): Op<Reply> {
-  return {
-    run,
-    fallback: (error) => {
-      const detail = (error as Error).stack ?? String(error);
-      ctx.logger.error(`conn ${peer.id} internal error in ${op}: ${detail}`);
-      audit(ctx, peer, { op, code: Code.internal });
-      return bare(Code.internal);
-    },
-  };
+
+/**
+ * Submits a request and resolves with its outcome once durable. A request that failed (a bug)
+ * was answered 96 with its audit row by the engine; its cause goes to the log here.
+ */
+export async function submit(ctx: ServerContext, peer: Peer, op: BankOp): Promise<Outcome> {
+  const outcome = await ctx.engine.submit(op);
+  if (outcome.failure !== undefined) {
+    const error = outcome.failure;
+    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+    ctx.logger.error(`conn ${peer.id} internal error in ${op.kind}: ${detail}`);
+  }
+  return outcome;
+}
+
+/** Submits a request that always has a reply. */
+async function replyTo(ctx: ServerContext, peer: Peer, op: BankOp): Promise<Reply> {
+  const { reply } = await submit(ctx, peer, op);
+  return reply!;
 }
 
 /**
- * Submits a refusal that needs only its audit row. Before login it gets no row of its own: it is
- * counted in its address group's 'refusals' row (audit-aggregator.ts), and answered at once.
+ * Refuses a request with its audit row. Before login it gets no row of its own: it is counted in
+ * its address group's 'refusals' row (audit-aggregator.ts), and answered at once.
  */
 export function refuse(
   ctx: ServerContext,
@@ -56,12 +44,9 @@ export function refuse(
     auditAggregator(ctx).count(peer.address, String(code));
     return Promise.resolve(bare(code));
   }
-  return ctx.committer.submit(
-    guarded(ctx, peer, op, () => {
-      audit(ctx, peer, { op, code });
-      return bare(code);
-    }),
-  );
+  const entry = { at: ctx.now(), conn: peer.id, peer: peer.address,
+    account: peer.session.account, op, amountCents: null, code, balanceCents: null, txnId: null };
+  return replyTo(ctx, peer, { kind: 'note', entries: [entry], reply: bare(code) });
 }
 
 /**
@@ -74,43 +59,36 @@ export function refuseInSession(
   op: string,
   code: CodeNumber,
 ): Promise<Reply> {
-  return inSession(ctx, peer, op, () => {
-    audit(ctx, peer, { op, code });
-    return bare(code);
-  });
+  return inSession(ctx, peer, { kind: 'refusal', op, code });
 }
 
 /**
  * Records an event that gets no reply (a connection closed for breaking a rule); before login,
  * by counting it in the address group's 'refusals' row, like a refusal.
  */
-export function recordEvent(ctx: ServerContext, peer: Peer, op: string): Promise<void> {
+export async function recordEvent(ctx: ServerContext, peer: Peer, op: string): Promise<void> {
   if (peer.session === null) {
     auditAggregator(ctx).count(peer.address, op);
-    return Promise.resolve();
+    return;
   }
-  const run = (): void => audit(ctx, peer, { op, code: null });
-  return ctx.committer.submit({ run, fallback: () => undefined });
+  const entry = { at: ctx.now(), conn: peer.id, peer: peer.address,
+    account: peer.session.account, op, amountCents: null, code: null, balanceCents: null,
+    txnId: null };
+  await ctx.engine.submit({ kind: 'note', entries: [entry], reply: null });
 }
 
 /**
- * Runs a logged-in request: refreshes the heartbeat first, and answers 68 if the lock has
+ * A logged-in request: the engine refreshes the heartbeat first, and answers 68 if the lock has
  * expired and been taken by another login meanwhile (PROTOCOL.md §5.3).
  */
-export function inSession(
-  ctx: ServerContext,
-  peer: Peer,
-  op: string,
-  body: (account: AccountId) => Reply,
-): Promise<Reply> {
+export function inSession(ctx: ServerContext, peer: Peer, ask: SessionAsk): Promise<Reply> {
   const account = peer.session!.account;
-  return ctx.committer.submit(
-    guarded(ctx, peer, op, () => {
-      if (!touchLock(ctx.store, account, peer.holder, ctx.now())) {
-        audit(ctx, peer, { op, code: Code.sessionExpired });
-        return bare(Code.sessionExpired);
-      }
-      return body(account);
-    }),
-  );
+  return replyTo(ctx, peer, { kind: 'session', origin: originOf(peer), account, ask });
+}
+
+/** LOGOUT, or a dropped connection: gives the lock back (PROTOCOL.md §5.1, §5.3). */
+export function endSession(ctx: ServerContext, peer: Peer,
+  op: 'logout' | 'disconnect'): Promise<Reply> {
+  const account = peer.session!.account;
+  return replyTo(ctx, peer, { kind: 'logout', origin: originOf(peer), account, op });
 }
