@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { formatCents } from '../money.js';
 import { defaultPinKeyFile, hashPin, loadPinKey } from '../pin.js';
-import { listAccounts } from '../store/sqlite/accounts.js';
-import type { AuditFilter } from '../store/sqlite/audit.js';
-import { openStoreReadOnly } from '../store/sqlite/admin-queries.js';
-import { closeStore, type Store } from '../store/sqlite/db.js';
-import { ADMIN_BUSY_TIMEOUT_MS, guardStore, requireDatabase, withReader, withStore,
-  type AdminOptions } from './access.js';
+import { loadAccounts, nothingLoaded, readAccountsFile } from '../seed.js';
+import type { Engine } from '../store/engine.js';
+import type { AuditFilter } from '../store/rows.js';
+import { parseDbTarget } from '../store/target.js';
+import {
+  dbName, withChange, withEngine, withReader, type AdminOptions,
+} from './access.js';
 import { followAudit } from './follow.js';
 import {
   blockAccountByOperator, changePin, closeAccountChecked, openAccount, reopenAccount,
@@ -14,17 +15,16 @@ import {
 } from './manage.js';
 import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './parse.js';
 import { reportAccounts, reportAudit, reportSessions } from './reports.js';
-import { loadAccounts, nothingLoaded, readAccountsFile } from './seed.js';
-import { describeFailure, formatVerifyOk, verifyStore } from './verify.js';
+import { describeFailure, formatVerifyOk, verifyBank } from './verify.js';
 import { recordCheckpoint } from './verify-checkpoint.js';
 
 /**
  * One function per `bank admin` subcommand: each checks what the operator typed, opens the
- * database (read-only unless it writes) and returns the text to print. A refusal is thrown as
- * one sentence; the CLI prints it and exits 1.
+ * bank through its storage engine (read-only unless it writes) and returns the text to print.
+ * A refusal is thrown as one sentence; the CLI prints it and exits 1.
  */
 
-export { withStore, type AdminOptions } from './access.js';
+export type { AdminOptions } from './access.js';
 
 /**
  * `admin seed`: loads an accounts file (the demo accounts without one); creates the database.
@@ -37,17 +37,17 @@ export async function adminSeed(
   // Without a lock TTL, loadAccounts counts every lock as a live session.
   const reset = !options.reset ? false
     : options.lockTtlMs === undefined ? true : { lockTtlMs: options.lockTtlMs, now: Date.now() };
-  return withStore(options, true, async (store) => {
+  return withEngine(options, 'create', async (engine) => {
     const pinKey = loadPinKey(pinKeyFile(options));
-    const result = await loadAccounts(store, pinKey, rows, reset);
+    const result = await loadAccounts(engine, pinKey, rows, reset);
     if ('errors' in result) throw nothingLoaded(result.errors);
-    return `loaded ${result.loaded} account(s) into ${options.db}`;
+    return `loaded ${result.loaded} account(s) into ${dbName(options.db)}`;
   });
 }
 
 /** `admin accounts`. */
-export function adminAccounts(options: AdminOptions & { json: boolean }): string {
-  return withReader(options, (store) => reportAccounts(store, options.json));
+export function adminAccounts(options: AdminOptions & { json: boolean }): Promise<string> {
+  return withReader(options, (view) => reportAccounts(view, options.json));
 }
 
 /** What `admin audit` may be asked to show, as typed. */
@@ -71,9 +71,9 @@ export function auditFilter(flags: AuditFlags, nowMs: number): AuditFilter {
 }
 
 /** `admin audit`. */
-export function adminAudit(options: AdminOptions & AuditFlags): string {
+export async function adminAudit(options: AdminOptions & AuditFlags): Promise<string> {
   const filter = auditFilter(options, Date.now());
-  return withReader(options, (store) => reportAudit(store, filter, options.json));
+  return withReader(options, (view) => reportAudit(view, filter, options.json));
 }
 
 /** Rows `audit --follow` shows before the new ones when no --limit is given (like tail -f). */
@@ -86,37 +86,33 @@ export async function adminAuditFollow(
 ): Promise<void> {
   const limit = options.limit ?? FOLLOW_BACKLOG_ROWS;
   const filter = auditFilter({ ...options, limit }, Date.now());
-  requireDatabase(options.db);
-  const store = guardStore(options.db, () => openStoreReadOnly(options.db, ADMIN_BUSY_TIMEOUT_MS));
-  try {
-    const { json, pollMs, signal } = options;
-    await guardStore(options.db, () => followAudit(store, { filter, json, pollMs, signal }, write));
-  } finally {
-    closeStore(store);
-  }
+  const { json, pollMs, signal } = options;
+  await withEngine(options, 'read', (engine) =>
+    followAudit(engine, { filter, json, pollMs, signal }, write));
 }
 
 /** `admin sessions`: lockTtlMs says which locks have expired. */
 export function adminSessions(
   options: AdminOptions & { json: boolean; lockTtlMs: number },
-): string {
-  return withReader(options, (store) =>
-    reportSessions(store, { json: options.json, lockTtlMs: options.lockTtlMs }));
+): Promise<string> {
+  return withReader(options, (view) =>
+    reportSessions(view, { json: options.json, lockTtlMs: options.lockTtlMs }));
 }
 
 /** `admin unblock`: lifts every block and wrong-PIN count, so the account can log in again. */
 export async function adminUnblock(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  return withStore(options, false, (store) => unblockAccount(store, account, Date.now())
-    ? `${account} unblocked` : `${account} was not blocked`);
+  const unblocked = await withChange(options, false, (tx) =>
+    unblockAccount(tx, account, Date.now()));
+  return unblocked ? `${account} unblocked` : `${account} was not blocked`;
 }
 
 /** `admin block`: refuses every LOGIN to the account until `admin unblock`. */
 export async function adminBlock(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  return withStore(options, false, (store) => blockAccountByOperator(store, account, Date.now())
-    ? `${account} blocked`
-    : `${account} was already blocked`);
+  const blocked = await withChange(options, false, (tx) =>
+    blockAccountByOperator(tx, account, Date.now()));
+  return blocked ? `${account} blocked` : `${account} was already blocked`;
 }
 
 /**
@@ -129,10 +125,11 @@ export async function adminOpen(
   const account = parseAccountId(options.account);
   const pin = parsePin(options.pin);
   const balanceCents = parseBalanceDollars(options.balance ?? '0');
-  const created = !existsSync(options.db);
-  return withStore(options, true, async (store) => {
-    const pinHash = await hashPin(loadAdminPinKey(store, options), pin);
-    openAccount(store, { account, pinHash, balanceCents, now: Date.now() });
+  const created = parseDbTarget(options.db).kind === 'sqlite' && !existsSync(options.db);
+  return withEngine(options, 'create', async (engine) => {
+    const pinHash = await hashPin(await loadAdminPinKey(engine, options), pin);
+    await engine.change((tx) => openAccount(tx, { account, pinHash, balanceCents,
+      now: Date.now() }));
     const where = created ? ` in a new database ${options.db}` : '';
     return `${account} opened with ${formatCents(balanceCents)}${where}`;
   });
@@ -144,9 +141,9 @@ export async function adminSetPin(
 ): Promise<string> {
   const account = parseAccountId(options.account);
   const pin = parsePin(options.pin);
-  return withStore(options, false, async (store) => {
-    const pinHash = await hashPin(loadAdminPinKey(store, options), pin);
-    const unblocked = changePin(store, account, pinHash, Date.now());
+  return withEngine(options, 'change', async (engine) => {
+    const pinHash = await hashPin(await loadAdminPinKey(engine, options), pin);
+    const unblocked = await engine.change((tx) => changePin(tx, account, pinHash, Date.now()));
     return `${account} has a new PIN${unblocked ? ' and is unblocked' : ''}`;
   });
 }
@@ -157,20 +154,18 @@ export async function adminClose(
 ): Promise<string> {
   const account = parseAccountId(options.account);
   const { force, lockTtlMs } = options;
-  return withStore(options, false, (store) => {
-    const keptCents = closeAccountChecked(store, { account, force, lockTtlMs, now: Date.now() });
-    return keptCents === 0 ? `${account} closed`
-      : `${account} closed; its balance of ${formatCents(keptCents)} stays on record`;
-  });
+  const keptCents = await withChange(options, false, (tx) =>
+    closeAccountChecked(tx, { account, force, lockTtlMs, now: Date.now() }));
+  return keptCents === 0 ? `${account} closed`
+    : `${account} closed; its balance of ${formatCents(keptCents)} stays on record`;
 }
 
 /** `admin reopen`: a closed account back in service, with the PIN and balance it kept. */
 export async function adminReopen(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  return withStore(options, false, (store) => {
-    const balanceCents = reopenAccount(store, account, Date.now());
-    return `${account} reopened, with its PIN and its balance of ${formatCents(balanceCents)}`;
-  });
+  const balanceCents = await withChange(options, false, (tx) =>
+    reopenAccount(tx, account, Date.now()));
+  return `${account} reopened, with its PIN and its balance of ${formatCents(balanceCents)}`;
 }
 
 /**
@@ -181,7 +176,7 @@ export async function adminVerify(
   options: AdminOptions & { lockTtlMs: number; full?: boolean },
 ): Promise<string> {
   const verifyOptions = { lockTtlMs: options.lockTtlMs, now: Date.now(), full: options.full };
-  const report = withReader(options, (store) => verifyStore(store, verifyOptions));
+  const report = await withReader(options, (view) => verifyBank(view, verifyOptions));
   const failure = describeFailure(report);
   if (failure !== null) throw new Error(`verify failed: ${failure}`);
   const ok = formatVerifyOk(report, verifyOptions);
@@ -198,10 +193,11 @@ function pinKeyFile(options: AdminOptions): string {
  * The server's PIN key, for a PIN it will check. Only a bank with no accounts yet may have a
  * new key made here: anywhere else a new key would give PINs the server can never match.
  */
-function loadAdminPinKey(store: Store, options: AdminOptions): Buffer {
+async function loadAdminPinKey(engine: Engine, options: AdminOptions): Promise<Buffer> {
   const file = pinKeyFile(options);
   const fromEnv = (process.env.BANK_PIN_KEY ?? '') !== '';
-  if (!fromEnv && !existsSync(file) && listAccounts(store).length > 0) {
+  const accounts = async (): Promise<number> => (await engine.read((view) => view.accounts())).length;
+  if (!fromEnv && !existsSync(file) && await accounts() > 0) {
     throw new Error(`no PIN key at ${file}: PINs must be made with the server's key ` +
       '(pass --pin-key <file> or set BANK_PIN_KEY)');
   }

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assert } from '../assert.js';
-import { lastAuditId, listAuditAfter } from '../store/sqlite/admin-queries.js';
-import { listAudit, type AuditFilter, type AuditRow } from '../store/sqlite/audit.js';
-import type { Store } from '../store/sqlite/db.js';
+import type { Engine } from '../store/engine.js';
+import type { AuditFilter, AuditRow } from '../store/rows.js';
 import { auditHeading, auditLine, formatAuditJson } from './reports.js';
 
 /** How `audit --follow` runs. */
@@ -23,18 +22,20 @@ const FOLLOW_PAGE_ROWS_MAX = 1000;
 
 /**
  * `audit --follow`: prints the newest matching rows (filter.limit of them), then every new row
- * as the server appends it, like `tail -f`, until the signal aborts. It only reads, polling
- * through a read-only connection, so the server is never held up.
+ * as the server appends it, like `tail -f`, until the signal aborts. It only reads, one
+ * snapshot per look (on an engine opened read-only), so the server is never held up.
  */
 export async function followAudit(
-  store: Store,
+  engine: Engine,
   options: FollowOptions,
   write: (text: string) => void,
 ): Promise<void> {
   assert(options.pollMs > 0, 'a poll interval is positive');
-  let lastId = printBacklog(store, options, write);
+  let lastId = await printBacklog(engine, options, write);
   while (!options.signal.aborted) {
-    const rows = listAuditAfter(store, options.filter, lastId, FOLLOW_PAGE_ROWS_MAX);
+    const after = lastId;
+    const rows = await engine.read((view) =>
+      view.auditAfter(options.filter, after, FOLLOW_PAGE_ROWS_MAX));
     rows.forEach((row) => write(formatFollowed(row, options.json)));
     lastId = rows.at(-1)?.id ?? lastId;
     if (rows.length === FOLLOW_PAGE_ROWS_MAX) continue;
@@ -46,11 +47,12 @@ export async function followAudit(
  * The heading and the newest matching rows; returns the id to follow from. Both reads share one
  * snapshot, so a row appended in between is printed once, by the first poll.
  */
-function printBacklog(store: Store, options: FollowOptions, write: (text: string) => void): number {
-  const { rows, lastId } = store.db.transaction(() => ({
-    rows: listAudit(store, options.filter),
-    lastId: lastAuditId(store),
-  }))();
+async function printBacklog(engine: Engine, options: FollowOptions,
+  write: (text: string) => void): Promise<number> {
+  const { rows, lastId } = await engine.read(async (view) => ({
+    rows: await view.audit(options.filter),
+    lastId: await view.lastAuditId(),
+  }));
   if (!options.json) write(auditHeading());
   rows.forEach((row) => write(formatFollowed(row, options.json)));
   return lastId;

@@ -1,11 +1,8 @@
 import { formatCents } from '../money.js';
 import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
-import { listAccounts } from '../store/sqlite/accounts.js';
-import { listAudit, type AuditFilter, type AuditRow } from '../store/sqlite/audit.js';
 import { parseSummaryCodes } from '../store/audit-summary.js';
-import { listLockoutStatus } from '../store/sqlite/lockout.js';
-import type { Store } from '../store/sqlite/db.js';
-import { listLocks, type SessionRow } from '../store/sqlite/sessions.js';
+import type { BankView } from '../store/engine.js';
+import type { AuditFilter, AuditRow, SessionRow } from '../store/rows.js';
 import { formatRow, formatTable } from './table.js';
 
 /** An account as `admin accounts` shows it: balance, status, and its wrong-PIN counts. */
@@ -20,9 +17,9 @@ interface AccountView {
 }
 
 /** Every account with its lock-out state (PROTOCOL.md §5.2), as of now. */
-function accountViews(store: Store, now: number): AccountView[] {
-  const lockouts = new Map(listLockoutStatus(store, now).map((row) => [row.account, row]));
-  return listAccounts(store).map((a) => {
+async function accountViews(view: BankView, now: number): Promise<AccountView[]> {
+  const lockouts = new Map((await view.lockoutStatus(now)).map((row) => [row.account, row]));
+  return (await view.accounts()).map((a) => {
     const lockout = lockouts.get(a.account);
     const lockedUntilMs = lockout?.lockedUntilMs ?? 0;
     const status = a.closed ? 'closed' : lockout?.blocked ? 'blocked'
@@ -36,8 +33,9 @@ function accountViews(store: Store, now: number): AccountView[] {
  * `admin accounts`: one line per account, or one JSON object per line. JSON keeps the README's
  * `account` and `balance_cents` first and adds the lock-out state after them.
  */
-export function reportAccounts(store: Store, json: boolean, now = Date.now()): string {
-  const accounts = accountViews(store, now);
+export async function reportAccounts(view: BankView, json: boolean, now = Date.now()):
+  Promise<string> {
+  const accounts = await accountViews(view, now);
   if (json) return accounts.map((a) => JSON.stringify(accountJson(a))).join('\n');
   if (accounts.length === 0) return 'no accounts (load some with: bank admin seed)';
   const rows = accounts.map((a) => [a.account, formatCents(a.balanceCents), statusText(a),
@@ -67,8 +65,9 @@ const AUDIT_RIGHT = new Set([0, 2, 6, 8]);
 const AUDIT_FOLLOW_WIDTHS = [5, 19, 4, 9, 8, 10, 10, 18, 14, 16];
 
 /** `admin audit`: the audit log, newest last, as a table or one JSON object per line. */
-export function reportAudit(store: Store, filter: AuditFilter, json: boolean): string {
-  const rows = listAudit(store, filter);
+export async function reportAudit(view: BankView, filter: AuditFilter, json: boolean):
+  Promise<string> {
+  const rows = await view.audit(filter);
   if (json) return rows.map(formatAuditJson).join('\n');
   if (rows.length === 0) return 'no audit rows match';
   return formatTable(AUDIT_HEADERS, rows.map(auditCells), AUDIT_RIGHT);
@@ -169,9 +168,9 @@ export interface SessionsView {
 }
 
 /** `admin sessions`: the account locks held now, by which peer, and their heartbeat age. */
-export function reportSessions(store: Store, view: SessionsView): string {
+export async function reportSessions(bank: BankView, view: SessionsView): Promise<string> {
   const now = view.now ?? Date.now();
-  const locks = listLocks(store);
+  const locks = await bank.locks();
   if (view.json) {
     return locks.map((l) => JSON.stringify(sessionJson(l, now, view.lockTtlMs))).join('\n');
   }

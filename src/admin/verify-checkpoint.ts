@@ -1,12 +1,10 @@
 import { hash as digest } from 'node:crypto';
 import { parseJsonObject } from '../json.js';
 import type { AccountId } from '../protocol/messages.js';
-import {
-  countAuditUpTo, getAuditRow, readCheckpoint, writeCheckpoint, type CheckpointRow,
-} from '../store/sqlite/admin-queries.js';
 import { auditHash } from '../store/audit-chain.js';
-import { inTransaction, type Store } from '../store/sqlite/db.js';
-import { withStore, type AdminOptions } from './access.js';
+import type { AdminTx, BankView } from '../store/engine.js';
+import type { CheckpointRow } from '../store/rows.js';
+import { withChange, type AdminOptions } from './access.js';
 
 /** The account as the audit, replayed so far, says it is. */
 export interface Replayed {
@@ -35,13 +33,13 @@ export interface Checkpoint {
  * recorded one no longer matches the audit, which is a problem (its row or a row before it was
  * edited or deleted since, or the checkpoint itself was edited) and calls for the whole check.
  */
-export function loadCheckpoint(store: Store, problem: (text: string) => void):
-  Checkpoint | null {
-  const row = readCheckpoint(store);
+export async function loadCheckpoint(view: BankView, problem: (text: string) => void):
+  Promise<Checkpoint | null> {
+  const row = await view.checkpoint();
   if (row === undefined) return null;
   const replay = parseReplay(row.replay);
   const broken = replay === null ? `the verify checkpoint (at audit row ${row.auditId}) is damaged`
-    : checkCheckpoint(store, row);
+    : await checkCheckpoint(view, row);
   if (broken !== null) {
     problem(broken);
     return null;
@@ -51,22 +49,22 @@ export function loadCheckpoint(store: Store, problem: (text: string) => void):
 }
 
 /** What is wrong with a recorded checkpoint, if anything. */
-function checkCheckpoint(store: Store, row: CheckpointRow): string | null {
+async function checkCheckpoint(view: BankView, row: CheckpointRow): Promise<string | null> {
   const at = `the verify checkpoint at audit row ${row.auditId}`;
   if (row.digest !== checkpointDigest(row)) {
     return `${at} was edited: it no longer matches its digest`;
   }
-  const audited = getAuditRow(store, row.auditId);
+  const audited = await view.auditRow(row.auditId);
   if (audited === undefined) return `${at} names a row that is gone (deleted since)`;
   if (audited.hash !== row.auditHash) {
     return `${at}: that row no longer has the hash verify recorded (the chain was rewritten?)`;
   }
-  const rows = countAuditUpTo(store, row.auditId);
+  const rows = await view.countAuditUpTo(row.auditId);
   if (rows < row.auditRows) {
     return `${at}: ${row.auditRows - rows} row(s) up to it were deleted since it was recorded`;
   }
   if (rows > row.auditRows) return `${at}: ${rows - row.auditRows} row(s) were inserted before it`;
-  const previous = row.auditId === 1 ? '' : getAuditRow(store, row.auditId - 1)?.hash;
+  const previous = row.auditId === 1 ? '' : (await view.auditRow(row.auditId - 1))?.hash;
   if (previous === undefined || auditHash(previous, audited) !== audited.hash) {
     return `audit row ${row.auditId}, the verify checkpoint, was edited: its contents no longer ` +
       'match its hash';
@@ -74,9 +72,9 @@ function checkCheckpoint(store: Store, row: CheckpointRow): string | null {
   return null;
 }
 
-/** Replaces the recorded checkpoint with this one, on a store that may write. */
-export function saveCheckpoint(store: Store, checkpoint: Checkpoint): void {
-  inTransaction(store, () => writeCheckpoint(store, toRow(checkpoint)));
+/** Replaces the recorded checkpoint with this one, inside a change. */
+export function saveCheckpoint(tx: AdminTx, checkpoint: Checkpoint): Promise<void> {
+  return tx.saveCheckpoint(toRow(checkpoint));
 }
 
 /** The checkpoint as stored: the replay as JSON, and a digest over everything. */
@@ -121,7 +119,7 @@ function parseReplay(text: string): Replay | null {
 export async function recordCheckpoint(options: AdminOptions, checkpoint: Checkpoint):
   Promise<string> {
   try {
-    await withStore(options, false, (store) => saveCheckpoint(store, checkpoint));
+    await withChange(options, false, (tx) => saveCheckpoint(tx, checkpoint));
   } catch (error) {
     const why = (error as Error).message;
     return `  checkpoint not recorded, so the next verify checks every row: ${why}`;

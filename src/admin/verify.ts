@@ -1,13 +1,8 @@
 import { formatCents } from '../money.js';
 import { Limits } from '../protocol/limits.js';
-import { listAccounts } from '../store/sqlite/accounts.js';
-import {
-  countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited, iterateAuditAfter,
-} from '../store/sqlite/admin-queries.js';
 import { auditHash } from '../store/audit-chain.js';
+import type { BankView } from '../store/engine.js';
 import type { AuditRow } from '../store/rows.js';
-import type { Store } from '../store/sqlite/db.js';
-import { listLocks } from '../store/sqlite/sessions.js';
 import { localTime } from './reports.js';
 import { loadCheckpoint, type Checkpoint, type Replay } from './verify-checkpoint.js';
 import { replayRow } from './verify-replay.js';
@@ -65,29 +60,27 @@ export interface VerifyReport {
 const PROBLEMS_KEPT_MAX = 100;
 
 /**
- * Runs every check on one read snapshot, so a running server cannot move things mid-way; from
- * the recorded checkpoint unless options.full.
+ * Runs every check on the view, from the recorded checkpoint unless options.full. Call it inside
+ * Engine.read: one snapshot, so a running server cannot move things mid-way.
  */
-export function verifyStore(store: Store, options: VerifyOptions): VerifyReport {
-  return store.db.transaction(() => {
-    const report: VerifyReport = { problems: [], problemsDropped: 0, auditRows: 0,
-      checkedRows: 0, resumedFrom: null, checkpoint: null, lastHash: '', accounts: 0,
-      totalCents: 0, ledgerTxns: 0, locks: 0 };
-    const problem = (text: string): void => {
-      if (report.problems.length < PROBLEMS_KEPT_MAX) report.problems.push(text);
-      else report.problemsDropped += 1;
-    };
-    const from = options.full ? null : loadCheckpoint(store, problem);
-    const audited = verifyAudit(store, { report, problem, from });
-    const replay = new Map(audited.replay);
-    verifyBalances(store, replay, report, problem);
-    verifyLedger(store, { report, problem, from }, audited.newTxns);
-    verifyLocks(store, options, report, problem);
-    report.checkpoint = audited.lastId === 0 ? null : { verifiedAt: options.now,
-      auditId: audited.lastId, auditHash: report.lastHash, auditRows: report.auditRows,
-      ledgerTxns: report.ledgerTxns, replay: audited.replay };
-    return report;
-  })();
+export async function verifyBank(view: BankView, options: VerifyOptions): Promise<VerifyReport> {
+  const report: VerifyReport = { problems: [], problemsDropped: 0, auditRows: 0,
+    checkedRows: 0, resumedFrom: null, checkpoint: null, lastHash: '', accounts: 0,
+    totalCents: 0, ledgerTxns: 0, locks: 0 };
+  const problem = (text: string): void => {
+    if (report.problems.length < PROBLEMS_KEPT_MAX) report.problems.push(text);
+    else report.problemsDropped += 1;
+  };
+  const from = options.full ? null : await loadCheckpoint(view, problem);
+  const audited = await verifyAudit(view, { report, problem, from });
+  const replay = new Map(audited.replay);
+  await verifyBalances(view, replay, report, problem);
+  await verifyLedger(view, { report, problem, from }, audited.newTxns);
+  await verifyLocks(view, options, report, problem);
+  report.checkpoint = audited.lastId === 0 ? null : { verifiedAt: options.now,
+    auditId: audited.lastId, auditHash: report.lastHash, auditRows: report.auditRows,
+    ledgerTxns: report.ledgerTxns, replay: audited.replay };
+  return report;
 }
 
 /** What a check needs: the report to fill, where to note a problem, the checkpoint if any. */
@@ -101,12 +94,12 @@ interface Pass {
  * Checks 1 and 2 in one pass over the audit (from the checkpoint, or from the first row):
  * returns the replayed accounts, the last row's id and how many new rows made a transaction.
  */
-function verifyAudit(store: Store, { report, problem, from }: Pass):
-  { replay: Replay; lastId: number; newTxns: number } {
+async function verifyAudit(view: BankView, { report, problem, from }: Pass):
+  Promise<{ replay: Replay; lastId: number; newTxns: number }> {
   const replay: Replay = new Map([...from?.replay ?? []].map(([a, state]) => [a, { ...state }]));
   let previous = from ? { id: from.auditId, hash: from.auditHash } : { id: 0, hash: '' };
   let newTxns = 0;
-  for (const row of iterateAuditAfter(store, previous.id)) {
+  for await (const row of view.auditFrom(previous.id)) {
     const broken = checkChainLink(previous, row);
     if (broken) problem(broken);
     replayRow(replay, row, problem);
@@ -142,9 +135,9 @@ export function checkChainLink(
 }
 
 /** Check 2, end: every account's balance and status equal the replay, and within bounds. */
-function verifyBalances(store: Store, replay: Replay, report: VerifyReport,
-  problem: (text: string) => void): void {
-  const accounts = listAccounts(store);
+async function verifyBalances(view: BankView, replay: Replay, report: VerifyReport,
+  problem: (text: string) => void): Promise<void> {
+  const accounts = await view.accounts();
   for (const account of accounts) {
     const state = replay.get(account.account);
     const balance = formatCents(account.balanceCents);
@@ -171,24 +164,25 @@ function verifyBalances(store: Store, replay: Replay, report: VerifyReport,
  * checkpoint, only the new audit rows are matched to the ledger, and the ledger must have grown
  * by exactly the transactions they record.
  */
-function verifyLedger(store: Store, { report, problem, from }: Pass, newTxns: number): void {
-  report.ledgerTxns = countLedger(store);
+async function verifyLedger(view: BankView, { report, problem, from }: Pass,
+  newTxns: number): Promise<void> {
+  report.ledgerTxns = await view.countLedger();
   const expected = from === null ? report.ledgerTxns : from.ledgerTxns + newTxns;
   if (report.ledgerTxns !== expected) {
     problem(`the ledger holds ${report.ledgerTxns} transactions, but ${expected} were expected: ` +
       `${from!.ledgerTxns} at the verify checkpoint and ${newTxns} recorded by audit rows since`);
   }
-  const unaudited = findLedgerUnaudited(store);
+  const unaudited = await view.ledgerUnaudited();
   if (unaudited) {
     problem(`ledger transaction ${unaudited.txnId} on ${unaudited.account} has no audit row ` +
       'that matches it');
   }
-  const unledgered = findAuditUnledgered(store, from?.auditId ?? 0);
+  const unledgered = await view.auditUnledgered(from?.auditId ?? 0);
   if (unledgered) {
     problem(`audit row ${unledgered.id} (${unledgered.op} ${unledgered.account ?? ''}, ` +
       `transaction ${unledgered.txnId}) does not match the ledger`);
   }
-  const twice = findAuditTxnTwice(store);
+  const twice = await view.auditTxnTwice();
   if (twice) {
     problem(`transaction ${twice.txnId} on ${twice.account} is applied by two audit rows ` +
       `(${twice.firstId} and ${twice.secondId})`);
@@ -196,9 +190,9 @@ function verifyLedger(store: Store, { report, problem, from }: Pass, newTxns: nu
 }
 
 /** Check 4: no lock outlived its TTL; a server that is running keeps its locks fresh. */
-function verifyLocks(store: Store, options: VerifyOptions, report: VerifyReport,
-  problem: (text: string) => void): void {
-  const locks = listLocks(store);
+async function verifyLocks(view: BankView, options: VerifyOptions, report: VerifyReport,
+  problem: (text: string) => void): Promise<void> {
+  const locks = await view.locks();
   report.locks = locks.length;
   for (const lock of locks) {
     const ageMs = options.now - lock.heartbeatAt;

@@ -328,16 +328,19 @@ describe('bank admin --db: bank.sqlite in the current folder by default, like ba
   it('--help says so, for the console and for each command', () => {
     const help = (...args: string[]): string =>
       ok(runBank(['admin', ...args, '--help'])).replace(/\s+/g, ' ');
-    expect(help()).toContain('Every command takes --db <file>, the database `bank server --db` ' +
-      'uses; both default to bank.sqlite in the current folder. Only seed and open create a ' +
-      'missing database.');
+    expect(help()).toContain('Every command takes --db <file|url>, the bank `bank server --db` ' +
+      'uses: a SQLite database file (the default, bank.sqlite in the current folder) or a ' +
+      'postgres:// URL (PostgreSQL; the PG* environment variables work as for psql). Only seed ' +
+      'and open create a missing bank.');
     for (const command of ['accounts', 'audit', 'sessions', 'close', 'reopen', 'verify']) {
       expect(help(command)).toContain(
-        '--db <file> the bank\'s SQLite database file (must exist) (default: "bank.sqlite")');
+        '--db <file|url> the bank: a SQLite file or a postgres:// URL (must exist) ' +
+        '(default: "bank.sqlite")');
     }
     for (const command of ['seed', 'open']) {
       expect(help(command)).toContain(
-        '--db <file> the bank\'s SQLite database file (created if missing) (default: "bank.sqlite")');
+        '--db <file|url> the bank: a SQLite file or a postgres:// URL (created if missing) ' +
+        '(default: "bank.sqlite")');
     }
   });
 });

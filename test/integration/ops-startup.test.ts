@@ -128,7 +128,7 @@ describe('a bad option value (issue 11 item 10)', () => {
     [['server', '--log-level', 'loud'], "'loud' is invalid", 'bank server'],
     [['atm', '--idle-timeout', '3'], 'must be from 5 to 86400', 'bank atm'],
     [['atm', '--port', '0'], 'must be from 1 to 65535', 'bank atm'],
-    [['admin', 'accounts', '--db'], "option '--db <file>' argument missing", 'bank admin accounts'],
+    [['admin', 'accounts', '--db'], "option '--db <file|url>' argument missing", 'bank admin accounts'],
     [['admin', 'sessions', '--db', 'x', '--lock-ttl', 'x'], 'not a whole number',
       'bank admin sessions'],
   ];

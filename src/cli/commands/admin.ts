@@ -12,11 +12,13 @@ import { intOption, secretOption } from '../options.js';
 // One rule with `bank server`: --db defaults to the same file. Only seed and open create it, so
 // a mistyped path to a listing or a change is an error, not a new empty bank.
 const DB_DEFAULT = defaultServerConfig().dbFile;
-const DB_HELP = 'the bank\'s SQLite database file (must exist)';
-const DB_CREATE_HELP = 'the bank\'s SQLite database file (created if missing)';
+const DB_FLAG = '--db <file|url>';
+const DB_HELP = 'the bank: a SQLite file or a postgres:// URL (must exist)';
+const DB_CREATE_HELP = 'the bank: a SQLite file or a postgres:// URL (created if missing)';
 const DB_RULE = `
-Every command takes --db <file>, the database \`bank server --db\` uses; both default to
-${DB_DEFAULT} in the current folder. Only seed and open create a missing database.`;
+Every command takes --db <file|url>, the bank \`bank server --db\` uses: a SQLite database file
+(the default, ${DB_DEFAULT} in the current folder) or a postgres:// URL (PostgreSQL; the PG*
+environment variables work as for psql). Only seed and open create a missing bank.`;
 const JSON_HELP = 'one JSON object per line';
 const PIN_KEY_HELP = 'PIN key file, the server\'s (default: <db>.pin-key)';
 const PIN_HELP = 'four digits; "-" reads it from standard input (keeps it out of shell history)';
@@ -40,7 +42,7 @@ function addSeedCommand(admin: Command): void {
   admin
     .command('seed')
     .description('load accounts from an accounts.txt file (the demo accounts without --file)')
-    .option('--db <file>', DB_CREATE_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_CREATE_HELP, DB_DEFAULT)
     .option('--file <path>', 'accounts file: lines of "account, pin, balance"')
     .option('--reset', 'replace accounts that already exist (not one in an ATM session now)')
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
@@ -54,18 +56,18 @@ function addListingCommands(admin: Command): void {
   admin
     .command('accounts')
     .description('list accounts: balance, status (open, closed, blocked, locked out), wrong PINs')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .option('--json', `${JSON_HELP}: {"account":"ac-12345","balance_cents":10000,` +
       '"status":"open",…}')
-    .action((flags) => print(adminAccounts({ ...flags, json: Boolean(flags.json) })));
+    .action(async (flags) => print(await adminAccounts({ ...flags, json: Boolean(flags.json) })));
   addAuditCommand(admin);
   admin
     .command('sessions')
     .description('show which accounts are in an ATM session now, from where, and their heartbeat')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .option('--json', JSON_HELP)
-    .action((flags) => print(adminSessions({ ...flags, json: Boolean(flags.json),
+    .action(async (flags) => print(await adminSessions({ ...flags, json: Boolean(flags.json),
       lockTtlMs: flags.lockTtl * 1000 })));
 }
 
@@ -73,7 +75,7 @@ function addAuditCommand(admin: Command): void {
   admin
     .command('audit')
     .description('show the audit log, newest last (times in local time, money in dollars)')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .option('--account <acct>', 'only this account')
     .option('--since <time>',
       'only rows from then on: 2024-05-01, 2024-05-01T14:30, or 10m, 2h, 3d ago')
@@ -94,7 +96,7 @@ every 10 s counts them, with each code or reason and the first and last time.`)
     .action(async (flags) => {
       const options = { ...flags, json: Boolean(flags.json) };
       if (flags.follow) await followUntilInterrupted(options);
-      else print(adminAudit(options));
+      else print(await adminAudit(options));
     });
 }
 
@@ -117,7 +119,7 @@ function addAccountCommands(admin: Command): void {
   admin
     .command('open <account>')
     .description('open a new account')
-    .option('--db <file>', DB_CREATE_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_CREATE_HELP, DB_DEFAULT)
     .requiredOption('--pin <pin>', PIN_HELP, secretOption)
     .option('--balance <dollars>', 'opening balance in dollars, like 100.00', '0')
     .option('--pin-key <file>', PIN_KEY_HELP)
@@ -127,7 +129,7 @@ function addAccountCommands(admin: Command): void {
   admin
     .command('set-pin <account>')
     .description('give an account a new PIN (this also lifts a block after wrong PINs)')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .requiredOption('--pin <pin>', PIN_HELP, secretOption)
     .option('--pin-key <file>', PIN_KEY_HELP)
     .action(async (account, flags) => print(await adminSetPin({ ...flags, account })));
@@ -137,7 +139,7 @@ function addAccountCommands(admin: Command): void {
     .command('unblock <account>')
     .description('lift every block on an account (an operator\'s, or after wrong PINs) and ' +
       'forget its wrong-PIN counts')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .action(async (account, flags) => print(await adminUnblock({ ...flags, account })));
   addBlockCommand(admin);
 }
@@ -146,7 +148,7 @@ function addBlockCommand(admin: Command): void {
   admin
     .command('block <account>')
     .description('refuse every login to an account (75) until `bank admin unblock`')
-    .requiredOption('--db <file>', DB_HELP)
+    .requiredOption(DB_FLAG, DB_HELP)
     .action(async (account, flags) => print(await adminBlock({ ...flags, account })));
 }
 
@@ -154,7 +156,7 @@ function addCloseCommand(admin: Command): void {
   admin
     .command('close <account>')
     .description('close an account: it can no longer log in')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .option('--force', 'close it even though it holds money (the balance stays on record)')
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .addHelpText('after', `
@@ -169,7 +171,7 @@ function addReopenCommand(admin: Command): void {
   admin
     .command('reopen <account>')
     .description('put a closed account back in service, with the balance and PIN it had')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .addHelpText('after', `
 Wrong PINs tried on the number while it was closed are forgotten. The audit gets a 'reopen'
 row with the balance. To give it a new PIN as well: bank admin set-pin <account> --pin -`)
@@ -181,7 +183,7 @@ function addVerifyCommand(admin: Command): void {
     .command('verify')
     .description('check the audit hash chain, replay it against the balances and the ledger, ' +
       'and look for stale session locks')
-    .option('--db <file>', DB_HELP, DB_DEFAULT)
+    .option(DB_FLAG, DB_HELP, DB_DEFAULT)
     .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
     .option('--full', 'check every audit row, not only those after the last checkpoint')
     .addHelpText('after', `
