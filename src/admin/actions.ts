@@ -14,7 +14,8 @@ import {
 } from './manage.js';
 import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './parse.js';
 import { reportAccounts, reportAudit, reportSessions } from './reports.js';
-import { loadAccounts, nothingLoaded, readAccountsFile } from './seed.js';
+import { loadAccounts, nothingLoaded, readAccountsFile } from '../seed.js';
+import { openEngine } from '../store/open.js';
 import { describeFailure, formatVerifyOk, verifyStore } from './verify.js';
 import { recordCheckpoint } from './verify-checkpoint.js';
 
@@ -37,11 +38,17 @@ export async function adminSeed(
   // Without a lock TTL, loadAccounts counts every lock as a live session.
   const reset = !options.reset ? false
     : options.lockTtlMs === undefined ? true : { lockTtlMs: options.lockTtlMs, now: Date.now() };
-  return withStore(options, true, async (store) => {
-    const pinKey = loadPinKey(pinKeyFile(options));
-    const result = await loadAccounts(store, pinKey, rows, reset);
-    if ('errors' in result) throw nothingLoaded(result.errors);
-    return `loaded ${result.loaded} account(s) into ${options.db}`;
+  // Stand-in until admin/ opens the engine itself: withStore checks and creates the file.
+  return withStore(options, true, async () => {
+    const engine = await openEngine(options.db, { busyTimeoutMs: ADMIN_BUSY_TIMEOUT_MS });
+    try {
+      const pinKey = loadPinKey(pinKeyFile(options));
+      const result = await loadAccounts(engine, pinKey, rows, reset);
+      if ('errors' in result) throw nothingLoaded(result.errors);
+      return `loaded ${result.loaded} account(s) into ${options.db}`;
+    } finally {
+      await engine.close();
+    }
   });
 }
 
