@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { closeStore, openStore } from '../store/sqlite/db.js';
-import { clearLocks } from '../store/sqlite/sessions.js';
+import { hostname } from 'node:os';
+import { openEngine } from '../store/open.js';
+import { parseDbTarget } from '../store/target.js';
 import { loadPinKey } from '../pin.js';
 import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';
 import { closeAuditAggregator } from './audit-aggregator.js';
-import { Committer } from './committer.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
 import { ConnIds } from './conn-ids.js';
 import { Connection } from './connection.js';
@@ -57,14 +56,23 @@ export async function startServer(
   const server = net.createServer();
   server.maxConnections = cap.connectionsMax + REFUSALS_OPEN_MAX;
   await listen(server, config.host, config.port);
-  // No await from here until the connection handler is set: no client can arrive unserved.
-  const ctx = openContext(server, config, outputs);
-  ctx.log(describeCap(config.connectionsMax, cap.limit));
-  const connIds = new ConnIds(ctx.store, { version: VERSION, now: Date.now, log: ctx.log });
-  serve = serveConnections(ctx, connections, connIds);
-  server.on('connection', (socket: net.Socket) => admission.accept(socket));
-  const sweep = startSweep(connections, admission);
   const address = server.address() as net.AddressInfo;
+  // Clients that arrive while the database opens wait, admitted, until it is open.
+  const early: Admitted[] = [];
+  serve = (admitted) => early.push(admitted);
+  server.on('connection', (socket: net.Socket) => admission.accept(socket));
+  const name = serverName(address.port);
+  const ctx = await openContext(server, config, outputs, name).catch((error: unknown) => {
+    early.forEach((admitted) => admitted.socket.destroy());
+    admission.close();
+    throw error;
+  });
+  ctx.log(describeCap(config.connectionsMax, cap.limit));
+  const connIds = await ConnIds.start(ctx.engine, { version: VERSION, now: Date.now,
+    log: ctx.log });
+  serve = serveConnections(ctx, connections, { connIds, name });
+  early.splice(0).forEach(serve);
+  const sweep = startSweep(connections, admission);
   const close = async (): Promise<void> => {
     clearInterval(sweep);
     server.close();
@@ -72,9 +80,17 @@ export async function startServer(
     connections.forEach((connection) => connection.shutdown());
     await Promise.all([...connections].map((connection) => connection.finished));
     await closeAuditAggregator(ctx);
-    closeStore(ctx.store);
+    await ctx.engine.close();
   };
   return { host: address.address, port: address.port, ctx, run: connIds.run, close };
+}
+
+/**
+ * The name this server's locks carry (`<host>:<port>/<connection>`): a server restarted on the
+ * same host and port recognises the locks it left and clears them, and only those.
+ */
+function serverName(port: number): string {
+  return `${hostname()}:${port}`;
 }
 
 /**
@@ -119,35 +135,40 @@ function startSweep(connections: Set<Connection>, admission: Admission): NodeJS.
 }
 
 /** Opens the database and the PIN key for a bound server; on failure unbinds and explains. */
-function openContext(
+async function openContext(
   server: net.Server,
   config: ServerConfig,
   { logger, metrics }: ServerOutputs,
-): ServerContext {
+  name: string,
+): Promise<ServerContext> {
   try {
-    const store = openStore(config.dbFile);
-    const cleared = clearLocks(store);
+    const engine = await openEngine(config.dbFile, { batchOpsMax: config.batchOpsMax });
+    const cleared = await engine.clearLocks(name);
     if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
-    const committer = new Committer(store, config.batchOpsMax);
-    committer.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
+    engine.commits.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
     const pinKey = loadPinKey(config.pinKeyFile);
     const log = (line: string): void => logger.info(line);
     const logins = createLoginGuards(config, log);
-    return { store, committer, config, pinKey, logins, log, logger, metrics, now: Date.now };
+    return { engine, config, pinKey, logins, log, logger, metrics, now: Date.now };
   } catch (error) {
     server.close();
     const message = error instanceof Error ? error.message : String(error);
-    throw new StartupError(`cannot open the database ${config.dbFile} (${message})`);
+    throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${message})`);
   }
+}
+
+/** The database as a log line may name it: a URL's password masked. */
+function describeDb(db: string): string {
+  const target = parseDbTarget(db);
+  return target.kind === 'sqlite' ? target.file : target.display;
 }
 
 /** Serves admitted sockets, each as a Connection kept in the set until it has finished. */
 function serveConnections(
   ctx: ServerContext,
   connections: Set<Connection>,
-  connIds: ConnIds,
+  { connIds, name }: { connIds: ConnIds; name: string },
 ): (admitted: Admitted) => void {
-  const instance = randomBytes(6).toString('hex');
   ctx.metrics.watch({
     connections: () => connections.size,
     sessions: () => [...connections].filter((c) => c.peer.session !== null).length,
@@ -158,7 +179,7 @@ function serveConnections(
       socket.destroy();
       return;
     }
-    const peer = { id, address, holder: `${instance}/${id}`, session: null, loginFailures: 0 };
+    const peer = { id, address, holder: `${name}/${id}`, session: null, loginFailures: 0 };
     const connection = new Connection(ctx, socket, peer, acceptedAt);
     connections.add(connection);
     void connection.finished.then(() => connections.delete(connection));

@@ -1,7 +1,5 @@
-import { resolve } from 'node:path';
-import { seedFromFile } from '../admin/seed.js';
-import { listAccounts } from '../store/sqlite/accounts.js';
-import { healthProblem } from '../store/sqlite/health.js';
+import { seedFromFile } from '../seed.js';
+import { healthProblem } from './health.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './listen.js';
@@ -20,8 +18,8 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
   const prom = config.metrics ? createMetrics() : undefined;
   const metrics = prom ?? noMetrics;
   let server: RunningServer | undefined;
-  const healthy = (): string | undefined => server === undefined ? 'starting'
-    : healthProblem(server.ctx.store, server.ctx.committer, performance.now());
+  const healthy = (): Promise<string | undefined> | string => server === undefined ? 'starting'
+    : healthProblem(server.ctx.engine, performance.now());
   // Bound before the database is created: a taken metrics port fails the start cleanly.
   const web = config.metrics && prom
     ? await serveMetrics(config.metrics, prom, healthy)
@@ -42,8 +40,9 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
 
 /** Loads the demo accounts into an empty database. */
 async function loadDemo(server: RunningServer, log: ServerLog): Promise<void> {
-  if (listAccounts(server.ctx.store).length > 0) return;
-  const result = await seedFromFile(server.ctx.store, server.ctx.pinKey, undefined, false);
+  const { engine, pinKey } = server.ctx;
+  if ((await engine.read((view) => view.accounts())).length > 0) return;
+  const result = await seedFromFile(engine, pinKey, undefined, false);
   if ('errors' in result) log.logger.error(`demo seed failed: ${result.errors.join('; ')}`);
   else log.logger.info(`loaded ${result.loaded} demo accounts`);
 }
@@ -56,7 +55,8 @@ function announceStart(server: RunningServer, log: ServerLog, web?: MetricsServe
   const { config } = server.ctx;
   const address = `${server.host}:${server.port}`;
   log.logger.info({
-    version: VERSION, engine: 'sqlite', db: resolve(config.dbFile), address, run: server.run,
+    version: VERSION, engine: server.ctx.engine.kind, db: server.ctx.engine.where, address,
+    run: server.run,
     tls: config.tls !== undefined, lock_ttl_s: config.lockTtlMs / 1000,
     max_connections: config.connectionsMax,
     max_connections_per_group: config.connectionsPerGroupMax,

@@ -99,7 +99,8 @@ export interface BankView {
 /** An admin change: reads and writes in one transaction, each change with its audit row. */
 export interface AdminTx extends BankView {
   /** Creates an account; with replace, overwrites an existing one's PIN and balance, reopens it. */
-  putAccount(row: AccountRow & { now: number }, options: { replace: boolean }): Promise<void>;
+  putAccount(row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
+    options: { replace: boolean }): Promise<void>;
   /** False when there is no such open account. */
   setPin(account: AccountId, pinHash: string): Promise<boolean>;
   /** False when there is no such open account. */
@@ -110,8 +111,6 @@ export interface AdminTx extends BankView {
   unblock(account: AccountId): Promise<boolean>;
   /** Forgets every wrong-PIN counter of an account number; true if there was any. */
   clearPinFailures(account: AccountId): Promise<boolean>;
-  /** Drops locks (admin seed --reset); every lock, or one account's. */
-  dropLocks(account?: AccountId): Promise<number>;
   /** Appends one row to the audit chain. */
   appendAudit(entry: AuditEntry): Promise<void>;
   saveCheckpoint(row: CheckpointRow): Promise<void>;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../engine.js';
@@ -87,5 +88,5 @@ export async function openSqliteEngine(file: string, options: OpenEngineOptions)
   const busyTimeoutMs = options.busyTimeoutMs;
   const store = options.readOnly ? openStoreReadOnly(file, busyTimeoutMs)
     : openStore(file, { mustExist: options.mustExist, busyTimeoutMs });
-  return new SqliteEngine(store, file, options);
+  return new SqliteEngine(store, resolve(file), options);
 }

@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { getAccount, putAccount } from '../store/sqlite/accounts.js';
-import { clearPinFailures } from '../store/sqlite/lockout.js';
-import { inTransaction, type Store } from '../store/sqlite/db.js';
-import { hashPin } from '../pin.js';
-import { isAccountId, isPin } from '../protocol/decode.js';
-import { appendAdminAudit, liveSession } from './manage.js';
-import { isGroupedDollars, readBalanceDollars } from './parse.js';
+import { isGroupedDollars, readBalanceDollars } from './admin/parse.js';
+import { hashPin } from './pin.js';
+import { isAccountId, isPin } from './protocol/decode.js';
+import { adminAuditEntry, liveSession } from './rules/admin.js';
+import type { AdminTx, Engine } from './store/engine.js';
+import type { SessionRow } from './store/rows.js';
+
+/**
+ * Seeding a bank from the course starter's accounts.txt: `bank admin seed` and the demo accounts
+ * of `bank server --demo` both load through this, on either engine.
+ */
 
 /** The demo accounts shipped in seed/. */
-export const demoAccountsFile = fileURLToPath(new URL('../../seed/accounts.txt', import.meta.url));
+export const demoAccountsFile = fileURLToPath(new URL('../seed/accounts.txt', import.meta.url));
 
 export interface SeedRow {
   line: number;
@@ -79,13 +83,16 @@ const ANY_LOCK: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
  * a live ATM session is refused even then, checked inside the transaction that would write it.
  */
 export async function loadAccounts(
-  store: Store,
+  engine: Engine,
   pinKey: Buffer,
   rows: SeedRow[],
   resetAsked: SeedReset | boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
   const reset = resetAsked === true ? ANY_LOCK : resetAsked;
-  const existing = rows.filter((row) => getAccount(store, row.account) !== undefined);
+  const existing = await engine.read(async (view) => {
+    const found = await Promise.all(rows.map((row) => view.account(row.account)));
+    return rows.filter((_, index) => found[index] !== undefined);
+  });
   if (existing.length > 0 && !reset) {
     return {
       errors: existing.map((row) =>
@@ -93,17 +100,20 @@ export async function loadAccounts(
     };
   }
   const hashes = await Promise.all(rows.map((row) => hashPin(pinKey, row.pin)));
-  return inTransaction(store, () => {
-    const busy = reset ? rows.flatMap((row) => loadAccountsBusyLine(store, row, reset)) : [];
+  return engine.change(async (tx) => {
+    const locks = reset ? await tx.locks() : [];
+    const busy = reset ? rows.flatMap((row) => loadAccountsBusyLine(locks, row, reset)) : [];
     if (busy.length > 0) return { errors: busy };
-    rows.forEach((row, index) => writeSeedRow(store, row, hashes[index]!, Boolean(reset)));
+    for (const [index, row] of rows.entries()) {
+      await writeSeedRow(tx, row, hashes[index]!, Boolean(reset));
+    }
     return { loaded: rows.length };
   });
 }
 
 /** The refusal for a row whose account is in a live ATM session, if it is. */
-function loadAccountsBusyLine(store: Store, row: SeedRow, reset: SeedReset): string[] {
-  const session = liveSession(store, row.account, reset);
+function loadAccountsBusyLine(locks: SessionRow[], row: SeedRow, reset: SeedReset): string[] {
+  const session = liveSession(locks, row.account, reset);
   return session ? [`line ${row.line}: ${row.account} is in an ATM session now ` +
     `(from ${session.peer}); reset it once the session ends`] : [];
 }
@@ -112,12 +122,14 @@ function loadAccountsBusyLine(store: Store, row: SeedRow, reset: SeedReset): str
  * Writes one account and its audit row ('open', or 'reset' when it replaced one). Wrong PINs
  * tried on the number before are forgotten: a fresh PIN starts unblocked.
  */
-function writeSeedRow(store: Store, row: SeedRow, pinHash: string, reset: boolean): void {
+async function writeSeedRow(tx: AdminTx, row: SeedRow, pinHash: string,
+  reset: boolean): Promise<void> {
   const now = Date.now();
-  const op = getAccount(store, row.account) ? 'reset' : 'open';
-  putAccount(store, { account: row.account, pinHash, balanceCents: row.balanceCents, now }, reset);
-  clearPinFailures(store, row.account);
-  appendAdminAudit(store, { account: row.account, op, balanceCents: row.balanceCents, now });
+  const op = (await tx.account(row.account)) ? 'reset' : 'open';
+  const { account, balanceCents } = row;
+  await tx.putAccount({ account, pinHash, balanceCents, now }, { replace: reset });
+  await tx.clearPinFailures(account);
+  await tx.appendAudit(adminAuditEntry({ account, op, balanceCents, now }));
 }
 
 /**
@@ -155,10 +167,10 @@ function readSeedText(path: string): string {
 
 /** Reads and loads an accounts file; the demo accounts when no file is named. */
 export async function seedFromFile(
-  store: Store,
+  engine: Engine,
   pinKey: Buffer,
   file: string | undefined,
   reset: SeedReset | boolean,
 ): Promise<{ loaded: number } | { errors: string[] }> {
-  return loadAccounts(store, pinKey, readAccountsFile(file), reset);
+  return loadAccounts(engine, pinKey, readAccountsFile(file), reset);
 }
