@@ -12,11 +12,11 @@ import { Code } from '../../src/protocol/codes.js';
 import { localTime } from '../../src/admin/reports.js';
 import { saveCheckpoint } from '../../src/admin/verify-checkpoint.js';
 import { loadAccounts } from '../../src/seed.js';
-import { openEngine } from '../../src/bank/open.js';
-import { auditHash, listAudit, type AuditRow } from '../../src/bank/sqlite/audit.js';
-import { inTransaction } from '../../src/bank/sqlite/db.js';
-import { migrate, migrationsDir } from '../../src/bank/sqlite/migrate.js';
-import { acquireLock } from '../../src/bank/sqlite/sessions.js';
+import { openEngine } from '../../src/store/open.js';
+import { auditHash, listAudit, type AuditRow } from '../../src/store/sqlite/audit.js';
+import { inTransaction } from '../../src/store/sqlite/db.js';
+import { migrate, migrationsDir } from '../../src/store/sqlite/migrate.js';
+import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import {
   auditFromAtm, auditRows, closeBank, moveMoney, tempDbFile, testBank, type TestBank,
 } from './helpers.js';
