@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminAuditFollow } from '../../src/admin/actions.js';
 import { followAudit } from '../../src/admin/follow.js';
-import { openAccount } from '../../src/admin/manage.js';
-import { openStoreReadOnly } from '../../src/store/sqlite/admin-queries.js';
-import { closeStore, openStore, type Store } from '../../src/store/sqlite/db.js';
-import { auditFromAtm, tempDbFile } from './helpers.js';
+import type { Engine } from '../../src/store/engine.js';
+import { openEngine } from '../../src/store/open.js';
+import { auditFromAtm, closeBank, tempDbFile, testBank, type TestBank } from './helpers.js';
 import { until } from '../helpers/poll.js';
 
 
@@ -15,20 +14,15 @@ const ops = (lines: string[]): string[] => lines.map((line) => {
 });
 
 describe('followAudit', () => {
-  let db: string;
-  let writer: Store;
-  let reader: Store;
-  beforeEach(() => {
-    db = tempDbFile();
-    writer = openStore(db);
-    for (const account of ['ac-10001', 'ac-10002', 'ac-10003']) {
-      openAccount(writer, { account, pinHash: 'x', balanceCents: 0, now: 1 });
-    }
-    reader = openStoreReadOnly(db);
+  let writer: TestBank;
+  let reader: Engine;
+  beforeEach(async () => {
+    writer = await testBank({ 'ac-10001': 0, 'ac-10002': 0, 'ac-10003': 0 }, 1);
+    reader = await openEngine(writer.file, { readOnly: true });
   });
-  afterEach(() => {
-    closeStore(reader);
-    closeStore(writer);
+  afterEach(async () => {
+    await reader.close();
+    await closeBank(writer);
   });
 
   it('prints the newest rows, then each row another connection appends, until aborted', async () => {
@@ -36,14 +30,15 @@ describe('followAudit', () => {
     const controller = new AbortController();
     const options = { filter: { limit: 2 }, json: true, pollMs: 5, signal: controller.signal };
     const following = followAudit(reader, options, (line) => lines.push(line));
+    await until('the newest rows', () => lines.length === 2, 10_000, 5);
     expect(ops(lines)).toEqual(['open ac-10002', 'open ac-10003']);
-    auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
-    auditFromAtm(writer, { account: 'ac-10001', op: 'logout', code: 0 });
+    await auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
+    await auditFromAtm(writer, { account: 'ac-10001', op: 'logout', code: 0 });
     await until('two new rows', () => lines.length === 4, 10_000, 5);
     expect(ops(lines.slice(2))).toEqual(['login ac-10001', 'logout ac-10001']);
     controller.abort();
     await following;
-    auditFromAtm(writer, { account: 'ac-10001', op: 'ping', code: 0 });
+    await auditFromAtm(writer, { account: 'ac-10001', op: 'ping', code: 0 });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(lines).toHaveLength(4);
   });
@@ -54,9 +49,10 @@ describe('followAudit', () => {
     const options = { filter: { account: 'ac-10002', limit: 10 }, json: false, pollMs: 5,
       signal: controller.signal };
     const following = followAudit(reader, options, (line) => lines.push(line));
+    await until('the heading and the open row', () => lines.length === 2, 10_000, 5);
     expect(lines[0]).toMatch(/^ +id +time +conn +peer +account +op +amount +code +balance +txn\n-/);
-    auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
-    auditFromAtm(writer, { account: 'ac-10002', op: 'login', code: 55 });
+    await auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
+    await auditFromAtm(writer, { account: 'ac-10002', op: 'login', code: 55 });
     await until('the ac-10002 row', () => lines.length === 3, 10_000, 5);
     controller.abort();
     await following;
@@ -69,7 +65,14 @@ describe('followAudit', () => {
     const controller = new AbortController();
     const options = { filter: { limit: 1 }, json: true, pollMs: 5, signal: controller.signal };
     const following = followAudit(reader, options, (line) => lines.push(line));
-    for (let i = 0; i < 1_500; i += 1) auditFromAtm(writer, { account: 'ac-10001', op: 'ping', code: 0 });
+    await until('the newest row', () => lines.length === 1, 10_000, 5);
+    // One transaction: the follower finds all 1,500 new rows at once, more than a page.
+    await writer.engine.change(async (tx) => {
+      for (let i = 0; i < 1_500; i += 1) {
+        await tx.appendAudit({ at: 2_000, conn: 1, peer: '127.0.0.1', account: 'ac-10001',
+          op: 'ping', amountCents: null, code: 0, balanceCents: null, txnId: null });
+      }
+    });
     await until('every row', () => lines.length === 1_501, 10_000, 5);
     controller.abort();
     await following;
