@@ -2,14 +2,13 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeStoreError, withReader, withStore } from '../../src/admin/access.js';
+import { withChange, withEngine, withReader } from '../../src/admin/access.js';
 import {
   adminAccounts, adminAudit, adminClose, adminOpen, adminReopen, adminSeed, adminSessions,
   adminSetPin, adminUnblock, adminVerify,
 } from '../../src/admin/actions.js';
 import { verifyPin } from '../../src/pin.js';
-import { getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
-import { inTransaction } from '../../src/store/sqlite/db.js';
+import { describeOpenError } from '../../src/store/open-errors.js';
 import { tempDbFile } from './helpers.js';
 
 const ACCOUNTS = 'ac-10001, 1111, 100.00\nac-10002, 2222, 0\n';
@@ -30,22 +29,22 @@ describe('admin actions on a database file', () => {
   });
 
   /** The PIN hash stored for an account, read back. */
-  const storedPinHash = (account: string): string =>
-    withReader({ db }, (store) => getAccount(store, account)!.pinHash);
+  const storedPinHash = async (account: string): Promise<string> =>
+    (await withReader({ db }, (view) => view.account(account)))!.pinHash;
   const pinKey = (): Buffer => Buffer.from(readFileSync(`${db}.pin-key`, 'utf8').trim(), 'hex');
 
   it('opens an account whose PIN the server key checks, and lists it', async () => {
     expect(await adminOpen({ db, account: 'AC-20001', pin: '4321', balance: '250.5' }))
       .toBe('ac-20001 opened with $250.50');
-    expect(await verifyPin(pinKey(), '4321', storedPinHash('ac-20001'))).toBe(true);
-    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-20001","balance_cents":25050,');
+    expect(await verifyPin(pinKey(), '4321', await storedPinHash('ac-20001'))).toBe(true);
+    expect(await adminAccounts({ db, json: true })).toContain('{"account":"ac-20001","balance_cents":25050,');
     expect(await adminOpen({ db, account: 'ac-20002', pin: '0000' })).toBe('ac-20002 opened with $0.00');
   });
 
   it('sets a PIN with the server key', async () => {
     expect(await adminSetPin({ db, account: 'ac-10001', pin: '9999' })).toBe('ac-10001 has a new PIN');
-    expect(await verifyPin(pinKey(), '9999', storedPinHash('ac-10001'))).toBe(true);
-    expect(await verifyPin(pinKey(), '1111', storedPinHash('ac-10001'))).toBe(false);
+    expect(await verifyPin(pinKey(), '9999', await storedPinHash('ac-10001'))).toBe(true);
+    expect(await verifyPin(pinKey(), '1111', await storedPinHash('ac-10001'))).toBe(false);
   });
 
   it('refuses to make PINs with a key the server does not have', async () => {
@@ -63,8 +62,9 @@ describe('admin actions on a database file', () => {
     await expect(adminOpen({ db, account: 'ac-20001', pin: '1234', balance: '-3' })).rejects
       .toThrow('balance "-3" is negative');
     await expect(adminUnblock({ db, account: 'x' })).rejects.toThrow('"x" is not an account number');
-    expect(() => adminAudit({ db, json: false, account: 'nope' })).toThrow('"nope" is not an account');
-    expect(() => adminAudit({ db, json: false, since: 'soon' })).toThrow('"soon" is not a time');
+    await expect(adminAudit({ db, json: false, account: 'nope' })).rejects
+      .toThrow('"nope" is not an account');
+    await expect(adminAudit({ db, json: false, since: 'soon' })).rejects.toThrow('"soon" is not a time');
   });
 
   it('closes, unblocks and verifies, each saying what it did', async () => {
@@ -76,9 +76,9 @@ describe('admin actions on a database file', () => {
       .toBe('ac-10001 closed; its balance of $100.00 stays on record');
     expect(await adminUnblock({ db, account: 'ac-10001' })).toBe('ac-10001 was not blocked');
     expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK\n  audit     5 rows,/);
-    expect(adminAudit({ db, json: true, account: 'ac-10001' }).split('\n')
+    expect((await adminAudit({ db, json: true, account: 'ac-10001' })).split('\n')
       .map((line) => (JSON.parse(line) as { op: string }).op)).toEqual(['open', 'close', 'unblock']);
-    expect(adminSessions({ db, json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
+    expect(await adminSessions({ db, json: false, lockTtlMs: 30_000 })).toBe('no account is in an ATM session');
   });
 
   it('verify records a checkpoint, the next resumes from it, --full does not', async () => {
@@ -109,12 +109,12 @@ describe('admin actions on a database file', () => {
   });
 
   it('reopens a closed account that logs in with its old PIN and keeps its money', async () => {
-    const pinBefore = storedPinHash('ac-10001');
+    const pinBefore = await storedPinHash('ac-10001');
     await adminClose({ db, account: 'ac-10001', force: true, lockTtlMs: 30_000 });
     expect(await adminReopen({ db, account: 'AC-10001' }))
       .toBe('ac-10001 reopened, with its PIN and its balance of $100.00');
-    expect(storedPinHash('ac-10001')).toBe(pinBefore);
-    expect(adminAccounts({ db, json: true })).toContain('{"account":"ac-10001","balance_cents":10000,"status":"open"');
+    expect(await storedPinHash('ac-10001')).toBe(pinBefore);
+    expect(await adminAccounts({ db, json: true })).toContain('{"account":"ac-10001","balance_cents":10000,"status":"open"');
     expect(await adminVerify({ db, lockTtlMs: 30_000 })).toMatch(/^verify: OK/);
     await expect(adminReopen({ db, account: 'ac-10001' })).rejects
       .toThrow('ac-10001 is open; only a closed account can be reopened');
@@ -129,10 +129,11 @@ describe('admin actions on a database file', () => {
       'verify failed: ac-10002 has a balance of $0.01, but its audit rows add up to $0.00');
   });
 
-  it('only reads for listings and verify: a write through the reader is refused', () => {
-    expect(() => withReader({ db }, (store) => inTransaction(store, () =>
-      putAccount(store, { account: 'ac-30001', pinHash: 'x', balanceCents: 0, now: 1 }, false))))
-      .toThrow(`${db} is read-only here; it cannot be changed`);
+  it('only reads for listings and verify: a write through the reader is refused', async () => {
+    await expect(withEngine({ db }, 'read', (engine) => engine.change((tx) =>
+      tx.putAccount({ account: 'ac-30001', pinHash: 'x', balanceCents: 0, now: 1 },
+        { replace: false }))))
+      .rejects.toThrow(`${db} is read-only here; it cannot be changed`);
   });
 
   it('names a database locked by another process in one sentence', async () => {
@@ -141,7 +142,7 @@ describe('admin actions on a database file', () => {
     try {
       await expect(adminUnblock({ db, account: 'ac-10001' })).rejects.toThrow(
         `the database ${db} is locked by another process (waited 2 s); try again in a moment`);
-      expect(adminAccounts({ db, json: true }).split('\n')).toHaveLength(2); // readers carry on
+      expect((await adminAccounts({ db, json: true })).split('\n')).toHaveLength(2); // readers carry on
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
@@ -152,23 +153,25 @@ describe('admin actions on a database file', () => {
 describe('admin actions on a bad --db', () => {
   const dir = dirname(tempDbFile());
 
-  it('names a missing database and says how to make one', () => {
+  it('names a missing database and says how to make one', async () => {
     const db = join(dir, 'missing.sqlite');
-    expect(() => adminAccounts({ db, json: false })).toThrow(
+    await expect(adminAccounts({ db, json: false })).rejects.toThrow(
       `no database at ${db} (create one with: bank admin seed --db ${db})`);
   });
 
   it('names a file that is not a bank database', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'hello, this is not SQLite at all, just some text that is long enough');
-    expect(() => adminAccounts({ db: text, json: false })).toThrow(`${text} is not a SQLite database`);
+    await expect(adminAccounts({ db: text, json: false })).rejects
+      .toThrow(`${text} is not a SQLite database`);
     const empty = join(dir, 'empty.sqlite');
     writeFileSync(empty, '');
     await expect(adminVerify({ db: empty, lockTtlMs: 1000 })).rejects.toThrow(
       `${empty} is not a bank database (it has no bank tables)`);
     const folder = join(dir, 'folder');
     mkdirSync(folder);
-    expect(() => adminAccounts({ db: folder, json: false })).toThrow(`${folder} is a directory`);
+    await expect(adminAccounts({ db: folder, json: false })).rejects
+      .toThrow(`${folder} is a directory`);
   });
 
   it('seed reads the file before it makes anything: no database or PIN key is left behind', async () => {
@@ -235,12 +238,12 @@ describe('admin actions on a bad --db', () => {
 
   it('will not create a database in a directory that does not exist', async () => {
     const db = join(dir, 'no', 'such', 'bank.sqlite');
-    await expect(withStore({ db }, true, () => 1)).rejects.toThrow(
+    await expect(withChange({ db }, true, async () => 1)).rejects.toThrow(
       `cannot create ${db}: no directory ${join(dir, 'no', 'such')}`);
   });
 });
 
-describe('describeStoreError', () => {
+describe('describeOpenError', () => {
   const sqlite = (code: string): Error => Object.assign(new Error('raw'), { code });
 
   it.each([
@@ -252,11 +255,18 @@ describe('describeStoreError', () => {
     ['SQLITE_FULL', 'the disk holding f.sqlite is full'],
     ['SQLITE_IOERR_WRITE', 'f.sqlite: raw'],
   ])('turns %s into a sentence about the file', (code, text) => {
-    expect((describeStoreError(sqlite(code), 'f.sqlite') as Error).message).toContain(text);
+    expect((describeOpenError('f.sqlite', sqlite(code), 2000) as Error).message).toContain(text);
   });
 
-  it('leaves other errors alone', () => {
+  it('says how long a busy database was waited for', () => {
+    expect((describeOpenError('f.sqlite', sqlite('SQLITE_BUSY'), 5000) as Error).message)
+      .toContain('(waited 5 s)');
+  });
+
+  it('leaves other errors alone, and every error of a PostgreSQL bank', () => {
     const error = new Error('no account ac-1');
-    expect(describeStoreError(error, 'f.sqlite')).toBe(error);
+    expect(describeOpenError('f.sqlite', error, 2000)).toBe(error);
+    const busy = sqlite('SQLITE_BUSY');
+    expect(describeOpenError('postgres://bank@127.0.0.1/bank', busy, 2000)).toBe(busy);
   });
 });
