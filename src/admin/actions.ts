@@ -196,8 +196,9 @@ function pinKeyFile(options: AdminOptions): string {
 async function loadAdminPinKey(engine: Engine, options: AdminOptions): Promise<Buffer> {
   const file = pinKeyFile(options);
   const fromEnv = (process.env.BANK_PIN_KEY ?? '') !== '';
-  const accounts = async (): Promise<number> => (await engine.read((view) => view.accounts())).length;
-  if (!fromEnv && !existsSync(file) && await accounts() > 0) {
+  const hasAccounts = async (): Promise<boolean> =>
+    (await engine.read((view) => view.accounts())).length > 0;
+  if (!fromEnv && !existsSync(file) && await hasAccounts()) {
     throw new Error(`no PIN key at ${file}: PINs must be made with the server's key ` +
       '(pass --pin-key <file> or set BANK_PIN_KEY)');
   }
