@@ -15,7 +15,8 @@ describe('the test run\'s PostgreSQL server', () => {
   });
 
   it('gives each caller a new, empty database, which can be used and dropped', async () => {
-    const [first, second] = [await freshDatabase(), await freshDatabase()];
+    // Made at once, as two test files (two vitest workers) may.
+    const [first, second] = await Promise.all([freshDatabase(), freshDatabase()]);
     expect(first).not.toBe(second);
     const tables = await queryPostgres<{ n: string }>(first,
       "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'");

