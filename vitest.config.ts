@@ -2,9 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The integration suites that hold for every storage engine: the `postgres` project runs them
- * again against PostgreSQL. Left out, as SQLite-only by nature: ops-startup (file permissions,
- * folders, a read-only copy of the checkout), ops-log, ops-metrics, ops-conn-ids and ops-epipe
- * (logging, metrics and socket plumbing that no engine changes), terminal (the interactive ATM).
+ * again against PostgreSQL, each test bank in a fresh database. What only SQLite has inside them
+ * (a file, its locks, the default bank.sqlite) is registered on SQLite alone
+ * (test/helpers/engines.ts). Not here: the unit tests (test/store/ opens SQLite itself), and the
+ * ops-* and terminal suites (start-up checks of files and folders, logs, metrics, sockets, the
+ * tmux-driven ATM: the same code whichever engine stores the bank).
  */
 const ENGINE_SUITES = [
   'transactions', 'locks', 'idempotency', 'conservation', 'hostile', 'crash', 'conformance',
