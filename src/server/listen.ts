@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { hostname } from 'node:os';
 import { openEngine } from '../store/open.js';
-import { parseDbTarget } from '../store/target.js';
+import { maskSecrets, parseDbTarget } from '../store/target.js';
 import { loadPinKey } from '../pin.js';
 import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';
@@ -157,7 +157,8 @@ async function openContext(
   } catch (error) {
     server.close();
     const message = error instanceof Error ? error.message : String(error);
-    throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${message})`);
+    const why = maskSecrets(message);
+    throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${why})`);
   }
 }
 
