@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -149,8 +149,10 @@ export interface DbFacts {
  * the server opens it with, and reads the pragmas it sets and the approved ledger rows.
  */
 export async function readDbFacts(bankBin: string, dbFile: string): Promise<DbFacts> {
-  const dbModule = pathToFileURL(join(dirname(dirname(bankBin)), 'dist/store/sqlite/db.js')).href;
-  const { openStore, closeStore } = await import(dbModule);
+  const dist = join(dirname(dirname(bankBin)), 'dist/store');
+  // Builds before the storage-engine seam kept it in dist/store/db.js.
+  const file = existsSync(join(dist, 'sqlite/db.js')) ? 'sqlite/db.js' : 'db.js';
+  const { openStore, closeStore } = await import(pathToFileURL(join(dist, file)).href);
   const store = openStore(dbFile, { mustExist: true });
   try {
     const journal = store.db.pragma('journal_mode', { simple: true }) as string;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { hostname } from 'node:os';
 import { openEngine } from '../store/open.js';
-import { parseDbTarget } from '../store/target.js';
+import { maskSecrets, parseDbTarget } from '../store/target.js';
 import { loadPinKey } from '../pin.js';
 import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';
@@ -49,7 +49,9 @@ export async function startServer(
   checkStartPaths(config);
   const cap = startCap(config.connectionsMax);
   const connections = new Set<Connection>();
-  let serve: (admitted: Admitted) => void = (admitted) => admitted.socket.destroy();
+  // Clients that arrive while the database opens wait, admitted, until it is open.
+  const early: Admitted[] = [];
+  let serve: (admitted: Admitted) => void = (admitted) => early.push(admitted);
   const evictAnonymous = (): net.Socket | undefined => evictOldestAnonymous(connections);
   const admission = createAdmission(config, cap.connectionsMax, outputs,
     { serve: (a) => serve(a), evictAnonymous });
@@ -57,9 +59,6 @@ export async function startServer(
   server.maxConnections = cap.connectionsMax + REFUSALS_OPEN_MAX;
   await listen(server, config.host, config.port);
   const address = server.address() as net.AddressInfo;
-  // Clients that arrive while the database opens wait, admitted, until it is open.
-  const early: Admitted[] = [];
-  serve = (admitted) => early.push(admitted);
   server.on('connection', (socket: net.Socket) => admission.accept(socket));
   const name = serverName(address.port);
   const ctx = await openContext(server, config, outputs, name).catch((error: unknown) => {
@@ -77,12 +76,17 @@ export async function startServer(
     clearInterval(sweep);
     server.close();
     admission.close();
-    connections.forEach((connection) => connection.shutdown());
-    await Promise.all([...connections].map((connection) => connection.finished));
-    await closeAuditAggregator(ctx);
-    await ctx.engine.close();
+    await closeAll(ctx, connections);
   };
   return { host: address.address, port: address.port, ctx, run: connIds.run, close };
+}
+
+/** Ends every session (each gets its reply, then 91), writes the counted refusals, closes. */
+async function closeAll(ctx: ServerContext, connections: Set<Connection>): Promise<void> {
+  connections.forEach((connection) => connection.shutdown());
+  await Promise.all([...connections].map((connection) => connection.finished));
+  await closeAuditAggregator(ctx);
+  await ctx.engine.close();
 }
 
 /**
@@ -153,7 +157,8 @@ async function openContext(
   } catch (error) {
     server.close();
     const message = error instanceof Error ? error.message : String(error);
-    throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${message})`);
+    const why = maskSecrets(message);
+    throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${why})`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,16 @@ import { fileURLToPath } from 'node:url';
  */
 export const BANK = process.env.BANK_UNDER_TEST ||
   fileURLToPath(new URL('../../bin/bank', import.meta.url));
+
+/**
+ * The storage engine under test: the vitest project `postgres` sets BANK_TEST_ENGINE=postgres;
+ * everything else (and every run outside vitest) uses SQLite.
+ */
+export const ENGINE: 'sqlite' | 'postgres' =
+  process.env.BANK_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** In a bank folder under PostgreSQL: the file naming the database made for that folder. */
+const DB_URL_FILE = 'bank.db-url';
 
 /** A small set of accounts in the course starter's accounts.txt format. */
 export const TEST_ACCOUNTS = `# test accounts
@@ -23,6 +33,7 @@ ac-10004, 4444, 1000.00
 export interface TestServer {
   port: number;
   dir: string;
+  /** What `--db` names: `<dir>/bank.sqlite`, or under PostgreSQL the database's URL. */
   dbFile: string;
   proc: ChildProcess;
   /** Everything the server printed so far. */
@@ -46,22 +57,37 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-/** Makes a temporary directory holding a seeded database. */
-export function makeBankDir(accounts: string | null = TEST_ACCOUNTS): string {
+/**
+ * Makes a temporary folder for one bank, with its database (under PostgreSQL a fresh database,
+ * named in the folder, so a restart with `dir` finds it again), seeded unless accounts is null.
+ */
+export async function makeBankDir(accounts: string | null = TEST_ACCOUNTS): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bank-test-'));
+  if (ENGINE === 'postgres') {
+    // Loaded only here: the helper needs vitest's inject(), and stress/ uses this file outside it.
+    const { freshDatabase } = await import('./postgres.js');
+    writeFileSync(join(dir, DB_URL_FILE), `${await freshDatabase()}\n`);
+  }
   if (accounts !== null) {
     const file = join(dir, 'accounts.txt');
     writeFileSync(file, accounts);
-    const seeded = runBank(['admin', 'seed', '--db', join(dir, 'bank.sqlite'), '--file', file]);
+    const seeded = runBank(['admin', 'seed', '--db', bankDb(dir), '--file', file]);
     if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.stderr}`);
   }
   return dir;
 }
 
+/** The database of a folder from makeBankDir, as `--db` names it: a file path or a URL. */
+export function bankDb(dir: string): string {
+  if (ENGINE === 'sqlite') return join(dir, 'bank.sqlite');
+  return readFileSync(join(dir, DB_URL_FILE), 'utf8').trim();
+}
+
 /** Starts `bank server --port 0` and waits for its "listening on" line. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const dir = options.dir ?? makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
-  const dbFile = join(dir, 'bank.sqlite');
+  const dir = options.dir ??
+    await makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
+  const dbFile = bankDb(dir);
   const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])];
   const command = [process.execPath, BANK, ...args];
   const [file, ...argv] = options.filesMax === undefined ? command

@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCount } from '../helpers/database.js';
 import { exchange } from '../helpers/hostile.js';
 import { until } from '../helpers/poll.js';
 import { admin, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
@@ -107,15 +107,10 @@ describe('lock-outs that end, and counters that are forgotten (scaled-down times
   });
 
   /** Counter rows the database holds for an account number. */
-  function counterRows(account: string): number {
-    const db = new Database(server.dbFile, { readonly: true });
-    try {
-      const count = (table: string): number => (db.prepare(
-        `SELECT COUNT(*) AS n FROM ${table} WHERE account = ?`).get(account) as { n: number }).n;
-      return count('pin_group_failures') + count('pin_account_failures');
-    } finally {
-      db.close();
-    }
+  async function counterRows(account: string): Promise<number> {
+    const count = (table: string): Promise<number> => readCount(server.dbFile,
+      `SELECT COUNT(*) AS n FROM ${table} WHERE account = ?`, [account]);
+    return await count('pin_group_failures') + await count('pin_account_failures');
   }
 
   it('lets a blocked group in again once its block has ended', async () => {
@@ -132,13 +127,13 @@ describe('lock-outs that end, and counters that are forgotten (scaled-down times
 
   it('forgets the counters of an unknown number, and removes their rows', async () => {
     expect(await exchange(port, guesses('ac-77777', 3), '127.0.60.1')).toEqual(['55 2', '55 1', '75']);
-    expect(counterRows('ac-77777')).toBe(2);
+    expect(await counterRows('ac-77777')).toBe(2);
     // Later wrong PINs on other numbers remove counters past their forget time as they go.
     let other = 0;
     await until('the counters of ac-77777 to be removed', async () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await exchange(port, [`LOGIN ac-${66_000 + other++} 1234`], `127.0.61.${other}`);
-      return counterRows('ac-77777') === 0;
+      return await counterRows('ac-77777') === 0;
     }, 15_000);
     // Forgotten: the same group starts again from three tries.
     expect(await exchange(port, guesses('ac-77777', 1), '127.0.60.1')).toEqual(['55 2']);

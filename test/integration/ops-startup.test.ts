@@ -98,8 +98,8 @@ describe('start-up failures (issue 11 item 8): one sentence, non-zero, no file m
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('a read-only database file', () => {
-    const dir = makeBankDir();
+  it('a read-only database file', async () => {
+    const dir = await makeBankDir();
     const dbFile = join(dir, 'bank.sqlite');
     if ('uid' in asUser) for (const f of ['', ...readdirSync(dir)]) chownSync(join(dir, f), NOBODY, NOBODY);
     chmodSync(dbFile, 0o444);
