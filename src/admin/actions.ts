@@ -37,8 +37,9 @@ export async function adminSeed(
   // Without a lock TTL, loadAccounts counts every lock as a live session.
   const reset = !options.reset ? false
     : options.lockTtlMs === undefined ? true : { lockTtlMs: options.lockTtlMs, now: Date.now() };
+  const keyFile = pinKeyFile(options);
   return withEngine(options, 'create', async (engine) => {
-    const pinKey = loadPinKey(pinKeyFile(options));
+    const pinKey = loadPinKey(keyFile);
     const result = await loadAccounts(engine, pinKey, rows, reset);
     if ('errors' in result) throw nothingLoaded(result.errors);
     return `loaded ${result.loaded} account(s) into ${dbName(options.db)}`;
@@ -126,8 +127,9 @@ export async function adminOpen(
   const pin = parsePin(options.pin);
   const balanceCents = parseBalanceDollars(options.balance ?? '0');
   const created = parseDbTarget(options.db).kind === 'sqlite' && !existsSync(options.db);
+  const keyFile = pinKeyFile(options);
   return withEngine(options, 'create', async (engine) => {
-    const pinHash = await hashPin(await loadAdminPinKey(engine, options), pin);
+    const pinHash = await hashPin(await loadAdminPinKey(engine, keyFile), pin);
     await engine.change((tx) => openAccount(tx, { account, pinHash, balanceCents,
       now: Date.now() }));
     const where = created ? ` in a new database ${options.db}` : '';
@@ -141,8 +143,9 @@ export async function adminSetPin(
 ): Promise<string> {
   const account = parseAccountId(options.account);
   const pin = parsePin(options.pin);
+  const keyFile = pinKeyFile(options);
   return withEngine(options, 'change', async (engine) => {
-    const pinHash = await hashPin(await loadAdminPinKey(engine, options), pin);
+    const pinHash = await hashPin(await loadAdminPinKey(engine, keyFile), pin);
     const unblocked = await engine.change((tx) => changePin(tx, account, pinHash, Date.now()));
     return `${account} has a new PIN${unblocked ? ' and is unblocked' : ''}`;
   });
@@ -184,17 +187,25 @@ export async function adminVerify(
   return `${ok}\n${await recordCheckpoint(options, report.checkpoint)}`;
 }
 
-/** The PIN key file: --pin-key, else the one beside the database (as the server does). */
+/**
+ * The PIN key file: --pin-key, else the one beside a SQLite file (as the server does); with
+ * BANK_PIN_KEY set, loadPinKey takes the key from there and never reads the file.
+ */
 function pinKeyFile(options: AdminOptions): string {
-  return options.pinKey ?? defaultPinKeyFile(options.db);
+  if (options.pinKey !== undefined) return options.pinKey;
+  // A URL is no file: a key beside it would be a path made of the URL (and its password).
+  if (parseDbTarget(options.db).kind === 'postgres' && (process.env.BANK_PIN_KEY ?? '') === '') {
+    throw new Error('a PostgreSQL bank has no file beside it for the PIN key: pass ' +
+      '--pin-key <file> or set BANK_PIN_KEY, with the key its servers use');
+  }
+  return defaultPinKeyFile(options.db);
 }
 
 /**
  * The server's PIN key, for a PIN it will check. Only a bank with no accounts yet may have a
  * new key made here: anywhere else a new key would give PINs the server can never match.
  */
-async function loadAdminPinKey(engine: Engine, options: AdminOptions): Promise<Buffer> {
-  const file = pinKeyFile(options);
+async function loadAdminPinKey(engine: Engine, file: string): Promise<Buffer> {
   const fromEnv = (process.env.BANK_PIN_KEY ?? '') !== '';
   const hasAccounts = async (): Promise<boolean> =>
     (await engine.read((view) => view.accounts())).length > 0;
