@@ -206,6 +206,23 @@ describe('PostgreSQL admin changes, as on SQLite', () => {
     });
   });
 
+  it('drop one account\'s lock, or every lock, and say how many', async () => {
+    await client.query('BEGIN');
+    try {
+      await client.query(`INSERT INTO sessions (account, holder, peer, started_at, heartbeat_at)
+        VALUES ('ac-10001', 'a/1', 'p', 1, 1), ('ac-10002', 'a/2', 'p', 1, 1),
+        ('ac-10004', 'b/1', 'p', 1, 1)`);
+      const tx = postgresAdminTx(queryOf(client));
+      expect(await tx.dropLocks('ac-10001')).toBe(1);
+      expect(await tx.dropLocks('ac-10001')).toBe(0);
+      expect((await tx.locks()).map((lock) => lock.account)).toEqual(['ac-10002', 'ac-10004']);
+      expect(await tx.dropLocks()).toBe(2);
+      expect(await tx.locks()).toEqual([]);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
   it('find a ledger row without its audit row, and one applied twice, as SQLite', async () => {
     const twice: AuditEntry = { at: 9_000, conn: 1, peer: '127.0.0.1', account: 'ac-10001',
       op: 'deposit', amountCents: 1_500, code: 0, balanceCents: 11_500, txnId: 'd1' };
