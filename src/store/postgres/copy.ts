@@ -58,9 +58,12 @@ const WRITE: Record<BankRecord['kind'], string> = {
     $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], $15::text[])`,
   block: `INSERT INTO account_blocks (account, blocked_at)
     SELECT * FROM unnest($1::text[], $2::bigint[])`,
-  // OVERRIDING SYSTEM VALUE: the run numbers are kept even if the column is an identity.
+  // OVERRIDING SYSTEM VALUE: the run numbers are kept even if the column is an identity. A run
+  // the target has already (a server started on it while it held no bank) left no trace in
+  // it: the source's run of that number, recorded in the source's audit, wins.
   run: `INSERT INTO runs (run, started_at, version) OVERRIDING SYSTEM VALUE
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])`,
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])
+    ON CONFLICT (run) DO UPDATE SET started_at = EXCLUDED.started_at, version = EXCLUDED.version`,
 };
 
 /**

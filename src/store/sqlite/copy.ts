@@ -63,7 +63,11 @@ function preparePuts(db: Database): CopyStatements['put'] {
       balance_cents, txn_id, events, codes, first_at, last_at, hash)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     block: db.prepare('INSERT INTO account_blocks (account, blocked_at) VALUES (?, ?)'),
-    run: db.prepare('INSERT INTO runs (run, started_at, version) VALUES (?, ?, ?)'),
+    // A run the target has already (a server started on it while it held no bank) left no
+    // trace in it: the source's run of that number, recorded in the source's audit, wins.
+    run: db.prepare(`INSERT INTO runs (run, started_at, version) VALUES (?, ?, ?)
+      ON CONFLICT (run) DO UPDATE SET started_at = excluded.started_at,
+      version = excluded.version`),
   };
 }
 

@@ -93,6 +93,15 @@ describe('a whole SQLite bank, exported and imported (bank admin copy)', () => {
     expect(keys).toEqual([...keys].sort());
   });
 
+  it('takes a target where a server started once: the source\'s runs win', async () => {
+    const source = usedSqliteBank();
+    const target = openStore(':memory:');
+    target.db.exec(`INSERT INTO runs (run, started_at, version) VALUES (1, 99, 'other')`);
+    expect(sqliteHoldsBank(target)).toBe(false);
+    await importInto(target, sqliteExport(source));
+    expect(rows(target, 'runs', 'run')).toEqual(rows(source, 'runs', 'run'));
+  });
+
   it('writes nothing outside a transaction', async () => {
     const target = openStore(':memory:');
     await expect(sqliteImport(target, sqliteExport(usedSqliteBank()))).rejects.toThrow();
