@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BankRecord } from '../../../src/store/engine.js';
+import { openStoreReadOnly } from '../../../src/store/sqlite/admin-queries.js';
 import { openStore, type Store } from '../../../src/store/sqlite/db.js';
 import { sqliteExport, sqliteHoldsBank, sqliteImport } from '../../../src/store/sqlite/copy.js';
 import { usedSqliteBank } from '../../helpers/used-bank.js';
@@ -100,6 +104,14 @@ describe('a whole SQLite bank, exported and imported (bank admin copy)', () => {
     expect(sqliteHoldsBank(target)).toBe(false);
     await importInto(target, sqliteExport(source));
     expect(rows(target, 'runs', 'run')).toEqual(rows(source, 'runs', 'run'));
+  });
+
+  it('reads the same from a read-only connection, as the copy opens its source', async () => {
+    const source = usedSqliteBank();
+    const file = join(mkdtempSync(join(tmpdir(), 'bank-copy-')), 'bank.sqlite');
+    source.db.prepare('VACUUM INTO ?').run(file);
+    const readOnly = openStoreReadOnly(file);
+    expect(await collect(sqliteExport(readOnly))).toEqual(await collect(sqliteExport(source)));
   });
 
   it('writes nothing outside a transaction', async () => {
