@@ -48,7 +48,7 @@ function audit(fields: Partial<AuditEntry> & { op: string; code: number | null }
 
 const touch: Write = { kind: 'touch', account: ACCOUNT, holder: ORIGIN.holder, at: NOW };
 const move = (deltaCents: number): Write => ({ kind: 'move', account: ACCOUNT, deltaCents });
-const balanceReply = (code: CodeNumber, balanceCents: number): Reply =>
+const balanceReply = (code: 0 | 51, balanceCents: number): Reply =>
   ({ kind: 'balance', code, balanceCents });
 
 /** A recorded transaction, as the ledger holds it. */
