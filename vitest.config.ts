@@ -25,13 +25,18 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/setup/**'] },
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/setup/**', 'test/store/postgres/**', 'test/integration/multi-server*'],
+        },
       },
       {
         extends: true,
         test: {
           name: 'postgres',
-          include: [...ENGINE_SUITES, 'test/setup/*.test.ts'],
+          include: [...ENGINE_SUITES, 'test/setup/*.test.ts', 'test/store/postgres/*.test.ts',
+            'test/integration/multi-server*.test.ts'],
           // Only this project starts (or finds, by BANK_TEST_PG_URL) a PostgreSQL server.
           globalSetup: ['test/setup/postgres.ts'],
           env: {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { assert } from './assert.js';
+import { parseDbTarget } from './store/target.js';
 
 /**
  * PIN storage: scrypt over HMAC-SHA256(pin-key, pin) with a per-account salt. The key lives outside
@@ -12,9 +13,29 @@ const COST = { N: 1 << 13, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const HASH_BYTES = 32;
 
-/** Where a database's PIN key lives unless --pin-key says otherwise: beside it, not inside it. */
-export function defaultPinKeyFile(dbFile: string): string {
-  return `${dbFile}.pin-key`;
+/**
+ * Where a database's PIN key lives unless --pin-key says otherwise, never inside it: beside a
+ * SQLite file (`bank.sqlite.pin-key`); for a PostgreSQL URL, `<database>.pin-key` in the current
+ * folder (`bank.pin-key` for postgres://host/bank), from PGDATABASE when the URL names none, else
+ * `bank.pin-key`. Host and password never go into the name; every server of one bank finds it
+ * under the same name.
+ */
+export function defaultPinKeyFile(db: string, env = process.env): string {
+  const target = parseDbTarget(db);
+  if (target.kind === 'sqlite') return `${target.file}.pin-key`;
+  return `${databaseName(target.url, env)}.pin-key`;
+}
+
+/** The database a PostgreSQL URL names, as a safe file name ('bank' when it names none). */
+function databaseName(url: string, env: NodeJS.ProcessEnv): string {
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.slice(1));
+  } catch {
+    // Not a URL the driver would take either; it will say so when the bank is opened.
+  }
+  if (name === '') name = env.PGDATABASE ?? '';
+  return name === '' ? 'bank' : name.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 /** Reads the PIN key from BANK_PIN_KEY or a file, creating the file (mode 0600) on first use. */

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPin, loadPinKey, verifyPin } from '../src/pin.js';
+import { defaultPinKeyFile, hashPin, loadPinKey, verifyPin } from '../src/pin.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 const otherKey = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
@@ -97,5 +97,19 @@ describe('loadPinKey', () => {
     const file = join(dir, 'key');
     const stored = await hashPin(loadPinKey(file, {}), '1111');
     expect(await verifyPin(loadPinKey(file, {}), '1111', stored)).toBe(true);
+  });
+});
+
+describe('defaultPinKeyFile', () => {
+  it.each([
+    ['bank.sqlite', {}, 'bank.sqlite.pin-key'],
+    ['/srv/bank/main.sqlite', {}, '/srv/bank/main.sqlite.pin-key'],
+    ['postgres://bank:s3cret@db.example:5432/bank', {}, 'bank.pin-key'],
+    ['postgresql://db.example/ledger?sslmode=require', {}, 'ledger.pin-key'],
+    ['postgres://db.example', { PGDATABASE: 'atm' }, 'atm.pin-key'],
+    ['postgres://db.example/', {}, 'bank.pin-key'],
+    ['postgres://db.example/..%2Fetc%2Fpasswd', {}, '___etc_passwd.pin-key'],
+  ])('%s', (db, env, expected) => {
+    expect(defaultPinKeyFile(db, env)).toBe(expected);
   });
 });

@@ -1,21 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOCKOUT_POLICY } from '../src/lockout.js';
+import { verifyPin } from '../src/pin.js';
+import { Code } from '../src/protocol/codes.js';
+import type { PinCheck } from '../src/rules/requests.js';
 import {
   loadAccounts,
   parseAccountsFile,
   readAccountsFile,
   seedFromFile,
   type SeedRow,
-} from '../../src/admin/seed.js';
-import { verifyPin } from '../../src/pin.js';
-import { Code } from '../../src/protocol/codes.js';
-import { getAccount, listAccounts } from '../../src/store/sqlite/accounts.js';
-import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
-import { listAudit } from '../../src/store/sqlite/audit.js';
-import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
-import { acquireLock } from '../../src/store/sqlite/sessions.js';
+} from '../src/seed.js';
+import type { Engine } from '../src/store/engine.js';
+import { openEngine } from '../src/store/open.js';
+import type { AccountRow, AccountSummary, AuditRow } from '../src/store/rows.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -157,12 +157,28 @@ describe('readAccountsFile', () => {
 });
 
 describe('loadAccounts', () => {
-  let store: Store;
-  beforeEach(() => {
-    store = openStore(':memory:');
+  const GROUP = '192.0.2.0/24';
+  let dir: string;
+  let engine: Engine;
+  let clock: number;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bank-seed-db-'));
+    clock = 1_000;
+    engine = await openEngine(join(dir, 'bank.sqlite'), { now: () => clock });
   });
-  afterEach(() => {
-    closeStore(store);
+  afterEach(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const accounts = (): Promise<AccountSummary[]> => engine.read((view) => view.accounts());
+  const account = (id: string): Promise<AccountRow | undefined> =>
+    engine.read((view) => view.account(id));
+  const audit = (): Promise<AuditRow[]> => engine.read((view) => view.audit({}));
+  /** A LOGIN from an ATM at 192.0.2.7 whose PIN check ended as `pin`, committed now. */
+  const login = (id: string, pin: PinCheck) => engine.submit({
+    kind: 'login', origin: { conn: 1, peer: '192.0.2.7', holder: 's/1' }, account: id,
+    group: GROUP, pin, lockTtlMs: 30_000, policy: LOCKOUT_POLICY,
   });
 
   const rows: SeedRow[] = [
@@ -171,72 +187,80 @@ describe('loadAccounts', () => {
   ];
 
   it('loads every row with a hashed PIN and an audit row each', async () => {
-    expect(await loadAccounts(store, pinKey, rows, false)).toEqual({ loaded: 2 });
-    expect(listAccounts(store)).toEqual([
+    expect(await loadAccounts(engine, pinKey, rows, false)).toEqual({ loaded: 2 });
+    expect(await accounts()).toEqual([
       { account: 'ac-12345', balanceCents: 10_000, closed: false },
       { account: 'ac-23456', balanceCents: 500, closed: false },
     ]);
-    const stored = getAccount(store, 'ac-12345')!.pinHash;
+    const stored = (await account('ac-12345'))!.pinHash;
     expect(stored).not.toContain('1234');
     expect(await verifyPin(pinKey, '1234', stored)).toBe(true);
     expect(await verifyPin(pinKey, '2345', stored)).toBe(false);
-    expect(listAudit(store).map((r) => [r.account, r.op, r.balanceCents])).toEqual([
+    const rowsWritten = await audit();
+    expect(rowsWritten.map((r) => [r.account, r.op, r.balanceCents])).toEqual([
       ['ac-12345', 'open', 10_000],
       ['ac-23456', 'open', 500],
     ]);
-    expect(listAudit(store).every((r) => r.peer === 'admin' && r.code === Code.ok)).toBe(true);
+    expect(rowsWritten.every((r) => r.peer === 'admin' && r.code === Code.ok)).toBe(true);
   });
 
   it('refuses existing accounts without reset, naming their lines, and loads nothing', async () => {
-    await loadAccounts(store, pinKey, [rows[0]!], false);
+    await loadAccounts(engine, pinKey, [rows[0]!], false);
     const again = [{ ...rows[0]!, line: 7, balanceCents: 1 }, rows[1]!];
-    const result = await loadAccounts(store, pinKey, again, false);
+    const result = await loadAccounts(engine, pinKey, again, false);
     expect(result).toEqual({
       errors: ['line 7: ac-12345 already exists (use --reset to replace it)'],
     });
-    expect(getAccount(store, 'ac-12345')?.balanceCents).toBe(10_000);
-    expect(getAccount(store, 'ac-23456')).toBeUndefined();
-    expect(listAudit(store)).toHaveLength(1);
+    expect((await account('ac-12345'))?.balanceCents).toBe(10_000);
+    expect(await account('ac-23456')).toBeUndefined();
+    expect(await audit()).toHaveLength(1);
   });
 
   it('with reset, replaces an existing account\'s PIN and balance', async () => {
-    await loadAccounts(store, pinKey, [rows[0]!], false);
+    await loadAccounts(engine, pinKey, [rows[0]!], false);
     const replaced = { ...rows[0]!, pin: '9999', balanceCents: 1 };
-    expect(await loadAccounts(store, pinKey, [replaced, rows[1]!], true)).toEqual({ loaded: 2 });
-    const account = getAccount(store, 'ac-12345')!;
-    expect(account.balanceCents).toBe(1);
-    expect(await verifyPin(pinKey, '9999', account.pinHash)).toBe(true);
-    expect(listAudit(store).map((r) => r.op)).toEqual(['open', 'reset', 'open']);
+    expect(await loadAccounts(engine, pinKey, [replaced, rows[1]!], true)).toEqual({ loaded: 2 });
+    const stored = (await account('ac-12345'))!;
+    expect(stored.balanceCents).toBe(1);
+    expect(await verifyPin(pinKey, '9999', stored.pinHash)).toBe(true);
+    expect((await audit()).map((r) => r.op)).toEqual(['open', 'reset', 'open']);
   });
 
   it('with reset, refuses an account in a live ATM session and loads nothing', async () => {
-    await loadAccounts(store, pinKey, rows, false);
-    acquireLock(store, { account: 'ac-23456', holder: 's/1', peer: '192.0.2.7', now: 50_000,
-      lockTtlMs: 30_000 });
+    await loadAccounts(engine, pinKey, rows, false);
+    clock = 50_000;
+    expect((await login('ac-23456', 'right')).reply).toMatchObject({ kind: 'login', code: 0 });
+    const written = (await audit()).length;
     const replaced = rows.map((row) => ({ ...row, balanceCents: 1 }));
-    expect(await loadAccounts(store, pinKey, replaced, { lockTtlMs: 30_000, now: 80_000 })).toEqual({
-      errors: ['line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
-        'reset it once the session ends'],
-    });
-    expect(await loadAccounts(store, pinKey, replaced, true)).toHaveProperty('errors');
-    expect(listAccounts(store).map((a) => a.balanceCents)).toEqual([10_000, 500]);
-    expect(listAudit(store)).toHaveLength(2);
+    expect(await loadAccounts(engine, pinKey, replaced, { lockTtlMs: 30_000, now: 80_000 }))
+      .toEqual({
+        errors: ['line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
+          'reset it once the session ends'],
+      });
+    expect(await loadAccounts(engine, pinKey, replaced, true)).toHaveProperty('errors');
+    expect((await accounts()).map((a) => a.balanceCents)).toEqual([10_000, 500]);
+    expect(await audit()).toHaveLength(written);
     // A lock whose heartbeat is older than the TTL has expired: no session holds the account.
-    expect(await loadAccounts(store, pinKey, replaced, { lockTtlMs: 30_000, now: 80_001 }))
+    expect(await loadAccounts(engine, pinKey, replaced, { lockTtlMs: 30_000, now: 80_001 }))
       .toEqual({ loaded: 2 });
-    expect(listAccounts(store).map((a) => a.balanceCents)).toEqual([1, 1]);
+    expect((await accounts()).map((a) => a.balanceCents)).toEqual([1, 1]);
   });
 
   it('starts a seeded account unblocked, whatever was guessed on its number before', async () => {
-    inTransaction(store, () => wrongPins(store, 'ac-12345', 3));
-    await loadAccounts(store, pinKey, [rows[0]!], false);
-    expect(wrongPinCount(store, 'ac-12345')).toBe(0);
+    for (let i = 0; i < 3; i++) await login('ac-12345', 'wrong');
+    expect((await engine.loginFacts('ac-12345', GROUP)).groupUntilMs).toBeGreaterThan(clock);
+    await loadAccounts(engine, pinKey, [rows[0]!], false);
+    expect(await engine.loginFacts('ac-12345', GROUP)).toMatchObject(
+      { operatorBlocked: false, accountUntilMs: 0, groupUntilMs: 0 });
+    expect(await engine.read((view) => view.lockoutStatus(clock))).toEqual([
+      { account: 'ac-12345', blocked: false, lockedUntilMs: 0, wrongPins: 0, groupsBlocked: 0 },
+    ]);
   });
 
   it('seeds the shipped demo accounts when no file is named', async () => {
-    const result = await seedFromFile(store, pinKey, undefined, false);
+    const result = await seedFromFile(engine, pinKey, undefined, false);
     expect(result).toHaveProperty('loaded');
     expect((result as { loaded: number }).loaded).toBeGreaterThan(0);
-    expect(listAccounts(store)).toHaveLength((result as { loaded: number }).loaded);
+    expect(await accounts()).toHaveLength((result as { loaded: number }).loaded);
   });
 });

@@ -24,10 +24,10 @@ export function barFacts(facts: LoginFacts): BarFacts {
 }
 
 /**
- * A LOGIN: a check dropped with its connection gets a row and no reply; a barred account 75
- * (barred before the check, or while it ran); a wrong PIN, an unknown or a closed account is
- * counted (55 with the tries left, or 75 when it starts a block); a right PIN clears the counts
- * and claims the lock, unless a live session holds it (09).
+ * A LOGIN: a check dropped with its connection gets a row (its 65 reaches no one); a barred
+ * account 75 (barred before the check, or while it ran); a wrong PIN, an unknown or a closed
+ * account is counted (55 with the tries left, or 75 when it starts a block); a right PIN clears
+ * the counts and claims the lock, unless a live session holds it (09).
  */
 export function decideLogin(op: LoginOp, facts: LoginFacts, now: number): LoginDecision {
   const { origin, account } = op;

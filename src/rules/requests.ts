@@ -6,7 +6,7 @@ import type { AccountRow, AuditEntry, TxnRow } from '../store/rows.js';
 /**
  * The bank's requests as a storage engine receives them (plain data, so an engine may run them
  * in another thread or process), the facts an engine reads for each, and the decision a rule
- * returns: the reply and the writes it implies. src/rules/decide.ts holds the rules.
+ * returns: the reply and the writes it implies. session.ts and login.ts hold the rules.
  */
 
 /** Who sent a request: the audit's connection and peer, and the lock holder it acts as. */

@@ -94,6 +94,8 @@ export interface BankView {
   /** A transaction id applied by two audit rows, if any. */
   auditTxnTwice(): Promise<(LedgerKey & { firstId: number; secondId: number }) | undefined>;
   checkpoint(): Promise<CheckpointRow | undefined>;
+  /** The whole bank, record by record, read a page at a time (`bank admin copy`). */
+  exportBank(): AsyncIterable<BankRecord>;
 }
 
 /** An admin change: reads and writes in one transaction, each change with its audit row. */
@@ -114,6 +116,13 @@ export interface AdminTx extends BankView {
   /** Appends one row to the audit chain. */
   appendAudit(entry: AuditEntry): Promise<void>;
   saveCheckpoint(row: CheckpointRow): Promise<void>;
+  /** True when any account, audit row or ledger row is stored (a copy's target must hold none). */
+  holdsBank(): Promise<boolean>;
+  /**
+   * Writes records as exportBank gave them, accounts before what refers to them: audit rows keep
+   * their ids and hashes. Resolves with the number of records written.
+   */
+  importBank(records: AsyncIterable<BankRecord>): Promise<number>;
 }
 
 /** One counter as PreLoginFacts and LoginFacts read it. */

@@ -1,17 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
 import {
   AUDIT_SUMMARY_GROUPS_MAX, AuditAggregator, closeAuditAggregator, OTHER_GROUP, type GroupSummary,
 } from '../../src/server/audit-aggregator.js';
-import { Committer } from '../../src/server/committer.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import type { Peer, ServerContext } from '../../src/server/context.js';
 import { createServerLog } from '../../src/server/log.js';
 import { noMetrics } from '../../src/server/metrics.js';
 import { createLoginGuards } from '../../src/server/pin-budget.js';
 import { recordEvent, refuse } from '../../src/server/session.js';
-import { listAudit } from '../../src/store/sqlite/audit.js';
-import { closeStore, openStore } from '../../src/store/sqlite/db.js';
+import { openEngine } from '../../src/store/open.js';
+import type { AuditRow } from '../../src/store/rows.js';
 
 const INTERVAL_MS = 10_000;
 
@@ -131,16 +133,25 @@ describe('refuse and recordEvent before and after login', () => {
     loginFailures: 0,
   });
 
-  beforeEach(() => {
-    const store = openStore(':memory:');
+  let dir: string;
+  /** The audit as the bank holds it, read on one snapshot. */
+  const listAudit = (): Promise<AuditRow[]> => ctx.engine.read((view) => view.audit({}));
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bank-aggregator-'));
+    const file = join(dir, 'bank.sqlite');
+    const engine = await openEngine(file, { now: () => clock });
     clock = 5_000;
-    const config = defaultServerConfig(':memory:');
-    ctx = { store, committer: new Committer(store, 512), config, pinKey: Buffer.alloc(32),
+    const config = defaultServerConfig(file);
+    ctx = { engine, config, pinKey: Buffer.alloc(32),
       logins: createLoginGuards(config, () => {}), log: () => {},
       logger: createServerLog('error', 'text', () => {}).logger, metrics: noMetrics,
       now: () => clock };
   });
-  afterEach(() => closeStore(ctx.store));
+  afterEach(async () => {
+    await ctx.engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('answers a stranger at once and writes one row per group at close, inside the chain', async () => {
     const stranger = peerFrom('127.0.1.1');
@@ -150,11 +161,11 @@ describe('refuse and recordEvent before and after login', () => {
     await recordEvent(ctx, stranger, 'errors-before-login');
     expect(replies).toEqual([{ kind: 'bare', code: 30 }, { kind: 'bare', code: 12 },
       { kind: 'bare', code: 65 }]);
-    expect(ctx.committer.batches).toBe(0);
-    expect(listAudit(ctx.store)).toEqual([]);
+    expect(ctx.engine.commits.batches).toBe(0);
+    expect(await listAudit()).toEqual([]);
     clock = 6_000;
     await closeAuditAggregator(ctx);
-    expect(listAudit(ctx.store)).toMatchObject([{ at: 6_000, conn: null, peer: '127.0.1.0/24',
+    expect(await listAudit()).toMatchObject([{ at: 6_000, conn: null, peer: '127.0.1.0/24',
       account: null, op: 'refusals', code: null, events: 4,
       codes: '{"12":1,"30":1,"65":1,"errors-before-login":1}', firstAt: 5_000, lastAt: 5_000 }]);
   });
@@ -165,7 +176,7 @@ describe('refuse and recordEvent before and after login', () => {
       .toEqual({ kind: 'bare', code: 12 });
     await recordEvent(ctx, customer, 'queue-full');
     await closeAuditAggregator(ctx);
-    expect(listAudit(ctx.store)).toMatchObject([
+    expect(await listAudit()).toMatchObject([
       { conn: 7, peer: '127.0.1.1', account: 'ac-10001', op: 'login', code: 12, events: null },
       { conn: 7, peer: '127.0.1.1', account: 'ac-10001', op: 'queue-full', code: null },
     ]);

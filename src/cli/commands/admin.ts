@@ -5,6 +5,7 @@ import {
   adminSetPin, adminUnblock, adminVerify, type AuditFlags,
 } from '../../admin/actions.js';
 import { adminBlock } from '../../admin/actions.js';
+import { adminCopy } from '../../admin/copy.js';
 import { FOLLOW_POLL_MS } from '../../admin/follow.js';
 import { defaultServerConfig } from '../../server/config.js';
 import { intOption, secretOption } from '../options.js';
@@ -36,6 +37,7 @@ export function addAdminCommand(program: Command): void {
   addListingCommands(admin);
   addAccountCommands(admin);
   addVerifyCommand(admin);
+  addCopyCommand(admin);
 }
 
 function addSeedCommand(admin: Command): void {
@@ -199,6 +201,26 @@ its hash and no row before it was deleted. An EDIT of a row before the checkpoin
 found: run with --full (say weekly) to check every row again.`)
     .action(async (flags) => print(await adminVerify({ ...flags, full: Boolean(flags.full),
       lockTtlMs: flags.lockTtl * 1000 })));
+}
+
+function addCopyCommand(admin: Command): void {
+  admin
+    .command('copy')
+    .description('copy a whole bank into an empty database (SQLite to PostgreSQL, say)')
+    .requiredOption('--from <db>', 'the bank to copy: a SQLite file or a postgres:// URL')
+    .requiredOption('--to <db>', 'where to: a new SQLite file, or an existing PostgreSQL ' +
+      'database holding no bank')
+    .option('--pin-key <file>', 'the PIN key of --from, named in the output (default: ' +
+      '<from>.pin-key)')
+    .addHelpText('after', `
+Copies every account with its PIN hash, the ledger, the audit chain as it is (ids and hashes),
+operator blocks and server runs, from one snapshot of --from, in one transaction on --to, which
+is refused if it already holds a bank. Wrong-PIN counts and session locks are not copied.
+Example:
+  bank admin copy --from bank.sqlite --to postgres://bank@db.example/bank
+The PIN hashes are copied as they are: servers on the copy need the PIN key of --from (the
+output says where it is, and where to put it). Then: bank admin verify --db <to>`)
+    .action(async (flags) => print(await adminCopy(flags)));
 }
 
 function print(text: string): void {

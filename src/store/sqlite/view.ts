@@ -10,6 +10,7 @@ import {
   getAuditRow, iterateAuditAfter, lastAuditId, listAuditAfter, readCheckpoint, writeCheckpoint,
 } from './admin-queries.js';
 import { appendAudit, listAudit } from './audit.js';
+import { sqliteExport, sqliteHoldsBank, sqliteImport } from './copy.js';
 import type { Store } from './db.js';
 import { blockAccount, clearPinFailures, listLockoutStatus, unblockAccountRow } from './lockout.js';
 import { listLocks } from './sessions.js';
@@ -39,6 +40,7 @@ function sqliteView(store: Store): BankView {
     auditUnledgered: async (afterId: number) => findAuditUnledgered(store, afterId),
     auditTxnTwice: async () => findAuditTxnTwice(store),
     checkpoint: async () => readCheckpoint(store),
+    exportBank: () => sqliteExport(store),
   };
 }
 
@@ -54,6 +56,8 @@ function sqliteAdminTx(store: Store): AdminTx {
     clearPinFailures: async (account) => clearPinFailures(store, account),
     appendAudit: async (entry) => appendAudit(store, entry),
     saveCheckpoint: async (row: CheckpointRow) => writeCheckpoint(store, row),
+    holdsBank: async () => sqliteHoldsBank(store),
+    importBank: (records) => sqliteImport(store, records),
   };
 }
 

@@ -1,0 +1,106 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { assert } from '../../assert.js';
+import type { BankRecord } from '../engine.js';
+import { readPages, PAGE_ROWS } from '../pages.js';
+import {
+  exportRecords, recordValues, type AccountPage, type BlockPage, type RunPage,
+} from '../records.js';
+import type { AuditRow, TxnRow } from '../rows.js';
+import { AUDIT_COLUMNS } from './audit.js';
+import type { Store } from './db.js';
+
+/**
+ * A whole bank out of and into SQLite (`bank admin copy`): every table read a page at a time
+ * (keyset pagination, so no statement stays open across an await), written row by row with
+ * prepared statements. Prepared once per connection, on first use, as admin-queries.ts does.
+ */
+interface CopyStatements {
+  accounts: Statement<[after: string, limit: number]>;
+  ledger: Statement<[account: string, txnId: string, limit: number]>;
+  audit: Statement<[afterId: number, limit: number]>;
+  blocks: Statement<[after: string, limit: number]>;
+  runs: Statement<[after: number, limit: number]>;
+  holds: Statement<[]>;
+  put: Record<BankRecord['kind'], Statement<unknown[]>>;
+}
+
+const prepared = new WeakMap<Database, CopyStatements>();
+
+function statements(store: Store): CopyStatements {
+  const found = prepared.get(store.db);
+  if (found) return found;
+  const made = prepareCopy(store.db);
+  prepared.set(store.db, made);
+  return made;
+}
+
+function prepareCopy(db: Database): CopyStatements {
+  return {
+    accounts: db.prepare(`SELECT account, pin_hash AS pinHash, balance_cents AS balanceCents,
+      opened_at AS openedAt, closed_at AS closedAt FROM accounts
+      WHERE account > ? ORDER BY account LIMIT ?`),
+    ledger: db.prepare(`SELECT account, txn_id AS txnId, kind, amount_cents AS amountCents, code,
+      balance_cents AS balanceCents, at FROM transactions
+      WHERE (account, txn_id) > (?, ?) ORDER BY account, txn_id LIMIT ?`),
+    audit: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > ? ORDER BY id LIMIT ?`),
+    blocks: db.prepare(`SELECT account, blocked_at AS blockedAt FROM account_blocks
+      WHERE account > ? ORDER BY account LIMIT ?`),
+    runs: db.prepare(`SELECT run, started_at AS startedAt, version FROM runs
+      WHERE run > ? ORDER BY run LIMIT ?`),
+    holds: db.prepare(`SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM audit)
+      OR EXISTS (SELECT 1 FROM transactions) AS holds`),
+    put: preparePuts(db),
+  };
+}
+
+function preparePuts(db: Database): CopyStatements['put'] {
+  return {
+    account: db.prepare(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at,
+      closed_at) VALUES (?, ?, ?, ?, ?)`),
+    txn: db.prepare(`INSERT INTO transactions
+      (account, txn_id, kind, amount_cents, code, balance_cents, at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    audit: db.prepare(`INSERT INTO audit (id, at, conn, peer, account, op, amount_cents, code,
+      balance_cents, txn_id, events, codes, first_at, last_at, hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    block: db.prepare('INSERT INTO account_blocks (account, blocked_at) VALUES (?, ?)'),
+    // A run the target has already (a server started on it while it held no bank) left no
+    // trace in it: the source's run of that number, recorded in the source's audit, wins.
+    run: db.prepare(`INSERT INTO runs (run, started_at, version) VALUES (?, ?, ?)
+      ON CONFLICT (run) DO UPDATE SET started_at = excluded.started_at,
+      version = excluded.version`),
+  };
+}
+
+/** Every record of the bank (records.ts), read a page at a time: call inside one snapshot. */
+export function sqliteExport(store: Store): AsyncIterable<BankRecord> {
+  const s = statements(store);
+  return exportRecords({
+    accounts: (last) => s.accounts.all(last?.account ?? '', PAGE_ROWS) as AccountPage[],
+    ledger: (last) => s.ledger.all(last?.account ?? '', last?.txnId ?? '', PAGE_ROWS) as TxnRow[],
+    audit: readPages<AuditRow>((last) => s.audit.all(last?.id ?? 0, PAGE_ROWS) as AuditRow[]),
+    blocks: (last) => s.blocks.all(last?.account ?? '', PAGE_ROWS) as BlockPage[],
+    runs: (last) => s.runs.all(last?.run ?? 0, PAGE_ROWS) as RunPage[],
+  });
+}
+
+/** True when any account, audit row or ledger row is stored. */
+export function sqliteHoldsBank(store: Store): boolean {
+  return (statements(store).holds.get() as { holds: number }).holds === 1;
+}
+
+/**
+ * Writes the records in the order given; call inside the target's write transaction. Audit
+ * rows keep their ids and hashes. Returns the records written.
+ */
+export async function sqliteImport(store: Store, records: AsyncIterable<BankRecord>):
+  Promise<number> {
+  const put = statements(store).put;
+  let written = 0;
+  for await (const record of records) {
+    assert(store.db.inTransaction, 'a bank is copied in one transaction');
+    const info = put[record.kind].run(...recordValues(record));
+    assert(info.changes === 1, 'one row written per record');
+    written += 1;
+  }
+  return written;
+}

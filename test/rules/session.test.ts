@@ -1,0 +1,380 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AssertionError } from '../../src/assert.js';
+import { Code, type CodeNumber } from '../../src/protocol/codes.js';
+import { Limits } from '../../src/protocol/limits.js';
+import type { Reply } from '../../src/protocol/messages.js';
+import type {
+  BankOp, Decision, Origin, SessionAsk, SessionFacts, Write,
+} from '../../src/rules/requests.js';
+import {
+  askNeedsAccount, askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
+  replyForTxn,
+} from '../../src/rules/session.js';
+import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
+
+/**
+ * The rules of a logged-in session (src/rules/session.ts, PROTOCOL.md §5.3 to §5.5), fed facts
+ * built by hand: no database. Each case asserts the reply and every write, in order.
+ */
+
+const NOW = 1_700_000_000_000;
+const ACCOUNT = 'ac-12345';
+const ORIGIN: Origin = { conn: 3_000_007, peer: '127.0.1.9', holder: 'srv-a/7' };
+const MAX = Limits.balanceCentsMax;
+
+type SessionOp = Extract<BankOp, { kind: 'session' }>;
+type LogoutOp = Extract<BankOp, { kind: 'logout' }>;
+
+const sessionOp = (ask: SessionAsk): SessionOp =>
+  ({ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask });
+const logoutOp = (op: 'logout' | 'disconnect'): LogoutOp =>
+  ({ kind: 'logout', origin: ORIGIN, account: ACCOUNT, op });
+const open = (balanceCents: number): AccountRow =>
+  ({ account: ACCOUNT, pinHash: 'hash', balanceCents, closed: false });
+
+/** Facts of a session that holds its lock, on an open account with this balance. */
+const held = (balanceCents: number, earlier?: TxnRow): SessionFacts =>
+  ({ holder: ORIGIN.holder, account: open(balanceCents), earlier });
+
+/** The audit write a rule should produce: every field named, the origin's conn and peer. */
+function audit(fields: Partial<AuditEntry> & { op: string; code: number | null }): Write {
+  const entry: AuditEntry = {
+    at: NOW, conn: ORIGIN.conn, peer: ORIGIN.peer, account: ACCOUNT, amountCents: null,
+    balanceCents: null, txnId: null, ...fields,
+  };
+  return { kind: 'audit', entry };
+}
+
+const touch: Write = { kind: 'touch', account: ACCOUNT, holder: ORIGIN.holder, at: NOW };
+const move = (deltaCents: number): Write => ({ kind: 'move', account: ACCOUNT, deltaCents });
+const balanceReply = (code: 0 | 51, balanceCents: number): Reply =>
+  ({ kind: 'balance', code, balanceCents });
+
+/** A recorded transaction, as the ledger holds it. */
+function txn(kind: 'deposit' | 'withdraw', amountCents: number, code: CodeNumber,
+  balanceCents: number, at = NOW): TxnRow {
+  return { account: ACCOUNT, txnId: 't-1', kind, amountCents, code, balanceCents, at };
+}
+
+describe('decideSession: a session whose lock was taken by another login gets 68', () => {
+  const asks: [SessionAsk, string][] = [
+    [{ kind: 'deposit', txnId: 't-1', amountCents: 500 }, 'deposit'],
+    [{ kind: 'withdraw', txnId: 't-1', amountCents: 500 }, 'withdraw'],
+    [{ kind: 'balance' }, 'balance'],
+    [{ kind: 'outcome', txnId: 't-1' }, 'outcome'],
+    [{ kind: 'ping' }, 'ping'],
+    [{ kind: 'refusal', op: 'withdraw', code: Code.invalidAmount }, 'withdraw'],
+    [{ kind: 'refusal', op: 'deposit', code: Code.amountLimit }, 'deposit'],
+  ];
+  it.each(asks)('%j: 68 and one audit row, no touch, no move', (ask, op) => {
+    for (const holder of ['srv-b/3', undefined]) {
+      // The facts an engine would read for the request are there: the rule must not use them.
+      const facts = { holder, account: open(10_000), earlier: txn('deposit', 500, Code.ok, 1) };
+      expect(decideSession(sessionOp(ask), facts, NOW)).toEqual({
+        reply: bare(Code.sessionExpired),
+        writes: [audit({ op, code: Code.sessionExpired })],
+      });
+    }
+  });
+});
+
+describe('decideSession: deposits and withdrawals with a new transaction id', () => {
+  const cases: {
+    name: string; balance: number; ask: SessionAsk & { kind: 'deposit' | 'withdraw' };
+    code: CodeNumber; after: number; reply: Reply;
+  }[] = [
+    { name: 'deposit approved', balance: 10_000, ask: { kind: 'deposit', txnId: 't-1',
+      amountCents: 2_550 }, code: Code.ok, after: 12_550, reply: balanceReply(Code.ok, 12_550) },
+    { name: 'withdrawal approved', balance: 10_000, ask: { kind: 'withdraw', txnId: 't-1',
+      amountCents: 2_550 }, code: Code.ok, after: 7_450, reply: balanceReply(Code.ok, 7_450) },
+    { name: 'withdrawal to exactly 0', balance: 4_200, ask: { kind: 'withdraw', txnId: 't-1',
+      amountCents: 4_200 }, code: Code.ok, after: 0, reply: balanceReply(Code.ok, 0) },
+    { name: 'deposit to exactly the maximum', balance: MAX - 1_000_000, ask: { kind: 'deposit',
+      txnId: 't-1', amountCents: 1_000_000 }, code: Code.ok, after: MAX,
+    reply: balanceReply(Code.ok, MAX) },
+    { name: 'deposit on an empty account', balance: 0, ask: { kind: 'deposit', txnId: 't-1',
+      amountCents: 1 }, code: Code.ok, after: 1, reply: balanceReply(Code.ok, 1) },
+  ];
+  it.each(cases)('$name: move, record, audit', ({ balance, ask, code, after, reply }) => {
+    const delta = ask.kind === 'deposit' ? ask.amountCents : -ask.amountCents;
+    expect(decideSession(sessionOp(ask), held(balance), NOW)).toEqual({
+      reply,
+      writes: [
+        touch,
+        move(delta),
+        { kind: 'record', txn: txn(ask.kind, ask.amountCents, code, after) },
+        audit({ op: ask.kind, code, amountCents: ask.amountCents, balanceCents: after,
+          txnId: 't-1' }),
+      ],
+    });
+  });
+
+  const refused: {
+    name: string; balance: number; ask: SessionAsk & { kind: 'deposit' | 'withdraw' };
+    code: CodeNumber; reply: Reply;
+  }[] = [
+    { name: 'withdrawal one cent over the balance: 51 with the balance', balance: 4_200,
+      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 4_201 }, code: Code.insufficientFunds,
+      reply: balanceReply(Code.insufficientFunds, 4_200) },
+    { name: 'withdrawal from an empty account: 51', balance: 0,
+      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 1 }, code: Code.insufficientFunds,
+      reply: balanceReply(Code.insufficientFunds, 0) },
+    { name: 'deposit one cent past the maximum balance: 61, bare', balance: MAX - 999_999,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1_000_000 }, code: Code.amountLimit,
+      reply: bare(Code.amountLimit) },
+    { name: 'deposit on a full account: 61', balance: MAX,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1 }, code: Code.amountLimit,
+      reply: bare(Code.amountLimit) },
+  ];
+  it.each(refused)('$name; no move, the unchanged balance recorded', (c) => {
+    const { balance, ask, code } = c;
+    expect(decideSession(sessionOp(ask), held(balance), NOW)).toEqual({
+      reply: c.reply,
+      writes: [
+        touch,
+        { kind: 'record', txn: txn(ask.kind, ask.amountCents, code, balance) },
+        audit({ op: ask.kind, code, amountCents: ask.amountCents, balanceCents: balance,
+          txnId: 't-1' }),
+      ],
+    });
+  });
+
+  it('asserts (a bug, answered 96 by the engine) on a missing or closed account', () => {
+    const ask: SessionAsk = { kind: 'deposit', txnId: 't-1', amountCents: 1 };
+    const missing = { holder: ORIGIN.holder, account: undefined, earlier: undefined };
+    expect(() => decideSession(sessionOp(ask), missing, NOW)).toThrow(AssertionError);
+    const closed = { ...held(5), account: { ...open(5), closed: true } };
+    expect(() => decideSession(sessionOp(ask), closed, NOW)).toThrow(AssertionError);
+  });
+});
+
+describe('decideSession: a transaction id used before on the account', () => {
+  // The balance has moved on since (99): a repeat must answer with the balance then.
+  const repeats: { name: string; earlier: TxnRow; reply: Reply }[] = [
+    { name: 'an approved deposit', earlier: txn('deposit', 2_500, Code.ok, 12_500, NOW - 5),
+      reply: balanceReply(Code.ok, 12_500) },
+    { name: 'a refused withdrawal (51)', earlier: txn('withdraw', 2_500, Code.insufficientFunds,
+      1_000, NOW - 5), reply: balanceReply(Code.insufficientFunds, 1_000) },
+    { name: 'a deposit refused at the maximum (61)', earlier: txn('deposit', 2_500,
+      Code.amountLimit, MAX - 1, NOW - 5), reply: bare(Code.amountLimit) },
+  ];
+  it.each(repeats)('the same request as $name: the recorded reply, an audit row only', (c) => {
+    const { kind, amountCents, code, balanceCents } = c.earlier;
+    const ask: SessionAsk = { kind, txnId: 't-1', amountCents };
+    expect(decideSession(sessionOp(ask), held(99, c.earlier), NOW)).toEqual({
+      reply: c.reply,
+      writes: [touch, audit({ op: `${kind}-repeat`, code, amountCents, balanceCents,
+        txnId: 't-1' })],
+    });
+  });
+
+  const differing: [string, SessionAsk & { kind: 'deposit' | 'withdraw' }][] = [
+    ['another amount', { kind: 'deposit', txnId: 't-1', amountCents: 2_501 }],
+    ['another verb', { kind: 'withdraw', txnId: 't-1', amountCents: 2_500 }],
+    ['another verb and amount', { kind: 'withdraw', txnId: 't-1', amountCents: 1 }],
+  ];
+  it.each(differing)('%s under the same id: 94, nothing moved or recorded', (_, ask) => {
+    const earlier = txn('deposit', 2_500, Code.ok, 12_500, NOW - 5);
+    expect(decideSession(sessionOp(ask), held(12_500, earlier), NOW)).toEqual({
+      reply: bare(Code.duplicate),
+      writes: [touch, audit({ op: `${ask.kind}-repeat`, code: Code.duplicate,
+        amountCents: ask.amountCents, txnId: 't-1' })],
+    });
+  });
+});
+
+describe('decideSession: requests that move nothing', () => {
+  const outcomeAsk: SessionAsk = { kind: 'outcome', txnId: 't-1' };
+
+  it('OUTCOME of a recorded transaction: its reply, audited with its code and balance', () => {
+    for (const [earlier, reply] of [
+      [txn('withdraw', 700, Code.ok, 300, NOW - 9), balanceReply(Code.ok, 300)],
+      [txn('withdraw', 700, Code.insufficientFunds, 500, NOW - 9),
+        balanceReply(Code.insufficientFunds, 500)],
+      [txn('deposit', 700, Code.amountLimit, MAX, NOW - 9), bare(Code.amountLimit)],
+    ] as const) {
+      expect(decideSession(sessionOp(outcomeAsk), held(42, earlier), NOW)).toEqual({
+        reply,
+        writes: [touch, audit({ op: 'outcome', code: earlier.code,
+          balanceCents: earlier.balanceCents, txnId: 't-1' })],
+      });
+    }
+  });
+
+  it('OUTCOME of an id never received: 25', () => {
+    expect(decideSession(sessionOp(outcomeAsk), held(42), NOW)).toEqual({
+      reply: bare(Code.noRecord),
+      writes: [touch, audit({ op: 'outcome', code: Code.noRecord, txnId: 't-1' })],
+    });
+  });
+
+  it('BALANCE: the balance, audited', () => {
+    expect(decideSession(sessionOp({ kind: 'balance' }), held(31_415), NOW)).toEqual({
+      reply: balanceReply(Code.ok, 31_415),
+      writes: [touch, audit({ op: 'balance', code: Code.ok, balanceCents: 31_415 })],
+    });
+  });
+
+  it('BALANCE asserts the account is there', () => {
+    const facts = { holder: ORIGIN.holder, account: undefined, earlier: undefined };
+    expect(() => decideSession(sessionOp({ kind: 'balance' }), facts, NOW))
+      .toThrow(AssertionError);
+  });
+
+  it('PING: 00 and the heartbeat refreshed', () => {
+    expect(decideSession(sessionOp({ kind: 'ping' }), held(1), NOW)).toEqual({
+      reply: bare(Code.ok),
+      writes: [touch, audit({ op: 'ping', code: Code.ok })],
+    });
+  });
+
+  it.each([
+    ['withdraw', Code.invalidAmount], ['deposit', Code.invalidAmount],
+    ['withdraw', Code.amountLimit], ['deposit', Code.amountLimit],
+  ] as const)('a %s refused %i: its code, the heartbeat refreshed, nothing recorded',
+    (op, code) => {
+    expect(decideSession(sessionOp({ kind: 'refusal', op, code }), held(1), NOW)).toEqual({
+      reply: bare(code),
+      writes: [touch, audit({ op, code })],
+    });
+  });
+});
+
+describe('decideLogout', () => {
+  const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
+  const lost = (holder: string | undefined): SessionFacts =>
+    ({ holder, account: undefined, earlier: undefined });
+  const cases: [string, LogoutOp, SessionFacts, Decision][] = [
+    ['LOGOUT holding the lock: 00, the lock released', logoutOp('logout'), lost(ORIGIN.holder),
+      { reply: bare(Code.ok), writes: [release, audit({ op: 'logout', code: Code.ok })] }],
+    ['LOGOUT after the lock was taken: 68, the other holder\'s lock kept', logoutOp('logout'),
+      lost('srv-b/3'),
+      { reply: bare(Code.sessionExpired),
+        writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
+    ['LOGOUT with no lock row: 68', logoutOp('logout'), lost(undefined),
+      { reply: bare(Code.sessionExpired),
+        writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
+    ['a disconnect holding the lock: released', logoutOp('disconnect'), lost(ORIGIN.holder),
+      { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] }],
+    ['a disconnect after the lock was taken: 00, nothing released', logoutOp('disconnect'),
+      lost('srv-b/3'), { reply: bare(Code.ok), writes: [audit({ op: 'disconnect',
+        code: Code.ok })] }],
+  ];
+  it.each(cases)('%s', (_, op, facts, decision) => {
+    expect(decideLogout(op, facts, NOW)).toEqual(decision);
+  });
+});
+
+describe('the helpers engines and replies share', () => {
+  it('replyForTxn: 00 and 51 carry the balance then, 61 is bare', () => {
+    expect(replyForTxn(txn('deposit', 1, Code.ok, 77))).toEqual(balanceReply(Code.ok, 77));
+    expect(replyForTxn(txn('withdraw', 100, Code.insufficientFunds, 77)))
+      .toEqual(balanceReply(Code.insufficientFunds, 77));
+    expect(replyForTxn(txn('deposit', 1, Code.amountLimit, MAX))).toEqual(bare(Code.amountLimit));
+  });
+
+  it.each([
+    [0, 0, Code.ok], [5, -5, Code.ok], [5, -6, Code.insufficientFunds],
+    [0, -1, Code.insufficientFunds], [MAX - 1, 1, Code.ok], [MAX, 0, Code.ok],
+    [MAX, 1, Code.amountLimit], [MAX - 1_000_000, 1_000_001, Code.amountLimit],
+    [MAX, -MAX, Code.ok],
+  ])('moneyCode(%i, %i) is %i', (balance, delta, code) => {
+    expect(moneyCode(balance, delta)).toBe(code);
+  });
+
+  it('askTxnId and askNeedsAccount name the facts each request needs', () => {
+    const table: [SessionAsk, string | undefined, boolean][] = [
+      [{ kind: 'deposit', txnId: 'd', amountCents: 1 }, 'd', true],
+      [{ kind: 'withdraw', txnId: 'w', amountCents: 1 }, 'w', true],
+      [{ kind: 'outcome', txnId: 'o' }, 'o', false],
+      [{ kind: 'balance' }, undefined, true],
+      [{ kind: 'ping' }, undefined, false],
+      [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined, false],
+    ];
+    for (const [ask, txnId, needsAccount] of table) {
+      expect([askTxnId(ask), askNeedsAccount(ask)]).toEqual([txnId, needsAccount]);
+    }
+  });
+
+  it('askOp is the request kind, or the refused request\'s op', () => {
+    expect(askOp({ kind: 'ping' })).toBe('ping');
+    expect(askOp({ kind: 'refusal', op: 'withdraw', code: Code.invalidAmount })).toBe('withdraw');
+  });
+
+  it('auditWrite fills the origin and nulls what the rule does not name', () => {
+    expect(auditWrite(ORIGIN, { op: 'ping', code: Code.ok, account: ACCOUNT }, NOW))
+      .toEqual(audit({ op: 'ping', code: Code.ok }));
+    expect(auditWrite(ORIGIN, { op: 'x', code: null, account: null, amountCents: 3,
+      balanceCents: 4, txnId: 't' }, NOW))
+      .toEqual(audit({ op: 'x', code: null, account: null, amountCents: 3, balanceCents: 4,
+        txnId: 't' }));
+  });
+});
+
+/**
+ * The property: whatever deposits, withdrawals and repeats arrive, an engine that applies the
+ * rules' writes keeps the balance within [0, maximum], equal to the start plus the approved moves.
+ */
+describe('property: the balance stays in bounds and equals the sum of approved moves', () => {
+  /** The smallest fact store an engine needs: one account, its lock, its ledger. */
+  class FactStore {
+    balanceCents: number;
+    readonly ledger = new Map<string, TxnRow>();
+    moved = 0;
+    audits = 0;
+    constructor(startCents: number) {
+      this.balanceCents = startCents;
+    }
+    facts(ask: SessionAsk): SessionFacts {
+      const txnId = askTxnId(ask);
+      return { holder: ORIGIN.holder, account: open(this.balanceCents),
+        earlier: txnId === undefined ? undefined : this.ledger.get(txnId) };
+    }
+    apply(write: Write): void {
+      if (write.kind === 'move') {
+        this.balanceCents += write.deltaCents;
+        this.moved += write.deltaCents;
+      } else if (write.kind === 'record') {
+        expect(this.ledger.has(write.txn.txnId)).toBe(false);
+        this.ledger.set(write.txn.txnId, write.txn);
+      } else if (write.kind === 'audit') {
+        this.audits += 1;
+      }
+    }
+  }
+
+  const step = fc.record({
+    kind: fc.constantFrom('deposit' as const, 'withdraw' as const),
+    amountCents: fc.oneof(fc.integer({ min: 1, max: Limits.amountCentsMax }),
+      fc.constantFrom(1, Limits.amountCentsMax)),
+    // An id from a small set, so that some requests repeat an earlier one (same or not).
+    txnId: fc.oneof(fc.uuid(), fc.constantFrom('r-1', 'r-2', 'r-3')),
+  });
+  const start = fc.oneof(
+    fc.integer({ min: 0, max: 3 * Limits.amountCentsMax }),
+    fc.integer({ min: MAX - 3 * Limits.amountCentsMax, max: MAX }),
+    fc.constantFrom(0, MAX),
+  );
+
+  it('holds for random sequences from any starting balance, near 0 and near the maximum', () => {
+    fc.assert(fc.property(start, fc.array(step, { maxLength: 60 }), (startCents, steps) => {
+      const store = new FactStore(startCents);
+      for (const ask of steps) {
+        const decision = decideSession(sessionOp(ask), store.facts(ask), NOW);
+        decision.writes.forEach((write) => store.apply(write));
+        expect(store.balanceCents).toBeGreaterThanOrEqual(0);
+        expect(store.balanceCents).toBeLessThanOrEqual(MAX);
+        const moves = decision.writes.filter((write) => write.kind === 'move');
+        if (moves.length > 0) {
+          expect(decision.reply).toEqual(balanceReply(Code.ok, store.balanceCents));
+        }
+      }
+      const approved = [...store.ledger.values()].filter((row) => row.code === Code.ok)
+        .reduce((sum, row) => sum + (row.kind === 'deposit' ? 1 : -1) * row.amountCents, 0);
+      expect(store.balanceCents).toBe(startCents + store.moved);
+      expect(store.moved).toBe(approved);
+      expect(store.audits).toBe(steps.length);
+    }), { seed: 20_261_130, numRuns: 500 });
+  });
+});
