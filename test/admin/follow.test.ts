@@ -3,7 +3,7 @@ import { adminAuditFollow } from '../../src/admin/actions.js';
 import { followAudit } from '../../src/admin/follow.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
-import { auditFromAtm, closeBank, tempDbFile, testBank, type TestBank } from './helpers.js';
+import { atmAudit, closeBank, tempDbFile, testBank, type TestBank } from './helpers.js';
 import { until } from '../helpers/poll.js';
 
 
@@ -32,13 +32,13 @@ describe('followAudit', () => {
     const following = followAudit(reader, options, (line) => lines.push(line));
     await until('the newest rows', () => lines.length === 2, 10_000, 5);
     expect(ops(lines)).toEqual(['open ac-10002', 'open ac-10003']);
-    await auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
-    await auditFromAtm(writer, { account: 'ac-10001', op: 'logout', code: 0 });
+    await atmAudit(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
+    await atmAudit(writer, { account: 'ac-10001', op: 'logout', code: 0 });
     await until('two new rows', () => lines.length === 4, 10_000, 5);
     expect(ops(lines.slice(2))).toEqual(['login ac-10001', 'logout ac-10001']);
     controller.abort();
     await following;
-    await auditFromAtm(writer, { account: 'ac-10001', op: 'ping', code: 0 });
+    await atmAudit(writer, { account: 'ac-10001', op: 'ping', code: 0 });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(lines).toHaveLength(4);
   });
@@ -51,8 +51,8 @@ describe('followAudit', () => {
     const following = followAudit(reader, options, (line) => lines.push(line));
     await until('the heading and the open row', () => lines.length === 2, 10_000, 5);
     expect(lines[0]).toMatch(/^ +id +time +conn +peer +account +op +amount +code +balance +txn\n-/);
-    await auditFromAtm(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
-    await auditFromAtm(writer, { account: 'ac-10002', op: 'login', code: 55 });
+    await atmAudit(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
+    await atmAudit(writer, { account: 'ac-10002', op: 'login', code: 55 });
     await until('the ac-10002 row', () => lines.length === 3, 10_000, 5);
     controller.abort();
     await following;

@@ -5,8 +5,9 @@ import { openAccount } from '../../src/admin/manage.js';
 import { Code } from '../../src/protocol/codes.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
-import type { AuditRow } from '../../src/store/rows.js';
-import { addToBalance, getAccount } from '../../src/store/sqlite/accounts.js';
+import { adminAuditEntry } from '../../src/rules/admin.js';
+import type { AuditEntry, AuditRow } from '../../src/store/rows.js';
+import { addToBalance, getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
 import { appendAudit } from '../../src/store/sqlite/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';
 import { recordTxn } from '../../src/store/sqlite/ledger.js';
@@ -49,15 +50,45 @@ export function auditRows(bank: TestBank): Promise<AuditRow[]> {
   return bank.engine.read((view) => view.audit({}));
 }
 
-/** A server-style audit row from connection 1 at 127.0.0.1, appended through the engine. */
-export function auditFromAtm(
-  bank: TestBank,
-  facts: { account: string; op: string; code: number | null; balanceCents?: number | null },
-): Promise<void> {
-  return bank.engine.change((tx) => tx.appendAudit({
+/** What a server-style audit row records. */
+export interface AtmFacts {
+  account: string;
+  op: string;
+  code: number | null;
+  balanceCents?: number | null;
+}
+
+/** A server-style audit row from connection 1 at 127.0.0.1. */
+function atmEntry(facts: AtmFacts): AuditEntry {
+  return {
     at: 2_000, conn: 1, peer: '127.0.0.1', account: facts.account, op: facts.op,
     amountCents: null, code: facts.code, balanceCents: facts.balanceCents ?? null, txnId: null,
-  }));
+  };
+}
+
+/** A server-style audit row, appended through the engine (as an AdminTx may). */
+export function atmAudit(bank: TestBank, facts: AtmFacts): Promise<void> {
+  return bank.engine.change((tx) => tx.appendAudit(atmEntry(facts)));
+}
+
+/** A server-style audit row, appended on a SQLite connection. */
+export function auditFromAtm(store: Store, facts: AtmFacts): void {
+  inTransaction(store, () => appendAudit(store, atmEntry(facts)));
+}
+
+/**
+ * A fresh in-memory SQLite bank holding the given accounts, each opened as `admin open` does
+ * (PIN hash 'x', an 'open' audit row): for tests of the SQLite engine's own statements.
+ */
+export function memoryBank(balances: Record<string, number> = {}, now = 1_000): Store {
+  const store = openStore(':memory:');
+  for (const [account, balanceCents] of Object.entries(balances)) {
+    inTransaction(store, () => {
+      putAccount(store, { account, pinHash: 'x', balanceCents, now }, false);
+      appendAudit(store, adminAuditEntry({ account, op: 'open', balanceCents, now }));
+    });
+  }
+  return store;
 }
 
 /**
@@ -65,10 +96,10 @@ export function auditFromAtm(
  * balance if approved, record the ledger row and the audit row, in one transaction.
  */
 export function moveMoney(
-  bank: TestBank,
+  bank: TestBank | Store,
   move: { account: string; kind: 'deposit' | 'withdraw'; amountCents: number; txnId: string },
 ): number {
-  const store = bank.server;
+  const store = 'server' in bank ? bank.server : bank;
   return inTransaction(store, () => {
     const before = getAccount(store, move.account)!.balanceCents;
     const deltaCents = move.kind === 'deposit' ? move.amountCents : -move.amountCents;

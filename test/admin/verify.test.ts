@@ -18,7 +18,7 @@ import { inTransaction } from '../../src/store/sqlite/db.js';
 import { migrate, migrationsDir } from '../../src/store/sqlite/migrate.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import {
-  auditFromAtm, auditRows, closeBank, moveMoney, tempDbFile, testBank, type TestBank,
+  atmAudit, auditRows, closeBank, moveMoney, tempDbFile, testBank, type TestBank,
 } from './helpers.js';
 
 const NOW = 1_000_000;
@@ -64,11 +64,11 @@ describe('verifyBank', () => {
   beforeEach(async () => {
     // Rows: 1-2 open, 3 login, 4 deposit, 5 withdraw, 6 withdraw refused (51), 7 balance.
     bank = await testBank({ 'ac-10001': 10_000, 'ac-10002': 5_025 });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'login', code: Code.ok, balanceCents: 10_000 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'login', code: Code.ok, balanceCents: 10_000 });
     moveMoney(bank, { account: 'ac-10001', kind: 'deposit', amountCents: 2_000, txnId: 't1' });
     moveMoney(bank, { account: 'ac-10001', kind: 'withdraw', amountCents: 550, txnId: 't2' });
     moveMoney(bank, { account: 'ac-10001', kind: 'withdraw', amountCents: 99_999, txnId: 't3' });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'balance', code: Code.ok, balanceCents: 11_450 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'balance', code: Code.ok, balanceCents: 11_450 });
   });
   afterEach(() => closeBank(bank));
 
@@ -89,11 +89,11 @@ describe('verifyBank', () => {
     await bank.engine.change((tx) =>
       closeAccountChecked(tx, { account: 'ac-10002', force: true, lockTtlMs: 30_000, now: NOW }));
     await loadAccounts(bank.engine, pinKey, [{ line: 1, account: 'ac-10002', pin: '1111', balanceCents: 7 }], true);
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'unblock', code: 0 });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'set-pin', code: 0 });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'deposit-repeat', code: 0, balanceCents: 12_000 });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'deposit', code: Code.sessionExpired });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'outcome', code: 0, balanceCents: 12_000 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'unblock', code: 0 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'set-pin', code: 0 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'deposit-repeat', code: 0, balanceCents: 12_000 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'deposit', code: Code.sessionExpired });
+    await atmAudit(bank, { account: 'ac-10001', op: 'outcome', code: 0, balanceCents: 12_000 });
     expect((await verify(bank, OPTIONS)).problems).toEqual([]);
   });
 
@@ -177,7 +177,7 @@ describe('verifyBank', () => {
 
   it('keeps a bounded number of problems and counts the rest', async () => {
     tamper(bank, 'UPDATE audit SET hash = ?', ['0'.repeat(64)]);
-    for (let i = 0; i < 120; i += 1) await auditFromAtm(bank, { account: 'ac-10001', op: 'ping', code: 0 });
+    for (let i = 0; i < 120; i += 1) await atmAudit(bank, { account: 'ac-10001', op: 'ping', code: 0 });
     tamper(bank, 'UPDATE audit SET hash = ?', ['0'.repeat(64)]);
     const report = await verify(bank, OPTIONS);
     expect(report.problems).toHaveLength(100);
@@ -227,11 +227,11 @@ describe('verifyBank from a checkpoint', () => {
   beforeEach(async () => {
     // Rows 1-2 open, 3 login, 4 deposit t1: the checkpoint; then 5 withdraw t2, 6 balance.
     bank = await testBank({ 'ac-10001': 10_000, 'ac-10002': 5_025 });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'login', code: Code.ok, balanceCents: 10_000 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'login', code: Code.ok, balanceCents: 10_000 });
     moveMoney(bank, { account: 'ac-10001', kind: 'deposit', amountCents: 2_000, txnId: 't1' });
     await checkpointNow();
     moveMoney(bank, { account: 'ac-10001', kind: 'withdraw', amountCents: 550, txnId: 't2' });
-    await auditFromAtm(bank, { account: 'ac-10001', op: 'balance', code: Code.ok, balanceCents: 11_450 });
+    await atmAudit(bank, { account: 'ac-10001', op: 'balance', code: Code.ok, balanceCents: 11_450 });
   });
   afterEach(() => closeBank(bank));
   /** The first problem found (a broken checkpoint is followed by what the full check finds). */
