@@ -188,17 +188,12 @@ export async function adminVerify(
 }
 
 /**
- * The PIN key file: --pin-key, else the one beside a SQLite file (as the server does); with
- * BANK_PIN_KEY set, loadPinKey takes the key from there and never reads the file.
+ * The PIN key file: --pin-key, else the server's default (beside a SQLite file; for a PostgreSQL
+ * URL `<database>.pin-key` here, see src/pin.ts); with BANK_PIN_KEY set, loadPinKey takes the key
+ * from there and never reads the file.
  */
 function pinKeyFile(options: AdminOptions): string {
-  if (options.pinKey !== undefined) return options.pinKey;
-  // A URL is no file: a key beside it would be a path made of the URL (and its password).
-  if (parseDbTarget(options.db).kind === 'postgres' && (process.env.BANK_PIN_KEY ?? '') === '') {
-    throw new Error('a PostgreSQL bank has no file beside it for the PIN key: pass ' +
-      '--pin-key <file> or set BANK_PIN_KEY, with the key its servers use');
-  }
-  return defaultPinKeyFile(options.db);
+  return options.pinKey ?? defaultPinKeyFile(options.db);
 }
 
 /**

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { hostname } from 'node:os';
+import type { Engine } from '../store/engine.js';
 import { openEngine } from '../store/open.js';
 import { maskSecrets, parseDbTarget } from '../store/target.js';
 import { loadPinKey } from '../pin.js';
@@ -150,6 +152,7 @@ async function openContext(
     const cleared = await engine.clearLocks(name);
     if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
     engine.commits.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
+    await refuseNewSharedKey(engine, config.pinKeyFile);
     const pinKey = loadPinKey(config.pinKeyFile);
     const log = (line: string): void => logger.info(line);
     const logins = createLoginGuards(config, log);
@@ -160,6 +163,19 @@ async function openContext(
     const why = maskSecrets(message);
     throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${why})`);
   }
+}
+
+/**
+ * Several servers on one PostgreSQL bank must share its PIN key: a server that finds none must
+ * not make a new one (no PIN would match it), unless the bank has no accounts yet.
+ */
+async function refuseNewSharedKey(engine: Engine, file: string): Promise<void> {
+  if (engine.kind !== 'postgres' || (process.env.BANK_PIN_KEY ?? '') !== '' || existsSync(file)) {
+    return;
+  }
+  if ((await engine.read((view) => view.accounts())).length === 0) return;
+  throw new Error(`no PIN key at ${file}: the servers of a PostgreSQL bank share one key; copy ` +
+    'it here, or pass --pin-key <file> or set BANK_PIN_KEY');
 }
 
 /** The database as a log line may name it: a URL's password masked. */
