@@ -1,0 +1,52 @@
+import { assert } from '../../assert.js';
+import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
+import type { AuditEntry } from '../rows.js';
+import type { Query } from './query.js';
+
+/**
+ * The audit chain on PostgreSQL: one gap-free chain across every server. Ids are assigned under
+ * a transaction-scoped advisory lock, taken as late as possible (just before appending) so that
+ * it is held only from the append to the commit; the hashes are those of src/store/audit-chain.ts,
+ * byte for byte the same as on SQLite.
+ */
+
+/** The advisory lock that orders every append to the chain, on every server. */
+export const AUDIT_LOCK_KEY = 0x61756474; // 'audt'
+
+/** Columns in the order of toInsertValues, after the id. */
+const COLUMNS = `id, at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id,
+  events, codes, first_at, last_at, hash`;
+
+/** Each column's array type, for unnest. */
+const TYPES = ['bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint',
+  'text', 'bigint', 'text', 'bigint', 'bigint', 'text'];
+
+const INSERT = `INSERT INTO audit (${COLUMNS}) SELECT * FROM unnest(${
+  TYPES.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})`;
+
+/** The chain's last row, or the start of an empty chain. */
+async function readTip(q: Query): Promise<{ id: number; hash: string }> {
+  const [tip] = await q<{ id: number; hash: string }>(
+    'SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
+  return tip ?? { id: 0, hash: '' };
+}
+
+/**
+ * Appends entries to the chain, in order, with consecutive ids after the tip. Call inside the
+ * transaction whose changes they record; the lock is held until it ends.
+ */
+export async function appendAuditRows(q: Query, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await q('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+  const tip = await readTip(q);
+  const columns: AuditValues[] = TYPES.map(() => []);
+  let hash = tip.hash;
+  entries.forEach((entry, index) => {
+    const fields = auditFields(entry);
+    hash = hashFields(hash, fields);
+    const values = [tip.id + index + 1, ...toInsertValues(fields, hash)];
+    assert(values.length === TYPES.length, 'one value per audit column');
+    values.forEach((value, column) => columns[column]!.push(value));
+  });
+  await q(INSERT, columns);
+}
