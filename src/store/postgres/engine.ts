@@ -120,7 +120,7 @@ function maskedError(error: unknown, where: string): Error {
  */
 export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'postgres' }>,
   options: OpenEngineOptions): Promise<Engine> {
-  const where = target.display;
+  const where = maskPassword(target.display);
   const pool = openPool(target.url);
   try {
     const client = await pool.connect();

@@ -6,11 +6,12 @@ import type { Query } from './query.js';
 import { pairKey, type Facts, type LockRow } from './view-state.js';
 
 /**
- * Reads a batch's facts in two statements. The first takes the row locks (accounts, then their
- * session rows, both in account order so that two servers never deadlock on them) and reads the
- * database's clock; the second, a fresh snapshot taken once the locks are held, reads what
- * another server may have written just before releasing them: ledger rows, wrong-PIN counters
- * (locked too), operator blocks.
+ * Reads a batch's facts in two statements. The first locks the accounts (in account order, so
+ * that two servers never deadlock on them) and reads the database's clock. The second runs on a
+ * fresh snapshot, taken once those locks are held, so it sees whatever another server wrote
+ * before it let them go (a READ COMMITTED statement sees only what was committed when it
+ * started): session rows (locked, in account order), ledger rows, wrong-PIN counters (locked),
+ * operator blocks.
  */
 
 /** What a batch's requests name. */
@@ -50,32 +51,35 @@ function int(value: unknown): number {
 const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 const LOCK = `WITH a AS (SELECT account, pin_hash, balance_cents, closed_at IS NOT NULL AS closed
-    FROM accounts WHERE account = ANY($1::text[]) ORDER BY account FOR UPDATE),
-  s AS (SELECT account, holder, peer, started_at, heartbeat_at FROM sessions
-    WHERE account = ANY($1::text[]) ORDER BY account FOR UPDATE)
-  SELECT (SELECT COALESCE(json_agg(a), '[]') FROM a) AS accounts,
-    (SELECT COALESCE(json_agg(s), '[]') FROM s) AS sessions, ${NOW_MS} AS now`;
+    FROM accounts WHERE account = ANY($1::text[]) ORDER BY account FOR UPDATE)
+  SELECT (SELECT COALESCE(json_agg(a), '[]') FROM a) AS accounts, ${NOW_MS} AS now`;
 
 type Raw = Record<string, unknown>;
 
-/** Locks the batch's accounts and session rows; reads them and the clock. */
+/** Locks the batch's accounts; reads them and the clock. */
 async function readLocked(q: Query, keys: Keys, facts: Facts): Promise<void> {
-  const [row] = await q<{ accounts: Raw[]; sessions: Raw[]; now: number }>(LOCK, [keys.accounts]);
+  const [row] = await q<{ accounts: Raw[]; now: number }>(LOCK, [keys.accounts]);
   facts.now = row!.now;
   for (const a of row!.accounts) {
     const account: AccountRow = { account: a.account as string, pinHash: a.pin_hash as string,
       balanceCents: int(a.balance_cents), closed: a.closed === true };
     facts.accounts.set(account.account, account);
   }
+}
+
+/** The session rows, from the fresh snapshot (see the top of this file). */
+function readSessions(rows: Raw[], keys: Keys, facts: Facts): void {
   for (const account of keys.accounts) facts.sessions.set(account, undefined);
-  for (const s of row!.sessions) {
+  for (const s of rows) {
     const lock: LockRow = { holder: s.holder as string, peer: s.peer as string,
       startedAt: int(s.started_at), heartbeatAt: int(s.heartbeat_at) };
     facts.sessions.set(s.account as string, lock);
   }
 }
 
-const MORE = `WITH l AS (SELECT t.* FROM transactions t
+const MORE = `WITH s AS (SELECT account, holder, peer, started_at, heartbeat_at FROM sessions
+    WHERE account = ANY($6::text[]) ORDER BY account FOR UPDATE),
+  l AS (SELECT t.* FROM transactions t
     JOIN unnest($1::text[], $2::text[]) AS k (account, txn_id)
     ON t.account = k.account AND t.txn_id = k.txn_id),
   g AS (SELECT f.* FROM pin_group_failures f JOIN unnest($3::text[], $4::text[]) AS k (account,
@@ -84,17 +88,22 @@ const MORE = `WITH l AS (SELECT t.* FROM transactions t
   c AS (SELECT * FROM pin_account_failures WHERE account = ANY($5::text[]) ORDER BY account
     FOR UPDATE),
   b AS (SELECT account FROM account_blocks WHERE account = ANY($5::text[]))
-  SELECT (SELECT COALESCE(json_agg(l), '[]') FROM l) AS ledger,
+  SELECT (SELECT COALESCE(json_agg(s), '[]') FROM s) AS sessions,
+    (SELECT COALESCE(json_agg(l), '[]') FROM l) AS ledger,
     (SELECT COALESCE(json_agg(g), '[]') FROM g) AS groups,
     (SELECT COALESCE(json_agg(c), '[]') FROM c) AS counters,
     (SELECT COALESCE(json_agg(b.account), '[]') FROM b) AS blocks`;
 
-interface MoreRow { ledger: Raw[]; groups: Raw[]; counters: Raw[]; blocks: string[] }
+interface MoreRow {
+  sessions: Raw[]; ledger: Raw[]; groups: Raw[]; counters: Raw[]; blocks: string[];
+}
 
-/** Ledger rows, counters and blocks, read once the batch's locks are held. */
+/** Session rows (locked), ledger rows, counters (locked) and blocks, once accounts are locked. */
 async function readMore(q: Query, keys: Keys, facts: Facts): Promise<void> {
-  if (keys.ledger[0].length === 0 && keys.logins.length === 0) return;
-  const [row] = await q<MoreRow>(MORE, [...keys.ledger, ...keys.groups, keys.logins]);
+  if (keys.accounts.length === 0) return;
+  const [row] = await q<MoreRow>(MORE,
+    [...keys.ledger, ...keys.groups, keys.logins, keys.accounts]);
+  readSessions(row!.sessions, keys, facts);
   for (const t of row!.ledger) {
     const txn: TxnRow = { account: t.account as string, txnId: t.txn_id as string,
       kind: t.kind as TxnRow['kind'], amountCents: int(t.amount_cents),

@@ -44,7 +44,8 @@ export function ask(from: Origin, account: string, request: SessionAsk): BankOp 
 
 /** A balance as stored. */
 export async function balanceOf(sql: pg.Client, account: string): Promise<number> {
-  const { rows } = await sql.query('SELECT balance_cents::text AS b FROM accounts WHERE account = $1',
+  const { rows } = await sql.query(
+    'SELECT balance_cents::text AS b FROM accounts WHERE account = $1',
     [account]);
   return Number(rows[0].b);
 }

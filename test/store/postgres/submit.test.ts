@@ -18,13 +18,14 @@ afterAll(async () => {
 describe('money through submit on PostgreSQL', () => {
   const me = origin(1);
 
-  it('logs in, deposits, withdraws, refuses 51 and 61, and answers repeats and OUTCOME', async () => {
+  it('logs in, deposits, withdraws, refuses 51, answers repeats and OUTCOME', async () => {
     const { engine } = bank;
     const loggedIn = await engine.submit(login(me, A, 'right'));
     expect(loggedIn.reply).toMatchObject({ kind: 'login', code: Code.ok, balanceCents: 10_000 });
     const dialogue: [Parameters<typeof ask>[2], unknown][] = [
       [{ kind: 'deposit', txnId: 't1', amountCents: 500 }, { code: Code.ok, balanceCents: 10_500 }],
-      [{ kind: 'withdraw', txnId: 't2', amountCents: 300 }, { code: Code.ok, balanceCents: 10_200 }],
+      [{ kind: 'withdraw', txnId: 't2', amountCents: 300 },
+        { code: Code.ok, balanceCents: 10_200 }],
       [{ kind: 'withdraw', txnId: 't3', amountCents: 99_999 },
         { code: Code.insufficientFunds, balanceCents: 10_200 }],
       [{ kind: 'deposit', txnId: 't1', amountCents: 500 }, { code: Code.ok, balanceCents: 10_500 }],
@@ -61,7 +62,7 @@ describe('money through submit on PostgreSQL', () => {
     expect(bank.engine.commits.batches).toBeLessThan(bank.engine.commits.applied);
   });
 
-  it('answers a failing request 96 with its audit row, and applies the rest of its batch', async () => {
+  it('answers a failing request 96 with its audit row, applies the rest of its batch', async () => {
     const { engine } = bank;
     // A withdrawal on an account this connection never logged into cannot fail; a request on
     // an unknown account whose lock it claims to hold makes the rule's assert fail.
@@ -90,10 +91,15 @@ describe('money through submit on PostgreSQL', () => {
     expect(bye.reply).toEqual({ kind: 'bare', code: Code.sessionExpired });
   });
 
-  it('rejects a note whose audit row cannot be written', async () => {
+  it('rejects a note whose audit row breaks a CHECK, applies the rest of its batch', async () => {
     const note = bank.engine.submit({ kind: 'note', reply: null, entries: [
       { at: 1, conn: null, peer: null, account: null, op: 'x', amountCents: null, code: null,
         balanceCents: null, txnId: null, events: 0 }] });
-    await expect(note).rejects.toThrow();
+    const deposit = bank.engine.submit(ask(origin(3), A,
+      { kind: 'deposit', txnId: 'beside-note', amountCents: 5 }));
+    await expect(note).rejects.toThrow('check constraint');
+    expect((await deposit).reply).toMatchObject({ code: Code.ok });
+    const { rows } = await bank.sql.query("SELECT COUNT(*)::int AS n FROM audit WHERE op = 'x'");
+    expect(rows[0].n).toBe(0);
   });
 });
