@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { assert } from '../../assert.js';
 import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
 import type { AuditEntry } from '../rows.js';
@@ -31,6 +32,18 @@ async function readTip(q: Query): Promise<{ id: number; hash: string }> {
   return tip ?? { id: 0, hash: '' };
 }
 
+/** The rows of entries chained after the tip: one array of column values per row. */
+function chainRows(tip: { id: number; hash: string }, entries: AuditEntry[]): AuditValues[] {
+  let hash = tip.hash;
+  return entries.map((entry, index) => {
+    const fields = auditFields(entry);
+    hash = hashFields(hash, fields);
+    const values = [tip.id + index + 1, ...toInsertValues(fields, hash)];
+    assert(values.length === TYPES.length, 'one value per audit column');
+    return values;
+  });
+}
+
 /**
  * Appends entries to the chain, in order, with consecutive ids after the tip. Call inside the
  * transaction whose changes they record; the lock is held until it ends.
@@ -38,15 +51,25 @@ async function readTip(q: Query): Promise<{ id: number; hash: string }> {
 export async function appendAuditRows(q: Query, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await q('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
-  const tip = await readTip(q);
-  const columns: AuditValues[] = TYPES.map(() => []);
-  let hash = tip.hash;
-  entries.forEach((entry, index) => {
-    const fields = auditFields(entry);
-    hash = hashFields(hash, fields);
-    const values = [tip.id + index + 1, ...toInsertValues(fields, hash)];
-    assert(values.length === TYPES.length, 'one value per audit column');
-    values.forEach((value, column) => columns[column]!.push(value));
-  });
-  await q(INSERT, columns);
+  const rows = chainRows(await readTip(q), entries);
+  await q(INSERT, TYPES.map((_, column) => rows.map((row) => row[column])));
+}
+
+/** A value as an SQL literal: integers checked exact, texts quoted. */
+function literal(value: string | number | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') return escapeLiteral(value);
+  assert(Number.isSafeInteger(value), 'an audit number is a safe integer');
+  return String(value);
+}
+
+/**
+ * The INSERT of entries chained after the tip, as one text without parameters, so that a batch
+ * can send it with its COMMIT in one round trip. Call with AUDIT_LOCK_KEY already held.
+ */
+export async function auditInsertText(q: Query, entries: AuditEntry[]): Promise<string> {
+  if (entries.length === 0) return '';
+  const rows = chainRows(await readTip(q), entries);
+  const values = rows.map((row) => `(${row.map(literal).join(', ')})`);
+  return `INSERT INTO audit (${COLUMNS}) VALUES ${values.join(', ')};`;
 }

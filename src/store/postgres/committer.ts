@@ -14,12 +14,16 @@ interface Pending {
 /**
  * Group commit on PostgreSQL: the requests that arrive while a batch commits wait together and
  * become the next batch, one transaction and one durable commit for all of them (batch.ts).
- * One batch at a time per server process, on a connection of its own, so requests are applied
- * in the order they arrived. Replies go out only once COMMIT has returned.
+ * One batch at a time per server process by default, so requests are applied in the order they
+ * arrived; inFlightMax > 1 lets batches overlap (with batchOpsMax 1: one short transaction per
+ * request on a pool, the shape group commit was measured against). Replies go out only once
+ * COMMIT has returned.
  */
 export class PgCommitter implements CommitState {
   private queue: Pending[] = [];
-  private running: Promise<void> | undefined;
+  private scheduled = false;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
   batches = 0;
   applied = 0;
   lastBatchFailed = false;
@@ -27,8 +31,10 @@ export class PgCommitter implements CommitState {
   /** performance.now() of the last settled batch, or of the first request queued since. */
   private progressMs = performance.now();
 
-  constructor(private readonly pool: pg.Pool, private readonly batchOpsMax: number) {
+  constructor(private readonly pool: pg.Pool, private readonly batchOpsMax: number,
+    private readonly inFlightMax = 1) {
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
+    assert(inFlightMax >= 1, 'at least one batch may run');
   }
 
   /** Queues a request for the next batch; resolves with its outcome once durable. */
@@ -36,8 +42,7 @@ export class PgCommitter implements CommitState {
     return new Promise<Outcome>((resolve, reject) => {
       if (this.queue.length === 0) this.progressMs = performance.now();
       this.queue.push({ op, resolve, reject });
-      // The first request waits one event-loop turn, so that those arriving with it join it.
-      this.running ??= new Promise((started) => setImmediate(started)).then(() => this.loop());
+      this.schedule();
     });
   }
 
@@ -50,16 +55,32 @@ export class PgCommitter implements CommitState {
   }
 
   /** Resolves once every request submitted so far is settled. */
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  /** Commits batches until none waits. */
-  private async loop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.flush(this.queue.splice(0, this.batchOpsMax));
-    } finally {
-      this.running = undefined;
+  /** The first request waits one event-loop turn, so that those arriving with it join it. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts batches while requests wait and fewer than inFlightMax run. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < this.inFlightMax) {
+      this.inFlight += 1;
+      void this.flush(this.queue.splice(0, this.batchOpsMax)).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {
+      for (const resolve of this.idle.splice(0)) resolve();
     }
   }
 

@@ -34,8 +34,9 @@ class PostgresEngine implements Engine {
   private readonly committer: PgCommitter;
 
   constructor(private readonly pool: pg.Pool, readonly where: string,
-    options: OpenEngineOptions) {
-    this.committer = new PgCommitter(pool, options.batchOpsMax ?? BATCH_OPS_MAX);
+    options: OpenEngineOptions & PostgresTuning) {
+    const batchOpsMax = options.batchOpsMax ?? BATCH_OPS_MAX;
+    this.committer = new PgCommitter(pool, batchOpsMax, options.batchesInFlightMax);
     this.commits = this.committer;
   }
 
@@ -114,14 +115,20 @@ function maskedError(error: unknown, where: string): Error {
   return new Error(`${where}: ${maskPassword(message)}`);
 }
 
+/** What only measurements change: how many batches overlap, how many connections. */
+export interface PostgresTuning {
+  batchesInFlightMax?: number;
+  poolConnectionsMax?: number;
+}
+
 /**
  * Opens a PostgreSQL bank as an engine: brings the schema up to date (or, read-only, refuses a
  * database that is not a bank of this version), and checks that the database answers.
  */
 export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'postgres' }>,
-  options: OpenEngineOptions): Promise<Engine> {
+  options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
   const where = maskPassword(target.display);
-  const pool = openPool(target.url);
+  const pool = openPool(target.url, options.poolConnectionsMax);
   try {
     const client = await pool.connect();
     try {

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { assert } from '../../assert.js';
 import type { BankOp, StoredCounter } from '../../rules/requests.js';
 import { askTxnId } from '../../rules/session.js';
@@ -50,15 +51,29 @@ function int(value: unknown): number {
 
 const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
-const LOCK = `WITH a AS (SELECT account, pin_hash, balance_cents, closed_at IS NOT NULL AS closed
-    FROM accounts WHERE account = ANY($1::text[]) ORDER BY account FOR UPDATE)
+/** The statement that locks the accounts `list` (a text[] expression) names. */
+function lockStatement(list: string): string {
+  return `WITH a AS (SELECT account, pin_hash, balance_cents, closed_at IS NOT NULL AS closed
+    FROM accounts WHERE account = ANY(${list}) ORDER BY account FOR UPDATE)
   SELECT (SELECT COALESCE(json_agg(a), '[]') FROM a) AS accounts, ${NOW_MS} AS now`;
+}
+
+const LOCK = lockStatement('$1::text[]');
+
+/**
+ * BEGIN and the lock statement in one round trip (the simple protocol takes no parameters, so
+ * the account numbers are quoted as literals).
+ */
+function beginAndLock(accounts: string[]): string {
+  return `BEGIN; ${lockStatement(`ARRAY[${accounts.map(escapeLiteral).join(', ')}]::text[]`)}`;
+}
 
 type Raw = Record<string, unknown>;
 
-/** Locks the batch's accounts; reads them and the clock. */
-async function readLocked(q: Query, keys: Keys, facts: Facts): Promise<void> {
-  const [row] = await q<{ accounts: Raw[]; now: number }>(LOCK, [keys.accounts]);
+/** Locks the batch's accounts (first opening the transaction, if told to); reads the clock. */
+async function readLocked(q: Query, keys: Keys, facts: Facts, begin: boolean): Promise<void> {
+  const [row] = begin ? await q<{ accounts: Raw[]; now: number }>(beginAndLock(keys.accounts))
+    : await q<{ accounts: Raw[]; now: number }>(LOCK, [keys.accounts]);
   facts.now = row!.now;
   for (const a of row!.accounts) {
     const account: AccountRow = { account: a.account as string, pinHash: a.pin_hash as string,
@@ -127,12 +142,15 @@ function counter(failures: unknown, level: unknown, untilMs: unknown,
     forgetAtMs: int(forgetAtMs) };
 }
 
-/** Reads the facts of a batch's requests, taking their row locks, in the open transaction. */
-export async function readFacts(q: Query, ops: BankOp[]): Promise<Facts> {
+/**
+ * Reads the facts of a batch's requests, taking their row locks, in the open transaction (or,
+ * with begin, in the one it opens).
+ */
+export async function readFacts(q: Query, ops: BankOp[], begin = false): Promise<Facts> {
   const keys = batchKeys(ops);
   const facts: Facts = { now: 0, accounts: new Map(), sessions: new Map(), ledger: new Map(),
     groupCounters: new Map(), accountCounters: new Map(), blocks: new Set() };
-  await readLocked(q, keys, facts);
+  await readLocked(q, keys, facts, begin);
   await readMore(q, keys, facts);
   return facts;
 }

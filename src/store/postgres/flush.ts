@@ -1,37 +1,17 @@
 import { assert } from '../../assert.js';
 import type { LockClaim } from '../../rules/requests.js';
-import { appendAuditRows } from './audit.js';
+import { AUDIT_LOCK_KEY } from './audit.js';
 import type { Query } from './query.js';
 import type { Changes, Facts } from './view-state.js';
 
 /**
  * Writes a batch's changes in bulk: a few statements per batch, whatever its size, each checked
  * against what the view expected (the SQLite engine's `changes === 1` asserts, in bulk). The
- * audit rows go last, so the chain's lock is held only from the append to the commit.
+ * chain's lock is taken last, so it is held only from the append to the commit.
  */
 
 /** Thrown when an atomic claim did not end as its locked row promised: the batch runs again. */
 export class ClaimMismatch extends Error {}
-
-async function writeMoves(q: Query, changes: Changes): Promise<void> {
-  const moves = [...changes.moved].filter(([, delta]) => delta !== 0);
-  if (moves.length === 0) return;
-  const rows = await q(`UPDATE accounts a SET balance_cents = a.balance_cents + d.delta
-    FROM unnest($1::text[], $2::bigint[]) AS d (account, delta)
-    WHERE a.account = d.account AND a.closed_at IS NULL RETURNING a.account`,
-  [moves.map(([account]) => account), moves.map(([, delta]) => delta)]);
-  assert(rows.length === moves.length, 'exactly one open account moved per move');
-}
-
-async function writeRecords(q: Query, changes: Changes): Promise<void> {
-  const txns = changes.records;
-  if (txns.length === 0) return;
-  await q(`INSERT INTO transactions (account, txn_id, kind, amount_cents, code, balance_cents, at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-      $6::bigint[], $7::bigint[])`, [txns.map((t) => t.account), txns.map((t) => t.txnId),
-    txns.map((t) => t.kind), txns.map((t) => t.amountCents), txns.map((t) => t.code),
-    txns.map((t) => t.balanceCents), txns.map((t) => t.at)]);
-}
 
 /**
  * The lock claims: one atomic statement per TTL (a batch usually has one), taking a row that is
@@ -50,24 +30,6 @@ async function writeClaims(q: Query, claims: LockClaim[]): Promise<void> {
       some.map((c) => c.at), ttl]);
     if (won.length !== some.length) throw new ClaimMismatch('a claim lost a lock it held locked');
   }
-}
-
-/** Every changed lock row's final state: updated (it exists once claimed) or deleted. */
-async function writeSessions(q: Query, facts: Facts, changes: Changes): Promise<void> {
-  await writeClaims(q, changes.claims);
-  const kept = [...changes.sessionsDirty].filter((account) => facts.sessions.get(account));
-  const gone = [...changes.sessionsDirty].filter((account) => !facts.sessions.get(account));
-  if (kept.length > 0) {
-    const rows = kept.map((account) => facts.sessions.get(account)!);
-    const updated = await q(`UPDATE sessions s SET holder = u.holder, peer = u.peer,
-      started_at = u.started_at, heartbeat_at = u.heartbeat_at
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
-        AS u (account, holder, peer, started_at, heartbeat_at)
-      WHERE s.account = u.account RETURNING s.account`, [kept, rows.map((r) => r.holder),
-      rows.map((r) => r.peer), rows.map((r) => r.startedAt), rows.map((r) => r.heartbeatAt)]);
-    assert(updated.length === kept.length, 'each kept lock row exists');
-  }
-  if (gone.length > 0) await q('DELETE FROM sessions WHERE account = ANY($1::text[])', [gone]);
 }
 
 /** Forgotten counter rows removed per wrong PIN (as on SQLite: more than each adds). */
@@ -132,11 +94,49 @@ function counterColumns(rows: Counted[]): number[][] {
     rows.map((r) => r.counter!.untilMs), rows.map((r) => r.counter!.forgetAtMs)];
 }
 
-/** Writes every change of a batch, in the open transaction, the audit rows last. */
+/**
+ * Balances, ledger rows and the final state of every changed lock row (updated: it exists once
+ * claimed; or deleted), in one statement that also takes the audit chain's lock, last of all
+ * the batch's locks. Each part is checked against the count the view expects.
+ */
+const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_cents + d.delta
+    FROM unnest($1::text[], $2::bigint[]) AS d (account, delta)
+    WHERE a.account = d.account AND a.closed_at IS NULL RETURNING 1),
+  r AS (INSERT INTO transactions (account, txn_id, kind, amount_cents, code, balance_cents, at)
+    SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+      $8::bigint[], $9::bigint[]) RETURNING 1),
+  u AS (UPDATE sessions s SET holder = u.holder, peer = u.peer, started_at = u.started_at,
+    heartbeat_at = u.heartbeat_at FROM unnest($10::text[], $11::text[], $12::text[],
+      $13::bigint[], $14::bigint[]) AS u (account, holder, peer, started_at, heartbeat_at)
+    WHERE s.account = u.account RETURNING 1),
+  g AS (DELETE FROM sessions WHERE account = ANY($15::text[]) RETURNING 1)
+  SELECT (SELECT count(*) FROM m) AS moved, (SELECT count(*) FROM u) AS kept,
+    pg_advisory_xact_lock($16)::text AS locked`;
+
+async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<void> {
+  const moves = [...changes.moved].filter(([, delta]) => delta !== 0);
+  const t = changes.records;
+  const kept = [...changes.sessionsDirty].filter((account) => facts.sessions.get(account));
+  const gone = [...changes.sessionsDirty].filter((account) => !facts.sessions.get(account));
+  const s = kept.map((account) => facts.sessions.get(account)!);
+  const [counts] = await q<{ moved: number; kept: number }>(WRITE_ROWS, [
+    moves.map(([account]) => account), moves.map(([, delta]) => delta),
+    t.map((x) => x.account), t.map((x) => x.txnId), t.map((x) => x.kind),
+    t.map((x) => x.amountCents), t.map((x) => x.code), t.map((x) => x.balanceCents),
+    t.map((x) => x.at),
+    kept, s.map((x) => x.holder), s.map((x) => x.peer), s.map((x) => x.startedAt),
+    s.map((x) => x.heartbeatAt), gone, AUDIT_LOCK_KEY]);
+  assert(counts!.moved === moves.length, 'exactly one open account moved per move');
+  assert(counts!.kept === kept.length, 'each kept lock row exists');
+}
+
+/**
+ * Writes every change of a batch but its audit rows, in the open transaction, and takes the
+ * audit chain's lock: the caller appends the rows (appendAuditRows, or auditInsertText with
+ * the COMMIT) right after.
+ */
 export async function flushChanges(q: Query, facts: Facts, changes: Changes): Promise<void> {
-  await writeMoves(q, changes);
-  await writeRecords(q, changes);
-  await writeSessions(q, facts, changes);
+  await writeClaims(q, changes.claims);
   await writeCounters(q, facts, changes);
-  await appendAuditRows(q, changes.audit);
+  await writeRows(q, facts, changes);
 }

@@ -19,11 +19,11 @@ afterAll(async () => {
   await bank.engine.close();
 });
 
-/** A query failing the first `times` statements that start with `prefix`, with SQLSTATE `state`. */
-function failing(q: Query, prefix: string, state: string, times: number): Query {
+/** A query failing the first `times` statements that match, with SQLSTATE `state`. */
+function failing(q: Query, match: RegExp, state: string, times: number): Query {
   let left = times;
   return async (sql, params) => {
-    if (sql.startsWith(prefix) && left-- > 0) {
+    if (match.test(sql) && left-- > 0) {
       throw Object.assign(new Error('injected'), { code: state });
     }
     return q(sql, params);
@@ -40,7 +40,7 @@ describe('a batch on PostgreSQL', () => {
       const pool = openPool(bank.url, 1);
       const client = await pool.connect();
       try {
-        const outcomes = await runBatch(failing(queryOf(client), 'INSERT INTO audit', state, 2), [
+        const outcomes = await runBatch(failing(queryOf(client), /^INSERT INTO audit/, state, 2), [
           ask(me, ACCOUNT, { kind: 'deposit', txnId: `retry-${state}`, amountCents: 7 })]);
         expect(outcomes.map((o) => o.reply)).toEqual([
           { kind: 'balance', code: Code.ok, balanceCents: before + 7 }]);
@@ -59,7 +59,7 @@ describe('a batch on PostgreSQL', () => {
     const pool = openPool(bank.url, 1);
     const client = await pool.connect();
     try {
-      const batch = runBatch(failing(queryOf(client), 'COMMIT', '08006', 1), [
+      const batch = runBatch(failing(queryOf(client), /COMMIT$/, '08006', 1), [
         ask(me, ACCOUNT, { kind: 'deposit', txnId: 'lost', amountCents: 7 })]);
       await expect(batch).rejects.toThrow('injected');
     } finally {
