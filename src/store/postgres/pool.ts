@@ -38,8 +38,10 @@ export const POOL_CONNECTIONS_MAX = 4;
 export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url, max, types,
-    // Durable before acknowledged, whatever the server's default says (PROTOCOL.md §5.4).
-    options: '-c synchronous_commit=on',
+    // Durable before acknowledged, whatever the server's default says (PROTOCOL.md §5.4). The
+    // batch's statements are planned once per connection: their plans (index lookups by key)
+    // do not depend on the values, and planning them each time cost as much as running them.
+    options: '-c synchronous_commit=on -c plan_cache_mode=force_generic_plan',
     application_name: 'bank',
   });
   // An idle connection that dies (a restart of PostgreSQL) must not crash the server: the next

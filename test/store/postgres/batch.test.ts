@@ -95,6 +95,22 @@ describe('the PostgreSQL schema and types', () => {
     expect(String(failure)).not.toContain('hunter2');
   });
 
+  it('takes the password from PGPASSWORD when the URL has none', async () => {
+    const url = new URL(await freshDatabase());
+    const password = url.password;
+    url.password = '';
+    const saved = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = password;
+    try {
+      const engine = await openEngine(url.toString());
+      expect(await engine.answers()).toBe(true);
+      await engine.close();
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD;
+      else process.env.PGPASSWORD = saved;
+    }
+  });
+
   it('reads BIGINT exactly, and refuses one past 2^53', () => {
     expect(parseSafeInteger('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => parseSafeInteger('9007199254740993')).toThrow('safe integer');

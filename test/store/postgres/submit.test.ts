@@ -80,6 +80,26 @@ describe('money through submit on PostgreSQL', () => {
     expect(rows).toEqual([{ code: String(Code.internal) }]);
   });
 
+  it('answers 96 to a request whose write fails, with savepoints for the others', async () => {
+    await bank.sql.query(`CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN
+      IF NEW.txn_id = 'boom' THEN RAISE EXCEPTION 'boom' USING ERRCODE = '23514'; END IF;
+      RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await bank.sql.query(`CREATE TRIGGER refuse_boom BEFORE INSERT ON transactions
+      FOR EACH ROW EXECUTE FUNCTION refuse_boom()`);
+    const before = await balanceOf(bank.sql, A);
+    const [boom, fine] = await Promise.all([
+      bank.engine.submit(ask(me, A, { kind: 'deposit', txnId: 'boom', amountCents: 9 })),
+      bank.engine.submit(ask(me, A, { kind: 'deposit', txnId: 'fine', amountCents: 4 })),
+    ]);
+    await bank.sql.query('DROP TRIGGER refuse_boom ON transactions');
+    expect(boom.reply).toEqual({ kind: 'bare', code: Code.internal });
+    expect(fine.reply).toMatchObject({ code: Code.ok, balanceCents: before + 4 });
+    expect(await balanceOf(bank.sql, A)).toBe(before + 4);
+    const { rows } = await bank.sql.query(
+      "SELECT code::int FROM audit WHERE account = $1 AND op = 'deposit' AND code = 96", [A]);
+    expect(rows).toEqual([{ code: Code.internal }]);
+  });
+
   it('answers 68 to a session whose lock another login took over', async () => {
     await bank.sql.query('UPDATE sessions SET heartbeat_at = 0 WHERE account = $1', [A]);
     const thief = origin(3);
