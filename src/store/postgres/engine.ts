@@ -8,7 +8,8 @@ import { PgCommitter } from './committer.js';
 import { checkSchemaVersion, migrate } from './migrate.js';
 import { maskPassword, openPool, queryOf } from './pool.js';
 import type { Query } from './query.js';
-import { postgresAdminTx, postgresView } from './view.js';
+import { postgresAdminTx } from './admin-tx.js';
+import { postgresView } from './view.js';
 
 /** Requests per batch unless the server says otherwise. */
 const BATCH_OPS_MAX = 512;

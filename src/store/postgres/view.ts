@@ -1,14 +1,8 @@
-import type { AdminTx, BankView } from '../engine.js';
+import type { BankView } from '../engine.js';
 import type { Query } from './query.js';
 
 /** Stub: the pg-view branch implements the snapshot's reads on PostgreSQL. */
 export function postgresView(q: Query): BankView {
-  void q;
-  throw new Error('not yet');
-}
-
-/** Stub: the pg-view branch implements admin changes on PostgreSQL. */
-export function postgresAdminTx(q: Query): AdminTx {
   void q;
   throw new Error('not yet');
 }
