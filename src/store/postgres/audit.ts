@@ -25,15 +25,20 @@ const TYPES = ['bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'bigint', '
 const INSERT = `INSERT INTO audit (${COLUMNS}) SELECT * FROM unnest(${
   TYPES.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})`;
 
-/** The chain's last row, or the start of an empty chain. */
-async function readTip(q: Query): Promise<{ id: number; hash: string }> {
-  const [tip] = await q<{ id: number; hash: string }>(
-    'SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
+/** The chain's last row: its id (0 for an empty chain) and hash ('' for an empty chain). */
+export interface AuditTip {
+  id: number;
+  hash: string;
+}
+
+/** Takes the chain's lock and reads its tip, in one statement (migrations/postgres/001). */
+async function lockTip(q: Query): Promise<AuditTip> {
+  const [tip] = await q<AuditTip>('SELECT id, hash FROM audit_tip($1)', [AUDIT_LOCK_KEY]);
   return tip ?? { id: 0, hash: '' };
 }
 
 /** The rows of entries chained after the tip: one array of column values per row. */
-function chainRows(tip: { id: number; hash: string }, entries: AuditEntry[]): AuditValues[] {
+function chainRows(tip: AuditTip, entries: AuditEntry[]): AuditValues[] {
   let hash = tip.hash;
   return entries.map((entry, index) => {
     const fields = auditFields(entry);
@@ -50,8 +55,7 @@ function chainRows(tip: { id: number; hash: string }, entries: AuditEntry[]): Au
  */
 export async function appendAuditRows(q: Query, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await q('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
-  const rows = chainRows(await readTip(q), entries);
+  const rows = chainRows(await lockTip(q), entries);
   await q(INSERT, TYPES.map((_, column) => rows.map((row) => row[column])));
 }
 
@@ -65,11 +69,11 @@ function literal(value: string | number | null): string {
 
 /**
  * The INSERT of entries chained after the tip, as one text without parameters, so that a batch
- * can send it with its COMMIT in one round trip. Call with AUDIT_LOCK_KEY already held.
+ * can send it with its COMMIT in one round trip. The tip must have been read under the lock.
  */
-export async function auditInsertText(q: Query, entries: AuditEntry[]): Promise<string> {
+export function auditInsertText(tip: AuditTip, entries: AuditEntry[]): string {
   if (entries.length === 0) return '';
-  const rows = chainRows(await readTip(q), entries);
+  const rows = chainRows(tip, entries);
   const values = rows.map((row) => `(${row.map(literal).join(', ')})`);
   return `INSERT INTO audit (${COLUMNS}) VALUES ${values.join(', ')};`;
 }

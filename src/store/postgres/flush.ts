@@ -1,6 +1,6 @@
 import { assert } from '../../assert.js';
 import type { LockClaim } from '../../rules/requests.js';
-import { AUDIT_LOCK_KEY } from './audit.js';
+import { AUDIT_LOCK_KEY, type AuditTip } from './audit.js';
 import type { Query } from './query.js';
 import type { Changes, Facts } from './view-state.js';
 
@@ -97,7 +97,8 @@ function counterColumns(rows: Counted[]): number[][] {
 /**
  * Balances, ledger rows and the final state of every changed lock row (updated: it exists once
  * claimed; or deleted), in one statement that also takes the audit chain's lock, last of all
- * the batch's locks. Each part is checked against the count the view expects.
+ * the batch's locks, and reads the chain's tip under it (audit_tip, on a fresh snapshot). Each
+ * part is checked against the count the view expects.
  */
 const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_cents + d.delta
     FROM unnest($1::text[], $2::bigint[]) AS d (account, delta)
@@ -111,15 +112,15 @@ const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_c
     WHERE s.account = u.account RETURNING 1),
   g AS (DELETE FROM sessions WHERE account = ANY($15::text[]) RETURNING 1)
   SELECT (SELECT count(*) FROM m) AS moved, (SELECT count(*) FROM u) AS kept,
-    pg_advisory_xact_lock($16)::text AS locked`;
+    (SELECT row_to_json(t) FROM audit_tip($16) AS t) AS tip`;
 
-async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<void> {
+async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<AuditTip> {
   const moves = [...changes.moved].filter(([, delta]) => delta !== 0);
   const t = changes.records;
   const kept = [...changes.sessionsDirty].filter((account) => facts.sessions.get(account));
   const gone = [...changes.sessionsDirty].filter((account) => !facts.sessions.get(account));
   const s = kept.map((account) => facts.sessions.get(account)!);
-  const [counts] = await q<{ moved: number; kept: number }>(WRITE_ROWS, [
+  const [counts] = await q<{ moved: number; kept: number; tip: AuditTip | null }>(WRITE_ROWS, [
     moves.map(([account]) => account), moves.map(([, delta]) => delta),
     t.map((x) => x.account), t.map((x) => x.txnId), t.map((x) => x.kind),
     t.map((x) => x.amountCents), t.map((x) => x.code), t.map((x) => x.balanceCents),
@@ -128,15 +129,19 @@ async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<void
     s.map((x) => x.heartbeatAt), gone, AUDIT_LOCK_KEY]);
   assert(counts!.moved === moves.length, 'exactly one open account moved per move');
   assert(counts!.kept === kept.length, 'each kept lock row exists');
+  const tip = counts!.tip ?? { id: 0, hash: '' };
+  assert(Number.isSafeInteger(tip.id) && tip.id >= 0, 'the chain tip has an id');
+  return tip;
 }
 
 /**
- * Writes every change of a batch but its audit rows, in the open transaction, and takes the
- * audit chain's lock: the caller appends the rows (appendAuditRows, or auditInsertText with
- * the COMMIT) right after.
+ * Writes every change of a batch but its audit rows, in the open transaction, takes the audit
+ * chain's lock and returns its tip: the caller appends the rows right after (auditInsertText
+ * with the COMMIT, or appendAuditRows).
  */
-export async function flushChanges(q: Query, facts: Facts, changes: Changes): Promise<void> {
+export async function flushChanges(q: Query, facts: Facts, changes: Changes):
+  Promise<AuditTip> {
   await writeClaims(q, changes.claims);
   await writeCounters(q, facts, changes);
-  await writeRows(q, facts, changes);
+  return writeRows(q, facts, changes);
 }
