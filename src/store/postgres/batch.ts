@@ -1,7 +1,7 @@
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import { appendAuditRows, auditInsertText } from './audit.js';
 import { decideAll, failedOutcome } from './decide.js';
-import { readFacts } from './facts.js';
+import { BEGIN_BATCH, readFacts } from './facts.js';
 import { ClaimMismatch, flushChanges } from './flush.js';
 import { isRetryable, sqlState } from './pool.js';
 import type { Query } from './query.js';
@@ -22,7 +22,7 @@ export const BATCH_RETRIES_MAX = 20;
 class WriteFailed extends Error {}
 
 async function inTransaction<T>(q: Query, body: () => Promise<T>): Promise<T> {
-  await q('BEGIN');
+  await q(BEGIN_BATCH);
   try {
     const result = await body();
     await q('COMMIT');

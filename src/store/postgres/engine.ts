@@ -133,8 +133,9 @@ export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'post
   try {
     const client = await pool.connect();
     try {
-      if (options.readOnly) await checkSchemaVersion(queryOf(client), where);
-      else await migrate(client);
+      if (!options.readOnly) await migrate(client);
+      // A database written by a newer bank is refused, read-only or not.
+      await checkSchemaVersion(queryOf(client), where);
     } finally {
       client.release();
     }

@@ -60,12 +60,16 @@ function lockStatement(list: string): string {
 
 const LOCK = lockStatement('$1::text[]');
 
+/** A batch's transaction, whatever the server's default isolation (see above). */
+export const BEGIN_BATCH = 'BEGIN ISOLATION LEVEL READ COMMITTED';
+
 /**
  * BEGIN and the lock statement in one round trip (the simple protocol takes no parameters, so
  * the account numbers are quoted as literals).
  */
 function beginAndLock(accounts: string[]): string {
-  return `BEGIN; ${lockStatement(`ARRAY[${accounts.map(escapeLiteral).join(', ')}]::text[]`)}`;
+  const list = `ARRAY[${accounts.map(escapeLiteral).join(', ')}]::text[]`;
+  return `${BEGIN_BATCH}; ${lockStatement(list)}`;
 }
 
 type Raw = Record<string, unknown>;

@@ -28,6 +28,9 @@ const types = {
   },
 };
 
+/** How long a transaction may sit waiting on its server before PostgreSQL ends it. */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+
 /** How many connections a server keeps: one runs the batches, the rest logins and admin. */
 export const POOL_CONNECTIONS_MAX = 4;
 
@@ -41,7 +44,12 @@ export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
     // Durable before acknowledged, whatever the server's default says (PROTOCOL.md §5.4). The
     // batch's statements are planned once per connection: their plans (index lookups by key)
     // do not depend on the values, and planning them each time cost as much as running them.
-    options: '-c synchronous_commit=on -c plan_cache_mode=force_generic_plan',
+    // A server that hangs inside a transaction (not one that dies: its connection closes) lets
+    // go of its row locks and of the audit chain's lock after IDLE_IN_TRANSACTION_MS.
+    options: `-c synchronous_commit=on -c plan_cache_mode=force_generic_plan ` +
+      `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
+    // A connection to a server that vanished (power, network) is noticed, not waited on.
+    keepAlive: true,
     application_name: 'bank',
   });
   // An idle connection that dies (a restart of PostgreSQL) must not crash the server: the next

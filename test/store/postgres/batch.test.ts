@@ -88,6 +88,16 @@ describe('the PostgreSQL schema and types', () => {
       /is not a bank database \(it has no bank tables\)$/);
   });
 
+  it('refuses a database written by a newer bank', async () => {
+    const url = await freshDatabase();
+    await (await openEngine(url)).close();
+    const sql = new pg.Client({ connectionString: url });
+    await sql.connect();
+    await sql.query('UPDATE bank_schema SET version = 99');
+    await sql.end();
+    await expect(openEngine(url)).rejects.toThrow(/written by a newer bank \(schema 99/);
+  });
+
   it('never prints the password of the URL', async () => {
     const url = new URL(await freshDatabase());
     url.password = 'hunter2-wrong';
