@@ -31,9 +31,13 @@ export interface AuditTip {
   hash: string;
 }
 
-/** Takes the chain's lock and reads its tip, in one statement (migrations/postgres/001). */
+/**
+ * Takes the chain's lock, then reads its tip in a statement of its own (so on a snapshot taken
+ * once the lock is held). A batch does both in its write statement instead (audit_tip, flush.ts).
+ */
 async function lockTip(q: Query): Promise<AuditTip> {
-  const [tip] = await q<AuditTip>('SELECT id, hash FROM audit_tip($1)', [AUDIT_LOCK_KEY]);
+  await q('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+  const [tip] = await q<AuditTip>('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
   return tip ?? { id: 0, hash: '' };
 }
 
