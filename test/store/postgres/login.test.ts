@@ -69,6 +69,24 @@ describe('LOGIN through submit on PostgreSQL', () => {
     expect(rows).toEqual([{ holder: from.holder }]);
   });
 
+  it('gives a lock released earlier in the same batch to a login later in it', async () => {
+    const first = origin(5);
+    const second = origin(6);
+    await bank.sql.query("DELETE FROM sessions WHERE account = 'ac-20003'");
+    await bank.engine.submit(login(first, 'ac-20003', 'right'));
+    const [bye, hello, late] = await Promise.all([
+      bank.engine.submit({ kind: 'logout', origin: first, account: 'ac-20003', op: 'logout' }),
+      bank.engine.submit(login(second, 'ac-20003', 'right')),
+      bank.engine.submit(login(origin(7), 'ac-20003', 'right')),
+    ]);
+    expect([bye.reply?.code, hello.reply?.code, late.reply?.code])
+      .toEqual([Code.ok, Code.ok, Code.accountBusy]);
+    expect(hello.events).toEqual({ lockTakenOver: false, lockout: null });
+    const { rows } = await bank.sql.query(
+      "SELECT holder FROM sessions WHERE account = 'ac-20003'");
+    expect(rows).toEqual([{ holder: second.holder }]);
+  });
+
   it('gives the pre-login facts: bars and the PIN hash of an open account only', async () => {
     expect(await bank.engine.loginFacts('ac-20001', '127.0.0.1')).toMatchObject(
       { operatorBlocked: false, accountUntilMs: 0, pinHash: 'x' });
