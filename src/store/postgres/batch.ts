@@ -1,3 +1,4 @@
+import { AssertionError } from '../../assert.js';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import { appendAuditRows, auditInsertText } from './audit.js';
 import { decideAll, failedOutcome } from './decide.js';
@@ -33,8 +34,12 @@ async function inTransaction<T>(q: Query, body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Errors of a statement's data (a CHECK, a key): the request's fault, not the batch's. */
+/**
+ * Errors of a statement's data (a CHECK, a key), or a write that did not change what the view
+ * expected: some request's fault, not the batch's.
+ */
 function isWriteError(error: unknown): boolean {
+  if (error instanceof AssertionError) return true;
   const state = sqlState(error);
   return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
 }
