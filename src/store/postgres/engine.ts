@@ -1,10 +1,147 @@
-import type { Engine } from '../engine.js';
+import type pg from 'pg';
+import type { AccountId } from '../../protocol/messages.js';
+import type { BankOp, Outcome } from '../../rules/requests.js';
+import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../engine.js';
 import type { OpenEngineOptions } from '../open.js';
 import type { DbTarget } from '../target.js';
+import { PgCommitter } from './committer.js';
+import { checkSchemaVersion, migrate } from './migrate.js';
+import { maskPassword, openPool, queryOf } from './pool.js';
+import type { Query } from './query.js';
+import { postgresAdminTx } from './admin-tx.js';
+import { postgresView } from './view.js';
 
-/** Stub: the pg-engine branch implements the PostgreSQL engine. */
+/** Requests per batch unless the server says otherwise. */
+const BATCH_OPS_MAX = 512;
+
+const PRE_LOGIN = `SELECT EXISTS (SELECT 1 FROM account_blocks WHERE account = $1) AS blocked,
+  COALESCE((SELECT locked_until FROM pin_account_failures WHERE account = $1), 0) AS account_until,
+  COALESCE((SELECT blocked_until FROM pin_group_failures WHERE account = $1 AND addr_group = $2),
+    0) AS group_until,
+  (SELECT pin_hash FROM accounts WHERE account = $1 AND closed_at IS NULL) AS pin_hash`;
+
+interface PreLoginRow {
+  blocked: boolean; account_until: number; group_until: number; pin_hash: string | null;
+}
+
+/**
+ * The PostgreSQL engine: any number of `bank server` processes on one database. Each groups
+ * the requests that arrive together into one transaction (committer.ts); row locks, the
+ * database's clock and one advisory lock on the audit chain keep the servers from each other.
+ */
+class PostgresEngine implements Engine {
+  readonly kind = 'postgres';
+  readonly commits: CommitState;
+  private readonly committer: PgCommitter;
+
+  constructor(private readonly pool: pg.Pool, readonly where: string,
+    options: OpenEngineOptions & PostgresTuning) {
+    const batchOpsMax = options.batchOpsMax ?? BATCH_OPS_MAX;
+    this.committer = new PgCommitter(pool, batchOpsMax, options.batchesInFlightMax);
+    this.commits = this.committer;
+  }
+
+  submit(op: BankOp): Promise<Outcome> {
+    const outcome = this.committer.submit(op);
+    if (op.kind !== 'note') return outcome;
+    return outcome.then((done) => done.failure === undefined ? done : Promise.reject(done.failure));
+  }
+
+  async loginFacts(account: AccountId, group: string): Promise<PreLoginFacts> {
+    const [row] = await this.query<PreLoginRow>(PRE_LOGIN, [account, group]);
+    return { operatorBlocked: row!.blocked, accountUntilMs: row!.account_until,
+      groupUntilMs: row!.group_until, pinHash: row!.pin_hash ?? undefined };
+  }
+
+  async startRun(at: number, version: string): Promise<number> {
+    const [row] = await this.query<{ run: number }>(
+      'INSERT INTO runs (started_at, version) VALUES ($1, $2) RETURNING run', [at, version]);
+    return row!.run;
+  }
+
+  /** Only this server's own earlier locks: every holder starts with `${server}/`. */
+  async clearLocks(server: string): Promise<number> {
+    const prefix = `${server}/`;
+    const rows = await this.query(`DELETE FROM sessions
+      WHERE left(holder, length($1)) = $1 RETURNING account`, [prefix]);
+    return rows.length;
+  }
+
+  async answers(): Promise<boolean> {
+    try {
+      const [row] = await this.query<{ one: number }>('SELECT 1 AS one');
+      return row?.one === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  read<T>(fn: (view: BankView) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      (q) => fn(postgresView(q)));
+  }
+
+  change<T>(fn: (tx: AdminTx) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN', (q) => fn(postgresAdminTx(q)));
+  }
+
+  async close(): Promise<void> {
+    await this.committer.drain();
+    await this.pool.end();
+  }
+
+  private query: Query = async (sql, params) => (await this.pool.query(sql, params)).rows;
+
+  /** fn in one transaction on one connection: COMMIT when it resolves, ROLLBACK when not. */
+  private async transaction<T>(begin: string, fn: (q: Query) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const q = queryOf(client);
+    try {
+      await q(begin);
+      const result = await fn(q);
+      await q('COMMIT');
+      return result;
+    } catch (error) {
+      await q('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** An error that may quote the URL, with its password masked and the bank named. */
+function maskedError(error: unknown, where: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`${where}: ${maskPassword(message)}`);
+}
+
+/** What only measurements change: how many batches overlap, how many connections. */
+export interface PostgresTuning {
+  batchesInFlightMax?: number;
+  poolConnectionsMax?: number;
+}
+
+/**
+ * Opens a PostgreSQL bank as an engine: brings the schema up to date (or, read-only, refuses a
+ * database that is not a bank of this version), and checks that the database answers.
+ */
 export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'postgres' }>,
-  options: OpenEngineOptions): Promise<Engine> {
-  void options;
-  throw new Error(`PostgreSQL is not supported yet (${target.display})`);
+  options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
+  const where = maskPassword(target.display);
+  const pool = openPool(target.url, options.poolConnectionsMax);
+  try {
+    const client = await pool.connect();
+    try {
+      if (!options.readOnly) await migrate(client);
+      // A database written by a newer bank is refused, read-only or not.
+      await checkSchemaVersion(queryOf(client), where);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw maskedError(error, where);
+  }
+  return new PostgresEngine(pool, where, options);
 }

@@ -1,0 +1,127 @@
+import { AssertionError } from '../../assert.js';
+import type { BankOp, Outcome } from '../../rules/requests.js';
+import { appendAuditRows, auditInsertText } from './audit.js';
+import { decideAll, failedOutcome } from './decide.js';
+import { BEGIN_BATCH, readFacts } from './facts.js';
+import { ClaimMismatch, flushChanges } from './flush.js';
+import { isRetryable, sqlState } from './pool.js';
+import type { Query } from './query.js';
+import { noChanges } from './view-state.js';
+
+/**
+ * One batch of requests as one PostgreSQL transaction (READ COMMITTED, one durable commit):
+ * first all at once (bulk reads, decisions in memory, bulk writes); if a write fails, once more
+ * with a savepoint per request, so that the failure is the failing request's alone. A
+ * serialization failure or a deadlock rolls the whole batch back, and it runs again: nothing is
+ * applied twice, and no request is answered 96 for it.
+ */
+
+/** Runs of a batch before a retryable failure fails it after all (it is then rejected). */
+export const BATCH_RETRIES_MAX = 20;
+
+/** Thrown out of the fast attempt when a write failed: the batch runs again with savepoints. */
+class WriteFailed extends Error {}
+
+async function inTransaction<T>(q: Query, body: () => Promise<T>): Promise<T> {
+  await q(BEGIN_BATCH);
+  try {
+    const result = await body();
+    await q('COMMIT');
+    return result;
+  } catch (error) {
+    await q('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Errors of a statement's data (a CHECK, a key), or a write that did not change what the view
+ * expected: some request's fault, not the batch's.
+ */
+function isWriteError(error: unknown): boolean {
+  if (error instanceof AssertionError) return true;
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}
+
+/**
+ * Every request at once: the fast path, taken whenever no write fails. BEGIN travels with the
+ * first statement, the chain's tip with the writes, and the audit rows with COMMIT: four round
+ * trips for a batch of money.
+ */
+async function runFast(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+  try {
+    const facts = await readFacts(q, ops, true);
+    const changes = noChanges();
+    const outcomes = decideAll(facts, changes, ops);
+    try {
+      const tip = await flushChanges(q, facts, changes);
+      await q(`${auditInsertText(tip, changes.audit)} COMMIT`);
+    } catch (error) {
+      if (!isWriteError(error)) throw error;
+      throw new WriteFailed('a write failed: the batch runs again with savepoints');
+    }
+    return outcomes;
+  } catch (error) {
+    await q('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** One request in its own savepoint: on failure its effects roll back and it is answered 96. */
+async function runOneSafe(q: Query, op: BankOp): Promise<Outcome> {
+  await q('SAVEPOINT op');
+  try {
+    const facts = await readFacts(q, [op]);
+    const changes = noChanges();
+    const [outcome] = decideAll(facts, changes, [op]);
+    await flushChanges(q, facts, changes);
+    await appendAuditRows(q, changes.audit);
+    await q('RELEASE SAVEPOINT op');
+    return outcome!;
+  } catch (failure) {
+    if (isRetryable(failure) || failure instanceof ClaimMismatch) throw failure;
+    await q('ROLLBACK TO SAVEPOINT op');
+    const facts = await readFacts(q, []);
+    const changes = noChanges();
+    const outcome = failedOutcome(facts, changes, op, failure);
+    await appendAuditRows(q, changes.audit);
+    return outcome;
+  }
+}
+
+/** Every request in its own savepoint, in order (after a write failed in the fast attempt). */
+async function runSafe(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+  return inTransaction(q, async () => {
+    const outcomes: Outcome[] = [];
+    for (const op of ops) outcomes.push(await runOneSafe(q, op));
+    return outcomes;
+  });
+}
+
+/** Both attempts, in order. */
+async function runOnce(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+  try {
+    return await runFast(q, ops);
+  } catch (error) {
+    if (!(error instanceof WriteFailed)) throw error;
+    return runSafe(q, ops);
+  }
+}
+
+/**
+ * Runs a batch to its commit, again whenever it rolled back for a serialization failure, a
+ * deadlock or a lost claim; rejects with any other failure (the batch then changed nothing).
+ */
+export async function runBatch(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(q, ops);
+    } catch (error) {
+      const again = isRetryable(error) || error instanceof ClaimMismatch;
+      if (!again || attempt >= BATCH_RETRIES_MAX) throw error;
+      // A short pause, longer each time, so that two servers in a deadlock part ways.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Code } from '../../../src/protocol/codes.js';
+import { auditHash } from '../../../src/store/audit-chain.js';
+import type { Engine } from '../../../src/store/engine.js';
+import { openEngine } from '../../../src/store/open.js';
+import type { AuditEntry } from '../../../src/store/rows.js';
+import { ask, login, openPgBank, origin, type PgBank } from './fixture.js';
+
+/** Two engines on one database, each with its own pool: two servers of one bank. */
+let bank: PgBank;
+let other: Engine;
+const ACCOUNTS = ['ac-30001', 'ac-30002', 'ac-30003', 'ac-30004', 'ac-30005', 'ac-30006'];
+const OPENING_CENTS = 1_000;
+
+beforeAll(async () => {
+  bank = await openPgBank(ACCOUNTS.map((account) => [account, OPENING_CENTS]));
+  other = await openEngine(bank.url);
+});
+afterAll(async () => {
+  await bank.sql.end();
+  await Promise.all([bank.engine.close(), other.close()]);
+});
+
+/** Every audit row in order, as stored. */
+async function auditRows(sql: pg.Client): Promise<(AuditEntry & { id: number; hash: string })[]> {
+  const { rows } = await sql.query(`SELECT id::int, at::float8 AS at, conn::float8 AS conn, peer,
+    account, op, amount_cents::float8 AS "amountCents", code::int, balance_cents::float8
+    AS "balanceCents", txn_id AS "txnId", events::int, codes, first_at::float8 AS "firstAt",
+    last_at::float8 AS "lastAt", hash FROM audit ORDER BY id`);
+  return rows;
+}
+
+describe('two servers on one PostgreSQL bank', () => {
+  it('gives a contested lock to exactly one of them, every round', async () => {
+    const rounds = 40;
+    for (let round = 0; round < rounds; round++) {
+      const a = origin(round, 'srv-a');
+      const b = origin(round, 'srv-b');
+      const replies = await Promise.all([bank.engine.submit(login(a, ACCOUNTS[0]!, 'right')),
+        other.submit(login(b, ACCOUNTS[0]!, 'right'))]);
+      const codes = replies.map((r) => r.reply?.code).sort();
+      expect(codes).toEqual([Code.ok, Code.accountBusy]);
+      const winner = replies[0]!.reply?.code === Code.ok ? bank.engine : other;
+      const holder = winner === bank.engine ? a : b;
+      await winner.submit({ kind: 'logout', origin: holder, account: ACCOUNTS[0]!, op: 'logout' });
+    }
+  });
+
+  it('conserves money and keeps one gap-free, verifiable audit chain under load', async () => {
+    const a = origin(1000, 'srv-a');
+    const b = origin(1000, 'srv-b');
+    const mine = (index: number): boolean => index % 2 === 0;
+    for (const [index, account] of ACCOUNTS.entries()) {
+      const reply = await (mine(index) ? bank.engine : other)
+        .submit(login(mine(index) ? a : b, account, 'right'));
+      expect(reply.reply?.code).toBe(Code.ok);
+    }
+    let movedCents = 0;
+    for (let round = 0; round < 15; round++) {
+      const work = ACCOUNTS.flatMap((account, index) => [bank.engine, other].map((engine, side) => {
+        const from = side === 0 ? a : b;
+        const kind = (round + index) % 3 === 0 ? 'withdraw' as const : 'deposit' as const;
+        const request = { kind, txnId: `r${round}-${side}`, amountCents: 70 + index };
+        return engine.submit(ask(from, account, request)).then((outcome) => {
+          const ok = outcome.reply?.code === Code.ok;
+          if (ok) movedCents += kind === 'deposit' ? request.amountCents : -request.amountCents;
+          return ok === (mine(index) === (side === 0));
+        });
+      }));
+      expect(await Promise.all(work)).not.toContain(false);
+    }
+    const { rows } = await bank.sql.query(
+      'SELECT SUM(balance_cents)::float8 AS total FROM accounts');
+    expect(rows[0].total).toBe(ACCOUNTS.length * OPENING_CENTS + movedCents);
+    const chain = await auditRows(bank.sql);
+    expect(chain.map((row) => row.id)).toEqual(chain.map((_, index) => index + 1));
+    let previous = '';
+    for (const { id, hash, ...entry } of chain) {
+      expect({ id, hash: auditHash(previous, entry) }).toEqual({ id, hash });
+      previous = hash;
+    }
+  });
+});
