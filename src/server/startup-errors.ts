@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { parseDbTarget } from '../store/target.js';
 import type { ServerConfig } from './config.js';
 
 /**
@@ -8,9 +9,15 @@ import type { ServerConfig } from './config.js';
  */
 export class StartupError extends Error {}
 
-/** Checks the database and PIN key paths before SQLite or the key file creates anything there. */
+/**
+ * Checks the database and PIN key paths before SQLite or the key file creates anything there
+ * (a PostgreSQL URL is no path: its database is checked when it is opened).
+ */
 export function checkStartPaths(config: ServerConfig): void {
-  if (config.dbFile !== ':memory:') checkWritableFile(config.dbFile, '--db', 'database');
+  const target = parseDbTarget(config.dbFile);
+  if (target.kind === 'sqlite' && target.file !== ':memory:') {
+    checkWritableFile(target.file, '--db', 'database');
+  }
   const keyFromEnv = (process.env.BANK_PIN_KEY ?? '') !== '';
   if (!keyFromEnv) checkWritableFile(config.pinKeyFile, '--pin-key', 'PIN key');
 }

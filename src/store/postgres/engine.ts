@@ -6,7 +6,8 @@ import type { OpenEngineOptions } from '../open.js';
 import type { DbTarget } from '../target.js';
 import { PgCommitter } from './committer.js';
 import { checkSchemaVersion, migrate } from './migrate.js';
-import { maskPassword, openPool, queryOf } from './pool.js';
+import { maskSecrets } from '../target.js';
+import { openPool, queryOf } from './pool.js';
 import type { Query } from './query.js';
 import { postgresAdminTx } from './admin-tx.js';
 import { postgresView } from './view.js';
@@ -113,7 +114,7 @@ class PostgresEngine implements Engine {
 /** An error that may quote the URL, with its password masked and the bank named. */
 function maskedError(error: unknown, where: string): Error {
   const message = error instanceof Error ? error.message : String(error);
-  return new Error(`${where}: ${maskPassword(message)}`);
+  return new Error(`${where}: ${maskSecrets(message)}`);
 }
 
 /** What only measurements change: how many batches overlap, how many connections. */
@@ -128,7 +129,7 @@ export interface PostgresTuning {
  */
 export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'postgres' }>,
   options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
-  const where = maskPassword(target.display);
+  const where = maskSecrets(target.display);
   const pool = openPool(target.url, options.poolConnectionsMax);
   try {
     const client = await pool.connect();

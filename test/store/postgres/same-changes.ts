@@ -11,7 +11,6 @@ import type { Store } from '../../../src/store/sqlite/db.js';
 import {
   blockAccount, clearPinFailures, unblockAccountRow,
 } from '../../../src/store/sqlite/lockout.js';
-import { clearLocks } from '../../../src/store/sqlite/sessions.js';
 
 const ENTRY: AuditEntry = { at: 8_000, conn: null, peer: null, account: 'ac-10005', op: 'open',
   amountCents: null, code: null, balanceCents: 700, txnId: null };
@@ -27,7 +26,6 @@ function changeSqlite(store: Store): unknown[] {
     blockAccount(store, 'ac-10001', 7_100), blockAccount(store, 'ac-10004', 7_200),
     unblockAccountRow(store, 'ac-10004'), unblockAccountRow(store, 'ac-10004'),
     clearPinFailures(store, 'ac-10002'), clearPinFailures(store, 'ac-10002'),
-    clearLocks(store),
     putAccount(store, { account: 'ac-10005', pinHash: 'p5', balanceCents: 700, now: 8_000 },
       false),
     putAccount(store, { account: 'ac-10003', pinHash: 'p3', balanceCents: 300, now: 8_000 },
