@@ -54,6 +54,8 @@ export interface ServerConfig {
   /** Serve Prometheus /metrics and /healthz here; off when absent. */
   metrics?: { host: string; port: number };
   tls?: { certFile: string; keyFile: string };
+  /** What this server's lock holders start with; `<hostname>:<port>` unless given. */
+  serverName?: string;
 }
 
 /** The defaults behind `bank server`; each may be overridden by a flag. */

@@ -62,7 +62,7 @@ export async function startServer(
   await listen(server, config.host, config.port);
   const address = server.address() as net.AddressInfo;
   server.on('connection', (socket: net.Socket) => admission.accept(socket));
-  const name = serverName(address.port);
+  const name = config.serverName ?? defaultServerName(address.port);
   const ctx = await openContext(server, config, outputs, name).catch((error: unknown) => {
     early.forEach((admitted) => admitted.socket.destroy());
     admission.close();
@@ -92,10 +92,11 @@ async function closeAll(ctx: ServerContext, connections: Set<Connection>): Promi
 }
 
 /**
- * The name this server's locks carry (`<host>:<port>/<connection>`): a server restarted on the
- * same host and port recognises the locks it left and clears them, and only those.
+ * The name this server's locks carry (`<name>/<connection>`) unless --server-name gives one: a
+ * server restarted on the same host and port recognises the locks it left and clears them, and
+ * only those.
  */
-function serverName(port: number): string {
+function defaultServerName(port: number): string {
   return `${hostname()}:${port}`;
 }
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -88,7 +88,12 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const dir = options.dir ??
     await makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
   const dbFile = bankDb(dir);
-  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? [])];
+  // On a shared database a server is known by its name (default host:port, and port 0 changes
+  // at every start): one per folder, so that a restart frees the locks its crash left, as on
+  // SQLite. A test running two servers on one folder names the second itself (args win).
+  const named = ENGINE === 'postgres' ? ['--server-name', `test-${basename(dir)}`] : [];
+  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...named,
+    ...(options.args ?? [])];
   const command = [process.execPath, BANK, ...args];
   const [file, ...argv] = options.filesMax === undefined ? command
     : ['/bin/sh', '-c', `ulimit -n ${options.filesMax} && exec "$@"`, 'sh', ...command];

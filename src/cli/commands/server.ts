@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
 import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/fd-headroom.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
@@ -15,7 +15,16 @@ Examples:
   bank server --db bank.sqlite --demo              demo accounts, this machine only
   bank server --db bank.sqlite --host 0.0.0.0      reachable from other machines
   bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem
-  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -a bank.log`;
+  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -a bank.log
+  bank server --db postgres://bank@db.example/bank --host 0.0.0.0   one of several servers`;
+
+/** A server name: what its lock holders start with, so no '/' and nothing unprintable. */
+function serverNameOption(text: string): string {
+  if (!/^[\x21-\x2e\x30-\x7e]{1,64}$/.test(text)) {
+    throw new InvalidArgumentError('1 to 64 printable characters, no spaces and no "/"');
+  }
+  return text;
+}
 
 /** `bank server`: runs the bank server until SIGINT/SIGTERM. */
 export function addServerCommand(program: Command): void {
@@ -23,11 +32,14 @@ export function addServerCommand(program: Command): void {
   const command = program
     .command('server')
     .description('run the bank server')
-    .option('--db <file>', 'SQLite database file (created if missing)', d.dbFile)
+    .option('--db <file|url>', 'the bank: a SQLite file (created if missing) or a postgres:// URL',
+      d.dbFile)
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
       hostOption, d.host)
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), d.port)
-    .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)');
+    .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)')
+    .option('--server-name <name>', 'names this server\'s session locks; a restart under the '
+      + 'same name frees the locks it left (default: <hostname>:<port>)', serverNameOption);
   addServerLimitOptions(command);
   command
     .option('--tls-cert <pem>', 'serve TLS with this certificate (needs --tls-key)')
@@ -86,7 +98,7 @@ interface ServerFlags {
   maxConnections: number; maxConnectionsPerPeer: number; maxConnectsPerSecond: number;
   connectBan: number; handshakeTimeout: number; loginTimeout: number; idleTimeout: number;
   frameTimeout: number; tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
-  logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress;
+  logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress; serverName?: string;
 }
 
 /** The server configuration the flags describe. */
@@ -112,6 +124,7 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     logFormat: flags.logFormat,
     ...(flags.metrics ? { metrics: flags.metrics } : {}),
     ...(flags.pinKey ? { pinKeyFile: flags.pinKey } : {}),
+    ...(flags.serverName ? { serverName: flags.serverName } : {}),
     ...(flags.tlsCert ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey! } } : {}),
   };
 }

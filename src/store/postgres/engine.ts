@@ -114,8 +114,15 @@ class PostgresEngine implements Engine {
 /** An error that may quote the URL, with its password masked and the bank named. */
 function maskedError(error: unknown, where: string): Error {
   const message = error instanceof Error ? error.message : String(error);
+  if ((error as { code?: unknown } | null)?.code === MISSING_DATABASE) {
+    return new Error(`no database at ${where} (create it with createdb, or CREATE DATABASE in ` +
+      'psql; `bank admin seed` then makes its tables)');
+  }
   return new Error(`${where}: ${maskSecrets(message)}`);
 }
+
+/** SQLSTATE invalid_catalog_name: the URL names a database the server does not have. */
+const MISSING_DATABASE = '3D000';
 
 /** What only measurements change: how many batches overlap, how many connections. */
 export interface PostgresTuning {
