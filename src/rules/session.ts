@@ -49,21 +49,19 @@ export function askTxnId(ask: SessionAsk): string | undefined {
     ? ask.txnId : undefined;
 }
 
-/** Whether the rule needs the account row (SessionFacts.account). */
-export function askNeedsAccount(ask: SessionAsk): boolean {
-  return ask.kind === 'deposit' || ask.kind === 'withdraw' || ask.kind === 'balance';
-}
-
 /**
  * A logged-in request: 68 when the session's lock was taken by another login (PROTOCOL.md
- * §5.3); otherwise the heartbeat is refreshed and the request decided.
+ * §5.3), or when an operator closed the account after its lock expired (the session ends and
+ * gives the lock back); otherwise the heartbeat is refreshed and the request decided.
  */
 export function decideSession(op: SessionOp, facts: SessionFacts, now: number): Decision {
   const { origin, account, ask } = op;
-  if (facts.holder !== origin.holder) {
-    const code = Code.sessionExpired;
-    const row = auditWrite(origin, { op: askOp(ask), code, account }, now);
-    return { reply: bare(code), writes: [row] };
+  const code = Code.sessionExpired;
+  const row = (): Write => auditWrite(origin, { op: askOp(ask), code, account }, now);
+  if (facts.holder !== origin.holder) return { reply: bare(code), writes: [row()] };
+  if (facts.account === undefined || facts.account.closed) {
+    const release: Write = { kind: 'release', account, holder: origin.holder };
+    return { reply: bare(code), writes: [release, row()] };
   }
   const decision = decideAsk(op, facts, now);
   decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: now });

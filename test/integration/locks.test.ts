@@ -101,6 +101,21 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     second.close();
   });
 
+  it('ends with 68 a silent session whose account an operator closed once its lock expired',
+    async () => {
+      const silent = await WireClient.connect(server.port);
+      expect(await silent.request('LOGIN ac-10003 3333')).toBe('00 0 2');
+      await until('the lock expired', async () => {
+        const closed = admin(server.dbFile, 'close', 'ac-10003', '--lock-ttl', '2');
+        return closed.code === 0 ? true : undefined;
+      });
+      expect(await silent.request('DEPOSIT closed1 100')).toBe('68');
+      expect(await silent.request('BALANCE')).toBe('12'); // its session is over
+      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      silent.close();
+      expect(admin(server.dbFile, 'reopen', 'ac-10003').code).toBe(0); // for the tests below
+    });
+
   /** A SIGSTOPped ATM behind a recording proxy, whose heartbeats were seen to hold its lock. */
   async function frozenAtm(credentials: string): Promise<FrozenAtm> {
     const proxy = await RecordingProxy.start(server.port);

@@ -8,7 +8,7 @@ import type {
   BankOp, Decision, Origin, SessionAsk, SessionFacts, Write,
 } from '../../src/rules/requests.js';
 import {
-  askNeedsAccount, askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
+  askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
   replyForTxn,
 } from '../../src/rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
@@ -140,12 +140,19 @@ describe('decideSession: deposits and withdrawals with a new transaction id', ()
     });
   });
 
-  it('asserts (a bug, answered 96 by the engine) on a missing or closed account', () => {
-    const ask: SessionAsk = { kind: 'deposit', txnId: 't-1', amountCents: 1 };
+  it.each([
+    { kind: 'deposit', txnId: 't-1', amountCents: 1 }, { kind: 'balance' }, { kind: 'ping' },
+    { kind: 'outcome', txnId: 't-1' },
+  ] as SessionAsk[])('ends a session whose account an operator closed (or removed): 68, the '
+    + 'lock released (%o)', (ask) => {
+    const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
+    const op = ask.kind === 'deposit' ? 'deposit' : ask.kind;
+    const expected = { reply: bare(Code.sessionExpired),
+      writes: [release, audit({ op, code: Code.sessionExpired })] };
     const missing = { holder: ORIGIN.holder, account: undefined, earlier: undefined };
-    expect(() => decideSession(sessionOp(ask), missing, NOW)).toThrow(AssertionError);
+    expect(decideSession(sessionOp(ask), missing, NOW)).toEqual(expected);
     const closed = { ...held(5), account: { ...open(5), closed: true } };
-    expect(() => decideSession(sessionOp(ask), closed, NOW)).toThrow(AssertionError);
+    expect(decideSession(sessionOp(ask), closed, NOW)).toEqual(expected);
   });
 });
 
@@ -216,12 +223,6 @@ describe('decideSession: requests that move nothing', () => {
     });
   });
 
-  it('BALANCE asserts the account is there', () => {
-    const facts = { holder: ORIGIN.holder, account: undefined, earlier: undefined };
-    expect(() => decideSession(sessionOp({ kind: 'balance' }), facts, NOW))
-      .toThrow(AssertionError);
-  });
-
   it('PING: 00 and the heartbeat refreshed', () => {
     expect(decideSession(sessionOp({ kind: 'ping' }), held(1), NOW)).toEqual({
       reply: bare(Code.ok),
@@ -283,18 +284,16 @@ describe('the helpers engines and replies share', () => {
     expect(moneyCode(balance, delta)).toBe(code);
   });
 
-  it('askTxnId and askNeedsAccount name the facts each request needs', () => {
-    const table: [SessionAsk, string | undefined, boolean][] = [
-      [{ kind: 'deposit', txnId: 'd', amountCents: 1 }, 'd', true],
-      [{ kind: 'withdraw', txnId: 'w', amountCents: 1 }, 'w', true],
-      [{ kind: 'outcome', txnId: 'o' }, 'o', false],
-      [{ kind: 'balance' }, undefined, true],
-      [{ kind: 'ping' }, undefined, false],
-      [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined, false],
+  it('askTxnId names the ledger row each request needs', () => {
+    const table: [SessionAsk, string | undefined][] = [
+      [{ kind: 'deposit', txnId: 'd', amountCents: 1 }, 'd'],
+      [{ kind: 'withdraw', txnId: 'w', amountCents: 1 }, 'w'],
+      [{ kind: 'outcome', txnId: 'o' }, 'o'],
+      [{ kind: 'balance' }, undefined],
+      [{ kind: 'ping' }, undefined],
+      [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined],
     ];
-    for (const [ask, txnId, needsAccount] of table) {
-      expect([askTxnId(ask), askNeedsAccount(ask)]).toEqual([txnId, needsAccount]);
-    }
+    for (const [ask, txnId] of table) expect(askTxnId(ask)).toEqual(txnId);
   });
 
   it('askOp is the request kind, or the refused request\'s op', () => {

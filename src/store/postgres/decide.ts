@@ -3,7 +3,7 @@ import type {
   BankOp, Decision, LoginFacts, Outcome, SessionFacts,
 } from '../../rules/requests.js';
 import {
-  askNeedsAccount, askTxnId, decideLogout, decideSession,
+  askTxnId, decideLogout, decideSession,
 } from '../../rules/session.js';
 import type { AccountRow } from '../rows.js';
 import {
@@ -27,7 +27,7 @@ function sessionFacts(facts: Facts, op: SessionLike): SessionFacts {
   const txnId = askTxnId(op.ask);
   return {
     holder,
-    account: askNeedsAccount(op.ask) ? copyAccount(facts, op.account) : undefined,
+    account: copyAccount(facts, op.account),
     earlier: txnId === undefined ? undefined : facts.ledger.get(pairKey(op.account, txnId)),
   };
 }

@@ -4,7 +4,7 @@ import type {
   BankOp, Decision, LoginFacts, Outcome, SessionFacts, Write,
 } from '../../rules/requests.js';
 import {
-  askNeedsAccount, askTxnId, decideLogout, decideSession,
+  askTxnId, decideLogout, decideSession,
 } from '../../rules/session.js';
 import { addToBalance, getAccount } from './accounts.js';
 import { appendAudit } from './audit.js';
@@ -49,7 +49,7 @@ function readSessionFacts(store: Store, op: Extract<BankOp, { kind: 'session' | 
   const txnId = askTxnId(op.ask);
   return {
     holder,
-    account: askNeedsAccount(op.ask) ? getAccount(store, op.account) : undefined,
+    account: getAccount(store, op.account),
     earlier: txnId === undefined ? undefined : findTxn(store, op.account, txnId),
   };
 }
