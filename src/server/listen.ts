@@ -69,8 +69,7 @@ export async function startServer(
     throw error;
   });
   ctx.log(describeCap(config.connectionsMax, cap.limit));
-  const connIds = await ConnIds.start(ctx.engine, { version: VERSION, now: Date.now,
-    log: ctx.log });
+  const connIds = await startConnIds(server, ctx);
   serve = serveConnections(ctx, connections, { connIds, name });
   early.splice(0).forEach(serve);
   const sweep = startSweep(connections, admission);
@@ -148,8 +147,9 @@ async function openContext(
   { logger, metrics }: ServerOutputs,
   name: string,
 ): Promise<ServerContext> {
+  let engine: Engine | undefined;
   try {
-    const engine = await openEngine(config.dbFile, { batchOpsMax: config.batchOpsMax });
+    engine = await openEngine(config.dbFile, { batchOpsMax: config.batchOpsMax });
     const cleared = await engine.clearLocks(name);
     if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
     engine.commits.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
@@ -160,9 +160,22 @@ async function openContext(
     return { engine, config, pinKey, logins, log, logger, metrics, now: Date.now };
   } catch (error) {
     server.close();
+    await engine?.close().catch(() => {}); // a pool left open would keep the process alive
+    if (error instanceof StartupError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const why = maskSecrets(message);
     throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${why})`);
+  }
+}
+
+/** Records this start's run (connection ids); on failure unbinds and closes the database. */
+async function startConnIds(server: net.Server, ctx: ServerContext): Promise<ConnIds> {
+  try {
+    return await ConnIds.start(ctx.engine, { version: VERSION, now: Date.now, log: ctx.log });
+  } catch (error) {
+    server.close();
+    await ctx.engine.close();
+    throw error;
   }
 }
 
@@ -175,8 +188,8 @@ async function refuseNewSharedKey(engine: Engine, file: string): Promise<void> {
     return;
   }
   if ((await engine.read((view) => view.accounts())).length === 0) return;
-  throw new Error(`no PIN key at ${file}: the servers of a PostgreSQL bank share one key; copy ` +
-    'it here, or pass --pin-key <file> or set BANK_PIN_KEY');
+  throw new StartupError(`no PIN key at ${file}: the servers of a PostgreSQL bank share one ` +
+    'key; copy it here, or pass --pin-key <file> or set BANK_PIN_KEY');
 }
 
 /** The database as a log line may name it: a URL's password masked. */
