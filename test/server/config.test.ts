@@ -20,7 +20,7 @@ function serverFlags(): string[] {
 
 /** Flags that choose where and what, not how much: not limits. */
 const NOT_LIMITS = ['--db', '--host', '--port', '--pin-key', '--tls-cert', '--tls-key', '--demo',
-  '--quiet', '--log-level', '--log-format', '--metrics'];
+  '--quiet', '--log-level', '--log-format', '--metrics', '--server-name'];
 
 describe('server limits match PROTOCOL.md §7', () => {
   it('states each default beside its flag in the limits table', () => {

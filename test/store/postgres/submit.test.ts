@@ -64,8 +64,10 @@ describe('money through submit on PostgreSQL', () => {
 
   it('answers a failing request 96 with its audit row, applies the rest of its batch', async () => {
     const { engine } = bank;
-    // A withdrawal on an account this connection never logged into cannot fail; a request on
-    // an unknown account whose lock it claims to hold makes the rule's assert fail.
+    // An account over the balance maximum (no CHECK stops it; no rule ever writes it) makes
+    // the rule's assert that a balance stays in bounds fail on any deposit.
+    await bank.sql.query(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES ('ac-99999', 'h', $1, 0)`, [Limits.balanceCentsMax + 5]);
     await bank.sql.query(`INSERT INTO sessions VALUES ('ac-99999', $1, 'p', 0, 0)`,
       [me.holder]);
     const [bad, good] = await Promise.all([
