@@ -3,13 +3,8 @@ import { assert } from '../../assert.js';
 import { Limits } from '../../protocol/limits.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { Store } from './db.js';
-
-export interface AccountRow {
-  account: AccountId;
-  pinHash: string;
-  balanceCents: number;
-  closed: boolean;
-}
+import type { AccountRow } from '../rows.js';
+export type { AccountRow };
 
 export interface AccountStatements {
   // Positional parameters on the per-request statements: binding by name costs a property

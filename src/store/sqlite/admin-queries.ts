@@ -4,6 +4,8 @@ import type { AccountId } from '../../protocol/messages.js';
 import { AUDIT_COLUMNS, AUDIT_MATCHES, type AuditFilter, type AuditRow } from './audit.js';
 import { prepareStore, type Store } from './db.js';
 import { listMigrations } from './migrate.js';
+import type { CheckpointRow, LedgerKey } from '../rows.js';
+export type { CheckpointRow, LedgerKey };
 
 /**
  * The SQL only the admin console needs: following and verifying the audit. Prepared once per
@@ -123,12 +125,6 @@ export function countLedger(store: Store): number {
   return (statements(store).countLedger.get() as { count: number }).count;
 }
 
-/** A ledger transaction's key. */
-export interface LedgerKey {
-  account: AccountId;
-  txnId: string;
-}
-
 /** The first ledger transaction that no audit row records exactly, if any. */
 export function findLedgerUnaudited(store: Store): LedgerKey | undefined {
   return statements(store).ledgerUnaudited.get() as LedgerKey | undefined;
@@ -161,18 +157,6 @@ export function getAuditRow(store: Store, id: number): AuditRow | undefined {
 /** How many audit rows have an id up to this one. */
 export function countAuditUpTo(store: Store, id: number): number {
   return (statements(store).auditRowsUpTo.get({ id }) as { count: number }).count;
-}
-
-/** Where the last successful verify stopped (migration 002), as stored. */
-export interface CheckpointRow {
-  verifiedAt: number;
-  auditId: number;
-  auditHash: string;
-  auditRows: number;
-  ledgerTxns: number;
-  /** JSON: every account as replayed up to auditId, `{"ac-12345":[balance_cents,closed]}`. */
-  replay: string;
-  digest: string;
 }
 
 /** The recorded verify checkpoint, if a verify has recorded one. */

@@ -3,16 +3,8 @@ import { assert } from '../../assert.js';
 import type { CodeNumber } from '../../protocol/codes.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { Store } from './db.js';
-
-export interface TxnRow {
-  account: AccountId;
-  txnId: string;
-  kind: 'deposit' | 'withdraw';
-  amountCents: number;
-  code: CodeNumber;
-  balanceCents: number;
-  at: number;
-}
+import type { TxnRow } from '../rows.js';
+export type { TxnRow };
 
 export interface LedgerStatements {
   // Positional parameters: both run on every DEPOSIT and WITHDRAW, and binding by name costs a

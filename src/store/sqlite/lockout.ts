@@ -5,6 +5,8 @@ import {
 } from '../../lockout.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { Store } from './db.js';
+import type { LockoutStatus } from '../rows.js';
+export type { LockoutStatus };
 
 /**
  * The wrong-PIN counters and the operator's blocks (migrations/003_lockout.sql). The rules that
@@ -136,18 +138,6 @@ export function blockAccount(store: Store, account: AccountId, nowMs: number): b
 /** Lifts an operator's block; false when there was none. */
 export function unblockAccountRow(store: Store, account: AccountId): boolean {
   return store.lockout.unblock.run(account).changes === 1;
-}
-
-/** An account's lock-out state as the operator sees it. */
-export interface LockoutStatus {
-  account: AccountId;
-  blocked: boolean;
-  /** End of a lock-out everywhere in force, 0 for none. */
-  lockedUntilMs: number;
-  /** Wrong PINs from all groups together toward the next lock-out everywhere. */
-  wrongPins: number;
-  /** Address groups blocked on this account now. */
-  groupsBlocked: number;
 }
 
 /** The lock-out state of every account, by number. */

@@ -3,6 +3,8 @@ import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { LockClaim } from '../../rules/requests.js';
 import type { Store } from './db.js';
+import type { SessionRow } from '../rows.js';
+export type { SessionRow };
 
 export interface SessionStatements {
   acquire: Statement<{
@@ -69,14 +71,6 @@ export function releaseLock(store: Store, account: AccountId, holder: string): b
 /** Drops every lock: at start-up, those of a server that died are no longer held by anyone. */
 export function clearLocks(store: Store): number {
   return store.sessions.clear.run().changes;
-}
-
-export interface SessionRow {
-  account: AccountId;
-  holder: string;
-  peer: string;
-  startedAt: number;
-  heartbeatAt: number;
 }
 
 /** The locks held now, expired ones included (the caller knows the TTL). */

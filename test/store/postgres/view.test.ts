@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminTx, BankRecord, BankView } from '../../../src/store/engine.js';
@@ -17,13 +16,13 @@ import { openStore, type Store } from '../../../src/store/sqlite/db.js';
 import { listLockoutStatus } from '../../../src/store/sqlite/lockout.js';
 import { listLocks } from '../../../src/store/sqlite/sessions.js';
 import { freshDatabase } from '../../helpers/postgres.js';
+import { migrate } from '../../../src/store/postgres/migrate.js';
 import { USED_BANK_NOW_MS, usedSqliteBank } from '../../helpers/used-bank.js';
 import { applySameChanges } from './same-changes.js';
 
 // The PostgreSQL reads, admin changes and copy give what the SQLite statements give: a used
 // SQLite bank is copied in, then each method is compared with its SQLite statement.
 
-const SCHEMA = readFileSync(new URL('../../fixtures/postgres/schema.sql', import.meta.url), 'utf8');
 
 /** BIGINT (oid 20) as a JS number, as the engine reads it: exact, or an error. */
 function parseBigint(text: string): number {
@@ -41,7 +40,7 @@ const types = {
 async function freshBank(): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: await freshDatabase(), types });
   await client.connect();
-  await client.query(SCHEMA);
+  await migrate(client);
   return client;
 }
 
