@@ -11,8 +11,9 @@ import { WireClient } from '../helpers/wire.js';
 // A session lock is one per bank: an account in a session on one server is refused 09 on the
 // others; a server that starts leaves the other servers' locks alone; a server killed with
 // SIGKILL holds its accounts for at most the TTL, and then another server's LOGIN takes them
-// with no operator; OUTCOME on any server answers for a transaction another one applied. After
-// each test `bank admin verify` finds one gap-free audit chain, written by all of them.
+// with no operator, or at once when it restarts under its name; OUTCOME on any server answers
+// for a transaction another one applied. After each test `bank admin verify` finds one
+// gap-free audit chain, written by all of them.
 
 const LOCK_TTL_S = 2;
 const OPENING_CENTS = 10_000;
@@ -159,3 +160,37 @@ async function raceRound(
   clients.forEach((client) => client.close());
   return servers[winner]!;
 }
+
+describe('a killed server restarted under its name, beside a live one (default lock TTL, 30 s)',
+  () => {
+    it('frees at once the locks it left, and keeps the other server\'s', async () => {
+      const [x, y] = CUSTOMERS;
+      const dir = await makeBankDir(accountsText(CUSTOMERS, '100.00'));
+      const [a, b] = await startServers(dir, ['server-a', 'server-b']);
+      const db = a.dbFile;
+      let restarted: NamedServer | undefined;
+      try {
+        const onA = await WireClient.connect(a.port);
+        const onB = await WireClient.connect(b.port);
+        expect(await onA.request(login(x!))).toBe(`00 ${OPENING_CENTS} 30`);
+        expect(await onB.request(login(y!))).toBe(`00 ${OPENING_CENTS} 30`);
+        await a.kill();
+        const other = await WireClient.connect(b.port);
+        expect(await other.request(login(x!))).toBe('09'); // A's lock, far from expiry
+        [restarted] = await startServers(dir, ['server-a']);
+        // No waiting: only A's start under its name can have freed x within the 30 s TTL.
+        expect(await other.request(login(x!))).toBe(`00 ${OPENING_CENTS} 30`);
+        const again = await WireClient.connect(restarted.port);
+        expect(await again.request(login(y!))).toBe('09'); // B's session is untouched
+        expect(await lockServer(db, y!.account)).toBe('server-b');
+        expect(await onB.request('BALANCE')).toBe(`00 ${OPENING_CENTS}`);
+        for (const client of [other, onB]) expect(await client.request('LOGOUT')).toBe('00');
+        [onA, onB, other, again].forEach((client) => client.close());
+        expectVerified(db, 'after the restart of A');
+      } finally {
+        await a.kill();
+        expect(await b.stop()).toBe(0);
+        if (restarted) expect(await restarted.stop()).toBe(0);
+      }
+    });
+  });
