@@ -43,7 +43,7 @@ export async function lockServer(db: string, account: string): Promise<string | 
   return holder === null ? null : holder.replace(/\/[0-9]+$/, '');
 }
 
-/** `bank admin verify` on the database passes (one gap-free audit chain, no stale lock). */
+/** `bank admin verify` on the database passes (one gap-free audit chain, balances, ledger). */
 export function expectVerified(db: string, when: string): void {
   const result = admin(db, 'verify');
   expect(result.code, `verify ${when}: ${result.stdout}${result.stderr}`).toBe(0);

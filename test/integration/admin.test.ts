@@ -223,8 +223,9 @@ describe('bank admin beside a running server', () => {
       'bank: verify failed: ac-10002 has a balance of $999.99, but its audit rows add up to $50.25');
     const stale = copyDatabase(server, 'stale.sqlite');
     editByHand(stale, "INSERT INTO sessions VALUES ('ac-10003', 'gone/1', '192.0.2.9', 0, 0)");
-    expectOneLineError(runBank(['admin', 'verify', '--db', stale, '--lock-ttl', '30']),
-      /^bank: verify failed: the session lock on ac-10003 \(from 192\.0\.2\.9\) is stale/);
+    const expired = runBank(['admin', 'verify', '--db', stale, '--lock-ttl', '30']);
+    expect(expired.code).toBe(0); // an expired lock is free for the next login: no problem
+    expect(expired.stdout).toContain('1 older than the 30 s lock TTL (free for the next login');
   });
 
   it('audit --follow prints a login as it happens, and ends cleanly on Ctrl-C', async () => {
