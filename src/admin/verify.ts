@@ -31,7 +31,7 @@ import { replayRow } from './verify-replay.js';
 
 /** What verify needs to know beyond the database. */
 export interface VerifyOptions {
-  /** A lock whose heartbeat is older than this is stale (the server's --lock-ttl). */
+  /** A lock whose heartbeat is older than this has expired (the server's --lock-ttl). */
   lockTtlMs: number;
   now: number;
   /** Check every row, even when a checkpoint was recorded. */
