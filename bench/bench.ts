@@ -1,15 +1,17 @@
 /**
- * `npm run bench -- [--sessions N] [--seconds S] [--json] [--rate R] [--sweep]`: durable
- * throughput and latency of the real `bank server` process, with a conservation check.
- * See BENCHMARKS.md for what each option does and for the figures on this machine.
+ * `npm run bench -- [--sessions N] [--seconds S] [--json] [--rate R] [--sweep]
+ * [--db sqlite|postgres] [--servers N] [--pg-url URL]`: durable throughput and latency of real
+ * `bank server` processes, with a conservation check. See BENCHMARKS.md for what each option
+ * does and for the figures on this machine.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openSessions, runLoad, type Tally } from './load.js';
 import { recordSweep } from './report.js';
+import { postgresBank, sqliteBank, type Engine, type RunBank } from './banks.js';
+import { startPgServer, type PgServer } from './postgres.js';
 import {
-  OPENING_CENTS, readDbFacts, removeBenchDir, seedDatabase, startBenchServer, sumBalancesCents,
-  type DbFacts,
+  OPENING_CENTS, startBenchServers, sumBalancesCents, verifyBank, type DbFacts,
 } from './server.js';
 import { formatTable, jsonLine, round, summarize, type RunResult } from './stats.js';
 
@@ -30,6 +32,12 @@ interface BenchOptions {
   /** Writes a CPU profile of the server into this directory (node --cpu-prof). */
   profile?: string;
   keep: boolean;
+  /** Where the bank lives: a SQLite file (the default) or a PostgreSQL database. */
+  engine: Engine;
+  /** Server processes on the one bank; the sessions are spread over them round-robin. */
+  servers: number;
+  /** A PostgreSQL server of one's own (a fresh database on it per run); else an embedded one. */
+  pgUrl?: string;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -39,6 +47,8 @@ function parseOptions(argv: string[]): BenchOptions {
     sweep: { type: 'boolean', default: false }, repeat: { type: 'string' },
     label: { type: 'string', default: 'current' }, bank: { type: 'string' },
     profile: { type: 'string' }, keep: { type: 'boolean', default: false },
+    db: { type: 'string', default: 'sqlite' }, servers: { type: 'string', default: '1' },
+    'pg-url': { type: 'string' },
   } });
   const positive = (name: string, text: string): number => {
     const n = Number(text);
@@ -52,45 +62,75 @@ function parseOptions(argv: string[]): BenchOptions {
     repeat: positive('repeat', values.repeat ?? (values.sweep ? '2' : '1')),
     bank: values.bank ?? fileURLToPath(new URL('../bin/bank', import.meta.url)),
     ...(values.profile ? { profile: values.profile } : {}),
+    ...engineOptions(values.db!, positive('servers', values.servers!), values['pg-url']),
   };
 }
 
-/** One run: fresh database, real server, N logged-in sessions, load, then the checks. */
-async function runOnce(options: BenchOptions, sessions: number): Promise<RunResult> {
-  const { dir, dbFile } = seedDatabase(options.bank, sessions);
-  const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : [];
-  const server = await startBenchServer(options.bank, dbFile, nodeArgs);
+/** --db, --servers and --pg-url, checked together. */
+function engineOptions(
+  db: string, servers: number, pgUrl: string | undefined,
+): Pick<BenchOptions, 'engine' | 'servers' | 'pgUrl'> {
+  if (db !== 'sqlite' && db !== 'postgres') throw new Error('--db takes sqlite or postgres');
+  if (db === 'sqlite' && servers > 1) throw new Error('--servers N > 1 needs --db postgres');
+  if (db === 'sqlite' && pgUrl !== undefined) throw new Error('--pg-url needs --db postgres');
+  return { engine: db, servers, ...(pgUrl !== undefined ? { pgUrl } : {}) };
+}
+
+/** One run: fresh database, real servers, N logged-in sessions, load, then the checks. */
+async function runOnce(
+  options: BenchOptions, sessions: number, pgServer: PgServer | null,
+): Promise<RunResult> {
+  const bank = pgServer === null ? sqliteBank(options.bank, sessions)
+    : await postgresBank(options.bank, pgServer, sessions);
   try {
-    const clients = await openSessions(server.port, sessions);
-    if (!options.json) console.error(`${sessions} session(s) in; load for ${options.seconds} s`);
-    const cpuBefore = { server: server.cpuSeconds(), bench: process.cpuUsage() };
-    const tally = await runLoad(clients, { seconds: options.seconds, rate: options.rate });
-    const cpu = cpuShares(tally, cpuBefore.server, server.cpuSeconds(), cpuBefore.bench);
-    const rssMb = server.peakRssMb();
-    clients.forEach((client) => client.close());
-    const exitCode = await server.stop();
-    if (exitCode !== 0) throw new Error(`server exited ${exitCode}:\n${server.output()}`);
-    const facts = await readDbFacts(options.bank, dbFile);
-    return checkRun(options, sessions, tally, { facts, rssMb, cpu,
-      actualCents: sumBalancesCents(options.bank, dbFile) });
+    return await measure(options, sessions, bank);
   } finally {
-    await server.stop();
-    if (options.keep) console.error(`kept ${dbFile}`);
-    else removeBenchDir(dir);
+    await bank.remove(options.keep);
   }
 }
 
-/** CPU the server and this load generator used during the load, as % of one core. */
-function cpuShares(tally: Tally, serverFrom: number, serverTo: number,
+/** Starts the servers on the seeded bank, runs the load, stops them, and checks the bank. */
+async function measure(options: BenchOptions, sessions: number, bank: RunBank): Promise<RunResult> {
+  const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : [];
+  const servers = await startBenchServers(options.bank, bank.db,
+    { count: options.servers, nodeArgs, serverArgs: bank.serverArgs });
+  try {
+    const clients = await openSessions(servers.ports, sessions);
+    if (!options.json) console.error(`${sessions} session(s) in; load for ${options.seconds} s`);
+    const cpuBefore = { server: servers.cpuSeconds(), bench: process.cpuUsage(),
+      database: bank.databaseCpu() };
+    const tally = await runLoad(clients, { seconds: options.seconds, rate: options.rate });
+    const cpu = cpuShares(tally, { from: cpuBefore.server, to: servers.cpuSeconds(),
+      database: cpuBefore.database?.() ?? null }, cpuBefore.bench);
+    const rssMb = servers.peakRssMb();
+    clients.forEach((client) => client.close());
+    const exitCode = await servers.stop();
+    if (exitCode !== 0) throw new Error(`server exited ${exitCode}:\n${servers.output()}`);
+    const facts = await bank.facts();
+    return checkRun(options, sessions, tally, { facts, rssMb, cpu,
+      actualCents: sumBalancesCents(options.bank, bank.db),
+      verified: verifyBank(options.bank, bank.db) });
+  } finally {
+    await servers.stop();
+  }
+}
+
+/**
+ * CPU the servers (together), the database server (an embedded cluster's processes; null when
+ * not measured) and this load generator used during the load, as % of one core.
+ */
+function cpuShares(tally: Tally, server: { from: number; to: number; database: number | null },
   benchFrom: NodeJS.CpuUsage): RunResult['cpu'] {
   const wallSeconds = (tally.endMs - tally.startMs) / 1000;
   const bench = process.cpuUsage(benchFrom);
   const benchSeconds = (bench.user + bench.system) / 1e6;
-  const serverSeconds = serverTo - serverFrom;
+  const serverSeconds = server.to - server.from;
+  const percent = (seconds: number): number => Math.round((100 * seconds) / wallSeconds);
   return {
-    serverPct: Math.round((100 * serverSeconds) / wallSeconds),
-    benchPct: Math.round((100 * benchSeconds) / wallSeconds),
+    serverPct: percent(serverSeconds),
+    benchPct: percent(benchSeconds),
     serverUsPerTx: Math.round((1e6 * serverSeconds) / Math.max(1, tally.latenciesMs.length)),
+    databasePct: server.database === null ? null : percent(server.database),
   };
 }
 
@@ -99,12 +139,15 @@ interface AfterRun {
   rssMb: number;
   cpu: RunResult['cpu'];
   actualCents: number;
+  /** `bank admin verify` said OK; null for a build without it. */
+  verified: boolean | null;
 }
 
 /**
  * Conservation: the balances sum to the opening sum plus acknowledged deposits minus acknowledged
- * withdrawals (money requests left unanswered widen the range). Durable: WAL + synchronous=FULL,
- * and every acknowledged deposit and withdrawal is in the committed ledger.
+ * withdrawals (money requests left unanswered widen the range). Durable: WAL + synchronous=FULL
+ * (SQLite) or fsync + synchronous_commit on (PostgreSQL), and every acknowledged deposit and
+ * withdrawal is in the committed ledger.
  */
 function checkRun(
   options: BenchOptions, sessions: number, tally: Tally, after: AfterRun,
@@ -122,7 +165,8 @@ function checkRun(
     `${after.actualCents}; unanswered money requests ${slack} cents`;
   return {
     sessions, ...summarize(tally), rss_mb: round(after.rssMb, 1), cpu: after.cpu,
-    durable: after.facts.wal && after.facts.syncFull && pass && ledgerHoldsAcks,
+    durable: after.facts.durableSettings && pass && ledgerHoldsAcks,
+    engine: options.engine, servers: options.servers, verified: after.verified,
     rate: options.rate ?? null, conservation: { pass, expectedCents, actualCents: after.actualCents,
       detail },
   };
@@ -134,26 +178,44 @@ function within(ledgerCents: number, ackedCents: number, slackCents: number): bo
 }
 
 /** Runs every point of the plan, printing each row as it completes. */
-async function runAll(options: BenchOptions, points: number[]): Promise<RunResult[]> {
+async function runAll(
+  options: BenchOptions, points: number[], pgServer: PgServer | null,
+): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const sessions of points) {
     for (let run = 0; run < options.repeat; run++) {
-      const result = await runOnce(options, sessions);
+      const result = await runOnce(options, sessions, pgServer);
       results.push(result);
       if (!options.json) console.error(formatTable([result]).split('\n')[2]);
       if (!result.conservation.pass) console.error(`FAIL: ${result.conservation.detail}`);
+      if (result.verified === false) console.error('FAIL: bank admin verify');
     }
   }
   return results;
 }
 
+/** Every run, on the PostgreSQL server of the whole invocation when the engine is PostgreSQL. */
+async function runAllOnEngine(options: BenchOptions, points: number[]): Promise<RunResult[]> {
+  if (options.engine === 'sqlite') return runAll(options, points, null);
+  const pgServer = await startPgServer(options.pgUrl);
+  try {
+    return await runAll(options, points, pgServer);
+  } finally {
+    await pgServer.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const points = options.sweep ? SWEEP_SESSIONS : [options.sessions];
-  const results = await runAll(options, points);
+  const results = await runAllOnEngine(options, points);
   console.log(formatTable(results));
-  const failed = results.filter((result) => !result.conservation.pass);
+  const failed = results.filter((result) =>
+    !result.conservation.pass || result.verified === false);
   for (const result of results) console.log(`conservation: ${result.conservation.detail}`);
+  if (results.some((result) => result.verified !== null)) {
+    console.log(`admin verify: ${results.map((r) => (r.verified ? 'OK' : 'FAILED')).join(', ')}`);
+  }
   console.log(failed.length === 0 ? 'PASS' : `FAIL (${failed.length} run(s))`);
   if (options.sweep) console.log(recordSweep(options.label, results, options));
   if (options.json) results.forEach((result) => console.log(jsonLine(result)));

@@ -89,13 +89,18 @@ export class BenchSession {
   }
 }
 
-/** Opens and logs in `count` sessions, each on its own account; throws if any login fails. */
-export async function openSessions(port: number, count: number): Promise<BenchSession[]> {
+/**
+ * Opens and logs in `count` sessions, each on its own account, spread over the servers' ports
+ * round-robin (session i on ports[i mod n]); throws if any login fails.
+ */
+export async function openSessions(ports: number[], count: number): Promise<BenchSession[]> {
   const sessions: BenchSession[] = [];
   for (let first = 0; first < count; first += CONNECTS_AT_ONCE) {
     const indexes = Array.from({ length: Math.min(CONNECTS_AT_ONCE, count - first) },
       (_, offset) => first + offset);
-    sessions.push(...(await Promise.all(indexes.map((index) => openSession(port, index)))));
+    const open = (index: number): Promise<BenchSession> =>
+      openSession(ports[index % ports.length]!, index);
+    sessions.push(...(await Promise.all(indexes.map(open))));
   }
   return sessions;
 }

@@ -21,13 +21,21 @@ export function benchAccount(index: number): { account: string; pin: string } {
 export function seedDatabase(bankBin: string, accounts: number): { dir: string; dbFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bank-bench-'));
   const dbFile = join(dir, 'bank.sqlite');
+  seedInto(bankBin, dir, accounts, ['--db', dbFile]);
+  return { dir, dbFile };
+}
+
+/**
+ * Seeds `accounts` bench accounts through `bank admin seed <seedArgs>` (its --db and any more
+ * flags), from a generated accounts file written into `dir`.
+ */
+export function seedInto(bankBin: string, dir: string, accounts: number, seedArgs: string[]): void {
   const lines = Array.from({ length: accounts }, (_, index) => {
     const { account, pin } = benchAccount(index);
     return `${account}, ${pin}, ${OPENING_CENTS / 100}.00`;
   });
   writeFileSync(join(dir, 'accounts.txt'), `${lines.join('\n')}\n`);
-  runBank(bankBin, ['admin', 'seed', '--db', dbFile, '--file', join(dir, 'accounts.txt')]);
-  return { dir, dbFile };
+  runBank(bankBin, ['admin', 'seed', ...seedArgs, '--file', join(dir, 'accounts.txt')]);
 }
 
 /** Runs a `bank` command to completion; throws with its stderr when it fails. */
@@ -52,15 +60,19 @@ export interface BenchServer {
   output: () => string;
 }
 
-/** Starts the real server on 127.0.0.1 and a free port; nodeArgs go to node (e.g. --cpu-prof). */
+/**
+ * Starts the real server on 127.0.0.1 and a free port; nodeArgs go to node (e.g. --cpu-prof),
+ * moreArgs to the server (a PostgreSQL bank's --pin-key and --server-name).
+ */
 export async function startBenchServer(
   bankBin: string,
   dbFile: string,
   nodeArgs: string[] = [],
+  moreArgs: string[] = [],
 ): Promise<BenchServer> {
   const args = ['--max-connections', String(CONNECTIONS_MAX),
     '--max-connections-per-peer', String(CONNECTIONS_MAX),
-    '--max-connects-per-second', String(CONNECTIONS_MAX)];
+    '--max-connects-per-second', String(CONNECTIONS_MAX), ...moreArgs];
   return startBankServer(bankBin, dbFile, args, nodeArgs);
 }
 
@@ -134,12 +146,14 @@ export function sumBalancesCents(bankBin: string, dbFile: string): number {
     .reduce((sum, cents) => sum + cents, 0);
 }
 
-/** What the database file says about durability and about the ledger after a run. */
+/** What the database says about durability and about the ledger after a run. */
 export interface DbFacts {
-  /** journal_mode read from the file (WAL is persistent) is "wal". */
-  wal: boolean;
-  /** The server's own openStore sets synchronous = FULL (2) on every connection it opens. */
-  syncFull: boolean;
+  /**
+   * SQLite: journal_mode read from the file (WAL is persistent) is "wal", and the server's own
+   * openStore sets synchronous = FULL (2) on every connection it opens. PostgreSQL: see
+   * readPgFacts (bench/postgres.ts).
+   */
+  durableSettings: boolean;
   /** Approved ledger rows, by kind. */
   approved: { deposit: number; withdraw: number };
 }
@@ -161,7 +175,7 @@ export async function readDbFacts(bankBin: string, dbFile: string): Promise<DbFa
       WHERE code = 0 GROUP BY kind`).all() as { kind: string; n: number }[];
     const count = (kind: string): number => rows.find((row) => row.kind === kind)?.n ?? 0;
     const approved = { deposit: count('deposit'), withdraw: count('withdraw') };
-    return { wal: journal === 'wal', syncFull: sync === 2, approved };
+    return { durableSettings: journal === 'wal' && sync === 2, approved };
   } finally {
     closeStore(store);
   }
@@ -170,4 +184,57 @@ export async function readDbFacts(bankBin: string, dbFile: string): Promise<DbFa
 /** Removes a bench database directory. */
 export function removeBenchDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * `bank admin verify --db <db>` (audit chain, replay, ledger, locks) on a stopped bank: true when
+ * it says OK, null for a build without the command, false otherwise (its output on stderr).
+ */
+export function verifyBank(bankBin: string, db: string): boolean | null {
+  const result = spawnSync(process.execPath, [bankBin, 'admin', 'verify', '--db', db],
+    { encoding: 'utf8' });
+  if (result.status === 0) return true;
+  if (/unknown command/.test(result.stderr)) return null;
+  console.error(`bank admin verify failed:\n${result.stdout}${result.stderr}`);
+  return false;
+}
+
+/** The bench's servers, one or several on one bank, seen as one. */
+export interface BenchServers {
+  ports: number[];
+  /** The largest peak RSS of any one server, in MiB. */
+  peakRssMb: () => number;
+  /** CPU time all the servers have used so far, in seconds. */
+  cpuSeconds: () => number;
+  /** SIGTERM to each; the first non-zero exit code, else 0. */
+  stop: () => Promise<number | null>;
+  output: () => string;
+}
+
+/**
+ * Starts `count` bench servers on one bank, one after the other; `serverArgs(i)` gives server i
+ * its own flags (e.g. --server-name). If one fails to start, the ones started are stopped.
+ */
+export async function startBenchServers(
+  bankBin: string,
+  db: string,
+  how: { count: number; nodeArgs: string[]; serverArgs: (index: number) => string[] },
+): Promise<BenchServers> {
+  const servers: BenchServer[] = [];
+  try {
+    for (let index = 0; index < how.count; index += 1) {
+      servers.push(await startBenchServer(bankBin, db, how.nodeArgs, how.serverArgs(index)));
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw error;
+  }
+  return {
+    ports: servers.map((server) => server.port),
+    peakRssMb: () => Math.max(...servers.map((server) => server.peakRssMb())),
+    cpuSeconds: () => servers.reduce((sum, server) => sum + server.cpuSeconds(), 0),
+    stop: async () => (await Promise.all(servers.map((server) => server.stop())))
+      .find((code) => code !== 0) ?? 0,
+    output: () => servers.map((server) => server.output()).join('\n'),
+  };
 }

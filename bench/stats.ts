@@ -15,8 +15,16 @@ export interface RunResult {
   /** Aggregate request rate asked for (--rate), or null for closed loop. */
   rate: number | null;
   codes: Record<string, number>;
-  /** CPU used during the load, in % of one core; and server CPU per transaction. */
-  cpu: { serverPct: number; benchPct: number; serverUsPerTx: number };
+  /**
+   * CPU used during the load, in % of one core (the servers' summed); server CPU per transaction
+   * (all servers'); the database server's (an embedded PostgreSQL's processes), null if unknown.
+   */
+  cpu: { serverPct: number; benchPct: number; serverUsPerTx: number; databasePct?: number | null };
+  /** Where the bank lived, and how many server processes served it. */
+  engine: 'sqlite' | 'postgres';
+  servers: number;
+  /** `bank admin verify` said OK afterwards; null for a build without the command. */
+  verified: boolean | null;
   conservation: { pass: boolean; expectedCents: number; actualCents: number; detail: string };
 }
 
@@ -46,29 +54,42 @@ export function summarize(tally: Tally): Pick<RunResult,
   };
 }
 
-/** The --json line: exactly these keys, in this order. */
+/** The --json line: exactly these keys, in this order (engine and servers came last, later). */
 export function jsonLine(result: RunResult): string {
   const { sessions, seconds, tps, p50_ms, p90_ms, p99_ms, max_ms, errors, rss_mb } = result;
   return JSON.stringify({ sessions, seconds, tps, p50_ms, p90_ms, p99_ms, max_ms, errors, rss_mb,
-    durable: result.durable });
+    durable: result.durable, engine: result.engine, servers: result.servers });
 }
 
 const HEADERS = ['sessions', 'rate/s', 'tx/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors',
   'replies by code', 'rss MB', 'server CPU', 'bench CPU', 'server µs/tx', 'durable',
   'conservation'];
 
-/** The results as a Markdown table (readable in a terminal too). */
+/** Columns of runs on PostgreSQL or on several servers, after the others. */
+const ENGINE_HEADERS = ['engine', 'servers', 'postgres CPU'];
+
+/**
+ * The results as a Markdown table (readable in a terminal too). The engine columns appear only
+ * when a run was on PostgreSQL or several servers: a SQLite run prints the table it always has.
+ */
 export function formatTable(results: RunResult[]): string {
+  const wide = results.some((r) => r.engine !== 'sqlite' || r.servers !== 1);
+  const headers = wide ? [...HEADERS, ...ENGINE_HEADERS] : HEADERS;
   const rows = results.map((r) => [String(r.sessions), r.rate === null ? 'closed' : String(r.rate),
     String(r.tps), fixed(r.p50_ms), fixed(r.p90_ms), fixed(r.p99_ms), fixed(r.max_ms),
     String(r.errors), formatCodes(r.codes), r.rss_mb.toFixed(0), `${r.cpu.serverPct}%`,
     `${r.cpu.benchPct}%`, String(r.cpu.serverUsPerTx), r.durable ? 'yes' : 'NO',
-    r.conservation.pass ? 'PASS' : 'FAIL']);
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    r.conservation.pass ? 'PASS' : 'FAIL',
+    ...(wide ? [r.engine, String(r.servers), percentOrDash(r.cpu.databasePct)] : [])]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string =>
     `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
-  return [line(HEADERS), rule, ...rows.map(line)].join('\n');
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+function percentOrDash(pct: number | null | undefined): string {
+  return pct === null || pct === undefined ? '-' : `${pct}%`;
 }
 
 /** "00: 1234, 51: 2" */

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { withClient } from './embedded-postgres.js';
 
 let created = 0;
 
@@ -48,15 +49,4 @@ export async function queryPostgres<T extends pg.QueryResultRow>(
   url: string, sql: string, params: unknown[] = [],
 ): Promise<T[]> {
   return withClient(url, async (client) => (await client.query<T>(sql, params)).rows);
-}
-
-/** Connects one client for one piece of work, and always disconnects it. */
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
