@@ -33,7 +33,7 @@ export class ConnectTimeout extends Error {
 }
 
 /** How long a connection (with its TLS handshake) may take to come up. */
-const CONNECT_MS_DEFAULT = 5000;
+const CONNECT_TIMEOUT_MS_DEFAULT = 5000;
 
 /**
  * One connection to the bank: sends requests one at a time and hands back their replies.
@@ -63,7 +63,7 @@ export class AtmConnection {
         socket.removeAllListeners('error');
         resolve(new AtmConnection(socket));
       });
-      const timeoutMs = endpoint.connectTimeoutMs ?? CONNECT_MS_DEFAULT;
+      const timeoutMs = endpoint.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT;
       socket.setTimeout(timeoutMs, () => socket.destroy(new ConnectTimeout(timeoutMs)));
       socket.once('error', (error) => reject(new ConnectionLost(error.message, { cause: error })));
     });

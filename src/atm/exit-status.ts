@@ -24,7 +24,7 @@ export function exitForCode(code: CodeNumber): AtmExitStatus {
 }
 
 /** Of two statuses, the one to report: a lost bank (2) over a bank fault (3) over success. */
-export function worseExit(a: AtmExitStatus, b: AtmExitStatus): AtmExitStatus {
-  if (a === AtmExit.unreachable || b === AtmExit.unreachable) return AtmExit.unreachable;
-  return a === AtmExit.ok ? b : a;
+export function worseExit(first: AtmExitStatus, second: AtmExitStatus): AtmExitStatus {
+  if (first === AtmExit.unreachable || second === AtmExit.unreachable) return AtmExit.unreachable;
+  return first === AtmExit.ok ? second : first;
 }

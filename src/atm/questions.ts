@@ -5,7 +5,7 @@ import { isAccountId, isPin } from '../protocol/decode.js';
 import { Limits } from '../protocol/limits.js';
 import { describeCode } from './code-text.js';
 import { confirmStrictly, menu, type MenuChoice } from './prompts.js';
-import type { Action } from './receipt.js';
+import type { Action } from './screen-text.js';
 import { ask, type Asker, type Prompt } from './terminal.js';
 
 // What the interactive ATM asks, each checked before anything is sent to the bank.

@@ -9,6 +9,7 @@ import { Teller } from './teller.js';
 export interface AtmOptions {
   endpoint: Endpoint;
   json: boolean;
+  /** At an untouched prompt, "still there?" after this long, and logged out after as long again. */
   idleMs: number;
 }
 
@@ -24,11 +25,12 @@ export async function runAtm(options: AtmOptions): Promise<AtmExitStatus> {
   const teller = new Teller(options.endpoint);
   if (process.stdin.isTTY && !options.json) {
     const print = (line: string): void => void process.stdout.write(`${line}\n`);
-    const { endpoint, idleMs } = options;
-    return runScreens(teller, { endpoint, idleMs, print, columns: process.stdout.columns });
+    const { endpoint, idleMs: idleMsMax } = options;
+    return runScreens(teller, { endpoint, idleMsMax, print, columns: process.stdout.columns });
   }
   if (process.stdin.isTTY) process.stderr.write(SCRIPT_HINT);
-  const status = await runScript(teller, process.stdin, process.stdout, options.json);
+  const streams = { input: process.stdin, output: process.stdout };
+  const status = await runScript(teller, { ...streams, json: options.json });
   // The result lines say 91; this says why, on stderr, where a script's log keeps it.
   const failure = teller.connectFailure;
   if (status === AtmExit.unreachable && failure) {

@@ -1,13 +1,16 @@
 import { confirm } from '@inquirer/prompts';
 import { assert } from '../assert.js';
-import { formatCents } from '../money.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
 import { ConnectionLost, type Endpoint } from './client.js';
 import { describeCode } from './code-text.js';
 import { describeConnectFailure } from './connect-text.js';
 import { AtmExit, exitForCode, type AtmExitStatus } from './exit-status.js';
 import { askAccount, askAmount, askMenu, askPin, askWithdrawal } from './questions.js';
-import { INDENT, receipt, wrapText, type Action } from './receipt.js';
+import {
+  bannerText, cancelledText, GOODBYE_TEXT, idleText, LEAVE_HINT_TEXT, LOGGED_OUT_TEXT, receipt, RETRY_QUESTION,
+  unconfirmedText, waitingToLeaveText, WAITING_TEXT, welcomeText, wrapText, type Action,
+  type Pending,
+} from './screen-text.js';
 import type { Outcome, Teller } from './teller.js';
 import {
   ask, BankLost, IdleTimeout, isLeaving, SessionExpired, watchLeaving, type Asker,
@@ -17,7 +20,7 @@ import {
 export interface ScreenOptions {
   endpoint: Endpoint;
   /** After this long at a prompt the ATM asks "still there?"; after as long again it logs out. */
-  idleMs: number;
+  idleMsMax: number;
   print: (line: string) => void;
   /** The terminal's width; text is wrapped to it, and to a plain terminal's 80 at most. */
   columns?: number;
@@ -32,13 +35,6 @@ const LOGIN_FINAL: ReadonlySet<CodeNumber> = new Set<CodeNumber>([
   Code.tooManyAttempts,
   Code.unavailable,
 ]);
-
-/** A deposit or withdrawal whose reply was lost with the bank: checked after reconnecting. */
-interface Pending {
-  action: 'deposit' | 'withdraw';
-  amountCents: number;
-  txnId: string;
-}
 
 /** What the screens share: the session, the output, and the signals that cut a prompt short. */
 interface Screen extends Asker {
@@ -65,7 +61,7 @@ type MenuEnd = 'exit' | 'lost' | 'ended';
  */
 export async function runScreens(teller: Teller, options: ScreenOptions): Promise<AtmExitStatus> {
   const screen: Screen = {
-    teller, options, idleMs: options.idleMs, leave: new AbortController(),
+    teller, options, idleMsMax: options.idleMsMax, leave: new AbortController(),
     lost: new AbortController(), pending: null, loggedIn: false, asking: false, trouble: AtmExit.ok,
   };
   const unwatch = watchLeaving(screen, () => tellWaiting(screen));
@@ -103,7 +99,7 @@ async function runConnected(screen: Screen): Promise<void> {
   try {
     await runSessions(screen);
   } catch (error) {
-    if (error instanceof IdleTimeout) say(screen, idleText(screen));
+    if (error instanceof IdleTimeout) say(screen, idleText(screen.teller.account));
     else if (!isLeaving(error)) throw error;
   } finally {
     screen.teller.onEnded = null;
@@ -114,14 +110,7 @@ async function runConnected(screen: Screen): Promise<void> {
 /** The first Ctrl-C while the bank is awaited: the ATM leaves once it answers. */
 function tellWaiting(screen: Screen): void {
   screen.options.print(''); // after whatever the line held
-  const leaving = screen.teller.account ? 'Logging out' : 'Leaving';
-  say(screen, `${leaving} once the bank answers; Ctrl-C again quits now.`);
-}
-
-/** Why the ATM stops after nobody answered; "logging you out" only when someone was in. */
-function idleText(screen: Screen): string {
-  const what = 'No answer for a while';
-  return screen.teller.account ? `${what}: logging you out.` : `${what}.`;
+  say(screen, waitingToLeaveText(screen.teller.account));
 }
 
 /** Login, then the menu; after a lost bank, the offer to reconnect; until the customer leaves. */
@@ -159,7 +148,7 @@ function welcome(
   assert(outcome.balanceCents !== undefined, 'a login reply carries the balance');
   screen.loggedIn = true;
   screen.trouble = AtmExit.ok;
-  say(screen, `${greeting} Your balance is ${formatCents(outcome.balanceCents)}.`);
+  say(screen, welcomeText(greeting, outcome.balanceCents));
   return credentials;
 }
 
@@ -200,8 +189,7 @@ function offerRetry(screen: Screen): Promise<boolean> {
   screen.lost = new AbortController();
   // A 96 just before (the bank closes the connection after it) stays the reason: status 3.
   if (screen.trouble === AtmExit.ok) screen.trouble = AtmExit.unreachable;
-  const message = 'The bank is not reachable. Try again?';
-  return ask(screen, (context) => confirm({ message, default: true }, context));
+  return ask(screen, (context) => confirm({ message: RETRY_QUESTION, default: true }, context));
 }
 
 /** After reconnecting: what became of the deposit or withdrawal the bank never answered. */
@@ -244,7 +232,7 @@ async function runChoice(screen: Screen, action: Action): Promise<Outcome | null
   const amountCents =
     action === 'withdraw' ? await askWithdrawal(screen) : await askAmount(screen, action);
   if (amountCents === null) {
-    say(screen, `Cancelled: nothing was ${action === 'withdraw' ? 'withdrawn' : 'deposited'}.`);
+    say(screen, cancelledText(action));
     return null;
   }
   const outcome = await waitForBank(screen, screen.teller.move(action, amountCents));
@@ -258,7 +246,7 @@ async function runChoice(screen: Screen, action: Action): Promise<Outcome | null
 
 /** Waits for the bank's answer, saying so when it takes more than a moment. */
 async function waitForBank<T>(screen: Screen, answer: Promise<T>): Promise<T> {
-  const timer = setTimeout(() => say(screen, 'Waiting for the bank...'), PATIENCE_MS);
+  const timer = setTimeout(() => say(screen, WAITING_TEXT), PATIENCE_MS);
   try {
     return await answer;
   } finally {
@@ -274,21 +262,14 @@ function say(screen: Screen, text: string): void {
 }
 
 function showBanner(screen: Screen): void {
-  const { host, port } = screen.options.endpoint;
-  screen.options.print(`${INDENT}BANK ATM - connected to bank server ${host}:${port}`);
-  say(screen, 'Press Ctrl-C or Ctrl-D at any time to log out and leave.');
+  screen.options.print(bannerText(screen.options.endpoint));
+  say(screen, LEAVE_HINT_TEXT);
 }
 
 /** Logs out if a session is open and says so, naming a transaction left unconfirmed. */
 async function sayGoodbye(screen: Screen): Promise<void> {
   if (screen.teller.account) await screen.teller.logout();
   screen.teller.close();
-  const pending = screen.pending;
-  if (pending) {
-    const noun = pending.action === 'withdraw' ? 'withdrawal' : 'deposit';
-    say(screen, `Your ${noun} of ${formatCents(pending.amountCents)} (ref ${pending.txnId}) ` +
-      'could not be confirmed. Please check your balance when the bank is back: it was made ' +
-      'once or not at all.');
-  }
-  say(screen, screen.loggedIn ? 'You are logged out. Thank you for banking with us.' : 'Goodbye.');
+  if (screen.pending) say(screen, unconfirmedText(screen.pending));
+  say(screen, screen.loggedIn ? LOGGED_OUT_TEXT : GOODBYE_TEXT);
 }

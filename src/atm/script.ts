@@ -24,17 +24,21 @@ export const COMMANDS: readonly { usage: string; does: string }[] = [
   { usage: 'help', does: 'list these commands' },
 ];
 
+/** Where the scripted ATM reads its commands and writes its results, and in which format. */
+export interface ScriptOptions {
+  input: Readable;
+  output: Writable;
+  /** One JSON object per result line (`--json`) instead of `OK …` / `ERROR …` text. */
+  json: boolean;
+}
+
 /**
  * Scripted ATM: one command per input line (login, balance, deposit, withdraw, logout, quit,
  * help), processed in order, one result line each; logs out when input ends. Resolves with the
  * exit status: 2 once any command found the bank unreachable (91), else 3 after a 96, else 0.
  */
-export async function runScript(
-  teller: Teller,
-  input: Readable,
-  output: Writable,
-  json: boolean,
-): Promise<AtmExitStatus> {
+export async function runScript(teller: Teller, options: ScriptOptions): Promise<AtmExitStatus> {
+  const { input, output, json } = options;
   const lines = createInterface({ input, crlfDelay: Infinity });
   let status: AtmExitStatus = AtmExit.ok;
   for await (const line of lines) {
@@ -94,7 +98,10 @@ async function runMove(
   return { command, outcome: await teller.move(command, amount.cents) };
 }
 
-/** `--json`: exactly {"ok":true,"balance_cents":N}, {"ok":true} or {"ok":false,"code":N,…}. */
+/**
+ * `--json`: exactly {"ok":true,"balance_cents":N}, {"ok":true}, {"ok":false,"code":N,"message":…}
+ * or, for help, {"ok":true,"commands":[…]}.
+ */
 export function formatJson({ command, outcome }: ScriptResult): string {
   if (command === 'help' && outcome.ok) {
     return JSON.stringify({ ok: true, commands: COMMANDS.map(({ usage }) => usage) });

@@ -15,7 +15,7 @@ interface Credentials {
 }
 
 /** How long to keep trying to reach the bank again after a connection drops mid-transaction. */
-const RECONNECT_TRIES = 5;
+const RECONNECT_TRIES_MAX = 5;
 const RECONNECT_PAUSE_MS = 500;
 /** Login refusals worth another try: the bank is still away, or still holds the old lock. */
 const RECONNECT_AGAIN: ReadonlySet<CodeNumber> = new Set<CodeNumber>([
@@ -28,7 +28,7 @@ const RECONNECT_AGAIN: ReadonlySet<CodeNumber> = new Set<CodeNumber>([
  */
 const REPLY_MS_MAX = 20_000;
 /** How often a session checks its connection is still up: a lost bank is told at once. */
-const WATCH_MS = 250;
+const WATCH_EVERY_MS = 250;
 
 /**
  * A customer's session at one ATM: logs in, moves money with a fresh transaction id each time,
@@ -46,8 +46,8 @@ export class Teller {
   private connection: AtmConnection | null = null;
   private credentials: Credentials | null = null;
   private watch: NodeJS.Timeout | null = null;
-  private inFlight = 0;
-  private lastSentMs = 0;
+  private requestsInFlight = 0;
+  private lastSentAtMs = 0;
   /** Why the last session ended unasked (68, 91): the customer's next request hears it, once. */
   private endedCode: CodeNumber | null = null;
 
@@ -167,13 +167,13 @@ export class Teller {
     const connection = (this.connection ??= await this.open());
     // Closing makes the pending request fail with ConnectionLost, like any broken connection.
     const timer = setTimeout(() => connection.close(), this.replyMsMax);
-    this.inFlight += 1;
-    this.lastSentMs = Date.now();
+    this.requestsInFlight += 1;
+    this.lastSentAtMs = Date.now();
     try {
       return await connection.request(request);
     } finally {
       clearTimeout(timer);
-      this.inFlight -= 1;
+      this.requestsInFlight -= 1;
     }
   }
 
@@ -201,7 +201,7 @@ export class Teller {
   /** Reconnects, logs in again and asks what became of txnId (25: it never arrived). */
   private async recover(credentials: Credentials, txnId: string): Promise<Outcome> {
     this.endSession();
-    for (let attempt = 1; attempt <= RECONNECT_TRIES; attempt++) {
+    for (let attempt = 1; attempt <= RECONNECT_TRIES_MAX; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, RECONNECT_PAUSE_MS * attempt));
       const login = await this.login(credentials.account, credentials.pin);
       if (!login.ok && RECONNECT_AGAIN.has(login.code)) continue;
@@ -217,13 +217,13 @@ export class Teller {
    * (PROTOCOL.md §5.3), and reports a connection that broke while the ATM was not asking.
    */
   private startWatch(lockTtlSeconds: number): void {
-    const pingEveryMs = Math.max(WATCH_MS, Math.floor((lockTtlSeconds * 1000) / 3));
-    this.lastSentMs = Date.now();
+    const pingEveryMs = Math.max(WATCH_EVERY_MS, Math.floor((lockTtlSeconds * 1000) / 3));
+    this.lastSentAtMs = Date.now();
     this.watch = setInterval(() => {
-      if (this.inFlight > 0) return;
+      if (this.requestsInFlight > 0) return;
       if (!this.connection?.isOpen) return this.endUnasked(Code.unavailable);
-      if (Date.now() - this.lastSentMs >= pingEveryMs) void this.ping();
-    }, WATCH_MS);
+      if (Date.now() - this.lastSentAtMs >= pingEveryMs) void this.ping();
+    }, WATCH_EVERY_MS);
     this.watch.unref();
   }
 

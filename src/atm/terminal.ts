@@ -16,7 +16,7 @@ export type Prompt<T> = (context: PromptContext) => Promise<T>;
 /** What asking on the terminal needs: the idle time and the signals that cut a prompt short. */
 export interface Asker {
   /** After this long at a prompt the ATM asks "still there?"; after as long again it logs out. */
-  idleMs: number;
+  idleMsMax: number;
   /** Aborted when the customer leaves: Ctrl-C between prompts, Ctrl-D, end of input. */
   leave: AbortController;
   /** Aborted when the session ends by itself during a prompt; renewed after each such end. */
@@ -33,7 +33,7 @@ export async function ask<T>(asker: Asker, prompt: Prompt<T>): Promise<T> {
   for (;;) {
     const answer = await askWithin(asker, prompt);
     if (answer) return answer.value;
-    const seconds = Math.round(asker.idleMs / 1000);
+    const seconds = Math.round(asker.idleMsMax / 1000);
     const message =
       `Are you still there? You will be logged out in ${seconds} seconds. More time?`;
     const more = await askWithin(asker, (context) => confirm({ message, default: true }, context));
@@ -53,7 +53,7 @@ async function askWithin<T>(asker: Asker, prompt: Prompt<T>): Promise<{ value: T
   // Inquirer reads this when the prompt ends: an answered prompt stays on screen as a record,
   // one cut short (idle, bank lost, customer gone) is wiped rather than left half-drawn.
   signal.addEventListener('abort', () => (context.clearPromptOnDone = true), { once: true });
-  const timer = setTimeout(() => idle.abort(new IdleTimeout()), asker.idleMs);
+  const timer = setTimeout(() => idle.abort(new IdleTimeout()), asker.idleMsMax);
   asker.asking = true;
   try {
     return { value: await prompt(context) };

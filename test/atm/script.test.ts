@@ -120,6 +120,7 @@ describe('runScript exit status', () => {
     const teller = refusingTeller({ ok: false, code });
     const output = new PassThrough();
     output.resume();
-    expect(await runScript(teller, Readable.from(['balance\n']), output, true)).toBe(status);
+    const input = Readable.from(['balance\n']);
+    expect(await runScript(teller, { input, output, json: true })).toBe(status);
   });
 });

@@ -201,7 +201,8 @@ describe('a LOGOUT answered 68 (the lock was taken meanwhile: PROTOCOL.md §5.3)
       const output = new PassThrough();
       let printed = '';
       output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-      await runScript(teller, Readable.from([`login ac-10001 1111\n${last}\n`]), output, true);
+      const input = Readable.from([`login ac-10001 1111\n${last}\n`]);
+      await runScript(teller, { input, output, json: true });
       expect(printed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(
         [{ ok: true, balance_cents: 10000 }, { ok: true }]);
     }

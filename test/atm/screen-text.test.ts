@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTime, receipt, wrapText } from '../../src/atm/receipt.js';
+import { formatTime, receipt, wrapText } from '../../src/atm/screen-text.js';
 import { Code } from '../../src/protocol/codes.js';
 
 // A fixed local time: receipts print the time of day, so the tests pin it.
