@@ -2,7 +2,10 @@ import net from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtmExit } from '../../src/atm/exit-status.js';
-import { runScript } from '../../src/atm/script.js';
+import { describeCode } from '../../src/atm/code-text.js';
+import {
+  COMMANDS, formatJson, formatText, runCommand, runScript, type ScriptResult,
+} from '../../src/atm/script.js';
 import type { Outcome, Teller } from '../../src/atm/teller.js';
 import { Code } from '../../src/protocol/codes.js';
 import { AtmProcess } from '../helpers/proxy.js';
@@ -122,5 +125,161 @@ describe('runScript exit status', () => {
     output.resume();
     const input = Readable.from(['balance\n']);
     expect(await runScript(teller, { input, output, json: true })).toBe(status);
+  });
+});
+
+/** A teller that records what it was asked and answers from `answers` (default: ok). */
+class RecordingTeller {
+  calls: string[] = [];
+  account: string | null = null;
+  closed = false;
+
+  constructor(private readonly answers: Partial<Record<string, Outcome>> = {}) {}
+
+  async login(account: string, pin: string): Promise<Outcome> {
+    this.calls.push(`login ${account} ${pin}`);
+    const outcome = this.answers.login ?? { ok: true, balanceCents: 10000 };
+    if (outcome.ok) this.account = account;
+    return outcome;
+  }
+
+  async balance(): Promise<Outcome> {
+    this.calls.push('balance');
+    return this.answers.balance ?? { ok: true, balanceCents: 10000 };
+  }
+
+  async move(kind: string, amountCents: number): Promise<Outcome> {
+    this.calls.push(`${kind} ${amountCents}`);
+    return this.answers.move ?? { ok: true, balanceCents: 10000 + amountCents, txnId: 'ab' };
+  }
+
+  async logout(): Promise<Outcome> {
+    this.calls.push('logout');
+    this.account = null;
+    return { ok: true };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** A recording teller, logged in as ac-10001 when `loggedIn` says so. */
+function tellerFor(session: { loggedIn: boolean }): RecordingTeller {
+  const teller = new RecordingTeller();
+  if (session.loggedIn) teller.account = 'ac-10001';
+  return teller;
+}
+
+const split = (line: string): string[] => line.split(' ');
+
+describe('runCommand parsing', () => {
+  // [line, logged in?, the code it is refused with (or ok), what the teller was asked]
+  it.each([
+    ['login ac-10001 1111', false, Code.ok, ['login ac-10001 1111']],
+    ['LOGIN ac-10001 1111', false, Code.ok, ['login ac-10001 1111']],
+    ['login ac-10001', false, Code.formatError, []],
+    ['login ac-10001 1111 1111', false, Code.formatError, []],
+    ['login 10001 1111', false, Code.formatError, []],
+    ['login ac-10001 111', false, Code.formatError, []],
+    ['login ac-10001 abcd', false, Code.formatError, []],
+    ['balance', true, Code.ok, ['balance']],
+    ['balance now', true, Code.formatError, []],
+    ['deposit 20.00', true, Code.ok, ['deposit 2000']],
+    ['withdraw 5.5', true, Code.ok, ['withdraw 550']],
+    ['deposit', true, Code.formatError, []],
+    ['deposit 1 2', true, Code.formatError, []],
+    ['deposit 20.00', false, Code.invalidTransaction, []],
+    ['withdraw abc', false, Code.invalidTransaction, []],
+    ['withdraw abc', true, Code.invalidAmount, []],
+    ['withdraw 0', true, Code.invalidAmount, []],
+    ['deposit -5', true, Code.invalidAmount, []],
+    ['deposit 1.234', true, Code.invalidAmount, []],
+    ['deposit 10000.01', true, Code.amountLimit, []],
+    ['deposit 10000.00', true, Code.ok, ['deposit 1000000']],
+    ['logout', true, Code.ok, ['logout']],
+    ['logout now', true, Code.formatError, []],
+    ['quit', true, Code.ok, ['logout']],
+    ['quit', false, Code.ok, []],
+    ['help', false, Code.ok, []],
+    ['help me', false, Code.formatError, []],
+    ['transfer 5', true, Code.formatError, []],
+  ])('%s (logged in: %s) → %i', async (line, loggedIn, code, calls) => {
+    const teller = tellerFor({ loggedIn });
+    const result = await runCommand(teller as unknown as Teller, split(line));
+    expect(result.command).toBe(line.split(' ')[0]!.toLowerCase());
+    expect(result.outcome.ok ? Code.ok : result.outcome.code).toBe(code);
+    expect(teller.calls).toEqual(calls);
+  });
+});
+
+describe('formatJson and formatText', () => {
+  const refusal = { ok: false as const, code: Code.insufficientFunds, balanceCents: 450 };
+  const noRecord = { ok: false as const, code: Code.noRecord };
+  // [result, its --json line, its text line]
+  it.each<[ScriptResult, unknown, string]>([
+    [{ command: 'login', outcome: { ok: true, balanceCents: 10000 } },
+      { ok: true, balance_cents: 10000 }, 'OK login balance $100.00'],
+    [{ command: 'deposit', outcome: { ok: true, balanceCents: 0, txnId: 'ab' } },
+      { ok: true, balance_cents: 0 }, 'OK deposit balance $0.00'],
+    [{ command: 'logout', outcome: { ok: true } }, { ok: true }, 'OK logout'],
+    [{ command: 'quit', outcome: { ok: true } }, { ok: true }, 'OK quit'],
+    [{ command: 'withdraw', outcome: refusal },
+      { ok: false, code: 51, message: 'Insufficient funds: your balance is $4.50.' },
+      'ERROR 51 Insufficient funds: your balance is $4.50.'],
+    [{ command: 'withdraw', outcome: noRecord },
+      { ok: false, code: 25, message: describeCode(Code.noRecord, { action: 'withdrawal' }) },
+      `ERROR 25 ${describeCode(Code.noRecord, { action: 'withdrawal' })}`],
+    [{ command: 'balance', outcome: { ok: false, code: Code.invalidTransaction } },
+      { ok: false, code: 12, message: describeCode(Code.invalidTransaction) },
+      `ERROR 12 ${describeCode(Code.invalidTransaction)}`],
+  ])('%j', (result, json, text) => {
+    expect(JSON.parse(formatJson(result))).toEqual(json);
+    expect(formatText(result)).toBe(text);
+  });
+
+  it('lists every command for help: usages in JSON, an aligned table in text', () => {
+    const help: ScriptResult = { command: 'help', outcome: { ok: true } };
+    expect(formatJson(help)).toBe(JSON.stringify({ ok: true, commands: HELP_COMMANDS }));
+    const [first, ...rows] = formatText(help).split('\n');
+    expect(first).toBe('OK help');
+    expect(rows.length).toBe(COMMANDS.length);
+    const column = rows[0]!.indexOf(COMMANDS[0]!.does);
+    rows.forEach((row, index) => expect(row.indexOf(COMMANDS[index]!.does)).toBe(column));
+  });
+});
+
+describe('runScript', () => {
+  async function run(teller: RecordingTeller, text: string, json: boolean): Promise<string[]> {
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const input = Readable.from([text]);
+    await runScript(teller as unknown as Teller, { input, output, json });
+    return printed.split('\n').filter((line) => line !== '');
+  }
+
+  it('skips blank lines, takes spaces and CRLF, answers each command in one line', async () => {
+    const teller = new RecordingTeller();
+    const lines = await run(teller, '\n  login   ac-10001 1111 \r\n\n\tbalance\r\n', false);
+    expect(lines).toEqual(['OK login balance $100.00', 'OK balance balance $100.00']);
+    expect(teller.calls).toEqual(['login ac-10001 1111', 'balance', 'logout']);
+    expect(teller.closed).toBe(true);
+  });
+
+  it('stops reading at quit: what follows is not run', async () => {
+    const teller = new RecordingTeller();
+    const lines = await run(teller, 'login ac-10001 1111\nquit\nbalance\n', true);
+    expect(lines.map((line) => JSON.parse(line) as unknown))
+      .toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
+    expect(teller.calls).toEqual(['login ac-10001 1111', 'logout']);
+  });
+
+  it('logs out at the end of input only when a session is open', async () => {
+    const teller = new RecordingTeller({ login: { ok: false, code: Code.incorrectPin } });
+    const lines = await run(teller, 'login ac-10001 9999', true);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ ok: false, code: 55 });
+    expect(teller.calls).toEqual(['login ac-10001 9999']);
+    expect(teller.closed).toBe(true);
   });
 });
