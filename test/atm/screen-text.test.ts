@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatTime, receipt, wrapText } from '../../src/atm/screen-text.js';
+import {
+  bannerText, cancelledText, formatTime, idleText, receipt, unconfirmedText, waitingToLeaveText,
+  welcomeText, wrapText,
+} from '../../src/atm/screen-text.js';
 import { Code } from '../../src/protocol/codes.js';
 
 // A fixed local time: receipts print the time of day, so the tests pin it.
@@ -89,5 +92,37 @@ describe('wrapText', () => {
   it('leaves a word longer than the width whole, on its own line', () => {
     const word = 'x'.repeat(100);
     expect(wrapText(`a ${word} b`, 80)).toEqual(['  a', `  ${word}`, '  b']);
+  });
+});
+
+describe("the screens' own messages", () => {
+  it('greets with the balance after a login or a reconnection', () => {
+    expect(welcomeText('Welcome.', 123456)).toBe('Welcome. Your balance is $1,234.56.');
+    expect(welcomeText('Reconnected.', 0)).toBe('Reconnected. Your balance is $0.00.');
+  });
+
+  it('says what was not done when the customer backs out', () => {
+    expect(cancelledText('withdraw')).toBe('Cancelled: nothing was withdrawn.');
+    expect(cancelledText('deposit')).toBe('Cancelled: nothing was deposited.');
+  });
+
+  it('says "logging out" only to someone logged in', () => {
+    expect(idleText('ac-10001')).toBe('No answer for a while: logging you out.');
+    expect(idleText(null)).toBe('No answer for a while.');
+    expect(waitingToLeaveText('ac-10001')).toMatch(/^Logging out once the bank answers;/);
+    expect(waitingToLeaveText(null)).toMatch(/^Leaving once the bank answers;/);
+  });
+
+  it('names the unconfirmed transaction, its amount and its reference at goodbye', () => {
+    const text = unconfirmedText({ action: 'withdraw', amountCents: 550, txnId: REF });
+    expect(text).toMatch(/^Your withdrawal of \$5\.50 \(ref 9f86d081884c7d65\) could not be/);
+    expect(text).toContain('once or not at all');
+    expect(unconfirmedText({ action: 'deposit', amountCents: 2000, txnId: REF }))
+      .toMatch(/^Your deposit of \$20\.00 /);
+  });
+
+  it('names the bank server on the banner, indented like every message', () => {
+    expect(bannerText({ host: '127.0.0.1', port: 65432 }))
+      .toBe('  BANK ATM - connected to bank server 127.0.0.1:65432');
   });
 });
