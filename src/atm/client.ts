@@ -103,7 +103,7 @@ export class AtmConnection {
       if (reply === null) return this.fail(new ConnectionLost(`the server sent a malformed reply`));
       const waiting = this.waiting;
       this.waiting = null;
-      // A reply with no request is the server turning us away (91) before we asked anything.
+      // A reply with no request is the server turning us away (say 91) before we asked anything.
       if (waiting) waiting.resolve(reply);
       else this.lost = new ConnectionLost(`the server refused the connection (code ${reply.code})`);
     }

@@ -71,7 +71,7 @@ export const askAccount: Prompt<string> = (context) =>
 export const askPin: Prompt<string> = (context) =>
   password({ message: 'PIN (4 digits):', mask: '*', validate: validatePin }, context);
 
-/** The main menu. */
+/** The main menu: arrow keys and Enter only, opening on Balance. */
 export const askMenu: Prompt<Choice> = (context) =>
   menu({ message: 'What would you like to do?', choices: MENU }, context);
 

@@ -138,7 +138,7 @@ async function loginScreen(screen: Screen): Promise<Credentials | null> {
   }
 }
 
-/** Greets a customer just logged in with the balance. */
+/** A customer the bank let in: greets with the balance, and the ATM's end is normal again. */
 function welcome(
   screen: Screen,
   outcome: Outcome,
@@ -184,7 +184,7 @@ function noteTrouble(screen: Screen, outcome: Outcome): void {
   if (exit !== AtmExit.ok) screen.trouble = exit;
 }
 
-/** "The bank is not reachable. Try again?" (it does not move money: any answer but no is yes) */
+/** Whether to try the bank again; it moves no money, so Inquirer's lenient yes/no will do. */
 function offerRetry(screen: Screen): Promise<boolean> {
   screen.lost = new AbortController();
   // A 96 just before (the bank closes the connection after it) stays the reason: status 3.

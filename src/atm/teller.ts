@@ -3,7 +3,7 @@ import { Code, type CodeNumber } from '../protocol/codes.js';
 import type { Reply, Request } from '../protocol/messages.js';
 import { AtmConnection, ConnectionLost, type Endpoint } from './client.js';
 
-/** The result of one customer action, as both ATM screens show it. */
+/** The result of one customer action, as the screens and the scripted mode both show it. */
 export type Outcome =
   | { ok: true; balanceCents?: number; txnId?: string; recovered?: boolean }
   | { ok: false; code: CodeNumber; balanceCents?: number; triesLeft?: number; txnId?: string };
@@ -53,7 +53,7 @@ export class Teller {
 
   private readonly replyMsMax: number;
 
-  /** replyMsMax: how long to wait for a reply before treating the connection as lost. */
+  /** options.replyMsMax replaces REPLY_MS_MAX (tests shorten it). */
   constructor(
     private readonly endpoint: Endpoint,
     options: { replyMsMax?: number } = {},
@@ -87,7 +87,7 @@ export class Teller {
     return { ok: true, balanceCents: reply.balanceCents };
   }
 
-  /** The balance now. */
+  /** The balance now; outside a session, why the last one ended unasked (68, 91), else 12. */
   async balance(): Promise<Outcome> {
     if (!this.credentials) return this.outOfSession();
     return this.settle(await this.send({ kind: 'balance' }));
@@ -127,7 +127,7 @@ export class Teller {
     return loggedOut ? { ok: true } : refusal(reply);
   }
 
-  /** Drops the connection without a word (used on exit after logout, or to give up). */
+  /** Ends the session here and drops the connection without a word: on exit, or to give up. */
   close(): void {
     this.endSession();
   }
