@@ -7,9 +7,9 @@ import { describeConnectFailure } from './connect-text.js';
 import { AtmExit, exitForCode, type AtmExitStatus } from './exit-status.js';
 import { askAccount, askAmount, askMenu, askPin, askWithdrawal } from './questions.js';
 import {
-  bannerText, cancelledText, GOODBYE_TEXT, idleText, LEAVE_HINT_TEXT, LOGGED_OUT_TEXT, receipt, RETRY_QUESTION,
-  unconfirmedText, waitingToLeaveText, WAITING_TEXT, welcomeText, wrapText, type Action,
-  type Pending,
+  bannerText, cancelledText, GOODBYE_TEXT, idleText, LEAVE_HINT_TEXT, LOGGED_OUT_TEXT, receipt,
+  RETRY_QUESTION, unconfirmedText, waitingToLeaveText, WAITING_TEXT, welcomeText, wrapText,
+  type Action, type Pending,
 } from './screen-text.js';
 import type { Outcome, Teller } from './teller.js';
 import {
