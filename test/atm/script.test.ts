@@ -250,18 +250,20 @@ describe('formatJson and formatText', () => {
 });
 
 describe('runScript', () => {
-  async function run(teller: RecordingTeller, text: string, json: boolean): Promise<string[]> {
+  /** The lines runScript prints for this input. */
+  async function run(teller: RecordingTeller, text: string, format: { json: boolean }) {
     const output = new PassThrough();
     let printed = '';
     output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     const input = Readable.from([text]);
-    await runScript(teller as unknown as Teller, { input, output, json });
+    await runScript(teller as unknown as Teller, { input, output, ...format });
     return printed.split('\n').filter((line) => line !== '');
   }
 
   it('skips blank lines, takes spaces and CRLF, answers each command in one line', async () => {
     const teller = new RecordingTeller();
-    const lines = await run(teller, '\n  login   ac-10001 1111 \r\n\n\tbalance\r\n', false);
+    const input = '\n  login   ac-10001 1111 \r\n\n\tbalance\r\n';
+    const lines = await run(teller, input, { json: false });
     expect(lines).toEqual(['OK login balance $100.00', 'OK balance balance $100.00']);
     expect(teller.calls).toEqual(['login ac-10001 1111', 'balance', 'logout']);
     expect(teller.closed).toBe(true);
@@ -269,7 +271,7 @@ describe('runScript', () => {
 
   it('stops reading at quit: what follows is not run', async () => {
     const teller = new RecordingTeller();
-    const lines = await run(teller, 'login ac-10001 1111\nquit\nbalance\n', true);
+    const lines = await run(teller, 'login ac-10001 1111\nquit\nbalance\n', { json: true });
     expect(lines.map((line) => JSON.parse(line) as unknown))
       .toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
     expect(teller.calls).toEqual(['login ac-10001 1111', 'logout']);
@@ -277,7 +279,7 @@ describe('runScript', () => {
 
   it('logs out at the end of input only when a session is open', async () => {
     const teller = new RecordingTeller({ login: { ok: false, code: Code.incorrectPin } });
-    const lines = await run(teller, 'login ac-10001 9999', true);
+    const lines = await run(teller, 'login ac-10001 9999', { json: true });
     expect(JSON.parse(lines[0]!)).toMatchObject({ ok: false, code: 55 });
     expect(teller.calls).toEqual(['login ac-10001 9999']);
     expect(teller.closed).toBe(true);
