@@ -41,7 +41,8 @@ interface Screen extends Asker {
   teller: Teller;
   options: ScreenOptions;
   pending: Pending | null;
-  loggedIn: boolean;
+  /** Someone logged in at some point: the goodbye then says "logged out". */
+  everLoggedIn: boolean;
   /** The exit status if the ATM ended now: the bank away (2) or broken (3) until it answers. */
   trouble: AtmExitStatus;
 }
@@ -62,7 +63,8 @@ type MenuEnd = 'exit' | 'lost' | 'ended';
 export async function runScreens(teller: Teller, options: ScreenOptions): Promise<AtmExitStatus> {
   const screen: Screen = {
     teller, options, idleMsMax: options.idleMsMax, leave: new AbortController(),
-    lost: new AbortController(), pending: null, loggedIn: false, asking: false, trouble: AtmExit.ok,
+    lost: new AbortController(), asking: false, pending: null, everLoggedIn: false,
+    trouble: AtmExit.ok,
   };
   const unwatch = watchLeaving(screen, () => tellWaiting(screen));
   try {
@@ -146,7 +148,7 @@ function welcome(
   greeting: string,
 ): Credentials {
   assert(outcome.balanceCents !== undefined, 'a login reply carries the balance');
-  screen.loggedIn = true;
+  screen.everLoggedIn = true;
   screen.trouble = AtmExit.ok;
   say(screen, welcomeText(greeting, outcome.balanceCents));
   return credentials;
@@ -196,7 +198,7 @@ function offerRetry(screen: Screen): Promise<boolean> {
 async function settlePending(screen: Screen): Promise<void> {
   const pending = screen.pending;
   if (!pending) return;
-  const outcome = await waitForBank(screen, screen.teller.check(pending.txnId));
+  const outcome = await waitForBank(screen, screen.teller.checkOutcome(pending.txnId));
   if (outcome.ok || outcome.code !== Code.unavailable) screen.pending = null;
   say(screen, receipt(pending.action, { ...outcome, txnId: pending.txnId }, pending.amountCents));
 }
@@ -271,5 +273,5 @@ async function sayGoodbye(screen: Screen): Promise<void> {
   if (screen.teller.account) await screen.teller.logout();
   screen.teller.close();
   if (screen.pending) say(screen, unconfirmedText(screen.pending));
-  say(screen, screen.loggedIn ? LOGGED_OUT_TEXT : GOODBYE_TEXT);
+  say(screen, screen.everLoggedIn ? LOGGED_OUT_TEXT : GOODBYE_TEXT);
 }

@@ -110,7 +110,7 @@ export class Teller {
   }
 
   /** What became of an earlier deposit or withdrawal: its original reply, or 25 (§5.5). */
-  async check(txnId: string): Promise<Outcome> {
+  async checkOutcome(txnId: string): Promise<Outcome> {
     if (!this.credentials) return this.outOfSession();
     return { ...this.settle(await this.send({ kind: 'outcome', txnId })), txnId };
   }

@@ -56,10 +56,10 @@ describe('Teller against the real server', () => {
     await teller.login('ac-10004', '4444');
     const deposit = await teller.move('deposit', 100);
     await teller.move('withdraw', 300);
-    expect(await teller.check(deposit.txnId!)).toEqual({
+    expect(await teller.checkOutcome(deposit.txnId!)).toEqual({
       ok: true, balanceCents: 100100, txnId: deposit.txnId,
     });
-    expect(await teller.check('neverused1')).toEqual({
+    expect(await teller.checkOutcome('neverused1')).toEqual({
       ok: false, code: Code.noRecord, txnId: 'neverused1',
     });
   });
