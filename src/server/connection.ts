@@ -6,9 +6,8 @@ import { Limits } from '../protocol/limits.js';
 import type { Reply } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleFrame } from './dispatch.js';
-import { handleLogout } from './handlers/queries.js';
 import { watchRequest } from './request-log.js';
-import { recordEvent } from './session.js';
+import { endSession, recordEvent } from './submit.js';
 
 /**
  * One client socket: frames its bytes, answers its requests one at a time and in order, and
@@ -196,7 +195,7 @@ export class Connection {
   /** Gives back the account lock of a session that ended without LOGOUT. */
   private async release(): Promise<void> {
     if (this.peer.session) {
-      await handleLogout(this.ctx, this.peer, 'disconnect').catch(() => {});
+      await endSession(this.ctx, this.peer, 'disconnect').catch(() => {});
       this.peer.session = null;
     }
     this.finish();

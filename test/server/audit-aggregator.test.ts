@@ -11,7 +11,7 @@ import type { Peer, ServerContext } from '../../src/server/context.js';
 import { createServerLog } from '../../src/server/log.js';
 import { noMetrics } from '../../src/server/metrics.js';
 import { createLoginGuards } from '../../src/server/pin-budget.js';
-import { recordEvent, refuse } from '../../src/server/session.js';
+import { recordEvent, refuse } from '../../src/server/submit.js';
 import { openEngine } from '../../src/store/open.js';
 import type { AuditRow } from '../../src/store/rows.js';
 

@@ -6,7 +6,7 @@ import { verifyPin } from '../../pin.js';
 import { addressGroup, wideAddressGroup } from '../address-group.js';
 import { originOf, type Peer, type ServerContext } from '../context.js';
 import type { Reservation } from '../rate-limit.js';
-import { refuse, submit } from '../session.js';
+import { refuse, submit } from '../submit.js';
 
 type Login = Extract<Request, { kind: 'login' }>;
 
