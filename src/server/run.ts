@@ -42,7 +42,7 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
 async function loadDemo(server: RunningServer, log: ServerLog): Promise<void> {
   const { engine, pinKey } = server.ctx;
   if ((await engine.read((view) => view.accounts())).length > 0) return;
-  const result = await seedFromFile(engine, pinKey, undefined, false);
+  const result = await seedFromFile(engine, pinKey, {});
   if ('errors' in result) log.logger.error(`demo seed failed: ${result.errors.join('; ')}`);
   else log.logger.info(`loaded ${result.loaded} demo accounts`);
 }

@@ -11,7 +11,7 @@ import {
 import { Code } from '../../src/protocol/codes.js';
 import { localTime } from '../../src/admin/reports.js';
 import { saveCheckpoint } from '../../src/admin/verify-checkpoint.js';
-import { loadAccounts } from '../../src/seed.js';
+import { loadAccounts, resetUnlessLocked } from '../../src/seed.js';
 import { openEngine } from '../../src/store/open.js';
 import { auditHash, listAudit, type AuditRow } from '../../src/store/sqlite/audit.js';
 import { inTransaction } from '../../src/store/sqlite/db.js';
@@ -89,7 +89,8 @@ describe('verifyBank', () => {
   it('replays every admin operation: open, reset, close, set-pin, unblock, and repeats', async () => {
     await bank.engine.change((tx) =>
       closeAccountChecked(tx, { account: 'ac-10002', force: true, lockTtlMs: 30_000, now: NOW }));
-    await loadAccounts(bank.engine, pinKey, [{ line: 1, account: 'ac-10002', pin: '1111', balanceCents: 7 }], true);
+    await loadAccounts(bank.engine, pinKey, [{ line: 1, account: 'ac-10002', pin: '1111', balanceCents: 7 }],
+      { reset: resetUnlessLocked });
     await atmAudit(bank, { account: 'ac-10001', op: 'unblock', code: 0 });
     await atmAudit(bank, { account: 'ac-10001', op: 'set-pin', code: 0 });
     await atmAudit(bank, { account: 'ac-10001', op: 'deposit-repeat', code: 0, balanceCents: 12_000 });

@@ -64,7 +64,7 @@ export function addToBalance(
 export function putAccount(
   store: Store,
   row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
-  replace: boolean,
+  { replace }: { replace: boolean },
 ): void {
   assert(Number.isSafeInteger(row.balanceCents), 'opening balance is whole cents');
   assert(row.balanceCents >= 0 && row.balanceCents <= Limits.balanceCentsMax, 'balance in range');

@@ -11,7 +11,7 @@ import { closeStore, inTransaction, openStore, type Store } from '../../../src/s
 let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
-  putAccount(store, { account: 'ac-12345', pinHash: 'h', balanceCents: 0, now: 0 }, false);
+  putAccount(store, { account: 'ac-12345', pinHash: 'h', balanceCents: 0, now: 0 }, { replace: false });
 });
 afterEach(() => {
   closeStore(store);
