@@ -70,12 +70,12 @@ function addServerLimitOptions(command: Command): void {
       defaults.connectBanMs / 1000)
     .option('--handshake-timeout <seconds>',
       'close a TLS connection whose handshake is not done this long after connect',
-      intOption(1, 60), defaults.handshakeMs / 1000)
+      intOption(1, 60), defaults.handshakeMsMax / 1000)
     .option('--login-timeout <seconds>',
       'close a connection not logged in this long after connect or LOGOUT', intOption(1, 3600),
-      defaults.loginMs / 1000)
+      defaults.loginMsMax / 1000)
     .option('--idle-timeout <seconds>', 'close a session silent this long', seconds,
-      defaults.sessionIdleMs / 1000)
+      defaults.sessionIdleMsMax / 1000)
     .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
       defaults.frameMsMax / 1000);
 }
@@ -116,9 +116,9 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     connectsPerGroupPerSecond: flags.maxConnectsPerSecond,
     connectBanMs: flags.connectBan * 1000,
     // The handshake is part of the time to log in: a longer one could never be used.
-    handshakeMs: Math.min(flags.handshakeTimeout, flags.loginTimeout) * 1000,
-    loginMs: flags.loginTimeout * 1000,
-    sessionIdleMs: flags.idleTimeout * 1000,
+    handshakeMsMax: Math.min(flags.handshakeTimeout, flags.loginTimeout) * 1000,
+    loginMsMax: flags.loginTimeout * 1000,
+    sessionIdleMsMax: flags.idleTimeout * 1000,
     frameMsMax: flags.frameTimeout * 1000,
     logLevel: flags.logLevel ?? (flags.quiet ? 'warn' : 'info'),
     logFormat: flags.logFormat,
