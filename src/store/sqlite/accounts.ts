@@ -96,8 +96,8 @@ export function setAccountPin(store: Store, account: AccountId, pinHash: string)
 }
 
 /** Marks an open account closed; false when there is no such open account. */
-export function closeAccount(store: Store, account: AccountId, now: number): boolean {
-  const changes = store.accounts.close.run({ account, now }).changes;
+export function closeAccount(store: Store, account: AccountId, nowMs: number): boolean {
+  const changes = store.accounts.close.run({ account, now: nowMs }).changes;
   assert(changes <= 1, 'at most one account per number');
   return changes === 1;
 }
