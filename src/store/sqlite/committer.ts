@@ -35,6 +35,7 @@ export class Committer extends BatchQueue<Pending> {
   private scheduled = false;
   private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
   private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
+
   constructor(private readonly store: Store, private readonly batchOpsMax: number) {
     super();
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
