@@ -74,8 +74,13 @@ export interface SeedReset {
   now: number;
 }
 
-// With reset but no lock TTL known, every lock counts as a live session: refuse rather than guess.
-const ANY_LOCK: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
+/** A reset with no lock TTL known: every lock counts as a live session (refuse, not guess). */
+export const resetUnlessLocked: SeedReset = { lockTtlMs: Number.POSITIVE_INFINITY, now: 0 };
+
+/** How a seed treats accounts that already exist: refused, unless reset is given. */
+export interface SeedOptions {
+  reset?: SeedReset;
+}
 
 /**
  * Loads parsed rows in one transaction, each with an audit row. Existing accounts are refused
@@ -86,9 +91,8 @@ export async function loadAccounts(
   engine: Engine,
   pinKey: Buffer,
   rows: SeedRow[],
-  resetAsked: SeedReset | boolean,
+  { reset }: SeedOptions,
 ): Promise<{ loaded: number } | { errors: string[] }> {
-  const reset = resetAsked === true ? ANY_LOCK : resetAsked;
   const existing = await engine.read(async (view) => {
     const found = await Promise.all(rows.map((row) => view.account(row.account)));
     return rows.filter((_, index) => found[index] !== undefined);
@@ -105,7 +109,7 @@ export async function loadAccounts(
     const busy = reset ? rows.flatMap((row) => loadAccountsBusyLine(locks, row, reset)) : [];
     if (busy.length > 0) return { errors: busy };
     for (const [index, row] of rows.entries()) {
-      await writeSeedRow(tx, row, hashes[index]!, Boolean(reset));
+      await writeSeedRow(tx, row, hashes[index]!, { replace: reset !== undefined });
     }
     return { loaded: rows.length };
   });
@@ -123,11 +127,11 @@ function loadAccountsBusyLine(locks: SessionRow[], row: SeedRow, reset: SeedRese
  * tried on the number before are forgotten: a fresh PIN starts unblocked.
  */
 async function writeSeedRow(tx: AdminTx, row: SeedRow, pinHash: string,
-  reset: boolean): Promise<void> {
+  options: { replace: boolean }): Promise<void> {
   const now = Date.now();
   const op = (await tx.account(row.account)) ? 'reset' : 'open';
   const { account, balanceCents } = row;
-  await tx.putAccount({ account, pinHash, balanceCents, now }, { replace: reset });
+  await tx.putAccount({ account, pinHash, balanceCents, now }, options);
   await tx.clearPinFailures(account);
   await tx.appendAudit(adminAuditEntry({ account, op, balanceCents, now }));
 }
@@ -169,8 +173,7 @@ function readSeedText(path: string): string {
 export async function seedFromFile(
   engine: Engine,
   pinKey: Buffer,
-  file: string | undefined,
-  reset: SeedReset | boolean,
+  options: SeedOptions & { file?: string },
 ): Promise<{ loaded: number } | { errors: string[] }> {
-  return loadAccounts(engine, pinKey, readAccountsFile(file), reset);
+  return loadAccounts(engine, pinKey, readAccountsFile(options.file), options);
 }

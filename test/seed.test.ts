@@ -8,6 +8,7 @@ import { Code } from '../src/protocol/codes.js';
 import type { PinCheck } from '../src/rules/requests.js';
 import {
   loadAccounts,
+  resetUnlessLocked,
   parseAccountsFile,
   readAccountsFile,
   seedFromFile,
@@ -187,7 +188,7 @@ describe('loadAccounts', () => {
   ];
 
   it('loads every row with a hashed PIN and an audit row each', async () => {
-    expect(await loadAccounts(engine, pinKey, rows, false)).toEqual({ loaded: 2 });
+    expect(await loadAccounts(engine, pinKey, rows, {})).toEqual({ loaded: 2 });
     expect(await accounts()).toEqual([
       { account: 'ac-12345', balanceCents: 10_000, closed: false },
       { account: 'ac-23456', balanceCents: 500, closed: false },
@@ -205,9 +206,9 @@ describe('loadAccounts', () => {
   });
 
   it('refuses existing accounts without reset, naming their lines, and loads nothing', async () => {
-    await loadAccounts(engine, pinKey, [rows[0]!], false);
+    await loadAccounts(engine, pinKey, [rows[0]!], {});
     const again = [{ ...rows[0]!, line: 7, balanceCents: 1 }, rows[1]!];
-    const result = await loadAccounts(engine, pinKey, again, false);
+    const result = await loadAccounts(engine, pinKey, again, {});
     expect(result).toEqual({
       errors: ['line 7: ac-12345 already exists (use --reset to replace it)'],
     });
@@ -217,9 +218,9 @@ describe('loadAccounts', () => {
   });
 
   it('with reset, replaces an existing account\'s PIN and balance', async () => {
-    await loadAccounts(engine, pinKey, [rows[0]!], false);
+    await loadAccounts(engine, pinKey, [rows[0]!], {});
     const replaced = { ...rows[0]!, pin: '9999', balanceCents: 1 };
-    expect(await loadAccounts(engine, pinKey, [replaced, rows[1]!], true)).toEqual({ loaded: 2 });
+    expect(await loadAccounts(engine, pinKey, [replaced, rows[1]!], { reset: resetUnlessLocked })).toEqual({ loaded: 2 });
     const stored = (await account('ac-12345'))!;
     expect(stored.balanceCents).toBe(1);
     expect(await verifyPin(pinKey, '9999', stored.pinHash)).toBe(true);
@@ -227,21 +228,24 @@ describe('loadAccounts', () => {
   });
 
   it('with reset, refuses an account in a live ATM session and loads nothing', async () => {
-    await loadAccounts(engine, pinKey, rows, false);
+    await loadAccounts(engine, pinKey, rows, {});
     clock = 50_000;
     expect((await login('ac-23456', 'right')).reply).toMatchObject({ kind: 'login', code: 0 });
     const written = (await audit()).length;
     const replaced = rows.map((row) => ({ ...row, balanceCents: 1 }));
-    expect(await loadAccounts(engine, pinKey, replaced, { lockTtlMs: 30_000, now: 80_000 }))
+    expect(await loadAccounts(engine, pinKey, replaced, {
+      reset: { lockTtlMs: 30_000, now: 80_000 } }))
       .toEqual({
         errors: ['line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
           'reset it once the session ends'],
       });
-    expect(await loadAccounts(engine, pinKey, replaced, true)).toHaveProperty('errors');
+    expect(await loadAccounts(engine, pinKey, replaced, { reset: resetUnlessLocked }))
+      .toHaveProperty('errors');
     expect((await accounts()).map((a) => a.balanceCents)).toEqual([10_000, 500]);
     expect(await audit()).toHaveLength(written);
     // A lock whose heartbeat is older than the TTL has expired: no session holds the account.
-    expect(await loadAccounts(engine, pinKey, replaced, { lockTtlMs: 30_000, now: 80_001 }))
+    expect(await loadAccounts(engine, pinKey, replaced, {
+      reset: { lockTtlMs: 30_000, now: 80_001 } }))
       .toEqual({ loaded: 2 });
     expect((await accounts()).map((a) => a.balanceCents)).toEqual([1, 1]);
   });
@@ -249,7 +253,7 @@ describe('loadAccounts', () => {
   it('starts a seeded account unblocked, whatever was guessed on its number before', async () => {
     for (let i = 0; i < 3; i++) await login('ac-12345', 'wrong');
     expect((await engine.loginFacts('ac-12345', GROUP)).groupUntilMs).toBeGreaterThan(clock);
-    await loadAccounts(engine, pinKey, [rows[0]!], false);
+    await loadAccounts(engine, pinKey, [rows[0]!], {});
     expect(await engine.loginFacts('ac-12345', GROUP)).toMatchObject(
       { operatorBlocked: false, accountUntilMs: 0, groupUntilMs: 0 });
     expect(await engine.read((view) => view.lockoutStatus(clock))).toEqual([
@@ -258,7 +262,7 @@ describe('loadAccounts', () => {
   });
 
   it('seeds the shipped demo accounts when no file is named', async () => {
-    const result = await seedFromFile(engine, pinKey, undefined, false);
+    const result = await seedFromFile(engine, pinKey, {});
     expect(result).toHaveProperty('loaded');
     expect((result as { loaded: number }).loaded).toBeGreaterThan(0);
     expect(await accounts()).toHaveLength((result as { loaded: number }).loaded);

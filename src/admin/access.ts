@@ -56,12 +56,9 @@ export function withReader<T>(options: AdminOptions, fn: (view: BankView) => Pro
 }
 
 /** Runs fn as one change to the bank: all of it is written, or none of it. */
-export function withChange<T>(
-  options: AdminOptions,
-  create: boolean,
-  fn: (tx: AdminTx) => Promise<T>,
-): Promise<T> {
-  return withEngine(options, create ? 'create' : 'change', (engine) => engine.change(fn));
+export function withChange<T>(options: AdminOptions, fn: (tx: AdminTx) => Promise<T>):
+  Promise<T> {
+  return withEngine(options, 'change', (engine) => engine.change(fn));
 }
 
 /** The bank as an admin command names it: the file, or the URL with its password masked. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { formatCents } from '../money.js';
 import { defaultPinKeyFile, hashPin, loadPinKey } from '../pin.js';
-import { loadAccounts, nothingLoaded, readAccountsFile } from '../seed.js';
+import { loadAccounts, nothingLoaded, readAccountsFile, resetUnlessLocked } from '../seed.js';
 import type { Engine } from '../store/engine.js';
 import type { AuditFilter } from '../store/rows.js';
 import { parseDbTarget } from '../store/target.js';
@@ -34,13 +34,12 @@ export async function adminSeed(
   options: AdminOptions & { file?: string; reset: boolean; lockTtlMs?: number },
 ): Promise<string> {
   const rows = readAccountsFile(options.file);
-  // Without a lock TTL, loadAccounts counts every lock as a live session.
-  const reset = !options.reset ? false
-    : options.lockTtlMs === undefined ? true : { lockTtlMs: options.lockTtlMs, now: Date.now() };
+  const reset = !options.reset ? undefined : options.lockTtlMs === undefined ? resetUnlessLocked
+    : { lockTtlMs: options.lockTtlMs, now: Date.now() };
   const keyFile = pinKeyFile(options);
   return withEngine(options, 'create', async (engine) => {
     const pinKey = loadPinKey(keyFile);
-    const result = await loadAccounts(engine, pinKey, rows, reset);
+    const result = await loadAccounts(engine, pinKey, rows, { reset });
     if ('errors' in result) throw nothingLoaded(result.errors);
     return `loaded ${result.loaded} account(s) into ${dbName(options.db)}`;
   });
@@ -103,7 +102,7 @@ export function adminSessions(
 /** `admin unblock`: lifts every block and wrong-PIN count, so the account can log in again. */
 export async function adminUnblock(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  const unblocked = await withChange(options, false, (tx) =>
+  const unblocked = await withChange(options, (tx) =>
     unblockAccount(tx, account, Date.now()));
   return unblocked ? `${account} unblocked` : `${account} was not blocked`;
 }
@@ -111,7 +110,7 @@ export async function adminUnblock(options: AdminOptions & { account: string }):
 /** `admin block`: refuses every LOGIN to the account until `admin unblock`. */
 export async function adminBlock(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  const blocked = await withChange(options, false, (tx) =>
+  const blocked = await withChange(options, (tx) =>
     blockAccountByOperator(tx, account, Date.now()));
   return blocked ? `${account} blocked` : `${account} was already blocked`;
 }
@@ -157,7 +156,7 @@ export async function adminClose(
 ): Promise<string> {
   const account = parseAccountId(options.account);
   const { force, lockTtlMs } = options;
-  const keptCents = await withChange(options, false, (tx) =>
+  const keptCents = await withChange(options, (tx) =>
     closeAccountChecked(tx, { account, force, lockTtlMs, now: Date.now() }));
   return keptCents === 0 ? `${account} closed`
     : `${account} closed; its balance of ${formatCents(keptCents)} stays on record`;
@@ -166,7 +165,7 @@ export async function adminClose(
 /** `admin reopen`: a closed account back in service, with the PIN and balance it kept. */
 export async function adminReopen(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  const balanceCents = await withChange(options, false, (tx) =>
+  const balanceCents = await withChange(options, (tx) =>
     reopenAccount(tx, account, Date.now()));
   return `${account} reopened, with its PIN and its balance of ${formatCents(balanceCents)}`;
 }

@@ -42,12 +42,12 @@ export async function openAccount(
 }
 
 /** A new PIN for an open account; it also clears a wrong-PIN block. Audit op `set-pin`. */
-export async function changePin(tx: AdminTx, account: AccountId, pinHash: string, now: number):
+export async function changePin(tx: AdminTx, account: AccountId, pinHash: string, nowMs: number):
   Promise<boolean> {
   if ((await requireAccount(tx, account)).closed) throw new Error(`${account} is closed`);
   if (!await tx.setPin(account, pinHash)) throw new Error(`${account} could not be changed`);
   const unblocked = await tx.clearPinFailures(account);
-  await audit(tx, { account, op: 'set-pin', balanceCents: null, now });
+  await audit(tx, { account, op: 'set-pin', balanceCents: null, now: nowMs });
   return unblocked;
 }
 
@@ -89,12 +89,12 @@ export async function closeAccountChecked(tx: AdminTx, request: CloseRequest): P
  * group's, and forgets its wrong-PIN counts, so it can log in again at once. Audit op `unblock`.
  * True when there was anything to lift or forget.
  */
-export async function unblockAccount(tx: AdminTx, account: AccountId, now: number):
+export async function unblockAccount(tx: AdminTx, account: AccountId, nowMs: number):
   Promise<boolean> {
   await requireAccount(tx, account);
   const lifted = await tx.unblock(account);
   const cleared = await tx.clearPinFailures(account);
-  await audit(tx, { account, op: 'unblock', balanceCents: null, now });
+  await audit(tx, { account, op: 'unblock', balanceCents: null, now: nowMs });
   return lifted || cleared;
 }
 
@@ -103,11 +103,11 @@ export async function unblockAccount(tx: AdminTx, account: AccountId, now: numbe
  * `bank admin unblock`. Audit op `block`. False when it was blocked already (and nothing is
  * written).
  */
-export async function blockAccountByOperator(tx: AdminTx, account: AccountId, now: number):
+export async function blockAccountByOperator(tx: AdminTx, account: AccountId, nowMs: number):
   Promise<boolean> {
   if ((await requireAccount(tx, account)).closed) throw new Error(`${account} is closed`);
-  if (!await tx.block(account, now)) return false;
-  await audit(tx, { account, op: 'block', balanceCents: null, now });
+  if (!await tx.block(account, nowMs)) return false;
+  await audit(tx, { account, op: 'block', balanceCents: null, now: nowMs });
   return true;
 }
 
@@ -116,13 +116,13 @@ export async function blockAccountByOperator(tx: AdminTx, account: AccountId, no
  * leaves both untouched); wrong PINs tried on it while closed are forgotten, as for a new
  * account. Audit op `reopen`, recording the balance. Returns that balance.
  */
-export async function reopenAccount(tx: AdminTx, account: AccountId, now: number):
+export async function reopenAccount(tx: AdminTx, account: AccountId, nowMs: number):
   Promise<number> {
   const row = await requireAccount(tx, account);
   if (!row.closed) throw new Error(`${account} is open; only a closed account can be reopened`);
   const { pinHash, balanceCents } = row;
-  await tx.putAccount({ account, pinHash, balanceCents, now }, { replace: true });
+  await tx.putAccount({ account, pinHash, balanceCents, now: nowMs }, { replace: true });
   await tx.clearPinFailures(account);
-  await audit(tx, { account, op: 'reopen', balanceCents, now });
+  await audit(tx, { account, op: 'reopen', balanceCents, now: nowMs });
   return balanceCents;
 }

@@ -17,13 +17,13 @@ interface AccountView {
 }
 
 /** Every account with its lock-out state (PROTOCOL.md §5.2), as of now. */
-async function accountViews(view: BankView, now: number): Promise<AccountView[]> {
-  const lockouts = new Map((await view.lockoutStatus(now)).map((row) => [row.account, row]));
+async function accountViews(view: BankView, nowMs: number): Promise<AccountView[]> {
+  const lockouts = new Map((await view.lockoutStatus(nowMs)).map((row) => [row.account, row]));
   return (await view.accounts()).map((a) => {
     const lockout = lockouts.get(a.account);
     const lockedUntilMs = lockout?.lockedUntilMs ?? 0;
     const status = a.closed ? 'closed' : lockout?.blocked ? 'blocked'
-      : lockedUntilMs > now ? 'locked' : 'open';
+      : lockedUntilMs > nowMs ? 'locked' : 'open';
     return { account: a.account, balanceCents: a.balanceCents, status, lockedUntilMs,
       wrongPins: lockout?.wrongPins ?? 0, groupsBlocked: lockout?.groupsBlocked ?? 0 };
   });
@@ -33,9 +33,9 @@ async function accountViews(view: BankView, now: number): Promise<AccountView[]>
  * `admin accounts`: one line per account, or one JSON object per line. JSON keeps the README's
  * `account` and `balance_cents` first and adds the lock-out state after them.
  */
-export async function reportAccounts(view: BankView, json: boolean, now = Date.now()):
+export async function reportAccounts(view: BankView, json: boolean, nowMs = Date.now()):
   Promise<string> {
-  const accounts = await accountViews(view, now);
+  const accounts = await accountViews(view, nowMs);
   if (json) return accounts.map((a) => JSON.stringify(accountJson(a))).join('\n');
   if (accounts.length === 0) return 'no accounts (load some with: bank admin seed)';
   const rows = accounts.map((a) => [a.account, formatCents(a.balanceCents), statusText(a),
@@ -169,26 +169,26 @@ export interface SessionsView {
 
 /** `admin sessions`: the account locks held now, by which peer, and their heartbeat age. */
 export async function reportSessions(bank: BankView, view: SessionsView): Promise<string> {
-  const now = view.now ?? Date.now();
+  const nowMs = view.now ?? Date.now();
   const locks = await bank.locks();
   if (view.json) {
-    return locks.map((l) => JSON.stringify(sessionJson(l, now, view.lockTtlMs))).join('\n');
+    return locks.map((l) => JSON.stringify(sessionJson(l, nowMs, view.lockTtlMs))).join('\n');
   }
   if (locks.length === 0) return 'no account is in an ATM session';
   const rows = locks.map((l) => [l.account, l.peer, holderConn(l.holder), localTime(l.startedAt),
-    `${((now - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
-    now - l.heartbeatAt > view.lockTtlMs ? 'expired' : 'live']);
+    `${((nowMs - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
+    nowMs - l.heartbeatAt > view.lockTtlMs ? 'expired' : 'live']);
   const headers = ['account', 'peer', 'conn', 'since', 'heartbeat', 'lock'];
   return formatTable(headers, rows, new Set([2, 4]));
 }
 
 /** One lock as JSON: who holds it and whether it is still live. */
-function sessionJson(lock: SessionRow, now: number, lockTtlMs: number): Record<string, unknown> {
+function sessionJson(lock: SessionRow, nowMs: number, lockTtlMs: number): Record<string, unknown> {
   const conn = holderConn(lock.holder);
   return {
     account: lock.account, peer: lock.peer, conn: conn === '' ? null : Number(conn),
-    started_at: new Date(lock.startedAt).toISOString(), heartbeat_age_ms: now - lock.heartbeatAt,
-    expired: now - lock.heartbeatAt > lockTtlMs,
+    started_at: new Date(lock.startedAt).toISOString(), heartbeat_age_ms: nowMs - lock.heartbeatAt,
+    expired: nowMs - lock.heartbeatAt > lockTtlMs,
   };
 }
 

@@ -119,7 +119,7 @@ function parseReplay(text: string): Replay | null {
 export async function recordCheckpoint(options: AdminOptions, checkpoint: Checkpoint):
   Promise<string> {
   try {
-    await withChange(options, false, (tx) => saveCheckpoint(tx, checkpoint));
+    await withChange(options, (tx) => saveCheckpoint(tx, checkpoint));
   } catch (error) {
     const why = (error as Error).message;
     return `  checkpoint not recorded, so the next verify checks every row: ${why}`;

@@ -220,19 +220,23 @@ export function describeFailure(report: VerifyReport): string | null {
   return more === 0 ? first : `${first} (and ${more} more problem${more === 1 ? '' : 's'})`;
 }
 
+/** `1 row`, `2 rows`: a count with its noun. */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** The short summary verify prints when every check passes. */
 export function formatVerifyOk(report: VerifyReport, options: VerifyOptions): string {
-  const s = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
   const from = report.resumedFrom;
   const checked = from === null ? '' : `, the ${report.checkedRows} after the checkpoint at row ` +
     `${from.auditId} (verified ${localTime(from.verifiedAt)}) checked`;
   return [
     'verify: OK',
-    `  audit     ${s(report.auditRows, 'row')}${checked}, hash chain unbroken; last hash ` +
-      (report.lastHash === '' ? '(none)' : report.lastHash),
-    `  balances  ${s(report.accounts, 'account')}, ${formatCents(report.totalCents)} in all, ` +
-      'equal to the audit replayed',
-    `  ledger    ${s(report.ledgerTxns, 'transaction')}, each matching its audit row`,
+    `  audit     ${counted(report.auditRows, 'row')}${checked}, hash chain unbroken; ` +
+      `last hash ${report.lastHash === '' ? '(none)' : report.lastHash}`,
+    `  balances  ${counted(report.accounts, 'account')}, ` +
+      `${formatCents(report.totalCents)} in all, equal to the audit replayed`,
+    `  ledger    ${counted(report.ledgerTxns, 'transaction')}, each matching its audit row`,
     `  locks     ${report.locks} held, ${describeExpired(report.expiredLocks, options)}`,
   ].join('\n');
 }

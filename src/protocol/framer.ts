@@ -47,7 +47,7 @@ export class Framer {
     if (rest.length === 0) return { frames };
     // A frame of frameBytesMax bytes ends in LF, so at most frameBytesMax - 1 bytes may wait.
     if (this.pendingBytes + rest.length > this.frameBytesMax - 1) return { error: 'overflow' };
-    if (!isPrintableAscii(rest, true)) return { error: 'garbage' };
+    if (!isPrintableAscii(rest, { allowFinalCr: true })) return { error: 'garbage' };
     this.pending.push(Buffer.from(rest));
     this.pendingBytes += rest.length;
     return { frames };
@@ -55,7 +55,7 @@ export class Framer {
 }
 
 /** True when every byte is visible ASCII or space (%x20-7E); a final CR may be allowed. */
-function isPrintableAscii(bytes: Buffer, allowFinalCr = false): boolean {
+function isPrintableAscii(bytes: Buffer, { allowFinalCr = false } = {}): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!;
     if (byte >= 0x20 && byte <= 0x7e) continue;

@@ -1,4 +1,4 @@
-import type { CodeNumber } from './codes.js';
+import type { Code, CodeNumber } from './codes.js';
 
 /** A customer's account number, normalised to lower case: `ac-12345`. */
 export type AccountId = string;
@@ -27,6 +27,6 @@ export type DecodeError = { kind: 'error'; code: CodeNumber; op?: 'deposit' | 'w
  */
 export type Reply =
   | { kind: 'bare'; code: CodeNumber }
-  | { kind: 'balance'; code: 0 | 51; balanceCents: number }
-  | { kind: 'login'; code: 0; balanceCents: number; lockTtlSeconds: number }
-  | { kind: 'tries'; code: 55; triesLeft: number };
+  | { kind: 'balance'; code: typeof Code.ok | typeof Code.insufficientFunds; balanceCents: number }
+  | { kind: 'login'; code: typeof Code.ok; balanceCents: number; lockTtlSeconds: number }
+  | { kind: 'tries'; code: typeof Code.incorrectPin; triesLeft: number };

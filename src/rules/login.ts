@@ -29,28 +29,28 @@ export function barFacts(facts: LoginFacts): BarFacts {
  * account is counted (55 with the tries left, or 75 when it starts a block); a right PIN clears
  * the counts and claims the lock, unless a live session holds it (09).
  */
-export function decideLogin(op: LoginOp, facts: LoginFacts, now: number): LoginDecision {
+export function decideLogin(op: LoginOp, facts: LoginFacts, nowMs: number): LoginDecision {
   const { origin, account } = op;
   const row = (code: CodeNumber | null, more = {}): Write =>
-    auditWrite(origin, { op: 'login', code, account, ...more }, now);
+    auditWrite(origin, { op: 'login', code, account, ...more }, nowMs);
   if (op.pin === 'dropped') return { reply: bare(Code.tooManyAttempts), writes: [row(null)] };
   const barred = { reply: bare(Code.pinTriesExceeded), writes: [row(Code.pinTriesExceeded)] };
-  if (op.pin === 'barred' || loginBar(barFacts(facts), now) !== 'open') return barred;
+  if (op.pin === 'barred' || loginBar(barFacts(facts), nowMs) !== 'open') return barred;
   const found = facts.account;
-  if (op.pin === 'wrong' || !found || found.closed) return decideWrongLogin(op, facts, now);
+  if (op.pin === 'wrong' || !found || found.closed) return decideWrongLogin(op, facts, nowMs);
   const cleared: Write = { kind: 'right-pin', account, group: op.group };
   const busy = { reply: bare(Code.accountBusy), writes: [cleared, row(Code.accountBusy)] };
-  const live = facts.lock !== undefined && facts.lock.heartbeatAt >= now - op.lockTtlMs;
+  const live = facts.lock !== undefined && facts.lock.heartbeatAt >= nowMs - op.lockTtlMs;
   if (live) return busy;
   const balanceCents = found.balanceCents;
   const lockTtlSeconds = Math.floor(op.lockTtlMs / 1000);
   const taken: Decision = {
     reply: { kind: 'login', code: Code.ok, balanceCents, lockTtlSeconds },
     writes: [cleared, row(Code.ok, { balanceCents })],
-    // A lock row left by another connection that is taken now had expired (PROTOCOL.md §5.3).
+    // A lock row left by another connection that is taken nowMs had expired (PROTOCOL.md §5.3).
     events: { lockTakenOver: facts.lock !== undefined, lockout: null },
   };
-  const claim = { account, holder: origin.holder, peer: origin.peer, at: now,
+  const claim = { account, holder: origin.holder, peer: origin.peer, at: nowMs,
     lockTtlMs: op.lockTtlMs };
   return { claim, taken, busy };
 }
@@ -59,14 +59,14 @@ export function decideLogin(op: LoginOp, facts: LoginFacts, now: number): LoginD
  * Counts a wrong PIN for the account from this group and from all groups together; the one
  * that starts a block of either is answered 75, the others 55 with the tries left.
  */
-function decideWrongLogin(op: LoginOp, facts: LoginFacts, now: number): Decision {
-  const outcome = decideWrongPin(facts.counters, now, op.policy);
+function decideWrongLogin(op: LoginOp, facts: LoginFacts, nowMs: number): Decision {
+  const outcome = decideWrongPin(facts.counters, nowMs, op.policy);
   const { triesLeft } = outcome;
   const code = triesLeft > 0 ? Code.incorrectPin : Code.pinTriesExceeded;
-  const lockout = triesLeft > 0 ? null : outcome.account.untilMs > now ? 'account' : 'group';
+  const lockout = triesLeft > 0 ? null : outcome.account.untilMs > nowMs ? 'account' : 'group';
   const writes: Write[] = [
-    { kind: 'wrong-pin', account: op.account, group: op.group, outcome, at: now },
-    auditWrite(op.origin, { op: 'login', code, account: op.account }, now),
+    { kind: 'wrong-pin', account: op.account, group: op.group, outcome, at: nowMs },
+    auditWrite(op.origin, { op: 'login', code, account: op.account }, nowMs),
   ];
   const reply = triesLeft > 0
     ? { kind: 'tries' as const, code: Code.incorrectPin, triesLeft } : bare(code);
@@ -101,8 +101,8 @@ export function opName(op: BankOp): string | null {
  * carries on (STYLE.md: a failed assert rolls back, and the connection gets code internal).
  */
 export function decideFailure(op: Exclude<BankOp, { kind: 'note' }>, origin: Origin,
-  now: number): Decision {
+  nowMs: number): Decision {
   const code = Code.internal;
-  const row = auditWrite(origin, { op: opName(op)!, code, account: op.account }, now);
+  const row = auditWrite(origin, { op: opName(op)!, code, account: op.account }, nowMs);
   return { reply: bare(code), writes: [row] };
 }

@@ -28,10 +28,10 @@ export interface AuditFacts {
   txnId?: string | null;
 }
 
-/** One audit row of a request from origin, at now. */
-export function auditWrite(origin: Origin, facts: AuditFacts, now: number): Write {
+/** One audit row of a request from origin, at nowMs. */
+export function auditWrite(origin: Origin, facts: AuditFacts, nowMs: number): Write {
   const entry: AuditEntry = {
-    at: now, conn: origin.conn, peer: origin.peer, account: facts.account, op: facts.op,
+    at: nowMs, conn: origin.conn, peer: origin.peer, account: facts.account, op: facts.op,
     amountCents: facts.amountCents ?? null, code: facts.code,
     balanceCents: facts.balanceCents ?? null, txnId: facts.txnId ?? null,
   };
@@ -54,30 +54,30 @@ export function askTxnId(ask: SessionAsk): string | undefined {
  * §5.3), or when an operator closed the account after its lock expired (the session ends and
  * gives the lock back); otherwise the heartbeat is refreshed and the request decided.
  */
-export function decideSession(op: SessionOp, facts: SessionFacts, now: number): Decision {
+export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account, ask } = op;
   const code = Code.sessionExpired;
-  const row = (): Write => auditWrite(origin, { op: askOp(ask), code, account }, now);
+  const row = (): Write => auditWrite(origin, { op: askOp(ask), code, account }, nowMs);
   if (facts.holder !== origin.holder) return { reply: bare(code), writes: [row()] };
   if (facts.account === undefined || facts.account.closed) {
     const release: Write = { kind: 'release', account, holder: origin.holder };
     return { reply: bare(code), writes: [release, row()] };
   }
-  const decision = decideAsk(op, facts, now);
-  decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: now });
+  const decision = decideAsk(op, facts, nowMs);
+  decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: nowMs });
   return decision;
 }
 
 /** The request itself, once the session is known to hold its lock. */
-function decideAsk(op: SessionOp, facts: SessionFacts, now: number): Decision {
+function decideAsk(op: SessionOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account, ask } = op;
   const row = (code: CodeNumber, more: Partial<AuditFacts> = {}): Write =>
-    auditWrite(origin, { op: askOp(ask), code, account, ...more }, now);
+    auditWrite(origin, { op: askOp(ask), code, account, ...more }, nowMs);
   switch (ask.kind) {
     case 'deposit':
     case 'withdraw':
-      return facts.earlier ? decideRepeat(op, ask, facts.earlier, now)
-        : decideMoney(op, ask, facts, now);
+      return facts.earlier ? decideRepeat(op, ask, facts.earlier, nowMs)
+        : decideMoney(op, ask, facts, nowMs);
     case 'balance': {
       assert(facts.account !== undefined, 'a session is on an existing account');
       const balanceCents = facts.account.balanceCents;
@@ -98,16 +98,16 @@ function decideAsk(op: SessionOp, facts: SessionFacts, now: number): Decision {
 }
 
 /** A repeated transaction id: the original reply if it is the same request, else 94. */
-function decideRepeat(op: SessionOp, ask: MoneyRequest, earlier: TxnRow, now: number): Decision {
+function decideRepeat(op: SessionOp, ask: MoneyRequest, earlier: TxnRow, nowMs: number): Decision {
   const same = earlier.kind === ask.kind && earlier.amountCents === ask.amountCents;
   const facts = { op: `${ask.kind}-repeat`, account: op.account, amountCents: ask.amountCents,
     txnId: ask.txnId };
   if (!same) {
     const code = Code.duplicate;
-    return { reply: bare(code), writes: [auditWrite(op.origin, { ...facts, code }, now)] };
+    return { reply: bare(code), writes: [auditWrite(op.origin, { ...facts, code }, nowMs)] };
   }
   const recorded = { ...facts, code: earlier.code, balanceCents: earlier.balanceCents };
-  return { reply: replyForTxn(earlier), writes: [auditWrite(op.origin, recorded, now)] };
+  return { reply: replyForTxn(earlier), writes: [auditWrite(op.origin, recorded, nowMs)] };
 }
 
 /** The reply a recorded transaction got: OUTCOME and repeats send it again unchanged. */
@@ -120,7 +120,7 @@ export function replyForTxn(row: TxnRow): Reply {
 
 /** A new transaction id: moves the balance within its bounds, records the outcome, audits it. */
 function decideMoney(op: SessionOp, ask: MoneyRequest, facts: SessionFacts,
-  now: number): Decision {
+  nowMs: number): Decision {
   const { account } = op;
   assert(facts.account !== undefined && !facts.account.closed, 'a session is on an open account');
   const before = facts.account.balanceCents;
@@ -129,11 +129,11 @@ function decideMoney(op: SessionOp, ask: MoneyRequest, facts: SessionFacts,
   const balanceCents = code === Code.ok ? before + deltaCents : before;
   assert(balanceCents >= 0 && balanceCents <= Limits.balanceCentsMax, 'balance stays in bounds');
   const { txnId, kind, amountCents } = ask;
-  const txn: TxnRow = { account, txnId, kind, amountCents, code, balanceCents, at: now };
+  const txn: TxnRow = { account, txnId, kind, amountCents, code, balanceCents, at: nowMs };
   const writes: Write[] = code === Code.ok ? [{ kind: 'move', account, deltaCents }] : [];
   writes.push({ kind: 'record', txn });
   writes.push(auditWrite(op.origin, { op: kind, account, amountCents, code, balanceCents, txnId },
-    now));
+    nowMs));
   return { reply: replyForTxn(txn), writes };
 }
 
@@ -149,11 +149,11 @@ export function moneyCode(balanceCents: number, deltaCents: number): CodeNumber 
  * LOGOUT (and a dropped connection) gives the lock back. A LOGOUT whose lock was taken by
  * another login gets 68, and ends the session all the same (PROTOCOL.md §5.1, §5.3).
  */
-export function decideLogout(op: LogoutOp, facts: SessionFacts, now: number): Decision {
+export function decideLogout(op: LogoutOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account } = op;
   const held = facts.holder === origin.holder;
   const code = held || op.op === 'disconnect' ? Code.ok : Code.sessionExpired;
   const writes: Write[] = held ? [{ kind: 'release', account, holder: origin.holder }] : [];
-  writes.push(auditWrite(origin, { op: op.op, code, account }, now));
+  writes.push(auditWrite(origin, { op: op.op, code, account }, nowMs));
   return { reply: bare(code), writes };
 }

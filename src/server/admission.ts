@@ -24,7 +24,7 @@ export interface Admitted {
 export interface AdmissionOptions {
   config: ServerConfig;
   connectionsMax: number;
-  now: () => number;
+  nowMs: () => number;
   log: (line: string) => void;
   /** Counts a connection turned away, by the limit that refused it (metrics). */
   refused: (reason: RefusalReason) => void;
@@ -81,8 +81,8 @@ export class Admission {
     const address = raw.remoteAddress;
     if (address === undefined) return void raw.destroy(); // gone before it was accepted
     const group = addressGroup(address);
-    const now = this.options.now();
-    const verdict = this.rate.admit(group, wideAddressGroup(address), now);
+    const nowMs = this.options.nowMs();
+    const verdict = this.rate.admit(group, wideAddressGroup(address), nowMs);
     if (verdict !== 'ok') {
       if (verdict === 'newly-banned') this.logBan(group, wideAddressGroup(address));
       return this.refuse(raw, 'connect-rate');
@@ -94,8 +94,8 @@ export class Admission {
     }
     const release = this.slotRelease(group);
     raw.once('close', release);
-    if (this.secureContext) return this.startHandshake(this.secureContext, raw, now, release);
-    this.serveWithSlot(raw, release, { socket: raw, address, acceptedAt: now });
+    if (this.secureContext) return this.startHandshake(this.secureContext, raw, nowMs, release);
+    this.serveWithSlot(raw, release, { socket: raw, address, acceptedAt: nowMs });
   }
 
   /** Serves a socket, remembering its slot's release until the raw connection closes. */
@@ -146,8 +146,8 @@ export class Admission {
   }
 
   /** Forgets connect-rate windows that are over; called by the server's sweep. */
-  sweep(now: number): void {
-    this.rate.sweep(now);
+  sweep(nowMs: number): void {
+    this.rate.sweep(nowMs);
   }
 
   /** Ends every handshake still in progress (server shutdown). */
@@ -175,7 +175,7 @@ export class Admission {
     release: () => void,
   ): void {
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
-    const timer = setTimeout(() => raw.destroy(), this.options.config.handshakeMs);
+    const timer = setTimeout(() => raw.destroy(), this.options.config.handshakeMsMax);
     timer.unref();
     const handshake = { raw, timer, release };
     this.handshakes.add(handshake);

@@ -37,9 +37,9 @@ export interface GroupSummary extends AuditSummary {
 export interface AggregatorOptions {
   intervalMs: number;
   groupsMax: number;
-  now: () => number;
+  nowMs: () => number;
   /** Writes one interval's counts as audit rows stamped `at`; must not reject. */
-  write: (summaries: GroupSummary[], at: number) => Promise<void>;
+  write: (summaries: GroupSummary[], atMs: number) => Promise<void>;
 }
 
 /**
@@ -61,13 +61,13 @@ export class AuditAggregator {
   /** Counts one event (a code, or a close reason) from this peer address. */
   count(address: string, key: string): void {
     if (this.closed) return; // the server has stopped: no connection is left to count
-    const at = this.options.now();
-    const summary = this.summaryOf(addressGroup(address), at);
+    const atMs = this.options.nowMs();
+    const summary = this.summaryOf(addressGroup(address), atMs);
     const counted = summary.codes.has(key) || summary.codes.size < KEYS_PER_GROUP_MAX;
     const slot = counted ? key : OTHER_KEY;
     summary.codes.set(slot, (summary.codes.get(slot) ?? 0) + 1);
     summary.events += 1;
-    summary.lastAt = Math.max(summary.lastAt, at);
+    summary.lastAt = Math.max(summary.lastAt, atMs);
     if (this.timer === null) {
       this.timer = setTimeout(() => void this.flush(), this.options.intervalMs);
       this.timer.unref();
@@ -80,12 +80,12 @@ export class AuditAggregator {
   }
 
   /** The group's counts this interval, new if need be; past groupsMax, the `other` group's. */
-  private summaryOf(group: string, at: number): AuditSummary {
+  private summaryOf(group: string, atMs: number): AuditSummary {
     const full = this.groups.size >= this.options.groupsMax && !this.groups.has(group);
     const name = full ? OTHER_GROUP : group;
     const found = this.groups.get(name);
     if (found) return found;
-    const made: AuditSummary = { events: 0, codes: new Map(), firstAt: at, lastAt: at };
+    const made: AuditSummary = { events: 0, codes: new Map(), firstAt: atMs, lastAt: atMs };
     this.groups.set(name, made);
     return made;
   }
@@ -97,8 +97,8 @@ export class AuditAggregator {
     if (this.groups.size === 0) return this.written;
     const summaries = [...this.groups].map(([group, summary]) => ({ group, ...summary }));
     this.groups = new Map();
-    const at = this.options.now();
-    this.written = this.written.then(() => this.options.write(summaries, at));
+    const atMs = this.options.nowMs();
+    this.written = this.written.then(() => this.options.write(summaries, atMs));
     return this.written;
   }
 
@@ -118,8 +118,8 @@ export function auditAggregator(ctx: ServerContext): AuditAggregator {
   const made = new AuditAggregator({
     intervalMs: AUDIT_SUMMARY_INTERVAL_MS,
     groupsMax: AUDIT_SUMMARY_GROUPS_MAX,
-    now: ctx.now,
-    write: (summaries, at) => writeSummaries(ctx, summaries, at),
+    nowMs: ctx.nowMs,
+    write: (summaries, atMs) => writeSummaries(ctx, summaries, atMs),
   });
   aggregators.set(ctx, made);
   return made;
@@ -131,9 +131,13 @@ export function closeAuditAggregator(ctx: ServerContext): Promise<void> {
 }
 
 /** One 'refusals' row per group, in one batch; a failed write is logged (it holds no money). */
-function writeSummaries(ctx: ServerContext, summaries: GroupSummary[], at: number): Promise<void> {
+function writeSummaries(
+  ctx: ServerContext,
+  summaries: GroupSummary[],
+  atMs: number,
+): Promise<void> {
   const entries = summaries.map((summary) => ({
-    at, conn: null, peer: summary.group, account: null, op: SUMMARY_OP, amountCents: null,
+    at: atMs, conn: null, peer: summary.group, account: null, op: SUMMARY_OP, amountCents: null,
     code: null, balanceCents: null, txnId: null, ...summaryColumns(summary),
   }));
   const lost = (error: unknown): void => {

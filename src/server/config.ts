@@ -24,11 +24,11 @@ export interface ServerConfig {
   /** How long a group over its connect rate has every new connection refused at once. */
   connectBanMs: number;
   /** Time a TLS connection has from the TCP accept to a finished handshake. */
-  handshakeMs: number;
+  handshakeMsMax: number;
   /** Time from connect, or from leaving a session, to a successful LOGIN; refusals add none. */
-  loginMs: number;
+  loginMsMax: number;
   /** Time without a complete request before a session is closed (after login only). */
-  sessionIdleMs: number;
+  sessionIdleMsMax: number;
   /** Time allowed to finish a line once its first byte arrived (slow-drip clients). */
   frameMsMax: number;
   /** Requests read but not yet answered on one connection; more closes it. */
@@ -45,7 +45,7 @@ export interface ServerConfig {
   /** Failed logins one address group (IPv4 /24, IPv6 /64) may make in a 60 s window before its
    * logins are answered 65 (PROTOCOL.md §5.2). */
   loginFailuresPerPeerPerMinute: number;
-  /** Requests applied in one SQLite transaction by group commit. */
+  /** Requests one group-commit batch applies in one database transaction. */
   batchOpsMax: number;
   /** Log lines at this level and above go to stdout (`--quiet` is `warn`). */
   logLevel: LogLevel;
@@ -70,9 +70,9 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     connectionsPerGroupMax: 200,
     connectsPerGroupPerSecond: 100,
     connectBanMs: 10_000,
-    handshakeMs: 5_000,
-    loginMs: 30_000,
-    sessionIdleMs: 300_000,
+    handshakeMsMax: 5_000,
+    loginMsMax: 30_000,
+    sessionIdleMsMax: 300_000,
     frameMsMax: 10_000,
     requestsQueuedMax: 32,
     writeBufferBytesMax: 16 * 1024,
@@ -93,8 +93,8 @@ export function checkServerConfig(config: ServerConfig): void {
   assert(config.connectionsPerGroupMax <= config.connectionsMax, 'per-group fits in the total');
   assert(config.connectsPerGroupPerSecond >= 1, 'a group may connect at least once a second');
   assert(config.connectBanMs >= 1000, 'a connect ban lasts at least a second');
-  assert(config.handshakeMs >= 1000, 'a TLS handshake gets at least a second');
-  assert(config.handshakeMs <= config.loginMs, 'the handshake fits in the time to log in');
+  assert(config.handshakeMsMax >= 1000, 'a TLS handshake gets at least a second');
+  assert(config.handshakeMsMax <= config.loginMsMax, 'the handshake fits in the time to log in');
   assert(config.anonErrorsMax >= config.loginFailuresPerConnMax, 'failed logins fit the budget');
   assert(config.requestsQueuedMax >= 1, 'at least one request may wait');
   assert(config.writeBufferBytesMax >= Limits.replyBytesMax, 'a reply fits the write buffer');

@@ -14,7 +14,7 @@ export const RESERVE_RETRY_EVERY = 1000;
 /** What ConnIds needs besides the database: the version, a clock, the log, a deferral. */
 export interface ConnIdsOptions {
   version: string;
-  now: () => number;
+  nowMs: () => number;
   log: (line: string) => void;
   /** Runs a task later, outside the accept path (setImmediate by default). */
   defer?: (task: () => void) => void;
@@ -43,7 +43,7 @@ export class ConnIds {
 
   /** Records this start's run (at start: a failure is thrown) and hands out its ids. */
   static async start(runs: Runs, options: ConnIdsOptions): Promise<ConnIds> {
-    return new ConnIds(runs, await runs.startRun(options.now(), options.version), options);
+    return new ConnIds(runs, await runs.startRun(options.nowMs(), options.version), options);
   }
 
   /** This server's current run number. */
@@ -78,7 +78,7 @@ export class ConnIds {
 
   private async reserve(): Promise<void> {
     try {
-      this.reserved = await this.runs.startRun(this.options.now(), this.options.version);
+      this.reserved = await this.runs.startRun(this.options.nowMs(), this.options.version);
       this.sinceAttempt = 0;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -6,9 +6,8 @@ import { Limits } from '../protocol/limits.js';
 import type { Reply } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleFrame } from './dispatch.js';
-import { handleLogout } from './handlers/queries.js';
 import { watchRequest } from './request-log.js';
-import { recordEvent } from './session.js';
+import { endSession, recordEvent } from './submit.js';
 
 /**
  * One client socket: frames its bytes, answers its requests one at a time and in order, and
@@ -23,12 +22,12 @@ export class Connection {
   /** Set at server shutdown: no new requests are read. */
   private ending = false;
   private closed = false;
-  private lastFrameAt: number;
+  private lastFrameAtMs: number;
   /** When the connection last became anonymous (connect or end of a session): the login clock. */
-  private anonSince: number;
+  private anonSinceMs: number;
   /** Requests refused since then (PROTOCOL.md §7, refusals before login). */
   private anonErrors = 0;
-  private partialSince: number | null = null;
+  private partialSinceMs: number | null = null;
   /** Settles once the connection is closed and its lock, if any, released. */
   readonly finished: Promise<void>;
   private finish!: () => void;
@@ -41,8 +40,8 @@ export class Connection {
     acceptedAt: number,
   ) {
     this.peer = peer;
-    this.lastFrameAt = ctx.now();
-    this.anonSince = acceptedAt;
+    this.lastFrameAtMs = ctx.nowMs();
+    this.anonSinceMs = acceptedAt;
     this.finished = new Promise((resolve) => (this.finish = resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -56,12 +55,12 @@ export class Connection {
    * Closes connections that do not log in by their deadline, sessions that idle, and lines that
    * drip too slowly (PROTOCOL.md §5.6); called by the server's sweep.
    */
-  checkTimers(now: number): void {
-    const { loginMs, sessionIdleMs } = this.ctx.config;
-    if (!this.peer.session && now - this.anonSince > loginMs) this.drop('login-timeout');
-    else if (this.peer.session && now - this.lastFrameAt > sessionIdleMs && !this.busy) {
+  checkTimers(nowMs: number): void {
+    const { loginMsMax, sessionIdleMsMax, frameMsMax } = this.ctx.config;
+    if (!this.peer.session && nowMs - this.anonSinceMs > loginMsMax) this.drop('login-timeout');
+    else if (this.peer.session && nowMs - this.lastFrameAtMs > sessionIdleMsMax && !this.busy) {
       this.drop('idle');
-    } else if (this.partialSince !== null && now - this.partialSince > this.ctx.config.frameMsMax) {
+    } else if (this.partialSinceMs !== null && nowMs - this.partialSinceMs > frameMsMax) {
       this.drop('slow-frame');
     }
   }
@@ -98,9 +97,9 @@ export class Connection {
     if (this.closed || this.ending) return;
     const result = this.framer.push(chunk);
     if ('error' in result) return this.drop(result.error);
-    if (result.frames.length > 0) this.lastFrameAt = this.ctx.now();
+    if (result.frames.length > 0) this.lastFrameAtMs = this.ctx.nowMs();
     const partial = this.framer.bufferedBytes > 0;
-    this.partialSince = partial ? (this.partialSince ?? this.ctx.now()) : null;
+    this.partialSinceMs = partial ? (this.partialSinceMs ?? this.ctx.nowMs()) : null;
     for (const frame of result.frames) {
       if (this.queue.length >= this.ctx.config.requestsQueuedMax) return this.drop('queue-full');
       this.queue.push(frame);
@@ -159,7 +158,7 @@ export class Connection {
 
   /** The session is over (LOGOUT, 68): the login deadline and the refusal budget start again. */
   private startAnonymous(): void {
-    this.anonSince = this.ctx.now();
+    this.anonSinceMs = this.ctx.nowMs();
     this.anonErrors = 0;
   }
 
@@ -196,7 +195,7 @@ export class Connection {
   /** Gives back the account lock of a session that ended without LOGOUT. */
   private async release(): Promise<void> {
     if (this.peer.session) {
-      await handleLogout(this.ctx, this.peer, 'disconnect').catch(() => {});
+      await endSession(this.ctx, this.peer, 'disconnect').catch(() => {});
       this.peer.session = null;
     }
     this.finish();

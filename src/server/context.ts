@@ -17,7 +17,8 @@ export interface ServerContext {
   logger: Logger;
   /** Counters for /metrics: noMetrics (no-ops) unless the server runs with --metrics. */
   metrics: Metrics;
-  now: () => number;
+  /** The wall clock, in milliseconds (Date.now; a fake one in tests). */
+  nowMs: () => number;
 }
 
 /** A connection as handlers see it: who is on the other end and whether they are logged in. */

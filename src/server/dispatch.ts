@@ -3,9 +3,7 @@ import { decodeRequest } from '../protocol/decode.js';
 import type { DecodeError, Reply, Request } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleLogin } from './handlers/login.js';
-import { handleMoney } from './handlers/money.js';
-import { handleBalance, handleLogout, handleOutcome, handlePing } from './handlers/queries.js';
-import { refuse, refuseInSession } from './session.js';
+import { endSession, inSession, refuse, refuseInSession } from './submit.js';
 
 /**
  * Answers one request line: PROTOCOL.md §5. Refusals come in the table's precedence order (§6):
@@ -27,22 +25,29 @@ export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string)
   return reply;
 }
 
-/** Hands a request that is valid in this state to its handler. */
+/**
+ * Hands a request that is valid in this state to the engine (the rules: src/rules/session.ts).
+ * DEPOSIT and WITHDRAW (§5.4): a transaction id already used on the account gets its recorded
+ * outcome back and applies nothing; otherwise the balance moves within its bounds, recorded with
+ * the move in one transaction. BALANCE (§5.4) reads committed state only. OUTCOME (§5.5): what
+ * became of a transaction id whose reply was lost. PING (§5.3) only refreshes the heartbeat.
+ * LOGOUT (§5.1, §5.3) gives the lock back at once; one whose lock was taken by another login
+ * gets 68, and ends the session all the same.
+ */
 function dispatch(ctx: ServerContext, peer: Peer, request: Request): Promise<Reply> {
   switch (request.kind) {
     case 'login':
       return handleLogin(ctx, peer, request);
     case 'deposit':
     case 'withdraw':
-      return handleMoney(ctx, peer, request);
+      return inSession(ctx, peer, request);
     case 'balance':
-      return handleBalance(ctx, peer);
-    case 'outcome':
-      return handleOutcome(ctx, peer, request.txnId);
     case 'ping':
-      return handlePing(ctx, peer);
+      return inSession(ctx, peer, { kind: request.kind });
+    case 'outcome':
+      return inSession(ctx, peer, { kind: 'outcome', txnId: request.txnId });
     case 'logout':
-      return handleLogout(ctx, peer, 'logout');
+      return endSession(ctx, peer, 'logout');
   }
 }
 

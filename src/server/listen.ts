@@ -111,7 +111,7 @@ function createAdmission(
 ): Admission {
   const log = (line: string): void => logger.info(line);
   const { evictAnonymous } = hooks;
-  const options = { config, connectionsMax, now: Date.now, log, refused: metrics.refused,
+  const options = { config, connectionsMax, nowMs: Date.now, log, refused: metrics.refused,
     evictAnonymous };
   try {
     return new Admission(options, hooks.serve);
@@ -132,9 +132,9 @@ function evictOldestAnonymous(connections: Set<Connection>): net.Socket | undefi
 /** Closes idle and slow connections and forgets spent connect-rate windows, once a second. */
 function startSweep(connections: Set<Connection>, admission: Admission): NodeJS.Timeout {
   const sweep = setInterval(() => {
-    const now = Date.now();
-    connections.forEach((c) => c.checkTimers(now));
-    admission.sweep(now);
+    const nowMs = Date.now();
+    connections.forEach((c) => c.checkTimers(nowMs));
+    admission.sweep(nowMs);
   }, SWEEP_MS);
   sweep.unref();
   return sweep;
@@ -157,7 +157,7 @@ async function openContext(
     const pinKey = loadPinKey(config.pinKeyFile);
     const log = (line: string): void => logger.info(line);
     const logins = createLoginGuards(config, log);
-    return { engine, config, pinKey, logins, log, logger, metrics, now: Date.now };
+    return { engine, config, pinKey, logins, log, logger, metrics, nowMs: Date.now };
   } catch (error) {
     server.close();
     await engine?.close().catch(() => {}); // a pool left open would keep the process alive
@@ -171,7 +171,7 @@ async function openContext(
 /** Records this start's run (connection ids); on failure unbinds and closes the database. */
 async function startConnIds(server: net.Server, ctx: ServerContext): Promise<ConnIds> {
   try {
-    return await ConnIds.start(ctx.engine, { version: VERSION, now: Date.now, log: ctx.log });
+    return await ConnIds.start(ctx.engine, { version: VERSION, nowMs: Date.now, log: ctx.log });
   } catch (error) {
     server.close();
     await ctx.engine.close();

@@ -42,7 +42,7 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
 async function loadDemo(server: RunningServer, log: ServerLog): Promise<void> {
   const { engine, pinKey } = server.ctx;
   if ((await engine.read((view) => view.accounts())).length > 0) return;
-  const result = await seedFromFile(engine, pinKey, undefined, false);
+  const result = await seedFromFile(engine, pinKey, {});
   if ('errors' in result) log.logger.error(`demo seed failed: ${result.errors.join('; ')}`);
   else log.logger.info(`loaded ${result.loaded} demo accounts`);
 }
@@ -61,8 +61,8 @@ function announceStart(server: RunningServer, log: ServerLog, web?: MetricsServe
     max_connections: config.connectionsMax,
     max_connections_per_group: config.connectionsPerGroupMax,
     max_connects_per_second: config.connectsPerGroupPerSecond,
-    handshake_timeout_s: config.handshakeMs / 1000, login_timeout_s: config.loginMs / 1000,
-    idle_timeout_s: config.sessionIdleMs / 1000, frame_timeout_s: config.frameMsMax / 1000,
+    handshake_timeout_s: config.handshakeMsMax / 1000, login_timeout_s: config.loginMsMax / 1000,
+    idle_timeout_s: config.sessionIdleMsMax / 1000, frame_timeout_s: config.frameMsMax / 1000,
     batch_ops_max: config.batchOpsMax, log_level: config.logLevel, metrics: web?.url,
   }, 'bank server started');
   log.announce(`listening on ${address}`);

@@ -30,7 +30,7 @@ export interface Engine {
   /** What a LOGIN needs before its PIN is checked: the bars on it, and the PIN hash. */
   loginFacts(account: AccountId, group: string): Promise<PreLoginFacts>;
   /** Records a start of `bank server` and returns its run number (never reused). */
-  startRun(at: number, version: string): Promise<number>;
+  startRun(atMs: number, version: string): Promise<number>;
   /**
    * Drops the locks a server left when it died: on SQLite every lock (one server per file);
    * on PostgreSQL only those whose holder starts with `${server}/`, never another live server's.

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { withChange, withEngine, withReader } from '../../src/admin/access.js';
+import { withEngine, withReader } from '../../src/admin/access.js';
 import {
   adminAccounts, adminAudit, adminClose, adminOpen, adminReopen, adminSeed, adminSessions,
   adminSetPin, adminUnblock, adminVerify,
@@ -248,7 +248,7 @@ describe('admin actions on a bad --db', () => {
 
   it('will not create a database in a directory that does not exist', async () => {
     const db = join(dir, 'no', 'such', 'bank.sqlite');
-    await expect(withChange({ db }, true, async () => 1)).rejects.toThrow(
+    await expect(withEngine({ db }, 'create', async () => 1)).rejects.toThrow(
       `cannot create ${db}: no directory ${join(dir, 'no', 'such')}`);
   });
 });

@@ -84,7 +84,7 @@ export function memoryBank(balances: Record<string, number> = {}, now = 1_000): 
   const store = openStore(':memory:');
   for (const [account, balanceCents] of Object.entries(balances)) {
     inTransaction(store, () => {
-      putAccount(store, { account, pinHash: 'x', balanceCents, now }, false);
+      putAccount(store, { account, pinHash: 'x', balanceCents, now }, { replace: false });
       appendAudit(store, adminAuditEntry({ account, op: 'open', balanceCents, now }));
     });
   }

@@ -11,9 +11,9 @@ import {
 import { Code } from '../../src/protocol/codes.js';
 import { localTime } from '../../src/admin/reports.js';
 import { saveCheckpoint } from '../../src/admin/verify-checkpoint.js';
-import { loadAccounts } from '../../src/seed.js';
+import { loadAccounts, resetUnlessLocked } from '../../src/seed.js';
 import { openEngine } from '../../src/store/open.js';
-import { auditHash, listAudit, type AuditRow } from '../../src/store/sqlite/audit.js';
+import { appendAudit, auditHash, listAudit, type AuditRow } from '../../src/store/sqlite/audit.js';
 import { inTransaction } from '../../src/store/sqlite/db.js';
 import { migrate, migrationsDir } from '../../src/store/sqlite/migrate.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
@@ -89,7 +89,8 @@ describe('verifyBank', () => {
   it('replays every admin operation: open, reset, close, set-pin, unblock, and repeats', async () => {
     await bank.engine.change((tx) =>
       closeAccountChecked(tx, { account: 'ac-10002', force: true, lockTtlMs: 30_000, now: NOW }));
-    await loadAccounts(bank.engine, pinKey, [{ line: 1, account: 'ac-10002', pin: '1111', balanceCents: 7 }], true);
+    await loadAccounts(bank.engine, pinKey, [{ line: 1, account: 'ac-10002', pin: '1111', balanceCents: 7 }],
+      { reset: resetUnlessLocked });
     await atmAudit(bank, { account: 'ac-10001', op: 'unblock', code: 0 });
     await atmAudit(bank, { account: 'ac-10001', op: 'set-pin', code: 0 });
     await atmAudit(bank, { account: 'ac-10001', op: 'deposit-repeat', code: 0, balanceCents: 12_000 });
@@ -159,8 +160,7 @@ describe('verifyBank', () => {
     inTransaction(server, () => {
       const t1 = listAudit(server).find((row) => row.txnId === 't1')!;
       const { id: _id, hash: _hash, ...entry } = t1;
-      server.audit.insert.run({ ...entry, balanceCents: 13_450,
-        hash: auditHash(listAudit(server).at(-1)!.hash, { ...entry, balanceCents: 13_450 }) });
+      appendAudit(server, { ...entry, balanceCents: 13_450 });
     });
     const report = await verify(bank, OPTIONS);
     expect(report.problems).toContain('transaction t1 on ac-10001 is applied by two audit rows (4 and 8)');

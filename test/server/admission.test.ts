@@ -32,10 +32,10 @@ describe('Admission over TLS', () => {
   it('keeps each handshake deadline its own when two sockets share address and port', async () => {
     const config = {
       ...defaultServerConfig(':memory:'),
-      handshakeMs: HANDSHAKE_MS,
+      handshakeMsMax: HANDSHAKE_MS,
       tls: { certFile: fixture('cert.pem'), keyFile: fixture('key.pem') },
     };
-    const options = { config, connectionsMax: 10, now: Date.now, log: () => {}, refused: () => {} };
+    const options = { config, connectionsMax: 10, nowMs: Date.now, log: () => {}, refused: () => {} };
     const admission = new Admission(options, ({ socket }) => socket.destroy());
     const [first, second] = [tricklingPeer(), tricklingPeer()];
     opened.push(first, second);
@@ -52,12 +52,12 @@ describe('Admission over TLS with every slot taken', () => {
   it('closes the oldest unfinished handshake to make room for a new connection', async () => {
     const config = {
       ...defaultServerConfig(':memory:'),
-      handshakeMs: 60_000,
+      handshakeMsMax: 60_000,
       tls: { certFile: fixture('cert.pem'), keyFile: fixture('key.pem') },
     };
     const refused: string[] = [];
     const options = {
-      config, connectionsMax: 2, now: Date.now, log: () => {},
+      config, connectionsMax: 2, nowMs: Date.now, log: () => {},
       refused: (reason: string) => refused.push(reason),
     };
     const admission = new Admission(options, ({ socket }) => socket.destroy());
@@ -94,7 +94,7 @@ describe('Admission connect rate', () => {
     const config = { ...defaultServerConfig(':memory:'), connectsPerGroupPerSecond: 1 };
     const lines: string[] = [];
     const options = {
-      config, connectionsMax: 100_000, now: () => 0, log: (line: string) => lines.push(line),
+      config, connectionsMax: 100_000, nowMs: () => 0, log: (line: string) => lines.push(line),
       refused: () => {},
     };
     const admission = new Admission(options, () => {});

@@ -11,7 +11,7 @@ import type { Peer, ServerContext } from '../../src/server/context.js';
 import { createServerLog } from '../../src/server/log.js';
 import { noMetrics } from '../../src/server/metrics.js';
 import { createLoginGuards } from '../../src/server/pin-budget.js';
-import { recordEvent, refuse } from '../../src/server/session.js';
+import { recordEvent, refuse } from '../../src/server/submit.js';
 import { openEngine } from '../../src/store/open.js';
 import type { AuditRow } from '../../src/store/rows.js';
 
@@ -25,7 +25,7 @@ function makeAggregator(groupsMax = 100): {
   const clock = { now: 1_000 };
   const writes: { at: number; summaries: GroupSummary[] }[] = [];
   const aggregator = new AuditAggregator({
-    intervalMs: INTERVAL_MS, groupsMax, now: () => clock.now,
+    intervalMs: INTERVAL_MS, groupsMax, nowMs: () => clock.now,
     write: async (summaries, at) => void writes.push({ at, summaries }),
   });
   return { aggregator, writes, clock };
@@ -146,7 +146,7 @@ describe('refuse and recordEvent before and after login', () => {
     ctx = { engine, config, pinKey: Buffer.alloc(32),
       logins: createLoginGuards(config, () => {}), log: () => {},
       logger: createServerLog('error', 'text', () => {}).logger, metrics: noMetrics,
-      now: () => clock };
+      nowMs: () => clock };
   });
   afterEach(async () => {
     await ctx.engine.close();

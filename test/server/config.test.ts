@@ -25,9 +25,9 @@ const NOT_LIMITS = ['--db', '--host', '--port', '--pin-key', '--tls-cert', '--tl
 describe('server limits match PROTOCOL.md §7', () => {
   it('states each default beside its flag in the limits table', () => {
     const rows = [
-      `${d.handshakeMs / 1000} s (\`--handshake-timeout\`)`,
-      `${d.loginMs / 1000} s (\`--login-timeout\`)`,
-      `${d.sessionIdleMs / 1000} s (\`--idle-timeout\`)`,
+      `${d.handshakeMsMax / 1000} s (\`--handshake-timeout\`)`,
+      `${d.loginMsMax / 1000} s (\`--login-timeout\`)`,
+      `${d.sessionIdleMsMax / 1000} s (\`--idle-timeout\`)`,
       `${d.frameMsMax / 1000} s (\`--frame-timeout\`)`,
       `${d.connectionsMax.toLocaleString('en-US')} (\`--max-connections\`)`,
       `${d.connectionsPerGroupMax} (\`--max-connections-per-peer\`)`,
@@ -55,8 +55,8 @@ describe('checkServerConfig', () => {
   it('refuses bounds that contradict each other', () => {
     const bad = [
       { connectionsPerGroupMax: d.connectionsMax + 1 },
-      { handshakeMs: d.loginMs + 1000 },
-      { handshakeMs: 999 },
+      { handshakeMsMax: d.loginMsMax + 1000 },
+      { handshakeMsMax: 999 },
       { connectsPerGroupPerSecond: 0 },
       { connectBanMs: 999 },
       { anonErrorsMax: d.loginFailuresPerConnMax - 1 },

@@ -33,7 +33,7 @@ async function connIds(runs: Runs): Promise<{
 }> {
   const logged: string[] = [];
   const deferred: (() => void)[] = [];
-  const ids = await ConnIds.start(runs, { version: 'test', now: () => 0,
+  const ids = await ConnIds.start(runs, { version: 'test', nowMs: () => 0,
     log: (line) => logged.push(line), defer: (task) => deferred.push(task) });
   return { ids, logged, deferred };
 }

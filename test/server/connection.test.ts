@@ -46,7 +46,7 @@ describe('Connection', () => {
     servers.push(server);
     const ctx = {
       config: defaultServerConfig(':memory:'), logger: pino({ level: 'silent' }),
-      metrics: noMetrics, now: Date.now, log: () => {},
+      metrics: noMetrics, nowMs: Date.now, log: () => {},
     } as unknown as ServerContext;
     const peer = { id: 1, address: '127.0.0.1', holder: 't/1', session: null, loginFailures: 0 };
     const connection = new Connection(ctx, accepted, peer, Date.now());

@@ -28,15 +28,15 @@ function serverNameOption(text: string): string {
 
 /** `bank server`: runs the bank server until SIGINT/SIGTERM. */
 export function addServerCommand(program: Command): void {
-  const d = defaultServerConfig();
+  const defaults = defaultServerConfig();
   const command = program
     .command('server')
     .description('run the bank server')
     .option('--db <file|url>', 'the bank: a SQLite file (created if missing) or a postgres:// URL',
-      d.dbFile)
+      defaults.dbFile)
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
-      hostOption, d.host)
-    .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), d.port)
+      hostOption, defaults.host)
+    .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), defaults.port)
     .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)')
     .option('--server-name <name>', 'names this server\'s session locks; a restart under the '
       + 'same name frees the locks it left (default: <hostname>:<port>)', serverNameOption);
@@ -53,42 +53,42 @@ export function addServerCommand(program: Command): void {
 
 /** The bounds of PROTOCOL.md §7 that are flags; cli/main.ts adds each one's range to --help. */
 function addServerLimitOptions(command: Command): void {
-  const d = defaultServerConfig();
+  const defaults = defaultServerConfig();
   const count = intOption(1, 100_000);
   const seconds = intOption(1, 86_400);
   command
     .option('--lock-ttl <seconds>', 'session lock expiry without a heartbeat', seconds,
-      d.lockTtlMs / 1000)
-    .option('--max-connections <n>', 'open connections in all', count, d.connectionsMax)
+      defaults.lockTtlMs / 1000)
+    .option('--max-connections <n>', 'open connections in all', count, defaults.connectionsMax)
     .option('--max-connections-per-peer <n>',
       'open connections from one address group (IPv4 /24, IPv6 /64)', count,
-      d.connectionsPerGroupMax)
+      defaults.connectionsPerGroupMax)
     .option('--max-connects-per-second <n>',
       'connects one address group may make in a second; more bans it', count,
-      d.connectsPerGroupPerSecond)
+      defaults.connectsPerGroupPerSecond)
     .option('--connect-ban <seconds>', 'how long a banned group is refused', intOption(1, 3600),
-      d.connectBanMs / 1000)
+      defaults.connectBanMs / 1000)
     .option('--handshake-timeout <seconds>',
       'close a TLS connection whose handshake is not done this long after connect',
-      intOption(1, 60), d.handshakeMs / 1000)
+      intOption(1, 60), defaults.handshakeMsMax / 1000)
     .option('--login-timeout <seconds>',
       'close a connection not logged in this long after connect or LOGOUT', intOption(1, 3600),
-      d.loginMs / 1000)
+      defaults.loginMsMax / 1000)
     .option('--idle-timeout <seconds>', 'close a session silent this long', seconds,
-      d.sessionIdleMs / 1000)
+      defaults.sessionIdleMsMax / 1000)
     .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
-      d.frameMsMax / 1000);
+      defaults.frameMsMax / 1000);
 }
 
 /** Where the server reports: log level and format, and the metrics listener. */
 function addServerOutputOptions(command: Command): void {
-  const d = defaultServerConfig();
+  const defaults = defaultServerConfig();
   command
     .option('--quiet', 'log only warnings, errors and the listening line (= --log-level warn)')
     .addOption(new Option('--log-level <level>', 'least severe log lines printed (default: info)')
       .choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'text for people, json for log collectors')
-      .choices(LOG_FORMATS).default(d.logFormat))
+      .choices(LOG_FORMATS).default(defaults.logFormat))
     .option('--metrics <[host:]port>', 'serve Prometheus /metrics and /healthz here (off by '
       + 'default; a bare port is 127.0.0.1)', listenAddressOption);
 }
@@ -116,9 +116,9 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     connectsPerGroupPerSecond: flags.maxConnectsPerSecond,
     connectBanMs: flags.connectBan * 1000,
     // The handshake is part of the time to log in: a longer one could never be used.
-    handshakeMs: Math.min(flags.handshakeTimeout, flags.loginTimeout) * 1000,
-    loginMs: flags.loginTimeout * 1000,
-    sessionIdleMs: flags.idleTimeout * 1000,
+    handshakeMsMax: Math.min(flags.handshakeTimeout, flags.loginTimeout) * 1000,
+    loginMsMax: flags.loginTimeout * 1000,
+    sessionIdleMsMax: flags.idleTimeout * 1000,
     frameMsMax: flags.frameTimeout * 1000,
     logLevel: flags.logLevel ?? (flags.quiet ? 'warn' : 'info'),
     logFormat: flags.logFormat,

@@ -6,7 +6,7 @@ import { verifyPin } from '../../pin.js';
 import { addressGroup, wideAddressGroup } from '../address-group.js';
 import { originOf, type Peer, type ServerContext } from '../context.js';
 import type { Reservation } from '../rate-limit.js';
-import { refuse, submit } from '../session.js';
+import { refuse, submit } from '../submit.js';
 
 type Login = Extract<Request, { kind: 'login' }>;
 
@@ -39,7 +39,7 @@ export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login
 function reserveFailure(ctx: ServerContext, peer: Peer, group: string): Reservation | undefined {
   if (peer.loginFailures >= ctx.config.loginFailuresPerConnMax) return undefined;
   const wide = wideAddressGroup(peer.address);
-  const reservation = ctx.logins.limiter.reserve(group, wide, ctx.now());
+  const reservation = ctx.logins.limiter.reserve(group, wide, ctx.nowMs());
   if (reservation) peer.loginFailures += 1;
   return reservation;
 }
@@ -54,11 +54,11 @@ function giveBack(ctx: ServerContext, peer: Peer, attempt: Attempt): void {
 async function handleLoginCheck(ctx: ServerContext, peer: Peer, attempt: Attempt): Promise<Reply> {
   const { account, pin } = attempt.request;
   const facts = await ctx.engine.loginFacts(account, attempt.group);
-  if (loginBar(facts, ctx.now()) !== 'open') return commitLogin(ctx, peer, attempt, 'barred');
+  if (loginBar(facts, ctx.nowMs()) !== 'open') return commitLogin(ctx, peer, attempt, 'barred');
   const stored = facts.pinHash;
   const outcome = await ctx.logins.budget.check({
     group: attempt.group,
-    priority: ctx.logins.limiter.failures(attempt.group, ctx.now()),
+    priority: ctx.logins.limiter.failures(attempt.group, ctx.nowMs()),
     isGone: () => peer.closed === true,
     verify: () => verifyPin(ctx.pinKey, pin, stored),
   });

@@ -51,7 +51,7 @@ function isWriteError(error: unknown): boolean {
  */
 async function runFast(q: Query, ops: BankOp[]): Promise<Outcome[]> {
   try {
-    const facts = await readFacts(q, ops, true);
+    const facts = await readFacts(q, ops, { begin: true });
     const changes = noChanges();
     const outcomes = decideAll(facts, changes, ops);
     try {

@@ -1,14 +1,12 @@
 import type pg from 'pg';
 import { assert } from '../../assert.js';
 import type { BankOp, Outcome } from '../../rules/requests.js';
-import type { CommitState } from '../engine.js';
+import { BatchQueue, type Settles } from '../batch-queue.js';
 import { runBatch } from './batch.js';
 import { queryOf } from './pool.js';
 
-interface Pending {
+interface Pending extends Settles<Outcome> {
   op: BankOp;
-  resolve: (outcome: Outcome) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -19,20 +17,14 @@ interface Pending {
  * request on a pool, the shape group commit was measured against). Replies go out only once
  * COMMIT has returned.
  */
-export class PgCommitter implements CommitState {
-  private queue: Pending[] = [];
+export class PgCommitter extends BatchQueue<Pending> {
   private scheduled = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
-  batches = 0;
-  applied = 0;
-  lastBatchFailed = false;
-  onBatch: (batchOps: number, ms: number) => void = () => {};
-  /** performance.now() of the last settled batch, or of the first request queued since. */
-  private progressMs = performance.now();
 
   constructor(private readonly pool: pg.Pool, private readonly batchOpsMax: number,
     private readonly inFlightMax = 1) {
+    super();
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
     assert(inFlightMax >= 1, 'at least one batch may run');
   }
@@ -40,18 +32,9 @@ export class PgCommitter implements CommitState {
   /** Queues a request for the next batch; resolves with its outcome once durable. */
   submit(op: BankOp): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
-      if (this.queue.length === 0) this.progressMs = performance.now();
-      this.queue.push({ op, resolve, reject });
+      this.enqueue({ op, resolve, reject });
       this.schedule();
     });
-  }
-
-  get waiting(): number {
-    return this.queue.length;
-  }
-
-  stalledMs(nowMs: number): number {
-    return this.queue.length === 0 ? 0 : Math.max(0, nowMs - this.progressMs);
   }
 
   /** Resolves once every request submitted so far is settled. */
@@ -90,15 +73,10 @@ export class PgCommitter implements CommitState {
     try {
       outcomes = await this.commit(batch.map((pending) => pending.op));
     } catch (error) {
-      this.settled(true);
-      for (const pending of batch) pending.reject(error);
+      this.settleFailed(batch, error);
       return;
     }
-    this.settled(false);
-    this.onBatch(batch.length, performance.now() - startedMs);
-    this.batches += 1;
-    this.applied += batch.length;
-    batch.forEach((pending, index) => pending.resolve(outcomes[index]!));
+    this.settleCommitted(batch, outcomes, startedMs);
   }
 
   /** One batch on a connection of the pool (a broken one is dropped, not reused). */
@@ -113,10 +91,5 @@ export class PgCommitter implements CommitState {
     } finally {
       client.release(broken);
     }
-  }
-
-  private settled(failed: boolean): void {
-    this.lastBatchFailed = failed;
-    this.progressMs = performance.now();
   }
 }

@@ -54,9 +54,9 @@ class PostgresEngine implements Engine {
       groupUntilMs: row!.group_until, pinHash: row!.pin_hash ?? undefined };
   }
 
-  async startRun(at: number, version: string): Promise<number> {
+  async startRun(atMs: number, version: string): Promise<number> {
     const [row] = await this.query<{ run: number }>(
-      'INSERT INTO runs (started_at, version) VALUES ($1, $2) RETURNING run', [at, version]);
+      'INSERT INTO runs (started_at, version) VALUES ($1, $2) RETURNING run', [atMs, version]);
     return row!.run;
   }
 

@@ -126,7 +126,8 @@ function counter(failures: unknown, level: unknown, untilMs: unknown,
  * Reads the facts of a batch's requests, taking their row locks, in the open transaction (or,
  * with begin, in the one it opens).
  */
-export async function readFacts(q: Query, ops: BankOp[], begin = false): Promise<Facts> {
+export async function readFacts(q: Query, ops: BankOp[], { begin = false } = {}):
+  Promise<Facts> {
   const keys = batchKeys(ops);
   const facts: Facts = { now: 0, accounts: new Map(), sessions: new Map(), ledger: new Map(),
     groupCounters: new Map(), accountCounters: new Map(), blocks: new Set() };

@@ -64,7 +64,7 @@ export function addToBalance(
 export function putAccount(
   store: Store,
   row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
-  replace: boolean,
+  { replace }: { replace: boolean },
 ): void {
   assert(Number.isSafeInteger(row.balanceCents), 'opening balance is whole cents');
   assert(row.balanceCents >= 0 && row.balanceCents <= Limits.balanceCentsMax, 'balance in range');
@@ -96,8 +96,8 @@ export function setAccountPin(store: Store, account: AccountId, pinHash: string)
 }
 
 /** Marks an open account closed; false when there is no such open account. */
-export function closeAccount(store: Store, account: AccountId, now: number): boolean {
-  const changes = store.accounts.close.run({ account, now }).changes;
+export function closeAccount(store: Store, account: AccountId, nowMs: number): boolean {
+  const changes = store.accounts.close.run({ account, now: nowMs }).changes;
   assert(changes <= 1, 'at most one account per number');
   return changes === 1;
 }

@@ -20,14 +20,14 @@ import { acquireLock, lockHolder, lockRow, releaseLock, touchLock } from './sess
  */
 
 /** Decides one request on the facts read now, and applies its writes. */
-export function applyOp(store: Store, op: BankOp, now: number): Outcome {
+export function applyOp(store: Store, op: BankOp, nowMs: number): Outcome {
   switch (op.kind) {
     case 'session':
-      return settle(store, decideSession(op, readSessionFacts(store, op), now));
+      return settle(store, decideSession(op, readSessionFacts(store, op), nowMs));
     case 'logout':
-      return settle(store, decideLogout(op, readSessionFacts(store, op), now));
+      return settle(store, decideLogout(op, readSessionFacts(store, op), nowMs));
     case 'login':
-      return applyLogin(store, op, now);
+      return applyLogin(store, op, nowMs);
     case 'note':
       return settle(store, decideNote(op));
   }
@@ -35,8 +35,8 @@ export function applyOp(store: Store, op: BankOp, now: number): Outcome {
 
 /** A request that failed (its savepoint rolled back): 96 and its audit row. */
 export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>,
-  now: number): Outcome {
-  return settle(store, decideFailure(op, op.origin, now));
+  nowMs: number): Outcome {
+  return settle(store, decideFailure(op, op.origin, nowMs));
 }
 
 /** The lock holder, the account row and the ledger row a session request's rule needs. */
@@ -55,14 +55,14 @@ function readSessionFacts(store: Store, op: Extract<BankOp, { kind: 'session' | 
 }
 
 /** A LOGIN: its facts, its rule, and the lock claimed with one atomic statement. */
-function applyLogin(store: Store, op: Extract<BankOp, { kind: 'login' }>, now: number): Outcome {
+function applyLogin(store: Store, op: Extract<BankOp, { kind: 'login' }>, nowMs: number): Outcome {
   const facts: LoginFacts = {
     operatorBlocked: readBarFacts(store, op.account, op.group).operatorBlocked,
     account: getAccount(store, op.account),
     counters: readCounters(store, op.account, op.group),
     lock: lockRow(store, op.account),
   };
-  const decision = decideLogin(op, facts, now);
+  const decision = decideLogin(op, facts, nowMs);
   if (!('claim' in decision)) return settle(store, decision);
   return settle(store, acquireLock(store, decision.claim) ? decision.taken : decision.busy);
 }

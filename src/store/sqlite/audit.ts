@@ -8,11 +8,9 @@ export type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
 
 export interface AuditStatements {
   lastHash: Statement<[]>;
-  insert: Statement<AuditEntry & { hash: string }>;
-  /** insert with positional parameters, for appendAudit: one row per request. */
+  /** Positional parameters, for appendAudit: one row per request. */
   append: Statement<AuditValues>;
   select: Statement<Required<Omit<AuditFilter, 'limit'>> & { limit: number }>;
-  all: Statement<[]>;
 }
 
 const INSERT = `INSERT INTO audit
@@ -36,13 +34,10 @@ export const AUDIT_MATCHES = `(@account = '' OR account = @account) AND at >= @s
 export function prepareAudit(db: Database): AuditStatements {
   return {
     lastHash: db.prepare('SELECT hash FROM audit ORDER BY id DESC LIMIT 1'),
-    insert: db.prepare(`${INSERT} (@at, @conn, @peer, @account, @op, @amountCents, @code,
-      @balanceCents, @txnId, @events, @codes, @firstAt, @lastAt, @hash)`),
     append: db.prepare<AuditValues>(`${INSERT} (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // The newest `limit` rows that pass the filter, returned oldest first.
     select: db.prepare(`SELECT * FROM (SELECT ${AUDIT_COLUMNS} FROM audit
       WHERE ${AUDIT_MATCHES} ORDER BY id DESC LIMIT @limit) ORDER BY id`),
-    all: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit ORDER BY id`),
   };
 }
 
@@ -92,8 +87,4 @@ export function listAudit(store: Store, filter: AuditFilter = {}): AuditRow[] {
   }) as AuditRow[];
 }
 
-/** Every audit row in order, one at a time (for verification over large logs). */
-export function iterateAudit(store: Store): IterableIterator<AuditRow> {
-  return store.audit.all.iterate() as IterableIterator<AuditRow>;
-}
 export { auditHash } from '../audit-chain.js';

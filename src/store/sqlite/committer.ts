@@ -1,5 +1,6 @@
 import type { Transaction } from 'better-sqlite3';
 import { assert } from '../../assert.js';
+import { BatchQueue, type Settles } from '../batch-queue.js';
 import { holdAuditTip, releaseAuditTip } from './audit.js';
 import type { Store } from './db.js';
 
@@ -13,10 +14,8 @@ export interface Op<T> {
   fallback: (error: unknown) => T;
 }
 
-interface Pending {
+interface Pending extends Settles<unknown> {
   op: Op<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
 
 /** Thrown out of the fast attempt when an op (not BEGIN or COMMIT) failed: retry it safely. */
@@ -32,22 +31,13 @@ class OpFailed extends Error {}
  * op throws, that attempt is rolled back whole and the batch runs again with one savepoint per
  * op, which is exactly the outcome the savepoints would have given the first time.
  */
-export class Committer {
-  private queue: Pending[] = [];
+export class Committer extends BatchQueue<Pending> {
   private scheduled = false;
   private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
   private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
-  /** Transactions committed and requests applied, for the benchmark and tests. */
-  batches = 0;
-  applied = 0;
-  /** Told of each committed batch: its size and its time to run and commit (for metrics). */
-  onBatch: (batchOps: number, ms: number) => void = () => {};
-  /** For /healthz: whether the last batch failed to commit (until one commits again). */
-  lastBatchFailed = false;
-  /** performance.now() of the last settled batch, or of the first request queued since. */
-  private progressMs = performance.now();
 
   constructor(private readonly store: Store, private readonly batchOpsMax: number) {
+    super();
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
     const savepoint = store.db.transaction((op: Op<unknown>) => op.run());
     const fallback = store.db.transaction((op: Op<unknown>, error: unknown) => op.fallback(error));
@@ -60,8 +50,7 @@ export class Committer {
   /** Queues work for the next batch; resolves with its result once the batch is durable. */
   submit<T>(op: Op<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.queue.length === 0) this.progressMs = performance.now();
-      this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      this.enqueue({ op, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -71,16 +60,6 @@ export class Committer {
     while (this.queue.length > 0 || this.scheduled) {
       await new Promise((resolve) => setImmediate(resolve));
     }
-  }
-
-  /** Requests waiting for the next batch. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
-  /** For /healthz: how long requests have waited with no batch settled (0 when none wait). */
-  stalledMs(nowMs: number): number {
-    return this.queue.length === 0 ? 0 : Math.max(0, nowMs - this.progressMs);
   }
 
   private schedule(): void {
@@ -100,20 +79,10 @@ export class Committer {
     try {
       results = this.commit(batch);
     } catch (error) {
-      this.settled(true);
-      for (const pending of batch) pending.reject(error);
+      this.settleFailed(batch, error);
       return;
     }
-    this.settled(false);
-    this.onBatch(batch.length, performance.now() - startedMs);
-    this.batches += 1;
-    this.applied += batch.length;
-    for (let index = 0; index < batch.length; index++) batch[index]!.resolve(results[index]);
-  }
-
-  private settled(failed: boolean): void {
-    this.lastBatchFailed = failed;
-    this.progressMs = performance.now();
+    this.settleCommitted(batch, results, startedMs);
   }
 
   /** The fast attempt, and the attempt with savepoints if an op of the fast one threw. */

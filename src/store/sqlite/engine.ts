@@ -33,11 +33,11 @@ class SqliteEngine implements Engine {
   }
 
   submit(op: BankOp): Promise<Outcome> {
-    const now = this.options.now ?? Date.now;
+    const nowMs = this.options.now ?? Date.now;
     const work: Op<Outcome> = {
-      run: () => applyOp(this.store, op, now()),
+      run: () => applyOp(this.store, op, nowMs()),
       fallback: (failure) => op.kind === 'note' ? { reply: null, failure }
-        : { ...applyFailure(this.store, op, now()), failure },
+        : { ...applyFailure(this.store, op, nowMs()), failure },
     };
     const outcome = this.committer.submit(work);
     if (op.kind !== 'note') return outcome;
@@ -50,9 +50,9 @@ class SqliteEngine implements Engine {
     return { ...bar, pinHash: row && !row.closed ? row.pinHash : undefined };
   }
 
-  async startRun(at: number, version: string): Promise<number> {
+  async startRun(atMs: number, version: string): Promise<number> {
     this.runs ??= prepareRuns(this.store);
-    return this.runs.start(at, version);
+    return this.runs.start(atMs, version);
   }
 
   /** Every lock: a server starting on a SQLite file is the only one on it. */

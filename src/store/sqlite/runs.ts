@@ -8,7 +8,7 @@ export interface Runs {
    * are built from it so that one id names one connection across restarts. Throws when the
    * database cannot take the row (busy, disk full).
    */
-  start(at: number, version: string): number;
+  start(atMs: number, version: string): number;
 }
 
 /** Prepares the runs statements (STYLE.md: every statement prepared at startup). */
@@ -16,8 +16,8 @@ export function prepareRuns(store: Store): Runs {
   const insert = store.db.prepare<[number, string]>(
     'INSERT INTO runs (started_at, version) VALUES (?, ?)');
   return {
-    start(at: number, version: string): number {
-      const info = insert.run(at, version);
+    start(atMs: number, version: string): number {
+      const info = insert.run(atMs, version);
       assert(info.changes === 1, 'one run row inserted');
       const run = Number(info.lastInsertRowid);
       assert(Number.isSafeInteger(run) && run >= 1, 'run numbers are positive integers');

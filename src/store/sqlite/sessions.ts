@@ -59,8 +59,13 @@ export function lockRow(store: Store, account: AccountId):
 }
 
 /** Refreshes the heartbeat; false when this holder lost the lock (it expired and was taken). */
-export function touchLock(store: Store, account: AccountId, holder: string, now: number): boolean {
-  return store.sessions.touch.run(now, account, holder).changes === 1;
+export function touchLock(
+  store: Store,
+  account: AccountId,
+  holder: string,
+  nowMs: number,
+): boolean {
+  return store.sessions.touch.run(nowMs, account, holder).changes === 1;
 }
 
 /** Gives the lock back at logout or disconnect; nothing happens if it was already taken over. */

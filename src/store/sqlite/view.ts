@@ -48,7 +48,7 @@ function sqliteView(store: Store): BankView {
 function sqliteAdminTx(store: Store): AdminTx {
   return {
     ...sqliteView(store),
-    putAccount: async (row, { replace }) => putAccount(store, row, replace),
+    putAccount: async (row, options) => putAccount(store, row, options),
     setPin: async (account, pinHash) => setAccountPin(store, account, pinHash),
     closeAccount: async (account, nowMs) => closeAccount(store, account, nowMs),
     block: async (account, nowMs) => blockAccount(store, account, nowMs),

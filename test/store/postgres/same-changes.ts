@@ -27,9 +27,9 @@ function changeSqlite(store: Store): unknown[] {
     unblockAccountRow(store, 'ac-10004'), unblockAccountRow(store, 'ac-10004'),
     clearPinFailures(store, 'ac-10002'), clearPinFailures(store, 'ac-10002'),
     putAccount(store, { account: 'ac-10005', pinHash: 'p5', balanceCents: 700, now: 8_000 },
-      false),
+      { replace: false }),
     putAccount(store, { account: 'ac-10003', pinHash: 'p3', balanceCents: 300, now: 8_000 },
-      true),
+      { replace: true }),
     appendAudit(store, ENTRY), writeCheckpoint(store, CHECKPOINT),
   ]).immediate();
 }

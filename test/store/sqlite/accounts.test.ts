@@ -19,7 +19,8 @@ afterEach(() => {
 });
 
 const open = (account: string, balanceCents: number, replace = false): void =>
-  putAccount(store, { account, pinHash: `hash-of-${account}`, balanceCents, now: 1000 }, replace);
+  putAccount(store, { account, pinHash: `hash-of-${account}`, balanceCents, now: 1000 },
+    { replace });
 
 /** The balance straight from SQL, past every helper. */
 const rawBalance = (account: string): unknown =>
@@ -50,7 +51,8 @@ describe('putAccount and getAccount', () => {
     open('ac-12345', 100);
     store.accounts.close.run({ account: 'ac-12345', now: 2000 });
     expect(getAccount(store, 'ac-12345')?.closed).toBe(true);
-    putAccount(store, { account: 'ac-12345', pinHash: 'new', balanceCents: 5, now: 3000 }, true);
+    putAccount(store, { account: 'ac-12345', pinHash: 'new', balanceCents: 5, now: 3000 },
+      { replace: true });
     expect(getAccount(store, 'ac-12345')).toEqual({
       account: 'ac-12345',
       pinHash: 'new',

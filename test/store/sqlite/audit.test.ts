@@ -4,7 +4,6 @@ import { AssertionError } from '../../../src/assert.js';
 import {
   appendAudit,
   auditHash,
-  iterateAudit,
   listAudit,
   type AuditEntry,
   type AuditRow,
@@ -72,7 +71,7 @@ describe('appendAudit', () => {
     inTransaction(store, () => entries.slice(0, 2).forEach((e) => appendAudit(store, e)));
     inTransaction(store, () => entries.slice(2).forEach((e) => appendAudit(store, e)));
     let previous = '';
-    for (const row of iterateAudit(store)) {
+    for (const row of listAudit(store)) {
       expect(row.hash).toBe(auditHash(previous, fieldsOf(row)));
       expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
       previous = row.hash;
@@ -149,7 +148,7 @@ describe("a 'refusals' row (migration 002)", () => {
         e.code, e.balanceCents, e.txnId])).digest('hex');
     inTransaction(store, () => entries.forEach((e) => appendAudit(store, e)));
     let previous = '';
-    for (const row of iterateAudit(store)) {
+    for (const row of listAudit(store)) {
       expect(row.hash).toBe(legacy(previous, row));
       previous = row.hash;
     }

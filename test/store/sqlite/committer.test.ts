@@ -5,13 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../../../src/assert.js';
 import { Committer, type Op } from '../../../src/store/sqlite/committer.js';
 import { addToBalance, getAccount, putAccount } from '../../../src/store/sqlite/accounts.js';
-import { appendAudit, auditHash, iterateAudit, type AuditEntry } from '../../../src/store/sqlite/audit.js';
+import { appendAudit, auditHash, listAudit, type AuditEntry } from '../../../src/store/sqlite/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../../src/store/sqlite/db.js';
 
 let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
-  putAccount(store, { account: 'ac-12345', pinHash: 'h', balanceCents: 0, now: 0 }, false);
+  putAccount(store, { account: 'ac-12345', pinHash: 'h', balanceCents: 0, now: 0 }, { replace: false });
 });
 afterEach(() => {
   closeStore(store);
@@ -221,7 +221,7 @@ function fail(): never {
 function chainOps(target: Store): string[] {
   let previous = '';
   const ops: string[] = [];
-  for (const row of iterateAudit(target)) {
+  for (const row of listAudit(target)) {
     expect(row.hash).toBe(auditHash(previous, row));
     previous = row.hash;
     ops.push(row.op);

@@ -7,7 +7,7 @@ let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
   for (const account of ['ac-12345', 'ac-54321']) {
-    putAccount(store, { account, pinHash: 'h', balanceCents: 10_000, now: 0 }, false);
+    putAccount(store, { account, pinHash: 'h', balanceCents: 10_000, now: 0 }, { replace: false });
   }
 });
 afterEach(() => {

@@ -13,7 +13,7 @@ const { group: GROUP, account: ACCOUNT } = LOCKOUT_POLICY;
 let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
-  putAccount(store, { account: 'ac-10001', pinHash: 'h', balanceCents: 0, now: T0 }, false);
+  putAccount(store, { account: 'ac-10001', pinHash: 'h', balanceCents: 0, now: T0 }, { replace: false });
 });
 afterEach(() => {
   closeStore(store);

@@ -44,7 +44,7 @@ export function refuse(
     auditAggregator(ctx).count(peer.address, String(code));
     return Promise.resolve(bare(code));
   }
-  const entry = { at: ctx.now(), conn: peer.id, peer: peer.address,
+  const entry = { at: ctx.nowMs(), conn: peer.id, peer: peer.address,
     account: peer.session.account, op, amountCents: null, code, balanceCents: null, txnId: null };
   return replyTo(ctx, peer, { kind: 'note', entries: [entry], reply: bare(code) });
 }
@@ -71,7 +71,7 @@ export async function recordEvent(ctx: ServerContext, peer: Peer, op: string): P
     auditAggregator(ctx).count(peer.address, op);
     return;
   }
-  const entry = { at: ctx.now(), conn: peer.id, peer: peer.address,
+  const entry = { at: ctx.nowMs(), conn: peer.id, peer: peer.address,
     account: peer.session.account, op, amountCents: null, code: null, balanceCents: null,
     txnId: null };
   await ctx.engine.submit({ kind: 'note', entries: [entry], reply: null });
