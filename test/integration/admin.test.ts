@@ -5,11 +5,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTime } from '../../src/admin/reports.js';
 import { describeSqliteOnly, itSqliteOnly } from '../helpers/engines.js';
+import { until } from '../helpers/poll.js';
 import {
   admin, atmJson, BANK, bankDb, ENGINE, makeBankDir, runBank, startServer, type TestServer,
 } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
-import { until } from '../helpers/poll.js';
 
 type Result = { code: number | null; stdout: string; stderr: string };
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, atmJson, startServer, type TestServer, balances } from '../helpers/server.js';
+import { readBalances } from '../helpers/bank-admin.js';
+import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
+import { makeRng } from '../helpers/random.js';
+import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
-import { ANON_REFUSALS_MAX, makeRng } from '../helpers/hostile.js';
 
 const CLIENTS = 20;
 /** Of the 20 clients, this many are real `bank atm --json` processes; the rest raw wire clients. */
@@ -129,7 +131,7 @@ describe('many clients at once', () => {
   it(`serves ${CLIENTS} clients on as many accounts at once, conserving every cent`, async () => {
     const views = await Promise.all(customers.map((_, i) =>
       (i < ATM_CLIENTS ? runAtmClient(server.port, i) : runWireClient(server.port, i))));
-    const after = balances(server.dbFile);
+    const after = readBalances(server.dbFile);
     customers.forEach((customer, i) => {
       const view = views[i]!;
       expect(after[customer.account], customer.account).toBe(view.balanceCents);
@@ -160,7 +162,7 @@ describe('many clients at once', () => {
   });
 
   it('never lets two clients hold one account at a time while they take turns', async () => {
-    const startCents = balances(server.dbFile)[CONTENDED.account]!;
+    const startCents = readBalances(server.dbFile)[CONTENDED.account]!;
     let holders = 0;
     let sessions = 0;
     let refusedBusy = 0;
@@ -200,6 +202,6 @@ describe('many clients at once', () => {
     await Promise.all(Array.from({ length: CONTENDERS }, (_, c) => contend(c)));
     expect(sessions).toBe(CONTENDERS * TURNS_PER_CONTENDER);
     expect(refusedBusy).toBeGreaterThan(0); // they really did contend
-    expect(balances(server.dbFile)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
+    expect(readBalances(server.dbFile)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
   });
 });

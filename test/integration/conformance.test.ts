@@ -6,9 +6,9 @@ import { Limits } from '../../src/protocol/limits.js';
 import type { Reply, Request } from '../../src/protocol/messages.js';
 import { loadProtocolGrammar, type StartRule } from '../helpers/abnf.js';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
+import { until } from '../helpers/poll.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { retryLoginWhileBusy, WireClient, wireLog } from '../helpers/wire.js';
-import { until } from '../helpers/poll.js';
 
 // PROTOCOL.md §7: request lines after login, and reply lines, in bytes with the terminator.
 const REQUEST_BYTES_MAX = 128;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
-import { admin, atmJson, startServer, type TestServer, lockedAccounts } from '../helpers/server.js';
-import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
+import { readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
+import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
 
 describe('account locks (default lock TTL)', () => {
   let server: TestServer;
@@ -16,21 +17,21 @@ describe('account locks (default lock TTL)', () => {
   it('refuses a second client (09) during a session and admits it after logout', async () => {
     const first = await WireClient.connect(server.port);
     expect(await first.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10001']);
+    expect(readLocks(server.dbFile)).toEqual(['ac-10001']);
     const [refused] = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
     expect(refused).toEqual({ ok: false, code: 9, message: expect.any(String) });
     const second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
     expect(await second.request('LOGIN AC-10001 1111')).toBe('09'); // the same account in capitals
     expect(await first.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
     expect(await second.request('LOGOUT')).toBe('00');
     first.close();
     second.close();
     const admitted = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
     expect(admitted).toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
   });
 
   it('admits the second client once the first ATM process is killed', async () => {
@@ -44,10 +45,10 @@ describe('account locks (default lock TTL)', () => {
     let approval: string;
     [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
     expect(approval).toBe('00 5025 30');
-    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10002']);
+    expect(readLocks(server.dbFile)).toEqual(['ac-10002']);
     expect(await second.request('LOGOUT')).toBe('00');
     second.close();
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
   });
 
   it('answers a second LOGIN in a session with 12, and leaves no lock after logout', async () => {
@@ -55,7 +56,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await client.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
     expect(await client.request('LOGIN ac-10004 4444')).toBe('12');
     expect(await client.request('LOGIN ac-10003 3333')).toBe('12');
-    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10004']);
+    expect(readLocks(server.dbFile)).toEqual(['ac-10004']);
     expect(await client.request('BALANCE')).toBe('00 100000'); // the session carries on
     const other = await WireClient.connect(server.port);
     // The refused LOGIN took no lock:
@@ -63,7 +64,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await other.request('LOGOUT')).toBe('00');
     other.close();
     expect(await client.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
     client.close();
   });
 });
@@ -96,7 +97,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     expect(await frozen.request('LOGIN ac-10001 1111')).toBe('09'); // and the lock is the other's
     expect(await second.request('DEPOSIT after68 100')).toBe('00 10100');
     expect(await second.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
     frozen.close();
     second.close();
   });
@@ -111,7 +112,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
       });
       expect(await silent.request('DEPOSIT closed1 100')).toBe('68');
       expect(await silent.request('BALANCE')).toBe('12'); // its session is over
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
       silent.close();
       expect(admin(server.dbFile, 'reopen', 'ac-10003').code).toBe(0); // for the tests below
     });
@@ -151,7 +152,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
       expect(await second.request('LOGOUT')).toBe('00');
       second.close();
       expect(await atm.end()).toBe(0);
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
     } finally {
       atm.signal('SIGKILL');
       await proxy.close();

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountsText, loginWhenFree, makeCustomers, type Customer } from '../helpers/hostile.js';
+import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
+import { makeBankDir } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 import {
   expectVerified, keepAlive, lockServer, startServers, type NamedServer,
 } from '../helpers/multi-server.js';
-import { makeBankDir } from '../helpers/server.js';
-import { WireClient } from '../helpers/wire.js';
 
 // One bank, several servers (PROTOCOL.md §5.3, §5.5; README "More than one server"): three
 // `bank server` processes, A, B and C, on one PostgreSQL database, each with a short lock TTL.
@@ -134,7 +134,7 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
       expect(await lockServer(db, customer.account)).toBe('server-b');
       expect(await peer.request('OUTCOME beforeKill')).toBe(given);
       expect(await peer.request('LOGOUT')).toBe('00');
-      peer.destroy();
+      peer.close();
       onA.close();
       onB.close();
       expectVerified(db, 'after A was killed and B took its account');

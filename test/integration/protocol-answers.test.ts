@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginWhenFree, RawPeer } from '../helpers/hostile.js';
-import { balances, startServer, type TestServer } from '../helpers/server.js';
+import { readBalances } from '../helpers/bank-admin.js';
+import { loginWhenFree } from '../helpers/customers.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 
 // PROTOCOL.md's answers, each held on the real server: the precedence of 68 (§5.3, §6), LOGOUT
 // after a lost lock (§5.1, §5.3), the third wrong PIN (§4, §6), a right PIN answered 09
@@ -31,8 +33,8 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
   });
 
   /** A session that went silent until another login (the taker) took its account's lock. */
-  async function lostSession(account: string, pin: string): Promise<[RawPeer, RawPeer]> {
-    const silent = await RawPeer.connect(server.port);
+  async function lostSession(account: string, pin: string): Promise<[WireClient, WireClient]> {
+    const silent = await WireClient.connect(server.port);
     expect(await silent.request(`LOGIN ${account} ${pin}`)).toBe('00 10000 1');
     const taker = await loginWhenFree(server.port, { account, pin }, { timeoutMs: EXPIRY_WAIT_MS });
     expect(taker.reply).toBe('00 10000 1');
@@ -40,9 +42,9 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
   }
 
   /** Logs the takers out and closes every connection. */
-  async function closeAll(takers: RawPeer[], others: RawPeer[]): Promise<void> {
+  async function closeAll(takers: WireClient[], others: WireClient[]): Promise<void> {
     for (const taker of takers) expect(await taker.request('LOGOUT')).toBe('00');
-    for (const peer of [...takers, ...others]) peer.destroy();
+    for (const peer of [...takers, ...others]) peer.close();
   }
 
   it('answers 68 before any amount check, after only 30 and 12; the session is over', async () => {
@@ -60,7 +62,7 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
     expect(await b.closesWithin(5000)).toBe(true);
     expect(b.lines).toEqual(['00 10000 1', '30', '12', '68', '12', '30']);
     await closeAll([takerA, takerB], [a]);
-    expect(balances(server.dbFile)).toMatchObject({ 'ac-60001': 10000, 'ac-60002': 10000 });
+    expect(readBalances(server.dbFile)).toMatchObject({ 'ac-60001': 10000, 'ac-60002': 10000 });
   });
 
   it('answers LOGOUT 68 after the lock was taken, and the connection is logged out', async () => {
@@ -84,8 +86,8 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
   });
 
   /** Opens a connection and runs [request, expected reply] pairs over it, in order. */
-  async function dialogue(pairs: [string, string][]): Promise<RawPeer> {
-    const peer = await RawPeer.connect(server.port);
+  async function dialogue(pairs: [string, string][]): Promise<WireClient> {
+    const peer = await WireClient.connect(server.port);
     const replies: [string, string][] = [];
     for (const [line] of pairs) replies.push([line, await peer.request(line)]);
     expect(replies).toEqual(pairs);
@@ -95,7 +97,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
   it('answers the third wrong PIN 75, not 55 0', async () => {
     const peer = await dialogue([['LOGIN ac-60004 0001', '55 2'], ['LOGIN ac-60004 0002', '55 1'],
       ['LOGIN ac-60004 0003', '75'], ['LOGIN ac-60004 4444', '75']]);
-    peer.destroy();
+    peer.close();
   });
 
   it('resets the wrong-PIN count on a right PIN answered 09', async () => {
@@ -111,7 +113,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     ]);
     expect(await holder.request('LOGOUT')).toBe('00');
     const after = await dialogue([['LOGIN ac-60005 5555', '00 10000 30'], ['LOGOUT', '00']]);
-    for (const peer of [holder, guesser, after]) peer.destroy();
+    for (const peer of [holder, guesser, after]) peer.close();
   });
 
   it('holds a line to 128 bytes in a session and to 64 again after LOGOUT', async () => {
@@ -133,7 +135,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
       ['OUTCOME caseID', '25'],
       ['LOGOUT', '00'],
     ]);
-    peer.destroy();
+    peer.close();
   });
 
   it('answers an empty line 30, before login and in a session', async () => {
@@ -145,7 +147,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
       ['BALANCE', '00 10000'], // the session carries on
       ['LOGOUT', '00'],
     ]);
-    peer.destroy();
+    peer.close();
   });
 
   it('neither answers nor applies a valid request that arrives with garbage', async () => {
@@ -157,6 +159,6 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     expect(again.reply).toBe('00 10000 30');
     expect(await again.peer.request('OUTCOME g1')).toBe('25');
     expect(await again.peer.request('LOGOUT')).toBe('00');
-    again.peer.destroy();
+    again.peer.close();
   });
 });

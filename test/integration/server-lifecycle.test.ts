@@ -1,9 +1,10 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AtmProcess } from '../helpers/proxy.js';
-import { admin, startServer, type TestServer, lockedAccounts, balances } from '../helpers/server.js';
-import { WireClient } from '../helpers/wire.js';
+import { readBalances, readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
+import { admin, startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 
 
 
@@ -36,7 +37,7 @@ describe('server lifecycle', () => {
     const atm = AtmProcess.start(server.port);
     try {
       expect(await atm.send('login ac-10002 2222')).toEqual({ ok: true, balance_cents: 5025 });
-      expect(lockedAccounts(server.dbFile)).toEqual(['ac-10001', 'ac-10002']);
+      expect(readLocks(server.dbFile)).toEqual(['ac-10001', 'ac-10002']);
 
       expect(await server.stop()).toBe(0);
       for (const client of [inSession, anonymous]) {
@@ -47,7 +48,7 @@ describe('server lifecycle', () => {
       const balance = await atm.send('balance');
       expect(balance).toEqual({ ok: false, code: 91, message: expect.any(String) });
       expect(await atm.end()).toBe(2); // README "The ATM": 2, the bank went away
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
       expect(server.output()).toContain('SIGTERM');
     } finally {
       atm.signal('SIGKILL');
@@ -71,7 +72,7 @@ describe('server lifecycle', () => {
     expect(await stopped).toBe(0);
     socket.destroy();
     expect(received).toBe('00 100000 30\n91\n'); // 91 is the last thing the server says
-    const balanceCents = balances(server.dbFile)['ac-10004'];
+    const balanceCents = readBalances(server.dbFile)['ac-10004'];
 
     // PROTOCOL.md §5.6: after its 91 the server reads nothing more, so OUTCOME finds nothing.
     const restarted = await startServer({ dir: server.dir });
@@ -96,7 +97,7 @@ describe('server lifecycle', () => {
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
     expect(await first.stop()).toBe(0);
-    expect(balances(first.dbFile)['ac-10001']).toBe(11000);
+    expect(readBalances(first.dbFile)['ac-10001']).toBe(11000);
 
     const second = await startServer({ dir: first.dir });
     try {
@@ -111,7 +112,7 @@ describe('server lifecycle', () => {
     } finally {
       expect(await second.stop()).toBe(0);
     }
-    expect(balances(second.dbFile)).toMatchObject({ 'ac-10001': 11000, 'ac-10002': 5025 });
+    expect(readBalances(second.dbFile)).toMatchObject({ 'ac-10001': 11000, 'ac-10002': 5025 });
   });
 
   it('clears the locks of a server that was killed when it starts again', async () => {
@@ -120,11 +121,11 @@ describe('server lifecycle', () => {
     expect(await client.request('LOGIN ac-10003 3333')).toBe('00 0 30');
     await crashed.kill();
     client.close();
-    expect(lockedAccounts(crashed.dbFile)).toEqual(['ac-10003']); // left behind by the crash
+    expect(readLocks(crashed.dbFile)).toEqual(['ac-10003']); // left behind by the crash
 
     const restarted = await startServer({ dir: crashed.dir });
     try {
-      expect(lockedAccounts(restarted.dbFile)).toEqual([]);
+      expect(readLocks(restarted.dbFile)).toEqual([]);
       const again = await WireClient.connect(restarted.port);
       expect(await again.request('LOGIN ac-10003 3333')).toBe('00 0 30'); // not 09
       expect(await again.request('LOGOUT')).toBe('00');

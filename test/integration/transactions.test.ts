@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingProxy } from '../helpers/proxy.js';
-import { admin, atmJson, startServer, type TestServer, balances } from '../helpers/server.js';
+import { readBalances } from '../helpers/bank-admin.js';
+import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
 // One account per test, so the tests of this file do not see each other's money.
@@ -18,7 +19,7 @@ ac-20008, 8888, 75.00
 
 /** Sends a line outside the request grammar: not through request(), whose log must conform. */
 async function sendInvalid(client: WireClient, line: string): Promise<string> {
-  client.sendRaw(`${line}\n`);
+  await client.write(`${line}\n`);
   return client.nextLine();
 }
 
@@ -64,7 +65,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('OUTCOME pre2')).toBe('25');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-    expect(balances(server.dbFile)['ac-20008']).toBe(7500);
+    expect(readBalances(server.dbFile)['ac-20008']).toBe(7500);
   });
 
   it('answers a wrong PIN (or an unknown account) with 55 and the tries left', async () => {
@@ -80,7 +81,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('LOGIN ac-20002 2222')).toBe('00 5025 30');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-    expect(balances(server.dbFile)['ac-20002']).toBe(5025);
+    expect(readBalances(server.dbFile)['ac-20002']).toBe(5025);
   });
 
   it('refuses an overdraft with 51 and the balance, leaving the balance unchanged', async () => {
@@ -92,19 +93,19 @@ describe('transactions through the ATM and on the wire', () => {
       { ok: true, balance_cents: 1234 },
       { ok: true },
     ]);
-    expect(balances(server.dbFile)['ac-20003']).toBe(1234);
+    expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
 
     const client = await WireClient.connect(server.port);
     expect(await client.request('LOGIN ac-20003 3333')).toBe('00 1234 30');
     expect(await client.request('WITHDRAW over1 1235')).toBe('51 1234');
     expect(await client.request('WITHDRAW over2 1000000')).toBe('51 1234');
     expect(await client.request('BALANCE')).toBe('00 1234');
-    expect(balances(server.dbFile)['ac-20003']).toBe(1234);
+    expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
     expect(await client.request('WITHDRAW all 1234')).toBe('00 0'); // down to zero is allowed
     expect(await client.request('WITHDRAW over3 1')).toBe('51 0');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-    expect(balances(server.dbFile)['ac-20003']).toBe(0);
+    expect(readBalances(server.dbFile)['ac-20003']).toBe(0);
   });
 
   it('the ATM refuses bad amounts itself (13; over $10,000: 61) and nothing changes', async () => {
@@ -126,7 +127,7 @@ describe('transactions through the ATM and on the wire', () => {
     } finally {
       await proxy.close();
     }
-    expect(balances(server.dbFile)['ac-20004']).toBe(50000);
+    expect(readBalances(server.dbFile)['ac-20004']).toBe(50000);
   });
 
   it('the server refuses bad amount fields (13; too large: 61), moving nothing', async () => {
@@ -149,7 +150,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('BALANCE')).toBe('00 50000');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-    expect(balances(server.dbFile)['ac-20004']).toBe(50000);
+    expect(readBalances(server.dbFile)['ac-20004']).toBe(50000);
   });
 
   it('carries 1,000 transactions in one session to the exact balance', async () => {
@@ -168,7 +169,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
     expect(expectedCents).toBeGreaterThan(10_000);
-    expect(balances(server.dbFile)['ac-20005']).toBe(expectedCents);
+    expect(readBalances(server.dbFile)['ac-20005']).toBe(expectedCents);
   });
 
   it('prints exactly the documented --json shapes', async () => {
@@ -194,7 +195,7 @@ describe('transactions through the ATM and on the wire', () => {
       const keys = Object.keys(result);
       expect([['ok'], ['ok', 'balance_cents'], ['ok', 'code', 'message']]).toContainEqual(keys);
     }
-    expect(balances(server.dbFile)['ac-20001']).toBe(11450);
+    expect(readBalances(server.dbFile)['ac-20001']).toBe(11450);
   });
 
   it('applies a repeated transaction id once and answers it with the original reply', async () => {
@@ -217,7 +218,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('BALANCE')).toBe('00 10600');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-    expect(balances(server.dbFile)['ac-20006']).toBe(10600);
+    expect(readBalances(server.dbFile)['ac-20006']).toBe(10600);
 
     // The record outlives the session (the reconnect-and-ask path of §5.5) ...
     const again = await WireClient.connect(server.port);
@@ -231,6 +232,6 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await again.request('DEPOSIT rep1 500')).toBe('00 10500');
     expect(await again.request('LOGOUT')).toBe('00');
     again.close();
-    expect(balances(server.dbFile)).toMatchObject({ 'ac-20006': 10600, 'ac-20007': 10500 });
+    expect(readBalances(server.dbFile)).toMatchObject({ 'ac-20006': 10600, 'ac-20007': 10500 });
   });
 });
