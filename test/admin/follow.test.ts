@@ -3,7 +3,7 @@ import { adminAuditFollow } from '../../src/admin/actions.js';
 import { followAudit } from '../../src/admin/follow.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
-import { atmAudit, closeBank, tempDbFile, testBank, type TestBank } from './helpers.js';
+import { atmAudit, closeBank, tempDbFile, testBank, type TestBank } from '../helpers/admin-bank.js';
 import { until } from '../helpers/poll.js';
 
 

@@ -69,7 +69,8 @@ async function depositLoad(
 /**
  * Loads the server with one depositing client per customer, waits until at least `ackedMin`
  * deposits of this round are acknowledged, kills the server with SIGKILL after a random pause,
- * and waits for the clients to notice.
+ * and waits for the clients to notice. Fails if the acknowledgements do not come within 15 s (the
+ * server is killed all the same).
  */
 export async function runCrashRound(
   server: { port: number; kill: () => Promise<void> },
@@ -81,12 +82,15 @@ export async function runCrashRound(
   const before = ledger.acked.length;
   const load = { rng: options.rng, stop, depositsMax: 5000 };
   const clients = customers.map((customer) => depositLoad(server.port, customer, ledger, load));
-  await until(`${options.ackedMin} deposits acknowledged in this round`,
-    () => ledger.acked.length >= before + options.ackedMin, 15_000);
-  await sleep(randomInt(options.rng, 0, options.killDelayMsMax));
-  await server.kill();
-  stop.done = true;
-  await Promise.all(clients);
+  try {
+    await until(`${options.ackedMin} deposits acknowledged in this round`,
+      () => ledger.acked.length >= before + options.ackedMin, 15_000);
+    await sleep(randomInt(options.rng, 0, options.killDelayMsMax));
+  } finally {
+    await server.kill();
+    stop.done = true;
+    await Promise.all(clients);
+  }
 }
 
 /** What the restarted server says of every deposit the clients ever sent. */
