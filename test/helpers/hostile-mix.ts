@@ -10,7 +10,7 @@ import { PIPELINED_MAX, WireClient } from './wire.js';
  * time, and every socket goes to loopback (127.0.0.0/8).
  */
 
-/** Requests refused (any code but 00) before login that one connection may send: PROTOCOL.md §7. */
+/** Requests refused (any code but 00) before login that one connection may send (§7). */
 export const ANON_REFUSALS_MAX = defaultServerConfig().anonErrorsMax;
 
 /**

@@ -67,7 +67,7 @@ export class WireClient {
     return this.complete;
   }
 
-  /** Writes bytes, unrecorded; resolves once they are handed to the kernel, or the socket is gone. */
+  /** Writes bytes, unrecorded; resolves once the kernel has them, or the socket is gone. */
   write(data: string | Buffer): Promise<void> {
     if (this.isClosed || this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => this.socket.write(data, () => resolve()));

@@ -170,7 +170,8 @@ describe('conservation of money under concurrency', () => {
     expect(tally.problems).toEqual([]);
     expect(tally.busy, '09 refusals seen by the contenders').toBeGreaterThan(0);
     expectConserved(before, readBalances(server.dbFile), tally);
-    const unlocked = await until('every lock released', () => readLocks(server.dbFile).length === 0, 5000);
+    const noLock = () => readLocks(server.dbFile).length === 0;
+    const unlocked = await until('every lock released', noLock, 5000);
     expect(unlocked, 'every lock released').toBe(true);
     const verify = admin(server.dbFile, 'verify');
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);

@@ -6,6 +6,7 @@ import { sleep, until } from '../helpers/poll.js';
 import { isAlive, rssKib, watchRss } from '../helpers/process.js';
 import { atmJson, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
 import { PIPELINED_MAX, WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 // Hostile clients (issue "Hostile clients, lost replies and crashes"): the real server process on
 // 127.0.0.1 must keep serving a real customer, change no balance and enforce every limit of
@@ -139,7 +140,8 @@ describe('a live hostile mix', () => {
     expect(isAlive(pid)).toBe(true);
     expect(rssPeakKib - rssBeforeKib).toBeLessThan(RSS_GROWTH_KIB_MAX);
     expect(readBalances(server.dbFile)).toEqual(before);
-    expect(await until('every lock released', () => readLocks(server.dbFile).length === 0, 5000)).toBe(true);
+    const noLock = () => readLocks(server.dbFile).length === 0;
+    expect(await until('every lock released', noLock, 5000)).toBe(true);
     await expectEveryoneCanLogIn(server.port);
   });
 
@@ -290,24 +292,28 @@ describe('money and id limits on the wire', () => {
   it('takes $10,000.00 but not a cent more, and $10 billion in all but no more (61)', async () => {
     const { peer, reply } = await loginWhenFree(server.port, { account: 'ac-10009', pin: '9999' });
     expect(reply).toBe('00 999999900000 30');
-    expect(await peer.request('WITHDRAW w1 1000001')).toBe('61');
-    expect(await peer.request('DEPOSIT d1 1000001')).toBe('61');
-    expect(await peer.request('DEPOSIT d2 99999999999')).toBe('61');
-    expect(await peer.request('WITHDRAW w2 1000000')).toBe('00 999998900000');
-    expect(await peer.request('DEPOSIT d3 1000000')).toBe('00 999999900000');
-    expect(await peer.request('DEPOSIT d4 100000')).toBe('00 1000000000000');
-    expect(await peer.request('DEPOSIT d5 1')).toBe('61');
-    expect(await peer.request('BALANCE')).toBe('00 1000000000000');
+    await expectDialogue(peer, `
+      WITHDRAW w1 1000001 -> 61
+      DEPOSIT d1 1000001 -> 61
+      DEPOSIT d2 99999999999 -> 61
+      WITHDRAW w2 1000000 -> 00 999998900000
+      DEPOSIT d3 1000000 -> 00 999999900000
+      DEPOSIT d4 100000 -> 00 1000000000000
+      DEPOSIT d5 1 -> 61
+      BALANCE -> 00 1000000000000
+    `);
     peer.close();
   });
 
   it('takes a 32-character transaction id and answers 30 to a 33-character one', async () => {
     const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[0]!);
     expect(reply).toBe('00 10000 30');
-    expect(await peer.request(`DEPOSIT ${'a'.repeat(32)} 100`)).toBe('00 10100');
-    expect(await peer.request(`DEPOSIT ${'b'.repeat(33)} 100`)).toBe('30');
-    expect(await peer.request(`OUTCOME ${'b'.repeat(33)}`)).toBe('30');
-    expect(await peer.request('BALANCE')).toBe('00 10100');
+    await expectDialogue(peer, `
+      DEPOSIT ${'a'.repeat(32)} 100 -> 00 10100
+      DEPOSIT ${'b'.repeat(33)} 100 -> 30
+      OUTCOME ${'b'.repeat(33)} -> 30
+      BALANCE -> 00 10100
+    `);
     peer.close();
   });
 });

@@ -4,6 +4,7 @@ import { readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
 import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 describe('account locks (default lock TTL)', () => {
   let server: TestServer;
@@ -53,9 +54,11 @@ describe('account locks (default lock TTL)', () => {
 
   it('answers a second LOGIN in a session with 12, and leaves no lock after logout', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
-    expect(await client.request('LOGIN ac-10004 4444')).toBe('12');
-    expect(await client.request('LOGIN ac-10003 3333')).toBe('12');
+    await expectDialogue(client, `
+      LOGIN ac-10004 4444 -> 00 100000 30
+      LOGIN ac-10004 4444 -> 12
+      LOGIN ac-10003 3333 -> 12
+    `);
     expect(readLocks(server.dbFile)).toEqual(['ac-10004']);
     expect(await client.request('BALANCE')).toBe('00 100000'); // the session carries on
     const other = await WireClient.connect(server.port);
@@ -92,9 +95,13 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     let approval: string;
     [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10001 1111');
     expect(approval).toBe('00 10000 2');
-    expect(await frozen.request('BALANCE')).toBe('68');
-    expect(await frozen.request('BALANCE')).toBe('12'); // its session is over
-    expect(await frozen.request('LOGIN ac-10001 1111')).toBe('09'); // and the lock is the other's
+    await expectDialogue(frozen, `
+      BALANCE -> 68
+      # its session is over
+      BALANCE -> 12
+      # and the lock is the other's
+      LOGIN ac-10001 1111 -> 09
+    `);
     expect(await second.request('DEPOSIT after68 100')).toBe('00 10100');
     expect(await second.request('LOGOUT')).toBe('00');
     expect(readLocks(server.dbFile)).toEqual([]);

@@ -3,6 +3,7 @@ import { readBalances } from '../helpers/bank-admin.js';
 import { loginWhenFree } from '../helpers/customers.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 // PROTOCOL.md's answers, each held on the real server: the precedence of 68 (§5.3, §6), LOGOUT
 // after a lost lock (§5.1, §5.3), the third wrong PIN (§4, §6), a right PIN answered 09
@@ -52,10 +53,15 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
       [lostSession('ac-60001', '1111'), lostSession('ac-60002', '2222')]);
     expect(await a.request('DEPOSIT e1 0')).toBe('68'); // 68 comes before a bad amount (13)
     expect(await a.request('BALANCE')).toBe('12'); // logged out
-    expect(await b.request('DEPOSIT e1 ')).toBe('30'); // not a request: 30 comes before 68
-    expect(await b.request('LOGIN ac-60002 2222')).toBe('12'); // out of state: so does 12
-    expect(await b.request('WITHDRAW x61 1000001')).toBe('68'); // and 68 before 61
-    expect(await b.request('OUTCOME x61')).toBe('12');
+    await expectDialogue(b, `
+      # not a request: 30 comes before 68
+      DEPOSIT e1  -> 30
+      # out of state: so does 12
+      LOGIN ac-60002 2222 -> 12
+      # and 68 before 61
+      WITHDRAW x61 1000001 -> 68
+      OUTCOME x61 -> 12
+    `);
     // Back to the 64-byte limit of a connection not logged in (§2): 63 bytes + LF, then 64 + LF.
     expect(await b.request('X'.repeat(63))).toBe('30');
     await b.write(`${'X'.repeat(64)}\n`);

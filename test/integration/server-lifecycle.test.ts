@@ -5,6 +5,7 @@ import { readBalances, readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
 import { admin, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 
 
@@ -91,10 +92,12 @@ describe('server lifecycle', () => {
   it('keeps balances and transaction records across a restart on the same database', async () => {
     const first = await startServer();
     const client = await WireClient.connect(first.port);
-    expect(await client.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-    expect(await client.request('DEPOSIT keep1 1234')).toBe('00 11234');
-    expect(await client.request('WITHDRAW keep2 234')).toBe('00 11000');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-10001 1111 -> 00 10000 30
+      DEPOSIT keep1 1234 -> 00 11234
+      WITHDRAW keep2 234 -> 00 11000
+      LOGOUT -> 00
+    `);
     client.close();
     expect(await first.stop()).toBe(0);
     expect(readBalances(first.dbFile)['ac-10001']).toBe(11000);
@@ -102,12 +105,14 @@ describe('server lifecycle', () => {
     const second = await startServer({ dir: first.dir });
     try {
       const again = await WireClient.connect(second.port);
-      expect(await again.request('LOGIN ac-10001 1111')).toBe('00 11000 30');
-      expect(await again.request('OUTCOME keep1')).toBe('00 11234');
-      // A repeat after the restart is not applied a second time:
-      expect(await again.request('DEPOSIT keep1 1234')).toBe('00 11234');
-      expect(await again.request('BALANCE')).toBe('00 11000');
-      expect(await again.request('LOGOUT')).toBe('00');
+      await expectDialogue(again, `
+        LOGIN ac-10001 1111 -> 00 11000 30
+        OUTCOME keep1 -> 00 11234
+        # A repeat after the restart is not applied a second time:
+        DEPOSIT keep1 1234 -> 00 11234
+        BALANCE -> 00 11000
+        LOGOUT -> 00
+      `);
       again.close();
     } finally {
       expect(await second.stop()).toBe(0);

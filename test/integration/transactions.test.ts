@@ -3,6 +3,7 @@ import { RecordingProxy } from '../helpers/proxy.js';
 import { readBalances } from '../helpers/bank-admin.js';
 import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 // One account per test, so the tests of this file do not see each other's money.
 const ACCOUNTS = `# transactions.test.ts
@@ -60,10 +61,12 @@ describe('transactions through the ATM and on the wire', () => {
     for (const line of requests) expect(await client.request(line), line).toBe('12');
     // 12 comes before 13 in precedence (PROTOCOL.md §6): a bad amount before login is still 12.
     expect(await sendInvalid(client, 'DEPOSIT pre3 0')).toBe('12');
-    expect(await client.request('LOGIN ac-20008 8888')).toBe('00 7500 30');
-    expect(await client.request('OUTCOME pre1')).toBe('25');
-    expect(await client.request('OUTCOME pre2')).toBe('25');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20008 8888 -> 00 7500 30
+      OUTCOME pre1 -> 25
+      OUTCOME pre2 -> 25
+      LOGOUT -> 00
+    `);
     client.close();
     expect(readBalances(server.dbFile)['ac-20008']).toBe(7500);
   });
@@ -73,13 +76,17 @@ describe('transactions through the ATM and on the wire', () => {
     expectRefusal(atm, 55);
     expect(atm!.message).toContain('2 tries left');
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-20002 0000')).toBe('55 1');
-    expect(await client.request('LOGIN ac-20002 2222')).toBe('00 5025 30'); // resets the count
-    expect(await client.request('LOGOUT')).toBe('00');
-    expect(await client.request('LOGIN ac-20002 1234')).toBe('55 2');
-    expect(await client.request('LOGIN zz-99999 1234')).toBe('55 2'); // unknown: the same answer
-    expect(await client.request('LOGIN ac-20002 2222')).toBe('00 5025 30');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20002 0000 -> 55 1
+      # resets the count
+      LOGIN ac-20002 2222 -> 00 5025 30
+      LOGOUT -> 00
+      LOGIN ac-20002 1234 -> 55 2
+      # unknown: the same answer
+      LOGIN zz-99999 1234 -> 55 2
+      LOGIN ac-20002 2222 -> 00 5025 30
+      LOGOUT -> 00
+    `);
     client.close();
     expect(readBalances(server.dbFile)['ac-20002']).toBe(5025);
   });
@@ -96,14 +103,19 @@ describe('transactions through the ATM and on the wire', () => {
     expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
 
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-20003 3333')).toBe('00 1234 30');
-    expect(await client.request('WITHDRAW over1 1235')).toBe('51 1234');
-    expect(await client.request('WITHDRAW over2 1000000')).toBe('51 1234');
-    expect(await client.request('BALANCE')).toBe('00 1234');
+    await expectDialogue(client, `
+      LOGIN ac-20003 3333 -> 00 1234 30
+      WITHDRAW over1 1235 -> 51 1234
+      WITHDRAW over2 1000000 -> 51 1234
+      BALANCE -> 00 1234
+    `);
     expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
-    expect(await client.request('WITHDRAW all 1234')).toBe('00 0'); // down to zero is allowed
-    expect(await client.request('WITHDRAW over3 1')).toBe('51 0');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      # down to zero is allowed
+      WITHDRAW all 1234 -> 00 0
+      WITHDRAW over3 1 -> 51 0
+      LOGOUT -> 00
+    `);
     client.close();
     expect(readBalances(server.dbFile)['ac-20003']).toBe(0);
   });
@@ -200,37 +212,43 @@ describe('transactions through the ATM and on the wire', () => {
 
   it('applies a repeated transaction id once and answers it with the original reply', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-20006 6666')).toBe('00 10000 30');
-    expect(await client.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await client.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await client.request('BALANCE')).toBe('00 10500');
-    expect(await client.request('DEPOSIT rep2 100')).toBe('00 10600');
-    // The original reply, not the balance now:
-    expect(await client.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await client.request('DEPOSIT rep1 600')).toBe('94'); // same id, other amount
-    expect(await client.request('WITHDRAW rep1 500')).toBe('94'); // same id, other verb
-    expect(await client.request('OUTCOME rep1')).toBe('00 10500');
-    expect(await client.request('OUTCOME rep2')).toBe('00 10600');
-    expect(await client.request('OUTCOME never1')).toBe('25');
-    expect(await client.request('WITHDRAW big1 999999')).toBe('51 10600');
-    expect(await client.request('WITHDRAW big1 999999')).toBe('51 10600');
-    expect(await client.request('OUTCOME big1')).toBe('51 10600');
-    expect(await client.request('BALANCE')).toBe('00 10600');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20006 6666 -> 00 10000 30
+      DEPOSIT rep1 500 -> 00 10500
+      DEPOSIT rep1 500 -> 00 10500
+      BALANCE -> 00 10500
+      DEPOSIT rep2 100 -> 00 10600
+      # The original reply, not the balance now:
+      DEPOSIT rep1 500 -> 00 10500
+      # same id, other amount
+      DEPOSIT rep1 600 -> 94
+      # same id, other verb
+      WITHDRAW rep1 500 -> 94
+      OUTCOME rep1 -> 00 10500
+      OUTCOME rep2 -> 00 10600
+      OUTCOME never1 -> 25
+      WITHDRAW big1 999999 -> 51 10600
+      WITHDRAW big1 999999 -> 51 10600
+      OUTCOME big1 -> 51 10600
+      BALANCE -> 00 10600
+      LOGOUT -> 00
+    `);
     client.close();
     expect(readBalances(server.dbFile)['ac-20006']).toBe(10600);
 
     // The record outlives the session (the reconnect-and-ask path of §5.5) ...
     const again = await WireClient.connect(server.port);
-    expect(await again.request('LOGIN ac-20006 6666')).toBe('00 10600 30');
-    expect(await again.request('OUTCOME rep1')).toBe('00 10500');
-    expect(await again.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await again.request('LOGOUT')).toBe('00');
-    // ... and belongs to its account: the same id on another account is a new transaction.
-    expect(await again.request('LOGIN ac-20007 7777')).toBe('00 10000 30');
-    expect(await again.request('OUTCOME rep1')).toBe('25');
-    expect(await again.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await again.request('LOGOUT')).toBe('00');
+    await expectDialogue(again, `
+      LOGIN ac-20006 6666 -> 00 10600 30
+      OUTCOME rep1 -> 00 10500
+      DEPOSIT rep1 500 -> 00 10500
+      LOGOUT -> 00
+      # ... and belongs to its account: the same id on another account is a new transaction.
+      LOGIN ac-20007 7777 -> 00 10000 30
+      OUTCOME rep1 -> 25
+      DEPOSIT rep1 500 -> 00 10500
+      LOGOUT -> 00
+    `);
     again.close();
     expect(readBalances(server.dbFile)).toMatchObject({ 'ac-20006': 10600, 'ac-20007': 10500 });
   });
