@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../helpers/poll.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 // Issue 13, attacks 3 and 4: clients that never log in cannot hold the server's connections
 // (PROTOCOL.md §5.6, §7). Attackers connect from 127.0.N.1, one address group (/24) per N, so
@@ -127,13 +128,7 @@ describe('a deadline to log in (--login-timeout)', () => {
 });
 
 describe('the refusal budget before login', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ args: ['--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ args: ['--quiet'] });
 
   it('counts 09, 55, 75 and 65: the 11th refused LOGIN is answered, then the connection closed',
     async () => {

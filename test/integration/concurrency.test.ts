@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readBalances } from '../helpers/bank-admin.js';
 import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
 import { makeRng } from '../helpers/random.js';
-import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { sleep } from '../helpers/poll.js';
+import { admin, atmJson } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 const CLIENTS = 20;
 /** Of the 20 clients, this many are real `bank atm --json` processes; the rest raw wire clients. */
@@ -37,7 +39,6 @@ interface ClientView {
   withdrawnCents: number;
   refusals: number;
 }
-
 
 /** The operations client i performs: deposits and withdrawals of up to $60, some too large. */
 function plan(i: number): { kind: 'deposit' | 'withdraw'; amountCents: number }[] {
@@ -116,17 +117,8 @@ async function runAtmClient(port: number, i: number): Promise<ClientView> {
   return view;
 }
 
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('many clients at once', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS });
 
   it(`serves ${CLIENTS} clients on as many accounts at once, conserving every cent`, async () => {
     const views = await Promise.all(customers.map((_, i) =>
@@ -175,7 +167,7 @@ describe('many clients at once', () => {
         let reply = await client.request(`LOGIN ${CONTENDED.account} ${CONTENDED.pin}`);
         for (let tries = 0; reply === '09' && tries < 1000; tries++) {
           refusedBusy += 1;
-          await pause(10 + ((c * 7 + tries) % 20));
+          await sleep(10 + ((c * 7 + tries) % 20));
           // 09 spends the connection's refusal budget before login (PROTOCOL.md §7): a waiting
           // ATM starts afresh before the server closes it.
           if ((tries + 1) % ANON_REFUSALS_MAX === 0) {
@@ -191,7 +183,7 @@ describe('many clients at once', () => {
         // only after that, so a second holder here means two sessions held the account at once.
         expect(holders).toBe(1);
         expect(await client.request(`DEPOSIT k${c}t${turn} 1`)).toMatch(/^00 \d+$/);
-        await pause(5);
+        await sleep(5);
         expect(await client.request('BALANCE')).toMatch(/^00 \d+$/);
         expect(holders).toBe(1);
         holders -= 1;

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
 import { readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
-import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { admin, atmJson } from '../helpers/server.js';
 import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 describe('account locks (default lock TTL)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite();
 
   it('refuses a second client (09) during a session and admits it after logout', async () => {
     const first = await WireClient.connect(server.port);
@@ -79,13 +74,7 @@ interface FrozenAtm {
 }
 
 describe('account locks of frozen clients (--lock-ttl 2)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ args: ['--lock-ttl', '2'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ args: ['--lock-ttl', '2'] });
 
   it('lets a login take the lock of a silent client after the TTL; it then gets 68', async () => {
     const frozen = await WireClient.connect(server.port);

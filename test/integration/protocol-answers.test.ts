@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readBalances } from '../helpers/bank-admin.js';
 import { loginWhenFree } from '../helpers/customers.js';
-import { startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 // PROTOCOL.md's answers, each held on the real server: the precedence of 68 (§5.3, §6), LOGOUT
 // after a lost lock (§5.1, §5.3), the third wrong PIN (§4, §6), a right PIN answered 09
@@ -25,13 +25,7 @@ ac-60008, 8888, 100.00
 const EXPIRY_WAIT_MS = 15_000;
 
 describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS, args: ['--lock-ttl', '1', '--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS, args: ['--lock-ttl', '1', '--quiet'] });
 
   /** A session that went silent until another login (the taker) took its account's lock. */
   async function lostSession(account: string, pin: string): Promise<[WireClient, WireClient]> {
@@ -83,13 +77,7 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
 });
 
 describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS, args: ['--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS, args: ['--quiet'] });
 
   /** Opens a connection and runs [request, expected reply] pairs over it, in order. */
   async function dialogue(pairs: [string, string][]): Promise<WireClient> {

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordingProxy } from '../helpers/proxy.js';
 import { readBalances } from '../helpers/bank-admin.js';
-import { admin, atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { admin, atmJson } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 // One account per test, so the tests of this file do not see each other's money.
 const ACCOUNTS = `# transactions.test.ts
@@ -32,13 +33,7 @@ function expectRefusal(result: Record<string, unknown> | undefined, code: number
 }
 
 describe('transactions through the ATM and on the wire', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS });
 
   it('the ATM refuses every transaction before login itself (12), sending nothing', async () => {
     const proxy = await RecordingProxy.start(server.port);
