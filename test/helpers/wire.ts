@@ -169,16 +169,16 @@ export class WireClient {
 }
 
 /**
- * Sends LOGIN on `first` until a reply other than 09 (account busy), and returns it with the
- * connection it came on. Each 09 spends the connection's refusal budget before login
- * (PROTOCOL.md §7), so every retry is made on a fresh connection.
+ * Sends LOGIN (on `first`, or on a new connection) until a reply other than 09 (account busy),
+ * and returns it with the connection it came on. Each 09 spends the connection's refusal budget
+ * before login (PROTOCOL.md §7), so every retry is made on a fresh connection.
  */
 export async function retryLoginWhileBusy(
-  first: WireClient,
   port: number,
   login: string,
+  first?: WireClient,
 ): Promise<[WireClient, string]> {
-  let client = first;
+  let client = first ?? await WireClient.connect(port);
   const reply = await until(`${login} to be answered other than 09`, async () => {
     const reply = await client.request(login);
     if (reply !== '09') return reply;

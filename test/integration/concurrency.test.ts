@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readBalances } from '../helpers/bank-admin.js';
+import { type Customer as AccountHolder } from '../helpers/customers.js';
 import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
 import { makeRng } from '../helpers/random.js';
 import { sleep } from '../helpers/poll.js';
@@ -14,9 +15,8 @@ const OPS_PER_CLIENT = 40;
 const CONTENDERS = 6;
 const TURNS_PER_CONTENDER = 3;
 
-interface Customer {
-  account: string;
-  pin: string;
+/** A customer of this test, with the balance it opens with. */
+interface Customer extends AccountHolder {
   openingCents: number;
 }
 

@@ -267,7 +267,7 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
     const first = await WireClient.connect(server.port);
     expect(await first.request('LOGIN ac-40005 5555')).toBe('09');
     // Until the silent session's lock expires, every LOGIN gets 09.
-    const [taker, reply] = await retryLoginWhileBusy(first, server.port, 'LOGIN ac-40005 5555');
+    const [taker, reply] = await retryLoginWhileBusy(server.port, 'LOGIN ac-40005 5555', first);
     expect(reply).toBe('00 2000 2');
     expect(await silent.request('BALANCE')).toBe('68');
     expect(await taker.request('LOGOUT')).toBe('00');

@@ -39,7 +39,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await atm.exited).toBe('SIGKILL');
     // The kernel closes the dead ATM's socket; the server releases the lock when it sees that.
     let approval: string;
-    [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
+    [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10002 2222', second);
     expect(approval).toBe('00 5025 30');
     expect(readLocks(server.dbFile)).toEqual(['ac-10002']);
     expect(await second.request('LOGOUT')).toBe('00');
@@ -82,7 +82,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     let second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
     let approval: string;
-    [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10001 1111');
+    [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10001 1111', second);
     expect(approval).toBe('00 10000 2');
     await expectDialogue(frozen, `
       BALANCE -> 68
@@ -131,9 +131,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('a SIGSTOPped ATM loses its lock after the TTL; its first request awake gets 68', async () => {
     const { atm, proxy } = await frozenAtm('ac-10002 2222');
     try {
-      let second = await WireClient.connect(server.port);
-      let approval: string;
-      [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
+      const [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10002 2222');
       expect(approval).toBe('00 5025 2');
       const mark = proxy.lines.length;
       atm.write('balance'); // typed while frozen, so that the ATM surely sends something on waking
@@ -158,9 +156,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('a woken ATM whose heartbeat got 68 tells its customer the session expired (68)', async () => {
     const { atm, proxy } = await frozenAtm('ac-10003 3333');
     try {
-      let second = await WireClient.connect(server.port);
-      let approval: string;
-      [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10003 3333');
+      const [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10003 3333');
       expect(approval).toBe('00 0 2');
       const mark = proxy.lines.length;
       atm.signal('SIGCONT');
