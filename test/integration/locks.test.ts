@@ -128,11 +128,17 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     return { atm, proxy };
   }
 
+  /** Logs in on a new connection once a frozen session has lost the lock; checks the reply. */
+  async function takeOver(credentials: string, approval: string): Promise<WireClient> {
+    const [second, reply] = await retryLoginWhileBusy(server.port, `LOGIN ${credentials}`);
+    expect(reply).toBe(approval);
+    return second;
+  }
+
   it('a SIGSTOPped ATM loses its lock after the TTL; its first request awake gets 68', async () => {
     const { atm, proxy } = await frozenAtm('ac-10002 2222');
     try {
-      const [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10002 2222');
-      expect(approval).toBe('00 5025 2');
+      const second = await takeOver('ac-10002 2222', '00 5025 2');
       const mark = proxy.lines.length;
       atm.write('balance'); // typed while frozen, so that the ATM surely sends something on waking
       atm.signal('SIGCONT');
@@ -156,8 +162,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('a woken ATM whose heartbeat got 68 tells its customer the session expired (68)', async () => {
     const { atm, proxy } = await frozenAtm('ac-10003 3333');
     try {
-      const [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10003 3333');
-      expect(approval).toBe('00 0 2');
+      const second = await takeOver('ac-10003 3333', '00 0 2');
       const mark = proxy.lines.length;
       atm.signal('SIGCONT');
       // Left alone, the ATM's first request after waking is its heartbeat, which gets 68 ...

@@ -101,6 +101,7 @@ describe('transactions through the ATM and on the wire', () => {
     await expectDialogue(client, `
       LOGIN ac-20003 3333 -> 00 1234 30
       WITHDRAW over1 1235 -> 51 1234
+      # the most one withdrawal may be, far more than the balance
       WITHDRAW over2 1000000 -> 51 1234
       BALANCE -> 00 1234
     `);
