@@ -7,7 +7,7 @@ import { Framer } from '../src/protocol/framer.js';
 import { Limits } from '../src/protocol/limits.js';
 import type { Reply, Request } from '../src/protocol/messages.js';
 import { benchAccount } from './server.js';
-import { makeRng } from '../test/helpers/hostile.js'; // the one seeded generator
+import { makeRng } from '../test/helpers/random.js'; // the one seeded generator
 
 /**
  * Sessions connecting and logging in at once: under the server's listen backlog, and under its

@@ -9,11 +9,15 @@
  *   npx tsx stress/stress.ts [--seed N] (after npm run build)
  *   npm run stress -- --dos [options]   the hostile benchmark instead: see stress/dos.ts
  */
+import { readBalances, readLocks } from '../test/helpers/bank-admin.js';
 import {
-  accountsText, checkDepositsAfterRestart, isAlive, makeCustomers, makeRng, newLedger,
-  readBalances, readLocks, rssKib, runCrashRound, runHostileMix, waitFor, watchRss,
-  type DepositLedger, type MixReport,
-} from '../test/helpers/hostile.js';
+  checkDepositsAfterRestart, type DepositLedger, newLedger, runCrashRound,
+} from '../test/helpers/crash-rounds.js';
+import { accountsText, makeCustomers } from '../test/helpers/customers.js';
+import { type MixReport, runHostileMix } from '../test/helpers/hostile-mix.js';
+import { until } from '../test/helpers/poll.js';
+import { isAlive, rssKib, watchRss } from '../test/helpers/process.js';
+import { makeRng } from '../test/helpers/random.js';
 import {
   admin, atmJson, startServer, TEST_ACCOUNTS, type TestServer,
 } from '../test/helpers/server.js';
@@ -104,7 +108,8 @@ async function hostilePhase(seed: number, summary: Summary): Promise<void> {
   if (!isAlive(pid)) summary.problems.push(`the server died:\n${server.output()}`);
   const after = JSON.stringify(readBalances(server.dbFile));
   if (after !== before) summary.problems.push(`balances changed: ${before} -> ${after}`);
-  const unlocked = await waitFor(() => readLocks(server.dbFile).length === 0, 5000);
+  const unlocked = await until('every lock released', () => readLocks(server.dbFile).length === 0, 5000)
+    .catch(() => false);
   if (!unlocked) summary.problems.push('a session lock was left after the hostile mix');
   const code = await server.stop();
   if (code !== 0) summary.problems.push(`the server exited ${code} after the hostile mix`);

@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultPinKeyFile, hashPin, loadPinKey, verifyPin } from '../src/pin.js';
+import { tempDirPerTest } from './helpers/temp.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 const otherKey = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
@@ -46,16 +46,10 @@ describe('hashPin and verifyPin', () => {
 });
 
 describe('loadPinKey', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bank-pin-'));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirPerTest('bank-pin-');
 
   it('creates a key file with mode 0600 and reads the same key back', () => {
-    const file = join(dir, 'bank.sqlite.pin-key');
+    const file = join(dir(), 'bank.sqlite.pin-key');
     const created = loadPinKey(file, {});
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(created.length).toBeGreaterThanOrEqual(16);
@@ -63,11 +57,11 @@ describe('loadPinKey', () => {
   });
 
   it('makes a different key for a different file', () => {
-    expect(loadPinKey(join(dir, 'a'), {})).not.toEqual(loadPinKey(join(dir, 'b'), {}));
+    expect(loadPinKey(join(dir(), 'a'), {})).not.toEqual(loadPinKey(join(dir(), 'b'), {}));
   });
 
   it('reads an existing hex key file, and tightens its mode to 0600', () => {
-    const file = join(dir, 'key');
+    const file = join(dir(), 'key');
     writeFileSync(file, `${key.toString('hex')}\n`);
     chmodSync(file, 0o644);
     expect(loadPinKey(file, {})).toEqual(key);
@@ -75,26 +69,26 @@ describe('loadPinKey', () => {
   });
 
   it('refuses a key file that holds no usable key', () => {
-    const file = join(dir, 'key');
+    const file = join(dir(), 'key');
     writeFileSync(file, 'abcd\n', { mode: 0o600 });
     expect(() => loadPinKey(file, {})).toThrow(/no usable key/);
   });
 
   it('takes BANK_PIN_KEY from the environment instead of a file', () => {
-    const file = join(dir, 'never-created');
+    const file = join(dir(), 'never-created');
     const fromEnv = loadPinKey(file, { BANK_PIN_KEY: 'a secret from the environment' });
     expect(fromEnv).toEqual(Buffer.from('a secret from the environment', 'utf8'));
     expect(() => statSync(file)).toThrow();
   });
 
   it('ignores an empty BANK_PIN_KEY and uses the file', () => {
-    const file = join(dir, 'key');
+    const file = join(dir(), 'key');
     const fromFile = loadPinKey(file, { BANK_PIN_KEY: '' });
     expect(readFileSync(file, 'utf8').trim()).toBe(fromFile.toString('hex'));
   });
 
   it('hashes made under one loaded key verify under the same key loaded again', async () => {
-    const file = join(dir, 'key');
+    const file = join(dir(), 'key');
     const stored = await hashPin(loadPinKey(file, {}), '1111');
     expect(await verifyPin(loadPinKey(file, {}), '1111', stored)).toBe(true);
   });

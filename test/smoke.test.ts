@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atmJson, startServer, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { atmJson } from './helpers/server.js';
 import { WireClient } from './helpers/wire.js';
+import { expectDialogue } from './helpers/dialogue.js';
+import { serverPerSuite } from './helpers/suite.js';
 
 describe('smoke: a real server and a scripted ATM', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite();
 
   it('logs in, deposits, withdraws and reads the balance', async () => {
     const results = await atmJson(server.port, ['login ac-10001 1111', 'deposit 20.00', 'withdraw 5.50', 'balance', 'quit']);
@@ -24,9 +20,11 @@ describe('smoke: a real server and a scripted ATM', () => {
 
   it('refuses everything but LOGIN before login, on the wire', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('BALANCE')).toBe('12');
-    expect(await client.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      BALANCE -> 12
+      LOGIN ac-10002 2222 -> 00 5025 30
+      LOGOUT -> 00
+    `);
     client.close();
   });
 });

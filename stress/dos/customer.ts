@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { BenchSession } from '../../bench/load.js';
 import type { Reply, Request } from '../../src/protocol/messages.js';
-import { sleep } from '../../test/helpers/hostile.js';
+import { sleep } from '../../test/helpers/poll.js';
 import { customerOf } from './plan.js';
 import { countCode, type CustomerTally } from './report.js';
 

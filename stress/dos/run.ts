@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { round } from '../../bench/stats.js';
-import { watchRss } from '../../test/helpers/hostile.js';
+import { watchRss } from '../../test/helpers/process.js';
 import type { AttackerPlan } from './attacks/fleet.js';
 import { blockDecoy, runLockout } from './attacks/lockout.js';
 import { runArrivals, visit, type CustomerPlan } from './customer.js';

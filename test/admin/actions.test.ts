@@ -9,7 +9,7 @@ import {
 } from '../../src/admin/actions.js';
 import { verifyPin } from '../../src/pin.js';
 import { describeOpenError } from '../../src/store/open-errors.js';
-import { tempDbFile } from './helpers.js';
+import { tempDbFile } from '../helpers/admin-bank.js';
 
 const ACCOUNTS = 'ac-10001, 1111, 100.00\nac-10002, 2222, 0\n';
 

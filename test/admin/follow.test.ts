@@ -3,8 +3,8 @@ import { adminAuditFollow } from '../../src/admin/actions.js';
 import { followAudit } from '../../src/admin/follow.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
-import { atmAudit, closeBank, tempDbFile, testBank, type TestBank } from './helpers.js';
-import { until } from '../helpers/poll.js';
+import { atmAudit, closeBank, tempDbFile, testBank, type TestBank } from '../helpers/admin-bank.js';
+import { sleep, until } from '../helpers/poll.js';
 
 
 /** The `op account` of each JSON line written. */
@@ -12,6 +12,21 @@ const ops = (lines: string[]): string[] => lines.map((line) => {
   const row = JSON.parse(line) as { op: string; account: string };
   return `${row.op} ${row.account}`;
 });
+
+type FollowOptions = Pick<Parameters<typeof followAudit>[1], 'filter' | 'json'>;
+
+/** Starts following the audit log every 5 ms: the lines printed so far, and how to stop. */
+function startFollowing(reader: Engine, options: FollowOptions) {
+  const lines: string[] = [];
+  const controller = new AbortController();
+  const following = followAudit(reader, { ...options, pollMs: 5, signal: controller.signal },
+    (line) => lines.push(line));
+  const stop = async (): Promise<void> => {
+    controller.abort();
+    await following;
+  };
+  return { lines, stop };
+}
 
 describe('followAudit', () => {
   let writer: TestBank;
@@ -26,45 +41,34 @@ describe('followAudit', () => {
   });
 
   it('prints the newest rows, then each row another connection appends, until aborted', async () => {
-    const lines: string[] = [];
-    const controller = new AbortController();
-    const options = { filter: { limit: 2 }, json: true, pollMs: 5, signal: controller.signal };
-    const following = followAudit(reader, options, (line) => lines.push(line));
+    const { lines, stop } = startFollowing(reader, { filter: { limit: 2 }, json: true });
     await until('the newest rows', () => lines.length === 2, 10_000, 5);
     expect(ops(lines)).toEqual(['open ac-10002', 'open ac-10003']);
     await atmAudit(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
     await atmAudit(writer, { account: 'ac-10001', op: 'logout', code: 0 });
     await until('two new rows', () => lines.length === 4, 10_000, 5);
     expect(ops(lines.slice(2))).toEqual(['login ac-10001', 'logout ac-10001']);
-    controller.abort();
-    await following;
+    await stop();
     await atmAudit(writer, { account: 'ac-10001', op: 'ping', code: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await sleep(30);
     expect(lines).toHaveLength(4);
   });
 
   it('follows only what the filter lets through, after a heading in table mode', async () => {
-    const lines: string[] = [];
-    const controller = new AbortController();
-    const options = { filter: { account: 'ac-10002', limit: 10 }, json: false, pollMs: 5,
-      signal: controller.signal };
-    const following = followAudit(reader, options, (line) => lines.push(line));
+    const filter = { account: 'ac-10002', limit: 10 };
+    const { lines, stop } = startFollowing(reader, { filter, json: false });
     await until('the heading and the open row', () => lines.length === 2, 10_000, 5);
     expect(lines[0]).toMatch(/^ +id +time +conn +peer +account +op +amount +code +balance +txn\n-/);
     await atmAudit(writer, { account: 'ac-10001', op: 'login', code: 0, balanceCents: 0 });
     await atmAudit(writer, { account: 'ac-10002', op: 'login', code: 55 });
     await until('the ac-10002 row', () => lines.length === 3, 10_000, 5);
-    controller.abort();
-    await following;
+    await stop();
     expect(lines[1]).toMatch(/ac-10002 +open /);
     expect(lines[2]).toMatch(/ac-10002 +login +55 incorrect pin/);
   });
 
   it('reads a burst larger than one page without skipping a row', async () => {
-    const lines: string[] = [];
-    const controller = new AbortController();
-    const options = { filter: { limit: 1 }, json: true, pollMs: 5, signal: controller.signal };
-    const following = followAudit(reader, options, (line) => lines.push(line));
+    const { lines, stop } = startFollowing(reader, { filter: { limit: 1 }, json: true });
     await until('the newest row', () => lines.length === 1, 10_000, 5);
     // One transaction: the follower finds all 1,500 new rows at once, more than a page.
     await writer.engine.change(async (tx) => {
@@ -74,8 +78,7 @@ describe('followAudit', () => {
       }
     });
     await until('every row', () => lines.length === 1_501, 10_000, 5);
-    controller.abort();
-    await following;
+    await stop();
     const ids = lines.map((line) => (JSON.parse(line) as { id: number }).id);
     expect(ids).toEqual(Array.from({ length: 1_501 }, (_, index) => index + 3));
   });

@@ -9,7 +9,7 @@ import type { AdminTx } from '../../src/store/engine.js';
 import type { AccountRow } from '../../src/store/rows.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
-import { auditRows, closeBank, testBank, type TestBank } from './helpers.js';
+import { auditRows, closeBank, testBank, type TestBank } from '../helpers/admin-bank.js';
 
 const LOCK_TTL_MS = 30_000;
 

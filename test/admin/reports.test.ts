@@ -14,7 +14,7 @@ import { recordWrongPin } from '../../src/store/sqlite/lockout.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import {
   auditRows, closeBank, moveMoney, tempDbFile, testBank, type TestBank,
-} from './helpers.js';
+} from '../helpers/admin-bank.js';
 
 /** The column where `header` ends in the first line: right-aligned cells end there too. */
 function columnEnd(table: string, header: string): number {

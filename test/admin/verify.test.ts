@@ -19,7 +19,7 @@ import { migrate, migrationsDir } from '../../src/store/sqlite/migrate.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import {
   atmAudit, auditRows, closeBank, moveMoney, tempDbFile, testBank, type TestBank,
-} from './helpers.js';
+} from '../helpers/admin-bank.js';
 
 const NOW = 1_000_000;
 const OPTIONS = { lockTtlMs: 30_000, now: NOW };

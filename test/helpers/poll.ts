@@ -1,3 +1,8 @@
+/** Resolves after ms milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
  * Polls until check gives a value other than undefined or false, and returns it. Bounded: a
  * broken server fails the test with what it waited for, never hangs it.
@@ -11,7 +16,7 @@ export async function until<T>(
   for (const start = Date.now(); Date.now() - start < limitMs;) {
     const value = await check();
     if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
+    await sleep(stepMs);
   }
   throw new Error(`gave up waiting for ${what}`);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from './poll.js';
 
 /**
  * The `bank` executable of this checkout (built by `npm test` before vitest runs), or the one
@@ -115,28 +116,40 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   return { port, dir, dbFile, proc, output: () => output, stop, kill };
 }
 
+/** The port of a server's "listening on" line, once printed; fails if the server exits first. */
 async function waitForPort(output: () => string, exited: Promise<number | null>): Promise<number> {
   let done = false;
   void exited.then(() => (done = true));
-  for (let waited = 0; waited < 20_000; waited += 20) {
+  const port = await until('the "listening on" line', () => {
     const match = /listening on [^\s]+:(\d+)/.exec(output());
     if (match) return Number(match[1]);
-    if (done) throw new Error(`server exited before listening:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`server did not start:\n${output()}`);
+    if (done) throw new Error('server exited before listening');
+    return undefined;
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}; the server printed:\n${output()}`);
+  });
+  return port;
 }
 
-/** Runs `bank …` to completion (admin commands); input is fed to stdin; cwd is where it runs. */
-export function runBank(
-  args: string[], input = '', cwd?: string,
-): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BANK, ...args], { input, encoding: 'utf8', timeout: 60_000, cwd });
+type CommandResult = { code: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs `bank …` to completion (admin commands); input is fed to stdin; cwd is where it runs.
+ * Takes a large output (spawnSync's default is 1 MiB) and turns a crash of the command (a
+ * signal, a timeout) into an error.
+ */
+export function runBank(args: string[], input = '', cwd?: string): CommandResult {
+  const result = spawnSync(process.execPath, [BANK, ...args], {
+    input, encoding: 'utf8', timeout: 60_000, cwd, maxBuffer: 256 * 1024 * 1024,
+  });
+  const what = `bank ${args.join(' ')}`;
+  if (result.error) throw new Error(`${what}: ${result.error.message}`);
+  if (result.signal) throw new Error(`${what}: killed by ${result.signal}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs `bank admin <args> --db <server's db>` and returns its output. */
-export function admin(dbFile: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+/** Runs `bank admin <args> --db <dbFile>` (a SQLite file or a PostgreSQL URL). */
+export function admin(dbFile: string, ...args: string[]): CommandResult {
   return runBank(['admin', ...args, '--db', dbFile]);
 }
 
@@ -161,21 +174,4 @@ export async function atmJson(
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   if (code !== 0) throw new Error(`bank atm exited ${code}: ${stderr}`);
   return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** Every balance in a database, by `bank admin accounts --json`. */
-export function balances(dbFile: string): Record<string, number> {
-  const result = admin(dbFile, 'accounts', '--json');
-  if (result.code !== 0) throw new Error(`bank admin accounts failed: ${result.stderr}`);
-  const rows = result.stdout.trim().split('\n').filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { account: string; balance_cents: number });
-  return Object.fromEntries(rows.map((row) => [row.account, row.balance_cents]));
-}
-
-/** The accounts holding a session lock in a database, by `bank admin sessions --json`. */
-export function lockedAccounts(dbFile: string): string[] {
-  const result = admin(dbFile, 'sessions', '--json');
-  if (result.code !== 0) throw new Error(`bank admin sessions failed: ${result.stderr}`);
-  const lines = result.stdout.split('\n').filter((line) => line.trim() !== '');
-  return lines.map((line) => (JSON.parse(line) as { account: string }).account);
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BANK } from './server.js';
+import { sleep } from './poll.js';
 
 /**
  * A program running in a real pseudo-terminal: a pane of a private tmux server (its own socket,
@@ -181,8 +182,4 @@ function contains(history: string, text: string | RegExp): boolean {
 
 function trimEnd(text: string): string {
   return text.replace(/\s+$/, '');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

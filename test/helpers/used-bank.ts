@@ -1,5 +1,5 @@
 // A SQLite bank that has been used: what a copy of a whole bank must carry over.
-import { auditFromAtm, memoryBank, moveMoney } from '../admin/helpers.js';
+import { auditFromAtm, memoryBank, moveMoney } from './admin-bank.js';
 import { closeAccount } from '../../src/store/sqlite/accounts.js';
 import { appendAudit } from '../../src/store/sqlite/audit.js';
 import { inTransaction, type Store } from '../../src/store/sqlite/db.js';

@@ -2,14 +2,13 @@ import { spawn } from 'node:child_process';
 import { readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { localTime } from '../../src/admin/reports.js';
 import { describeSqliteOnly, itSqliteOnly } from '../helpers/engines.js';
-import {
-  admin, atmJson, BANK, bankDb, ENGINE, makeBankDir, runBank, startServer, type TestServer,
-} from '../helpers/server.js';
-import { WireClient } from '../helpers/wire.js';
 import { until } from '../helpers/poll.js';
+import { admin, atmJson, BANK, bankDb, ENGINE, makeBankDir, runBank, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 type Result = { code: number | null; stdout: string; stderr: string };
 
@@ -67,13 +66,7 @@ const AUDIT_KEYS = ['id', 'at', 'conn', 'peer', 'account', 'op', 'amount_cents',
   'balance_cents', 'txn_id'];
 
 describe('bank admin beside a running server', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ args: ['--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ args: ['--quiet'] });
   const run = (...args: string[]): Result => admin(server.dbFile, ...args);
 
   it('accounts: a table with dollars lined up, and the documented --json', () => {

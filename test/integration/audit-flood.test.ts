@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_SUMMARY_INTERVAL_MS } from '../../src/server/audit-aggregator.js';
-import {
-  ANON_REFUSALS_MAX, bankAdmin, RawPeer, readAudit, type AuditJson,
-} from '../helpers/hostile.js';
-import { startServer } from '../helpers/server.js';
+import { type AuditJson, readAudit } from '../helpers/bank-admin.js';
+import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
+import { admin, startServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 
 // Issue 13, attack 5: garbage and refusals before login must not fill the disk. The real server
 // process is flooded from several address groups (127.0.N.1: groups are /24s); afterwards the
@@ -41,20 +41,20 @@ function summaryRowsMax(groups: number, elapsedMs: number): number {
 
 /** Runs `admin verify --full` on the database and returns its first line. */
 function verifyFirstLine(dbFile: string): string {
-  const result = bankAdmin(dbFile, 'verify', '--full');
+  const result = admin(dbFile, 'verify', '--full');
   expect(result.stderr).toBe('');
   return result.stdout.split('\n')[0]!;
 }
 
 /** One connection: lines pipelined in one write; resolves with the replies once it is closed. */
 async function pipeline(port: number, address: string, data: string | Buffer): Promise<string[]> {
-  const peer = await RawPeer.connect(port, address);
+  const peer = await WireClient.connect(port, address);
   try {
     await peer.write(data);
     expect(await peer.closesWithin(10_000)).toBe(true);
     return [...peer.lines];
   } finally {
-    peer.destroy();
+    peer.close();
   }
 }
 
@@ -74,10 +74,10 @@ describe('audit under a flood of garbage and refusals before login', () => {
       }
     });
     await Promise.all(flood);
-    const customer = await RawPeer.connect(server.port);
+    const customer = await WireClient.connect(server.port);
     expect(await customer.requestBurst(['LOGIN ac-10001 1111', 'BALANCE', 'LOGOUT']))
       .toEqual(['00 10000 30', '00 10000', '00']);
-    customer.destroy();
+    customer.close();
     expect(await server.stop()).toBe(0);
     const elapsedMs = Date.now() - started;
 
@@ -133,11 +133,11 @@ describe('audit under a flood of garbage and refusals before login', () => {
 /** Pipelined LOGINs on one connection: every reply got before all are answered or it closes. */
 async function loginReplies(port: number, address: string, lines: string, count: number):
   Promise<string[]> {
-  const peer = await RawPeer.connect(port, address);
+  const peer = await WireClient.connect(port, address);
   try {
     await peer.write(lines);
     return await peer.linesWithin(count, 60_000);
   } finally {
-    peer.destroy();
+    peer.close();
   }
 }

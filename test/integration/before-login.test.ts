@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawPeer, sleep } from '../helpers/hostile.js';
-import { until } from '../helpers/poll.js';
+import { describe, expect, it } from 'vitest';
+import { sleep, until } from '../helpers/poll.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 // Issue 13, attacks 3 and 4: clients that never log in cannot hold the server's connections
 // (PROTOCOL.md §5.6, §7). Attackers connect from 127.0.N.1, one address group (/24) per N, so
@@ -22,17 +23,17 @@ const SESSION_RESULTS = [{ ok: true, balance_cents: 10000 }, { ok: true, balance
 const LOGIN_REFUSAL = /^(55 \d|75|65|09)$/;
 
 /** perGroup raw TCP connections from 127.0.N.1 for each N in groups, all at once. */
-function connectFrom(port: number, groups: number[], perGroup: number): Promise<RawPeer[]> {
+function connectFrom(port: number, groups: number[], perGroup: number): Promise<WireClient[]> {
   const addresses = groups.flatMap((n) => Array<string>(perGroup).fill(`127.0.${n}.1`));
-  return Promise.all(addresses.map((address) => RawPeer.connect(port, address)));
+  return Promise.all(addresses.map((address) => WireClient.connect(port, address)));
 }
 
-function closedCount(peers: RawPeer[]): number {
+function closedCount(peers: WireClient[]): number {
   return peers.filter((peer) => peer.isClosed).length;
 }
 
 /** Answers a fresh connection gets to PING: 12 when served, 91 or `closed` when turned away. */
-function pingAll(peers: RawPeer[]): Promise<string[]> {
+function pingAll(peers: WireClient[]): Promise<string[]> {
   return Promise.all(peers.map((peer) => peer.request('PING', 5000).catch(() => 'closed')));
 }
 
@@ -61,7 +62,7 @@ describe('limits before the TLS handshake', () => {
       expect(closedCount(raw)).toBe(20);
       groups.forEach((_, g) => expect(closedCount(raw.slice(g * 15, g * 15 + 15))).toBe(5));
       expect(await atmJson(server.port, SESSION, TLS_ATM)).toEqual(SESSION_RESULTS);
-      raw.forEach((peer) => peer.destroy());
+      raw.forEach((peer) => peer.close());
     });
   });
 
@@ -70,7 +71,7 @@ describe('limits before the TLS handshake', () => {
       '--handshake-timeout', '1', '--quiet'];
     await withServer({ args }, async (server) => {
       // A handshake dripped a byte at a time: busy, but never done.
-      const dripping = await RawPeer.connect(server.port, '127.0.9.1');
+      const dripping = await WireClient.connect(server.port, '127.0.9.1');
       const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]);
       const raw = await connectFrom(server.port, [2, 3, 4, 5, 6, 7], 10); // fills every slot
       for (let i = 0; i < 50 && !dripping.isClosed; i++) {
@@ -86,7 +87,7 @@ describe('limits before the TLS handshake', () => {
 });
 
 /** Sends line on peer every second until the server closes it, for at most limitMs. */
-async function sendEverySecond(peer: RawPeer, line: string, limitMs: number): Promise<void> {
+async function sendEverySecond(peer: WireClient, line: string, limitMs: number): Promise<void> {
   for (const start = Date.now(); !peer.isClosed && Date.now() - start < limitMs;) {
     await peer.write(`${line}\n`);
     await sleep(1000);
@@ -97,7 +98,7 @@ describe('a deadline to log in (--login-timeout)', () => {
   it('closes connections that keep sending refused requests, and silent ones', async () => {
     await withServer({ args: ['--login-timeout', '3', '--quiet'] }, async (server) => {
       const [malformed, logins, silent] = await Promise.all(['127.0.2.1', '127.0.3.1', '127.0.4.1']
-        .map((address) => RawPeer.connect(server.port, address)));
+        .map((address) => WireClient.connect(server.port, address)));
       await Promise.all([
         sendEverySecond(malformed!, 'HELLO', 15_000),
         sendEverySecond(logins!, 'LOGIN ac-99999 1234', 15_000),
@@ -115,7 +116,7 @@ describe('a deadline to log in (--login-timeout)', () => {
 
   it('does not apply in a session, and starts again at LOGOUT', async () => {
     await withServer({ args: ['--login-timeout', '3', '--quiet'] }, async (server) => {
-      const customer = await RawPeer.connect(server.port);
+      const customer = await WireClient.connect(server.port);
       expect(await customer.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
       await sleep(4000); // past the login deadline, well within --idle-timeout (300 s)
       expect(await customer.request('PING')).toBe('00');
@@ -127,19 +128,13 @@ describe('a deadline to log in (--login-timeout)', () => {
 });
 
 describe('the refusal budget before login', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ args: ['--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ args: ['--quiet'] });
 
   it('counts 09, 55, 75 and 65: the 11th refused LOGIN is answered, then the connection closed',
     async () => {
-    const holder = await RawPeer.connect(server.port);
+    const holder = await WireClient.connect(server.port);
     expect(await holder.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
-    const pest = await RawPeer.connect(server.port, '127.0.2.1');
+    const pest = await WireClient.connect(server.port, '127.0.2.1');
     const lines = ['LOGIN ac-10002 2222', ...Array<string>(3).fill('LOGIN ac-10003 0000'),
       ...Array<string>(7).fill('LOGIN ac-10003 3333')];
     const replies: string[] = [];
@@ -149,11 +144,11 @@ describe('the refusal budget before login', () => {
     expect(replies).toContain('55 2');
     expect(replies.some((reply) => reply === '75' || reply === '65')).toBe(true);
     expect(await pest.closesWithin(5000)).toBe(true);
-    holder.destroy();
+    holder.close();
   });
 
   it('counts every kind together: 30, 12 and 55 pipelined', async () => {
-    const pest = await RawPeer.connect(server.port, '127.0.3.1');
+    const pest = await WireClient.connect(server.port, '127.0.3.1');
     const kinds = ['HELLO', 'BALANCE', 'LOGIN ac-99999 1234'];
     await pest.write(Array.from({ length: 15 }, (_, i) => `${kinds[i % 3]}\n`).join(''));
     expect(await pest.closesWithin(10_000)).toBe(true);
@@ -167,19 +162,19 @@ describe('the connect rate per address group (--max-connects-per-second)', () =>
     const args = ['--max-connects-per-second', '5', '--connect-ban', '60'];
     await withServer({ args }, async (server) => {
       const burst = await Promise.all(Array.from({ length: 20 },
-        (_, i) => RawPeer.connect(server.port, `127.0.2.${i + 1}`)));
+        (_, i) => WireClient.connect(server.port, `127.0.2.${i + 1}`)));
       const answers = await pingAll(burst);
       expect(answers.filter((answer) => answer === '12')).toHaveLength(5);
       expect(answers.filter((answer) => answer !== '12').every((a) => /^(91|closed)$/.test(a)))
         .toBe(true);
-      const banned = await RawPeer.connect(server.port, '127.0.2.200');
+      const banned = await WireClient.connect(server.port, '127.0.2.200');
       expect(await banned.closesWithin(5000)).toBe(true);
       expect(banned.text).toBe('91\n');
-      expect(await pingAll([await RawPeer.connect(server.port, '127.0.3.1')])).toEqual(['12']);
+      expect(await pingAll([await WireClient.connect(server.port, '127.0.3.1')])).toEqual(['12']);
       expect(await atmJson(server.port, SESSION)).toEqual(SESSION_RESULTS);
       // One log line per ban, not one per refused connect.
       expect(server.output().match(/127\.0\.2\.0\/24 banned/g)).toHaveLength(1);
-      burst.forEach((peer) => peer.destroy());
+      burst.forEach((peer) => peer.close());
     });
   });
 });
@@ -199,7 +194,7 @@ describe('headroom below the open-file limit', () => {
       await until('the connections past the cap to be closed', () => closedCount(peers) >= 8);
       await sleep(300);
       expect(closedCount(peers)).toBe(8);
-      peers.forEach((peer) => peer.destroy());
+      peers.forEach((peer) => peer.close());
       expect(await atmJson(server.port, SESSION)).toEqual(SESSION_RESULTS);
     });
   });

@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, atmJson, startServer, type TestServer, balances } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { readBalances } from '../helpers/bank-admin.js';
+import { type Customer as AccountHolder } from '../helpers/customers.js';
+import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
+import { makeRng } from '../helpers/random.js';
+import { sleep } from '../helpers/poll.js';
+import { admin, atmJson } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
-import { ANON_REFUSALS_MAX, makeRng } from '../helpers/hostile.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 const CLIENTS = 20;
 /** Of the 20 clients, this many are real `bank atm --json` processes; the rest raw wire clients. */
@@ -10,9 +15,8 @@ const OPS_PER_CLIENT = 40;
 const CONTENDERS = 6;
 const TURNS_PER_CONTENDER = 3;
 
-interface Customer {
-  account: string;
-  pin: string;
+/** A customer of this test, with the balance it opens with. */
+interface Customer extends AccountHolder {
   openingCents: number;
 }
 
@@ -35,7 +39,6 @@ interface ClientView {
   withdrawnCents: number;
   refusals: number;
 }
-
 
 /** The operations client i performs: deposits and withdrawals of up to $60, some too large. */
 function plan(i: number): { kind: 'deposit' | 'withdraw'; amountCents: number }[] {
@@ -114,22 +117,13 @@ async function runAtmClient(port: number, i: number): Promise<ClientView> {
   return view;
 }
 
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('many clients at once', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS });
 
   it(`serves ${CLIENTS} clients on as many accounts at once, conserving every cent`, async () => {
     const views = await Promise.all(customers.map((_, i) =>
       (i < ATM_CLIENTS ? runAtmClient(server.port, i) : runWireClient(server.port, i))));
-    const after = balances(server.dbFile);
+    const after = readBalances(server.dbFile);
     customers.forEach((customer, i) => {
       const view = views[i]!;
       expect(after[customer.account], customer.account).toBe(view.balanceCents);
@@ -160,7 +154,7 @@ describe('many clients at once', () => {
   });
 
   it('never lets two clients hold one account at a time while they take turns', async () => {
-    const startCents = balances(server.dbFile)[CONTENDED.account]!;
+    const startCents = readBalances(server.dbFile)[CONTENDED.account]!;
     let holders = 0;
     let sessions = 0;
     let refusedBusy = 0;
@@ -173,7 +167,7 @@ describe('many clients at once', () => {
         let reply = await client.request(`LOGIN ${CONTENDED.account} ${CONTENDED.pin}`);
         for (let tries = 0; reply === '09' && tries < 1000; tries++) {
           refusedBusy += 1;
-          await pause(10 + ((c * 7 + tries) % 20));
+          await sleep(10 + ((c * 7 + tries) % 20));
           // 09 spends the connection's refusal budget before login (PROTOCOL.md §7): a waiting
           // ATM starts afresh before the server closes it.
           if ((tries + 1) % ANON_REFUSALS_MAX === 0) {
@@ -189,7 +183,7 @@ describe('many clients at once', () => {
         // only after that, so a second holder here means two sessions held the account at once.
         expect(holders).toBe(1);
         expect(await client.request(`DEPOSIT k${c}t${turn} 1`)).toMatch(/^00 \d+$/);
-        await pause(5);
+        await sleep(5);
         expect(await client.request('BALANCE')).toMatch(/^00 \d+$/);
         expect(holders).toBe(1);
         holders -= 1;
@@ -200,6 +194,6 @@ describe('many clients at once', () => {
     await Promise.all(Array.from({ length: CONTENDERS }, (_, c) => contend(c)));
     expect(sessions).toBe(CONTENDERS * TURNS_PER_CONTENDER);
     expect(refusedBusy).toBeGreaterThan(0); // they really did contend
-    expect(balances(server.dbFile)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
+    expect(readBalances(server.dbFile)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
   });
 });

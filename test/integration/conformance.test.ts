@@ -6,9 +6,10 @@ import { Limits } from '../../src/protocol/limits.js';
 import type { Reply, Request } from '../../src/protocol/messages.js';
 import { loadProtocolGrammar, type StartRule } from '../helpers/abnf.js';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
+import { until } from '../helpers/poll.js';
 import { atmJson, startServer, type TestServer } from '../helpers/server.js';
 import { retryLoginWhileBusy, WireClient, wireLog } from '../helpers/wire.js';
-import { until } from '../helpers/poll.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 // PROTOCOL.md §7: request lines after login, and reply lines, in bytes with the terminator.
 const REQUEST_BYTES_MAX = 128;
@@ -219,38 +220,44 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
 
   it('wire: a whole session with every request kind and its replies', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('BALANCE')).toBe('12');
-    expect(await client.requestMalformed('HELLO')).toBe('30');
-    expect(await client.requestMalformed('')).toBe('30');
-    expect(await client.request('LOGIN ac-40004 0000')).toBe('55 2');
-    expect(await client.request('LOGIN ac-40004 4444')).toBe('00 100000 2');
-    expect(await client.request('DEPOSIT w1 100')).toBe('00 100100');
-    expect(await client.request('WITHDRAW w2 50')).toBe('00 100050');
-    expect(await client.request('WITHDRAW w3 1000000')).toBe('51 100050');
-    expect(await client.request('DEPOSIT w4 1000001')).toBe('61');
-    expect(await client.request('DEPOSIT w5 0')).toBe('13');
-    expect(await client.request('WITHDRAW w6 1.5')).toBe('13');
-    expect(await client.requestMalformed('DEPOSIT w7 ')).toBe('30');
-    expect(await client.requestMalformed('WITHDRAW w-8 5')).toBe('30');
-    expect(await client.request('DEPOSIT w1 100')).toBe('00 100100');
-    expect(await client.request('DEPOSIT w1 101')).toBe('94');
-    expect(await client.request('OUTCOME w1')).toBe('00 100100');
-    expect(await client.request('OUTCOME w3')).toBe('51 100050');
-    expect(await client.request('OUTCOME none')).toBe('25');
-    expect(await client.request('PING')).toBe('00');
-    expect(await client.request('BALANCE')).toBe('00 100050');
-    expect(await client.request('LOGIN ac-40004 4444')).toBe('12');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      BALANCE -> 12
+      HELLO ~> 30
+      # an empty line
+      ~> 30
+      LOGIN ac-40004 0000 -> 55 2
+      LOGIN ac-40004 4444 -> 00 100000 2
+      DEPOSIT w1 100 -> 00 100100
+      WITHDRAW w2 50 -> 00 100050
+      WITHDRAW w3 1000000 -> 51 100050
+      DEPOSIT w4 1000001 -> 61
+      DEPOSIT w5 0 -> 13
+      WITHDRAW w6 1.5 -> 13
+      # a field missing after its space
+      DEPOSIT w7  ~> 30
+      WITHDRAW w-8 5 ~> 30
+      DEPOSIT w1 100 -> 00 100100
+      DEPOSIT w1 101 -> 94
+      OUTCOME w1 -> 00 100100
+      OUTCOME w3 -> 51 100050
+      OUTCOME none -> 25
+      PING -> 00
+      BALANCE -> 00 100050
+      LOGIN ac-40004 4444 -> 12
+      LOGOUT -> 00
+    `);
     client.close();
   });
 
   it('wire: the balance maximum (61, recorded) and a thirteen-digit balance', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-40008 8888')).toBe('00 999999999900 2');
-    expect(await client.request('DEPOSIT top1 1000000')).toBe('61');
-    expect(await client.request('OUTCOME top1')).toBe('61');
-    expect(await client.request('DEPOSIT top2 100')).toBe('00 1000000000000');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-40008 8888 -> 00 999999999900 2
+      DEPOSIT top1 1000000 -> 61
+      OUTCOME top1 -> 61
+      DEPOSIT top2 100 -> 00 1000000000000
+      LOGOUT -> 00
+    `);
     client.close();
   });
 
@@ -260,7 +267,7 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
     const first = await WireClient.connect(server.port);
     expect(await first.request('LOGIN ac-40005 5555')).toBe('09');
     // Until the silent session's lock expires, every LOGIN gets 09.
-    const [taker, reply] = await retryLoginWhileBusy(first, server.port, 'LOGIN ac-40005 5555');
+    const [taker, reply] = await retryLoginWhileBusy(server.port, 'LOGIN ac-40005 5555', first);
     expect(reply).toBe('00 2000 2');
     expect(await silent.request('BALANCE')).toBe('68');
     expect(await taker.request('LOGOUT')).toBe('00');

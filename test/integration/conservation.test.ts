@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accountsText, makeCustomers, makeRng, randomInt, randomTxnId, RawPeer, readBalances, readLocks,
-  sleep, sumBalances, waitFor, type Customer,
-} from '../helpers/hostile.js';
+import { readBalances, readLocks, sumBalances } from '../helpers/bank-admin.js';
+import { accountsText, type Customer, makeCustomers } from '../helpers/customers.js';
+import { sleep, until } from '../helpers/poll.js';
+import { makeRng, randomInt, randomTxnId } from '../helpers/random.js';
 import { admin, startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 
 // Conservation of money (PROTOCOL.md §5.3, §5.4): 50 clients on their own accounts and 10 that
 // contend for 3 shared ones (09 while another holds the lock) move money at once, from
@@ -48,7 +49,7 @@ function countMove(tally: Tally, account: string, deltaCents: number): void {
 }
 
 /** One deposit or withdrawal of a random amount; checks the reply against the known balance. */
-async function moveMoney(peer: RawPeer, account: string, balanceCents: number, client: Client) {
+async function moveMoney(peer: WireClient, account: string, balanceCents: number, client: Client) {
   const deposit = client.rng() < 0.5;
   const amountCents = randomInt(client.rng, 1, deposit ? 30_000 : 60_000);
   const request = `${deposit ? 'DEPOSIT' : 'WITHDRAW'} ${randomTxnId(client.rng)} ${amountCents}`;
@@ -65,7 +66,7 @@ async function moveMoney(peer: RawPeer, account: string, balanceCents: number, c
 async function runOwner(port: number, i: number, client: Client): Promise<void> {
   const { account, pin } = OWNERS[i]!;
   const problems = client.tally.problems;
-  const peer = await RawPeer.connect(port, sourceAddress(i));
+  const peer = await WireClient.connect(port, sourceAddress(i));
   try {
     const login = await peer.request(`LOGIN ${account} ${pin}`);
     if (login !== `00 ${OPENING_CENTS} 30`) {
@@ -81,12 +82,12 @@ async function runOwner(port: number, i: number, client: Client): Promise<void> 
     const logout = await peer.request('LOGOUT');
     if (logout !== '00') problems.push(`${account} LOGOUT: ${logout}`);
   } finally {
-    peer.destroy();
+    peer.close();
   }
 }
 
 /** Logs in to a shared account, waiting out 09 (bounded); returns the balance, or null. */
-async function loginShared(peer: RawPeer, customer: Customer, client: Client) {
+async function loginShared(peer: WireClient, customer: Customer, client: Client) {
   const deadline = Date.now() + 20_000;
   for (let attempt = 0; attempt < 2000 && Date.now() < deadline; attempt++) {
     const reply = await peer.request(`LOGIN ${customer.account} ${customer.pin}`);
@@ -107,7 +108,7 @@ async function loginShared(peer: RawPeer, customer: Customer, client: Client) {
 async function runContender(port: number, i: number, client: Client): Promise<void> {
   for (let session = 0; session < 6; session++) {
     const customer = SHARED[randomInt(client.rng, 0, SHARED.length - 1)]!;
-    const peer = await RawPeer.connect(port, sourceAddress(i));
+    const peer = await WireClient.connect(port, sourceAddress(i));
     try {
       let balanceCents = await loginShared(peer, customer, client);
       if (balanceCents === null) return;
@@ -119,7 +120,7 @@ async function runContender(port: number, i: number, client: Client): Promise<vo
       const logout = await peer.request('LOGOUT');
       if (logout !== '00') client.tally.problems.push(`${customer.account} LOGOUT: ${logout}`);
     } finally {
-      peer.destroy();
+      peer.close();
     }
   }
 }
@@ -147,15 +148,15 @@ describe('conservation of money under concurrency', () => {
   });
 
   it('answers 09 to a second ATM on an account in session, and lets it in after', async () => {
-    const holder = await RawPeer.connect(server.port);
-    const other = await RawPeer.connect(server.port);
+    const holder = await WireClient.connect(server.port);
+    const other = await WireClient.connect(server.port);
     const login = `LOGIN ${SHARED[0]!.account} ${SHARED[0]!.pin}`;
     expect(await holder.request(login)).toBe(`00 ${OPENING_CENTS} 30`);
     expect(await other.request(login)).toBe('09');
     expect(await holder.request('LOGOUT')).toBe('00');
     expect(await other.request(login)).toBe(`00 ${OPENING_CENTS} 30`);
     expect(await other.request('LOGOUT')).toBe('00');
-    [holder, other].forEach((peer) => peer.destroy());
+    [holder, other].forEach((peer) => peer.close());
   });
 
   it('keeps the sum of balances = opening + acknowledged deposits - withdrawals', async () => {
@@ -169,7 +170,8 @@ describe('conservation of money under concurrency', () => {
     expect(tally.problems).toEqual([]);
     expect(tally.busy, '09 refusals seen by the contenders').toBeGreaterThan(0);
     expectConserved(before, readBalances(server.dbFile), tally);
-    const unlocked = await waitFor(() => readLocks(server.dbFile).length === 0, 5000);
+    const noLock = () => readLocks(server.dbFile).length === 0;
+    const unlocked = await until('every lock released', noLock, 5000);
     expect(unlocked, 'every lock released').toBe(true);
     const verify = admin(server.dbFile, 'verify');
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accountsText, ANON_REFUSALS_MAX, isAlive, loginWhenFree, makeCustomers, PIPELINED_MAX, RawPeer,
-  readBalances, readLocks, rssKib, runHostileMix, sleep, streamEndlessLine, waitFor, watchRss,
-  type Customer,
-} from '../helpers/hostile.js';
+import { readBalances, readLocks } from '../helpers/bank-admin.js';
+import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
+import { ANON_REFUSALS_MAX, runHostileMix, streamEndlessLine } from '../helpers/hostile-mix.js';
+import { sleep, until } from '../helpers/poll.js';
+import { isAlive, rssKib, watchRss } from '../helpers/process.js';
 import { atmJson, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
+import { PIPELINED_MAX, WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 // Hostile clients (issue "Hostile clients, lost replies and crashes"): the real server process on
 // 127.0.0.1 must keep serving a real customer, change no balance and enforce every limit of
@@ -25,9 +27,9 @@ const RSS_GROWTH_KIB_MAX = 24 * 1024;
 
 /** True when a fresh connection is served (PING gets 12), not turned away with 91. */
 async function admitted(port: number, localAddress?: string): Promise<boolean> {
-  const peer = await RawPeer.connect(port, localAddress);
+  const peer = await WireClient.connect(port, localAddress);
   const answer = await peer.request('PING').catch(() => 'closed');
-  peer.destroy();
+  peer.close();
   return answer === '12';
 }
 
@@ -58,7 +60,7 @@ const ATM_RESULTS = [
  * Writes BALANCE requests on every peer for durationMs without ever reading a reply (the
  * replies pile up in the kernel, then in the server). Returns the requests written.
  */
-async function sendWithoutReading(peers: RawPeer[], durationMs: number): Promise<number> {
+async function sendWithoutReading(peers: WireClient[], durationMs: number): Promise<number> {
   peers.forEach((peer) => peer.socket.pause());
   const deadline = Date.now() + durationMs;
   let requests = 0;
@@ -79,25 +81,25 @@ async function expectEveryoneCanLogIn(port: number): Promise<void> {
     const { peer, reply } = await loginWhenFree(port, customer, { timeoutMs: 5000 });
     expect(reply, customer.account).toMatch(/^00 \d+ 30$/);
     expect(await peer.request('LOGOUT')).toBe('00');
-    peer.destroy();
+    peer.close();
   }
 }
 
 /** Sends bytes on a fresh connection; resolves with the first reply line (or less). */
 async function firstReply(port: number, data: string): Promise<string[]> {
-  const peer = await RawPeer.connect(port);
+  const peer = await WireClient.connect(port);
   await peer.write(data);
   const lines = await peer.linesWithin(1, 5000);
-  peer.destroy();
+  peer.close();
   return lines;
 }
 
 /** Sends bytes on a fresh connection; resolves with whether it closed and what came back. */
 async function sendAndWatch(port: number, data: string | Buffer) {
-  const peer = await RawPeer.connect(port);
+  const peer = await WireClient.connect(port);
   await peer.write(data);
   const closed = await peer.closesWithin(5000);
-  peer.destroy();
+  peer.close();
   return { closed, text: peer.text };
 }
 
@@ -138,7 +140,8 @@ describe('a live hostile mix', () => {
     expect(isAlive(pid)).toBe(true);
     expect(rssPeakKib - rssBeforeKib).toBeLessThan(RSS_GROWTH_KIB_MAX);
     expect(readBalances(server.dbFile)).toEqual(before);
-    expect(await waitFor(() => readLocks(server.dbFile).length === 0, 5000)).toBe(true);
+    const noLock = () => readLocks(server.dbFile).length === 0;
+    expect(await until('every lock released', noLock, 5000)).toBe(true);
     await expectEveryoneCanLogIn(server.port);
   });
 
@@ -146,7 +149,7 @@ describe('a live hostile mix', () => {
     const pid = server.proc.pid!;
     const rssBeforeKib = rssKib(pid);
     const rss = watchRss(pid, 10);
-    const peer = await RawPeer.connect(server.port, '127.0.0.2');
+    const peer = await WireClient.connect(server.port, '127.0.0.2');
     const written = await streamEndlessLine(peer, 32 * MIB);
     expect(await peer.closesWithin(5000)).toBe(true);
     expect(written).toBeLessThan(32 * MIB);
@@ -155,9 +158,9 @@ describe('a live hostile mix', () => {
   });
 
   it('closes a stalled half line and a dripping line after the frame timeout', async () => {
-    const stalled = await RawPeer.connect(server.port, '127.0.0.3');
+    const stalled = await WireClient.connect(server.port, '127.0.0.3');
     await stalled.write('LOGIN ac-100');
-    const dripping = await RawPeer.connect(server.port, '127.0.0.4');
+    const dripping = await WireClient.connect(server.port, '127.0.0.4');
     for (let i = 0; i < 40 && !dripping.isClosed; i++) {
       await dripping.write('P'); // 40 bytes fit in a frame: only the timer can end this line
       await sleep(200);
@@ -179,8 +182,8 @@ describe('a live hostile mix', () => {
     const customer = await loginWhenFree(server.port, CUSTOMERS[0]!);
     expect(customer.reply).toBe('00 10000 30');
     expect(await customer.peer.request('BALANCE')).toBe('00 10000');
-    customer.peer.destroy();
-    silent.forEach((peer) => peer.destroy());
+    customer.peer.close();
+    silent.forEach((peer) => peer.close());
     expect(requests).toBeGreaterThan(0);
     expect(isAlive(pid)).toBe(true);
     expect(rss.stop() - rssBeforeKib).toBeLessThan(RSS_GROWTH_KIB_MAX);
@@ -245,7 +248,7 @@ describe('each limit of PROTOCOL.md §7, at its boundary and one past it', () =>
     expect(peer.lines).toEqual(['00 0 30']);
     const again = await loginWhenFree(server.port, CUSTOMERS[2]!);
     expect(again.reply).toBe('00 0 30');
-    again.peer.destroy();
+    again.peer.close();
   });
 
   it(`answers ${PIPELINED_MAX} pipelined requests, and closes on one more`, async () => {
@@ -259,17 +262,17 @@ describe('each limit of PROTOCOL.md §7, at its boundary and one past it', () =>
     expect(peer.lines.length).toBeLessThan(1 + PIPELINED_MAX + PIPELINED_MAX + 1);
     const again = await loginWhenFree(server.port, CUSTOMERS[3]!); // the lock was released
     expect(again.reply).toBe('00 100000 30');
-    again.peer.destroy();
+    again.peer.close();
   });
 
   it(`answers ${ANON_REFUSALS_MAX} refusals before login, and closes on one more`, async () => {
-    const patient = await RawPeer.connect(server.port);
+    const patient = await WireClient.connect(server.port);
     await patient.write('BALANCE\n'.repeat(ANON_REFUSALS_MAX));
     const refusals = await patient.linesWithin(ANON_REFUSALS_MAX, 5000);
     expect(refusals).toEqual(Array(ANON_REFUSALS_MAX).fill('12'));
     expect(await patient.request('LOGIN ac-10001 1111')).toBe('00 10000 30'); // still open
-    patient.destroy();
-    const pest = await RawPeer.connect(server.port);
+    patient.close();
+    const pest = await WireClient.connect(server.port);
     await pest.write('HELLO\n'.repeat(ANON_REFUSALS_MAX + 5));
     expect(await pest.closesWithin(5000)).toBe(true);
     expect(pest.lines).toEqual(Array(ANON_REFUSALS_MAX + 1).fill('30'));
@@ -289,25 +292,29 @@ describe('money and id limits on the wire', () => {
   it('takes $10,000.00 but not a cent more, and $10 billion in all but no more (61)', async () => {
     const { peer, reply } = await loginWhenFree(server.port, { account: 'ac-10009', pin: '9999' });
     expect(reply).toBe('00 999999900000 30');
-    expect(await peer.request('WITHDRAW w1 1000001')).toBe('61');
-    expect(await peer.request('DEPOSIT d1 1000001')).toBe('61');
-    expect(await peer.request('DEPOSIT d2 99999999999')).toBe('61');
-    expect(await peer.request('WITHDRAW w2 1000000')).toBe('00 999998900000');
-    expect(await peer.request('DEPOSIT d3 1000000')).toBe('00 999999900000');
-    expect(await peer.request('DEPOSIT d4 100000')).toBe('00 1000000000000');
-    expect(await peer.request('DEPOSIT d5 1')).toBe('61');
-    expect(await peer.request('BALANCE')).toBe('00 1000000000000');
-    peer.destroy();
+    await expectDialogue(peer, `
+      WITHDRAW w1 1000001 -> 61
+      DEPOSIT d1 1000001 -> 61
+      DEPOSIT d2 99999999999 -> 61
+      WITHDRAW w2 1000000 -> 00 999998900000
+      DEPOSIT d3 1000000 -> 00 999999900000
+      DEPOSIT d4 100000 -> 00 1000000000000
+      DEPOSIT d5 1 -> 61
+      BALANCE -> 00 1000000000000
+    `);
+    peer.close();
   });
 
   it('takes a 32-character transaction id and answers 30 to a 33-character one', async () => {
     const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[0]!);
     expect(reply).toBe('00 10000 30');
-    expect(await peer.request(`DEPOSIT ${'a'.repeat(32)} 100`)).toBe('00 10100');
-    expect(await peer.request(`DEPOSIT ${'b'.repeat(33)} 100`)).toBe('30');
-    expect(await peer.request(`OUTCOME ${'b'.repeat(33)}`)).toBe('30');
-    expect(await peer.request('BALANCE')).toBe('00 10100');
-    peer.destroy();
+    await expectDialogue(peer, `
+      DEPOSIT ${'a'.repeat(32)} 100 -> 00 10100
+      DEPOSIT ${'b'.repeat(33)} 100 -> 30
+      OUTCOME ${'b'.repeat(33)} -> 30
+      BALANCE -> 00 10100
+    `);
+    peer.close();
   });
 });
 
@@ -321,7 +328,7 @@ describe('session timers', () => {
       expect(peer.lines).toEqual(['00 10000 30']);
       const again = await loginWhenFree(server.port, CUSTOMERS[0]!);
       expect(again.reply).toBe('00 10000 30');
-      again.peer.destroy();
+      again.peer.close();
     });
   });
 
@@ -330,14 +337,14 @@ describe('session timers', () => {
     await withServer(server, async () => {
       const frozen = await loginWhenFree(server.port, CUSTOMERS[1]!);
       expect(frozen.reply).toBe('00 5025 1');
-      const other = await RawPeer.connect(server.port);
+      const other = await WireClient.connect(server.port);
       expect(await other.request('LOGIN ac-10002 2222')).toBe('09');
       await sleep(1500); // the frozen ATM sends nothing for longer than the TTL
       expect(await other.request('LOGIN ac-10002 2222')).toBe('00 5025 1');
       expect(await frozen.peer.request('BALANCE')).toBe('68');
       expect(await frozen.peer.request('BALANCE')).toBe('12'); // its session is over
       expect(await other.request('DEPOSIT t1 100')).toBe('00 5125');
-      [frozen.peer, other].forEach((peer) => peer.destroy());
+      [frozen.peer, other].forEach((peer) => peer.close());
     });
   });
 });
@@ -346,21 +353,22 @@ describe('connection limits', () => {
   it('answers 91 to a 6th connection from one /24 (--max-connections-per-peer 5)', async () => {
     const server = await startServer({ args: ['--max-connections-per-peer', '5', '--quiet'] });
     await withServer(server, async () => {
-      const five: RawPeer[] = [];
-      for (let i = 1; i <= 5; i++) five.push(await RawPeer.connect(server.port, `127.0.2.${i}`));
+      const five: WireClient[] = [];
+      for (let i = 1; i <= 5; i++) five.push(await WireClient.connect(server.port, `127.0.2.${i}`));
       for (const peer of five) expect(await peer.request('PING')).toBe('12');
-      const sixth = await RawPeer.connect(server.port, '127.0.2.99'); // the same /24
+      const sixth = await WireClient.connect(server.port, '127.0.2.99'); // the same /24
       expect(await sixth.closesWithin(5000)).toBe(true);
       expect(sixth.text).toBe('91\n');
-      const other = await RawPeer.connect(server.port, '127.0.3.1');
+      const other = await WireClient.connect(server.port, '127.0.3.1');
       expect(await other.request('PING')).toBe('12');
       const customer = await loginWhenFree(server.port, CUSTOMERS[0]!);
       expect(customer.reply).toBe('00 10000 30'); // the customer on 127.0.0.1 is not turned away
-      customer.peer.destroy();
-      five[0]!.destroy();
+      customer.peer.close();
+      five[0]!.close();
       // A slot freed by a close is given out again.
-      expect(await waitFor(() => admitted(server.port, '127.0.2.1'), 5000)).toBe(true);
-      [...five, other].forEach((peer) => peer.destroy());
+      const freed = () => admitted(server.port, '127.0.2.1');
+      expect(await until('a slot given out again', freed, 5000)).toBe(true);
+      [...five, other].forEach((peer) => peer.close());
     });
   });
 
@@ -368,19 +376,20 @@ describe('connection limits', () => {
     async () => {
       const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
       await withServer(server, async () => {
-        const four: RawPeer[] = [];
+        const four: WireClient[] = [];
         for (let i = 1; i <= 4; i++) {
-          const peer = await RawPeer.connect(server.port, `127.0.${i + 1}.1`);
+          const peer = await WireClient.connect(server.port, `127.0.${i + 1}.1`);
           expect(await peer.request(`LOGIN ac-1000${i} ${String(i).repeat(4)}`)).toMatch(/^00 /);
           four.push(peer);
         }
         for (const address of ['127.0.15.1', '127.0.0.1']) {
-          const over = await RawPeer.connect(server.port, address);
+          const over = await WireClient.connect(server.port, address);
           expect(await over.closesWithin(5000)).toBe(true);
           expect(over.text).toBe('91\n');
         }
-        four.forEach((peer) => peer.destroy());
-        expect(await waitFor(() => admitted(server.port), 5000)).toBe(true);
+        four.forEach((peer) => peer.close());
+        const again = () => admitted(server.port);
+        expect(await until('a connection admitted again', again, 5000)).toBe(true);
       });
     });
 
@@ -388,17 +397,17 @@ describe('connection limits', () => {
     async () => {
       const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
       await withServer(server, async () => {
-        const customer = await RawPeer.connect(server.port, '127.0.2.1');
+        const customer = await WireClient.connect(server.port, '127.0.2.1');
         expect(await customer.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
-        const holders: RawPeer[] = [];
-        for (let i = 3; i <= 5; i++) holders.push(await RawPeer.connect(server.port, `127.0.${i}.1`));
+        const holders: WireClient[] = [];
+        for (let i = 3; i <= 5; i++) holders.push(await WireClient.connect(server.port, `127.0.${i}.1`));
         for (const peer of holders) expect(await peer.request('PING')).toBe('12');
-        const newcomer = await RawPeer.connect(server.port, '127.0.9.1');
+        const newcomer = await WireClient.connect(server.port, '127.0.9.1');
         expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
         expect(await holders[0]!.closesWithin(5000)).toBe(true); // the oldest not logged in
         expect(holders.slice(1).map((peer) => peer.isClosed)).toEqual([false, false]);
         expect(await customer.request('BALANCE')).toMatch(/^00 /); // a session is never evicted
-        [customer, newcomer, ...holders].forEach((peer) => peer.destroy());
+        [customer, newcomer, ...holders].forEach((peer) => peer.close());
       });
     });
 });

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Teller } from '../../src/atm/teller.js';
-import {
-  accountsText, loginWhenFree, makeCustomers, RawPeer, readAudit, readBalances, type Customer,
-} from '../helpers/hostile.js';
+import { readAudit, readBalances } from '../helpers/bank-admin.js';
+import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 
 // Transaction ids (PROTOCOL.md §5.5): a DEPOSIT or WITHDRAW repeated with the same id applies
 // once and gets its original reply, on the same connection, in the same batch, or after a
@@ -91,7 +91,7 @@ function appliedRows(dbFile: string, account: string, txnId: string): unknown[] 
 }
 
 /** Sends each request in turn and expects its reply. */
-async function expectReplies(peer: RawPeer, exchange: [string, string][]): Promise<void> {
+async function expectReplies(peer: WireClient, exchange: [string, string][]): Promise<void> {
   for (const [request, expected] of exchange) {
     expect(await peer.request(request), request).toBe(expected);
   }
@@ -120,7 +120,7 @@ describe('transaction ids: a repeated request applies once', () => {
       ['OUTCOME dep1', '00 12500'], ['OUTCOME wd1', '00 11500'], ['OUTCOME big1', '51 11500'],
       ['OUTCOME never1', '25'], ['BALANCE', '00 12000'], ['LOGOUT', '00'],
     ]);
-    peer.destroy();
+    peer.close();
     expect(readBalances(server.dbFile)[SAME_CONN.account]).toBe(12_000);
     expect(appliedRows(server.dbFile, SAME_CONN.account, 'dep1')).toHaveLength(1);
     expect(appliedRows(server.dbFile, SAME_CONN.account, 'wd1')).toHaveLength(1);
@@ -132,7 +132,7 @@ describe('transaction ids: a repeated request applies once', () => {
     await expectReplies(peer, [
       ['DEPOSIT dep1 2500', '00 12500'], ['DEPOSIT dep1 2500', '00 12500'],
     ]);
-    peer.destroy();
+    peer.close();
   });
 
   it('applies a repeat pipelined into the same batch once', async () => {
@@ -143,12 +143,12 @@ describe('transaction ids: a repeated request applies once', () => {
     await peer.write(lines.map((line) => `${line}\n`).join(''));
     const replies = await peer.linesWithin(6, 10_000);
     expect(replies.slice(1)).toEqual(['00 10300', '00 10300', '00 10200', '00 10200', '00 10200']);
-    peer.destroy();
+    peer.close();
   });
 
   it.each([
-    ['FIN', FIN_DROP, (peer: RawPeer) => peer.destroy()],
-    ['RST', RST_DROP, (peer: RawPeer) => peer.reset()],
+    ['FIN', FIN_DROP, (peer: WireClient) => peer.close()],
+    ['RST', RST_DROP, (peer: WireClient) => peer.reset()],
   ])('settles a DEPOSIT whose reply was lost (%s) with OUTCOME and a resend, once', async (
     _how, customer, drop,
   ) => {
@@ -163,7 +163,7 @@ describe('transaction ids: a repeated request applies once', () => {
       ['DEPOSIT lost1 700', '00 10700'], ['DEPOSIT lost1 700', '00 10700'],
       ['OUTCOME lost1', '00 10700'], ['BALANCE', '00 10700'],
     ]);
-    second.peer.destroy();
+    second.peer.close();
     expect(appliedRows(server.dbFile, customer.account, 'lost1')).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCount } from '../helpers/database.js';
-import { exchange } from '../helpers/hostile.js';
+import { exchange } from '../helpers/customers.js';
 import { until } from '../helpers/poll.js';
 import { admin, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
 

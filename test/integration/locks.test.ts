@@ -1,36 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
-import { admin, atmJson, startServer, type TestServer, lockedAccounts } from '../helpers/server.js';
-import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
+import { readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
+import { admin, atmJson } from '../helpers/server.js';
+import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 describe('account locks (default lock TTL)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite();
 
   it('refuses a second client (09) during a session and admits it after logout', async () => {
     const first = await WireClient.connect(server.port);
     expect(await first.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10001']);
+    expect(readLocks(server.dbFile)).toEqual(['ac-10001']);
     const [refused] = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
     expect(refused).toEqual({ ok: false, code: 9, message: expect.any(String) });
     const second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
     expect(await second.request('LOGIN AC-10001 1111')).toBe('09'); // the same account in capitals
     expect(await first.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
     expect(await second.request('LOGOUT')).toBe('00');
     first.close();
     second.close();
     const admitted = await atmJson(server.port, ['login ac-10001 1111', 'quit']);
     expect(admitted).toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
   });
 
   it('admits the second client once the first ATM process is killed', async () => {
@@ -42,20 +39,22 @@ describe('account locks (default lock TTL)', () => {
     expect(await atm.exited).toBe('SIGKILL');
     // The kernel closes the dead ATM's socket; the server releases the lock when it sees that.
     let approval: string;
-    [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
+    [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10002 2222', second);
     expect(approval).toBe('00 5025 30');
-    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10002']);
+    expect(readLocks(server.dbFile)).toEqual(['ac-10002']);
     expect(await second.request('LOGOUT')).toBe('00');
     second.close();
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
   });
 
   it('answers a second LOGIN in a session with 12, and leaves no lock after logout', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
-    expect(await client.request('LOGIN ac-10004 4444')).toBe('12');
-    expect(await client.request('LOGIN ac-10003 3333')).toBe('12');
-    expect(lockedAccounts(server.dbFile)).toEqual(['ac-10004']);
+    await expectDialogue(client, `
+      LOGIN ac-10004 4444 -> 00 100000 30
+      LOGIN ac-10004 4444 -> 12
+      LOGIN ac-10003 3333 -> 12
+    `);
+    expect(readLocks(server.dbFile)).toEqual(['ac-10004']);
     expect(await client.request('BALANCE')).toBe('00 100000'); // the session carries on
     const other = await WireClient.connect(server.port);
     // The refused LOGIN took no lock:
@@ -63,7 +62,7 @@ describe('account locks (default lock TTL)', () => {
     expect(await other.request('LOGOUT')).toBe('00');
     other.close();
     expect(await client.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
     client.close();
   });
 });
@@ -75,13 +74,7 @@ interface FrozenAtm {
 }
 
 describe('account locks of frozen clients (--lock-ttl 2)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ args: ['--lock-ttl', '2'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ args: ['--lock-ttl', '2'] });
 
   it('lets a login take the lock of a silent client after the TTL; it then gets 68', async () => {
     const frozen = await WireClient.connect(server.port);
@@ -89,14 +82,18 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     let second = await WireClient.connect(server.port);
     expect(await second.request('LOGIN ac-10001 1111')).toBe('09');
     let approval: string;
-    [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10001 1111');
+    [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10001 1111', second);
     expect(approval).toBe('00 10000 2');
-    expect(await frozen.request('BALANCE')).toBe('68');
-    expect(await frozen.request('BALANCE')).toBe('12'); // its session is over
-    expect(await frozen.request('LOGIN ac-10001 1111')).toBe('09'); // and the lock is the other's
+    await expectDialogue(frozen, `
+      BALANCE -> 68
+      # its session is over
+      BALANCE -> 12
+      # and the lock is the other's
+      LOGIN ac-10001 1111 -> 09
+    `);
     expect(await second.request('DEPOSIT after68 100')).toBe('00 10100');
     expect(await second.request('LOGOUT')).toBe('00');
-    expect(lockedAccounts(server.dbFile)).toEqual([]);
+    expect(readLocks(server.dbFile)).toEqual([]);
     frozen.close();
     second.close();
   });
@@ -111,7 +108,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
       });
       expect(await silent.request('DEPOSIT closed1 100')).toBe('68');
       expect(await silent.request('BALANCE')).toBe('12'); // its session is over
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
       silent.close();
       expect(admin(server.dbFile, 'reopen', 'ac-10003').code).toBe(0); // for the tests below
     });
@@ -131,13 +128,17 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     return { atm, proxy };
   }
 
+  /** Logs in on a new connection once a frozen session has lost the lock; checks the reply. */
+  async function takeOver(credentials: string, approval: string): Promise<WireClient> {
+    const [second, reply] = await retryLoginWhileBusy(server.port, `LOGIN ${credentials}`);
+    expect(reply).toBe(approval);
+    return second;
+  }
+
   it('a SIGSTOPped ATM loses its lock after the TTL; its first request awake gets 68', async () => {
     const { atm, proxy } = await frozenAtm('ac-10002 2222');
     try {
-      let second = await WireClient.connect(server.port);
-      let approval: string;
-      [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10002 2222');
-      expect(approval).toBe('00 5025 2');
+      const second = await takeOver('ac-10002 2222', '00 5025 2');
       const mark = proxy.lines.length;
       atm.write('balance'); // typed while frozen, so that the ATM surely sends something on waking
       atm.signal('SIGCONT');
@@ -151,7 +152,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
       expect(await second.request('LOGOUT')).toBe('00');
       second.close();
       expect(await atm.end()).toBe(0);
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
     } finally {
       atm.signal('SIGKILL');
       await proxy.close();
@@ -161,10 +162,7 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
   it('a woken ATM whose heartbeat got 68 tells its customer the session expired (68)', async () => {
     const { atm, proxy } = await frozenAtm('ac-10003 3333');
     try {
-      let second = await WireClient.connect(server.port);
-      let approval: string;
-      [second, approval] = await retryLoginWhileBusy(second, server.port, 'LOGIN ac-10003 3333');
-      expect(approval).toBe('00 0 2');
+      const second = await takeOver('ac-10003 3333', '00 0 2');
       const mark = proxy.lines.length;
       atm.signal('SIGCONT');
       // Left alone, the ATM's first request after waking is its heartbeat, which gets 68 ...

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accountsText, loginWhenFree, makeCustomers, makeRng, randomInt, randomTxnId, RawPeer,
-  readBalances, readLocks, sumBalances, type Customer,
-} from '../helpers/hostile.js';
+import { readBalances, readLocks, sumBalances } from '../helpers/bank-admin.js';
+import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
+import { until } from '../helpers/poll.js';
+import { makeRng, randomInt, randomTxnId } from '../helpers/random.js';
+import { makeBankDir } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 import { readRows } from '../helpers/database.js';
 import { expectVerified, startServers, type NamedServer } from '../helpers/multi-server.js';
-import { until } from '../helpers/poll.js';
-import { makeBankDir } from '../helpers/server.js';
 
 // Two servers under load, one killed (PROTOCOL.md §5.4, §5.5; README "More than one server"):
 // eight ATMs on eight accounts, four on server A and four on server B, one PostgreSQL bank,
@@ -49,7 +49,7 @@ interface Mover {
 }
 
 /** One DEPOSIT or WITHDRAW; checks the reply against the known balance. False: no reply. */
-async function move(peer: RawPeer, mover: Mover): Promise<boolean> {
+async function move(peer: WireClient, mover: Mover): Promise<boolean> {
   const deposit = mover.rng() < 0.5;
   const amountCents = randomInt(mover.rng, 1, deposit ? 20_000 : 40_000);
   const txnId = randomTxnId(mover.rng);
@@ -75,7 +75,7 @@ async function move(peer: RawPeer, mover: Mover): Promise<boolean> {
 /** Logs in on the mover's server and moves money until stopped or its server is gone. */
 async function runMover(mover: Mover, stop: { done: boolean }): Promise<void> {
   const { account, pin } = mover.customer;
-  const peer = await RawPeer.connect(mover.server.port, mover.address);
+  const peer = await WireClient.connect(mover.server.port, mover.address);
   try {
     const login = await peer.request(`LOGIN ${account} ${pin}`);
     if (login !== `00 ${mover.balanceCents} ${LOCK_TTL_S}`) {
@@ -87,7 +87,7 @@ async function runMover(mover: Mover, stop: { done: boolean }): Promise<void> {
     const logout = await peer.request('LOGOUT');
     if (logout !== '00') mover.problems.push(`LOGOUT: ${logout}`);
   } finally {
-    peer.destroy();
+    peer.close();
   }
 }
 
@@ -112,7 +112,7 @@ async function moveOver(mover: Mover, to: NamedServer): Promise<void> {
     const logout = await peer.request('LOGOUT');
     if (logout !== '00') mover.problems.push(`LOGOUT on ${to.name}: ${logout}`);
   } finally {
-    peer.destroy();
+    peer.close();
   }
 }
 
@@ -120,7 +120,7 @@ async function moveOver(mover: Mover, to: NamedServer): Promise<void> {
  * Asks OUTCOME of every request answered so far, and sends the last few again: each must get
  * its original reply, and the repeats apply nothing (the balance checks say so).
  */
-async function expectAnsweredAgain(peer: RawPeer, mover: Mover): Promise<void> {
+async function expectAnsweredAgain(peer: WireClient, mover: Mover): Promise<void> {
   const ids = [...mover.replies.keys()];
   const repeated = ids.slice(-REPEATS);
   const lines = [...ids.map((id) => `OUTCOME ${id}`),
@@ -136,7 +136,7 @@ async function expectAnsweredAgain(peer: RawPeer, mover: Mover): Promise<void> {
  * Settles a request left unanswered with OUTCOME (§5.5): applied (`00`), refused (`51`), or
  * never received (`25`). Counts what it finds as the reply the ATM got.
  */
-async function settle(peer: RawPeer, mover: Mover, lost: Unanswered): Promise<void> {
+async function settle(peer: WireClient, mover: Mover, lost: Unanswered): Promise<void> {
   const outcome = await peer.request(`OUTCOME ${lost.txnId}`);
   const after = mover.balanceCents + lost.deltaCents;
   const allowed = [after >= 0 ? `00 ${after}` : `51 ${mover.balanceCents}`, '25'];

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountsText, loginWhenFree, makeCustomers, type Customer } from '../helpers/hostile.js';
+import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
+import { makeBankDir } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 import {
   expectVerified, keepAlive, lockServer, startServers, type NamedServer,
 } from '../helpers/multi-server.js';
-import { makeBankDir } from '../helpers/server.js';
-import { WireClient } from '../helpers/wire.js';
 
 // One bank, several servers (PROTOCOL.md §5.3, §5.5; README "More than one server"): three
 // `bank server` processes, A, B and C, on one PostgreSQL database, each with a short lock TTL.
@@ -25,6 +25,13 @@ const PING_MS = 250;
 /** `LOGIN <account> <pin>` for a customer. */
 function login({ account, pin }: Customer): string {
   return `LOGIN ${account} ${pin}`;
+}
+
+/** A session for the customer on the server at `port`, its login (opening balance) checked. */
+async function sessionOn(port: number, customer: Customer): Promise<WireClient> {
+  const client = await WireClient.connect(port);
+  expect(await client.request(login(customer))).toBe(`00 ${OPENING_CENTS} ${LOCK_TTL_S}`);
+  return client;
 }
 
 describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () => {
@@ -48,8 +55,7 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
   it('refuses 09 on B and C while A holds a session, though a server starts; admits after LOGOUT',
     async () => {
       const customer = CUSTOMERS[0]!;
-      const onA = await WireClient.connect(a.port);
-      expect(await onA.request(login(customer))).toBe(`00 ${OPENING_CENTS} ${LOCK_TTL_S}`);
+      const onA = await sessionOn(a.port, customer);
       expect(await lockServer(db, customer.account)).toBe('server-a');
       // The session stays live however long a server takes to start.
       const stopPings = keepAlive(onA, PING_MS);
@@ -78,8 +84,7 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
   it('answers OUTCOME on B with the replies A gave, and applies a repeat on B not again',
     async () => {
       const customer = CUSTOMERS[1]!;
-      const onA = await WireClient.connect(a.port);
-      expect(await onA.request(login(customer))).toBe(`00 ${OPENING_CENTS} ${LOCK_TTL_S}`);
+      const onA = await sessionOn(a.port, customer);
       const given = await onA.request('DEPOSIT viaA1 1234');
       expect(given).toBe(`00 ${OPENING_CENTS + 1234}`);
       const refused = await onA.request('WITHDRAW viaA2 999999');
@@ -119,8 +124,7 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
   it('frees the accounts of a server killed with SIGKILL, on another server, within the TTL',
     async () => {
       const customer = CUSTOMERS[3]!;
-      const onA = await WireClient.connect(a.port);
-      expect(await onA.request(login(customer))).toBe(`00 ${OPENING_CENTS} ${LOCK_TTL_S}`);
+      const onA = await sessionOn(a.port, customer);
       const given = await onA.request('DEPOSIT beforeKill 500'); // also A's last heartbeat
       expect(given).toBe(`00 ${OPENING_CENTS + 500}`);
       await a.kill();
@@ -134,7 +138,7 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
       expect(await lockServer(db, customer.account)).toBe('server-b');
       expect(await peer.request('OUTCOME beforeKill')).toBe(given);
       expect(await peer.request('LOGOUT')).toBe('00');
-      peer.destroy();
+      peer.close();
       onA.close();
       onB.close();
       expectVerified(db, 'after A was killed and B took its account');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admin, lockedAccounts, startServer } from '../helpers/server.js';
+import { readLocks } from '../helpers/bank-admin.js';
+import { admin, startServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
 describe('a server whose output went away (issue 11 item 5)', () => {
@@ -16,11 +17,11 @@ describe('a server whose output went away (issue 11 item 5)', () => {
       expect(await client.request('BALANCE')).toBe('00 10500');
       const other = await WireClient.connect(server.port);
       expect(await other.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
-      expect(lockedAccounts(server.dbFile)).toEqual(['ac-10001', 'ac-10002']);
+      expect(readLocks(server.dbFile)).toEqual(['ac-10001', 'ac-10002']);
 
       expect(await server.stop()).toBe(0);
       for (const connection of [client, other]) expect(await connection.nextLine()).toBe('91');
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
       const verified = admin(server.dbFile, 'verify');
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
       expect(verified.stdout).toContain('verify: OK');

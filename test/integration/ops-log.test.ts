@@ -92,7 +92,7 @@ describe('server log under a flood of refusals before login', () => {
         const stranger = await WireClient.connect(server.port);
         expect(await stranger.request('BALANCE')).toBe('12');
         expect(await stranger.requestMalformed('HELLO')).toBe('30');
-        stranger.sendRaw('\u0001\n'); // garbage: the connection is dropped
+        await stranger.write('\u0001\n'); // garbage: the connection is dropped
         await stranger.closed;
         await useTheBank(server);
         await until('the logout line', () => /op=logout code=00/.test(server.output()));

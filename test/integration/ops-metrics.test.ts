@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/poll.js';
 import { startServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 /** The value of one sample line of a Prometheus text scrape, or undefined if absent. */
 function sample(scrape: string, series: string): number | undefined {
@@ -23,9 +24,11 @@ describe('metrics (issue 11 item 6)', () => {
         expect(sample(before, 'bank_connections_refused_total{reason="max-connections"}')).toBe(0);
 
         const client = await WireClient.connect(server.port);
-        expect(await client.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-        expect(await client.request('DEPOSIT m1 100')).toBe('00 10100');
-        expect(await client.request('WITHDRAW m2 999999')).toBe('51 10100');
+        await expectDialogue(client, `
+          LOGIN ac-10001 1111 -> 00 10000 30
+          DEPOSIT m1 100 -> 00 10100
+          WITHDRAW m2 999999 -> 51 10100
+        `);
         const second = await WireClient.connect(server.port);
         expect(await second.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
         const refused = await WireClient.connect(server.port); // one over --max-connections

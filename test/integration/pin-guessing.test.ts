@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountsText, exchange, makeCustomers, RawPeer, readAudit } from '../helpers/hostile.js';
+import { readAudit } from '../helpers/bank-admin.js';
+import { accountsText, exchange, makeCustomers } from '../helpers/customers.js';
 import { startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
 
 // PIN guessing (PROTOCOL.md §5.2): 3 wrong PINs from one address group (an IPv4 /24) block the
 // account for that group only; an unknown account looks exactly like a wrong PIN; failed logins
@@ -37,9 +39,9 @@ function from(group: number, host = 1): string {
  */
 async function allAtOnce(port: number, lines: { line: string; address: string }[]):
   Promise<string[]> {
-  const peers = await Promise.all(lines.map(({ address }) => RawPeer.connect(port, address)));
+  const peers = await Promise.all(lines.map(({ address }) => WireClient.connect(port, address)));
   const replies = await Promise.all(peers.map((peer, i) => peer.request(lines[i]!.line, 60_000)));
-  peers.forEach((peer) => peer.destroy());
+  peers.forEach((peer) => peer.close());
   return replies;
 }
 
@@ -101,15 +103,15 @@ describe('PIN guessing', () => {
   });
 
   it('does not count a right PIN answered 09 as a failed login (PROTOCOL.md §5.2)', async () => {
-    const holder = await RawPeer.connect(port, from(60));
+    const holder = await WireClient.connect(port, from(60));
     expect(await holder.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
     // Six 09s on one connection: were they failed logins, the sixth LOGIN would get 65.
-    const waiting = await RawPeer.connect(port, from(61));
+    const waiting = await WireClient.connect(port, from(61));
     for (let i = 0; i < 6; i++) expect(await waiting.request('LOGIN ac-10004 4444')).toBe('09');
     expect(await holder.request('LOGOUT')).toBe('00');
     expect(await waiting.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
     expect(await waiting.request('LOGOUT')).toBe('00');
-    [holder, waiting].forEach((peer) => peer.destroy());
+    [holder, waiting].forEach((peer) => peer.close());
   });
 
   it('answers 65 to a group after 30 failures in a minute; other groups log in', async () => {

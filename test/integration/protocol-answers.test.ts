@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginWhenFree, RawPeer } from '../helpers/hostile.js';
-import { balances, startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { readBalances } from '../helpers/bank-admin.js';
+import { loginWhenFree } from '../helpers/customers.js';
+import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 // PROTOCOL.md's answers, each held on the real server: the precedence of 68 (§5.3, §6), LOGOUT
 // after a lost lock (§5.1, §5.3), the third wrong PIN (§4, §6), a right PIN answered 09
@@ -22,17 +25,11 @@ ac-60008, 8888, 100.00
 const EXPIRY_WAIT_MS = 15_000;
 
 describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS, args: ['--lock-ttl', '1', '--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS, args: ['--lock-ttl', '1', '--quiet'] });
 
   /** A session that went silent until another login (the taker) took its account's lock. */
-  async function lostSession(account: string, pin: string): Promise<[RawPeer, RawPeer]> {
-    const silent = await RawPeer.connect(server.port);
+  async function lostSession(account: string, pin: string): Promise<[WireClient, WireClient]> {
+    const silent = await WireClient.connect(server.port);
     expect(await silent.request(`LOGIN ${account} ${pin}`)).toBe('00 10000 1');
     const taker = await loginWhenFree(server.port, { account, pin }, { timeoutMs: EXPIRY_WAIT_MS });
     expect(taker.reply).toBe('00 10000 1');
@@ -40,9 +37,9 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
   }
 
   /** Logs the takers out and closes every connection. */
-  async function closeAll(takers: RawPeer[], others: RawPeer[]): Promise<void> {
+  async function closeAll(takers: WireClient[], others: WireClient[]): Promise<void> {
     for (const taker of takers) expect(await taker.request('LOGOUT')).toBe('00');
-    for (const peer of [...takers, ...others]) peer.destroy();
+    for (const peer of [...takers, ...others]) peer.close();
   }
 
   it('answers 68 before any amount check, after only 30 and 12; the session is over', async () => {
@@ -50,17 +47,22 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
       [lostSession('ac-60001', '1111'), lostSession('ac-60002', '2222')]);
     expect(await a.request('DEPOSIT e1 0')).toBe('68'); // 68 comes before a bad amount (13)
     expect(await a.request('BALANCE')).toBe('12'); // logged out
-    expect(await b.request('DEPOSIT e1 ')).toBe('30'); // not a request: 30 comes before 68
-    expect(await b.request('LOGIN ac-60002 2222')).toBe('12'); // out of state: so does 12
-    expect(await b.request('WITHDRAW x61 1000001')).toBe('68'); // and 68 before 61
-    expect(await b.request('OUTCOME x61')).toBe('12');
+    await expectDialogue(b, `
+      # not a request: 30 comes before 68
+      DEPOSIT e1  -> 30
+      # out of state: so does 12
+      LOGIN ac-60002 2222 -> 12
+      # and 68 before 61
+      WITHDRAW x61 1000001 -> 68
+      OUTCOME x61 -> 12
+    `);
     // Back to the 64-byte limit of a connection not logged in (§2): 63 bytes + LF, then 64 + LF.
     expect(await b.request('X'.repeat(63))).toBe('30');
     await b.write(`${'X'.repeat(64)}\n`);
     expect(await b.closesWithin(5000)).toBe(true);
     expect(b.lines).toEqual(['00 10000 1', '30', '12', '68', '12', '30']);
     await closeAll([takerA, takerB], [a]);
-    expect(balances(server.dbFile)).toMatchObject({ 'ac-60001': 10000, 'ac-60002': 10000 });
+    expect(readBalances(server.dbFile)).toMatchObject({ 'ac-60001': 10000, 'ac-60002': 10000 });
   });
 
   it('answers LOGOUT 68 after the lock was taken, and the connection is logged out', async () => {
@@ -75,17 +77,11 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
 });
 
 describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS, args: ['--quiet'] });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS, args: ['--quiet'] });
 
   /** Opens a connection and runs [request, expected reply] pairs over it, in order. */
-  async function dialogue(pairs: [string, string][]): Promise<RawPeer> {
-    const peer = await RawPeer.connect(server.port);
+  async function dialogue(pairs: [string, string][]): Promise<WireClient> {
+    const peer = await WireClient.connect(server.port);
     const replies: [string, string][] = [];
     for (const [line] of pairs) replies.push([line, await peer.request(line)]);
     expect(replies).toEqual(pairs);
@@ -95,7 +91,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
   it('answers the third wrong PIN 75, not 55 0', async () => {
     const peer = await dialogue([['LOGIN ac-60004 0001', '55 2'], ['LOGIN ac-60004 0002', '55 1'],
       ['LOGIN ac-60004 0003', '75'], ['LOGIN ac-60004 4444', '75']]);
-    peer.destroy();
+    peer.close();
   });
 
   it('resets the wrong-PIN count on a right PIN answered 09', async () => {
@@ -111,7 +107,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     ]);
     expect(await holder.request('LOGOUT')).toBe('00');
     const after = await dialogue([['LOGIN ac-60005 5555', '00 10000 30'], ['LOGOUT', '00']]);
-    for (const peer of [holder, guesser, after]) peer.destroy();
+    for (const peer of [holder, guesser, after]) peer.close();
   });
 
   it('holds a line to 128 bytes in a session and to 64 again after LOGOUT', async () => {
@@ -133,7 +129,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
       ['OUTCOME caseID', '25'],
       ['LOGOUT', '00'],
     ]);
-    peer.destroy();
+    peer.close();
   });
 
   it('answers an empty line 30, before login and in a session', async () => {
@@ -145,7 +141,7 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
       ['BALANCE', '00 10000'], // the session carries on
       ['LOGOUT', '00'],
     ]);
-    peer.destroy();
+    peer.close();
   });
 
   it('neither answers nor applies a valid request that arrives with garbage', async () => {
@@ -157,6 +153,6 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     expect(again.reply).toBe('00 10000 30');
     expect(await again.peer.request('OUTCOME g1')).toBe('25');
     expect(await again.peer.request('LOGOUT')).toBe('00');
-    again.peer.destroy();
+    again.peer.close();
   });
 });

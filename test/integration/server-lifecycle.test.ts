@@ -1,9 +1,11 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AtmProcess } from '../helpers/proxy.js';
-import { admin, startServer, type TestServer, lockedAccounts, balances } from '../helpers/server.js';
-import { WireClient } from '../helpers/wire.js';
+import { readBalances, readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
+import { admin, startServer, type TestServer } from '../helpers/server.js';
+import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 
 
 
@@ -36,7 +38,7 @@ describe('server lifecycle', () => {
     const atm = AtmProcess.start(server.port);
     try {
       expect(await atm.send('login ac-10002 2222')).toEqual({ ok: true, balance_cents: 5025 });
-      expect(lockedAccounts(server.dbFile)).toEqual(['ac-10001', 'ac-10002']);
+      expect(readLocks(server.dbFile)).toEqual(['ac-10001', 'ac-10002']);
 
       expect(await server.stop()).toBe(0);
       for (const client of [inSession, anonymous]) {
@@ -47,7 +49,7 @@ describe('server lifecycle', () => {
       const balance = await atm.send('balance');
       expect(balance).toEqual({ ok: false, code: 91, message: expect.any(String) });
       expect(await atm.end()).toBe(2); // README "The ATM": 2, the bank went away
-      expect(lockedAccounts(server.dbFile)).toEqual([]);
+      expect(readLocks(server.dbFile)).toEqual([]);
       expect(server.output()).toContain('SIGTERM');
     } finally {
       atm.signal('SIGKILL');
@@ -71,7 +73,7 @@ describe('server lifecycle', () => {
     expect(await stopped).toBe(0);
     socket.destroy();
     expect(received).toBe('00 100000 30\n91\n'); // 91 is the last thing the server says
-    const balanceCents = balances(server.dbFile)['ac-10004'];
+    const balanceCents = readBalances(server.dbFile)['ac-10004'];
 
     // PROTOCOL.md §5.6: after its 91 the server reads nothing more, so OUTCOME finds nothing.
     const restarted = await startServer({ dir: server.dir });
@@ -90,28 +92,32 @@ describe('server lifecycle', () => {
   it('keeps balances and transaction records across a restart on the same database', async () => {
     const first = await startServer();
     const client = await WireClient.connect(first.port);
-    expect(await client.request('LOGIN ac-10001 1111')).toBe('00 10000 30');
-    expect(await client.request('DEPOSIT keep1 1234')).toBe('00 11234');
-    expect(await client.request('WITHDRAW keep2 234')).toBe('00 11000');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-10001 1111 -> 00 10000 30
+      DEPOSIT keep1 1234 -> 00 11234
+      WITHDRAW keep2 234 -> 00 11000
+      LOGOUT -> 00
+    `);
     client.close();
     expect(await first.stop()).toBe(0);
-    expect(balances(first.dbFile)['ac-10001']).toBe(11000);
+    expect(readBalances(first.dbFile)['ac-10001']).toBe(11000);
 
     const second = await startServer({ dir: first.dir });
     try {
       const again = await WireClient.connect(second.port);
-      expect(await again.request('LOGIN ac-10001 1111')).toBe('00 11000 30');
-      expect(await again.request('OUTCOME keep1')).toBe('00 11234');
-      // A repeat after the restart is not applied a second time:
-      expect(await again.request('DEPOSIT keep1 1234')).toBe('00 11234');
-      expect(await again.request('BALANCE')).toBe('00 11000');
-      expect(await again.request('LOGOUT')).toBe('00');
+      await expectDialogue(again, `
+        LOGIN ac-10001 1111 -> 00 11000 30
+        OUTCOME keep1 -> 00 11234
+        # A repeat after the restart is not applied a second time:
+        DEPOSIT keep1 1234 -> 00 11234
+        BALANCE -> 00 11000
+        LOGOUT -> 00
+      `);
       again.close();
     } finally {
       expect(await second.stop()).toBe(0);
     }
-    expect(balances(second.dbFile)).toMatchObject({ 'ac-10001': 11000, 'ac-10002': 5025 });
+    expect(readBalances(second.dbFile)).toMatchObject({ 'ac-10001': 11000, 'ac-10002': 5025 });
   });
 
   it('clears the locks of a server that was killed when it starts again', async () => {
@@ -120,11 +126,11 @@ describe('server lifecycle', () => {
     expect(await client.request('LOGIN ac-10003 3333')).toBe('00 0 30');
     await crashed.kill();
     client.close();
-    expect(lockedAccounts(crashed.dbFile)).toEqual(['ac-10003']); // left behind by the crash
+    expect(readLocks(crashed.dbFile)).toEqual(['ac-10003']); // left behind by the crash
 
     const restarted = await startServer({ dir: crashed.dir });
     try {
-      expect(lockedAccounts(restarted.dbFile)).toEqual([]);
+      expect(readLocks(restarted.dbFile)).toEqual([]);
       const again = await WireClient.connect(restarted.port);
       expect(await again.request('LOGIN ac-10003 3333')).toBe('00 0 30'); // not 09
       expect(await again.request('LOGOUT')).toBe('00');

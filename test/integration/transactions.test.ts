@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordingProxy } from '../helpers/proxy.js';
-import { admin, atmJson, startServer, type TestServer, balances } from '../helpers/server.js';
+import { readBalances } from '../helpers/bank-admin.js';
+import { admin, atmJson } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
+import { expectDialogue } from '../helpers/dialogue.js';
+import { serverPerSuite } from '../helpers/suite.js';
 
 // One account per test, so the tests of this file do not see each other's money.
 const ACCOUNTS = `# transactions.test.ts
@@ -18,7 +21,7 @@ ac-20008, 8888, 75.00
 
 /** Sends a line outside the request grammar: not through request(), whose log must conform. */
 async function sendInvalid(client: WireClient, line: string): Promise<string> {
-  client.sendRaw(`${line}\n`);
+  await client.write(`${line}\n`);
   return client.nextLine();
 }
 
@@ -30,13 +33,7 @@ function expectRefusal(result: Record<string, unknown> | undefined, code: number
 }
 
 describe('transactions through the ATM and on the wire', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer({ accounts: ACCOUNTS });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-  });
+  const server = serverPerSuite({ accounts: ACCOUNTS });
 
   it('the ATM refuses every transaction before login itself (12), sending nothing', async () => {
     const proxy = await RecordingProxy.start(server.port);
@@ -59,12 +56,14 @@ describe('transactions through the ATM and on the wire', () => {
     for (const line of requests) expect(await client.request(line), line).toBe('12');
     // 12 comes before 13 in precedence (PROTOCOL.md §6): a bad amount before login is still 12.
     expect(await sendInvalid(client, 'DEPOSIT pre3 0')).toBe('12');
-    expect(await client.request('LOGIN ac-20008 8888')).toBe('00 7500 30');
-    expect(await client.request('OUTCOME pre1')).toBe('25');
-    expect(await client.request('OUTCOME pre2')).toBe('25');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20008 8888 -> 00 7500 30
+      OUTCOME pre1 -> 25
+      OUTCOME pre2 -> 25
+      LOGOUT -> 00
+    `);
     client.close();
-    expect(balances(server.dbFile)['ac-20008']).toBe(7500);
+    expect(readBalances(server.dbFile)['ac-20008']).toBe(7500);
   });
 
   it('answers a wrong PIN (or an unknown account) with 55 and the tries left', async () => {
@@ -72,15 +71,19 @@ describe('transactions through the ATM and on the wire', () => {
     expectRefusal(atm, 55);
     expect(atm!.message).toContain('2 tries left');
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-20002 0000')).toBe('55 1');
-    expect(await client.request('LOGIN ac-20002 2222')).toBe('00 5025 30'); // resets the count
-    expect(await client.request('LOGOUT')).toBe('00');
-    expect(await client.request('LOGIN ac-20002 1234')).toBe('55 2');
-    expect(await client.request('LOGIN zz-99999 1234')).toBe('55 2'); // unknown: the same answer
-    expect(await client.request('LOGIN ac-20002 2222')).toBe('00 5025 30');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20002 0000 -> 55 1
+      # resets the count
+      LOGIN ac-20002 2222 -> 00 5025 30
+      LOGOUT -> 00
+      LOGIN ac-20002 1234 -> 55 2
+      # unknown: the same answer
+      LOGIN zz-99999 1234 -> 55 2
+      LOGIN ac-20002 2222 -> 00 5025 30
+      LOGOUT -> 00
+    `);
     client.close();
-    expect(balances(server.dbFile)['ac-20002']).toBe(5025);
+    expect(readBalances(server.dbFile)['ac-20002']).toBe(5025);
   });
 
   it('refuses an overdraft with 51 and the balance, leaving the balance unchanged', async () => {
@@ -92,19 +95,25 @@ describe('transactions through the ATM and on the wire', () => {
       { ok: true, balance_cents: 1234 },
       { ok: true },
     ]);
-    expect(balances(server.dbFile)['ac-20003']).toBe(1234);
+    expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
 
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-20003 3333')).toBe('00 1234 30');
-    expect(await client.request('WITHDRAW over1 1235')).toBe('51 1234');
-    expect(await client.request('WITHDRAW over2 1000000')).toBe('51 1234');
-    expect(await client.request('BALANCE')).toBe('00 1234');
-    expect(balances(server.dbFile)['ac-20003']).toBe(1234);
-    expect(await client.request('WITHDRAW all 1234')).toBe('00 0'); // down to zero is allowed
-    expect(await client.request('WITHDRAW over3 1')).toBe('51 0');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20003 3333 -> 00 1234 30
+      WITHDRAW over1 1235 -> 51 1234
+      # the most one withdrawal may be, far more than the balance
+      WITHDRAW over2 1000000 -> 51 1234
+      BALANCE -> 00 1234
+    `);
+    expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
+    await expectDialogue(client, `
+      # down to zero is allowed
+      WITHDRAW all 1234 -> 00 0
+      WITHDRAW over3 1 -> 51 0
+      LOGOUT -> 00
+    `);
     client.close();
-    expect(balances(server.dbFile)['ac-20003']).toBe(0);
+    expect(readBalances(server.dbFile)['ac-20003']).toBe(0);
   });
 
   it('the ATM refuses bad amounts itself (13; over $10,000: 61) and nothing changes', async () => {
@@ -126,7 +135,7 @@ describe('transactions through the ATM and on the wire', () => {
     } finally {
       await proxy.close();
     }
-    expect(balances(server.dbFile)['ac-20004']).toBe(50000);
+    expect(readBalances(server.dbFile)['ac-20004']).toBe(50000);
   });
 
   it('the server refuses bad amount fields (13; too large: 61), moving nothing', async () => {
@@ -149,7 +158,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('BALANCE')).toBe('00 50000');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-    expect(balances(server.dbFile)['ac-20004']).toBe(50000);
+    expect(readBalances(server.dbFile)['ac-20004']).toBe(50000);
   });
 
   it('carries 1,000 transactions in one session to the exact balance', async () => {
@@ -168,7 +177,7 @@ describe('transactions through the ATM and on the wire', () => {
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
     expect(expectedCents).toBeGreaterThan(10_000);
-    expect(balances(server.dbFile)['ac-20005']).toBe(expectedCents);
+    expect(readBalances(server.dbFile)['ac-20005']).toBe(expectedCents);
   });
 
   it('prints exactly the documented --json shapes', async () => {
@@ -194,43 +203,49 @@ describe('transactions through the ATM and on the wire', () => {
       const keys = Object.keys(result);
       expect([['ok'], ['ok', 'balance_cents'], ['ok', 'code', 'message']]).toContainEqual(keys);
     }
-    expect(balances(server.dbFile)['ac-20001']).toBe(11450);
+    expect(readBalances(server.dbFile)['ac-20001']).toBe(11450);
   });
 
   it('applies a repeated transaction id once and answers it with the original reply', async () => {
     const client = await WireClient.connect(server.port);
-    expect(await client.request('LOGIN ac-20006 6666')).toBe('00 10000 30');
-    expect(await client.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await client.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await client.request('BALANCE')).toBe('00 10500');
-    expect(await client.request('DEPOSIT rep2 100')).toBe('00 10600');
-    // The original reply, not the balance now:
-    expect(await client.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await client.request('DEPOSIT rep1 600')).toBe('94'); // same id, other amount
-    expect(await client.request('WITHDRAW rep1 500')).toBe('94'); // same id, other verb
-    expect(await client.request('OUTCOME rep1')).toBe('00 10500');
-    expect(await client.request('OUTCOME rep2')).toBe('00 10600');
-    expect(await client.request('OUTCOME never1')).toBe('25');
-    expect(await client.request('WITHDRAW big1 999999')).toBe('51 10600');
-    expect(await client.request('WITHDRAW big1 999999')).toBe('51 10600');
-    expect(await client.request('OUTCOME big1')).toBe('51 10600');
-    expect(await client.request('BALANCE')).toBe('00 10600');
-    expect(await client.request('LOGOUT')).toBe('00');
+    await expectDialogue(client, `
+      LOGIN ac-20006 6666 -> 00 10000 30
+      DEPOSIT rep1 500 -> 00 10500
+      DEPOSIT rep1 500 -> 00 10500
+      BALANCE -> 00 10500
+      DEPOSIT rep2 100 -> 00 10600
+      # The original reply, not the balance now:
+      DEPOSIT rep1 500 -> 00 10500
+      # same id, other amount
+      DEPOSIT rep1 600 -> 94
+      # same id, other verb
+      WITHDRAW rep1 500 -> 94
+      OUTCOME rep1 -> 00 10500
+      OUTCOME rep2 -> 00 10600
+      OUTCOME never1 -> 25
+      WITHDRAW big1 999999 -> 51 10600
+      WITHDRAW big1 999999 -> 51 10600
+      OUTCOME big1 -> 51 10600
+      BALANCE -> 00 10600
+      LOGOUT -> 00
+    `);
     client.close();
-    expect(balances(server.dbFile)['ac-20006']).toBe(10600);
+    expect(readBalances(server.dbFile)['ac-20006']).toBe(10600);
 
     // The record outlives the session (the reconnect-and-ask path of §5.5) ...
     const again = await WireClient.connect(server.port);
-    expect(await again.request('LOGIN ac-20006 6666')).toBe('00 10600 30');
-    expect(await again.request('OUTCOME rep1')).toBe('00 10500');
-    expect(await again.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await again.request('LOGOUT')).toBe('00');
-    // ... and belongs to its account: the same id on another account is a new transaction.
-    expect(await again.request('LOGIN ac-20007 7777')).toBe('00 10000 30');
-    expect(await again.request('OUTCOME rep1')).toBe('25');
-    expect(await again.request('DEPOSIT rep1 500')).toBe('00 10500');
-    expect(await again.request('LOGOUT')).toBe('00');
+    await expectDialogue(again, `
+      LOGIN ac-20006 6666 -> 00 10600 30
+      OUTCOME rep1 -> 00 10500
+      DEPOSIT rep1 500 -> 00 10500
+      LOGOUT -> 00
+      # ... and belongs to its account: the same id on another account is a new transaction.
+      LOGIN ac-20007 7777 -> 00 10000 30
+      OUTCOME rep1 -> 25
+      DEPOSIT rep1 500 -> 00 10500
+      LOGOUT -> 00
+    `);
     again.close();
-    expect(balances(server.dbFile)).toMatchObject({ 'ac-20006': 10600, 'ac-20007': 10500 });
+    expect(readBalances(server.dbFile)).toMatchObject({ 'ac-20006': 10600, 'ac-20007': 10500 });
   });
 });

@@ -116,24 +116,14 @@ describe('frames: the longest legal line fits, one byte more does not', () => {
     expect(framer.push(Buffer.from(wire, 'latin1'))).toEqual({ frames: [longestLogin] });
   });
 
-  it('a line of frameBytesAnonMax bytes passes before login; one more closes', () => {
-    const line = 'L'.repeat(Limits.frameBytesAnonMax - 1);
-    expect(new Framer(Limits.frameBytesAnonMax).push(Buffer.from(`${line}\n`))).toEqual({
-      frames: [line],
-    });
-    expect(new Framer(Limits.frameBytesAnonMax).push(Buffer.from(`${line}L\n`))).toEqual({
-      error: 'overflow',
-    });
-  });
-
-  it('a line of frameBytesMax bytes passes after login; one more closes', () => {
-    const line = 'L'.repeat(Limits.frameBytesMax - 1);
-    expect(new Framer(Limits.frameBytesMax).push(Buffer.from(`${line}\n`))).toEqual({
-      frames: [line],
-    });
-    expect(new Framer(Limits.frameBytesMax).push(Buffer.from(`${line}L\n`))).toEqual({
-      error: 'overflow',
-    });
+  it.each([
+    ['frameBytesAnonMax', 'before', Limits.frameBytesAnonMax],
+    ['frameBytesMax', 'after', Limits.frameBytesMax],
+  ])('a line of %s bytes passes %s login; one more closes', (_name, _when, frameBytesMax) => {
+    const line = 'L'.repeat(frameBytesMax - 1);
+    expect(new Framer(frameBytesMax).push(Buffer.from(`${line}\n`))).toEqual({ frames: [line] });
+    const overflow = { error: 'overflow' };
+    expect(new Framer(frameBytesMax).push(Buffer.from(`${line}L\n`))).toEqual(overflow);
   });
 
   it('the longest reply the grammar allows fits replyBytesMax with CRLF', () => {

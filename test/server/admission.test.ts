@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admission } from '../../src/server/admission.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import { CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX } from '../../src/server/connect-rate.js';
-import { sleep } from '../helpers/hostile.js';
+import { sleep } from '../helpers/poll.js';
 
 const HANDSHAKE_MS = 200;
 const fixture = (name: string): string =>

@@ -8,7 +8,7 @@ import { defaultServerConfig } from '../../src/server/config.js';
 import { Connection } from '../../src/server/connection.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { noMetrics } from '../../src/server/metrics.js';
-import { sleep } from '../helpers/hostile.js';
+import { sleep } from '../helpers/poll.js';
 
 const handled = vi.hoisted(() => [] as string[]);
 

@@ -3,7 +3,8 @@
  * from its group's address (127.0.N.1), runs the attack's body, and reconnects, until the end
  * time. Bounded in time (endMs) and in count (CONNECTS_MAX); every socket goes to loopback.
  */
-import { RawPeer, sleep } from '../../../test/helpers/hostile.js';
+import { sleep } from '../../../test/helpers/poll.js';
+import { WireClient } from '../../../test/helpers/wire.js';
 import { attackerAddress } from '../plan.js';
 import type { AttackerTally } from '../report.js';
 
@@ -33,7 +34,7 @@ export interface FleetShape {
 }
 
 /** One connection's work: returns when it is done with the connection (or the time is up). */
-export type Body = (peer: RawPeer, endMs: number) => Promise<void>;
+export type Body = (peer: WireClient, endMs: number) => Promise<void>;
 
 /** What a fleet observed, beyond the tally: open connections and lifetimes of held ones. */
 export interface FleetStats {
@@ -78,7 +79,7 @@ async function connectionLoop(loop: Loop, address: string, index: number): Promi
   const { plan, stats } = loop;
   await sleep(index * loop.shape.staggerMs);
   while (Date.now() < plan.endMs && stats.tally.connects < CONNECTS_MAX) {
-    const peer = await RawPeer.connect(plan.port, address, remainingMs(plan.endMs, CONNECT_MS_MAX))
+    const peer = await WireClient.connect(plan.port, address, remainingMs(plan.endMs, CONNECT_MS_MAX))
       .catch(() => null);
     if (peer === null) {
       stats.tally.connectErrors += 1;
@@ -91,7 +92,7 @@ async function connectionLoop(loop: Loop, address: string, index: number): Promi
 }
 
 /** One connection from connect to end: the body's work, then its replies counted. */
-async function holdOnce(loop: Loop, peer: RawPeer): Promise<void> {
+async function holdOnce(loop: Loop, peer: WireClient): Promise<void> {
   const { stats } = loop;
   const openedMs = Date.now();
   stats.tally.connects += 1;
@@ -102,7 +103,7 @@ async function holdOnce(loop: Loop, peer: RawPeer): Promise<void> {
     stats.tally.closedByServer += 1;
     if (peer.lines[0] !== '91') stats.closedLifetimesMs.push(Date.now() - openedMs);
   }
-  peer.destroy();
+  peer.close();
   for (const line of peer.lines) {
     const code = line.slice(0, 2);
     stats.tally.replies[code] = (stats.tally.replies[code] ?? 0) + 1;

@@ -3,7 +3,8 @@
  * lines, LOGINs past the rate limit (for the blocked decoy, so no PIN is hashed), and one byte
  * of garbage per connection. They cost the server audit rows and commits, not PIN hashes.
  */
-import { ANON_REFUSALS_MAX, PIPELINED_MAX } from '../../../test/helpers/hostile.js';
+import { ANON_REFUSALS_MAX } from '../../../test/helpers/hostile-mix.js';
+import { PIPELINED_MAX } from '../../../test/helpers/wire.js';
 import { ATTACK_GROUPS, wrongPin } from '../plan.js';
 import type { AttackerTally } from '../report.js';
 import { remainingMs, runFleet, type AttackerPlan, type Body } from './fleet.js';

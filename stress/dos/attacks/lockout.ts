@@ -5,7 +5,7 @@
  * half second until the end. Also: blocking the decoy account other attacks use.
  */
 import { performance } from 'node:perf_hooks';
-import { sleep } from '../../../test/helpers/hostile.js';
+import { sleep } from '../../../test/helpers/poll.js';
 import {
   ask, connectWithin, replyCode, visit, type CustomerPlan, type Visitor,
 } from '../customer.js';

@@ -3,7 +3,7 @@
  * nobody holds (ac-50000…ac-99999: no real account gets blocked), one at a time per connection,
  * reconnecting when refused, so that the server hashes as many PINs as it lets them.
  */
-import { makeRng, randomInt } from '../../../test/helpers/hostile.js';
+import { makeRng, randomInt } from '../../../test/helpers/random.js';
 import { ATTACK_GROUPS } from '../plan.js';
 import type { AttackerTally } from '../report.js';
 import { remainingMs, runFleet, type AttackerPlan } from './fleet.js';

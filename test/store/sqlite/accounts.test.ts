@@ -26,15 +26,14 @@ const open = (account: string, balanceCents: number, replace = false): void =>
 const rawBalance = (account: string): unknown =>
   store.db.prepare('SELECT balance_cents FROM accounts WHERE account = ?').pluck().get(account);
 
+/** ac-12345 as getAccount reads it when open. */
+const openRow = (pinHash: string, balanceCents: number) =>
+  ({ account: 'ac-12345', pinHash, balanceCents, closed: false });
+
 describe('putAccount and getAccount', () => {
   it('creates an open account and reads it back', () => {
     open('ac-12345', 10_000);
-    expect(getAccount(store, 'ac-12345')).toEqual({
-      account: 'ac-12345',
-      pinHash: 'hash-of-ac-12345',
-      balanceCents: 10_000,
-      closed: false,
-    });
+    expect(getAccount(store, 'ac-12345')).toEqual(openRow('hash-of-ac-12345', 10_000));
   });
 
   it('answers undefined for an account that does not exist', () => {
@@ -53,12 +52,7 @@ describe('putAccount and getAccount', () => {
     expect(getAccount(store, 'ac-12345')?.closed).toBe(true);
     putAccount(store, { account: 'ac-12345', pinHash: 'new', balanceCents: 5, now: 3000 },
       { replace: true });
-    expect(getAccount(store, 'ac-12345')).toEqual({
-      account: 'ac-12345',
-      pinHash: 'new',
-      balanceCents: 5,
-      closed: false,
-    });
+    expect(getAccount(store, 'ac-12345')).toEqual(openRow('new', 5));
   });
 
   it('asserts the opening balance is whole cents within 0..balanceCentsMax', () => {

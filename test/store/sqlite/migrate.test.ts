@@ -1,22 +1,16 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../../src/assert.js';
 import { closeStore, openStore } from '../../../src/store/sqlite/db.js';
 import { listMigrations, migrate, migrationsDir } from '../../../src/store/sqlite/migrate.js';
+import { tempDirPerTest } from '../../helpers/temp.js';
 
 /** The numbered SQL files in migrations/, counted straight from the directory. */
 const migrationFiles = readdirSync(migrationsDir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f));
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'bank-migrate-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest('bank-migrate-');
 
 describe('migrate', () => {
   it('finds at least the first migration', () => {
@@ -31,7 +25,7 @@ describe('migrate', () => {
   });
 
   it('is idempotent: reopening a migrated file changes nothing and keeps the data', () => {
-    const file = join(dir, 'bank.sqlite');
+    const file = join(dir(), 'bank.sqlite');
     const first = openStore(file);
     first.db.prepare("INSERT INTO accounts VALUES ('ac-12345', 'h', 100, 0, NULL)").run();
     closeStore(first);
@@ -43,7 +37,7 @@ describe('migrate', () => {
   });
 
   it('opens the database in WAL mode with foreign keys on and synchronous FULL', () => {
-    const store = openStore(join(dir, 'bank.sqlite'));
+    const store = openStore(join(dir(), 'bank.sqlite'));
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
@@ -51,29 +45,29 @@ describe('migrate', () => {
   });
 
   it('applies only the migrations newer than user_version, each atomically', () => {
-    writeFileSync(join(dir, '001_one.sql'), 'CREATE TABLE one (x INTEGER);');
-    writeFileSync(join(dir, '002_two.sql'), 'CREATE TABLE two (x INTEGER); SELECT nonsense(;');
+    writeFileSync(join(dir(), '001_one.sql'), 'CREATE TABLE one (x INTEGER);');
+    writeFileSync(join(dir(), '002_two.sql'), 'CREATE TABLE two (x INTEGER); SELECT nonsense(;');
     const db = new Database(':memory:');
-    expect(() => migrate(db, dir)).toThrow();
+    expect(() => migrate(db, dir())).toThrow();
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     expect(tables).toEqual(['one']);
-    writeFileSync(join(dir, '002_two.sql'), 'CREATE TABLE two (x INTEGER);');
-    expect(migrate(db, dir)).toBe(2);
+    writeFileSync(join(dir(), '002_two.sql'), 'CREATE TABLE two (x INTEGER);');
+    expect(migrate(db, dir())).toBe(2);
     db.close();
   });
 
   it('asserts the migrations are numbered 1..n without gaps', () => {
-    writeFileSync(join(dir, '001_one.sql'), 'SELECT 1;');
-    writeFileSync(join(dir, '003_three.sql'), 'SELECT 1;');
-    writeFileSync(join(dir, 'README.md'), 'not a migration');
-    expect(() => listMigrations(dir)).toThrow(AssertionError);
+    writeFileSync(join(dir(), '001_one.sql'), 'SELECT 1;');
+    writeFileSync(join(dir(), '003_three.sql'), 'SELECT 1;');
+    writeFileSync(join(dir(), 'README.md'), 'not a migration');
+    expect(() => listMigrations(dir())).toThrow(AssertionError);
   });
 
   it('ignores files that are not named like migrations', () => {
-    writeFileSync(join(dir, '001_one.sql'), 'SELECT 1;');
-    writeFileSync(join(dir, 'notes.sql'), 'SELECT 1;');
-    writeFileSync(join(dir, '2_two.sql'), 'SELECT 1;');
-    expect(listMigrations(dir)).toEqual([{ version: 1, file: '001_one.sql' }]);
+    writeFileSync(join(dir(), '001_one.sql'), 'SELECT 1;');
+    writeFileSync(join(dir(), 'notes.sql'), 'SELECT 1;');
+    writeFileSync(join(dir(), '2_two.sql'), 'SELECT 1;');
+    expect(listMigrations(dir())).toEqual([{ version: 1, file: '001_one.sql' }]);
   });
 });

@@ -6,6 +6,7 @@ import { Code } from '../../src/protocol/codes.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
 import { adminAuditEntry } from '../../src/rules/admin.js';
+import { moneyCode } from '../../src/rules/session.js';
 import type { AuditEntry, AuditRow } from '../../src/store/rows.js';
 import { addToBalance, getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
 import { appendAudit } from '../../src/store/sqlite/audit.js';
@@ -92,8 +93,9 @@ export function memoryBank(balances: Record<string, number> = {}, now = 1_000): 
 }
 
 /**
- * What the server does for a new DEPOSIT or WITHDRAW (src/rules/session.ts): decide, move the
- * balance if approved, record the ledger row and the audit row, in one transaction.
+ * What the server does for a new DEPOSIT or WITHDRAW (src/rules/session.ts): decide by its own
+ * rule (moneyCode: no balance below zero or above its maximum), move the balance if approved,
+ * record the ledger row and the audit row, in one transaction.
  */
 export function moveMoney(
   bank: TestBank | Store,
@@ -103,7 +105,7 @@ export function moveMoney(
   return inTransaction(store, () => {
     const before = getAccount(store, move.account)!.balanceCents;
     const deltaCents = move.kind === 'deposit' ? move.amountCents : -move.amountCents;
-    const code = before + deltaCents < 0 ? Code.insufficientFunds : Code.ok;
+    const code = moneyCode(before, deltaCents);
     const balanceCents = code === Code.ok ? before + deltaCents : before;
     if (code === Code.ok) addToBalance(store, move.account, deltaCents);
     const { account, kind, amountCents, txnId } = move;
