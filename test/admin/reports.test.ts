@@ -4,7 +4,6 @@ import {
   auditCells, auditHeading, auditJson, auditLine, codeLabel, localTime, reportAccounts, reportAudit,
   reportSessions,
 } from '../../src/admin/reports.js';
-import { formatRow, formatTable } from '../../src/admin/table.js';
 import { Code } from '../../src/protocol/codes.js';
 import { LOCKOUT_POLICY } from '../../src/lockout.js';
 import type { BankView } from '../../src/store/engine.js';
@@ -21,23 +20,6 @@ function columnEnd(table: string, header: string): number {
   const first = table.split('\n')[0]!;
   return first.indexOf(header) + header.length;
 }
-
-describe('formatTable', () => {
-  it('pads each column to its widest cell, numbers to the right, with a rule under the header', () => {
-    const table = formatTable(['name', 'amount'], [['a', '$1.00'], ['long name', '$1,000.00']], new Set([1]));
-    expect(table.split('\n')).toEqual([
-      'name          amount',
-      '---------  ---------',
-      'a              $1.00',
-      'long name  $1,000.00',
-    ].map((line) => line.trimEnd()));
-  });
-
-  it('lets a cell wider than its fixed column push the rest right (follow mode)', () => {
-    expect(formatRow(['abcdef', 'x'], [3, 2], new Set())).toBe('abcdef  x');
-    expect(formatRow(['1', 'x'], [3, 2], new Set([0]))).toBe('  1  x');
-  });
-});
 
 describe('reports', () => {
   let bank: TestBank;
