@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
 import { closeAuditAggregator } from '../../src/server/audit-aggregator.js';
+import type { BankOp } from '../../src/rules/requests.js';
 import { endSession, recordEvent, submit } from '../../src/server/submit.js';
 import { fakePeer, fakeServer } from '../helpers/fake-engine.js';
 
@@ -25,7 +26,7 @@ describe('submit', () => {
   it('logs a thrown value that is not an Error as its text', async () => {
     const fake = fakeServer();
     fake.answer = () => ({ reply: failed, failure: 'bad row' });
-    const op = { kind: 'note', entries: [], reply: null } as const;
+    const op: BankOp = { kind: 'note', entries: [], reply: null };
     await submit(fake.ctx, fakePeer(), op);
     expect(JSON.parse(fake.logLines[0]!))
       .toMatchObject({ msg: 'conn 7 internal error in note: bad row' });
@@ -33,7 +34,7 @@ describe('submit', () => {
 
   it('logs nothing for a request that did not fail', async () => {
     const fake = fakeServer();
-    const op = { kind: 'note', entries: [], reply: failed } as const;
+    const op: BankOp = { kind: 'note', entries: [], reply: failed };
     expect(await submit(fake.ctx, fakePeer(), op)).toEqual({ reply: failed });
     expect(fake.logLines).toEqual([]);
   });
