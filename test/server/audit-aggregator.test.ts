@@ -7,13 +7,14 @@ import {
   AUDIT_SUMMARY_GROUPS_MAX, AuditAggregator, closeAuditAggregator, OTHER_GROUP, type GroupSummary,
 } from '../../src/server/audit-aggregator.js';
 import { defaultServerConfig } from '../../src/server/config.js';
-import type { Peer, ServerContext } from '../../src/server/context.js';
+import type { ServerContext } from '../../src/server/context.js';
 import { createServerLog } from '../../src/server/log.js';
 import { noMetrics } from '../../src/server/metrics.js';
 import { createLoginGuards } from '../../src/server/pin-budget.js';
 import { recordEvent, refuse } from '../../src/server/submit.js';
 import { openEngine } from '../../src/store/open.js';
 import type { AuditRow } from '../../src/store/rows.js';
+import { fakePeer } from '../helpers/fake-engine.js';
 
 const INTERVAL_MS = 10_000;
 
@@ -128,10 +129,6 @@ describe('AuditAggregator', () => {
 describe('refuse and recordEvent before and after login', () => {
   let ctx: ServerContext;
   let clock: number;
-  const peerFrom = (address: string, account: string | null = null): Peer => ({
-    id: 7, address, holder: 'test/7', session: account === null ? null : { account },
-    loginFailures: 0,
-  });
 
   let dir: string;
   /** The audit as the bank holds it, read on one snapshot. */
@@ -154,9 +151,9 @@ describe('refuse and recordEvent before and after login', () => {
   });
 
   it('answers a stranger at once and writes one row per group at close, inside the chain', async () => {
-    const stranger = peerFrom('127.0.1.1');
+    const stranger = fakePeer('127.0.1.1');
     const replies = [await refuse(ctx, stranger, 'malformed', Code.formatError),
-      await refuse(ctx, peerFrom('127.0.1.2'), 'balance', Code.invalidTransaction),
+      await refuse(ctx, fakePeer('127.0.1.2'), 'balance', Code.invalidTransaction),
       await refuse(ctx, stranger, 'login', Code.tooManyAttempts)];
     await recordEvent(ctx, stranger, 'errors-before-login');
     expect(replies).toEqual([{ kind: 'bare', code: 30 }, { kind: 'bare', code: 12 },
@@ -171,7 +168,7 @@ describe('refuse and recordEvent before and after login', () => {
   });
 
   it('keeps one row per refusal or close in a session', async () => {
-    const customer = peerFrom('127.0.1.1', 'ac-10001');
+    const customer = fakePeer('127.0.1.1', 'ac-10001');
     expect(await refuse(ctx, customer, 'login', Code.invalidTransaction))
       .toEqual({ kind: 'bare', code: 12 });
     await recordEvent(ctx, customer, 'queue-full');
