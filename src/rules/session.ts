@@ -2,7 +2,7 @@ import { assert } from '../assert.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
 import type { AccountId, MoneyRequest, Reply } from '../protocol/messages.js';
-import type { AuditEntry, TxnRow } from '../store/rows.js';
+import type { AccountRow, AuditEntry, TxnRow } from '../store/rows.js';
 import type { BankOp, Decision, Origin, SessionAsk, SessionFacts, Write } from './requests.js';
 
 /**
@@ -47,6 +47,31 @@ export function askOp(ask: SessionAsk): string {
 export function askTxnId(ask: SessionAsk): string | undefined {
   return ask.kind === 'deposit' || ask.kind === 'withdraw' || ask.kind === 'outcome'
     ? ask.txnId : undefined;
+}
+
+/** Where an engine reads a session request's facts, in its batch's transaction. */
+export interface SessionFactsSource {
+  holder(account: AccountId): string | undefined;
+  account(account: AccountId): AccountRow | undefined;
+  txn(account: AccountId, txnId: string): TxnRow | undefined;
+}
+
+/**
+ * The facts a session request or a logout needs: a logout, or a request whose lock another
+ * login took, needs only the lock's holder; any other the account and its transaction id's row.
+ */
+export function readSessionFacts(op: SessionOp | LogoutOp, source: SessionFactsSource):
+  SessionFacts {
+  const holder = source.holder(op.account);
+  if (op.kind === 'logout' || holder !== op.origin.holder) {
+    return { holder, account: undefined, earlier: undefined };
+  }
+  const txnId = askTxnId(op.ask);
+  return {
+    holder,
+    account: source.account(op.account),
+    earlier: txnId === undefined ? undefined : source.txn(op.account, txnId),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import type {
 } from '../../src/rules/requests.js';
 import {
   askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
-  replyForTxn,
+  readSessionFacts, replyForTxn, type SessionFactsSource,
 } from '../../src/rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
 
@@ -375,5 +375,43 @@ describe('property: the balance stays in bounds and equals the sum of approved m
       expect(store.moved).toBe(approved);
       expect(store.audits).toBe(steps.length);
     }), { seed: 20_261_130, numRuns: 500 });
+  });
+});
+
+describe('readSessionFacts', () => {
+  const earlier = txn('deposit', 100, Code.ok, 600, NOW - 5);
+  /** A source holding one lock, account and ledger row, that records what it was asked. */
+  const source = (holder: string): { asked: string[]; read: SessionFactsSource } => {
+    const asked: string[] = [];
+    const read: SessionFactsSource = {
+      holder: (account) => (asked.push(`holder ${account}`), holder),
+      account: (account) => (asked.push(`account ${account}`), open(600)),
+      txn: (account, txnId) => (asked.push(`txn ${account} ${txnId}`), earlier),
+    };
+    return { asked, read };
+  };
+
+  it('reads the account and the ledger row of its id for a request that holds its lock', () => {
+    const { asked, read } = source(ORIGIN.holder);
+    const op = sessionOp({ kind: 'deposit', txnId: 't-1', amountCents: 1 });
+    expect(readSessionFacts(op, read)).toEqual({ holder: ORIGIN.holder, account: open(600),
+      earlier });
+    expect(asked).toEqual([`holder ${ACCOUNT}`, `account ${ACCOUNT}`, `txn ${ACCOUNT} t-1`]);
+  });
+
+  it('reads no ledger row for a request without an id', () => {
+    const { asked, read } = source(ORIGIN.holder);
+    expect(readSessionFacts(sessionOp({ kind: 'balance' }), read).earlier).toBeUndefined();
+    expect(asked).toEqual([`holder ${ACCOUNT}`, `account ${ACCOUNT}`]);
+  });
+
+  it('reads only the holder for a logout, and for a request whose lock was taken', () => {
+    for (const [op, holder] of [[logoutOp('logout'), ORIGIN.holder],
+      [sessionOp({ kind: 'ping' }), 'srv-b/9']] as const) {
+      const { asked, read } = source(holder);
+      expect(readSessionFacts(op, read)).toEqual({ holder, account: undefined,
+        earlier: undefined });
+      expect(asked).toEqual([`holder ${ACCOUNT}`]);
+    }
   });
 });

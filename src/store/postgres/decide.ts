@@ -1,9 +1,9 @@
 import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
 import type {
-  BankOp, Decision, LoginFacts, Outcome, SessionFacts,
+  BankOp, Decision, LoginFacts, Outcome,
 } from '../../rules/requests.js';
 import {
-  askTxnId, decideLogout, decideSession,
+  decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
 } from '../../rules/session.js';
 import type { AccountRow } from '../rows.js';
 import {
@@ -16,19 +16,12 @@ import {
  * SQLite engine (src/store/sqlite/apply.ts). Nothing here touches the database.
  */
 
-type SessionLike = Extract<BankOp, { kind: 'session' | 'logout' }>;
-
-/** The lock holder, the account row and the ledger row a session request's rule needs. */
-function sessionFacts(facts: Facts, op: SessionLike): SessionFacts {
-  const holder = facts.sessions.get(op.account)?.holder;
-  if (op.kind === 'logout' || holder !== op.origin.holder) {
-    return { holder, account: undefined, earlier: undefined };
-  }
-  const txnId = askTxnId(op.ask);
+/** The batch's view as the rules' source of session facts (copies: the view moves on). */
+function sessionSource(facts: Facts): SessionFactsSource {
   return {
-    holder,
-    account: copyAccount(facts, op.account),
-    earlier: txnId === undefined ? undefined : facts.ledger.get(pairKey(op.account, txnId)),
+    holder: (account) => facts.sessions.get(account)?.holder,
+    account: (account) => copyAccount(facts, account),
+    txn: (account, txnId) => facts.ledger.get(pairKey(account, txnId)),
   };
 }
 
@@ -61,9 +54,9 @@ function decideLoginOp(facts: Facts, changes: Changes,
 function decideOp(facts: Facts, changes: Changes, op: BankOp): Decision {
   switch (op.kind) {
     case 'session':
-      return decideSession(op, sessionFacts(facts, op), facts.now);
+      return decideSession(op, readSessionFacts(op, sessionSource(facts)), facts.now);
     case 'logout':
-      return decideLogout(op, sessionFacts(facts, op), facts.now);
+      return decideLogout(op, readSessionFacts(op, sessionSource(facts)), facts.now);
     case 'login':
       return decideLoginOp(facts, changes, op);
     case 'note':

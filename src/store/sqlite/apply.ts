@@ -1,10 +1,10 @@
 import { assert } from '../../assert.js';
 import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
 import type {
-  BankOp, Decision, LoginFacts, Outcome, SessionFacts, Write,
+  BankOp, Decision, LoginFacts, Outcome, Write,
 } from '../../rules/requests.js';
 import {
-  askTxnId, decideLogout, decideSession,
+  decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
 } from '../../rules/session.js';
 import { addToBalance, getAccount } from './accounts.js';
 import { appendAudit } from './audit.js';
@@ -23,9 +23,9 @@ import { acquireLock, lockHolder, lockRow, releaseLock, touchLock } from './sess
 export function applyOp(store: Store, op: BankOp, nowMs: number): Outcome {
   switch (op.kind) {
     case 'session':
-      return settle(store, decideSession(op, readSessionFacts(store, op), nowMs));
+      return settle(store, decideSession(op, readSessionFacts(op, sessionSource(store)), nowMs));
     case 'logout':
-      return settle(store, decideLogout(op, readSessionFacts(store, op), nowMs));
+      return settle(store, decideLogout(op, readSessionFacts(op, sessionSource(store)), nowMs));
     case 'login':
       return applyLogin(store, op, nowMs);
     case 'note':
@@ -39,19 +39,20 @@ export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>
   return settle(store, decideFailure(op, op.origin, nowMs));
 }
 
-/** The lock holder, the account row and the ledger row a session request's rule needs. */
-function readSessionFacts(store: Store, op: Extract<BankOp, { kind: 'session' | 'logout' }>):
-  SessionFacts {
-  const holder = lockHolder(store, op.account);
-  if (op.kind === 'logout' || holder !== op.origin.holder) {
-    return { holder, account: undefined, earlier: undefined };
+/** The SQLite store as the rules' source of session facts, made once per store. */
+const sources = new WeakMap<Store, SessionFactsSource>();
+
+function sessionSource(store: Store): SessionFactsSource {
+  let source = sources.get(store);
+  if (source === undefined) {
+    source = {
+      holder: (account) => lockHolder(store, account),
+      account: (account) => getAccount(store, account),
+      txn: (account, txnId) => findTxn(store, account, txnId),
+    };
+    sources.set(store, source);
   }
-  const txnId = askTxnId(op.ask);
-  return {
-    holder,
-    account: getAccount(store, op.account),
-    earlier: txnId === undefined ? undefined : findTxn(store, op.account, txnId),
-  };
+  return source;
 }
 
 /** A LOGIN: its facts, its rule, and the lock claimed with one atomic statement. */
