@@ -1,7 +1,6 @@
 import type { AdminTx, BankView, Engine } from '../store/engine.js';
 import { openEngine } from '../store/open.js';
 import { checkDbTarget, describeOpenError } from '../store/open-errors.js';
-import { parseDbTarget } from '../store/target.js';
 
 /** Options every admin command takes. */
 export interface AdminOptions {
@@ -61,8 +60,3 @@ export function withChange<T>(options: AdminOptions, fn: (tx: AdminTx) => Promis
   return withEngine(options, 'change', (engine) => engine.change(fn));
 }
 
-/** The bank as an admin command names it: the file, or the URL with its password masked. */
-export function dbName(db: string): string {
-  const target = parseDbTarget(db);
-  return target.kind === 'sqlite' ? target.file : target.display;
-}

@@ -4,9 +4,9 @@ import { defaultPinKeyFile, hashPin, loadPinKey } from '../pin.js';
 import { loadAccounts, nothingLoaded, readAccountsFile, resetUnlessLocked } from '../seed.js';
 import type { Engine } from '../store/engine.js';
 import type { AuditFilter } from '../store/rows.js';
-import { parseDbTarget } from '../store/target.js';
+import { dbName, parseDbTarget } from '../store/target.js';
 import {
-  dbName, withChange, withEngine, withReader, type AdminOptions,
+  withChange, withEngine, withReader, type AdminOptions,
 } from './access.js';
 import { followAudit } from './follow.js';
 import {

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { defaultPinKeyFile } from '../pin.js';
 import type { BankRecord, Engine } from '../store/engine.js';
 import { openEngine } from '../store/open.js';
-import { parseDbTarget, type DbTarget } from '../store/target.js';
+import { parseDbTarget, targetName, type DbTarget } from '../store/target.js';
 
 /**
  * `bank admin copy`: moves a whole bank (accounts with their PIN hashes, the ledger, the audit
@@ -34,8 +34,8 @@ export async function adminCopy(options: CopyOptions, env = process.env): Promis
     await (await openEngine(to.file, { readOnly: true })).close();
   }
   try {
-    const counts = await copyBetween(options, nameOf(to));
-    return [describeCopy(counts, nameOf(from), nameOf(to)), describePinKey(options, env)]
+    const counts = await copyBetween(options, targetName(to));
+    return [describeCopy(counts, targetName(from), targetName(to)), describePinKey(options, env)]
       .join('\n');
   } catch (error) {
     if (created) removeSqliteFile(to.file);
@@ -104,10 +104,6 @@ function checkEnds(from: DbTarget, to: DbTarget): void {
   if (same) throw new Error('--from and --to name the same database');
 }
 
-/** A database as it may be printed: a file path, or a URL with its password masked. */
-function nameOf(target: DbTarget): string {
-  return target.kind === 'sqlite' ? target.file : target.display;
-}
 
 /** One line: how much was copied, from where to where. */
 export function describeCopy(counts: CopyCounts, from: string, to: string): string {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { hostname } from 'node:os';
 import type { Engine } from '../store/engine.js';
 import { openEngine } from '../store/open.js';
-import { maskSecrets, parseDbTarget } from '../store/target.js';
+import { dbName, maskSecrets } from '../store/target.js';
 import { loadPinKey } from '../pin.js';
 import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';
@@ -164,7 +164,7 @@ async function openContext(
     if (error instanceof StartupError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const why = maskSecrets(message);
-    throw new StartupError(`cannot open the database ${describeDb(config.dbFile)} (${why})`);
+    throw new StartupError(`cannot open the database ${dbName(config.dbFile)} (${why})`);
   }
 }
 
@@ -192,11 +192,6 @@ async function refuseNewSharedKey(engine: Engine, file: string): Promise<void> {
     'key; copy it here, or pass --pin-key <file> or set BANK_PIN_KEY');
 }
 
-/** The database as a log line may name it: a URL's password masked. */
-function describeDb(db: string): string {
-  const target = parseDbTarget(db);
-  return target.kind === 'sqlite' ? target.file : target.display;
-}
 
 /** Serves admitted sockets, each as a Connection kept in the set until it has finished. */
 function serveConnections(

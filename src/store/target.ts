@@ -46,3 +46,13 @@ export function maskSecrets(text: string): string {
   return text.replace(URL_PASSWORD, `$1:${PASSWORD_MASK}@`)
     .replace(QUERY_PASSWORD, `$1${PASSWORD_MASK}`);
 }
+
+/** A database as it may be printed: the file path, or the URL with its password masked. */
+export function targetName(target: DbTarget): string {
+  return target.kind === 'sqlite' ? target.file : target.display;
+}
+
+/** What `--db` names, as it may be printed (logs, errors, admin output). */
+export function dbName(db: string): string {
+  return targetName(parseDbTarget(db));
+}

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dbName, withChange, withEngine, withReader, type AdminAccess } from
+import { withChange, withEngine, withReader, type AdminAccess } from
   '../../src/admin/access.js';
 import type { Engine } from '../../src/store/engine.js';
 import { tempDirPerTest } from '../helpers/temp.js';
@@ -78,14 +78,5 @@ describe('withEngine, withReader and withChange on SQLite files', () => {
     })).rejects.toThrow('fn failed');
     expect(existsSync(db)).toBe(true);
     await expect(seen!.read((view) => view.accounts())).rejects.toThrow();
-  });
-});
-
-describe('dbName', () => {
-  it('names a SQLite bank by its file and a PostgreSQL one without its password', () => {
-    expect(dbName('/tmp/bank.sqlite')).toBe('/tmp/bank.sqlite');
-    const name = dbName('postgres://bank:s3cret@127.0.0.1:5432/bank');
-    expect(name).toContain('127.0.0.1:5432/bank');
-    expect(name).not.toContain('s3cret');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets, parseDbTarget } from '../../src/store/target.js';
+import { dbName, maskSecrets, parseDbTarget } from '../../src/store/target.js';
 
 describe('parseDbTarget: a file path is SQLite, a postgres URL is PostgreSQL', () => {
   it.each([
@@ -57,5 +57,14 @@ describe('maskSecrets: every postgres password in a text, and nothing else', () 
     'at 12:30 user@example.org wrote', 'https://user:pw@example.org/ is not ours to mask',
   ])('leaves %j as it is', (text) => {
     expect(maskSecrets(text)).toBe(text);
+  });
+});
+
+describe('dbName', () => {
+  it('names a SQLite bank by its file and a PostgreSQL one without its password', () => {
+    expect(dbName('/tmp/bank.sqlite')).toBe('/tmp/bank.sqlite');
+    const name = dbName('postgres://bank:s3cret@127.0.0.1:5432/bank');
+    expect(name).toContain('127.0.0.1:5432/bank');
+    expect(name).not.toContain('s3cret');
   });
 });
