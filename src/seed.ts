@@ -136,6 +136,11 @@ async function writeSeedRow(tx: AdminTx, row: SeedRow, pinHash: string,
   await tx.appendAudit(adminAuditEntry({ account, op, balanceCents, now }));
 }
 
+/** Whether the bank has any account, open or closed. */
+export async function bankHasAccounts(engine: Engine): Promise<boolean> {
+  return (await engine.read((view) => view.accounts())).length > 0;
+}
+
 /**
  * The rows of an accounts file (the demo accounts when none is named), checked before any
  * database is opened. Throws one message: a file that cannot be read, every bad line with its

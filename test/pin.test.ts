@@ -1,7 +1,9 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultPinKeyFile, hashPin, loadPinKey, verifyPin } from '../src/pin.js';
+import {
+  defaultPinKeyFile, hashPin, loadPinKey, verifyPin, wouldOrphanPins,
+} from '../src/pin.js';
 import { tempDirPerTest } from './helpers/temp.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
@@ -105,5 +107,31 @@ describe('defaultPinKeyFile', () => {
     ['postgres://db.example/..%2Fetc%2Fpasswd', {}, '___etc_passwd.pin-key'],
   ])('%s', (db, env, expected) => {
     expect(defaultPinKeyFile(db, env)).toBe(expected);
+  });
+});
+
+describe('wouldOrphanPins', () => {
+  const dir = tempDirPerTest('bank-orphan-');
+  const asked = (answer: boolean): { calls: number; ask: () => Promise<boolean> } => {
+    const state = { calls: 0, ask: async (): Promise<boolean> => (state.calls += 1, answer) };
+    return state;
+  };
+
+  it('is the bank\'s answer only when a new key would be made (no file, no BANK_PIN_KEY)', async () => {
+    const file = join(dir(), 'bank.pin-key');
+    for (const answer of [true, false]) {
+      const bank = asked(answer);
+      expect(await wouldOrphanPins(file, bank.ask, {})).toBe(answer);
+      expect(bank.calls).toBe(1);
+    }
+  });
+
+  it('is false, without asking the bank, with a key file or BANK_PIN_KEY', async () => {
+    const file = join(dir(), 'bank.pin-key');
+    const bank = asked(true);
+    expect(await wouldOrphanPins(file, bank.ask, { BANK_PIN_KEY: 'k' })).toBe(false);
+    loadPinKey(file, {});
+    expect(await wouldOrphanPins(file, bank.ask, {})).toBe(false);
+    expect(bank.calls).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { formatCents } from '../money.js';
-import { defaultPinKeyFile, hashPin, loadPinKey } from '../pin.js';
-import { loadAccounts, nothingLoaded, readAccountsFile, resetUnlessLocked } from '../seed.js';
+import { defaultPinKeyFile, hashPin, loadPinKey, wouldOrphanPins } from '../pin.js';
+import {
+  bankHasAccounts, loadAccounts, nothingLoaded, readAccountsFile, resetUnlessLocked,
+} from '../seed.js';
 import type { Engine } from '../store/engine.js';
 import type { AuditFilter } from '../store/rows.js';
 import { dbName, parseDbTarget } from '../store/target.js';
@@ -200,10 +202,7 @@ function pinKeyFile(options: AdminOptions): string {
  * new key made here: anywhere else a new key would give PINs the server can never match.
  */
 async function loadAdminPinKey(engine: Engine, file: string): Promise<Buffer> {
-  const fromEnv = (process.env.BANK_PIN_KEY ?? '') !== '';
-  const hasAccounts = async (): Promise<boolean> =>
-    (await engine.read((view) => view.accounts())).length > 0;
-  if (!fromEnv && !existsSync(file) && await hasAccounts()) {
+  if (await wouldOrphanPins(file, () => bankHasAccounts(engine))) {
     throw new Error(`no PIN key at ${file}: PINs must be made with the server's key ` +
       '(pass --pin-key <file> or set BANK_PIN_KEY)');
   }

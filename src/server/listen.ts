@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { hostname } from 'node:os';
 import type { Engine } from '../store/engine.js';
 import { openEngine } from '../store/open.js';
 import { dbName, maskSecrets } from '../store/target.js';
-import { loadPinKey } from '../pin.js';
+import { loadPinKey, wouldOrphanPins } from '../pin.js';
+import { bankHasAccounts } from '../seed.js';
 import { VERSION } from '../version.js';
 import { Admission, type Admitted } from './admission.js';
 import { closeAuditAggregator } from './audit-aggregator.js';
@@ -184,10 +184,8 @@ async function startConnIds(server: net.Server, ctx: ServerContext): Promise<Con
  * not make a new one (no PIN would match it), unless the bank has no accounts yet.
  */
 async function refuseNewSharedKey(engine: Engine, file: string): Promise<void> {
-  if (engine.kind !== 'postgres' || (process.env.BANK_PIN_KEY ?? '') !== '' || existsSync(file)) {
-    return;
-  }
-  if ((await engine.read((view) => view.accounts())).length === 0) return;
+  if (engine.kind !== 'postgres') return;
+  if (!(await wouldOrphanPins(file, () => bankHasAccounts(engine)))) return;
   throw new StartupError(`no PIN key at ${file}: the servers of a PostgreSQL bank share one ` +
     'key; copy it here, or pass --pin-key <file> or set BANK_PIN_KEY');
 }

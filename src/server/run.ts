@@ -1,4 +1,4 @@
-import { seedFromFile } from '../seed.js';
+import { bankHasAccounts, seedFromFile } from '../seed.js';
 import { healthProblem } from './health.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
@@ -41,7 +41,7 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
 /** Loads the demo accounts into an empty database. */
 async function loadDemo(server: RunningServer, log: ServerLog): Promise<void> {
   const { engine, pinKey } = server.ctx;
-  if ((await engine.read((view) => view.accounts())).length > 0) return;
+  if (await bankHasAccounts(engine)) return;
   const result = await seedFromFile(engine, pinKey, {});
   if ('errors' in result) log.logger.error(`demo seed failed: ${result.errors.join('; ')}`);
   else log.logger.info(`loaded ${result.loaded} demo accounts`);
