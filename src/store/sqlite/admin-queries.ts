@@ -2,7 +2,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
 import { AUDIT_COLUMNS, AUDIT_MATCHES, type AuditFilter, type AuditRow } from './audit.js';
-import { prepareStore, type Store } from './db.js';
+import { prepareStore, preparedOnce, type Store } from './db.js';
 import { listMigrations } from './migrate.js';
 import type { CheckpointRow, LedgerKey } from '../rows.js';
 export type { CheckpointRow, LedgerKey };
@@ -31,16 +31,8 @@ interface AdminStatements {
 const SAME_TXN = `a.account = t.account AND a.txn_id = t.txn_id AND a.op = t.kind
   AND a.amount_cents = t.amount_cents AND a.code = t.code AND a.balance_cents = t.balance_cents`;
 
-const prepared = new WeakMap<Database.Database, AdminStatements>();
-
 /** The admin statements of this connection, prepared the first time they are asked for. */
-function statements(store: Store): AdminStatements {
-  const found = prepared.get(store.db);
-  if (found) return found;
-  const made = prepareAdmin(store.db);
-  prepared.set(store.db, made);
-  return made;
-}
+const statements = preparedOnce((store) => prepareAdmin(store.db));
 
 /** Prepares the admin statements. */
 function prepareAdmin(db: Database.Database): AdminStatements {

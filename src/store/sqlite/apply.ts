@@ -8,7 +8,7 @@ import {
 } from '../../rules/session.js';
 import { addToBalance, getAccount } from './accounts.js';
 import { appendAudit } from './audit.js';
-import type { Store } from './db.js';
+import { preparedOnce, type Store } from './db.js';
 import { findTxn, recordTxn } from './ledger.js';
 import { clearCountersAfterRightPin, putCounters, readBarFacts, readCounters } from './lockout.js';
 import { acquireLock, lockHolder, lockRow, releaseLock, touchLock } from './sessions.js';
@@ -40,20 +40,11 @@ export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>
 }
 
 /** The SQLite store as the rules' source of session facts, made once per store. */
-const sources = new WeakMap<Store, SessionFactsSource>();
-
-function sessionSource(store: Store): SessionFactsSource {
-  let source = sources.get(store);
-  if (source === undefined) {
-    source = {
-      holder: (account) => lockHolder(store, account),
-      account: (account) => getAccount(store, account),
-      txn: (account, txnId) => findTxn(store, account, txnId),
-    };
-    sources.set(store, source);
-  }
-  return source;
-}
+const sessionSource = preparedOnce((store): SessionFactsSource => ({
+  holder: (account) => lockHolder(store, account),
+  account: (account) => getAccount(store, account),
+  txn: (account, txnId) => findTxn(store, account, txnId),
+}));
 
 /** A LOGIN: its facts, its rule, and the lock claimed with one atomic statement. */
 function applyLogin(store: Store, op: Extract<BankOp, { kind: 'login' }>, nowMs: number): Outcome {

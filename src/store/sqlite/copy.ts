@@ -7,7 +7,7 @@ import {
 } from '../records.js';
 import type { AuditRow, TxnRow } from '../rows.js';
 import { AUDIT_COLUMNS } from './audit.js';
-import type { Store } from './db.js';
+import { preparedOnce, type Store } from './db.js';
 
 /**
  * A whole bank out of and into SQLite (`bank admin copy`): every table read a page at a time
@@ -24,15 +24,8 @@ interface CopyStatements {
   put: Record<BankRecord['kind'], Statement<unknown[]>>;
 }
 
-const prepared = new WeakMap<Database, CopyStatements>();
-
-function statements(store: Store): CopyStatements {
-  const found = prepared.get(store.db);
-  if (found) return found;
-  const made = prepareCopy(store.db);
-  prepared.set(store.db, made);
-  return made;
-}
+/** The copy statements of this connection, prepared the first time they are asked for. */
+const statements = preparedOnce((store) => prepareCopy(store.db));
 
 function prepareCopy(db: Database): CopyStatements {
   return {

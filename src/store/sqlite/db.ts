@@ -54,6 +54,22 @@ export function prepareStore(db: Database.Database): Store {
   };
 }
 
+/**
+ * Something made from a store the first time it is asked for, then kept with that store: the
+ * statements only some commands need (admin queries, copy), so start-up does not prepare them.
+ */
+export function preparedOnce<T>(prepare: (store: Store) => T): (store: Store) => T {
+  const made = new WeakMap<Store, T>();
+  return (store) => {
+    let found = made.get(store);
+    if (found === undefined) {
+      found = prepare(store);
+      made.set(store, found);
+    }
+    return found;
+  };
+}
+
 /** Runs fn as one write transaction (BEGIN IMMEDIATE): all of it commits, or none of it. */
 export function inTransaction<T>(store: Store, fn: () => T): T {
   return store.db.transaction(fn).immediate();

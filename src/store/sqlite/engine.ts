@@ -7,11 +7,14 @@ import { getAccount } from './accounts.js';
 import { openStoreReadOnly } from './admin-queries.js';
 import { applyFailure, applyOp } from './apply.js';
 import { Committer, type Op } from './committer.js';
-import { closeStore, openStore, type Store } from './db.js';
+import { closeStore, openStore, preparedOnce, type Store } from './db.js';
 import { readBarFacts } from './lockout.js';
 import { prepareRuns, type Runs } from './runs.js';
 import { clearLocks } from './sessions.js';
 import { sqliteChange, sqliteRead } from './view.js';
+
+/** The statement /healthz runs, prepared on the first health check. */
+const probe = preparedOnce((store) => store.db.prepare('SELECT 1').pluck());
 
 /** Requests per batch unless the server says otherwise. */
 const BATCH_OPS_MAX = 512;
@@ -62,7 +65,7 @@ class SqliteEngine implements Engine {
 
   async answers(): Promise<boolean> {
     try {
-      return this.store.db.open && this.store.db.prepare('SELECT 1').pluck().get() === 1;
+      return this.store.db.open && probe(this.store).get() === 1;
     } catch {
       return false;
     }
