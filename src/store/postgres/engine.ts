@@ -136,7 +136,7 @@ export interface PostgresTuning {
  */
 export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'postgres' }>,
   options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
-  const where = maskSecrets(target.display);
+  const where = target.display; // masked by parseDbTarget
   const pool = openPool(target.url, options.poolConnectionsMax);
   try {
     const client = await pool.connect();
