@@ -29,7 +29,8 @@ export type PinCheck = 'right' | 'wrong' | 'dropped' | 'barred';
 
 /** One request for the next batch. */
 export type BankOp =
-  | { kind: 'session'; origin: Origin; account: AccountId; ask: SessionAsk }
+  /** lockTtlMs: the heartbeat is written when a third of it has passed (decideSession). */
+  | { kind: 'session'; origin: Origin; account: AccountId; ask: SessionAsk; lockTtlMs: number }
   | { kind: 'logout'; origin: Origin; account: AccountId; op: 'logout' | 'disconnect' }
   | {
     kind: 'login'; origin: Origin; account: AccountId; group: string; pin: PinCheck;
@@ -40,8 +41,8 @@ export type BankOp =
 
 /** What an engine reads, in the batch's transaction, for a session request or a logout. */
 export interface SessionFacts {
-  /** The holder of the account's lock row, live or expired; undefined when there is none. */
-  holder: string | undefined;
+  /** The account's lock row, live or expired; undefined when there is none. */
+  lock: LockRow | undefined;
   account: AccountRow | undefined;
   /** The ledger row of the request's transaction id (DEPOSIT, WITHDRAW, OUTCOME). */
   earlier: TxnRow | undefined;
@@ -61,7 +62,13 @@ export interface LoginFacts {
   account: AccountRow | undefined;
   counters: { group: StoredCounter | undefined; account: StoredCounter | undefined };
   /** The account's lock row, live or expired. */
-  lock: { holder: string; heartbeatAt: number } | undefined;
+  lock: LockRow | undefined;
+}
+
+/** An account's session lock as stored: who holds it, and its last recorded heartbeat. */
+export interface LockRow {
+  holder: string;
+  heartbeatAt: number;
 }
 
 /** A change a decision implies; an engine applies them in order, in the batch's transaction. */

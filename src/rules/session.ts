@@ -3,7 +3,9 @@ import { Code, type CodeNumber } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
 import type { AccountId, MoneyRequest, Reply } from '../protocol/messages.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../store/rows.js';
-import type { BankOp, Decision, Origin, SessionAsk, SessionFacts, Write } from './requests.js';
+import type {
+  BankOp, Decision, LockRow, Origin, SessionAsk, SessionFacts, Write,
+} from './requests.js';
 
 /**
  * The rules of a logged-in session (PROTOCOL.md §5.3 to §5.5) as pure functions of the facts an
@@ -51,7 +53,7 @@ export function askTxnId(ask: SessionAsk): string | undefined {
 
 /** Where an engine reads a session request's facts, in its batch's transaction. */
 export interface SessionFactsSource {
-  holder(account: AccountId): string | undefined;
+  lock(account: AccountId): LockRow | undefined;
   account(account: AccountId): AccountRow | undefined;
   txn(account: AccountId, txnId: string): TxnRow | undefined;
 }
@@ -62,13 +64,13 @@ export interface SessionFactsSource {
  */
 export function readSessionFacts(op: SessionOp | LogoutOp, source: SessionFactsSource):
   SessionFacts {
-  const holder = source.holder(op.account);
-  if (op.kind === 'logout' || holder !== op.origin.holder) {
-    return { holder, account: undefined, earlier: undefined };
+  const lock = source.lock(op.account);
+  if (op.kind === 'logout' || lock?.holder !== op.origin.holder) {
+    return { lock, account: undefined, earlier: undefined };
   }
   const txnId = askTxnId(op.ask);
   return {
-    holder,
+    lock,
     account: source.account(op.account),
     earlier: txnId === undefined ? undefined : source.txn(op.account, txnId),
   };
@@ -77,20 +79,34 @@ export function readSessionFacts(op: SessionOp | LogoutOp, source: SessionFactsS
 /**
  * A logged-in request: 68 when the session's lock was taken by another login (PROTOCOL.md
  * §5.3), or when an operator closed the account after its lock expired (the session ends and
- * gives the lock back); otherwise the heartbeat is refreshed and the request decided.
+ * gives the lock back); otherwise the request is decided, and the heartbeat refreshed if due.
  */
 export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account, ask } = op;
   const code = Code.sessionExpired;
   const row = (): Write => auditWrite(origin, { op: askOp(ask), code, account }, nowMs);
-  if (facts.holder !== origin.holder) return { reply: bare(code), writes: [row()] };
+  if (facts.lock?.holder !== origin.holder) return { reply: bare(code), writes: [row()] };
   if (facts.account === undefined || facts.account.closed) {
     const release: Write = { kind: 'release', account, holder: origin.holder };
     return { reply: bare(code), writes: [release, row()] };
   }
   const decision = decideAsk(op, facts, nowMs);
-  decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: nowMs });
+  if (heartbeatDue(facts.lock.heartbeatAt, nowMs, op.lockTtlMs)) {
+    decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: nowMs });
+  }
   return decision;
+}
+
+/**
+ * Whether a request must write its session's heartbeat: once the recorded one is a third of the
+ * TTL old. Writing it on every request would dirty a page per request for nothing; this way a
+ * session that is active (an ATM sends something at least every third of the TTL, §5.3) always
+ * has a heartbeat younger than two thirds of the TTL, so its lock never expires, while a silent
+ * one's lock expires between two thirds of the TTL and the TTL after its last request.
+ */
+export function heartbeatDue(heartbeatAt: number, nowMs: number, lockTtlMs: number): boolean {
+  assert(lockTtlMs > 0, 'a lock TTL is positive');
+  return nowMs - heartbeatAt >= lockTtlMs / 3;
 }
 
 /** The request itself, once the session is known to hold its lock. */
@@ -176,7 +192,7 @@ export function moneyCode(balanceCents: number, deltaCents: number): CodeNumber 
  */
 export function decideLogout(op: LogoutOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account } = op;
-  const held = facts.holder === origin.holder;
+  const held = facts.lock?.holder === origin.holder;
   const code = held || op.op === 'disconnect' ? Code.ok : Code.sessionExpired;
   const writes: Write[] = held ? [{ kind: 'release', account, holder: origin.holder }] : [];
   writes.push(auditWrite(origin, { op: op.op, code, account }, nowMs));

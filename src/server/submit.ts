@@ -78,12 +78,13 @@ export async function recordEvent(ctx: ServerContext, peer: Peer, op: string): P
 }
 
 /**
- * A logged-in request: the engine refreshes the heartbeat first, and answers 68 if the lock has
- * expired and been taken by another login meanwhile (PROTOCOL.md §5.3).
+ * A logged-in request: the engine refreshes the heartbeat when due, and answers 68 if the lock
+ * has expired and been taken by another login meanwhile (PROTOCOL.md §5.3).
  */
 export function inSession(ctx: ServerContext, peer: Peer, ask: SessionAsk): Promise<Reply> {
   const account = peer.session!.account;
-  return replyTo(ctx, peer, { kind: 'session', origin: originOf(peer), account, ask });
+  const { lockTtlMs } = ctx.config;
+  return replyTo(ctx, peer, { kind: 'session', origin: originOf(peer), account, ask, lockTtlMs });
 }
 
 /** LOGOUT, or a dropped connection: gives the lock back (PROTOCOL.md §5.1, §5.3). */

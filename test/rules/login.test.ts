@@ -256,7 +256,7 @@ describe('decideNote', () => {
 
 describe('opName and decideFailure', () => {
   const session = (ask: Extract<BankOp, { kind: 'session' }>['ask']): BankOp =>
-    ({ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask });
+    ({ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask, lockTtlMs: TTL_MS });
   const table: [BankOp, string | null][] = [
     [session({ kind: 'deposit', txnId: 't', amountCents: 1 }), 'deposit'],
     [session({ kind: 'withdraw', txnId: 't', amountCents: 1 }), 'withdraw'],

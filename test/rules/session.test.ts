@@ -9,7 +9,7 @@ import type {
 } from '../../src/rules/requests.js';
 import {
   askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
-  readSessionFacts, replyForTxn, type SessionFactsSource,
+  heartbeatDue, readSessionFacts, replyForTxn, type SessionFactsSource,
 } from '../../src/rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
 
@@ -22,12 +22,18 @@ const NOW = 1_700_000_000_000;
 const ACCOUNT = 'ac-12345';
 const ORIGIN: Origin = { conn: 3_000_007, peer: '127.0.1.9', holder: 'srv-a/7' };
 const MAX = Limits.balanceCentsMax;
+const TTL_MS = 30_000;
+/** The session's own lock, its heartbeat a third of the TTL old: a request writes a new one. */
+const OWN_LOCK = { holder: ORIGIN.holder, heartbeatAt: NOW - TTL_MS / 3 };
+/** A lock row held by someone (undefined: no row). */
+const lockOf = (holder: string | undefined) =>
+  holder === undefined ? undefined : { holder, heartbeatAt: NOW - TTL_MS / 3 };
 
 type SessionOp = Extract<BankOp, { kind: 'session' }>;
 type LogoutOp = Extract<BankOp, { kind: 'logout' }>;
 
 const sessionOp = (ask: SessionAsk): SessionOp =>
-  ({ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask });
+  ({ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask, lockTtlMs: TTL_MS });
 const logoutOp = (op: 'logout' | 'disconnect'): LogoutOp =>
   ({ kind: 'logout', origin: ORIGIN, account: ACCOUNT, op });
 const open = (balanceCents: number): AccountRow =>
@@ -35,7 +41,7 @@ const open = (balanceCents: number): AccountRow =>
 
 /** Facts of a session that holds its lock, on an open account with this balance. */
 const held = (balanceCents: number, earlier?: TxnRow): SessionFacts =>
-  ({ holder: ORIGIN.holder, account: open(balanceCents), earlier });
+  ({ lock: OWN_LOCK, account: open(balanceCents), earlier });
 
 /** The audit write a rule should produce: every field named, the origin's conn and peer. */
 function audit(fields: Partial<AuditEntry> & { op: string; code: number | null }): Write {
@@ -70,7 +76,8 @@ describe('decideSession: a session whose lock was taken by another login gets 68
   it.each(asks)('%j: 68 and one audit row, no touch, no move', (ask, op) => {
     for (const holder of ['srv-b/3', undefined]) {
       // The facts an engine would read for the request are there: the rule must not use them.
-      const facts = { holder, account: open(10_000), earlier: txn('deposit', 500, Code.ok, 1) };
+      const facts = { lock: lockOf(holder), account: open(10_000),
+        earlier: txn('deposit', 500, Code.ok, 1) };
       expect(decideSession(sessionOp(ask), facts, NOW)).toEqual({
         reply: bare(Code.sessionExpired),
         writes: [audit({ op, code: Code.sessionExpired })],
@@ -149,7 +156,7 @@ describe('decideSession: deposits and withdrawals with a new transaction id', ()
     const op = ask.kind === 'deposit' ? 'deposit' : ask.kind;
     const expected = { reply: bare(Code.sessionExpired),
       writes: [release, audit({ op, code: Code.sessionExpired })] };
-    const missing = { holder: ORIGIN.holder, account: undefined, earlier: undefined };
+    const missing = { lock: OWN_LOCK, account: undefined, earlier: undefined };
     expect(decideSession(sessionOp(ask), missing, NOW)).toEqual(expected);
     const closed = { ...held(5), account: { ...open(5), closed: true } };
     expect(decideSession(sessionOp(ask), closed, NOW)).toEqual(expected);
@@ -245,7 +252,7 @@ describe('decideSession: requests that move nothing', () => {
 describe('decideLogout', () => {
   const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
   const lost = (holder: string | undefined): SessionFacts =>
-    ({ holder, account: undefined, earlier: undefined });
+    ({ lock: lockOf(holder), account: undefined, earlier: undefined });
   const cases: [string, LogoutOp, SessionFacts, Decision][] = [
     ['LOGOUT holding the lock: 00, the lock released', logoutOp('logout'), lost(ORIGIN.holder),
       { reply: bare(Code.ok), writes: [release, audit({ op: 'logout', code: Code.ok })] }],
@@ -327,7 +334,7 @@ describe('property: the balance stays in bounds and equals the sum of approved m
     }
     facts(ask: SessionAsk): SessionFacts {
       const txnId = askTxnId(ask);
-      return { holder: ORIGIN.holder, account: open(this.balanceCents),
+      return { lock: OWN_LOCK, account: open(this.balanceCents),
         earlier: txnId === undefined ? undefined : this.ledger.get(txnId) };
     }
     apply(write: Write): void {
@@ -384,7 +391,7 @@ describe('readSessionFacts', () => {
   const source = (holder: string): { asked: string[]; read: SessionFactsSource } => {
     const asked: string[] = [];
     const read: SessionFactsSource = {
-      holder: (account) => (asked.push(`holder ${account}`), holder),
+      lock: (account) => (asked.push(`lock ${account}`), lockOf(holder)),
       account: (account) => (asked.push(`account ${account}`), open(600)),
       txn: (account, txnId) => (asked.push(`txn ${account} ${txnId}`), earlier),
     };
@@ -394,24 +401,74 @@ describe('readSessionFacts', () => {
   it('reads the account and the ledger row of its id for a request that holds its lock', () => {
     const { asked, read } = source(ORIGIN.holder);
     const op = sessionOp({ kind: 'deposit', txnId: 't-1', amountCents: 1 });
-    expect(readSessionFacts(op, read)).toEqual({ holder: ORIGIN.holder, account: open(600),
+    expect(readSessionFacts(op, read)).toEqual({ lock: OWN_LOCK, account: open(600),
       earlier });
-    expect(asked).toEqual([`holder ${ACCOUNT}`, `account ${ACCOUNT}`, `txn ${ACCOUNT} t-1`]);
+    expect(asked).toEqual([`lock ${ACCOUNT}`, `account ${ACCOUNT}`, `txn ${ACCOUNT} t-1`]);
   });
 
   it('reads no ledger row for a request without an id', () => {
     const { asked, read } = source(ORIGIN.holder);
     expect(readSessionFacts(sessionOp({ kind: 'balance' }), read).earlier).toBeUndefined();
-    expect(asked).toEqual([`holder ${ACCOUNT}`, `account ${ACCOUNT}`]);
+    expect(asked).toEqual([`lock ${ACCOUNT}`, `account ${ACCOUNT}`]);
   });
 
-  it('reads only the holder for a logout, and for a request whose lock was taken', () => {
+  it('reads only the lock for a logout, and for a request whose lock was taken', () => {
     for (const [op, holder] of [[logoutOp('logout'), ORIGIN.holder],
       [sessionOp({ kind: 'ping' }), 'srv-b/9']] as const) {
       const { asked, read } = source(holder);
-      expect(readSessionFacts(op, read)).toEqual({ holder, account: undefined,
+      expect(readSessionFacts(op, read)).toEqual({ lock: lockOf(holder), account: undefined,
         earlier: undefined });
-      expect(asked).toEqual([`holder ${ACCOUNT}`]);
+      expect(asked).toEqual([`lock ${ACCOUNT}`]);
     }
+  });
+});
+
+describe('decideSession: the heartbeat is written once a third of the TTL has passed', () => {
+  const asks: SessionAsk[] = [{ kind: 'ping' }, { kind: 'balance' },
+    { kind: 'deposit', txnId: 't-9', amountCents: 5 }, { kind: 'outcome', txnId: 't-9' },
+    { kind: 'refusal', op: 'withdraw', code: Code.invalidAmount }];
+  const ageOf = (ageMs: number): SessionFacts =>
+    ({ ...held(10_000), lock: { holder: ORIGIN.holder, heartbeatAt: NOW - ageMs } });
+  const touches = (ask: SessionAsk, ageMs: number): boolean =>
+    decideSession(sessionOp(ask), ageOf(ageMs), NOW).writes.some((write) => write.kind === 'touch');
+
+  it.each(asks)('%o: no touch while the heartbeat is younger than TTL/3', (ask) => {
+    for (const ageMs of [0, 1, TTL_MS / 3 - 1]) expect(touches(ask, ageMs)).toBe(false);
+  });
+
+  it.each(asks)('%o: a touch, first, from TTL/3 on (an expired lock still held too)', (ask) => {
+    for (const ageMs of [TTL_MS / 3, TTL_MS / 3 + 1, TTL_MS, 10 * TTL_MS]) {
+      const { writes } = decideSession(sessionOp(ask), ageOf(ageMs), NOW);
+      expect(writes[0]).toEqual(touch);
+      expect(writes.filter((write) => write.kind === 'touch')).toHaveLength(1);
+    }
+  });
+
+  it('the rest of the decision is the same with or without the touch', () => {
+    for (const ask of asks) {
+      const fresh = decideSession(sessionOp(ask), ageOf(0), NOW);
+      const due = decideSession(sessionOp(ask), ageOf(TTL_MS), NOW);
+      expect(due).toEqual({ ...fresh, writes: [touch, ...fresh.writes] });
+    }
+  });
+
+  it('an ATM that sends something every third of the TTL never lets its lock expire', () => {
+    // Requests exactly TTL/3 apart, each at the last moment the PING rule allows (§5.3).
+    let heartbeatAt = NOW;
+    for (let at = NOW; at <= NOW + 20 * TTL_MS; at += TTL_MS / 3 - 1) {
+      expect(at - heartbeatAt).toBeLessThan(TTL_MS);
+      const facts = { ...held(10_000), lock: { holder: ORIGIN.holder, heartbeatAt } };
+      const decision = decideSession(sessionOp({ kind: 'ping' }), facts, at);
+      for (const write of decision.writes) if (write.kind === 'touch') heartbeatAt = write.at;
+    }
+  });
+});
+
+describe('heartbeatDue', () => {
+  it('is due at a third of the TTL, not before', () => {
+    expect(heartbeatDue(0, 9_999, 30_000)).toBe(false);
+    expect(heartbeatDue(0, 10_000, 30_000)).toBe(true);
+    expect(heartbeatDue(0, 333, 1_000)).toBe(false);
+    expect(heartbeatDue(0, 334, 1_000)).toBe(true);
   });
 });

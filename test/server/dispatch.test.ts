@@ -7,6 +7,8 @@ import { fakePeer, fakeServer, okOutcome } from '../helpers/fake-engine.js';
 
 const ACCOUNT = 'ac-10001';
 const ORIGIN = { conn: 7, peer: '127.0.1.1', holder: 'test/7' };
+/** The server's lock TTL (the default), which every session op carries for its heartbeat. */
+const LOCK_TTL_MS = 30_000;
 const bare = (code: number): unknown => ({ kind: 'bare', code });
 
 describe('handleFrame: the op each request hands to the engine', () => {
@@ -22,7 +24,8 @@ describe('handleFrame: the op each request hands to the engine', () => {
       const { ctx, ops } = fakeServer();
       const peer = fakePeer('127.0.1.1', ACCOUNT);
       expect(await handleFrame(ctx, peer, line)).toEqual(bare(Code.ok));
-      expect(ops).toEqual([{ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask }]);
+      expect(ops).toEqual([{ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask,
+        lockTtlMs: LOCK_TTL_MS }]);
       expect(peer.session).toEqual({ account: ACCOUNT });
     }
   });
@@ -117,7 +120,7 @@ describe('handleFrame: refusals in the order of PROTOCOL.md §6', () => {
       const peer = fakePeer('127.0.1.1', ACCOUNT);
       expect(await handleFrame(fake.ctx, peer, 'DEPOSIT t1 0')).toEqual(bare(Code.ok));
       expect(fake.ops.at(-1)).toEqual({ kind: 'session', origin: ORIGIN, account: ACCOUNT,
-        ask: { kind: 'refusal', op: 'deposit', code: Code.invalidAmount } });
+        ask: { kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, lockTtlMs: LOCK_TTL_MS });
       fake.answer = (op) => (op.kind === 'session' ? { reply: bare(Code.sessionExpired) as never }
         : okOutcome(op));
       expect(await handleFrame(fake.ctx, peer, 'WITHDRAW t2 0')).toEqual(bare(Code.sessionExpired));

@@ -1,6 +1,6 @@
 import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
 import type {
-  BankOp, Decision, LoginFacts, Outcome,
+  BankOp, Decision, LockRow, LoginFacts, Outcome,
 } from '../../rules/requests.js';
 import {
   decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
@@ -19,10 +19,16 @@ import {
 /** The batch's view as the rules' source of session facts (copies: the view moves on). */
 function sessionSource(facts: Facts): SessionFactsSource {
   return {
-    holder: (account) => facts.sessions.get(account)?.holder,
+    lock: (account) => lockOf(facts, account),
     account: (account) => copyAccount(facts, account),
     txn: (account, txnId) => facts.ledger.get(pairKey(account, txnId)),
   };
+}
+
+/** The account's lock row as the rules see it (a copy, like copyAccount's). */
+function lockOf(facts: Facts, account: string): LockRow | undefined {
+  const lock = facts.sessions.get(account);
+  return lock && { holder: lock.holder, heartbeatAt: lock.heartbeatAt };
 }
 
 /** A copy, so that the rule's facts stay as they were when it decided. */
@@ -34,13 +40,12 @@ function copyAccount(facts: Facts, account: string): AccountRow | undefined {
 /** A LOGIN: its facts, its rule, and its claim judged on the locked lock row. */
 function decideLoginOp(facts: Facts, changes: Changes,
   op: Extract<BankOp, { kind: 'login' }>): Decision {
-  const lock = facts.sessions.get(op.account);
   const loginFacts: LoginFacts = {
     operatorBlocked: facts.blocks.has(op.account),
     account: copyAccount(facts, op.account),
     counters: { group: facts.groupCounters.get(pairKey(op.account, op.group)),
       account: facts.accountCounters.get(op.account) },
-    lock: lock && { holder: lock.holder, heartbeatAt: lock.heartbeatAt },
+    lock: lockOf(facts, op.account),
   };
   const decision = decideLogin(op, loginFacts, facts.now);
   if (!('claim' in decision)) return decision;

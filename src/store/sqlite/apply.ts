@@ -11,7 +11,7 @@ import { appendAudit } from './audit.js';
 import { preparedOnce, type Store } from './db.js';
 import { findTxn, recordTxn } from './ledger.js';
 import { clearCountersAfterRightPin, putCounters, readBarFacts, readCounters } from './lockout.js';
-import { acquireLock, lockHolder, lockRow, releaseLock, touchLock } from './sessions.js';
+import { acquireLock, lockRow, releaseLock, touchLock } from './sessions.js';
 
 /**
  * How the SQLite engine runs one request inside its batch's transaction: read the request's
@@ -41,7 +41,7 @@ export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>
 
 /** The SQLite store as the rules' source of session facts, made once per store. */
 const sessionSource = preparedOnce((store): SessionFactsSource => ({
-  holder: (account) => lockHolder(store, account),
+  lock: (account) => lockRow(store, account),
   account: (account) => getAccount(store, account),
   txn: (account, txnId) => findTxn(store, account, txnId),
 }));

@@ -13,7 +13,6 @@ export interface SessionStatements {
   /** Positional: it runs on every request, and binding by name costs a lookup per field. */
   touch: Statement<[now: number, account: string, holder: string]>;
   release: Statement<{ account: string; holder: string }>;
-  holder: Statement<[account: string]>;
   row: Statement<[account: string]>;
   clear: Statement<[]>;
   list: Statement<[]>;
@@ -30,7 +29,6 @@ export function prepareSessions(db: Database): SessionStatements {
     touch: db.prepare(`UPDATE sessions SET heartbeat_at = ?
       WHERE account = ? AND holder = ?`),
     release: db.prepare('DELETE FROM sessions WHERE account = @account AND holder = @holder'),
-    holder: db.prepare('SELECT holder FROM sessions WHERE account = ?'),
     row: db.prepare('SELECT holder, heartbeat_at AS heartbeatAt FROM sessions WHERE account = ?'),
     clear: db.prepare('DELETE FROM sessions'),
     list: db.prepare(`SELECT account, holder, peer, started_at AS startedAt,
@@ -44,12 +42,6 @@ export function acquireLock(store: Store, claim: LockClaim): boolean {
   assert(lockTtlMs > 0, 'a lock TTL is positive');
   const row = { account, holder, peer, now: at, expiredBefore: at - lockTtlMs };
   return store.sessions.acquire.run(row).changes === 1;
-}
-
-/** Whoever holds the account's lock row now, live or expired; undefined when none does. */
-export function lockHolder(store: Store, account: AccountId): string | undefined {
-  const row = store.sessions.holder.get(account) as { holder: string } | undefined;
-  return row?.holder;
 }
 
 /** The account's lock row, live or expired: its holder and last heartbeat. */

@@ -39,7 +39,7 @@ export function login(from: Origin, account: string, pin: 'right' | 'wrong',
 
 /** A request of a logged-in session. */
 export function ask(from: Origin, account: string, request: SessionAsk): BankOp {
-  return { kind: 'session', origin: from, account, ask: request };
+  return { kind: 'session', origin: from, account, ask: request, lockTtlMs: 30_000 };
 }
 
 /** A balance as stored. */
