@@ -2,10 +2,8 @@ import { assert } from '../assert.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
 import type { AccountId, MoneyRequest, Reply } from '../protocol/messages.js';
-import type { AccountRow, AuditEntry, TxnRow } from '../store/rows.js';
-import type {
-  BankOp, Decision, LockRow, Origin, SessionAsk, SessionFacts, Write,
-} from './requests.js';
+import type { AuditEntry, TxnRow } from '../store/rows.js';
+import type { BankOp, Decision, Origin, SessionAsk, SessionFacts, Write } from './requests.js';
 
 /**
  * The rules of a logged-in session (PROTOCOL.md §5.3 to §5.5) as pure functions of the facts an
@@ -51,29 +49,21 @@ export function askTxnId(ask: SessionAsk): string | undefined {
     ? ask.txnId : undefined;
 }
 
-/** Where an engine reads a session request's facts, in its batch's transaction. */
-export interface SessionFactsSource {
-  lock(account: AccountId): LockRow | undefined;
-  account(account: AccountId): AccountRow | undefined;
-  txn(account: AccountId, txnId: string): TxnRow | undefined;
-}
+/**
+ * Where an engine reads a session request's facts, in its batch's transaction: the account's lock
+ * row, the account, and the ledger row of txnId when there is one, all in one read (on SQLite,
+ * one statement).
+ */
+export type SessionFactsSource = (account: AccountId, txnId: string | undefined) => SessionFacts;
 
 /**
- * The facts a session request or a logout needs: a logout, or a request whose lock another
- * login took, needs only the lock's holder; any other the account and its transaction id's row.
+ * The facts a session request or a logout is decided on: the ledger row of the request's
+ * transaction id, if it has one. The rules look at the account and that row only when the
+ * session still holds its lock, and a logout looks only at the lock.
  */
 export function readSessionFacts(op: SessionOp | LogoutOp, source: SessionFactsSource):
   SessionFacts {
-  const lock = source.lock(op.account);
-  if (op.kind === 'logout' || lock?.holder !== op.origin.holder) {
-    return { lock, account: undefined, earlier: undefined };
-  }
-  const txnId = askTxnId(op.ask);
-  return {
-    lock,
-    account: source.account(op.account),
-    earlier: txnId === undefined ? undefined : source.txn(op.account, txnId),
-  };
+  return source(op.account, op.kind === 'session' ? askTxnId(op.ask) : undefined);
 }
 
 /**

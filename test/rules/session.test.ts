@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
 import { Code, type CodeNumber } from '../../src/protocol/codes.js';
 import { Limits } from '../../src/protocol/limits.js';
 import type { Reply } from '../../src/protocol/messages.js';
@@ -386,39 +385,35 @@ describe('property: the balance stays in bounds and equals the sum of approved m
 });
 
 describe('readSessionFacts', () => {
-  const earlier = txn('deposit', 100, Code.ok, 600, NOW - 5);
-  /** A source holding one lock, account and ledger row, that records what it was asked. */
-  const source = (holder: string): { asked: string[]; read: SessionFactsSource } => {
-    const asked: string[] = [];
-    const read: SessionFactsSource = {
-      lock: (account) => (asked.push(`lock ${account}`), lockOf(holder)),
-      account: (account) => (asked.push(`account ${account}`), open(600)),
-      txn: (account, txnId) => (asked.push(`txn ${account} ${txnId}`), earlier),
+  /** A source that records what it was asked and answers with the same facts each time. */
+  const source = (): { asked: unknown[]; read: SessionFactsSource } => {
+    const asked: unknown[] = [];
+    const read: SessionFactsSource = (account, txnId) => {
+      asked.push([account, txnId]);
+      return held(600);
     };
     return { asked, read };
   };
 
-  it('reads the account and the ledger row of its id for a request that holds its lock', () => {
-    const { asked, read } = source(ORIGIN.holder);
-    const op = sessionOp({ kind: 'deposit', txnId: 't-1', amountCents: 1 });
-    expect(readSessionFacts(op, read)).toEqual({ lock: OWN_LOCK, account: open(600),
-      earlier });
-    expect(asked).toEqual([`lock ${ACCOUNT}`, `account ${ACCOUNT}`, `txn ${ACCOUNT} t-1`]);
-  });
+  it.each([
+    [{ kind: 'deposit', txnId: 't-1', amountCents: 1 }, 't-1'],
+    [{ kind: 'withdraw', txnId: 't-2', amountCents: 1 }, 't-2'],
+    [{ kind: 'outcome', txnId: 't-3' }, 't-3'],
+    [{ kind: 'balance' }, undefined],
+    [{ kind: 'ping' }, undefined],
+    [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined],
+  ] as [SessionAsk, string | undefined][])('%o: one read, for the ledger row of id %s',
+    (ask, txnId) => {
+      const { asked, read } = source();
+      expect(readSessionFacts(sessionOp(ask), read)).toEqual(held(600));
+      expect(asked).toEqual([[ACCOUNT, txnId]]);
+    });
 
-  it('reads no ledger row for a request without an id', () => {
-    const { asked, read } = source(ORIGIN.holder);
-    expect(readSessionFacts(sessionOp({ kind: 'balance' }), read).earlier).toBeUndefined();
-    expect(asked).toEqual([`lock ${ACCOUNT}`, `account ${ACCOUNT}`]);
-  });
-
-  it('reads only the lock for a logout, and for a request whose lock was taken', () => {
-    for (const [op, holder] of [[logoutOp('logout'), ORIGIN.holder],
-      [sessionOp({ kind: 'ping' }), 'srv-b/9']] as const) {
-      const { asked, read } = source(holder);
-      expect(readSessionFacts(op, read)).toEqual({ lock: lockOf(holder), account: undefined,
-        earlier: undefined });
-      expect(asked).toEqual([`lock ${ACCOUNT}`]);
+  it('a logout or a disconnect: one read, for no ledger row', () => {
+    for (const op of [logoutOp('logout'), logoutOp('disconnect')]) {
+      const { asked, read } = source();
+      readSessionFacts(op, read);
+      expect(asked).toEqual([[ACCOUNT, undefined]]);
     }
   });
 });

@@ -18,11 +18,11 @@ import {
 
 /** The batch's view as the rules' source of session facts (copies: the view moves on). */
 function sessionSource(facts: Facts): SessionFactsSource {
-  return {
-    lock: (account) => lockOf(facts, account),
-    account: (account) => copyAccount(facts, account),
-    txn: (account, txnId) => facts.ledger.get(pairKey(account, txnId)),
-  };
+  return (account, txnId) => ({
+    lock: lockOf(facts, account),
+    account: copyAccount(facts, account),
+    earlier: txnId === undefined ? undefined : facts.ledger.get(pairKey(account, txnId)),
+  });
 }
 
 /** The account's lock row as the rules see it (a copy, like copyAccount's). */

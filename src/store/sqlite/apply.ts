@@ -3,14 +3,13 @@ import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
 import type {
   BankOp, Decision, LoginFacts, Outcome, Write,
 } from '../../rules/requests.js';
-import {
-  decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
-} from '../../rules/session.js';
+import { decideLogout, decideSession, readSessionFacts } from '../../rules/session.js';
 import { addToBalance, getAccount } from './accounts.js';
 import { appendAudit } from './audit.js';
-import { preparedOnce, type Store } from './db.js';
-import { findTxn, recordTxn } from './ledger.js';
+import type { Store } from './db.js';
+import { recordTxn } from './ledger.js';
 import { clearCountersAfterRightPin, putCounters, readBarFacts, readCounters } from './lockout.js';
+import { sqliteFactsSource } from './session-facts.js';
 import { acquireLock, lockRow, releaseLock, touchLock } from './sessions.js';
 
 /**
@@ -23,9 +22,9 @@ import { acquireLock, lockRow, releaseLock, touchLock } from './sessions.js';
 export function applyOp(store: Store, op: BankOp, nowMs: number): Outcome {
   switch (op.kind) {
     case 'session':
-      return settle(store, decideSession(op, readSessionFacts(op, sessionSource(store)), nowMs));
+      return settle(store, decideSession(op, readSessionFacts(op, sqliteFactsSource(store)), nowMs));
     case 'logout':
-      return settle(store, decideLogout(op, readSessionFacts(op, sessionSource(store)), nowMs));
+      return settle(store, decideLogout(op, readSessionFacts(op, sqliteFactsSource(store)), nowMs));
     case 'login':
       return applyLogin(store, op, nowMs);
     case 'note':
@@ -38,13 +37,6 @@ export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>
   nowMs: number): Outcome {
   return settle(store, decideFailure(op, op.origin, nowMs));
 }
-
-/** The SQLite store as the rules' source of session facts, made once per store. */
-const sessionSource = preparedOnce((store): SessionFactsSource => ({
-  lock: (account) => lockRow(store, account),
-  account: (account) => getAccount(store, account),
-  txn: (account, txnId) => findTxn(store, account, txnId),
-}));
 
 /** A LOGIN: its facts, its rule, and the lock claimed with one atomic statement. */
 function applyLogin(store: Store, op: Extract<BankOp, { kind: 'login' }>, nowMs: number): Outcome {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { putAccount } from '../../../src/store/sqlite/accounts.js';
 import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
-import { findTxn, recordTxn, type TxnRow } from '../../../src/store/sqlite/ledger.js';
+import { recordTxn, type TxnRow } from '../../../src/store/sqlite/ledger.js';
+import { readSqliteSessionFacts } from '../../../src/store/sqlite/session-facts.js';
 
 let store: Store;
 beforeEach(() => {
@@ -24,7 +25,11 @@ const deposit: TxnRow = {
   at: 1_700_000_000_000,
 };
 
-describe('recordTxn and findTxn', () => {
+/** A transaction id's ledger row as a session request's facts read it. */
+const findTxn = (on: Store, account: string, txnId: string): TxnRow | undefined =>
+  readSqliteSessionFacts(on, account, txnId).earlier;
+
+describe('recordTxn, and the ledger row read with a request\'s facts', () => {
   it('finds a recorded transaction exactly as it was written', () => {
     recordTxn(store, deposit);
     expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);

@@ -1,0 +1,53 @@
+import type { Statement } from 'better-sqlite3';
+import { assert } from '../../assert.js';
+import type { CodeNumber } from '../../protocol/codes.js';
+import type { AccountId } from '../../protocol/messages.js';
+import type { SessionFacts } from '../../rules/requests.js';
+import type { SessionFactsSource } from '../../rules/session.js';
+import { preparedOnce, type Store } from './db.js';
+
+/**
+ * A session request's facts (rules/session.ts) in one statement: the lock row, the account and
+ * the ledger row of the transaction id, each found by its primary key. Every request of a session
+ * reads them, so one statement instead of three, its row returned as an array (`raw`), not as an
+ * object with named keys.
+ */
+export const SESSION_FACTS_SQL = `SELECT
+      s.holder, s.heartbeat_at,
+      a.pin_hash, a.balance_cents, a.closed_at IS NOT NULL,
+      t.txn_id, t.kind, t.amount_cents, t.code, t.balance_cents, t.at
+    FROM (SELECT ? AS account, ? AS txn_id) AS k
+    LEFT JOIN sessions AS s ON s.account = k.account
+    LEFT JOIN accounts AS a ON a.account = k.account
+    LEFT JOIN transactions AS t ON t.account = k.account AND t.txn_id = k.txn_id`;
+
+const factsStatement = preparedOnce((store): Statement<[string, string | null]> =>
+  store.db.prepare<[string, string | null]>(SESSION_FACTS_SQL).raw());
+
+type FactsRow = [
+  holder: string | null, heartbeatAt: number | null,
+  pinHash: string | null, balanceCents: number | null, closed: 0 | 1 | null,
+  txnId: string | null, kind: 'deposit' | 'withdraw' | null, amountCents: number | null,
+  code: CodeNumber | null, txnBalanceCents: number | null, at: number | null,
+];
+
+/** Reads one request's facts; the statement always yields exactly one row. */
+export function readSqliteSessionFacts(store: Store, account: AccountId,
+  txnId: string | undefined): SessionFacts {
+  const row = factsStatement(store).get(account, txnId ?? null) as FactsRow | undefined;
+  assert(row !== undefined, 'the facts query yields one row');
+  const [holder, heartbeatAt, pinHash, balanceCents, closed] = row;
+  return {
+    lock: holder === null ? undefined : { holder, heartbeatAt: heartbeatAt! },
+    account: pinHash === null ? undefined
+      : { account, pinHash, balanceCents: balanceCents!, closed: closed === 1 },
+    earlier: row[5] === null ? undefined : {
+      account, txnId: row[5], kind: row[6]!, amountCents: row[7]!, code: row[8]!,
+      balanceCents: row[9]!, at: row[10]!,
+    },
+  };
+}
+
+/** The SQLite store as the rules' source of session facts, made once per store. */
+export const sqliteFactsSource = preparedOnce((store): SessionFactsSource =>
+  (account, txnId) => readSqliteSessionFacts(store, account, txnId));
