@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AtmProcess, RecordingProxy } from '../helpers/proxy.js';
 import { readLocks } from '../helpers/bank-admin.js';
-import { until } from '../helpers/poll.js';
+import { sleep, until } from '../helpers/poll.js';
 import { admin, atmJson } from '../helpers/server.js';
 import { retryLoginWhileBusy, WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
@@ -75,6 +75,27 @@ interface FrozenAtm {
 
 describe('account locks of frozen clients (--lock-ttl 2)', () => {
   const server = serverPerSuite({ args: ['--lock-ttl', '2'] });
+
+  it('holds the lock of a session that sends something every fifth of the TTL, over 3 TTLs '
+    + '(the heartbeat is recorded once a third of the TTL old, not on every request)', async () => {
+    const active = await WireClient.connect(server.port);
+    expect(await active.request('LOGIN ac-10002 2222')).toBe('00 5025 2');
+    const endAtMs = Date.now() + 3 * 2000;
+    let tries = 0;
+    while (Date.now() < endAtMs) {
+      await sleep(400);
+      expect(await active.request('PING')).toBe('00');
+      // A new connection each time: refusals before login end a connection after ten.
+      const other = await WireClient.connect(server.port);
+      expect(await other.request('LOGIN ac-10002 2222')).toBe('09');
+      other.close();
+      tries += 1;
+    }
+    expect(tries).toBeGreaterThanOrEqual(5);
+    expect(await active.request('BALANCE')).toBe('00 5025');
+    expect(await active.request('LOGOUT')).toBe('00');
+    active.close();
+  });
 
   it('lets a login take the lock of a silent client after the TTL; it then gets 68', async () => {
     const frozen = await WireClient.connect(server.port);

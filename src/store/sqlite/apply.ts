@@ -9,7 +9,7 @@ import { appendAudit } from './audit.js';
 import type { Store } from './db.js';
 import { recordTxn } from './ledger.js';
 import { clearCountersAfterRightPin, putCounters, readBarFacts, readCounters } from './lockout.js';
-import { sqliteFactsSource } from './session-facts.js';
+import { sqliteFactsSource as factsOf } from './session-facts.js';
 import { acquireLock, lockRow, releaseLock, touchLock } from './sessions.js';
 
 /**
@@ -22,9 +22,9 @@ import { acquireLock, lockRow, releaseLock, touchLock } from './sessions.js';
 export function applyOp(store: Store, op: BankOp, nowMs: number): Outcome {
   switch (op.kind) {
     case 'session':
-      return settle(store, decideSession(op, readSessionFacts(op, sqliteFactsSource(store)), nowMs));
+      return settle(store, decideSession(op, readSessionFacts(op, factsOf(store)), nowMs));
     case 'logout':
-      return settle(store, decideLogout(op, readSessionFacts(op, sqliteFactsSource(store)), nowMs));
+      return settle(store, decideLogout(op, readSessionFacts(op, factsOf(store)), nowMs));
     case 'login':
       return applyLogin(store, op, nowMs);
     case 'note':

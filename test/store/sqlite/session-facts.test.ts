@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAccount, putAccount } from '../../../src/store/sqlite/accounts.js';
 import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
 import { recordTxn, type TxnRow } from '../../../src/store/sqlite/ledger.js';
-import { readSqliteSessionFacts, SESSION_FACTS_SQL } from '../../../src/store/sqlite/session-facts.js';
+import {
+  readSqliteSessionFacts, SESSION_FACTS_SQL,
+} from '../../../src/store/sqlite/session-facts.js';
 import { acquireLock, touchLock } from '../../../src/store/sqlite/sessions.js';
 
 const T0 = 1_700_000_000_000;
@@ -26,7 +28,7 @@ const deposit: TxnRow = { account: ACCOUNT, txnId: 't-1', kind: 'deposit', amoun
 const claim = (account: string, holder: string, at: number): boolean =>
   acquireLock(store, { account, holder, peer: '127.0.0.1', at, lockTtlMs: 30_000 });
 
-describe('readSqliteSessionFacts: one statement for the lock, the account and the ledger row', () => {
+describe('readSqliteSessionFacts: one statement for the lock, the account, the ledger row', () => {
   it('reads all three as the rules expect them', () => {
     claim(ACCOUNT, 'srv/1', T0);
     touchLock(store, ACCOUNT, 'srv/1', T0 + 500);
