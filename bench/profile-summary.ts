@@ -55,6 +55,57 @@ function top(map: Map<string, number>, all: number, rows: number): string {
     .map(([name, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${name}`).join('\n');
 }
 
+/**
+ * The server's time in a few buckets, by the frames that start each kind of work: a bucket that
+ * counts `inclusive` time takes the frame and everything under it (not counted again below),
+ * one that counts `self` only the frame's own samples. What BENCHMARKS.md's split tables show.
+ */
+interface Bucket {
+  label: string;
+  matches: (name: string) => boolean;
+  counts: 'self' | 'inclusive';
+}
+
+const BUCKETS: Bucket[] = [
+  { label: 'idle (waiting for requests)', matches: (name) => name.startsWith('(idle)'),
+    counts: 'self' },
+  { label: 'BEGIN/COMMIT: WAL writes, fsync, checkpoints',
+    matches: (name) => name.startsWith('sqliteTransaction '), counts: 'self' },
+  { label: "requests' SQL and rules (the batch's statements)",
+    matches: (name) => name.startsWith('runAll '), counts: 'inclusive' },
+  { label: 'replies: socket writes', matches: (name) => name.startsWith('send dist/server/'),
+    counts: 'inclusive' },
+  { label: 'requests: socket reads, framing, dispatch',
+    matches: (name) => name.startsWith('onStreamRead '), counts: 'inclusive' },
+  { label: 'garbage collection', matches: (name) => name.startsWith('(garbage collector)'),
+    counts: 'self' },
+];
+
+function split(profile: Profile): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const counts = countSamples(profile);
+  const inclusive = (id: number): number => (counts.get(id) ?? 0)
+    + (byId.get(id)!.children ?? []).reduce((sum, child) => sum + inclusive(child), 0);
+  const sums = new Map<Bucket, number>(BUCKETS.map((bucket) => [bucket, 0]));
+  const walk = (id: number): void => {
+    const node = byId.get(id)!;
+    const bucket = BUCKETS.find(({ matches }) => matches(frameName(node)));
+    if (bucket?.counts === 'inclusive') {
+      sums.set(bucket, sums.get(bucket)! + inclusive(id));
+      return;
+    }
+    if (bucket) sums.set(bucket, sums.get(bucket)! + (counts.get(id) ?? 0));
+    for (const child of node.children ?? []) walk(child);
+  };
+  walk(profile.nodes[0]!.id);
+  const all = profile.samples.length;
+  const rest = all - [...sums.values()].reduce((sum, n) => sum + n, 0);
+  const rows: [string, number][] = [...BUCKETS.map((b): [string, number] => [b.label, sums.get(b)!]),
+    ['the rest', rest]];
+  return rows.map(([label, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${label}`)
+    .join('\n');
+}
+
 function main(): void {
   const [file, rowsText] = process.argv.slice(2);
   if (!file) throw new Error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [rows]');
@@ -64,6 +115,7 @@ function main(): void {
   const all = profile.samples.length;
   console.log(`${all} samples\n\nself time:\n${top(self, all, rows)}`);
   console.log(`\ntotal time:\n${top(total, all, rows)}`);
+  console.log(`\nsplit:\n${split(profile)}`);
 }
 
 main();
