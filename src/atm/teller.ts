@@ -214,10 +214,13 @@ export class Teller {
 
   /**
    * Watches a live session: sends PING when nothing else went for a third of the lock TTL
-   * (PROTOCOL.md §5.3), and reports a connection that broke while the ATM was not asking.
+   * (PROTOCOL.md §5.3), and reports a connection that broke while the ATM was not asking. The
+   * watch looks every WATCH_EVERY_MS, so the PING is due that much before the third: early
+   * rather than late.
    */
   private startWatch(lockTtlSeconds: number): void {
-    const pingEveryMs = Math.max(WATCH_EVERY_MS, Math.floor((lockTtlSeconds * 1000) / 3));
+    const thirdMs = Math.floor((lockTtlSeconds * 1000) / 3);
+    const pingEveryMs = Math.max(WATCH_EVERY_MS, thirdMs - WATCH_EVERY_MS);
     this.lastSentAtMs = Date.now();
     this.watch = setInterval(() => {
       if (this.requestsInFlight > 0) return;

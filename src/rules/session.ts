@@ -87,16 +87,20 @@ export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number)
   return decision;
 }
 
+/** How old the recorded heartbeat may get before a request writes a new one: TTL / 6. */
+export const HEARTBEAT_WRITE_FRACTION = 6;
+
 /**
- * Whether a request must write its session's heartbeat: once the recorded one is a third of the
- * TTL old. Writing it on every request would dirty a page per request for nothing; this way a
- * session that is active (an ATM sends something at least every third of the TTL, §5.3) always
- * has a heartbeat younger than two thirds of the TTL, so its lock never expires, while a silent
- * one's lock expires between two thirds of the TTL and the TTL after its last request.
+ * Whether a request must write its session's heartbeat: once the recorded one is a sixth of the
+ * TTL old. Writing it on every request would dirty a page per request for nothing. An ATM sends
+ * something at least every third of the TTL (§5.3), so the recorded heartbeat is at most
+ * TTL/6 + TTL/3 = TTL/2 old when its next request arrives (plus that request's delay): half the
+ * TTL is left for delays, as against two thirds when every request wrote it. A silent ATM's lock
+ * expires between five sixths of the TTL and the TTL after its last request.
  */
 export function heartbeatDue(heartbeatAt: number, nowMs: number, lockTtlMs: number): boolean {
   assert(lockTtlMs > 0, 'a lock TTL is positive');
-  return nowMs - heartbeatAt >= lockTtlMs / 3;
+  return (nowMs - heartbeatAt) * HEARTBEAT_WRITE_FRACTION >= lockTtlMs;
 }
 
 /** The request itself, once the session is known to hold its lock. */

@@ -30,7 +30,7 @@ export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string)
  * DEPOSIT and WITHDRAW (§5.4): a transaction id already used on the account gets its recorded
  * outcome back and applies nothing; otherwise the balance moves within its bounds, recorded with
  * the move in one transaction. BALANCE (§5.4) reads committed state only. OUTCOME (§5.5): what
- * became of a transaction id whose reply was lost. PING (§5.3) only refreshes the heartbeat.
+ * became of a transaction id whose reply was lost. PING (§5.3) is only a heartbeat.
  * LOGOUT (§5.1, §5.3) gives the lock back at once; one whose lock was taken by another login
  * gets 68, and ends the session all the same.
  */

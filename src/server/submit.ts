@@ -51,7 +51,7 @@ export function refuse(
 
 /**
  * Refuses a request of a session (a bad amount: 13 or 61), unless the session's lock was taken
- * meanwhile: then 68 comes first (PROTOCOL.md §6). Refreshes the heartbeat like any request.
+ * meanwhile: then 68 comes first (PROTOCOL.md §6). A heartbeat, like any request in a session.
  */
 export function refuseInSession(
   ctx: ServerContext,

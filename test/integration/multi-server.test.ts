@@ -125,7 +125,9 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
     async () => {
       const customer = CUSTOMERS[3]!;
       const onA = await sessionOn(a.port, customer);
-      const given = await onA.request('DEPOSIT beforeKill 500'); // also A's last heartbeat
+      // Its last request on A (the heartbeat recorded is the login's, or this one's: at most
+      // TTL/6 apart).
+      const given = await onA.request('DEPOSIT beforeKill 500');
       expect(given).toBe(`00 ${OPENING_CENTS + 500}`);
       await a.kill();
       // Within the TTL of A's last heartbeat the lock is still A's: refused.

@@ -120,7 +120,8 @@ describe('handleFrame: refusals in the order of PROTOCOL.md §6', () => {
       const peer = fakePeer('127.0.1.1', ACCOUNT);
       expect(await handleFrame(fake.ctx, peer, 'DEPOSIT t1 0')).toEqual(bare(Code.ok));
       expect(fake.ops.at(-1)).toEqual({ kind: 'session', origin: ORIGIN, account: ACCOUNT,
-        ask: { kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, lockTtlMs: LOCK_TTL_MS });
+        ask: { kind: 'refusal', op: 'deposit', code: Code.invalidAmount },
+        lockTtlMs: LOCK_TTL_MS });
       fake.answer = (op) => (op.kind === 'session' ? { reply: bare(Code.sessionExpired) as never }
         : okOutcome(op));
       expect(await handleFrame(fake.ctx, peer, 'WITHDRAW t2 0')).toEqual(bare(Code.sessionExpired));

@@ -125,3 +125,30 @@ describe('money through submit on PostgreSQL', () => {
     expect(rows[0].n).toBe(0);
   });
 });
+
+describe('the heartbeat on PostgreSQL: written once it is TTL/6 old', () => {
+  const heartbeatOf = async (account: string): Promise<number> => {
+    const { rows } = await bank.sql.query(
+      'SELECT heartbeat_at::text AS at FROM sessions WHERE account = $1', [account]);
+    return Number(rows[0].at);
+  };
+
+  it('leaves it alone for requests soon after it, and writes it once it is TTL/6 old', async () => {
+    const me = origin(7);
+    const C = 'ac-10003';
+    await bank.sql.query(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES ($1, 'x', 100, 0)`, [C]);
+    expect((await bank.engine.submit(login(me, C, 'right'))).reply?.code).toBe(Code.ok);
+    const atLogin = await heartbeatOf(C);
+    for (const request of [{ kind: 'ping' }, { kind: 'balance' }] as const) {
+      expect((await bank.engine.submit(ask(me, C, request))).reply?.code).toBe(Code.ok);
+      expect(await heartbeatOf(C)).toBe(atLogin);
+    }
+    // As if TTL/6 (5 s of the fixture's 30 s) had passed since, by the database's clock.
+    await bank.sql.query(
+      'UPDATE sessions SET heartbeat_at = heartbeat_at - 5000 WHERE account = $1', [C]);
+    expect((await bank.engine.submit(ask(me, C, { kind: 'ping' }))).reply?.code).toBe(Code.ok);
+    expect(await heartbeatOf(C)).toBeGreaterThanOrEqual(atLogin);
+    await bank.engine.submit({ kind: 'logout', origin: me, account: C, op: 'logout' });
+  });
+});
