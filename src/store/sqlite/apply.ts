@@ -3,13 +3,15 @@ import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
 import type {
   BankOp, Decision, LoginFacts, Outcome, Write,
 } from '../../rules/requests.js';
-import { decideLogout, decideSession, readSessionFacts } from '../../rules/session.js';
+import {
+  decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
+} from '../../rules/session.js';
 import { addToBalance, getAccount } from './accounts.js';
 import { appendAudit } from './audit.js';
-import type { Store } from './db.js';
+import { preparedOnce, type Store } from './db.js';
 import { recordTxn } from './ledger.js';
 import { clearCountersAfterRightPin, putCounters, readBarFacts, readCounters } from './lockout.js';
-import { sqliteFactsSource as factsOf } from './session-facts.js';
+import { readSqliteSessionFacts } from './session-facts.js';
 import { acquireLock, lockRow, releaseLock, touchLock } from './sessions.js';
 
 /**
@@ -31,6 +33,10 @@ export function applyOp(store: Store, op: BankOp, nowMs: number): Outcome {
       return settle(store, decideNote(op));
   }
 }
+
+/** The SQLite store as the rules' source of session facts, made once per store. */
+const factsOf = preparedOnce((store): SessionFactsSource =>
+  (account, txnId) => readSqliteSessionFacts(store, account, txnId));
 
 /** A request that failed (its savepoint rolled back): 96 and its audit row. */
 export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>,

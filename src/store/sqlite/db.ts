@@ -5,6 +5,7 @@ import { prepareSessions, type SessionStatements } from './sessions.js';
 import { prepareLedger, type LedgerStatements } from './ledger.js';
 import { prepareAudit, type AuditStatements } from './audit.js';
 import { prepareLockout, type LockoutStatements } from './lockout.js';
+import { prepareSessionFacts, type SessionFactsStatement } from './session-facts.js';
 
 /** An open database with every statement prepared once, at start-up. */
 export interface Store {
@@ -14,6 +15,8 @@ export interface Store {
   ledger: LedgerStatements;
   audit: AuditStatements;
   lockout: LockoutStatements;
+  /** A session request's facts in one statement (session-facts.ts). */
+  sessionFacts: SessionFactsStatement;
 }
 
 export interface OpenOptions {
@@ -51,6 +54,7 @@ export function prepareStore(db: Database.Database): Store {
     ledger: prepareLedger(db),
     audit: prepareAudit(db),
     lockout: prepareLockout(db),
+    sessionFacts: prepareSessionFacts(db),
   };
 }
 

@@ -1,10 +1,9 @@
-import type { Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import type { CodeNumber } from '../../protocol/codes.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { SessionFacts } from '../../rules/requests.js';
-import type { SessionFactsSource } from '../../rules/session.js';
-import { preparedOnce, type Store } from './db.js';
+import type { Store } from './db.js';
 
 /**
  * A session request's facts (rules/session.ts) in one statement: the lock row, the account and
@@ -21,12 +20,16 @@ export const SESSION_FACTS_SQL = `SELECT
     LEFT JOIN accounts AS a ON a.account = k.account
     LEFT JOIN transactions AS t ON t.account = k.account AND t.txn_id = k.txn_id`;
 
-const factsStatement = preparedOnce((store): Statement<[string, string | null]> =>
-  store.db.prepare<[string, string | null]>(SESSION_FACTS_SQL).raw());
+/** The statement, prepared with the others when the store opens (db.ts). */
+export type SessionFactsStatement = Statement<[account: string, txnId: string | null]>;
+
+export function prepareSessionFacts(db: Database): SessionFactsStatement {
+  return db.prepare<[string, string | null]>(SESSION_FACTS_SQL).raw();
+}
 
 type FactsRow = [
   holder: string | null, heartbeatAt: number | null,
-  pinHash: string | null, balanceCents: number | null, closed: 0 | 1 | null,
+  pinHash: string | null, balanceCents: number | null, closed: 0 | 1,
   txnId: string | null, kind: 'deposit' | 'withdraw' | null, amountCents: number | null,
   code: CodeNumber | null, txnBalanceCents: number | null, at: number | null,
 ];
@@ -34,7 +37,7 @@ type FactsRow = [
 /** Reads one request's facts; the statement always yields exactly one row. */
 export function readSqliteSessionFacts(store: Store, account: AccountId,
   txnId: string | undefined): SessionFacts {
-  const row = factsStatement(store).get(account, txnId ?? null) as FactsRow | undefined;
+  const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');
   const [holder, heartbeatAt, pinHash, balanceCents, closed] = row;
   return {
@@ -47,7 +50,3 @@ export function readSqliteSessionFacts(store: Store, account: AccountId,
     },
   };
 }
-
-/** The SQLite store as the rules' source of session facts, made once per store. */
-export const sqliteFactsSource = preparedOnce((store): SessionFactsSource =>
-  (account, txnId) => readSqliteSessionFacts(store, account, txnId));
