@@ -4,7 +4,7 @@ import type { BankOp, StoredCounter } from '../../rules/requests.js';
 import { askTxnId } from '../../rules/session.js';
 import type { AccountRow, TxnRow } from '../rows.js';
 import type { Query } from './query.js';
-import { pairKey, type Facts, type LockRow } from './view-state.js';
+import { pairKey, type Facts, type StoredLock } from './view-state.js';
 
 /**
  * Reads a batch's facts in one statement: batch_facts (migrations/postgres/003) locks the
@@ -91,7 +91,7 @@ function readAccounts(found: FoundRow, facts: Facts): void {
 function readSessions(rows: Raw[], keys: Keys, facts: Facts): void {
   for (const account of keys.accounts) facts.sessions.set(account, undefined);
   for (const s of rows) {
-    const lock: LockRow = { holder: s.holder as string, peer: s.peer as string,
+    const lock: StoredLock = { holder: s.holder as string, peer: s.peer as string,
       startedAt: int(s.started_at), heartbeatAt: int(s.heartbeat_at) };
     facts.sessions.set(s.account as string, lock);
   }

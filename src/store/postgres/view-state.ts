@@ -10,7 +10,7 @@ import type { AccountRow, AuditEntry, TxnRow } from '../rows.js';
  */
 
 /** A session lock row. */
-export interface LockRow {
+export interface StoredLock {
   holder: string;
   peer: string;
   startedAt: number;
@@ -27,7 +27,7 @@ export interface Facts {
   /** The database's clock when the batch read its facts (epoch ms). */
   now: number;
   accounts: Map<string, AccountRow>;
-  sessions: Map<string, LockRow | undefined>;
+  sessions: Map<string, StoredLock | undefined>;
   ledger: Map<string, TxnRow>;
   groupCounters: Map<string, StoredCounter | undefined>;
   accountCounters: Map<string, StoredCounter | undefined>;
