@@ -29,7 +29,7 @@ export type PinCheck = 'right' | 'wrong' | 'dropped' | 'barred';
 
 /** One request for the next batch. */
 export type BankOp =
-  /** lockTtlMs: the heartbeat is written when a third of it has passed (decideSession). */
+  /** lockTtlMs: the heartbeat is written once a sixth of it has passed (decideSession). */
   | { kind: 'session'; origin: Origin; account: AccountId; ask: SessionAsk; lockTtlMs: number }
   | { kind: 'logout'; origin: Origin; account: AccountId; op: 'logout' | 'disconnect' }
   | {
