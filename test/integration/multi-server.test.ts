@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
 import { makeBankDir } from '../helpers/server.js';
+import { expectDialogue } from '../helpers/dialogue.js';
 import { WireClient } from '../helpers/wire.js';
 import {
   expectVerified, keepAlive, lockServer, startServers, type NamedServer,
@@ -92,19 +93,18 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
       expect(await onA.request('LOGOUT')).toBe('00');
       onA.close();
       const onB = await WireClient.connect(b.port);
-      const dialogue: [string, string][] = [
-        [login(customer), `00 ${OPENING_CENTS + 1234} ${LOCK_TTL_S}`],
-        ['OUTCOME viaA1', given],
-        ['OUTCOME viaA2', refused],
-        ['OUTCOME VIAA1', '25'], // ids are case-sensitive: this one was never sent
-        ['DEPOSIT viaA1 1234', given], // a repeat: the original reply, nothing applied
-        ['DEPOSIT viaA1 4321', '94'],
-        ['BALANCE', `00 ${OPENING_CENTS + 1234}`],
-        ['LOGOUT', '00'],
-      ];
-      for (const [request, reply] of dialogue) {
-        expect(await onB.request(request), request).toBe(reply);
-      }
+      await expectDialogue(onB, `
+        ${login(customer)} -> 00 ${OPENING_CENTS + 1234} ${LOCK_TTL_S}
+        OUTCOME viaA1 -> ${given}
+        OUTCOME viaA2 -> ${refused}
+        # ids are case-sensitive: this one was never sent
+        OUTCOME VIAA1 -> 25
+        # a repeat: the original reply, nothing applied
+        DEPOSIT viaA1 1234 -> ${given}
+        DEPOSIT viaA1 4321 -> 94
+        BALANCE -> 00 ${OPENING_CENTS + 1234}
+        LOGOUT -> 00
+      `);
       onB.close();
       expectVerified(db, 'after OUTCOME on B');
     });
