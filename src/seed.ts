@@ -22,7 +22,6 @@ export interface SeedRow {
   balanceCents: number;
 }
 
-
 /**
  * Reads the course starter's accounts.txt: `acct, pin, balance` lines (balance in dollars),
  * `#` comments and blank lines. Returns every row, or every bad line with its number.

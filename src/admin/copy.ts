@@ -104,7 +104,6 @@ function checkEnds(from: DbTarget, to: DbTarget): void {
   if (same) throw new Error('--from and --to name the same database');
 }
 
-
 /** One line: how much was copied, from where to where. */
 export function describeCopy(counts: CopyCounts, from: string, to: string): string {
   const blocks = counts.block === 0 ? '' : `, ${plural(counts.block, 'operator block')}`;

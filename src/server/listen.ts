@@ -190,7 +190,6 @@ async function refuseNewSharedKey(engine: Engine, file: string): Promise<void> {
     'key; copy it here, or pass --pin-key <file> or set BANK_PIN_KEY');
 }
 
-
 /** Serves admitted sockets, each as a Connection kept in the set until it has finished. */
 function serveConnections(
   ctx: ServerContext,

@@ -26,7 +26,6 @@ interface AdminStatements {
   saveCheckpoint: Statement<CheckpointRow>;
 }
 
-
 // A ledger row and the audit row of the request that made it agree on every field they share.
 const SAME_TXN = `a.account = t.account AND a.txn_id = t.txn_id AND a.op = t.kind
   AND a.amount_cents = t.amount_cents AND a.code = t.code AND a.balance_cents = t.balance_cents`;

@@ -39,14 +39,15 @@ export function readSqliteSessionFacts(store: Store, account: AccountId,
   txnId: string | undefined): SessionFacts {
   const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');
-  const [holder, heartbeatAt, pinHash, balanceCents, closed] = row;
+  const [holder, heartbeatAt, pinHash, balanceCents, closed,
+    foundTxnId, kind, amountCents, code, txnBalanceCents, at] = row;
   return {
     lock: holder === null ? undefined : { holder, heartbeatAt: heartbeatAt! },
     account: pinHash === null ? undefined
       : { account, pinHash, balanceCents: balanceCents!, closed: closed === 1 },
-    earlier: row[5] === null ? undefined : {
-      account, txnId: row[5], kind: row[6]!, amountCents: row[7]!, code: row[8]!,
-      balanceCents: row[9]!, at: row[10]!,
+    earlier: foundTxnId === null ? undefined : {
+      account, txnId: foundTxnId, kind: kind!, amountCents: amountCents!, code: code!,
+      balanceCents: txnBalanceCents!, at: at!,
     },
   };
 }
