@@ -1,6 +1,7 @@
 import type { CodeNumber } from '../protocol/codes.js';
 import type { Reply } from '../protocol/messages.js';
 import type { BankOp, Outcome, SessionAsk } from '../rules/requests.js';
+import type { AuditEntry } from '../store/rows.js';
 import { bare } from '../rules/session.js';
 import { auditAggregator } from './audit-aggregator.js';
 import { originOf, type Peer, type ServerContext } from './context.js';
@@ -44,9 +45,8 @@ export function refuse(
     auditAggregator(ctx).count(peer.address, String(code));
     return Promise.resolve(bare(code));
   }
-  const entry = { at: ctx.nowMs(), conn: peer.id, peer: peer.address,
-    account: peer.session.account, op, amountCents: null, code, balanceCents: null, txnId: null };
-  return replyTo(ctx, peer, { kind: 'note', entries: [entry], reply: bare(code) });
+  const entries = [sessionNote(ctx, peer, op, code)];
+  return replyTo(ctx, peer, { kind: 'note', entries, reply: bare(code) });
 }
 
 /**
@@ -71,10 +71,15 @@ export async function recordEvent(ctx: ServerContext, peer: Peer, op: string): P
     auditAggregator(ctx).count(peer.address, op);
     return;
   }
-  const entry = { at: ctx.nowMs(), conn: peer.id, peer: peer.address,
-    account: peer.session.account, op, amountCents: null, code: null, balanceCents: null,
-    txnId: null };
-  await ctx.engine.submit({ kind: 'note', entries: [entry], reply: null });
+  const entries = [sessionNote(ctx, peer, op, null)];
+  await ctx.engine.submit({ kind: 'note', entries, reply: null });
+}
+
+/** The audit row of a request or event in a session that moves no money, at this moment. */
+function sessionNote(ctx: ServerContext, peer: Peer, op: string, code: CodeNumber | null):
+  AuditEntry {
+  return { at: ctx.nowMs(), conn: peer.id, peer: peer.address, account: peer.session!.account,
+    op, amountCents: null, code, balanceCents: null, txnId: null };
 }
 
 /**
