@@ -1,6 +1,7 @@
 import { formatCents } from '../money.js';
 import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
 import { parseSummaryCodes } from '../store/audit-summary.js';
+import { lockExpired } from '../rules/session.js';
 import type { BankView } from '../store/engine.js';
 import type { AuditFilter, AuditRow, SessionRow } from '../store/rows.js';
 import { formatRow, formatTable } from './table.js';
@@ -177,7 +178,7 @@ export async function reportSessions(bank: BankView, view: SessionsView): Promis
   if (locks.length === 0) return 'no account is in an ATM session';
   const rows = locks.map((l) => [l.account, l.peer, holderConn(l.holder), localTime(l.startedAt),
     `${((nowMs - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
-    nowMs - l.heartbeatAt > view.lockTtlMs ? 'expired' : 'live']);
+    lockExpired(l.heartbeatAt, nowMs, view.lockTtlMs) ? 'expired' : 'live']);
   const headers = ['account', 'peer', 'conn', 'since', 'heartbeat', 'lock'];
   return formatTable(headers, rows, new Set([2, 4]));
 }
@@ -188,7 +189,7 @@ function sessionJson(lock: SessionRow, nowMs: number, lockTtlMs: number): Record
   return {
     account: lock.account, peer: lock.peer, conn: conn === '' ? null : Number(conn),
     started_at: new Date(lock.startedAt).toISOString(), heartbeat_age_ms: nowMs - lock.heartbeatAt,
-    expired: nowMs - lock.heartbeatAt > lockTtlMs,
+    expired: lockExpired(lock.heartbeatAt, nowMs, lockTtlMs),
   };
 }
 

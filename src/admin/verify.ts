@@ -1,6 +1,7 @@
 import { formatCents } from '../money.js';
 import { Limits } from '../protocol/limits.js';
 import { auditHash } from '../store/audit-chain.js';
+import { lockExpired } from '../rules/session.js';
 import type { BankView } from '../store/engine.js';
 import type { AuditRow } from '../store/rows.js';
 import { localTime } from './reports.js';
@@ -197,8 +198,8 @@ async function verifyLocks(view: BankView, options: VerifyOptions,
   report: VerifyReport): Promise<void> {
   const locks = await view.locks();
   report.locks = locks.length;
-  report.expiredLocks = locks.filter((lock) => options.now - lock.heartbeatAt > options.lockTtlMs)
-    .length;
+  report.expiredLocks = locks
+    .filter((lock) => lockExpired(lock.heartbeatAt, options.now, options.lockTtlMs)).length;
 }
 
 /**

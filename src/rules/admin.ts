@@ -1,6 +1,7 @@
 import { Code } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
 import type { AuditEntry, SessionRow } from '../store/rows.js';
+import { lockExpired } from './session.js';
 
 /**
  * What the operator's changes (src/admin/manage.ts, src/seed.ts) share on every engine: the audit
@@ -27,5 +28,5 @@ export function liveSession(
   at: { lockTtlMs: number; now: number },
 ): SessionRow | undefined {
   const lock = locks.find((l) => l.account === account);
-  return lock && at.now - lock.heartbeatAt <= at.lockTtlMs ? lock : undefined;
+  return lock && !lockExpired(lock.heartbeatAt, at.now, at.lockTtlMs) ? lock : undefined;
 }

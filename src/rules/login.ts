@@ -4,7 +4,7 @@ import type { AuditEntry } from '../store/rows.js';
 import type {
   BankOp, Decision, LoginDecision, LoginFacts, Origin, Write,
 } from './requests.js';
-import { auditWrite, bare } from './session.js';
+import { auditWrite, bare, lockExpired } from './session.js';
 
 /**
  * The rules of a LOGIN once its PIN was checked (PROTOCOL.md §5.2, §5.3), the audit-only
@@ -40,14 +40,15 @@ export function decideLogin(op: LoginOp, facts: LoginFacts, nowMs: number): Logi
   if (op.pin === 'wrong' || !found || found.closed) return decideWrongLogin(op, facts, nowMs);
   const cleared: Write = { kind: 'right-pin', account, group: op.group };
   const busy = { reply: bare(Code.accountBusy), writes: [cleared, row(Code.accountBusy)] };
-  const live = facts.lock !== undefined && facts.lock.heartbeatAt >= nowMs - op.lockTtlMs;
+  const { lock } = facts;
+  const live = lock !== undefined && !lockExpired(lock.heartbeatAt, nowMs, op.lockTtlMs);
   if (live) return busy;
   const balanceCents = found.balanceCents;
   const lockTtlSeconds = Math.floor(op.lockTtlMs / 1000);
   const taken: Decision = {
     reply: { kind: 'login', code: Code.ok, balanceCents, lockTtlSeconds },
     writes: [cleared, row(Code.ok, { balanceCents })],
-    // A lock row left by another connection that is taken nowMs had expired (PROTOCOL.md §5.3).
+    // A lock row left by another connection that is taken now had expired (PROTOCOL.md §5.3).
     events: { lockTakenOver: facts.lock !== undefined, lockout: null },
   };
   const claim = { account, holder: origin.holder, peer: origin.peer, at: nowMs,

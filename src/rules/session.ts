@@ -103,6 +103,14 @@ export function heartbeatDue(heartbeatAt: number, nowMs: number, lockTtlMs: numb
   return (nowMs - heartbeatAt) * HEARTBEAT_WRITE_FRACTION >= lockTtlMs;
 }
 
+/**
+ * Whether a lock whose heartbeat was recorded at heartbeatAt has expired by nowMs: older than the
+ * TTL, so that the next LOGIN may take it (§5.3). The one test of it, wherever a lock is judged.
+ */
+export function lockExpired(heartbeatAt: number, nowMs: number, lockTtlMs: number): boolean {
+  return nowMs - heartbeatAt > lockTtlMs;
+}
+
 /** The request itself, once the session is known to hold its lock. */
 function decideAsk(op: SessionOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account, ask } = op;

@@ -8,7 +8,7 @@ import type {
 } from '../../src/rules/requests.js';
 import {
   askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
-  heartbeatDue, readSessionFacts, replyForTxn, type SessionFactsSource,
+  heartbeatDue, lockExpired, readSessionFacts, replyForTxn, type SessionFactsSource,
 } from '../../src/rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
 
@@ -57,6 +57,16 @@ const touch: Write = { kind: 'touch', account: ACCOUNT, holder: ORIGIN.holder, a
 const move = (deltaCents: number): Write => ({ kind: 'move', account: ACCOUNT, deltaCents });
 const balanceReply = (code: 0 | 51, balanceCents: number): Reply =>
   ({ kind: 'balance', code, balanceCents });
+
+/** Each kind of session request, and the transaction id whose ledger row it needs. */
+const ASKS_AND_IDS: [SessionAsk, string | undefined][] = [
+  [{ kind: 'deposit', txnId: 'd', amountCents: 1 }, 'd'],
+  [{ kind: 'withdraw', txnId: 'w', amountCents: 1 }, 'w'],
+  [{ kind: 'outcome', txnId: 'o' }, 'o'],
+  [{ kind: 'balance' }, undefined],
+  [{ kind: 'ping' }, undefined],
+  [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined],
+];
 
 /** A recorded transaction, as the ledger holds it. */
 function txn(kind: 'deposit' | 'withdraw', amountCents: number, code: CodeNumber,
@@ -293,15 +303,7 @@ describe('the helpers engines and replies share', () => {
   });
 
   it('askTxnId names the ledger row each request needs', () => {
-    const table: [SessionAsk, string | undefined][] = [
-      [{ kind: 'deposit', txnId: 'd', amountCents: 1 }, 'd'],
-      [{ kind: 'withdraw', txnId: 'w', amountCents: 1 }, 'w'],
-      [{ kind: 'outcome', txnId: 'o' }, 'o'],
-      [{ kind: 'balance' }, undefined],
-      [{ kind: 'ping' }, undefined],
-      [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined],
-    ];
-    for (const [ask, txnId] of table) expect(askTxnId(ask)).toEqual(txnId);
+    for (const [ask, txnId] of ASKS_AND_IDS) expect(askTxnId(ask)).toEqual(txnId);
   });
 
   it('askOp is the request kind, or the refused request\'s op', () => {
@@ -397,14 +399,7 @@ describe('readSessionFacts', () => {
     return { asked, read };
   };
 
-  it.each([
-    [{ kind: 'deposit', txnId: 't-1', amountCents: 1 }, 't-1'],
-    [{ kind: 'withdraw', txnId: 't-2', amountCents: 1 }, 't-2'],
-    [{ kind: 'outcome', txnId: 't-3' }, 't-3'],
-    [{ kind: 'balance' }, undefined],
-    [{ kind: 'ping' }, undefined],
-    [{ kind: 'refusal', op: 'deposit', code: Code.invalidAmount }, undefined],
-  ] as [SessionAsk, string | undefined][])('%o: one read, for the ledger row of id %s',
+  it.each(ASKS_AND_IDS)('%o: one read, for the ledger row of id %s',
     (ask, txnId) => {
       const { asked, read } = source();
       expect(readSessionFacts(sessionOp(ask), read)).toEqual(held(600));
@@ -472,5 +467,13 @@ describe('heartbeatDue', () => {
     expect(heartbeatDue(0, 5_000, 30_000)).toBe(true);
     expect(heartbeatDue(0, 166, 1_000)).toBe(false);
     expect(heartbeatDue(0, 167, 1_000)).toBe(true);
+  });
+});
+
+describe('lockExpired', () => {
+  it('is expired once the heartbeat is older than the TTL, not at the TTL', () => {
+    expect(lockExpired(0, 30_000, 30_000)).toBe(false);
+    expect(lockExpired(0, 30_001, 30_000)).toBe(true);
+    expect(lockExpired(5, 5, 1_000)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { assert } from '../../assert.js';
 import { Limits } from '../../protocol/limits.js';
 import type { LockClaim, StoredCounter, Write } from '../../rules/requests.js';
+import { lockExpired } from '../../rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../rows.js';
 
 /**
@@ -125,7 +126,7 @@ function applyCounters(facts: Facts, changes: Changes,
  */
 export function claimWins(facts: Facts, claim: LockClaim): boolean {
   const row = facts.sessions.get(claim.account);
-  return row === undefined || row.heartbeatAt < claim.at - claim.lockTtlMs;
+  return row === undefined || lockExpired(row.heartbeatAt, claim.at, claim.lockTtlMs);
 }
 
 /**
