@@ -18,7 +18,6 @@ interface Pending extends Settles<Outcome> {
  * COMMIT has returned.
  */
 export class PgCommitter extends BatchQueue<Pending> {
-  private scheduled = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
 
@@ -33,7 +32,6 @@ export class PgCommitter extends BatchQueue<Pending> {
   submit(op: BankOp): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       this.enqueue({ op, resolve, reject });
-      this.schedule();
     });
   }
 
@@ -43,23 +41,13 @@ export class PgCommitter extends BatchQueue<Pending> {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  /** The first request waits one event-loop turn, so that those arriving with it join it. */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.pump();
-    });
-  }
-
   /** Starts batches while requests wait and fewer than inFlightMax run. */
-  private pump(): void {
+  protected takeBatches(): void {
     while (this.queue.length > 0 && this.inFlight < this.inFlightMax) {
       this.inFlight += 1;
       void this.flush(this.queue.splice(0, this.batchOpsMax)).finally(() => {
         this.inFlight -= 1;
-        this.pump();
+        this.takeBatches();
       });
     }
     if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {

@@ -32,7 +32,6 @@ class OpFailed extends Error {}
  * op, which is exactly the outcome the savepoints would have given the first time.
  */
 export class Committer extends BatchQueue<Pending> {
-  private scheduled = false;
   private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
   private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
 
@@ -51,7 +50,6 @@ export class Committer extends BatchQueue<Pending> {
   submit<T>(op: Op<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.enqueue({ op, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
     });
   }
 
@@ -62,15 +60,8 @@ export class Committer extends BatchQueue<Pending> {
     }
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
-  }
-
   /** Commits up to batchOpsMax queued requests, then settles their promises. */
-  private flush(): void {
-    this.scheduled = false;
+  protected takeBatches(): void {
     const batch = this.queue.splice(0, this.batchOpsMax);
     if (this.queue.length > 0) this.schedule();
     if (batch.length === 0) return;
