@@ -88,7 +88,7 @@ export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number)
 }
 
 /** How old the recorded heartbeat may get before a request writes a new one: TTL / 6. */
-export const HEARTBEAT_WRITE_FRACTION = 6;
+const HEARTBEAT_WRITE_FRACTION = 6;
 
 /**
  * Whether a request must write its session's heartbeat: once the recorded one is a sixth of the

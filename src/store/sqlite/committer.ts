@@ -35,7 +35,7 @@ export class Committer extends BatchQueue<Pending> {
   private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
   private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
 
-  constructor(private readonly store: Store, private readonly batchOpsMax: number) {
+  constructor(store: Store, private readonly batchOpsMax: number) {
     super();
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
     const savepoint = store.db.transaction((op: Op<unknown>) => op.run());
