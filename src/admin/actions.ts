@@ -109,12 +109,18 @@ export async function adminUnblock(options: AdminOptions & { account: string }):
   return unblocked ? `${account} unblocked` : `${account} was not blocked`;
 }
 
-/** `admin block`: refuses every LOGIN to the account until `admin unblock`. */
-export async function adminBlock(options: AdminOptions & { account: string }): Promise<string> {
+/**
+ * `admin block`: refuses every LOGIN to the account until `admin unblock`, and says whether a
+ * live session on it will be refused at its next request (lockTtlMs says which locks are live).
+ */
+export async function adminBlock(options: AdminOptions & { account: string; lockTtlMs: number }):
+  Promise<string> {
   const account = parseAccountId(options.account);
-  const blocked = await withChange(options, (tx) =>
-    blockAccountByOperator(tx, account, Date.now()));
-  return blocked ? `${account} blocked` : `${account} was already blocked`;
+  const { blocked, session } = await withChange(options, (tx) =>
+    blockAccountByOperator(tx, account, { lockTtlMs: options.lockTtlMs, now: Date.now() }));
+  const done = blocked ? `${account} blocked` : `${account} was already blocked`;
+  return session === undefined ? `${done}; no ATM session is on it`
+    : `${done}; its ATM session (from ${session.peer}) is refused at its next request (62)`;
 }
 
 /**

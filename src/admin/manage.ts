@@ -2,7 +2,7 @@ import { formatCents } from '../money.js';
 import type { AccountId } from '../protocol/messages.js';
 import { adminAuditEntry, liveSession } from '../rules/admin.js';
 import type { AdminTx } from '../store/engine.js';
-import type { AccountRow } from '../store/rows.js';
+import type { AccountRow, SessionRow } from '../store/rows.js';
 
 /**
  * The account changes an operator makes, the same on every engine. Each runs inside one change
@@ -99,16 +99,26 @@ export async function unblockAccount(tx: AdminTx, account: AccountId, nowMs: num
 }
 
 /**
- * The bank's own decision: every LOGIN to the account is refused (75) until an operator runs
- * `bank admin unblock`. Audit op `block`. False when it was blocked already (and nothing is
- * written).
+ * What `admin block` did: whether it blocked (false: it was blocked already), and the live ATM
+ * session on the account, which its next request ends with 62 (PROTOCOL.md §5.3).
  */
-export async function blockAccountByOperator(tx: AdminTx, account: AccountId, nowMs: number):
-  Promise<boolean> {
+export interface BlockResult {
+  blocked: boolean;
+  session: SessionRow | undefined;
+}
+
+/**
+ * The bank's own decision: every LOGIN to the account is refused (75) until an operator runs
+ * `bank admin unblock`, and a session on it now ends at its next request (62). Audit op
+ * `block`; nothing is written when it was blocked already.
+ */
+export async function blockAccountByOperator(tx: AdminTx, account: AccountId,
+  at: { lockTtlMs: number; now: number }): Promise<BlockResult> {
   if ((await requireAccount(tx, account)).closed) throw new Error(`${account} is closed`);
-  if (!await tx.block(account, nowMs)) return false;
-  await audit(tx, { account, op: 'block', balanceCents: null, now: nowMs });
-  return true;
+  const session = liveSession(await tx.locks(), account, at);
+  if (!await tx.block(account, at.now)) return { blocked: false, session };
+  await audit(tx, { account, op: 'block', balanceCents: null, now: at.now });
+  return { blocked: true, session };
 }
 
 /**

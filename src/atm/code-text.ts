@@ -23,6 +23,9 @@ const codeText: Record<CodeName, (details: CodeDetails) => string> = {
     'That request was not understood, so nothing changed. Please check it and try again.',
   invalidTransaction: () => 'Please log in with your account number and PIN first.',
   sessionExpired: () => 'Your session timed out and nothing more was done. Please log in again.',
+  restrictedCard: () =>
+    'The bank has blocked this account, so your session has ended and nothing more was done. ' +
+    'Please contact the bank.',
   tooManyAttempts: () =>
     'Too many login attempts right now. Please wait a minute before trying again.',
   pinTriesExceeded: () =>

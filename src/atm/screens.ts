@@ -1,6 +1,6 @@
 import { confirm } from '@inquirer/prompts';
 import { assert } from '../assert.js';
-import { Code, type CodeNumber } from '../protocol/codes.js';
+import { Code, endsSession, type CodeNumber } from '../protocol/codes.js';
 import { ConnectionLost, type Endpoint } from './client.js';
 import { describeCode } from './code-text.js';
 import { describeConnectFailure } from './connect-text.js';
@@ -96,7 +96,7 @@ async function connectFirst(screen: Screen): Promise<string | null> {
 /** Login and menus until the customer leaves, then logout and goodbye. */
 async function runConnected(screen: Screen): Promise<void> {
   screen.teller.onEnded = (code) => {
-    screen.lost.abort(code === Code.sessionExpired ? new SessionExpired() : new BankLost());
+    screen.lost.abort(endsSession(code) ? new SessionExpired(code) : new BankLost());
   };
   try {
     await runSessions(screen);
@@ -211,14 +211,14 @@ async function menuScreen(screen: Screen): Promise<MenuEnd> {
       if (choice === 'exit') return 'exit';
       const outcome = await runChoice(screen, choice);
       if (screen.teller.account) continue;
-      const expired = outcome?.ok === false && outcome.code === Code.sessionExpired;
+      const expired = outcome?.ok === false && endsSession(outcome.code);
       return expired ? 'ended' : 'lost';
     }
   } catch (error) {
     if (error instanceof BankLost) return 'lost';
     if (!(error instanceof SessionExpired)) throw error;
     screen.lost = new AbortController();
-    say(screen, describeCode(Code.sessionExpired));
+    say(screen, describeCode(error.code));
     return 'ended';
   }
 }

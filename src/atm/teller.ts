@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Code, type CodeNumber } from '../protocol/codes.js';
+import { Code, endsSession, type CodeNumber } from '../protocol/codes.js';
 import type { Reply, Request } from '../protocol/messages.js';
 import { AtmConnection, ConnectionLost, type Endpoint } from './client.js';
 
@@ -38,7 +38,7 @@ const WATCH_EVERY_MS = 250;
 export class Teller {
   /**
    * Called when a live session ends by itself while the customer asked nothing: the connection
-   * broke (91), or a heartbeat found the lock expired (68).
+   * broke (91), or a heartbeat found the lock expired (68) or the account blocked (62).
    */
   onEnded: ((code: CodeNumber) => void) | null = null;
   /** Why the last try to connect failed (its cause is the socket's error); null once one works. */
@@ -48,7 +48,7 @@ export class Teller {
   private watch: NodeJS.Timeout | null = null;
   private requestsInFlight = 0;
   private lastSentAtMs = 0;
-  /** Why the last session ended unasked (68, 91): the customer's next request hears it, once. */
+  /** Why the last session ended unasked (68, 62, 91): the next request hears it, once. */
   private endedCode: CodeNumber | null = null;
 
   private readonly replyMsMax: number;
@@ -117,7 +117,8 @@ export class Teller {
 
   /**
    * Ends the session (the lock is released at once) and closes the connection. A 68 means the
-   * session had already ended (PROTOCOL.md §5.3): the customer is logged out all the same.
+   * session had already ended (PROTOCOL.md §5.3): the customer is logged out all the same. A 62
+   * (the bank blocked the account) ends it too, and is reported.
    */
   async logout(): Promise<Outcome> {
     if (!this.credentials) return this.outOfSession();
@@ -191,8 +192,8 @@ export class Teller {
 
   /** Turns a reply into an outcome, ending the session locally when the server ended it. */
   private settle(reply: Reply): Outcome {
-    // 68: the lock was lost; 96: the server closes the connection after it (PROTOCOL.md §6).
-    if (reply.code === Code.sessionExpired || reply.code === Code.internal) this.endSession();
+    // 68, 62: the session is over; 96: the server closes the connection after it (§5.1, §6).
+    if (endsSession(reply.code) || reply.code === Code.internal) this.endSession();
     if (reply.code !== Code.ok) return refusal(reply);
     if (reply.kind === 'balance') return { ok: true, balanceCents: reply.balanceCents };
     return { ok: true };
@@ -230,7 +231,7 @@ export class Teller {
     this.watch.unref();
   }
 
-  /** A heartbeat; a refusal (68: the lock expired; 91: the bank went away) ends the session. */
+  /** A heartbeat; a refusal (68: the lock expired; 62: blocked; 91: gone) ends the session. */
   private async ping(): Promise<void> {
     const reply = await this.send({ kind: 'ping' });
     if (reply.code !== Code.ok) this.endUnasked(reply.code);

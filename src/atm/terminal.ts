@@ -1,5 +1,6 @@
 import { confirm } from '@inquirer/prompts';
 import { emitKeypressEvents } from 'node:readline';
+import { Code, type CodeNumber } from '../protocol/codes.js';
 import type { PromptContext } from './prompts.js';
 
 /** The customer has gone: Ctrl-C, Ctrl-D, end of input, or "no" to more time. */
@@ -8,8 +9,15 @@ export class Leave extends Error {}
 export class IdleTimeout extends Error {}
 /** The bank's connection broke while a prompt waited. */
 export class BankLost extends Error {}
-/** The session's lock expired while a prompt waited (68): log in again. */
-export class SessionExpired extends Error {}
+/**
+ * The session ended by itself while a prompt waited: its lock expired (68: log in again), or the
+ * bank blocked the account (62).
+ */
+export class SessionExpired extends Error {
+  constructor(readonly code: CodeNumber = Code.sessionExpired) {
+    super(`session ended (${code})`);
+  }
+}
 
 export type Prompt<T> = (context: PromptContext) => Promise<T>;
 

@@ -10,6 +10,7 @@ export const Code = {
   formatError: 30, // well framed, but not a request the grammar allows
   invalidTransaction: 12, // not allowed in this state (nothing but LOGIN before login)
   sessionExpired: 68, // the session lost its account lock (heartbeat older than the lock TTL)
+  restrictedCard: 62, // an operator blocked the account during the session: the session is over
   // 6x-7x, 5x, 0x: login refusals
   tooManyAttempts: 65, // failed logins from this connection or peer over the rate limit
   pinTriesExceeded: 75, // account blocked after consecutive wrong PINs
@@ -32,6 +33,14 @@ const codeNumbers: ReadonlySet<number> = new Set(Object.values(Code));
 /** True for a number that is in the code table; replies with any other code are malformed. */
 export function isCode(value: number): value is CodeNumber {
   return codeNumbers.has(value);
+}
+
+/**
+ * Whether a reply ends the session whatever the request was (PROTOCOL.md §5.1): 68 (the lock was
+ * lost) and 62 (an operator blocked the account). The connection is logged out, as after LOGOUT.
+ */
+export function endsSession(code: number): boolean {
+  return code === Code.sessionExpired || code === Code.restrictedCard;
 }
 
 /** The two-digit wire form of a code: PROTOCOL.md §4 (`code = 2DIGIT`). */

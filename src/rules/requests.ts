@@ -46,6 +46,8 @@ export interface SessionFacts {
   account: AccountRow | undefined;
   /** The ledger row of the request's transaction id (DEPOSIT, WITHDRAW, OUTCOME). */
   earlier: TxnRow | undefined;
+  /** An operator's block on the account (`bank admin block`): the session ends with 62. */
+  blocked: boolean;
 }
 
 /** One of an account number's two wrong-PIN counters, as stored. */

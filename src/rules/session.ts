@@ -67,24 +67,38 @@ export function readSessionFacts(op: SessionOp | LogoutOp, source: SessionFactsS
 }
 
 /**
- * A logged-in request: 68 when the session's lock was taken by another login (PROTOCOL.md
- * §5.3), or when an operator closed the account after its lock expired (the session ends and
- * gives the lock back); otherwise the request is decided, and the heartbeat refreshed if due.
+ * A logged-in request: 68 or 62 when the session is over (sessionEndCode), and then the lock, if
+ * the session still holds it, is given back; otherwise the request is decided, and the heartbeat
+ * refreshed if due.
  */
 export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account, ask } = op;
-  const code = Code.sessionExpired;
-  const row = (): Write => auditWrite(origin, { op: askOp(ask), code, account }, nowMs);
-  if (facts.lock?.holder !== origin.holder) return { reply: bare(code), writes: [row()] };
-  if (facts.account === undefined || facts.account.closed) {
-    const release: Write = { kind: 'release', account, holder: origin.holder };
-    return { reply: bare(code), writes: [release, row()] };
+  const ended = sessionEndCode(facts, origin.holder);
+  if (ended !== null) {
+    const writes: Write[] = facts.lock?.holder === origin.holder
+      ? [{ kind: 'release', account, holder: origin.holder }] : [];
+    writes.push(auditWrite(origin, { op: askOp(ask), code: ended, account }, nowMs));
+    return { reply: bare(ended), writes };
   }
   const decision = decideAsk(op, facts, nowMs);
+  assert(facts.lock !== undefined, 'a live session holds its lock');
   if (heartbeatDue(facts.lock.heartbeatAt, nowMs, op.lockTtlMs)) {
     decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: nowMs });
   }
   return decision;
+}
+
+/**
+ * Why a session's next request, whatever it is, ends the session instead (PROTOCOL.md §5.3, §6),
+ * or null when it goes on: 68 when its lock was taken by another login, or when an operator
+ * closed the account after its lock expired; then 62 when an operator blocked the account
+ * (`bank admin block`) since the session began.
+ */
+export function sessionEndCode(facts: SessionFacts, holder: string): CodeNumber | null {
+  if (facts.lock?.holder !== holder) return Code.sessionExpired;
+  if (facts.account === undefined || facts.account.closed) return Code.sessionExpired;
+  if (facts.blocked) return Code.restrictedCard;
+  return null;
 }
 
 /** How old the recorded heartbeat may get before a request writes a new one: TTL / 6. */
@@ -190,13 +204,21 @@ export function moneyCode(balanceCents: number, deltaCents: number): CodeNumber 
 
 /**
  * LOGOUT (and a dropped connection) gives the lock back. A LOGOUT whose lock was taken by
- * another login gets 68, and ends the session all the same (PROTOCOL.md §5.1, §5.3).
+ * another login gets 68, and one on an account an operator blocked during the session gets 62;
+ * either ends the session all the same (PROTOCOL.md §5.1, §5.3).
  */
 export function decideLogout(op: LogoutOp, facts: SessionFacts, nowMs: number): Decision {
   const { origin, account } = op;
   const held = facts.lock?.holder === origin.holder;
-  const code = held || op.op === 'disconnect' ? Code.ok : Code.sessionExpired;
+  const code = logoutCode(op, facts, held);
   const writes: Write[] = held ? [{ kind: 'release', account, holder: origin.holder }] : [];
   writes.push(auditWrite(origin, { op: op.op, code, account }, nowMs));
   return { reply: bare(code), writes };
+}
+
+/** A dropped connection has no reply to get: it is recorded 00. */
+function logoutCode(op: LogoutOp, facts: SessionFacts, held: boolean): CodeNumber {
+  if (op.op === 'disconnect') return Code.ok;
+  if (!held) return Code.sessionExpired;
+  return facts.blocked ? Code.restrictedCard : Code.ok;
 }

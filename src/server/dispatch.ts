@@ -1,4 +1,4 @@
-import { Code } from '../protocol/codes.js';
+import { Code, endsSession } from '../protocol/codes.js';
 import { decodeRequest } from '../protocol/decode.js';
 import type { DecodeError, Reply, Request } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
@@ -8,7 +8,8 @@ import { endSession, inSession, refuse, refuseInSession } from './submit.js';
 /**
  * Answers one request line: PROTOCOL.md §5. Refusals come in the table's precedence order (§6):
  * 30 for a line that is not a request, then 12 out of state, then 68 for a session whose lock
- * was taken (checked with the heartbeat, even for a bad amount), then the rest.
+ * was taken and 62 for an account an operator blocked (checked with the heartbeat, even for a
+ * bad amount), then the rest.
  */
 export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string): Promise<Reply> {
   const request = decodeRequest(frame);
@@ -32,7 +33,7 @@ export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string)
  * the move in one transaction. BALANCE (§5.4) reads committed state only. OUTCOME (§5.5): what
  * became of a transaction id whose reply was lost. PING (§5.3) is only a heartbeat.
  * LOGOUT (§5.1, §5.3) gives the lock back at once; one whose lock was taken by another login
- * gets 68, and ends the session all the same.
+ * gets 68 (62 on a blocked account), and ends the session all the same.
  */
 function dispatch(ctx: ServerContext, peer: Peer, request: Request): Promise<Reply> {
   switch (request.kind) {
@@ -51,10 +52,10 @@ function dispatch(ctx: ServerContext, peer: Peer, request: Request): Promise<Rep
   }
 }
 
-/** The session state machine (PROTOCOL.md §5.1): a login opens it; logout or 68 ends it. */
+/** The session state machine (PROTOCOL.md §5.1): a login opens it; logout, 68 or 62 ends it. */
 function updateSession(peer: Peer, request: Request | DecodeError, reply: Reply): void {
   if (request.kind === 'login' && reply.code === Code.ok) {
     peer.session = { account: request.account };
   }
-  if (request.kind === 'logout' || reply.code === Code.sessionExpired) peer.session = null;
+  if (request.kind === 'logout' || endsSession(reply.code)) peer.session = null;
 }

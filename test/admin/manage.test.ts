@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   blockAccountByOperator, changePin, closeAccountChecked, openAccount, reopenAccount,
-  unblockAccount,
+  unblockAccount, type BlockResult,
 } from '../../src/admin/manage.js';
 import { describeFailure, verifyBank } from '../../src/admin/verify.js';
 import { Code } from '../../src/protocol/codes.js';
@@ -36,8 +36,10 @@ describe('admin account changes', () => {
     change((tx) => reopenAccount(tx, account, now));
   const unblock = (account: string, now: number): Promise<boolean> =>
     change((tx) => unblockAccount(tx, account, now));
-  const block = (account: string, now: number): Promise<boolean> =>
-    change((tx) => blockAccountByOperator(tx, account, now));
+  const blockWith = (account: string, now: number): Promise<BlockResult> =>
+    change((tx) => blockAccountByOperator(tx, account, { lockTtlMs: LOCK_TTL_MS, now }));
+  const block = async (account: string, now: number): Promise<boolean> =>
+    (await blockWith(account, now)).blocked;
   const setPin = (account: string, pinHash: string, now: number): Promise<boolean> =>
     change((tx) => changePin(tx, account, pinHash, now));
   const open = (account: string, balanceCents: number, now: number): Promise<void> =>
@@ -194,6 +196,16 @@ describe('admin account changes', () => {
       expect(await setPin('ac-10001', 'new-hash', 10)).toBe(true);
       expect(wrongPinCount(bank.server, 'ac-10001')).toBe(0);
       expect(await block('ac-10001', 11)).toBe(false);
+    });
+
+    it('names the live ATM session its block will end, not one whose lock expired', async () => {
+      const claim = { account: 'ac-10001', holder: 'server/1', peer: '192.0.2.7', lockTtlMs: LOCK_TTL_MS };
+      acquireLock(bank.server, { ...claim, at: 100_000 });
+      expect(await blockWith('ac-10001', 100_000 + LOCK_TTL_MS)).toMatchObject({
+        blocked: true, session: { account: 'ac-10001', holder: 'server/1', peer: '192.0.2.7' } });
+      expect(await blockWith('ac-10001', 100_000 + LOCK_TTL_MS + 1))
+        .toEqual({ blocked: false, session: undefined });
+      expect(await blockWith('ac-10003', 100_000)).toEqual({ blocked: true, session: undefined });
     });
 
     it('refuses an unknown or closed account', async () => {

@@ -59,7 +59,7 @@ describe('reports', () => {
 
   it('accounts shows an operator block, a lock-out everywhere until when, and wrong PINs', async () => {
     const now = 1_700_000_000_000;
-    await bank.engine.change((tx) => blockAccountByOperator(tx, 'ac-10001', now));
+    await bank.engine.change((tx) => blockAccountByOperator(tx, 'ac-10001', { lockTtlMs: 30_000, now }));
     for (let i = 0; i < 10; i++) {
       recordWrongPin(bank.server, { account: 'ac-10002', group: `g${i}` }, now, LOCKOUT_POLICY);
     }

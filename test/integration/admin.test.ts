@@ -166,6 +166,45 @@ describe('bank admin beside a running server', () => {
     expectOneLineError(run('open', 'ac-20001', '--pin', '1111'), 'bank: ac-20001 exists but is closed');
   });
 
+  it('block ends a live session at its next request: 62, no money moved, the lock free', async () => {
+    ok(run('open', 'ac-20003', '--pin', '1357', '--balance', '100.00'));
+    const client = await WireClient.connect(server.port);
+    expect(await client.request('LOGIN ac-20003 1357')).toBe('00 10000 30');
+    expect(await client.request('WITHDRAW blk1 2500')).toBe('00 7500');
+    expect(ok(run('block', 'ac-20003'))).toBe('ac-20003 blocked; its ATM session (from ' +
+      '127.0.0.1) is refused at its next request (62)\n');
+    expect(await client.request('WITHDRAW blk2 2500')).toBe('62');
+    expect(await client.request('BALANCE')).toBe('12'); // the session is over: logged out
+    expect(jsonLines(ok(run('sessions', '--json')))).toEqual([]);
+    expect(jsonLines(ok(run('accounts', '--json'))).find((a) => a.account === 'ac-20003'))
+      .toMatchObject({ balance_cents: 7500, status: 'blocked' });
+    const rows = jsonLines<{ op: string; code: number; peer: string }>(
+      ok(run('audit', '--account', 'ac-20003', '--json')));
+    expect(rows.map((row) => [row.op, row.code])).toEqual([['open', 0], ['login', 0],
+      ['withdraw', 0], ['block', 0], ['withdraw', 62]]);
+    expect(await client.request('LOGIN ac-20003 1357')).toBe('75');
+    expect(ok(run('block', 'ac-20003')))
+      .toBe('ac-20003 was already blocked; no ATM session is on it\n');
+    ok(run('unblock', 'ac-20003'));
+    expect(await client.request('LOGIN ac-20003 1357')).toBe('00 7500 30');
+    expect(await client.request('LOGOUT')).toBe('00');
+    client.close();
+  });
+
+  // Every kind of request gets 62 (test/rules/session.test.ts); here the two that move nothing.
+  it('block: BALANCE and LOGOUT of a live session get 62 too, and end it', async () => {
+    ok(run('open', 'ac-20004', '--pin', '2468', '--balance', '1.00'));
+    for (const request of ['BALANCE', 'LOGOUT']) {
+      const client = await WireClient.connect(server.port);
+      expect(await client.request('LOGIN ac-20004 2468')).toBe('00 100 30');
+      expect(ok(run('block', 'ac-20004'))).toMatch(/is refused at its next request \(62\)\n$/);
+      expect(await client.request(request), request).toBe('62');
+      expect(await client.request('PING')).toBe('12');
+      ok(run('unblock', 'ac-20004'));
+      client.close();
+    }
+  });
+
   it('reopen: a closed account logs in again with its PIN and the balance it kept', async () => {
     ok(run('open', 'ac-20002', '--pin', '2468', '--balance', '7.50'));
     ok(run('close', 'ac-20002', '--force'));

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Code, formatCode, isCode, type CodeName } from '../../src/protocol/codes.js';
+import {
+  Code, endsSession, formatCode, isCode, type CodeName,
+} from '../../src/protocol/codes.js';
 
 const protocolMd = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
 
@@ -31,8 +33,8 @@ describe('Code', () => {
     }
   });
 
-  it('reads a table of 15 rows from PROTOCOL.md §6', () => {
-    expect(table.length).toBe(15);
+  it('reads a table of 16 rows from PROTOCOL.md §6', () => {
+    expect(table.length).toBe(16);
   });
 
   it.each(entries)('%s (%i) is a row of the PROTOCOL.md §6 table', (name, number) => {
@@ -45,6 +47,13 @@ describe('Code', () => {
 
   it('lists the codes in the same precedence order as PROTOCOL.md §6', () => {
     expect(entries.map(([name]) => name)).toEqual(table.map((row) => row.name));
+  });
+});
+
+describe('endsSession', () => {
+  it('holds for 68 and 62 only: the codes that end a session whatever the request (§5.1)', () => {
+    const ending = entries.filter(([, number]) => endsSession(number)).map(([name]) => name);
+    expect(ending).toEqual(['sessionExpired', 'restrictedCard']);
   });
 });
 

@@ -8,7 +8,8 @@ import type {
 } from '../../src/rules/requests.js';
 import {
   askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
-  heartbeatDue, lockExpired, readSessionFacts, replyForTxn, type SessionFactsSource,
+  heartbeatDue, lockExpired, readSessionFacts, replyForTxn, sessionEndCode,
+  type SessionFactsSource,
 } from '../../src/rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
 
@@ -42,7 +43,7 @@ const open = (balanceCents: number): AccountRow =>
 
 /** Facts of a session that holds its lock, on an open account with this balance. */
 const held = (balanceCents: number, earlier?: TxnRow): SessionFacts =>
-  ({ lock: OWN_LOCK, account: open(balanceCents), earlier });
+  ({ lock: OWN_LOCK, account: open(balanceCents), earlier, blocked: false });
 
 /** The audit write a rule should produce: every field named, the origin's conn and peer. */
 function audit(fields: Partial<AuditEntry> & { op: string; code: number | null }): Write {
@@ -88,12 +89,50 @@ describe('decideSession: a session whose lock was taken by another login gets 68
     for (const holder of ['srv-b/3', undefined]) {
       // The facts an engine would read for the request are there: the rule must not use them.
       const facts = { lock: lockOf(holder), account: open(10_000),
-        earlier: txn('deposit', 500, Code.ok, 1) };
+        earlier: txn('deposit', 500, Code.ok, 1), blocked: true };
       expect(decideSession(sessionOp(ask), facts, NOW)).toEqual({
         reply: bare(Code.sessionExpired),
         writes: [audit({ op, code: Code.sessionExpired })],
       });
     }
+  });
+});
+
+describe('decideSession: a session on an account an operator blocked gets 62 and ends', () => {
+  const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
+  const asks: [SessionAsk, string][] = [
+    [{ kind: 'deposit', txnId: 't-1', amountCents: 500 }, 'deposit'],
+    [{ kind: 'withdraw', txnId: 't-1', amountCents: 500 }, 'withdraw'],
+    [{ kind: 'balance' }, 'balance'],
+    [{ kind: 'outcome', txnId: 't-1' }, 'outcome'],
+    [{ kind: 'ping' }, 'ping'],
+    [{ kind: 'refusal', op: 'withdraw', code: Code.invalidAmount }, 'withdraw'],
+    [{ kind: 'refusal', op: 'deposit', code: Code.amountLimit }, 'deposit'],
+  ];
+  it.each(asks)('%j: 62, the lock released, one audit row; no touch, no move', (ask, op) => {
+    // A repeat of a recorded id, too, is refused: the session is over before the ledger counts.
+    const facts = { ...held(10_000, txn('deposit', 500, Code.ok, 1)), blocked: true };
+    expect(decideSession(sessionOp(ask), facts, NOW)).toEqual({
+      reply: bare(Code.restrictedCard),
+      writes: [release, audit({ op, code: Code.restrictedCard })],
+    });
+  });
+
+  it('68 comes first: a lock taken by another login, or a closed account', () => {
+    const taken = { ...held(10_000), lock: lockOf('srv-b/3'), blocked: true };
+    expect(sessionEndCode(taken, ORIGIN.holder)).toBe(Code.sessionExpired);
+    const closed = { ...held(5), account: { ...open(5), closed: true }, blocked: true };
+    expect(sessionEndCode(closed, ORIGIN.holder)).toBe(Code.sessionExpired);
+    expect(sessionEndCode({ ...held(5), blocked: true }, ORIGIN.holder))
+      .toBe(Code.restrictedCard);
+    expect(sessionEndCode(held(5), ORIGIN.holder)).toBeNull();
+  });
+
+  it('a session whose lock expired but was not taken is still refused 62', () => {
+    const stale = { ...held(10_000), lock: { holder: ORIGIN.holder, heartbeatAt: NOW - 10 * TTL_MS },
+      blocked: true };
+    expect(decideSession(sessionOp({ kind: 'balance' }), stale, NOW).reply)
+      .toEqual(bare(Code.restrictedCard));
   });
 });
 
@@ -167,9 +206,9 @@ describe('decideSession: deposits and withdrawals with a new transaction id', ()
     const op = ask.kind === 'deposit' ? 'deposit' : ask.kind;
     const expected = { reply: bare(Code.sessionExpired),
       writes: [release, audit({ op, code: Code.sessionExpired })] };
-    const missing = { lock: OWN_LOCK, account: undefined, earlier: undefined };
+    const missing = { lock: OWN_LOCK, account: undefined, earlier: undefined, blocked: true };
     expect(decideSession(sessionOp(ask), missing, NOW)).toEqual(expected);
-    const closed = { ...held(5), account: { ...open(5), closed: true } };
+    const closed = { ...held(5), account: { ...open(5), closed: true }, blocked: true };
     expect(decideSession(sessionOp(ask), closed, NOW)).toEqual(expected);
   });
 });
@@ -202,6 +241,22 @@ describe('decideSession: a transaction id used before on the account', () => {
   it.each(differing)('%s under the same id: 94, nothing moved or recorded', (_, ask) => {
     const earlier = txn('deposit', 2_500, Code.ok, 12_500, NOW - 5);
     expect(decideSession(sessionOp(ask), held(12_500, earlier), NOW)).toEqual({
+      reply: bare(Code.duplicate),
+      writes: [touch, audit({ op: `${ask.kind}-repeat`, code: Code.duplicate,
+        amountCents: ask.amountCents, txnId: 't-1' })],
+    });
+  });
+});
+
+describe('PROTOCOL.md §5.5, §6: a reused id whose new amount would pass the balance maximum', () => {
+  // 61 for the balance maximum is a new transaction's outcome; a reused id is never applied, so
+  // its amount is never weighed against the balance: 94, though 61 comes earlier in §6's table.
+  it.each([
+    ['deposit', { kind: 'deposit', txnId: 't-1', amountCents: 1_000_000 }],
+    ['withdrawal over the balance', { kind: 'withdraw', txnId: 't-1', amountCents: 1_000_000 }],
+  ] as [string, SessionAsk & { kind: 'deposit' | 'withdraw' }][])('%s: 94', (_, ask) => {
+    const earlier = txn('deposit', 2_500, Code.ok, MAX - 1, NOW - 5);
+    expect(decideSession(sessionOp(ask), held(MAX - 1, earlier), NOW)).toEqual({
       reply: bare(Code.duplicate),
       writes: [touch, audit({ op: `${ask.kind}-repeat`, code: Code.duplicate,
         amountCents: ask.amountCents, txnId: 't-1' })],
@@ -263,7 +318,7 @@ describe('decideSession: requests that move nothing', () => {
 describe('decideLogout', () => {
   const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
   const lost = (holder: string | undefined): SessionFacts =>
-    ({ lock: lockOf(holder), account: undefined, earlier: undefined });
+    ({ lock: lockOf(holder), account: undefined, earlier: undefined, blocked: false });
   const cases: [string, LogoutOp, SessionFacts, Decision][] = [
     ['LOGOUT holding the lock: 00, the lock released', logoutOp('logout'), lost(ORIGIN.holder),
       { reply: bare(Code.ok), writes: [release, audit({ op: 'logout', code: Code.ok })] }],
@@ -274,6 +329,17 @@ describe('decideLogout', () => {
     ['LOGOUT with no lock row: 68', logoutOp('logout'), lost(undefined),
       { reply: bare(Code.sessionExpired),
         writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
+    ['LOGOUT on a blocked account: 62, the lock released', logoutOp('logout'),
+      { ...lost(ORIGIN.holder), blocked: true },
+      { reply: bare(Code.restrictedCard),
+        writes: [release, audit({ op: 'logout', code: Code.restrictedCard })] }],
+    ['LOGOUT after the lock was taken, on a blocked account: 68', logoutOp('logout'),
+      { ...lost('srv-b/3'), blocked: true },
+      { reply: bare(Code.sessionExpired),
+        writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
+    ['a disconnect on a blocked account: 00, released', logoutOp('disconnect'),
+      { ...lost(ORIGIN.holder), blocked: true },
+      { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] }],
     ['a disconnect holding the lock: released', logoutOp('disconnect'), lost(ORIGIN.holder),
       { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] }],
     ['a disconnect after the lock was taken: 00, nothing released', logoutOp('disconnect'),
@@ -338,7 +404,7 @@ describe('property: the balance stays in bounds and equals the sum of approved m
     facts(ask: SessionAsk): SessionFacts {
       const txnId = askTxnId(ask);
       return { lock: OWN_LOCK, account: open(this.balanceCents),
-        earlier: txnId === undefined ? undefined : this.ledger.get(txnId) };
+        earlier: txnId === undefined ? undefined : this.ledger.get(txnId), blocked: false };
     }
     apply(write: Write): void {
       if (write.kind === 'move') {

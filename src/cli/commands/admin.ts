@@ -149,9 +149,12 @@ function addAccountCommands(admin: Command): void {
 function addBlockCommand(admin: Command): void {
   admin
     .command('block <account>')
-    .description('refuse every login to an account (75) until `bank admin unblock`')
+    .description('refuse every login to an account (75) until `bank admin unblock`; a ' +
+      'session on it now is refused at its next request (62)')
     .requiredOption(DB_FLAG, DB_HELP)
-    .action(async (account, flags) => print(await adminBlock({ ...flags, account })));
+    .option('--lock-ttl <seconds>', LOCK_TTL_HELP, lockTtlOption, LOCK_TTL_DEFAULT_S)
+    .action(async (account, flags) => print(await adminBlock({ ...flags, account,
+      lockTtlMs: flags.lockTtl * 1000 })));
 }
 
 function addCloseCommand(admin: Command): void {

@@ -22,6 +22,7 @@ function sessionSource(facts: Facts): SessionFactsSource {
     lock: lockOf(facts, account),
     account: copyAccount(facts, account),
     earlier: txnId === undefined ? undefined : facts.ledger.get(pairKey(account, txnId)),
+    blocked: facts.blocks.has(account),
   });
 }
 

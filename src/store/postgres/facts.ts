@@ -7,7 +7,7 @@ import type { Query } from './query.js';
 import { pairKey, type Facts, type StoredLock } from './view-state.js';
 
 /**
- * Reads a batch's facts in one statement: batch_facts (migrations/postgres/003) locks the
+ * Reads a batch's facts in one statement: batch_facts (migrations/postgres/003, 004) locks the
  * batch's accounts, then reads on a fresh snapshot what the batch's requests need, locking the
  * rows the batch may change.
  */

@@ -6,19 +6,21 @@ import type { SessionFacts } from '../../rules/requests.js';
 import type { Store } from './db.js';
 
 /**
- * A session request's facts (rules/session.ts) in one statement: the lock row, the account and
- * the ledger row of the transaction id, each found by its primary key. Every request of a session
- * reads them, so one statement instead of three, its row returned as an array (`raw`), not as an
- * object with named keys.
+ * A session request's facts (rules/session.ts) in one statement: the lock row, the account, the
+ * ledger row of the transaction id and the operator's block, each found by its primary key.
+ * Every request of a session reads them, so one statement instead of four, its row returned as
+ * an array (`raw`), not as an object with named keys.
  */
 export const SESSION_FACTS_SQL = `SELECT
       s.holder, s.heartbeat_at,
       a.pin_hash, a.balance_cents, a.closed_at IS NOT NULL,
-      t.txn_id, t.kind, t.amount_cents, t.code, t.balance_cents, t.at
+      t.txn_id, t.kind, t.amount_cents, t.code, t.balance_cents, t.at,
+      b.account IS NOT NULL
     FROM (SELECT ? AS account, ? AS txn_id) AS k
     LEFT JOIN sessions AS s ON s.account = k.account
     LEFT JOIN accounts AS a ON a.account = k.account
-    LEFT JOIN transactions AS t ON t.account = k.account AND t.txn_id = k.txn_id`;
+    LEFT JOIN transactions AS t ON t.account = k.account AND t.txn_id = k.txn_id
+    LEFT JOIN account_blocks AS b ON b.account = k.account`;
 
 /** The statement, prepared with the others when the store opens (db.ts). */
 export type SessionFactsStatement = Statement<[account: string, txnId: string | null]>;
@@ -31,7 +33,7 @@ type FactsRow = [
   holder: string | null, heartbeatAt: number | null,
   pinHash: string | null, balanceCents: number | null, closed: 0 | 1,
   txnId: string | null, kind: 'deposit' | 'withdraw' | null, amountCents: number | null,
-  code: CodeNumber | null, txnBalanceCents: number | null, at: number | null,
+  code: CodeNumber | null, txnBalanceCents: number | null, at: number | null, blocked: 0 | 1,
 ];
 
 /** Reads one request's facts; the statement always yields exactly one row. */
@@ -40,7 +42,7 @@ export function readSqliteSessionFacts(store: Store, account: AccountId,
   const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');
   const [holder, heartbeatAt, pinHash, balanceCents, closed,
-    foundTxnId, kind, amountCents, code, txnBalanceCents, at] = row;
+    foundTxnId, kind, amountCents, code, txnBalanceCents, at, blocked] = row;
   return {
     lock: holder === null ? undefined : { holder, heartbeatAt: heartbeatAt! },
     account: pinHash === null ? undefined
@@ -49,5 +51,6 @@ export function readSqliteSessionFacts(store: Store, account: AccountId,
       account, txnId: foundTxnId, kind: kind!, amountCents: amountCents!, code: code!,
       balanceCents: txnBalanceCents!, at: at!,
     },
+    blocked: blocked === 1,
   };
 }

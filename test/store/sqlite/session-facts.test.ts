@@ -28,7 +28,7 @@ const deposit: TxnRow = { account: ACCOUNT, txnId: 't-1', kind: 'deposit', amoun
 const claim = (account: string, holder: string, at: number): boolean =>
   acquireLock(store, { account, holder, peer: '127.0.0.1', at, lockTtlMs: 30_000 });
 
-describe('readSqliteSessionFacts: one statement for the lock, the account, the ledger row', () => {
+describe('readSqliteSessionFacts: one statement for the lock, the account, the ledger row, the block', () => {
   it('reads all three as the rules expect them', () => {
     claim(ACCOUNT, 'srv/1', T0);
     touchLock(store, ACCOUNT, 'srv/1', T0 + 500);
@@ -38,6 +38,7 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
       account: { account: ACCOUNT, pinHash: `pin-of-${ACCOUNT}`, balanceCents: 10_000,
         closed: false },
       earlier: deposit,
+      blocked: false,
     });
   });
 
@@ -53,7 +54,8 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
     expect(readSqliteSessionFacts(store, ACCOUNT, undefined).account?.closed).toBe(true);
     claim('ac-99999', 'srv/3', T0);
     expect(readSqliteSessionFacts(store, 'ac-99999', 't-1')).toEqual({
-      lock: { holder: 'srv/3', heartbeatAt: T0 }, account: undefined, earlier: undefined });
+      lock: { holder: 'srv/3', heartbeatAt: T0 }, account: undefined, earlier: undefined,
+      blocked: false });
   });
 
   it('reads the ledger row of this id on this account only, and none without an id', () => {
@@ -72,6 +74,14 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
     expect(readSqliteSessionFacts(store, ACCOUNT, 'w-1').earlier).toEqual(refused);
   });
 
+  it('reads an operator\'s block of this account only, in the same statement', () => {
+    claim(ACCOUNT, 'srv/1', T0);
+    store.db.prepare('INSERT INTO account_blocks (account, blocked_at) VALUES (?, ?)')
+      .run(ACCOUNT, T0);
+    expect(readSqliteSessionFacts(store, ACCOUNT, 't-1').blocked).toBe(true);
+    expect(readSqliteSessionFacts(store, OTHER, undefined).blocked).toBe(false);
+  });
+
   it('finds each row by its primary key, never by a scan', () => {
     const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${SESSION_FACTS_SQL}`).all('x', 'y') as
       { detail: string }[];
@@ -79,6 +89,7 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
     expect(details).toMatch(/SEARCH s USING INDEX sqlite_autoindex_sessions_1/);
     expect(details).toMatch(/SEARCH a USING INDEX sqlite_autoindex_accounts_1/);
     expect(details).toMatch(/SEARCH t USING PRIMARY KEY/);
-    expect(details).not.toMatch(/SCAN (s|a|t)\b/);
+    expect(details).toMatch(/SEARCH b USING (COVERING )?INDEX sqlite_autoindex_account_blocks_1/);
+    expect(details).not.toMatch(/SCAN (s|a|t|b)\b/);
   });
 });
