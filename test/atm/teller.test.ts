@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeCode } from '../../src/atm/code-text.js';
 import { runScript } from '../../src/atm/script.js';
 import { Teller } from '../../src/atm/teller.js';
 import { Code } from '../../src/protocol/codes.js';
@@ -206,5 +207,42 @@ describe('a LOGOUT answered 68 (the lock was taken meanwhile: PROTOCOL.md §5.3)
       expect(printed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(
         [{ ok: true, balance_cents: 10000 }, { ok: true }]);
     }
+  });
+});
+
+describe('a request answered 62 (the bank blocked the account meanwhile: PROTOCOL.md §5.3)', () => {
+  let bank: net.Server;
+  let port: number;
+  beforeAll(async () => {
+    bank = await scriptedBank({ LOGIN: '00 10000 30', WITHDRAW: '62', LOGOUT: '62',
+      BALANCE: '00 10000' });
+    port = (bank.address() as net.AddressInfo).port;
+  });
+  afterAll(() => {
+    bank.close();
+  });
+
+  it('ends the session; scripted --json carries 62 and its sentence, then 12', async () => {
+    const teller = new Teller({ host: HOST, port });
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const input = Readable.from(['login ac-10001 1111\nwithdraw 5.00\nbalance\n']);
+    await runScript(teller, { input, output, json: true });
+    expect(printed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+      { ok: true, balance_cents: 10000 },
+      { ok: false, code: Code.restrictedCard, message: describeCode(Code.restrictedCard) },
+      { ok: false, code: Code.invalidTransaction,
+        message: describeCode(Code.invalidTransaction) },
+    ]);
+    expect(teller.account).toBeNull();
+  });
+
+  it('a LOGOUT answered 62 is logged out too, and reports the 62', async () => {
+    const teller = new Teller({ host: HOST, port });
+    expect(await teller.login('ac-10001', '1111')).toEqual({ ok: true, balanceCents: 10000 });
+    expect(await teller.logout()).toEqual({ ok: false, code: Code.restrictedCard });
+    expect(teller.account).toBeNull();
+    teller.close();
   });
 });

@@ -410,4 +410,22 @@ describe('connection limits', () => {
         [customer, newcomer, ...holders].forEach((peer) => peer.close());
       });
     });
+
+  it('evicts the oldest connection not logged in now: one that logged out is, when oldest (§7)',
+    async () => {
+      const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
+      await withServer(server, async () => {
+        const former = await WireClient.connect(server.port, '127.0.2.1');
+        expect(await former.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
+        expect(await former.request('LOGOUT')).toBe('00');
+        const holders: WireClient[] = [];
+        for (let i = 3; i <= 5; i++) holders.push(await WireClient.connect(server.port, `127.0.${i}.1`));
+        for (const peer of holders) expect(await peer.request('PING')).toBe('12');
+        const newcomer = await WireClient.connect(server.port, '127.0.9.1');
+        expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
+        expect(await former.closesWithin(5000)).toBe(true); // logged out, and the oldest
+        expect(holders.map((peer) => peer.isClosed)).toEqual([false, false, false]);
+        [former, newcomer, ...holders].forEach((peer) => peer.close());
+      });
+    });
 });

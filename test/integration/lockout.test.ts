@@ -55,7 +55,10 @@ describe('lock-out a stranger cannot turn into a denial', () => {
     expect(await exchange(port, ['LOGIN ac-10002 2222'], CUSTOMER)).toEqual(['75']);
     expect(await exchange(port, ['LOGIN ac-10002 2222'], '127.0.20.1')).toEqual(['75']);
     const json = accountJson(server, 'ac-10002');
-    expect(json).toMatchObject({ account: 'ac-10002', balance_cents: 5025, status: 'locked' });
+    // README (admin accounts): the wrong PIN that starts a lock-out sets wrong_pins back to 0,
+    // and a lock-out everywhere is not a group's block.
+    expect(json).toMatchObject({ account: 'ac-10002', balance_cents: 5025, status: 'locked',
+      wrong_pins: 0, groups_blocked: 0 });
     const untilMs = Date.parse(json.locked_until as string);
     expect(untilMs).toBeGreaterThan(Date.now() + 10 * 60_000);
     expect(untilMs).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
@@ -75,8 +78,9 @@ describe('lock-out a stranger cannot turn into a denial', () => {
   });
 
   it('blocks an account by the operator for every group until unblocked', async () => {
-    expect(ok(server, 'block', 'ac-10003')).toBe('ac-10003 blocked\n');
-    expect(ok(server, 'block', 'ac-10003')).toBe('ac-10003 was already blocked\n');
+    expect(ok(server, 'block', 'ac-10003')).toBe('ac-10003 blocked; no ATM session is on it\n');
+    expect(ok(server, 'block', 'ac-10003'))
+      .toBe('ac-10003 was already blocked; no ATM session is on it\n');
     expect(await exchange(port, ['LOGIN ac-10003 3333'], CUSTOMER)).toEqual(['75']);
     expect(await exchange(port, ['LOGIN ac-10003 3333'], '127.0.40.1')).toEqual(['75']);
     expect(accountJson(server, 'ac-10003')).toMatchObject({ status: 'blocked' });

@@ -8,7 +8,8 @@ import { serverPerSuite } from '../helpers/suite.js';
 // PROTOCOL.md's answers, each held on the real server: the precedence of 68 (§5.3, §6), LOGOUT
 // after a lost lock (§5.1, §5.3), the third wrong PIN (§4, §6), a right PIN answered 09
 // (§5.3), the frame limit after a session (§2), transaction ids' case (§5.5), empty lines and
-// garbage (§2).
+// garbage (§2), a connection's failed logins across a session and pipelined LOGINs (§5.2), and
+// when a line that arrives with a LOGIN is read (§2).
 
 const ACCOUNTS = `# protocol-answers.test.ts
 ac-60001, 1111, 100.00
@@ -143,6 +144,44 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     ]);
     peer.close();
   });
+
+  it('keeps a connection\'s failed-login count across a session: 5 in its whole life (§5.2)',
+    async () => {
+      const wrong = (n: number): [string, string] => [`LOGIN zz-4000${n} 0000`, '55 2'];
+      const peer = await WireClient.connect(server.port, '127.0.40.1');
+      const pairs: [string, string][] = [wrong(1), wrong(2), wrong(3), wrong(4),
+        ['LOGIN ac-60001 1111', '00 10000 30'], ['LOGOUT', '00'],
+        wrong(5), ['LOGIN zz-40006 0000', '65'], ['LOGIN ac-60001 1111', '65']];
+      for (const [line, reply] of pairs) expect(await peer.request(line), line).toBe(reply);
+      peer.close();
+    });
+
+  it('counts pipelined LOGINs one at a time, each after the one before is answered (§5.2)',
+    async () => {
+      const holder = await dialogue([['LOGIN ac-60002 2222', '00 10000 30']]);
+      const busy = await WireClient.connect(server.port, '127.0.41.1');
+      await busy.write('LOGIN ac-60002 2222\n'.repeat(6)); // one write: one segment on loopback
+      expect(await busy.linesWithin(6, 10_000)).toEqual(Array(6).fill('09'));
+      const guesser = await WireClient.connect(server.port, '127.0.41.1');
+      await guesser.write([1, 2, 3, 4, 5, 6].map((n) => `LOGIN zz-4100${n} 0000\n`).join(''));
+      expect(await guesser.linesWithin(6, 10_000)).toEqual([...Array(5).fill('55 2'), '65']);
+      expect(await holder.request('LOGOUT')).toBe('00');
+      for (const peer of [holder, busy, guesser]) peer.close();
+    });
+
+  it('reads a line that arrives with a LOGIN at the 64-byte limit, before the 00 (§2)',
+    async () => {
+      const peer = await WireClient.connect(server.port);
+      await peer.write(`LOGIN ac-60003 3333\nDEPOSIT ${'a'.repeat(32)} ${'1'.repeat(60)}\n`);
+      expect(await peer.closesWithin(5000)).toBe(true);
+      expect(peer.lines).toEqual([]); // closed without a reply, the LOGIN unanswered
+      const after = await loginWhenFree(server.port, { account: 'ac-60003', pin: '3333' });
+      expect(after.reply).toBe('00 10000 30'); // nothing applied, no lock left behind
+      // Sent after the 00 was read, the same line is read at 128 bytes: a request (61).
+      expect(await after.peer.request(`DEPOSIT ${'a'.repeat(32)} ${'1'.repeat(60)}`)).toBe('61');
+      expect(await after.peer.request('LOGOUT')).toBe('00');
+      after.peer.close();
+    });
 
   it('neither answers nor applies a valid request that arrives with garbage', async () => {
     const peer = await dialogue([['LOGIN ac-60008 8888', '00 10000 30']]);
