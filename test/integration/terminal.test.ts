@@ -11,6 +11,7 @@ ac-20002, 1357, 10.00
 ac-20003, 2468, 10.00
 ac-20004, 1212, 10.00
 ac-20005, 3344, 10.00
+ac-20006, 5566, 10.00
 `;
 
 /** Position of each entry in the main menu, which always opens on the first. */
@@ -238,6 +239,22 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
       const after = await atmJson(server.port, ['login ac-10004 4444', 'quit']);
       expect(after[0]).toEqual({ ok: true, balance_cents: 100000 });
     });
+
+  it('says plainly when the bank blocks the account during the session, and ends it', async () => {
+    const atm = openAtm();
+    await logIn(atm, 'ac-20006', '5566');
+    await atm.waitForPrompt('What would you like to do?');
+    const block = runBank(['admin', 'block', 'ac-20006', '--db', server.dbFile]);
+    expect(block.stdout).toBe('ac-20006 blocked; its ATM session (from 127.0.0.1) is refused ' +
+      'at its next request (62)\n');
+    await choose(atm, 'balance');
+    await atm.waitFor(words('The bank has blocked this account, so your session has ended and ' +
+      'nothing more was done. Please contact the bank.'));
+    await typeLogin(atm, 'ac-20006', '5566'); // back at the login: the bank now refuses it (75)
+    const screen = await atm.waitFor('Thank you for banking with us.');
+    expect(await atm.waitForExit()).toBe(0);
+    expect(screen).not.toMatch(CRASH);
+  });
 
   it('logs out on Ctrl-C: the account is free at once', async () => {
     const atm = openAtm();

@@ -59,15 +59,16 @@ describe('handleFrame: the op each request hands to the engine', () => {
     expect(peer.session).toBeNull();
   });
 
-  it('ends the session on any 68, and keeps it on any other refusal', async () => {
+  it.each([Code.sessionExpired, Code.restrictedCard])('ends the session on any %i, and keeps '
+    + 'it on any other refusal', async (code) => {
     const fake = fakeServer();
     const peer = fakePeer('127.0.1.1', ACCOUNT);
     fake.answer = () => ({ reply: { kind: 'balance', code: Code.insufficientFunds,
       balanceCents: 5 } });
     await handleFrame(fake.ctx, peer, 'WITHDRAW t3 100');
     expect(peer.session).toEqual({ account: ACCOUNT });
-    fake.answer = () => ({ reply: bare(Code.sessionExpired) as never });
-    expect(await handleFrame(fake.ctx, peer, 'BALANCE')).toEqual(bare(Code.sessionExpired));
+    fake.answer = () => ({ reply: bare(code) as never });
+    expect(await handleFrame(fake.ctx, peer, 'BALANCE')).toEqual(bare(code));
     expect(peer.session).toBeNull();
   });
 });
