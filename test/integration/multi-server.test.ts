@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsText, type Customer, loginWhenFree, makeCustomers } from '../helpers/customers.js';
-import { makeBankDir } from '../helpers/server.js';
+import { admin, makeBankDir } from '../helpers/server.js';
 import { expectDialogue } from '../helpers/dialogue.js';
 import { WireClient } from '../helpers/wire.js';
 import {
@@ -18,7 +18,7 @@ import {
 
 const LOCK_TTL_S = 2;
 const OPENING_CENTS = 10_000;
-const CUSTOMERS = makeCustomers(4, 40_001);
+const CUSTOMERS = makeCustomers(5, 40_001);
 const RACE_ROUNDS = 40;
 /** A session kept live by PING this often, well within the lock TTL. */
 const PING_MS = 250;
@@ -107,6 +107,27 @@ describe(`three servers on one PostgreSQL bank (--lock-ttl ${LOCK_TTL_S})`, () =
       `);
       onB.close();
       expectVerified(db, 'after OUTCOME on B');
+    });
+
+  it('ends a session on A at its next request once an operator blocks the account: 62',
+    async () => {
+      const customer = CUSTOMERS[4]!;
+      const onA = await sessionOn(a.port, customer);
+      expect(admin(db, 'block', customer.account).stdout).toBe(`${customer.account} blocked; ` +
+        'its ATM session (from 127.0.0.1) is refused at its next request (62)\n');
+      expect(await onA.request('WITHDRAW blk1 100')).toBe('62');
+      expect(await onA.request('BALANCE')).toBe('12');
+      expect(await lockServer(db, customer.account)).toBeNull();
+      const onB = await WireClient.connect(b.port);
+      expect(await onB.request(login(customer))).toBe('75');
+      expect(admin(db, 'unblock', customer.account).code).toBe(0);
+      await expectDialogue(onB, `
+        ${login(customer)} -> 00 ${OPENING_CENTS} ${LOCK_TTL_S}
+        OUTCOME blk1 -> 25
+        LOGOUT -> 00
+      `);
+      for (const client of [onA, onB]) client.close();
+      expectVerified(db, 'after a block');
     });
 
   it(`lets exactly one of three simultaneous LOGINs in, ${RACE_ROUNDS} rounds`, async () => {
