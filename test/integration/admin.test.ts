@@ -173,6 +173,8 @@ describe('bank admin beside a running server', () => {
     expect(await client.request('WITHDRAW blk1 2500')).toBe('00 7500');
     expect(ok(run('block', 'ac-20003'))).toBe('ac-20003 blocked; its ATM session (from ' +
       '127.0.0.1) is refused at its next request (62)\n');
+    expectOneLineError(run('close', 'ac-20003', '--force'), // still refused while in a session
+      'bank: ac-20003 is in an ATM session now (from 127.0.0.1); close it once the session ends');
     expect(await client.request('WITHDRAW blk2 2500')).toBe('62');
     expect(await client.request('BALANCE')).toBe('12'); // the session is over: logged out
     expect(jsonLines(ok(run('sessions', '--json')))).toEqual([]);
