@@ -62,6 +62,9 @@ function missingDatabase(db: string, dir: string): string {
   return url.href;
 }
 
+/** A test that runs a dozen `bank admin` processes: each starts Node (and, on PostgreSQL, a pool). */
+const ADMIN_STEPS_MS = 120_000;
+
 const AUDIT_KEYS = ['id', 'at', 'conn', 'peer', 'account', 'op', 'amount_cents', 'code',
   'balance_cents', 'txn_id'];
 
@@ -191,7 +194,7 @@ describe('bank admin beside a running server', () => {
     expect(await client.request('LOGIN ac-20003 1357')).toBe('00 7500 30');
     expect(await client.request('LOGOUT')).toBe('00');
     client.close();
-  });
+  }, ADMIN_STEPS_MS);
 
   // Every kind of request gets 62 (test/rules/session.test.ts); here the two that move nothing.
   it('block: BALANCE and LOGOUT of a live session get 62 too, and end it', async () => {
@@ -205,7 +208,7 @@ describe('bank admin beside a running server', () => {
       ok(run('unblock', 'ac-20004'));
       client.close();
     }
-  });
+  }, ADMIN_STEPS_MS);
 
   it('reopen: a closed account logs in again with its PIN and the balance it kept', async () => {
     ok(run('open', 'ac-20002', '--pin', '2468', '--balance', '7.50'));
