@@ -51,8 +51,8 @@ export function askTxnId(ask: SessionAsk): string | undefined {
 
 /**
  * Where an engine reads a session request's facts, in its batch's transaction: the account's lock
- * row, the account, and the ledger row of txnId when there is one, all in one read (on SQLite,
- * one statement).
+ * row, the account, its operator's block, and the ledger row of txnId when there is one, all in
+ * one read (on SQLite, one statement).
  */
 export type SessionFactsSource = (account: AccountId, txnId: string | undefined) => SessionFacts;
 
@@ -80,8 +80,8 @@ export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number)
     writes.push(auditWrite(origin, { op: askOp(ask), code: ended, account }, nowMs));
     return { reply: bare(ended), writes };
   }
-  const decision = decideAsk(op, facts, nowMs);
   assert(facts.lock !== undefined, 'a live session holds its lock');
+  const decision = decideAsk(op, facts, nowMs);
   if (heartbeatDue(facts.lock.heartbeatAt, nowMs, op.lockTtlMs)) {
     decision.writes.unshift({ kind: 'touch', account, holder: origin.holder, at: nowMs });
   }
