@@ -58,7 +58,7 @@ function heartbeat(session, nowMs) {
   const meter = el('meter', { min: 0, max: ttl, low: ttl * 0.5, high: ttl * NEAR_EXPIRY,
     optimum: 0, value: Math.min(ageMs, ttl), 'aria-label': 'heartbeat age' });
   const label = el('span', { className: near ? 'hb-label near' : 'hb-label' },
-    `${(ageMs / 1000).toFixed(1)} s of ${ttl / 1000} s${near ? ' · near expiry' : ''}`);
+    `${(ageMs / 1000).toFixed(1)}/${ttl / 1000} s${near ? ' near expiry' : ''}`);
   return el('td', {}, meter, label);
 }
 
@@ -128,9 +128,10 @@ function renderChain(state) {
 function chartOptions(title, names, width, height) {
   const series = names.map((name, i) => ({ label: name, width: 2, ...STYLES[i % STYLES.length],
     points: { show: false } }));
+  const small = height < 80;
   return { title, width, height, series: [{}, ...series],
     scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-    axes: [{}, { size: 40 }], legend: { live: false } };
+    axes: [{ show: !small }, { size: 36 }], legend: small ? { show: false } : { live: false } };
 }
 
 function chartData(traffic, keys, source) {
@@ -147,26 +148,27 @@ function drawChart(id, title, keys, source, traffic, height) {
   }
   existing?.plot.destroy();
   const target = $(id);
-  const width = Math.max(200, target.clientWidth || 300);
+  const width = Math.max(120, target.clientWidth || 300);
   const plot = new uPlot(chartOptions(title, keys, width, height), data, target);
   page.charts[id] = { plot, keys: keys.join() };
 }
 
 function renderTraffic(state) {
   const { traffic } = state;
-  drawChart('chart-verbs', 'requests/s by verb', page.verbs, traffic.verbs, traffic, 150);
+  drawChart('chart-verbs', 'requests/s by verb', page.verbs, traffic.verbs, traffic, 110);
   const codes = Object.keys(traffic.codes).sort();
-  drawChart('chart-codes', 'requests/s by result code', codes, traffic.codes, traffic, 150);
+  drawChart('chart-codes', 'requests/s by result code', codes, traffic.codes, traffic, 110);
   for (const code of page.watched) {
-    drawChart(`chart-${code}`, '', [code], traffic.codes, traffic, 70);
+    drawChart(`chart-${code}`, '', [code], traffic.codes, traffic, 60);
   }
 }
 
 function buildWatched() {
   const figures = page.watched.map((code) => {
     const entry = page.codes.get(code);
-    return el('figure', {}, el('figcaption', {}, el('strong', {}, `${code} ${entry.name}`),
-      `: ${entry.meaning}`), el('div', { id: `chart-${code}`, className: 'chart' }));
+    return el('figure', {}, el('div', { id: `chart-${code}`, className: 'chart' }),
+      el('figcaption', { title: entry.meaning }, el('strong', {}, `${code} ${entry.name}`),
+        `: ${entry.meaning}`));
   });
   $('watched').replaceChildren(...figures);
   const items = [...page.codes.values()].flatMap((c) =>

@@ -113,6 +113,8 @@ function answer(exchange: Exchange): void {
   if (file) {
     response.writeHead(200, { ...SECURITY_HEADERS, ...cookie, 'content-type': file.type });
     response.end(request.method === 'HEAD' ? undefined : file.body);
+  } else if (url.pathname === '/favicon.ico') {
+    response.writeHead(204, SECURITY_HEADERS).end(); // no icon, and no 404 in the console
   } else if (url.pathname === '/events') {
     openStream(exchange);
   } else if (url.pathname === '/dialogue') {
