@@ -203,7 +203,8 @@ function render(state) {
 
 function addRows(rows) {
   page.rows.push(...rows);
-  if (page.rows.length > AUDIT_ROWS_SHOWN * 5) page.rows.splice(0, page.rows.length - AUDIT_ROWS_SHOWN * 5);
+  const over = page.rows.length - AUDIT_ROWS_SHOWN * 5;
+  if (over > 0) page.rows.splice(0, over);
   renderAudit();
   if (page.conn !== null && rows.some((row) => row.conn === page.conn)) showDialogue(page.conn);
 }

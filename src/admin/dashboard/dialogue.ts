@@ -2,7 +2,7 @@ import { Code, formatCode, isCode, type CodeNumber } from '../../protocol/codes.
 import { txnPrefix } from '../../protocol/txn-prefix.js';
 import type { AuditRow } from '../../store/rows.js';
 
-/** One line of a rebuilt dialogue: what the ATM sent (C), what the server answered (S), or a note. */
+/** A line of a rebuilt dialogue: what the ATM sent (C), what the server answered (S), a note. */
 export interface DialogueLine {
   /** The audit row it was rebuilt from. */
   id: number;

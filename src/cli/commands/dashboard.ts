@@ -70,10 +70,9 @@ async function serveUntilInterrupted(flags: DashboardFlags): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    await runDashboard({ db: flags.db,
-      listen: flags.listen ?? listenAddressOption(LISTEN_DEFAULT), token: flags.token ?? flags.tokenFile,
-      lockTtlMs: flags.lockTtl * 1000, intervalMs: flags.interval, signal: controller.signal,
-      print: (line) => console.log(line) });
+    await runDashboard({ db: flags.db, listen: flags.listen ?? listenAddressOption(LISTEN_DEFAULT),
+      token: flags.token ?? flags.tokenFile, lockTtlMs: flags.lockTtl * 1000,
+      intervalMs: flags.interval, signal: controller.signal, print: (line) => console.log(line) });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
