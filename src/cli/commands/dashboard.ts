@@ -5,6 +5,11 @@ import { intOption, listenAddressOption, secretOption, type ListenAddress } from
 
 const LISTEN_DEFAULT = '127.0.0.1:8080';
 const INTERVAL_DEFAULT_MS = 500;
+const LISTEN_HELP = 'where to serve the page: host:port, [ipv6]:port or a port (port 0 to ' +
+  '65535, 0: any free one; a host beyond loopback only with a token) ' +
+  `(default: ${LISTEN_DEFAULT})`;
+const TOKEN_HELP = 'a secret every request must carry: any non-empty text; "-" reads it from ' +
+  'standard input';
 
 /** A --token-file: its first line, which must not be empty. */
 function tokenFileOption(path: string): string {
@@ -41,11 +46,9 @@ export function addDashboardCommand(admin: Command,
     .description('serve a live, read-only web view of the bank (for a projector or a browser)')
     .option('--db <file|url>', 'the bank: a SQLite file or a postgres:// URL (must exist)',
       defaults.dbDefault)
-    .option('--listen <[host:]port>', `where to serve the page (default: ${LISTEN_DEFAULT})`,
-      listenAddressOption)
-    .option('--token <token>', 'a secret every request must carry; "-" reads it from standard '
-      + 'input', secretOption)
-    .option('--token-file <file>', 'read the token from the first line of this file',
+    .option('--listen <[host:]port>', LISTEN_HELP, listenAddressOption)
+    .option('--token <token>', TOKEN_HELP, secretOption)
+    .option('--token-file <file>', 'read the token from the first line of this file (non-empty)',
       tokenFileOption)
     .option('--lock-ttl <seconds>', 'the server\'s --lock-ttl: a heartbeat older than this has '
       + 'expired', intOption(1, 86_400), defaults.lockTtlDefaultS)
