@@ -8,7 +8,9 @@ import { dashboardRefusal, startDashboard, type TestDashboard } from '../helpers
 import { startServers } from '../helpers/multi-server.js';
 import { until } from '../helpers/poll.js';
 import { AtmProcess } from '../helpers/proxy.js';
-import { bankDb, ENGINE, makeBankDir, startServer, type TestServer } from '../helpers/server.js';
+import {
+  bankDb, ENGINE, makeBankDir, runBank, startServer, type TestServer,
+} from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
 // `bank admin dashboard` in a real browser (headless Chromium): a real server (on PostgreSQL two
@@ -176,6 +178,18 @@ describe('bank admin dashboard beyond loopback', () => {
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--help states every option, with its range', () => {
+    const help = runBank(['admin', 'dashboard', '--help']).stdout.replace(/\s+/g, ' ');
+    for (const option of ['--db <file|url>', '--listen <[host:]port>', '--token <token>',
+      '--token-file <file>', '--lock-ttl <seconds>', '--interval <ms>']) {
+      expect(help).toContain(option);
+    }
+    expect(help).toContain('port 0 to 65535');
+    expect(help).toContain('(allowed: 1 to 86400) (default: 30)');
+    expect(help).toContain('(allowed: 100 to 10000) (default: 500)');
+    expect(help).toContain('any non-empty text');
+  });
 
   it('refuses a non-loopback --listen without a token, binding nothing', async () => {
     const refused = await dashboardRefusal(db, ['--listen', '0.0.0.0:0']);
