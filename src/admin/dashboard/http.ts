@@ -136,7 +136,7 @@ function answerDialogue({ response, source }: Exchange, url: URL): void {
 }
 
 /** `/events`: a server-sent event stream; hello first, then every poll's state. */
-function openStream({ request, response, source, streams }: Exchange): void {
+function openStream({ response, source, streams }: Exchange): void {
   if (streams.size >= STREAMS_MAX) {
     response.writeHead(503, TEXT).end('too many open dashboards\n');
     return;
@@ -145,7 +145,7 @@ function openStream({ request, response, source, streams }: Exchange): void {
     connection: 'keep-alive' });
   response.write(`retry: 1000\n\n${eventText('hello', source.hello())}`);
   streams.add(response);
-  request.on('close', () => streams.delete(response));
+  response.on('close', () => streams.delete(response)); // the page went away
 }
 
 function eventText(event: string, data: string): string {
