@@ -18,9 +18,14 @@ export const FEED_LIMITS = {
   /** Session locks and accounts read per poll (a class has tens; the page says when cut). */
   locks: 500,
   accounts: 500,
-  /** Audit rows read per query, and queries per poll: a burst is caught up over a few polls. */
+  /**
+   * Audit rows read per query, and queries per poll: 20,000 rows a poll keeps up with the bank at
+   * full speed (BENCHMARKS.md: about 15,000 requests a second); a larger burst takes a few polls.
+   */
   auditPage: 1000,
-  auditPagesPerPoll: 5,
+  auditPagesPerPoll: 20,
+  /** New rows sent to the pages per poll, the newest: a page shows 200, and need not get more. */
+  auditSentPerPoll: 200,
   /** Audit rows kept for dialogues and for a page that opens now. */
   auditKept: 5000,
   auditSentOnOpen: 200,
@@ -98,7 +103,7 @@ export class DashboardFeed {
       const { state, rows } = await this.engine.read((view) => this.read(view, Date.now()));
       this.lastError = null;
       this.latest = state;
-      this.options.onPoll(state, rows.map(auditRowView));
+      this.options.onPoll(state, rows.slice(-FEED_LIMITS.auditSentPerPoll).map(auditRowView));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (message !== this.lastError) this.options.log(`dashboard: reading the bank: ${message}`);
