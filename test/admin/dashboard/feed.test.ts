@@ -57,3 +57,17 @@ describe('DashboardFeed', () => {
     expect(accounts.map((a) => a.account)).toEqual(['ac-10001']);
   });
 });
+
+describe('auditRowView', () => {
+  it('spells out a refusals row and shortens a transaction id, with no hash', async () => {
+    const { auditRowView } = await import('../../../src/admin/dashboard/feed.js');
+    const base = { id: 7, at: 1, conn: null, peer: '127.0.0.0/24', account: null,
+      amountCents: null, balanceCents: null, txnId: null, hash: 'secret-looking' };
+    const summary = auditRowView({ ...base, op: 'refusals', code: null, events: 14,
+      codes: '{"30":10,"65":3,"idle":1}', firstAt: 1, lastAt: 2 });
+    expect(summary.summary).toBe('14: 30×10 65×3 idle×1');
+    const deposit = auditRowView({ ...base, op: 'deposit', code: 0, txnId: '9f86d081884c7d65' });
+    expect(deposit).toMatchObject({ code: '00', txn: '9f86…', summary: null });
+    expect(JSON.stringify(deposit)).not.toContain('secret-looking');
+  });
+});
