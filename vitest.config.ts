@@ -11,7 +11,7 @@ import { defineConfig } from 'vitest/config';
 const ENGINE_SUITES = [
   'transactions', 'locks', 'idempotency', 'conservation', 'hostile', 'crash', 'conformance',
   'concurrency', 'protocol-answers', 'before-login', 'lockout', 'pin-guessing', 'audit-flood',
-  'admin', 'tls', 'server-lifecycle',
+  'admin', 'tls', 'server-lifecycle', 'dashboard',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({

@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- [--sessions N] [--seconds S] [--json] [--rate R] [--sweep]
- * [--db sqlite|postgres] [--servers N] [--pg-url URL]`: durable throughput and latency of real
+ * [--db sqlite|postgres] [--servers N] [--pg-url URL] [--dashboard]`: durable throughput and latency of real
  * `bank server` processes, with a conservation check. See BENCHMARKS.md for what each option
  * does and for the figures on this machine.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startBenchDashboard } from './dashboard.js';
 import { openSessions, runLoad, type Tally } from './load.js';
 import { recordSweep } from './report.js';
 import { postgresBank, sqliteBank, type Engine, type RunBank } from './banks.js';
@@ -36,6 +37,8 @@ interface BenchOptions {
   engine: Engine;
   /** Server processes on the one bank; the sessions are spread over them round-robin. */
   servers: number;
+  /** With `bank admin dashboard` watching the bank and one page's event stream open. */
+  dashboard: boolean;
   /** A PostgreSQL server of one's own (a fresh database on it per run); else an embedded one. */
   pgUrl?: string;
 }
@@ -48,7 +51,7 @@ function parseOptions(argv: string[]): BenchOptions {
     label: { type: 'string', default: 'current' }, bank: { type: 'string' },
     profile: { type: 'string' }, keep: { type: 'boolean', default: false },
     db: { type: 'string', default: 'sqlite' }, servers: { type: 'string', default: '1' },
-    'pg-url': { type: 'string' },
+    'pg-url': { type: 'string' }, dashboard: { type: 'boolean', default: false },
   } });
   const positive = (name: string, text: string): number => {
     const n = Number(text);
@@ -59,6 +62,7 @@ function parseOptions(argv: string[]): BenchOptions {
     sessions: positive('sessions', values.sessions!), seconds: positive('seconds', values.seconds!),
     ...(values.rate ? { rate: positive('rate', values.rate) } : {}),
     json: values.json!, sweep: values.sweep!, label: values.label!, keep: values.keep!,
+    dashboard: values.dashboard!,
     repeat: positive('repeat', values.repeat ?? (values.sweep ? '2' : '1')),
     bank: values.bank ?? fileURLToPath(new URL('../bin/bank', import.meta.url)),
     ...(values.profile ? { profile: values.profile } : {}),
@@ -94,6 +98,7 @@ async function measure(options: BenchOptions, sessions: number, bank: RunBank): 
   const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : [];
   const servers = await startBenchServers(options.bank, bank.db,
     { count: options.servers, nodeArgs, serverArgs: bank.serverArgs });
+  const dashboard = options.dashboard ? await startBenchDashboard(options.bank, bank.db) : null;
   try {
     const clients = await openSessions(servers.ports, sessions);
     if (!options.json) console.error(`${sessions} session(s) in; load for ${options.seconds} s`);
@@ -111,6 +116,10 @@ async function measure(options: BenchOptions, sessions: number, bank: RunBank): 
       actualCents: sumBalancesCents(options.bank, bank.db),
       verified: verifyBank(options.bank, bank.db) });
   } finally {
+    if (dashboard && !options.json) {
+      console.error(`dashboard page received ${dashboard.receivedBytes()} bytes of events`);
+    }
+    await dashboard?.stop();
     await servers.stop();
   }
 }

@@ -3,6 +3,8 @@ import { decodeRequest } from '../protocol/decode.js';
 import type { Reply } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { noMetrics } from './metrics.js';
+import { txnPrefix } from '../protocol/txn-prefix.js';
+export { txnPrefix };
 
 /** What a log line may say about a request: never its PIN, never a whole transaction id. */
 interface RequestFacts {
@@ -67,12 +69,4 @@ function requestFacts(frame: string): RequestFacts {
     default:
       return { verb: request.kind };
   }
-}
-
-/**
- * At most four characters and at most half of a transaction id: enough to match a log line to
- * an audit row, too little to replay the request from the log.
- */
-export function txnPrefix(txnId: string): string {
-  return `${txnId.slice(0, Math.min(4, Math.floor(txnId.length / 2)))}…`;
 }

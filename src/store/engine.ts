@@ -1,8 +1,8 @@
 import type { BankOp, Outcome, StoredCounter } from '../rules/requests.js';
 import type { AccountId } from '../protocol/messages.js';
 import type {
-  AccountRow, AccountSummary, AuditEntry, AuditFilter, AuditRow, CheckpointRow, LedgerKey,
-  LockoutStatus, SessionRow,
+  AccountRow, AccountState, AccountSummary, AuditEntry, AuditFilter, AuditRow, CheckpointRow,
+  LedgerKey, LockoutStatus, RunRow, SessionRow,
 } from './rows.js';
 
 /**
@@ -94,6 +94,12 @@ export interface BankView {
   /** A transaction id applied by two audit rows, if any. */
   auditTxnTwice(): Promise<(LedgerKey & { firstId: number; secondId: number }) | undefined>;
   checkpoint(): Promise<CheckpointRow | undefined>;
+  /** The newest runs of `bank server`, newest first, at most limit (the dashboard's servers). */
+  runs(limit: number): Promise<RunRow[]>;
+  /** Session locks, live or expired, in account order, at most limit (the dashboard). */
+  lockPage(limit: number): Promise<SessionRow[]>;
+  /** Accounts with their status as of nowMs, in account order, at most limit (the dashboard). */
+  accountStates(nowMs: number, limit: number): Promise<AccountState[]>;
   /** The whole bank, record by record, read a page at a time (`bank admin copy`). */
   exportBank(): AsyncIterable<BankRecord>;
 }

@@ -102,3 +102,21 @@ export interface LockoutStatus {
   /** Address groups blocked on this account now. */
   groupsBlocked: number;
 }
+
+/** A start of `bank server`: its run number names its connections (run × 1,000,000 + n). */
+export interface RunRow {
+  run: number;
+  startedAt: number;
+  version: string;
+}
+
+/** An account as the dashboard shows it: balance and status, never its PIN hash. */
+export interface AccountState {
+  account: AccountId;
+  balanceCents: number;
+  closed: boolean;
+  /** Blocked by an operator until unblocked. */
+  blocked: boolean;
+  /** End of a lock-out everywhere in force, 0 for none. */
+  lockedUntilMs: number;
+}

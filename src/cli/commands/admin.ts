@@ -7,6 +7,7 @@ import {
 import { adminBlock } from '../../admin/actions.js';
 import { adminCopy } from '../../admin/copy.js';
 import { FOLLOW_POLL_MS } from '../../admin/follow.js';
+import { addDashboardCommand } from './dashboard.js';
 import { defaultServerConfig } from '../../server/config.js';
 import { intOption, secretOption } from '../options.js';
 
@@ -38,6 +39,7 @@ export function addAdminCommand(program: Command): void {
   addAccountCommands(admin);
   addVerifyCommand(admin);
   addCopyCommand(admin);
+  addDashboardCommand(admin, { dbDefault: DB_DEFAULT, lockTtlDefaultS: LOCK_TTL_DEFAULT_S });
 }
 
 function addSeedCommand(admin: Command): void {

@@ -2,8 +2,8 @@ import type { AccountId } from '../../protocol/messages.js';
 import type { BankRecord, BankView } from '../engine.js';
 import { readPages, PAGE_ROWS } from '../pages.js';
 import type {
-  AccountRow, AccountSummary, AuditFilter, AuditRow, CheckpointRow, LedgerKey, LockoutStatus,
-  SessionRow,
+  AccountRow, AccountState, AccountSummary, AuditFilter, AuditRow, CheckpointRow, LedgerKey,
+  LockoutStatus, RunRow, SessionRow,
 } from '../rows.js';
 import { exportPostgres } from './copy.js';
 import type { Query } from './query.js';
@@ -69,6 +69,15 @@ const SQL = {
   checkpoint: `SELECT verified_at AS "verifiedAt", audit_id AS "auditId",
     audit_hash AS "auditHash", audit_rows AS "auditRows", ledger_txns AS "ledgerTxns", replay,
     digest FROM verify_checkpoint WHERE id = 1`,
+  // The dashboard's reads: each bounded by a LIMIT and walked along a primary key.
+  runs: `SELECT run, started_at AS "startedAt", version FROM runs ORDER BY run DESC LIMIT $1`,
+  lockPage: `SELECT account, holder, peer, started_at AS "startedAt",
+    heartbeat_at AS "heartbeatAt" FROM sessions ORDER BY account LIMIT $1`,
+  accountStates: `SELECT a.account, a.balance_cents AS "balanceCents",
+    a.closed_at IS NOT NULL AS closed, b.account IS NOT NULL AS blocked,
+    CASE WHEN f.locked_until > $1::bigint THEN f.locked_until ELSE 0 END AS "lockedUntilMs"
+    FROM accounts a LEFT JOIN account_blocks b ON b.account = a.account
+    LEFT JOIN pin_account_failures f ON f.account = a.account ORDER BY a.account LIMIT $2`,
 } as const;
 
 /** The filter's parameters $1..$4 of AUDIT_MATCHES. */
@@ -142,6 +151,18 @@ export class PostgresView implements BankView {
 
   async checkpoint(): Promise<CheckpointRow | undefined> {
     return (await this.q<CheckpointRow>(SQL.checkpoint))[0];
+  }
+
+  runs(limit: number): Promise<RunRow[]> {
+    return this.q<RunRow>(SQL.runs, [limit]);
+  }
+
+  lockPage(limit: number): Promise<SessionRow[]> {
+    return this.q<SessionRow>(SQL.lockPage, [limit]);
+  }
+
+  accountStates(nowMs: number, limit: number): Promise<AccountState[]> {
+    return this.q<AccountState>(SQL.accountStates, [nowMs, limit]);
   }
 
   exportBank(): AsyncIterable<BankRecord> {

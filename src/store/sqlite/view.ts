@@ -11,6 +11,7 @@ import {
 } from './admin-queries.js';
 import { appendAudit, listAudit } from './audit.js';
 import { sqliteExport, sqliteHoldsBank, sqliteImport } from './copy.js';
+import { listAccountStates, listLockPage, listRuns } from './dashboard.js';
 import type { Store } from './db.js';
 import { blockAccount, clearPinFailures, listLockoutStatus, unblockAccountRow } from './lockout.js';
 import { listLocks } from './sessions.js';
@@ -40,6 +41,9 @@ function sqliteView(store: Store): BankView {
     auditUnledgered: async (afterId: number) => findAuditUnledgered(store, afterId),
     auditTxnTwice: async () => findAuditTxnTwice(store),
     checkpoint: async () => readCheckpoint(store),
+    runs: async (limit: number) => listRuns(store, limit),
+    lockPage: async (limit: number) => listLockPage(store, limit),
+    accountStates: async (nowMs: number, limit: number) => listAccountStates(store, nowMs, limit),
     exportBank: () => sqliteExport(store),
   };
 }

@@ -13,6 +13,7 @@ import {
 import { appendAudit, listAudit } from '../../../src/store/sqlite/audit.js';
 import { sqliteExport, sqliteImport } from '../../../src/store/sqlite/copy.js';
 import { openStore, type Store } from '../../../src/store/sqlite/db.js';
+import { listAccountStates, listLockPage, listRuns } from '../../../src/store/sqlite/dashboard.js';
 import { listLockoutStatus } from '../../../src/store/sqlite/lockout.js';
 import { listLocks } from '../../../src/store/sqlite/sessions.js';
 import { freshDatabase } from '../../helpers/postgres.js';
@@ -248,5 +249,20 @@ describe('PostgreSQL audit walks', () => {
       expect((await collect(view.auditFrom(1_999))).map((row) => row.id)[0]).toBe(2_000);
       expect(await collect(view.auditFrom(2_500))).toEqual([]);
     });
+  });
+});
+
+describe('the dashboard\'s reads on PostgreSQL', () => {
+  it('give what SQLite gives, bounded by their limit', async () => {
+    for (const limit of [1, 500]) {
+      expect(await readOn(client, (view) => view.accountStates(USED_BANK_NOW_MS, limit)))
+        .toEqual(listAccountStates(source, USED_BANK_NOW_MS, limit));
+      expect(await readOn(client, (view) => view.lockPage(limit)))
+        .toEqual(listLockPage(source, limit));
+    }
+    const runs = await readOn(client, (view) => view.runs(2));
+    expect(runs.length).toBeLessThanOrEqual(2);
+    expect(runs.map((r) => r.run)).toEqual([...runs.map((r) => r.run)].sort((a, b) => b - a));
+    expect(listRuns(source, 1).length).toBeLessThanOrEqual(1);
   });
 });
