@@ -23,6 +23,10 @@ export const codeMeaning: Record<CodeName, string> = {
     'the session\'s lock expired and was taken by another login, or the bank closed ' +
     'the account after the lock expired; the session is over, whatever the request ' +
     '(LOGOUT too, or a bad amount)',
+  restrictedCard:
+    'an operator blocked the account (`bank admin block`) during the session (§5.3); nothing ' +
+    'changed, the lock is released and the session is over, whatever the request (LOGOUT too, ' +
+    'or a bad amount)',
   tooManyAttempts:
     'LOGIN not tried: the failed-login limit of this connection or address group is ' +
     'spent, or the server\'s PIN-check budget is (§5.2)',
