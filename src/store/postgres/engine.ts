@@ -5,6 +5,8 @@ import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../e
 import type { OpenEngineOptions } from '../open.js';
 import type { DbTarget } from '../target.js';
 import { PgCommitter } from './committer.js';
+import { postgresFault } from './faults.js';
+import { pruneMarks } from './marks.js';
 import { checkSchemaVersion, migrate } from './migrate.js';
 import { maskSecrets } from '../target.js';
 import { openPool, queryOf } from './pool.js';
@@ -37,8 +39,12 @@ class PostgresEngine implements Engine {
 
   constructor(private readonly pool: pg.Pool, readonly where: string,
     options: OpenEngineOptions & PostgresTuning) {
-    const batchOpsMax = options.batchOpsMax ?? BATCH_OPS_MAX;
-    this.committer = new PgCommitter(pool, batchOpsMax, options.batchesInFlightMax);
+    this.committer = new PgCommitter(pool, {
+      batchOpsMax: options.batchOpsMax ?? BATCH_OPS_MAX,
+      inFlightMax: options.batchesInFlightMax,
+      settleMsMax: options.dbWaitMs,
+      where: hostOf(where),
+    });
     this.commits = this.committer;
   }
 
@@ -91,7 +97,14 @@ class PostgresEngine implements Engine {
     await this.pool.end();
   }
 
-  private query: Query = async (sql, params) => (await this.pool.query(sql, params)).rows;
+  /** A statement on any connection of the pool; a storage fault is thrown as StorageUnavailable. */
+  private query: Query = async (sql, params) => {
+    try {
+      return (await this.pool.query(sql, params)).rows;
+    } catch (error) {
+      throw postgresFault(error, hostOf(this.where)) ?? error;
+    }
+  };
 
   /** fn in one transaction on one connection: COMMIT when it resolves, ROLLBACK when not. */
   private async transaction<T>(begin: string, fn: (q: Query) => Promise<T>): Promise<T> {
@@ -121,6 +134,11 @@ function maskedError(error: unknown, where: string): Error {
   return new Error(`${where}: ${maskSecrets(message)}`);
 }
 
+/** The host:port part of a masked URL, for fault sentences; the whole text if it has none. */
+function hostOf(where: string): string {
+  return /@([^/?]+)/.exec(where)?.[1] ?? /^[a-z]+:\/\/([^/?]+)/.exec(where)?.[1] ?? where;
+}
+
 /** SQLSTATE invalid_catalog_name: the URL names a database the server does not have. */
 const MISSING_DATABASE = '3D000';
 
@@ -142,6 +160,7 @@ export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'post
     const client = await pool.connect();
     try {
       if (!options.readOnly) await migrate(client);
+      if (!options.readOnly) await pruneMarks(queryOf(client));
       // A database written by a newer bank is refused, read-only or not.
       await checkSchemaVersion(queryOf(client), where);
     } finally {
