@@ -7,6 +7,7 @@ import { AmbiguousCommit, runBatch } from './batch.js';
 import { postgresFault } from './faults.js';
 import { markCommitted, newMarkToken, type BatchMark } from './marks.js';
 import { queryOf } from './pool.js';
+import type { Query } from './query.js';
 
 interface Pending extends Settles<Outcome> {
   op: BankOp;
@@ -14,7 +15,7 @@ interface Pending extends Settles<Outcome> {
 
 /** Waits between tries to learn a cut-off COMMIT's fate: short first, at most this long. */
 const SETTLE_PAUSE_MS_MIN = 50;
-const SETTLE_PAUSE_MS_MAX = 500;
+const SETTLE_MS_MAX = 500;
 
 /** How the committer meets the database: its pool, batch bounds, and how long to wait. */
 export interface PgCommitterOptions {
@@ -128,10 +129,10 @@ export class PgCommitter extends BatchQueue<Pending> {
 
   /** Whether the mark's batch committed; undefined if the database did not answer by untilMs. */
   private async readMark(mark: BatchMark, untilMs: number): Promise<boolean | undefined> {
-    for (let pauseMs = SETTLE_PAUSE_MS_MIN; ; pauseMs = Math.min(pauseMs * 2, SETTLE_PAUSE_MS_MAX)) {
+    const q: Query = async (sql, params) => (await this.pool.query(sql, params)).rows;
+    for (let pauseMs = SETTLE_PAUSE_MS_MIN; ; pauseMs = Math.min(2 * pauseMs, SETTLE_MS_MAX)) {
       try {
-        return await markCommitted(async (sql, params) => (await this.pool.query(sql, params)).rows,
-          mark);
+        return await markCommitted(q, mark);
       } catch (error) {
         if (this.fault(error) === undefined) throw error;
       }
