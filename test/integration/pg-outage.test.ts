@@ -4,10 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedCluster, withClient, type EmbeddedCluster } from '../helpers/embedded-postgres.js';
+import {
+  startEmbeddedCluster, withClient, type EmbeddedCluster,
+} from '../helpers/embedded-postgres.js';
 import { sleep } from '../helpers/poll.js';
 import { databaseUrl } from '../helpers/postgres.js';
-import { admin, startServer, TEST_ACCOUNTS, type TestServer } from '../helpers/server.js';
+import { CommitCutter } from '../helpers/commit-cutter.js';
+import {
+  admin, bankDb, makeBankDir, startServer, TEST_ACCOUNTS, type TestServer,
+} from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
 let cluster: EmbeddedCluster;
@@ -117,3 +122,61 @@ describe('PostgreSQL crashes and comes back', () => {
     }
   });
 });
+
+describe('the connection to PostgreSQL is cut during COMMIT', () => {
+  it('100 times: every reply is what was committed, and the audit has one row per request',
+    async () => {
+      const dir = await makeBankDir();
+      const url = new URL(bankDb(dir));
+      const cutter = await CommitCutter.start(Number(url.port));
+      const direct = url.href;
+      url.port = String(cutter.port);
+      writeFileSync(join(dir, 'bank.db-url'), `${url.href}\n`);
+      const server = await startServer({ dir, args: ['--db-wait', '20'] });
+      const replies = new Map<string, string>();
+      try {
+        const teller = await session(server, 'ac-10001', '1111');
+        cutter.cutsLeft = CUTS;
+        for (let index = 0; cutter.cutsLeft > 0 && index < DEPOSITS_MAX; index++) {
+          const line = `DEPOSIT cut${index} ${index + 1}`;
+          replies.set(`cut${index}`, await teller.request(line, 30_000));
+        }
+        expect(cutter.cutsLeft).toBe(0);
+        expect(await teller.request('LOGOUT')).toBe('00');
+        expect(server.output()).not.toMatch(/internal error|request failed/);
+        // A COMMIT that reached the database was settled as committed from its mark; only one
+        // that never reached it was a fault (an outage of one retry), 50 of each.
+        expect(cutter.made).toEqual({ beforeCommit: CUTS / 2, afterCommit: CUTS / 2 });
+        expect(server.output().match(/storage outage: /g)).toHaveLength(CUTS / 2);
+      } finally {
+        await server.stop();
+        await cutter.close();
+      }
+      await checkCutReplies(direct, replies);
+    });
+});
+
+/** Cuts made in the test above, and the deposits it may send to make them. */
+const CUTS = 100;
+const DEPOSITS_MAX = 400;
+
+/**
+ * Each deposit's reply is the ledger's: approved with the balance it left, applied exactly
+ * once, with exactly one audit row; the balance is the sum of them.
+ */
+async function checkCutReplies(url: string, replies: Map<string, string>): Promise<void> {
+  const ledger = await withClient(url, async (client) => (await client.query<{ txn_id: string;
+    rows: number; audits: number }>(`SELECT t.txn_id, COUNT(*)::int AS rows,
+      (SELECT COUNT(*)::int FROM audit a WHERE a.txn_id = t.txn_id) AS audits
+    FROM transactions t WHERE t.txn_id LIKE 'cut%' GROUP BY t.txn_id`)).rows);
+  expect(ledger).toHaveLength(replies.size);
+  for (const row of ledger) expect(row, row.txn_id).toMatchObject({ rows: 1, audits: 1 });
+  let balance = 10_000;
+  for (const [txn, reply] of replies) {
+    balance += Number(txn.slice(3)) + 1;
+    expect(reply, txn).toBe(`00 ${balance}`);
+  }
+  const [account] = await withClient(url, async (client) => (await client.query<{ cents: number }>(
+    "SELECT balance_cents::int AS cents FROM accounts WHERE account = 'ac-10001'")).rows);
+  expect(account!.cents).toBe(balance);
+}

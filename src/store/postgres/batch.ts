@@ -35,8 +35,8 @@ export class AmbiguousCommit extends Error {
 }
 
 /**
- * Sends the batch's last statements (its mark among them) with COMMIT; a connection lost on the
- * way leaves the outcomes in doubt (AmbiguousCommit).
+ * Sends the batch's last statements with COMMIT; a connection lost on the way leaves the
+ * outcomes in doubt (AmbiguousCommit).
  */
 async function commitWith(q: Query, text: string, outcomes: Outcome[]): Promise<void> {
   try {
@@ -52,12 +52,17 @@ function markOf(mark: BatchMark | undefined): string {
   return mark === undefined ? '' : markText(mark);
 }
 
+/** BEGIN and the batch's mark, which takes its lock first, as the start of one round trip. */
+function beginWith(mark: BatchMark | undefined): string {
+  return `${BEGIN_BATCH}; ${markOf(mark)}`;
+}
+
 async function inTransaction(q: Query, mark: BatchMark | undefined,
   body: () => Promise<Outcome[]>): Promise<Outcome[]> {
-  await q(BEGIN_BATCH);
+  await q(beginWith(mark));
   try {
     const result = await body();
-    await commitWith(q, markOf(mark), result);
+    await commitWith(q, '', result);
     return result;
   } catch (error) {
     await q('ROLLBACK').catch(() => {});
@@ -82,12 +87,12 @@ function isWriteError(error: unknown): boolean {
  */
 async function runFast(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
   try {
-    const facts = await readFacts(q, ops, { begin: true });
+    const facts = await readFacts(q, ops, { begin: beginWith(mark) });
     const changes = noChanges();
     const outcomes = decideAll(facts, changes, ops);
     try {
       const tip = await flushChanges(q, facts, changes);
-      await commitWith(q, `${markOf(mark)}${auditInsertText(tip, changes.audit)}`, outcomes);
+      await commitWith(q, auditInsertText(tip, changes.audit), outcomes);
     } catch (error) {
       if (!isWriteError(error)) throw error;
       throw new WriteFailed('a write failed: the batch runs again with savepoints');

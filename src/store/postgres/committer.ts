@@ -5,9 +5,12 @@ import { BatchQueue, type Settles } from '../batch-queue.js';
 import { StorageUnavailable } from '../engine.js';
 import { AmbiguousCommit, runBatch } from './batch.js';
 import { postgresFault } from './faults.js';
-import { markCommitted, newMarkToken, type BatchMark } from './marks.js';
-import { queryOf } from './pool.js';
+import { markCommitted, type BatchMark } from './marks.js';
+import { queryOf, sqlState } from './pool.js';
 import type { Query } from './query.js';
+
+/** The listener that keeps a checked-out connection's death from crashing the server. */
+function ignoreError(): void {}
 
 interface Pending extends Settles<Outcome> {
   op: BankOp;
@@ -20,6 +23,8 @@ const SETTLE_MS_MAX = 500;
 /** How the committer meets the database: its pool, batch bounds, and how long to wait. */
 export interface PgCommitterOptions {
   batchOpsMax: number;
+  /** This engine's mark token, its slot rows made (marks.ts, createMarks): one per slot. */
+  token: string;
   inFlightMax?: number;
   /** How long to keep trying to settle an ambiguous COMMIT before leaving it in doubt. */
   settleMsMax?: number;
@@ -39,7 +44,6 @@ export interface PgCommitterOptions {
 export class PgCommitter extends BatchQueue<Pending> {
   private inFlight = 0;
   private idle: (() => void)[] = [];
-  private readonly token = newMarkToken();
   private seq = 0;
   private readonly freeSlots: number[];
   private readonly batchOpsMax: number;
@@ -72,7 +76,7 @@ export class PgCommitter extends BatchQueue<Pending> {
     while (this.queue.length > 0 && this.inFlight < this.inFlightMax) {
       this.inFlight += 1;
       const slot = this.freeSlots.pop()!;
-      const mark = { token: this.token, slot, seq: ++this.seq };
+      const mark = { token: this.options.token, slot, seq: ++this.seq };
       void this.flush(this.queue.splice(0, this.batchOpsMax), mark).finally(() => {
         this.freeSlots.push(slot);
         this.inFlight -= 1;
@@ -100,6 +104,9 @@ export class PgCommitter extends BatchQueue<Pending> {
   /** One batch on a connection of the pool (a broken one is dropped, not reused). */
   private async commit(ops: BankOp[], mark: BatchMark): Promise<Outcome[]> {
     const client = await this.pool.connect();
+    // A connection that dies while checked out says so as an 'error' event too: the query in
+    // flight already fails with it, and an unheard event would end the process.
+    client.on('error', ignoreError);
     let broken: Error | undefined;
     try {
       return await runBatch(queryOf(client), ops, mark);
@@ -107,6 +114,7 @@ export class PgCommitter extends BatchQueue<Pending> {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.off('error', ignoreError);
       client.release(broken);
     }
   }
@@ -129,12 +137,18 @@ export class PgCommitter extends BatchQueue<Pending> {
 
   /** Whether the mark's batch committed; undefined if the database did not answer by untilMs. */
   private async readMark(mark: BatchMark, untilMs: number): Promise<boolean | undefined> {
-    const q: Query = async (sql, params) => (await this.pool.query(sql, params)).rows;
+    const q: Query = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
+      const result: unknown = await this.pool.query(sql, params);
+      // Several statements in one text give one result each: the last one counts.
+      const last = (Array.isArray(result) ? result.at(-1) : result) as { rows: R[] };
+      return last.rows;
+    };
     for (let pauseMs = SETTLE_PAUSE_MS_MIN; ; pauseMs = Math.min(2 * pauseMs, SETTLE_MS_MAX)) {
       try {
         return await markCommitted(q, mark);
       } catch (error) {
-        if (this.fault(error) === undefined) throw error;
+        // 55P03 lock_not_available: the batch's transaction has not ended yet; ask again.
+        if (this.fault(error) === undefined && sqlState(error) !== '55P03') throw error;
       }
       const leftMs = untilMs - performance.now();
       if (leftMs <= 0) return undefined;

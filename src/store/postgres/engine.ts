@@ -6,7 +6,7 @@ import type { OpenEngineOptions } from '../open.js';
 import type { DbTarget } from '../target.js';
 import { PgCommitter } from './committer.js';
 import { postgresFault } from './faults.js';
-import { pruneMarks } from './marks.js';
+import { createMarks, newMarkToken, pruneMarks } from './marks.js';
 import { checkSchemaVersion, migrate } from './migrate.js';
 import { maskSecrets } from '../target.js';
 import { openPool, queryOf } from './pool.js';
@@ -38,8 +38,9 @@ class PostgresEngine implements Engine {
   private readonly committer: PgCommitter;
 
   constructor(private readonly pool: pg.Pool, readonly where: string,
-    options: OpenEngineOptions & PostgresTuning) {
+    options: OpenEngineOptions & PostgresTuning & { token: string }) {
     this.committer = new PgCommitter(pool, {
+      token: options.token,
       batchOpsMax: options.batchOpsMax ?? BATCH_OPS_MAX,
       inFlightMax: options.batchesInFlightMax,
       settleMsMax: options.dbWaitMs,
@@ -156,11 +157,12 @@ export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'post
   options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
   const where = target.display; // masked by parseDbTarget
   const pool = openPool(target.url, options.poolConnectionsMax);
+  const token = newMarkToken();
   try {
     const client = await pool.connect();
     try {
       if (!options.readOnly) await migrate(client);
-      if (!options.readOnly) await pruneMarks(queryOf(client));
+      if (!options.readOnly) await startMarks(queryOf(client), token, options);
       // A database written by a newer bank is refused, read-only or not.
       await checkSchemaVersion(queryOf(client), where);
     } finally {
@@ -170,5 +172,11 @@ export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'post
     await pool.end().catch(() => {});
     throw maskedError(error, where);
   }
-  return new PostgresEngine(pool, where, options);
+  return new PostgresEngine(pool, where, { ...options, token });
+}
+
+/** Forgets old batch marks and makes this engine's (one row per batch that may be in flight). */
+async function startMarks(q: Query, token: string, tuning: PostgresTuning): Promise<void> {
+  await pruneMarks(q);
+  await createMarks(q, token, tuning.batchesInFlightMax ?? 1);
 }
