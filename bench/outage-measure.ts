@@ -1,6 +1,6 @@
 // Measures issue 18's outage targets on this machine (not part of npm test): PostgreSQL
 // crash-restart of 3 s under load (2 servers × 5 ATMs), and a 15 s outage with --db-wait 5.
-// Run: npm run build && npx tsx bench/outage-measure.ts
+// Run: npm run build && BANK_TEST_ENGINE=postgres npx tsx bench/outage-measure.ts
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,8 @@ async function bank(cluster: EmbeddedCluster, name: string, args: string[]): Pro
   const dir = mkdtempSync(join(tmpdir(), 'bank-measure-'));
   writeFileSync(join(dir, 'accounts.txt'), lines.join('\n') + '\n');
   writeFileSync(join(dir, 'bank.db-url'), `${url.href}\n`);
-  admin(url.href, 'seed', '--file', join(dir, 'accounts.txt'));
+  const seeded = admin(url.href, 'seed', '--file', join(dir, 'accounts.txt'));
+  if (seeded.code !== 0) throw new Error(`seed: ${seeded.stderr}`);
   const servers = [];
   for (const n of ['a', 'b']) {
     servers.push(await startServer({ dir, args: ['--server-name', `m-${name}-${n}`, '--metrics', '127.0.0.1:0', ...args] }));
@@ -57,7 +58,8 @@ async function crashRestart(cluster: EmbeddedCluster): Promise<void> {
   let closed = 0;
   const atms = await Promise.all(Array.from({ length: 2 * ATMS_PER_SERVER }, async (_, i) => {
     const c = await WireClient.connect(servers[i % 2]!.port);
-    await c.request(`LOGIN ac-2${String(i).padStart(4, '0')} 1234`);
+    const reply = await c.request(`LOGIN ac-2${String(i).padStart(4, '0')} 1234`);
+    if (!reply.startsWith("00")) throw new Error(`login: ${reply} ${servers[0]!.output().slice(0, 1500)}`);
     return c;
   }));
   const loops = atms.map(async (c, i) => {
