@@ -49,7 +49,7 @@ export class Outage {
     this.down = { why: fault.why, sinceMs: atMs, turnedAway: emptySummary(atMs) };
     this.ctx.logger.warn({ cause: fault.why }, `storage outage: ${fault.why}`);
     this.ctx.metrics.outage();
-    this.probe = setInterval(() => void this.probeOnce(), PROBE_MS);
+    this.probe = setInterval(() => void this.probeOnce().catch(() => {}), PROBE_MS);
     this.probe.unref();
   }
 
@@ -93,10 +93,27 @@ export class Outage {
     });
   }
 
-  /** With no request waiting to find out, asks the database whether it is back. */
+  /**
+   * With no request waiting to find out, asks the database whether it is back: by writing the
+   * outage's row if it turned requests away (a full disk still answers a read), else by a read.
+   */
   private async probeOnce(): Promise<void> {
-    if (this.down === null || this.wakers.size > 0) return;
-    if (await this.ctx.engine.answers()) this.answered();
+    const down = this.down;
+    if (down === null || this.wakers.size > 0) return;
+    if (down.turnedAway.events === 0) {
+      if (await this.ctx.engine.answers()) this.answered();
+      return;
+    }
+    const written = down.turnedAway;
+    down.turnedAway = emptySummary(this.ctx.nowMs());
+    const entries = [outageEntry(written, this.ctx.nowMs())];
+    try {
+      await this.ctx.engine.submit({ kind: 'note', entries, reply: null });
+    } catch {
+      mergeSummary(down.turnedAway, written); // still away: counted on, written at its end
+      return;
+    }
+    this.answered();
   }
 
   /** A request turned away after the outage ended (its tries began in it): a summary of its own. */
@@ -125,6 +142,14 @@ export class Outage {
 
 function emptySummary(atMs: number): AuditSummary {
   return { events: 0, codes: new Map(), firstAt: atMs, lastAt: atMs };
+}
+
+/** Adds from's counts into into (the counts of one outage, taken apart for a write that failed). */
+function mergeSummary(into: AuditSummary, from: AuditSummary): void {
+  for (const [key, count] of from.codes) into.codes.set(key, (into.codes.get(key) ?? 0) + count);
+  into.events += from.events;
+  into.firstAt = Math.min(into.firstAt, from.firstAt);
+  into.lastAt = Math.max(into.lastAt, from.lastAt);
 }
 
 /** The audit row of one outage's turned-away requests (src/store/audit-summary.ts). */

@@ -84,3 +84,26 @@ describe('a LOGIN that meets a storage fault', () => {
     expect(fake.ctx.logins.limiter.failures('127.0.1.0/24', fake.ctx.nowMs())).toBe(0);
   });
 });
+
+describe('an outage with no request waiting', () => {
+  it('ends only once the database takes its row of the requests turned away',
+    async () => {
+      const fake = fakeServer();
+      let full = true;
+      fake.answer = (op) => {
+        if (full) throw FULL;
+        return { reply: op.kind === 'note' ? op.reply : null };
+      };
+      fake.ctx.engine.answers = async () => true; // a full disk still answers a read
+      const outage = outageOf(fake.ctx);
+      outage.met(FULL);
+      outage.turnedAway('deposit');
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(outage.cause).toBe('disk full writing bank.sqlite');
+      full = false;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(outage.cause).toBeUndefined();
+      const written = fake.ops.flatMap((op) => op.kind === 'note' ? op.entries : []);
+      expect(written.at(-1)).toMatchObject({ op: 'outage', events: 1 });
+    });
+});
