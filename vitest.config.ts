@@ -28,7 +28,8 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/setup/**', 'test/store/postgres/**', 'test/integration/multi-server*'],
+          exclude: ['test/setup/**', 'test/store/postgres/**', 'test/integration/multi-server*',
+            'test/integration/pg-*'],
         },
       },
       {
@@ -36,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: [...ENGINE_SUITES, 'test/setup/*.test.ts', 'test/store/postgres/*.test.ts',
-            'test/integration/multi-server*.test.ts'],
+            'test/integration/multi-server*.test.ts', 'test/integration/pg-*.test.ts'],
           // Only this project starts (or finds, by BANK_TEST_PG_URL) a PostgreSQL server.
           globalSetup: ['test/setup/postgres.ts'],
           env: {

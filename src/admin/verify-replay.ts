@@ -2,7 +2,7 @@ import { formatCents } from '../money.js';
 import { Code } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
 import type { AuditRow } from '../store/rows.js';
-import { parseSummaryCodes, SUMMARY_OP } from '../store/audit-summary.js';
+import { OUTAGE_OP, parseSummaryCodes, SUMMARY_OP } from '../store/audit-summary.js';
 import type { Replay, Replayed } from './verify-checkpoint.js';
 
 // Check 2 of `bank admin verify` (verify.ts): the audit replayed, row by row.
@@ -38,17 +38,18 @@ export function replayRow(replay: Replay, row: AuditRow, problem: (text: string)
       if (!state || state.closed) return problem(`${at} is approved on an account not open`);
       return checkRecorded(state, row, problem);
     case SUMMARY_OP:
+    case OUTAGE_OP:
       return checkSummary(row, problem);
   }
 }
 
-/** A 'refusals' row's counts add up, and its first event is not after its last. */
+/** A 'refusals' or 'outage' row's counts add up, and its first event is not after its last. */
 function checkSummary(row: AuditRow, problem: (text: string) => void): void {
   const counts = row.codes == null ? null : parseSummaryCodes(row.codes);
   const total = counts?.reduce((sum, [, count]) => sum + count, 0);
   const ordered = row.firstAt != null && row.lastAt != null && row.firstAt <= row.lastAt;
   if (total === undefined || total !== row.events || !ordered) {
-    problem(`audit row ${row.id} (${SUMMARY_OP} ${row.peer ?? ''}) does not add up: ` +
+    problem(`audit row ${row.id} (${row.op} ${row.peer ?? ''}) does not add up: ` +
       `${row.events ?? 'no'} events, codes ${row.codes ?? 'none'}`);
   }
 }

@@ -5,7 +5,7 @@
 export const Code = {
   // 9x: the server itself
   internal: 96, // system malfunction: a bug on the server; the request changed nothing
-  unavailable: 91, // issuer inoperative: shutting down or too many connections
+  unavailable: 91, // issuer inoperative: shutting down, too many connections, or database away
   // 1x-3x: the request cannot be taken as it stands
   formatError: 30, // well framed, but not a request the grammar allows
   invalidTransaction: 12, // not allowed in this state (nothing but LOGIN before login)

@@ -2,6 +2,7 @@ import { assert } from '../assert.js';
 import { SUMMARY_OP, summaryColumns, type AuditSummary } from '../store/audit-summary.js';
 import { addressGroup } from './address-group.js';
 import type { ServerContext } from './context.js';
+import { rideOut } from './outage.js';
 
 /**
  * How long an address group's refusals gather before they are written as one row: a flood from
@@ -144,5 +145,7 @@ function writeSummaries(
     const events = summaries.reduce((sum, summary) => sum + summary.events, 0);
     ctx.log(`audit: ${events} refusal(s) counted but not written: ${String(error)}`);
   };
-  return ctx.engine.submit({ kind: 'note', entries, reply: null }).then(() => undefined, lost);
+  // Through a storage outage as a request would, waiting up to --db-wait for the database.
+  const write = (): Promise<unknown> => ctx.engine.submit({ kind: 'note', entries, reply: null });
+  return rideOut(ctx, null, write).then(() => undefined, lost);
 }

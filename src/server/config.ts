@@ -47,6 +47,11 @@ export interface ServerConfig {
   loginFailuresPerPeerPerMinute: number;
   /** Requests one group-commit batch applies in one database transaction. */
   batchOpsMax: number;
+  /**
+   * How long a request waits for a database that cannot take it (unreachable, restarting,
+   * full) before it is answered 91 (src/server/outage.ts); 0 answers 91 at once.
+   */
+  dbWaitMs: number;
   /** Log lines at this level and above go to stdout (`--quiet` is `warn`). */
   logLevel: LogLevel;
   /** `text` for people, `json` (one object per line) for log collectors. */
@@ -80,6 +85,7 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     loginFailuresPerConnMax: 5,
     loginFailuresPerPeerPerMinute: 30,
     batchOpsMax: 512,
+    dbWaitMs: 10_000,
     logLevel: 'info',
     logFormat: 'text',
   };
@@ -99,4 +105,12 @@ export function checkServerConfig(config: ServerConfig): void {
   assert(config.requestsQueuedMax >= 1, 'at least one request may wait');
   assert(config.writeBufferBytesMax >= Limits.replyBytesMax, 'a reply fits the write buffer');
   assert(config.batchOpsMax >= 1, 'a batch holds at least one request');
+  assert(config.dbWaitMs >= 0 && config.dbWaitMs <= DB_WAIT_MS_MAX, '--db-wait is 0 to 60 s');
 }
+
+/**
+ * The longest --db-wait. The bank's ATM gives up on a reply after 20 s (src/atm/teller.ts), so
+ * the default 10 s answers well within it; other clients may wait longer, but a request held a
+ * minute is one no customer is still standing at the ATM for.
+ */
+export const DB_WAIT_MS_MAX = 60_000;

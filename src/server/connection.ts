@@ -4,8 +4,10 @@ import { encodeReply } from '../protocol/encode.js';
 import { Framer } from '../protocol/framer.js';
 import { Limits } from '../protocol/limits.js';
 import type { Reply } from '../protocol/messages.js';
+import { StorageUnavailable } from '../store/engine.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleFrame } from './dispatch.js';
+import { outageOf } from './outage.js';
 import { watchRequest } from './request-log.js';
 import { endSession, recordEvent } from './submit.js';
 
@@ -126,14 +128,20 @@ export class Connection {
   }
 
   /**
-   * One request's reply, logged and counted; a failure of the batch itself (disk, busy database)
-   * is answered 96.
+   * One request's reply, logged and counted. A database that did not take it within --db-wait
+   * (outage.ts) gets it answered 91, the session left as it was; any other failure of the batch
+   * itself is a bug, answered 96.
    */
   private async answer(frame: string): Promise<Reply> {
     const done = watchRequest(this.ctx, this.peer, frame);
+    this.peer.requestAtMs = performance.now();
     try {
       return done(await handleFrame(this.ctx, this.peer, frame));
     } catch (error) {
+      if (error instanceof StorageUnavailable) {
+        outageOf(this.ctx).turnedAway(frame.split(' ', 1)[0]!.toLowerCase());
+        return done({ kind: 'bare', code: Code.unavailable });
+      }
       const detail = (error as Error).stack ?? String(error);
       this.ctx.logger.error(`conn ${this.peer.id} request failed: ${detail}`);
       return done({ kind: 'bare', code: Code.internal });
@@ -148,10 +156,11 @@ export class Connection {
 
   /**
    * Counts a reply to a request made before login: every refusal (30, 12, 65, 75, 55, 09) spends
-   * the budget. True once a stranger has sent too many requests we refused.
+   * the budget, but not a 91 (the database was away: no fault of the client's). True once a
+   * stranger has sent too many requests we refused.
    */
   private isStrayBeforeLogin(reply: Reply): boolean {
-    if (reply.code === Code.ok) return false;
+    if (reply.code === Code.ok || reply.code === Code.unavailable) return false;
     this.anonErrors += 1;
     return this.anonErrors > this.ctx.config.anonErrorsMax;
   }
@@ -195,6 +204,7 @@ export class Connection {
   /** Gives back the account lock of a session that ended without LOGOUT. */
   private async release(): Promise<void> {
     if (this.peer.session) {
+      this.peer.requestAtMs = performance.now(); // its wait for the database starts now
       await endSession(this.ctx, this.peer, 'disconnect').catch(() => {});
       this.peer.session = null;
     }

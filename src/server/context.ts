@@ -31,6 +31,8 @@ export interface Peer {
   loginFailures: number;
   /** Set once the socket has closed: a PIN check still waiting for it is dropped. */
   closed?: boolean;
+  /** performance.now() when the request being answered arrived: its --db-wait counts from it. */
+  requestAtMs?: number;
 }
 
 /** A connection as the rules name it: its audit connection and peer, and its lock holder. */

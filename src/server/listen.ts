@@ -149,7 +149,8 @@ async function openContext(
 ): Promise<ServerContext> {
   let engine: Engine | undefined;
   try {
-    engine = await openEngine(config.dbFile, { batchOpsMax: config.batchOpsMax });
+    engine = await openEngine(config.dbFile,
+      { batchOpsMax: config.batchOpsMax, dbWaitMs: config.dbWaitMs });
     const cleared = await engine.clearLocks(name);
     if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
     engine.commits.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);

@@ -26,6 +26,10 @@ export interface Metrics {
   lockTakenOver(): void;
   /** A wrong PIN started a block: of its address group only, or of the account everywhere. */
   lockout(scope: 'group' | 'account'): void;
+  /** A storage outage began (src/server/outage.ts). */
+  outage(): void;
+  /** A request answered 91 because the database could not take it in time, by verb. */
+  turnedAway(verb: string): void;
   /** Registers the live counts to read at each scrape. */
   watch(gauges: MetricGauges): void;
 }
@@ -38,6 +42,8 @@ export const noMetrics: Metrics = {
   dropped: () => {},
   lockTakenOver: () => {},
   lockout: () => {},
+  outage: () => {},
+  turnedAway: () => {},
   watch: () => {},
 };
 
@@ -59,6 +65,7 @@ export function createMetrics(): PromMetrics {
   // Known series start at 0, so a rate() over them works before the first event.
   for (const event of ['expired_reply', 'taken_over']) m.locksExpired.inc({ event }, 0);
   for (const scope of ['group', 'account']) m.lockouts.inc({ scope }, 0);
+  m.outages.inc(0);
   for (const reason of ['max-connections', 'max-connections-per-peer']) {
     m.refused.inc({ reason }, 0);
   }
@@ -77,6 +84,8 @@ export function createMetrics(): PromMetrics {
     dropped: (reason) => m.dropped.inc({ reason }),
     lockTakenOver: () => m.locksExpired.inc({ event: 'taken_over' }),
     lockout: (scope) => m.lockouts.inc({ scope }),
+    outage: () => m.outages.inc(),
+    turnedAway: (verb) => m.turnedAway.inc({ verb }),
     watch: (gauges) => watchGauges(registry, gauges),
   };
 }
@@ -103,6 +112,11 @@ function defineMetrics(registry: Registry) {
     lockouts: new Counter({ name: 'bank_lockouts_total', help: 'Blocks started by wrong PINs '
       + '(PROTOCOL.md §5.2): of one address group on an account (group), or of the account '
       + 'everywhere (account)', labelNames: ['scope'] as const, registers }),
+    outages: new Counter({ name: 'bank_storage_outages_total', help: 'Times the database '
+      + 'stopped taking requests (unreachable, restarting, full, failing I/O)', registers }),
+    turnedAway: new Counter({ name: 'bank_storage_turned_away_total', help: 'Requests answered '
+      + '91 because the database did not take them within --db-wait, by verb',
+    labelNames: ['verb'] as const, registers }),
   };
 }
 

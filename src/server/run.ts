@@ -1,5 +1,6 @@
 import { bankHasAccounts, seedFromFile } from '../seed.js';
 import { healthProblem } from './health.js';
+import { outageOf } from './outage.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './listen.js';
@@ -19,7 +20,7 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
   const metrics = prom ?? noMetrics;
   let server: RunningServer | undefined;
   const healthy = (): Promise<string | undefined> | string => server === undefined ? 'starting'
-    : healthProblem(server.ctx.engine, performance.now());
+    : healthProblem(server.ctx.engine, performance.now(), outageOf(server.ctx).cause);
   // Bound before the database is created: a taken metrics port fails the start cleanly.
   const web = config.metrics && prom
     ? await serveMetrics(config.metrics, prom, healthy)

@@ -5,6 +5,7 @@ import type { AuditEntry } from '../store/rows.js';
 import { bare } from '../rules/session.js';
 import { auditAggregator } from './audit-aggregator.js';
 import { originOf, type Peer, type ServerContext } from './context.js';
+import { rideOut } from './outage.js';
 
 /**
  * How handlers hand requests to the storage engine (src/store/engine.ts), which decides them
@@ -13,10 +14,15 @@ import { originOf, type Peer, type ServerContext } from './context.js';
 
 /**
  * Submits a request and resolves with its outcome once durable. A request that failed (a bug)
- * was answered 96 with its audit row by the engine; its cause goes to the log here.
+ * was answered 96 with its audit row by the engine; its cause goes to the log here. While the
+ * database is away it waits, up to --db-wait (outage.ts), then rejects with StorageUnavailable.
  */
 export async function submit(ctx: ServerContext, peer: Peer, op: BankOp): Promise<Outcome> {
-  const outcome = await ctx.engine.submit(op);
+  // A dropped connection's lock is given back however long the database is away (up to the
+  // lock's TTL, when it would expire anyway): its ATM, reconnecting, must not find it held (09).
+  const disconnect = op.kind === 'logout' && op.op === 'disconnect';
+  const waitMs = disconnect ? Math.max(ctx.config.lockTtlMs, ctx.config.dbWaitMs) : undefined;
+  const outcome = await rideOut(ctx, peer, () => ctx.engine.submit(op), waitMs);
   if (outcome.failure !== undefined) {
     const error = outcome.failure;
     const detail = error instanceof Error ? error.stack ?? error.message : String(error);
@@ -72,7 +78,7 @@ export async function recordEvent(ctx: ServerContext, peer: Peer, op: string): P
     return;
   }
   const entries = [sessionNote(ctx, peer, op, null)];
-  await ctx.engine.submit({ kind: 'note', entries, reply: null });
+  await rideOut(ctx, peer, () => ctx.engine.submit({ kind: 'note', entries, reply: null }));
 }
 
 /** The audit row of a request or event in a session that moves no money, at this moment. */

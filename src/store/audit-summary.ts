@@ -9,6 +9,13 @@ import { parseJsonObject } from '../json.js';
  */
 export const SUMMARY_OP = 'refusals';
 
+/**
+ * The 'outage' audit row: the requests answered 91 because the database could not take them
+ * (src/server/outage.ts), one row per outage, written once the database is back. Same columns as
+ * a 'refusals' row; its peer is NULL (it counts every connection of this server).
+ */
+export const OUTAGE_OP = 'outage';
+
 /** What a 'refusals' row counts: events in all, by code or close reason, first and last. */
 export interface AuditSummary {
   events: number;

@@ -24,7 +24,9 @@ export interface Engine {
   /**
    * Applies one request in the next batch: requests arriving together share one transaction and
    * one durable commit, each isolated from the others' failures. Resolves once durable; a
-   * request whose decision or writes fail is answered 96 (with its audit row) instead.
+   * request whose decision or writes fail is answered 96 (with its audit row) instead. Rejects
+   * with StorageUnavailable when the database cannot take it: then it was certainly not applied
+   * (an ambiguous COMMIT is settled first), and submitting it again is safe.
    */
   submit(op: BankOp): Promise<Outcome>;
   /** What a LOGIN needs before its PIN is checked: the bars on it, and the PIN hash. */
@@ -45,6 +47,27 @@ export interface Engine {
   change<T>(fn: (tx: AdminTx) => Promise<T>): Promise<T>;
   /** Ends every batch in flight, then closes the database. */
   close(): Promise<void>;
+}
+
+/**
+ * The database cannot be used just now (unreachable, restarting, full, failing I/O, demoted to
+ * read-only): not the customer's fault and not a bug. Each engine turns its driver's errors into
+ * this (src/store/sqlite/faults.ts, src/store/postgres/faults.ts); the server waits for the
+ * database, up to `--db-wait`, then answers 91 (src/server/outage.ts).
+ */
+export class StorageUnavailable extends Error {
+  /**
+   * True when the request may have been applied after all (its COMMIT was cut off and could not
+   * be settled in time): it must not be submitted again, only answered 91 (OUTCOME tells).
+   */
+  readonly inDoubt: boolean;
+
+  /** why: one sentence naming the cause, for the outage's log line and /healthz. */
+  constructor(readonly why: string, options: { cause?: unknown; inDoubt?: boolean } = {}) {
+    super(why, { cause: options.cause });
+    this.name = 'StorageUnavailable';
+    this.inDoubt = options.inDoubt ?? false;
+  }
 }
 
 /** What a LOGIN reads before its PIN check (committed state, outside any batch). */

@@ -11,6 +11,8 @@ export interface OpenEngineOptions {
   busyTimeoutMs?: number;
   /** Requests per batch at most (group commit). */
   batchOpsMax?: number;
+  /** How long a cut-off COMMIT may take to settle before it is left in doubt (PostgreSQL). */
+  dbWaitMs?: number;
   /** The clock the rules use on SQLite (PostgreSQL uses the database's). */
   now?: () => number;
 }

@@ -36,6 +36,13 @@ export interface EmbeddedCluster {
   dataDir: string;
   /** Stops postgres and removes its folder. */
   stop: () => Promise<void>;
+  /**
+   * Crashes postgres as `pg_ctl stop -m immediate` does (SIGQUIT to the postmaster: every
+   * backend ends at once, no checkpoint) and waits for it to exit; the folder stays.
+   */
+  crash: () => Promise<void>;
+  /** Starts postgres again on the same folder and port (crash recovery first) after crash. */
+  restart: () => Promise<void>;
 }
 
 /** A fresh cluster in its own temporary folder, on a free port; retried if the port was taken. */
@@ -79,7 +86,17 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
     rmSync(base, { recursive: true, force: true });
   };
   const url = `postgres://postgres:${settings.password}@127.0.0.1:${settings.port}/postgres`;
-  return { url, dataDir: settings.dataDir, stop };
+  const crash = async (): Promise<void> => {
+    const proc = (cluster as unknown as { process?: import('node:child_process').ChildProcess })
+      .process;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGQUIT');
+    });
+  };
+  const restart = (): Promise<void> => cluster.start();
+  return { url, dataDir: settings.dataDir, stop, crash, restart };
 }
 
 /**

@@ -76,6 +76,9 @@ function addServerLimitOptions(command: Command): void {
       defaults.loginMsMax / 1000)
     .option('--idle-timeout <seconds>', 'close a session silent this long', seconds,
       defaults.sessionIdleMsMax / 1000)
+    .option('--db-wait <seconds>', 'how long a request waits for a database that is away '
+      + '(unreachable, restarting, full) before it is answered 91', intOption(0, 60),
+      defaults.dbWaitMs / 1000)
     .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
       defaults.frameMsMax / 1000);
 }
@@ -97,7 +100,8 @@ interface ServerFlags {
   db: string; host: string; port: number; lockTtl: number; pinKey?: string;
   maxConnections: number; maxConnectionsPerPeer: number; maxConnectsPerSecond: number;
   connectBan: number; handshakeTimeout: number; loginTimeout: number; idleTimeout: number;
-  frameTimeout: number; tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
+  frameTimeout: number; dbWait: number; tlsCert?: string; tlsKey?: string; demo?: boolean;
+  quiet?: boolean;
   logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress; serverName?: string;
 }
 
@@ -120,6 +124,7 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     loginMsMax: flags.loginTimeout * 1000,
     sessionIdleMsMax: flags.idleTimeout * 1000,
     frameMsMax: flags.frameTimeout * 1000,
+    dbWaitMs: flags.dbWait * 1000,
     logLevel: flags.logLevel ?? (flags.quiet ? 'warn' : 'info'),
     logFormat: flags.logFormat,
     ...(flags.metrics ? { metrics: flags.metrics } : {}),

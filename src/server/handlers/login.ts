@@ -2,9 +2,11 @@ import { loginBar } from '../../lockout.js';
 import { Code } from '../../protocol/codes.js';
 import type { Reply, Request } from '../../protocol/messages.js';
 import type { PinCheck } from '../../rules/requests.js';
+import { StorageUnavailable } from '../../store/engine.js';
 import { verifyPin } from '../../pin.js';
 import { addressGroup, wideAddressGroup } from '../address-group.js';
 import { originOf, type Peer, type ServerContext } from '../context.js';
+import { rideOut } from '../outage.js';
 import type { Reservation } from '../rate-limit.js';
 import { refuse, submit } from '../submit.js';
 
@@ -30,7 +32,11 @@ export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login
   const reservation = reserveFailure(ctx, peer, group);
   if (!reservation) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
   const attempt = { request, group, reservation };
-  const reply = await handleLoginCheck(ctx, peer, attempt);
+  const reply = await handleLoginCheck(ctx, peer, attempt).catch((error: unknown) => {
+    // The database could not take it (answered 91): no failed login, whatever the PIN was.
+    if (error instanceof StorageUnavailable) giveBack(ctx, peer, attempt);
+    throw error;
+  });
   if (reply.code === Code.ok || reply.code === Code.accountBusy) giveBack(ctx, peer, attempt);
   return reply;
 }
@@ -44,7 +50,7 @@ function reserveFailure(ctx: ServerContext, peer: Peer, group: string): Reservat
   return reservation;
 }
 
-/** Gives back a counted failure: the PIN was right, or it was never checked. */
+/** Gives back a counted failure: the PIN was right, or it was never checked or never recorded. */
 function giveBack(ctx: ServerContext, peer: Peer, attempt: Attempt): void {
   ctx.logins.limiter.release(attempt.reservation);
   peer.loginFailures -= 1;
@@ -53,7 +59,7 @@ function giveBack(ctx: ServerContext, peer: Peer, attempt: Attempt): void {
 /** A barred account is refused at once; otherwise the PIN is checked, then the login committed. */
 async function handleLoginCheck(ctx: ServerContext, peer: Peer, attempt: Attempt): Promise<Reply> {
   const { account, pin } = attempt.request;
-  const facts = await ctx.engine.loginFacts(account, attempt.group);
+  const facts = await rideOut(ctx, peer, () => ctx.engine.loginFacts(account, attempt.group));
   if (loginBar(facts, ctx.nowMs()) !== 'open') return commitLogin(ctx, peer, attempt, 'barred');
   const stored = facts.pinHash;
   const outcome = await ctx.logins.budget.check({

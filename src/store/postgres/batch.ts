@@ -4,6 +4,8 @@ import { appendAuditRows, auditInsertText } from './audit.js';
 import { decideAll, failedOutcome } from './decide.js';
 import { BEGIN_BATCH, readFacts } from './facts.js';
 import { ClaimMismatch, flushChanges } from './flush.js';
+import { lostConnection, postgresFault } from './faults.js';
+import { markText, type BatchMark } from './marks.js';
 import { isRetryable, sqlState } from './pool.js';
 import type { Query } from './query.js';
 import { noChanges } from './view-state.js';
@@ -22,11 +24,45 @@ export const BATCH_RETRIES_MAX = 20;
 /** Thrown out of the fast attempt when a write failed: the batch runs again with savepoints. */
 class WriteFailed extends Error {}
 
-async function inTransaction<T>(q: Query, body: () => Promise<T>): Promise<T> {
-  await q(BEGIN_BATCH);
+/**
+ * The connection died while COMMIT was on its way: the batch may or may not have committed. Its
+ * outcomes are what it answers if its mark shows it did (committer.ts settles it).
+ */
+export class AmbiguousCommit extends Error {
+  constructor(readonly outcomes: Outcome[], cause: unknown) {
+    super('the connection was lost during COMMIT', { cause });
+  }
+}
+
+/**
+ * Sends the batch's last statements with COMMIT; a connection lost on the way leaves the
+ * outcomes in doubt (AmbiguousCommit).
+ */
+async function commitWith(q: Query, text: string, outcomes: Outcome[]): Promise<void> {
+  try {
+    await q(`${text} COMMIT`);
+  } catch (error) {
+    if (lostConnection(error)) throw new AmbiguousCommit(outcomes, error);
+    throw error;
+  }
+}
+
+/** The mark's statement, or nothing for a batch that carries no mark. */
+function markOf(mark: BatchMark | undefined): string {
+  return mark === undefined ? '' : markText(mark);
+}
+
+/** BEGIN and the batch's mark, which takes its lock first, as the start of one round trip. */
+function beginWith(mark: BatchMark | undefined): string {
+  return `${BEGIN_BATCH}; ${markOf(mark)}`;
+}
+
+async function inTransaction(q: Query, mark: BatchMark | undefined,
+  body: () => Promise<Outcome[]>): Promise<Outcome[]> {
+  await q(beginWith(mark));
   try {
     const result = await body();
-    await q('COMMIT');
+    await commitWith(q, '', result);
     return result;
   } catch (error) {
     await q('ROLLBACK').catch(() => {});
@@ -49,14 +85,14 @@ function isWriteError(error: unknown): boolean {
  * first statement, the chain's tip with the writes, and the audit rows with COMMIT: four round
  * trips for a batch of money.
  */
-async function runFast(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+async function runFast(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
   try {
-    const facts = await readFacts(q, ops, { begin: true });
+    const facts = await readFacts(q, ops, { begin: beginWith(mark) });
     const changes = noChanges();
     const outcomes = decideAll(facts, changes, ops);
     try {
       const tip = await flushChanges(q, facts, changes);
-      await q(`${auditInsertText(tip, changes.audit)} COMMIT`);
+      await commitWith(q, auditInsertText(tip, changes.audit), outcomes);
     } catch (error) {
       if (!isWriteError(error)) throw error;
       throw new WriteFailed('a write failed: the batch runs again with savepoints');
@@ -81,6 +117,8 @@ async function runOneSafe(q: Query, op: BankOp): Promise<Outcome> {
     return outcome!;
   } catch (failure) {
     if (isRetryable(failure) || failure instanceof ClaimMismatch) throw failure;
+    // The database failed, not the request: the batch fails whole, and no one is answered 96.
+    if (postgresFault(failure, '') !== undefined) throw failure;
     await q('ROLLBACK TO SAVEPOINT op');
     const facts = await readFacts(q, []);
     const changes = noChanges();
@@ -91,8 +129,8 @@ async function runOneSafe(q: Query, op: BankOp): Promise<Outcome> {
 }
 
 /** Every request in its own savepoint, in order (after a write failed in the fast attempt). */
-async function runSafe(q: Query, ops: BankOp[]): Promise<Outcome[]> {
-  return inTransaction(q, async () => {
+async function runSafe(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
+  return inTransaction(q, mark, async () => {
     const outcomes: Outcome[] = [];
     for (const op of ops) outcomes.push(await runOneSafe(q, op));
     return outcomes;
@@ -100,23 +138,24 @@ async function runSafe(q: Query, ops: BankOp[]): Promise<Outcome[]> {
 }
 
 /** Both attempts, in order. */
-async function runOnce(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+async function runOnce(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
   try {
-    return await runFast(q, ops);
+    return await runFast(q, ops, mark);
   } catch (error) {
     if (!(error instanceof WriteFailed)) throw error;
-    return runSafe(q, ops);
+    return runSafe(q, ops, mark);
   }
 }
 
 /**
  * Runs a batch to its commit, again whenever it rolled back for a serialization failure, a
- * deadlock or a lost claim; rejects with any other failure (the batch then changed nothing).
+ * deadlock or a lost claim; rejects with any other failure (the batch then changed nothing),
+ * or with AmbiguousCommit when the connection died during COMMIT (the mark then tells).
  */
-export async function runBatch(q: Query, ops: BankOp[]): Promise<Outcome[]> {
+export async function runBatch(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runOnce(q, ops);
+      return await runOnce(q, ops, mark);
     } catch (error) {
       const again = isRetryable(error) || error instanceof ClaimMismatch;
       if (!again || attempt >= BATCH_RETRIES_MAX) throw error;

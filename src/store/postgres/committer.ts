@@ -2,11 +2,34 @@ import type pg from 'pg';
 import { assert } from '../../assert.js';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import { BatchQueue, type Settles } from '../batch-queue.js';
-import { runBatch } from './batch.js';
-import { queryOf } from './pool.js';
+import { StorageUnavailable } from '../engine.js';
+import { AmbiguousCommit, runBatch } from './batch.js';
+import { postgresFault } from './faults.js';
+import { markCommitted, type BatchMark } from './marks.js';
+import { queryOf, sqlState } from './pool.js';
+import type { Query } from './query.js';
+
+/** The listener that keeps a checked-out connection's death from crashing the server. */
+function ignoreError(): void {}
 
 interface Pending extends Settles<Outcome> {
   op: BankOp;
+}
+
+/** Waits between tries to learn a cut-off COMMIT's fate: short first, at most this long. */
+const SETTLE_PAUSE_MS_MIN = 50;
+const SETTLE_MS_MAX = 500;
+
+/** How the committer meets the database: its pool, batch bounds, and how long to wait. */
+export interface PgCommitterOptions {
+  batchOpsMax: number;
+  /** This engine's mark token, its slot rows made (marks.ts, createMarks): one per slot. */
+  token: string;
+  inFlightMax?: number;
+  /** How long to keep trying to settle an ambiguous COMMIT before leaving it in doubt. */
+  settleMsMax?: number;
+  /** Where the database is, for fault sentences (host:port). */
+  where?: string;
 }
 
 /**
@@ -15,17 +38,24 @@ interface Pending extends Settles<Outcome> {
  * One batch at a time per server process by default, so requests are applied in the order they
  * arrived; inFlightMax > 1 lets batches overlap (with batchOpsMax 1: one short transaction per
  * request on a pool, the shape group commit was measured against). Replies go out only once
- * COMMIT has returned.
+ * COMMIT has returned. Each batch writes its mark (marks.ts), so a COMMIT whose connection died
+ * is settled by reading the mark after reconnecting, never guessed.
  */
 export class PgCommitter extends BatchQueue<Pending> {
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  private seq = 0;
+  private readonly freeSlots: number[];
+  private readonly batchOpsMax: number;
+  private readonly inFlightMax: number;
 
-  constructor(private readonly pool: pg.Pool, private readonly batchOpsMax: number,
-    private readonly inFlightMax = 1) {
+  constructor(private readonly pool: pg.Pool, private readonly options: PgCommitterOptions) {
     super();
-    assert(batchOpsMax >= 1, 'a batch holds at least one request');
-    assert(inFlightMax >= 1, 'at least one batch may run');
+    this.batchOpsMax = options.batchOpsMax;
+    this.inFlightMax = options.inFlightMax ?? 1;
+    assert(this.batchOpsMax >= 1, 'a batch holds at least one request');
+    assert(this.inFlightMax >= 1, 'at least one batch may run');
+    this.freeSlots = Array.from({ length: this.inFlightMax }, (_, slot) => slot);
   }
 
   /** Queues a request for the next batch; resolves with its outcome once durable. */
@@ -45,7 +75,10 @@ export class PgCommitter extends BatchQueue<Pending> {
   protected takeBatches(): void {
     while (this.queue.length > 0 && this.inFlight < this.inFlightMax) {
       this.inFlight += 1;
-      void this.flush(this.queue.splice(0, this.batchOpsMax)).finally(() => {
+      const slot = this.freeSlots.pop()!;
+      const mark = { token: this.options.token, slot, seq: ++this.seq };
+      void this.flush(this.queue.splice(0, this.batchOpsMax), mark).finally(() => {
+        this.freeSlots.push(slot);
         this.inFlight -= 1;
         this.takeBatches();
       });
@@ -55,29 +88,75 @@ export class PgCommitter extends BatchQueue<Pending> {
     }
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  private async flush(batch: Pending[], mark: BatchMark): Promise<void> {
     const startedMs = performance.now();
     let outcomes: Outcome[];
     try {
-      outcomes = await this.commit(batch.map((pending) => pending.op));
+      outcomes = await this.commit(batch.map((pending) => pending.op), mark);
     } catch (error) {
-      this.settleFailed(batch, error);
+      if (error instanceof AmbiguousCommit) return this.settleAmbiguous(batch, mark, error);
+      this.settleFailed(batch, this.fault(error) ?? error);
       return;
     }
     this.settleCommitted(batch, outcomes, startedMs);
   }
 
   /** One batch on a connection of the pool (a broken one is dropped, not reused). */
-  private async commit(ops: BankOp[]): Promise<Outcome[]> {
+  private async commit(ops: BankOp[], mark: BatchMark): Promise<Outcome[]> {
     const client = await this.pool.connect();
+    // A connection that dies while checked out says so as an 'error' event too: the query in
+    // flight already fails with it, and an unheard event would end the process.
+    client.on('error', ignoreError);
     let broken: Error | undefined;
     try {
-      return await runBatch(queryOf(client), ops);
+      return await runBatch(queryOf(client), ops, mark);
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
+      client.off('error', ignoreError);
       client.release(broken);
     }
+  }
+
+  /**
+   * A batch whose COMMIT was cut off: reads its mark until the database answers (or settleMsMax
+   * passes), then answers each request with what really happened: its outcome if the batch
+   * committed, a fault (safe to submit again) if it did not, or a fault in doubt if unknown.
+   */
+  private async settleAmbiguous(batch: Pending[], mark: BatchMark,
+    ambiguous: AmbiguousCommit): Promise<void> {
+    const startedMs = performance.now();
+    const cause = this.fault(ambiguous.cause) ?? new StorageUnavailable('database connection lost');
+    const untilMs = startedMs + (this.options.settleMsMax ?? 10_000);
+    const committed = await this.readMark(mark, untilMs).catch(() => undefined);
+    if (committed === true) return this.settleCommitted(batch, ambiguous.outcomes, startedMs);
+    if (committed === false) return this.settleFailed(batch, cause);
+    this.settleFailed(batch, new StorageUnavailable(cause.why, { cause, inDoubt: true }));
+  }
+
+  /** Whether the mark's batch committed; undefined if the database did not answer by untilMs. */
+  private async readMark(mark: BatchMark, untilMs: number): Promise<boolean | undefined> {
+    const q: Query = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
+      const result: unknown = await this.pool.query(sql, params);
+      // Several statements in one text give one result each: the last one counts.
+      const last = (Array.isArray(result) ? result.at(-1) : result) as { rows: R[] };
+      return last.rows;
+    };
+    for (let pauseMs = SETTLE_PAUSE_MS_MIN; ; pauseMs = Math.min(2 * pauseMs, SETTLE_MS_MAX)) {
+      try {
+        return await markCommitted(q, mark);
+      } catch (error) {
+        // 55P03 lock_not_available: the batch's transaction has not ended yet; ask again.
+        if (this.fault(error) === undefined && sqlState(error) !== '55P03') throw error;
+      }
+      const leftMs = untilMs - performance.now();
+      if (leftMs <= 0) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, leftMs)));
+    }
+  }
+
+  private fault(error: unknown): StorageUnavailable | undefined {
+    return postgresFault(error, this.options.where ?? 'the database');
   }
 }

@@ -5,6 +5,8 @@ import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../e
 import type { OpenEngineOptions } from '../open.js';
 import type { DbTarget } from '../target.js';
 import { PgCommitter } from './committer.js';
+import { postgresFault } from './faults.js';
+import { createMarks, newMarkToken, pruneMarks } from './marks.js';
 import { checkSchemaVersion, migrate } from './migrate.js';
 import { maskSecrets } from '../target.js';
 import { openPool, queryOf } from './pool.js';
@@ -36,9 +38,14 @@ class PostgresEngine implements Engine {
   private readonly committer: PgCommitter;
 
   constructor(private readonly pool: pg.Pool, readonly where: string,
-    options: OpenEngineOptions & PostgresTuning) {
-    const batchOpsMax = options.batchOpsMax ?? BATCH_OPS_MAX;
-    this.committer = new PgCommitter(pool, batchOpsMax, options.batchesInFlightMax);
+    options: OpenEngineOptions & PostgresTuning & { token: string }) {
+    this.committer = new PgCommitter(pool, {
+      token: options.token,
+      batchOpsMax: options.batchOpsMax ?? BATCH_OPS_MAX,
+      inFlightMax: options.batchesInFlightMax,
+      settleMsMax: options.dbWaitMs,
+      where: hostOf(where),
+    });
     this.commits = this.committer;
   }
 
@@ -91,7 +98,14 @@ class PostgresEngine implements Engine {
     await this.pool.end();
   }
 
-  private query: Query = async (sql, params) => (await this.pool.query(sql, params)).rows;
+  /** A statement on any connection of the pool; a storage fault is thrown as StorageUnavailable. */
+  private query: Query = async (sql, params) => {
+    try {
+      return (await this.pool.query(sql, params)).rows;
+    } catch (error) {
+      throw postgresFault(error, hostOf(this.where)) ?? error;
+    }
+  };
 
   /** fn in one transaction on one connection: COMMIT when it resolves, ROLLBACK when not. */
   private async transaction<T>(begin: string, fn: (q: Query) => Promise<T>): Promise<T> {
@@ -121,6 +135,11 @@ function maskedError(error: unknown, where: string): Error {
   return new Error(`${where}: ${maskSecrets(message)}`);
 }
 
+/** The host:port part of a masked URL, for fault sentences; the whole text if it has none. */
+function hostOf(where: string): string {
+  return /@([^/?]+)/.exec(where)?.[1] ?? /^[a-z]+:\/\/([^/?]+)/.exec(where)?.[1] ?? where;
+}
+
 /** SQLSTATE invalid_catalog_name: the URL names a database the server does not have. */
 const MISSING_DATABASE = '3D000';
 
@@ -138,10 +157,12 @@ export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'post
   options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
   const where = target.display; // masked by parseDbTarget
   const pool = openPool(target.url, options.poolConnectionsMax);
+  const token = newMarkToken();
   try {
     const client = await pool.connect();
     try {
       if (!options.readOnly) await migrate(client);
+      if (!options.readOnly) await startMarks(queryOf(client), token, options);
       // A database written by a newer bank is refused, read-only or not.
       await checkSchemaVersion(queryOf(client), where);
     } finally {
@@ -151,5 +172,11 @@ export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'post
     await pool.end().catch(() => {});
     throw maskedError(error, where);
   }
-  return new PostgresEngine(pool, where, options);
+  return new PostgresEngine(pool, where, { ...options, token });
+}
+
+/** Forgets old batch marks and makes this engine's (one row per batch that may be in flight). */
+async function startMarks(q: Query, token: string, tuning: PostgresTuning): Promise<void> {
+  await pruneMarks(q);
+  await createMarks(q, token, tuning.batchesInFlightMax ?? 1);
 }

@@ -7,7 +7,7 @@ import type { Query } from './query.js';
 import { pairKey, type Facts, type StoredLock } from './view-state.js';
 
 /**
- * Reads a batch's facts in one statement: batch_facts (migrations/postgres/003, 004) locks the
+ * Reads a batch's facts in one statement: batch_facts (migrations/postgres/003, 005) locks the
  * batch's accounts, then reads on a fresh snapshot what the batch's requests need, locking the
  * rows the batch may change.
  */
@@ -68,11 +68,11 @@ function textArray(texts: string[]): string {
  * The facts' statement, or BEGIN and it in one round trip (the simple protocol takes no
  * parameters, so then the keys are quoted as literals).
  */
-async function queryFacts(q: Query, keys: Keys, begin: boolean): Promise<FoundRow> {
+async function queryFacts(q: Query, keys: Keys, begin: string | false): Promise<FoundRow> {
   const arrays = [keys.accounts, ...keys.ledger, ...keys.groups, keys.logins];
-  const [row] = begin
+  const [row] = begin !== false
     ? await q<{ found: FoundRow }>(
-      `${BEGIN_BATCH}; SELECT batch_facts(${arrays.map(textArray).join(', ')}) AS found`)
+      `${begin} SELECT batch_facts(${arrays.map(textArray).join(', ')}) AS found`)
     : await q<{ found: FoundRow }>(FACTS, arrays);
   return row!.found;
 }
@@ -124,10 +124,10 @@ function counter(failures: unknown, level: unknown, untilMs: unknown,
 
 /**
  * Reads the facts of a batch's requests, taking their row locks, in the open transaction (or,
- * with begin, in the one it opens).
+ * with begin, in the one it opens: begin is BEGIN and any statement to run first, `;` ended).
  */
-export async function readFacts(q: Query, ops: BankOp[], { begin = false } = {}):
-  Promise<Facts> {
+export async function readFacts(q: Query, ops: BankOp[],
+  { begin = false }: { begin?: string | false } = {}): Promise<Facts> {
   const keys = batchKeys(ops);
   const facts: Facts = { now: 0, accounts: new Map(), sessions: new Map(), ledger: new Map(),
     groupCounters: new Map(), accountCounters: new Map(), blocks: new Set() };

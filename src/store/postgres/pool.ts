@@ -31,6 +31,9 @@ const types = {
 /** How long a transaction may sit waiting on its server before PostgreSQL ends it. */
 const IDLE_IN_TRANSACTION_MS = 30_000;
 
+/** How long opening a connection may take before it fails as a storage fault. */
+const CONNECT_MS_MAX = 3000;
+
 /** How many connections a server keeps: one runs the batches, the rest logins and admin. */
 export const POOL_CONNECTIONS_MAX = 4;
 
@@ -48,8 +51,11 @@ export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
     // go of its row locks and of the audit chain's lock after IDLE_IN_TRANSACTION_MS.
     options: `-c synchronous_commit=on -c plan_cache_mode=force_generic_plan ` +
       `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
-    // A connection to a server that vanished (power, network) is noticed, not waited on.
+    // A connection to a server that vanished (power, network) is noticed, not waited on; a
+    // connect that hangs (a host gone from the network) fails after CONNECT_MS_MAX, and the
+    // request that needed it waits on (src/server/outage.ts) rather than hanging with it.
     keepAlive: true,
+    connectionTimeoutMillis: CONNECT_MS_MAX,
     application_name: 'bank',
   });
   // An idle connection that dies (a restart of PostgreSQL) must not crash the server: the next

@@ -1,6 +1,7 @@
 import type { Transaction } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import { BatchQueue, type Settles } from '../batch-queue.js';
+import type { StorageUnavailable } from '../engine.js';
 import { holdAuditTip, releaseAuditTip } from './audit.js';
 import type { Store } from './db.js';
 
@@ -35,14 +36,19 @@ export class Committer extends BatchQueue<Pending> {
   private readonly runFast: Transaction<(batch: Pending[]) => unknown[]>;
   private readonly runSafe: Transaction<(batch: Pending[]) => unknown[]>;
 
-  constructor(store: Store, private readonly batchOpsMax: number) {
+  /**
+   * fault tells a storage fault (sqliteFault) from an op's own failure: a fault fails the whole
+   * batch (it is no request's fault, and nothing is applied), never one request with 96.
+   */
+  constructor(store: Store, private readonly batchOpsMax: number,
+    private readonly fault: Fault = () => undefined) {
     super();
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
     const savepoint = store.db.transaction((op: Op<unknown>) => op.run());
     const fallback = store.db.transaction((op: Op<unknown>, error: unknown) => op.fallback(error));
-    this.runFast = store.db.transaction((batch: Pending[]) => runAll(store, batch));
+    this.runFast = store.db.transaction((batch: Pending[]) => runAll(store, batch, fault));
     this.runSafe = store.db.transaction((batch: Pending[]) =>
-      batch.map(({ op }) => runOne(op, savepoint, fallback)),
+      batch.map(({ op }) => runOne(op, { savepoint, fallback, fault })),
     );
   }
 
@@ -70,7 +76,7 @@ export class Committer extends BatchQueue<Pending> {
     try {
       results = this.commit(batch);
     } catch (error) {
-      this.settleFailed(batch, error);
+      this.settleFailed(batch, this.fault(error) ?? error);
       return;
     }
     this.settleCommitted(batch, results, startedMs);
@@ -87,29 +93,37 @@ export class Committer extends BatchQueue<Pending> {
   }
 }
 
+/** Tells a storage fault from any other error (sqliteFault), or undefined. */
+type Fault = (error: unknown) => StorageUnavailable | undefined;
+
 /** Runs every op of a batch in the open transaction, with the audit chain's tip read once. */
-function runAll(store: Store, batch: Pending[]): unknown[] {
+function runAll(store: Store, batch: Pending[], fault: Fault): unknown[] {
   holdAuditTip(store);
   try {
     const results = new Array<unknown>(batch.length);
     for (let index = 0; index < batch.length; index++) results[index] = batch[index]!.op.run();
     return results;
-  } catch {
+  } catch (error) {
+    if (fault(error)) throw error; // the storage failed, not the op: the batch fails whole
     throw new OpFailed('an op threw: the batch runs again with a savepoint per op');
   } finally {
     releaseAuditTip(store);
   }
 }
 
-/** Runs an op in a savepoint; if it throws, its effects roll back and its fallback runs instead. */
-function runOne(
-  op: Op<unknown>,
-  savepoint: (op: Op<unknown>) => unknown,
-  fallback: (op: Op<unknown>, error: unknown) => unknown,
-): unknown {
+/**
+ * Runs an op in a savepoint; if it throws, its effects roll back and its fallback runs instead,
+ * unless the storage failed: then the whole batch fails.
+ */
+function runOne(op: Op<unknown>, steps: {
+  savepoint: (op: Op<unknown>) => unknown;
+  fallback: (op: Op<unknown>, error: unknown) => unknown;
+  fault: Fault;
+}): unknown {
   try {
-    return savepoint(op);
+    return steps.savepoint(op);
   } catch (error) {
-    return fallback(op, error);
+    if (steps.fault(error)) throw error;
+    return steps.fallback(op, error);
   }
 }

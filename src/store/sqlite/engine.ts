@@ -8,6 +8,7 @@ import { openStoreReadOnly } from './admin-queries.js';
 import { applyFailure, applyOp } from './apply.js';
 import { Committer, type Op } from './committer.js';
 import { closeStore, openStore, preparedOnce, type Store } from './db.js';
+import { sqliteFault } from './faults.js';
 import { readBarFacts } from './lockout.js';
 import { prepareRuns, type Runs } from './runs.js';
 import { clearLocks } from './sessions.js';
@@ -31,7 +32,8 @@ class SqliteEngine implements Engine {
 
   constructor(private readonly store: Store, readonly where: string,
     private readonly options: OpenEngineOptions) {
-    this.committer = new Committer(store, options.batchOpsMax ?? BATCH_OPS_MAX);
+    this.committer = new Committer(store, options.batchOpsMax ?? BATCH_OPS_MAX,
+      (error) => sqliteFault(error, where));
     this.commits = this.committer;
   }
 
@@ -48,19 +50,30 @@ class SqliteEngine implements Engine {
   }
 
   async loginFacts(account: AccountId, group: string): Promise<PreLoginFacts> {
-    const bar = readBarFacts(this.store, account, group);
-    const row = getAccount(this.store, account);
-    return { ...bar, pinHash: row && !row.closed ? row.pinHash : undefined };
+    return this.faulting(() => {
+      const bar = readBarFacts(this.store, account, group);
+      const row = getAccount(this.store, account);
+      return { ...bar, pinHash: row && !row.closed ? row.pinHash : undefined };
+    });
   }
 
   async startRun(atMs: number, version: string): Promise<number> {
     this.runs ??= prepareRuns(this.store);
-    return this.runs.start(atMs, version);
+    return this.faulting(() => this.runs!.start(atMs, version));
   }
 
   /** Every lock: a server starting on a SQLite file is the only one on it. */
   async clearLocks(): Promise<number> {
-    return clearLocks(this.store);
+    return this.faulting(() => clearLocks(this.store));
+  }
+
+  /** Runs fn, its storage faults turned into StorageUnavailable (src/store/engine.ts). */
+  private faulting<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw sqliteFault(error, this.where) ?? error;
+    }
   }
 
   async answers(): Promise<boolean> {
