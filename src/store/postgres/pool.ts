@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { assert } from '../../assert.js';
+import { poolConnection } from './connect.js';
 import type { Query } from './query.js';
 
 /**
@@ -36,11 +37,12 @@ export const POOL_CONNECTIONS_MAX = 4;
 
 /**
  * A pool on the URL; the standard PG* environment variables fill in whatever it leaves out
- * (pg reads them), and a password may sit in the URL or in PGPASSWORD.
+ * (pg reads them), and a password may sit in the URL or in PGPASSWORD. A URL listing several
+ * hosts connects each new connection to the first that target_session_attrs keeps (connect.ts).
  */
 export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url, max, types,
+    ...poolConnection(url), max, types,
     // Durable before acknowledged, whatever the server's default says (PROTOCOL.md §5.4). The
     // batch's statements are planned once per connection: their plans (index lookups by key)
     // do not depend on the values, and planning them each time cost as much as running them.
