@@ -9,12 +9,16 @@ import {
  * order with a short-lived connection each, until one is what target_session_attrs asks for;
  * the pool's connection is then made to that host, and asked again (a fail-over may have come
  * between). Two connections per new pool connection, and only then: pool connections live long.
+ * A bound on connecting holds per host, as libpq's connect_timeout does: a dead first host
+ * costs one bound, and the next host is still tried.
  */
 
-/** What a pool needs to connect: a single-host URL pg can parse, and the Client to use. */
+/** What a pool needs to connect: a single-host URL pg can parse, the Client, its bound. */
 export interface PoolConnection {
   connectionString: string;
   Client: typeof pg.Client;
+  /** pg-pool's bound on a whole new connection: every host's probe, then the real one. */
+  connectionTimeoutMillis?: number;
 }
 
 /** SQLSTATE sqlclient_unable_to_establish_sqlconnection: no listed host would do. */
@@ -24,14 +28,20 @@ export const NO_SERVER_STATE = '08001';
 const STATE_SQL = `SELECT pg_is_in_recovery() AS in_recovery,
   current_setting('transaction_read_only') = 'on' AS read_only`;
 
-/** The connection options of a pool on the URL: pg's own Client for one host taking any server. */
-export function poolConnection(url: string): PoolConnection {
+/**
+ * The connection options of a pool on the URL: pg's own Client for one host taking any server.
+ * hostMsMax bounds connecting to one host, unless the URL's connect_timeout says otherwise.
+ */
+export function poolConnection(url: string, hostMsMax?: number): PoolConnection {
   const route = routeHosts(url);
   const connectionString = route.urls[0]!;
+  const perHostMs = route.connectTimeoutMs ?? hostMsMax;
   if (route.urls.length === 1 && route.attrs === 'any') {
-    return { connectionString, Client: pg.Client };
+    return { connectionString, Client: pg.Client, connectionTimeoutMillis: perHostMs };
   }
-  return { connectionString, Client: routedClient(route) };
+  return { connectionString, Client: routedClient(route, perHostMs),
+    connectionTimeoutMillis: perHostMs === undefined ? undefined
+      : perHostMs * (route.urls.length + 1) };
 }
 
 /** Where a host's server listens, as pg reads it from that host's URL (defaults filled in). */
@@ -44,7 +54,7 @@ interface Address {
 type Probe = { at: Address; state: ServerState } | { at: Address; error: unknown };
 
 /** A pg.Client that connects to the first host of the route that target_session_attrs keeps. */
-function routedClient(route: HostRoute): typeof pg.Client {
+function routedClient(route: HostRoute, perHostMs: number | undefined): typeof pg.Client {
   return class RoutedClient extends pg.Client {
     private readonly settings: pg.ClientConfig;
 
@@ -63,7 +73,7 @@ function routedClient(route: HostRoute): typeof pg.Client {
 
     /** Finds the host, connects to it, and checks it is still what was asked. */
     private async connectRouted(): Promise<pg.Client> {
-      const chosen = await chooseHost(route, this.settings);
+      const chosen = await chooseHost(route, this.settings, perHostMs);
       this.host = chosen.host;
       this.port = chosen.port;
       // pg's password lookup (~/.pgpass) reads the host from its parameters: the chosen one.
@@ -81,11 +91,12 @@ function routedClient(route: HostRoute): typeof pg.Client {
 }
 
 /** The first host of the route that a pass keeps, pass after pass; each host probed once. */
-async function chooseHost(route: HostRoute, settings: pg.ClientConfig): Promise<Address> {
+async function chooseHost(route: HostRoute, settings: pg.ClientConfig,
+  perHostMs: number | undefined): Promise<Address> {
   const probes: Probe[] = [];
   for (const pass of sessionPasses(route.attrs)) {
     for (const [index, url] of route.urls.entries()) {
-      probes[index] ??= await probeHost(url, settings, route.connectTimeoutMs);
+      probes[index] ??= await probeHost(url, settings, perHostMs);
       const probe = probes[index]!;
       if ('state' in probe && pass(probe.state)) return probe.at;
     }
@@ -97,7 +108,7 @@ async function chooseHost(route: HostRoute, settings: pg.ClientConfig): Promise<
 async function probeHost(url: string, settings: pg.ClientConfig,
   timeoutMs: number | undefined): Promise<Probe> {
   const client = new pg.Client({ ...settings, connectionString: url,
-    connectionTimeoutMillis: timeoutMs ?? settings.connectionTimeoutMillis });
+    connectionTimeoutMillis: timeoutMs });
   client.on('error', () => {}); // a dead server's late error: this probe is over anyway
   const at = { host: client.host, port: client.port };
   try {
