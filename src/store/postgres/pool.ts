@@ -57,6 +57,9 @@ export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
   // An idle connection that dies (a restart of PostgreSQL) must not crash the server: the next
   // query gets a new connection and its own error.
   pool.on('error', () => {});
+  // Nor one that dies while lent out (pg-pool listens only to idle ones): the query on it gets
+  // the error; without a listener, pg's 'error' event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
