@@ -29,6 +29,8 @@ const DEPOSIT_CENTS = 125;
 const ROUNDS = 5;
 /** How long a request may wait for the database in the last suite (`--db-wait`), in seconds. */
 const DB_WAIT_S = 60;
+/** Each `bank` command starts node and probes the hosts: a few seconds each on a busy machine. */
+const SLOW_MS = 180_000;
 
 /** A bank folder (test/helpers/server.ts) whose `--db` is the given URL, seeded through it. */
 function bankDirOn(db: string, customers: Customer[]): string {
@@ -129,7 +131,7 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
     const hosts = [pair.standbyPort, pair.primaryPort];
     standbyFirst = pair.hostsUrl(hosts, 'bank', 'target_session_attrs=read-write');
     primaryFirst = pair.hostsUrl(hosts.reverse(), 'bank', 'target_session_attrs=read-write');
-  });
+  }, SLOW_MS);
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.kill()));
     await pair?.stop();
@@ -148,7 +150,7 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
     expect(await balanceIn(onPrimary, CUSTOMERS[0]!.account))
       .toBe(OPENING_CENTS + DEPOSIT_CENTS);
     expect(server.output()).not.toContain(passwordOf(pair));
-  });
+  }, SLOW_MS);
 
   it('takes every admin command, reading and writing, on the primary', () => {
     const [, second] = CUSTOMERS;
@@ -159,7 +161,7 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
       expect(result.stdout + result.stderr).not.toContain(passwordOf(pair));
     }
     expect(admin(standbyFirst, 'accounts').stdout).toMatch(/ac-69999 +\$0\.00 +open/);
-  });
+  }, SLOW_MS);
 
   it('passes over a host that does not answer, with the default target_session_attrs', async () => {
     const nobody = await freePort();
@@ -167,7 +169,7 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(admin(pair.hostsUrl([nobody, pair.primaryPort], 'bank',
       'target_session_attrs=primary'), 'verify').code).toBe(0);
-  });
+  }, SLOW_MS);
 
   it('refuses a standby when read-write is asked, saying what each host is', () => {
     const result = admin(pair.hostsUrl([pair.standbyPort], 'bank',
@@ -208,7 +210,7 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
         OPENING_CENTS + load.acknowledged.length * DEPOSIT_CENTS);
       expect(balance).toBeLessThanOrEqual(
         OPENING_CENTS + (load.acknowledged.length + load.unsure) * DEPOSIT_CENTS);
-    }, 120_000);
+    }, SLOW_MS);
 });
 
 describe(`a fail-over under way: requests wait for the database (--db-wait ${DB_WAIT_S})`, () => {
@@ -225,7 +227,7 @@ describe(`a fail-over under way: requests wait for the database (--db-wait ${DB_
       servers.push(await startServer({ dir, args: ['--quiet', '--server-name', name,
         '--db-wait', String(DB_WAIT_S)] }));
     }
-  });
+  }, SLOW_MS);
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.kill()));
     await pair?.stop();
