@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { assert } from './assert.js';
+import { routeHosts } from './store/postgres/hosts.js';
 import { parseDbTarget } from './store/target.js';
 
 /**
@@ -30,7 +31,8 @@ export function defaultPinKeyFile(db: string, env = process.env): string {
 function databaseName(url: string, env: NodeJS.ProcessEnv): string {
   let name = '';
   try {
-    name = decodeURIComponent(new URL(url).pathname.slice(1));
+    // A URL listing several hosts is no WHATWG URL: its first host's is, with the same path.
+    name = decodeURIComponent(new URL(routeHosts(url).urls[0]!).pathname.slice(1));
   } catch {
     // Not a URL the driver would take either; it will say so when the bank is opened.
   }

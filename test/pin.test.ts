@@ -105,6 +105,9 @@ describe('defaultPinKeyFile', () => {
     ['postgres://db.example', { PGDATABASE: 'atm' }, 'atm.pin-key'],
     ['postgres://db.example/', {}, 'bank.pin-key'],
     ['postgres://db.example/..%2Fetc%2Fpasswd', {}, '___etc_passwd.pin-key'],
+    ['postgres://u:pw@h1:5432,h2:5433/ledger?target_session_attrs=read-write', {},
+      'ledger.pin-key'],
+    ['postgres://[::1]:5432,[::1]:5433/ledger', {}, 'ledger.pin-key'],
   ])('%s', (db, env, expected) => {
     expect(defaultPinKeyFile(db, env)).toBe(expected);
   });

@@ -24,7 +24,10 @@ export function parseDbTarget(text: string): DbTarget {
   return { kind: 'postgres', url: text, display: displayUrl(text) };
 }
 
-/** The URL with any password masked; text that is no URL is masked by pattern instead. */
+/**
+ * The URL with any password masked; text that is no URL is masked by pattern instead. libpq's
+ * multi-host form (`h1:5432,h2:5433`) is no WHATWG URL once a port is given: by pattern, too.
+ */
 function displayUrl(text: string): string {
   let url: URL;
   try {
@@ -38,9 +41,9 @@ function displayUrl(text: string): string {
 }
 
 /**
- * Masks the password of every postgres URL inside a text (an error message, a log line). Where
- * a password's end is unclear (an `@` in it), it masks up to the word's last `@`: too much
- * rather than too little.
+ * Masks the password of every postgres URL inside a text (an error message, a log line), the
+ * multi-host form's too (one user info before the host list). Where a password's end is unclear
+ * (an `@` in it), it masks up to the word's last `@`: too much rather than too little.
  */
 export function maskSecrets(text: string): string {
   return text.replace(URL_PASSWORD, `$1:${PASSWORD_MASK}@`)

@@ -151,7 +151,7 @@ function describeFailure(error: unknown): string {
 }
 
 /** A port nobody listens on now: bind port 0 on 127.0.0.1 and read it back. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

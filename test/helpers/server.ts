@@ -20,7 +20,7 @@ export const ENGINE: 'sqlite' | 'postgres' =
   process.env.BANK_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** In a bank folder under PostgreSQL: the file naming the database made for that folder. */
-const DB_URL_FILE = 'bank.db-url';
+export const DB_URL_FILE = 'bank.db-url';
 
 /** A small set of accounts in the course starter's accounts.txt format. */
 export const TEST_ACCOUNTS = `# test accounts

@@ -20,6 +20,15 @@ describe('parseDbTarget: a file path is SQLite, a postgres URL is PostgreSQL', (
     ['postgres://bank@/bank?host=/run/pg&password=s3cret&sslmode=disable',
       'postgres://bank@/bank?host=/run/pg&password=***&sslmode=disable'],
     ['postgres://u:s3cret@h/bank?application_name=a', 'postgres://u:***@h/bank?application_name=a'],
+    // libpq's multi-host form (README, "More than one server"): one password for all hosts.
+    ['postgres://u:s3cret@h1:5432,h2:5433/bank?target_session_attrs=read-write',
+      'postgres://u:***@h1:5432,h2:5433/bank?target_session_attrs=read-write'],
+    ['postgres://u:s3cret@h1,h2/bank', 'postgres://u:***@h1,h2/bank'],
+    ['postgresql://u:s3cret@[::1]:5432,[fe80::1%25eth0]:5433/bank',
+      'postgresql://u:***@[::1]:5432,[fe80::1%25eth0]:5433/bank'],
+    ['postgres://u@h1:5432,h2:5433/bank?password=s3cret&target_session_attrs=primary',
+      'postgres://u@h1:5432,h2:5433/bank?password=***&target_session_attrs=primary'],
+    ['postgres://u:p%40ss@%2Ftmp%2Fpg,h2/bank', 'postgres://u:***@%2Ftmp%2Fpg,h2/bank'],
   ])('%s is PostgreSQL, shown as %s', (text, display) => {
     expect(parseDbTarget(text)).toEqual({ kind: 'postgres', url: text, display });
   });
@@ -48,12 +57,18 @@ describe('maskSecrets: every postgres password in a text, and nothing else', () 
     ['url=postgres://u@h/db?password=pw&sslmode=require', 'url=postgres://u@h/db?password=***&sslmode=require'],
     ['postgres://u:p@ss@h/db', 'postgres://u:***@h/db'],
     ['{"db":"postgres://u:pw@h/db"}', '{"db":"postgres://u:***@h/db"}'],
+    ['--db postgres://u:pw@h1:5432,h2:5433/db?target_session_attrs=read-write down',
+      '--db postgres://u:***@h1:5432,h2:5433/db?target_session_attrs=read-write down'],
+    ['at postgres://u:pw@[::1]:5432,[::1]:5433/db', 'at postgres://u:***@[::1]:5432,[::1]:5433/db'],
+    ['postgres://u:p@ss@h1,h2/db?password=pw', 'postgres://u:***@h1,h2/db?password=***'],
   ])('%s', (text, masked) => {
     expect(maskSecrets(text)).toBe(masked);
   });
 
   it.each([
     'no database at bank.sqlite', 'postgres://u@h/db is down', 'postgres:///db?host=/run/pg',
+    'postgres://u@h1:5432,h2:5433/db?target_session_attrs=any is down',
+    'postgres://[::1]:5432,[::1]:5433/db',
     'at 12:30 user@example.org wrote', 'https://user:pw@example.org/ is not ours to mask',
   ])('leaves %j as it is', (text) => {
     expect(maskSecrets(text)).toBe(text);

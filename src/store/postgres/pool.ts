@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { assert } from '../../assert.js';
+import { poolConnection } from './connect.js';
 import type { Query } from './query.js';
 
 /**
@@ -39,11 +40,12 @@ export const POOL_CONNECTIONS_MAX = 4;
 
 /**
  * A pool on the URL; the standard PG* environment variables fill in whatever it leaves out
- * (pg reads them), and a password may sit in the URL or in PGPASSWORD.
+ * (pg reads them), and a password may sit in the URL or in PGPASSWORD. A URL listing several
+ * hosts connects each new connection to the first that target_session_attrs keeps (connect.ts).
  */
 export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url, max, types,
+    ...poolConnection(url, CONNECT_MS_MAX), max, types,
     // Durable before acknowledged, whatever the server's default says (PROTOCOL.md §5.4). The
     // batch's statements are planned once per connection: their plans (index lookups by key)
     // do not depend on the values, and planning them each time cost as much as running them.
@@ -52,15 +54,18 @@ export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
     options: `-c synchronous_commit=on -c plan_cache_mode=force_generic_plan ` +
       `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
     // A connection to a server that vanished (power, network) is noticed, not waited on; a
-    // connect that hangs (a host gone from the network) fails after CONNECT_MS_MAX, and the
-    // request that needed it waits on (src/server/outage.ts) rather than hanging with it.
+    // connect that hangs (a host gone from the network) fails after CONNECT_MS_MAX a host
+    // (poolConnection), and the request that needed it waits on (src/server/outage.ts) rather
+    // than hanging with it.
     keepAlive: true,
-    connectionTimeoutMillis: CONNECT_MS_MAX,
     application_name: 'bank',
   });
   // An idle connection that dies (a restart of PostgreSQL) must not crash the server: the next
   // query gets a new connection and its own error.
   pool.on('error', () => {});
+  // Nor one that dies while lent out (pg-pool listens only to idle ones): the query on it gets
+  // the error; without a listener, pg's 'error' event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
