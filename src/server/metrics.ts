@@ -26,9 +26,15 @@ export interface Metrics {
   lockTakenOver(): void;
   /** A wrong PIN started a block: of its address group only, or of the account everywhere. */
   lockout(scope: 'group' | 'account'): void;
+  /** An address group first limited in a window, by the limit (PROTOCOL.md §7; logged too). */
+  limited(reason: LimitReason): void;
   /** Registers the live counts to read at each scrape. */
   watch(gauges: MetricGauges): void;
 }
+
+/** The per-group limits whose first refusal in a window is logged and counted. */
+export const LIMIT_REASONS = ['failed-logins', 'connect-rate', 'max-connections-per-group'] as const;
+export type LimitReason = typeof LIMIT_REASONS[number];
 
 /** Metrics off: every call does nothing. */
 export const noMetrics: Metrics = {
@@ -38,6 +44,7 @@ export const noMetrics: Metrics = {
   dropped: () => {},
   lockTakenOver: () => {},
   lockout: () => {},
+  limited: () => {},
   watch: () => {},
 };
 
@@ -62,6 +69,7 @@ export function createMetrics(): PromMetrics {
   for (const reason of ['max-connections', 'max-connections-per-peer']) {
     m.refused.inc({ reason }, 0);
   }
+  for (const reason of LIMIT_REASONS) m.limited.inc({ reason }, 0);
   return {
     registry,
     request: (verb, code, ms) => {
@@ -77,6 +85,7 @@ export function createMetrics(): PromMetrics {
     dropped: (reason) => m.dropped.inc({ reason }),
     lockTakenOver: () => m.locksExpired.inc({ event: 'taken_over' }),
     lockout: (scope) => m.lockouts.inc({ scope }),
+    limited: (reason) => m.limited.inc({ reason }),
     watch: (gauges) => watchGauges(registry, gauges),
   };
 }
@@ -103,6 +112,9 @@ function defineMetrics(registry: Registry) {
     lockouts: new Counter({ name: 'bank_lockouts_total', help: 'Blocks started by wrong PINs '
       + '(PROTOCOL.md §5.2): of one address group on an account (group), or of the account '
       + 'everywhere (account)', labelNames: ['scope'] as const, registers }),
+    limited: new Counter({ name: 'bank_groups_limited_total', help: 'Address groups first '
+      + 'limited in a window (logged once each), by limit: failed-logins (65), connect-rate (a '
+      + 'ban), max-connections-per-group', labelNames: ['reason'] as const, registers }),
   };
 }
 

@@ -2,6 +2,7 @@ import { assert } from '../assert.js';
 import { lockoutPolicy, TEST_LOCKOUT_ENV, type LockoutPolicy } from '../lockout.js';
 import type { ServerConfig } from './config.js';
 import { GROUPS_MAX, LoginLimiter } from './rate-limit.js';
+import { createTrust, type TrustTest } from './trust.js';
 
 /**
  * PIN checks hashing at once: scrypt runs on libuv's thread pool, 4 threads unless
@@ -20,7 +21,7 @@ export const PIN_CHECKS_WAITING_MAX = 64;
 /** What became of a PIN check. */
 export type CheckOutcome =
   | { kind: 'checked'; pinOk: boolean }
-  /** The budget was spent: answered at once, never hashed. */
+  /** The budget (or, as it would start, its group's failed-login limit) was spent: never hashed. */
   | { kind: 'refused' }
   /** Its connection closed while it waited: never hashed. */
   | { kind: 'dropped' };
@@ -35,6 +36,11 @@ export interface PinCheck {
   isGone: () => boolean;
   /** The hashing itself. */
   verify: () => Promise<boolean>;
+  /**
+   * Called as its hashing would start (counts the failed login, rate-limit.ts); false refuses the
+   * check there, never hashed. So checks still waiting spend no group's budget.
+   */
+  start?: () => boolean;
 }
 
 interface Waiting extends PinCheck {
@@ -95,6 +101,7 @@ export class PinBudget {
   }
 
   private start(entry: Waiting): void {
+    if (entry.start && !entry.start()) return entry.settle({ kind: 'refused' });
     this.runningGroups.add(entry.group);
     const done = (): void => {
       this.runningGroups.delete(entry.group);
@@ -135,20 +142,28 @@ function isBefore(a: Waiting, b: Waiting): boolean {
   return a.priority !== b.priority ? a.priority < b.priority : a.seq < b.seq;
 }
 
-/** What guards LOGIN in a server: the per-group limiter, the hashing budget, the lock-out rules. */
+/**
+ * What guards LOGIN in a server: the per-group limiter, the hashing budget, the lock-out rules,
+ * and the trusted networks (`--trust`), exempt from the per-group limiter.
+ */
 export interface LoginGuards {
   limiter: LoginLimiter;
   budget: PinBudget;
   policy: LockoutPolicy;
+  trusted: TrustTest;
 }
 
 /** The guards for this configuration; BANK_TEST_LOCKOUT (tests only) shortens the lock-outs. */
-export function createLoginGuards(config: ServerConfig, log: (line: string) => void): LoginGuards {
+export function createLoginGuards(config: ServerConfig, log: (line: string) => void,
+  limited: () => void = () => {}): LoginGuards {
   const policy = lockoutPolicy();
   if (process.env[TEST_LOCKOUT_ENV]) log(`test lock-out rules in force: ${JSON.stringify(policy)}`);
+  const limiter = new LoginLimiter(config.loginFailuresPerPeerPerMinute, GROUPS_MAX, log);
+  limiter.onLimited = limited;
   return {
-    limiter: new LoginLimiter(config.loginFailuresPerPeerPerMinute, GROUPS_MAX, log),
+    limiter,
     budget: new PinBudget(),
     policy,
+    trusted: createTrust(config.trust),
   };
 }

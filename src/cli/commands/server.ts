@@ -3,6 +3,7 @@ import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
 import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/fd-headroom.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 import { runServer } from '../../server/run.js';
+import { parseCidrList, type Cidr } from '../../server/trust.js';
 import { hostOption, intOption, listenAddressOption, type ListenAddress } from '../options.js';
 
 const KEPT_FDS = FD_HEADROOM + REFUSALS_OPEN_MAX;
@@ -37,7 +38,8 @@ export function addServerCommand(program: Command): void {
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
       hostOption, defaults.host)
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), defaults.port)
-    .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)')
+    .option('--pin-key <file>', 'PIN key file, created on first start (default: <file>.pin-key '
+      + 'for a SQLite file; <database name>.pin-key in the current folder for a postgres:// URL)')
     .option('--server-name <name>', 'names this server\'s session locks; a restart under the '
       + 'same name frees the locks it left (default: <hostname>:<port>)', serverNameOption);
   addServerLimitOptions(command);
@@ -77,7 +79,21 @@ function addServerLimitOptions(command: Command): void {
     .option('--idle-timeout <seconds>', 'close a session silent this long', seconds,
       defaults.sessionIdleMsMax / 1000)
     .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
-      defaults.frameMsMax / 1000);
+      defaults.frameMsMax / 1000)
+    .option('--failed-logins-per-group <n>', 'failed logins one address group may make in a '
+      + '60 s window before its LOGINs get 65', intOption(1, 10_000),
+    defaults.loginFailuresPerPeerPerMinute)
+    .option('--trust <cidr,...>', 'networks exempt from the per-group connection cap, connect '
+      + 'rate and failed-login limit (e.g. 10.1.2.0/24,2001:db8::/48; default: none)', trustOption);
+}
+
+/** `--trust 10.1.2.0/24,2001:db8::/48`: the networks, or commander's error naming a bad one. */
+function trustOption(text: string): Cidr[] {
+  try {
+    return parseCidrList(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Where the server reports: log level and format, and the metrics listener. */
@@ -96,8 +112,9 @@ function addServerOutputOptions(command: Command): void {
 interface ServerFlags {
   db: string; host: string; port: number; lockTtl: number; pinKey?: string;
   maxConnections: number; maxConnectionsPerPeer: number; maxConnectsPerSecond: number;
-  connectBan: number; handshakeTimeout: number; loginTimeout: number; idleTimeout: number;
-  frameTimeout: number; tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
+  connectBan: number; failedLoginsPerGroup: number; trust?: Cidr[]; handshakeTimeout: number;
+  loginTimeout: number; idleTimeout: number; frameTimeout: number; tlsCert?: string;
+  tlsKey?: string; demo?: boolean; quiet?: boolean;
   logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress; serverName?: string;
 }
 
@@ -115,6 +132,8 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     connectionsPerGroupMax: Math.min(flags.maxConnectionsPerPeer, flags.maxConnections),
     connectsPerGroupPerSecond: flags.maxConnectsPerSecond,
     connectBanMs: flags.connectBan * 1000,
+    loginFailuresPerPeerPerMinute: flags.failedLoginsPerGroup,
+    trust: flags.trust ?? [],
     // The handshake is part of the time to log in: a longer one could never be used.
     handshakeMsMax: Math.min(flags.handshakeTimeout, flags.loginTimeout) * 1000,
     loginMsMax: flags.loginTimeout * 1000,
