@@ -33,7 +33,8 @@ export interface Metrics {
 }
 
 /** The per-group limits whose first refusal in a window is logged and counted. */
-export const LIMIT_REASONS = ['failed-logins', 'connect-rate', 'max-connections-per-group'] as const;
+export const LIMIT_REASONS =
+  ['failed-logins', 'connect-rate', 'max-connections-per-group'] as const;
 export type LimitReason = typeof LIMIT_REASONS[number];
 
 /** Metrics off: every call does nothing. */

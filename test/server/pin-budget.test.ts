@@ -108,6 +108,29 @@ describe('PinBudget', () => {
     expect(other.outcome).toBeUndefined();
   });
 
+  it('asks start as the hashing would begin, and refuses without hashing when it says no', async () => {
+    const budget = new PinBudget(1, 4);
+    const hasher = new FakeHasher();
+    const starts: string[] = [];
+    const check = (name: string, allowed: boolean): Promise<CheckOutcome> => budget.check({
+      group: 'g', priority: 0, isGone: () => false, verify: hasher.verify(name),
+      start: () => { starts.push(name); return allowed; } });
+    const first = check('first', true);
+    const refused = check('refused', false);
+    const third = check('third', true);
+    await flush();
+    // Waiting checks are not started (nor counted) until a slot is theirs.
+    expect(starts).toEqual(['first']);
+    hasher.finish('first');
+    await flush();
+    expect(starts).toEqual(['first', 'refused', 'third']);
+    expect(await refused).toEqual({ kind: 'refused' });
+    expect(hasher.started).toEqual(['first', 'third']);
+    hasher.finish('third', true);
+    expect(await first).toEqual({ kind: 'checked', pinOk: false });
+    expect(await third).toEqual({ kind: 'checked', pinOk: true });
+  });
+
   it('passes a failed hash on as a rejection and frees its slot', async () => {
     const budget = new PinBudget(1, 1);
     const failing = budget.check({ group: 'g', priority: 0, isGone: () => false,
