@@ -48,7 +48,7 @@ describe('limits that fit real networks', () => {
   beforeAll(async () => {
     const accounts = TEST_ACCOUNTS + accountsText([...CLASS, ...FLEET], '10.00')
       + 'ac-77777, 1234, 5.00\n';
-    server = await startServer({ accounts, args: ['--trust', TRUSTED] });
+    server = await startServer({ accounts, args: ['--trust', TRUSTED, '--metrics', '127.0.0.1:0'] });
     port = server.port;
   }, 120_000);
   afterAll(async () => {
@@ -118,5 +118,8 @@ describe('limits that fit real networks', () => {
     const limited = server.output().split('\n').filter((line) => line.includes('127.0.7.0/24 limited'));
     expect(limited).toHaveLength(1);
     expect(limited[0]).toContain('--failed-logins-per-group');
+    const metricsUrl = /metrics on (\S+)/.exec(server.output())![1]!;
+    const scrape = await (await fetch(metricsUrl)).text();
+    expect(scrape).toContain('bank_groups_limited_total{reason="failed-logins"} 1\n');
   });
 });

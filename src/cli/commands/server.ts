@@ -11,12 +11,15 @@ const EXAMPLES = `
 Connection limits count per address group: an IPv4 /24 or an IPv6 /64. At start the connection
 cap is lowered to fit the open-file limit less ${KEPT_FDS} descriptors (database, listeners,
 refusals), and logged. --idle-timeout applies in a session only; before login, --login-timeout.
+--trust lifts the per-group limits (connections, connects a second, failed logins) for networks
+you name; the connection cap in all, the PIN-check budget and per-account blocks still hold.
 
 Examples:
   bank server --db bank.sqlite --demo              demo accounts, this machine only
   bank server --db bank.sqlite --host 0.0.0.0      reachable from other machines
+  bank server --db bank.sqlite --host 0.0.0.0 --trust 10.20.0.0/24   ATMs behind a concentrator
   bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem
-  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -a bank.log
+  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -i -a bank.log
   bank server --db postgres://bank@db.example/bank --host 0.0.0.0   one of several servers`;
 
 /** A server name: what its lock holders start with, so no '/' and nothing unprintable. */
