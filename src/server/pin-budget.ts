@@ -41,6 +41,12 @@ export interface PinCheck {
    * check there, never hashed. So checks still waiting spend no group's budget.
    */
   start?: () => boolean;
+  /**
+   * From a trusted network (`--trust`): it waits however many wait, and is never the one refused
+   * for want of room (its connection counts in the connection cap, so they stay bounded); it
+   * still hashes only in one of the runningMax slots.
+   */
+  trusted?: boolean;
 }
 
 interface Waiting extends PinCheck {
@@ -51,9 +57,11 @@ interface Waiting extends PinCheck {
 
 /**
  * The global budget for PIN hashing (PROTOCOL.md §5.2): at most runningMax checks hash at once,
- * at most one per address group, and at most waitingMax wait. Waiting checks start in order of
- * their group's failed logins, then of arrival, so a terminal that has not been guessing gets
- * ahead of groups that have; when too many wait, the one last in that order is refused. A
+ * at most one per address group, and at most waitingMax wait (besides trusted networks' checks,
+ * which wait their turn: a fleet behind a concentrator, logging in after a restart). Waiting
+ * checks start in order of their group's failed logins, then of arrival, so a terminal that has
+ * not been guessing gets ahead of groups that have; when too many wait, the one last in that
+ * order is refused. A
  * connection handles one request at a time, so it never has more than one check here.
  */
 export class PinBudget {
@@ -74,7 +82,7 @@ export class PinBudget {
     return new Promise<CheckOutcome>((settle, fail) => {
       this.waiting.push({ ...check, seq: this.seq++, settle, fail });
       this.startWaiting();
-      if (this.waiting.length > this.waitingMax) this.refuseLast();
+      if (this.untrustedWaiting() > this.waitingMax) this.refuseLast();
     });
   }
 
@@ -113,10 +121,18 @@ export class PinBudget {
     );
   }
 
-  /** Refuses the waiting check that would start last. */
+  /** Waiting checks that count against waitingMax: all but those of trusted networks. */
+  private untrustedWaiting(): number {
+    return this.waiting.reduce((count, entry) => count + (entry.trusted ? 0 : 1), 0);
+  }
+
+  /** Refuses the waiting check that would start last, of those not from a trusted network. */
   private refuseLast(): void {
-    let last = this.waiting[0]!;
-    for (const entry of this.waiting) if (!isBefore(entry, last)) last = entry;
+    let last: Waiting | undefined;
+    for (const entry of this.waiting) {
+      if (!entry.trusted && (last === undefined || !isBefore(entry, last))) last = entry;
+    }
+    assert(last !== undefined, 'an untrusted check waits');
     this.remove(last).settle({ kind: 'refused' });
   }
 

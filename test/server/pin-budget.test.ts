@@ -131,6 +131,28 @@ describe('PinBudget', () => {
     expect(await third).toEqual({ kind: 'checked', pinOk: true });
   });
 
+  it('lets checks from trusted networks wait past the waiting bound, and refuses others', async () => {
+    const budget = new PinBudget(1, 2);
+    const hasher = new FakeHasher();
+    const outcomes: Record<string, CheckOutcome> = {};
+    const check = (name: string, trusted: boolean): void => void budget.check({
+      group: name, priority: 0, isGone: () => false, verify: hasher.verify(name), trusted,
+    }).then((outcome) => (outcomes[name] = outcome));
+    for (let i = 0; i < 10; i++) check(`fleet-${i}`, true);
+    check('customer', false);
+    check('other', false);
+    check('third', false);
+    await flush();
+    expect(budget.queued).toBe(11);
+    expect(outcomes).toEqual({ third: { kind: 'refused' } });
+    for (let i = 0; i < 10; i++) {
+      hasher.finish(`fleet-${i}`, true);
+      await flush();
+    }
+    expect(Object.keys(outcomes)).toHaveLength(11);
+    expect(hasher.started.at(-1)).toBe('customer');
+  });
+
   it('passes a failed hash on as a rejection and frees its slot', async () => {
     const budget = new PinBudget(1, 1);
     const failing = budget.check({ group: 'g', priority: 0, isGone: () => false,

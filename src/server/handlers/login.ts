@@ -82,6 +82,7 @@ async function handleLoginCheck(ctx: ServerContext, peer: Peer, attempt: Attempt
     isGone: () => peer.closed === true,
     verify: () => verifyPin(ctx.pinKey, pin, stored),
     start: () => countFailure(ctx, peer, attempt),
+    trusted: attempt.trusted,
   });
   if (outcome.kind === 'refused') return refuse(ctx, peer, 'login', Code.tooManyAttempts);
   // A check dropped with its connection still counts as a failed login, so that connecting,
