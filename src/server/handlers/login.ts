@@ -17,6 +17,8 @@ interface Attempt {
   wide: string;
   /** From a `--trust`ed network: no per-group failed-login limit. */
   trusted: boolean;
+  /** True once counted as a failed login (for the connection, and the group unless trusted). */
+  counted?: boolean;
   reservation?: Reservation;
 }
 
@@ -54,6 +56,7 @@ function countFailure(ctx: ServerContext, peer: Peer, attempt: Attempt): boolean
     if (!attempt.reservation) return false;
   }
   peer.loginFailures += 1;
+  attempt.counted = true;
   return true;
 }
 
@@ -64,6 +67,8 @@ function keepFailure(ctx: ServerContext, attempt: Attempt): void {
 
 /** Gives back a counted failure and the group's earlier ones on this account: the PIN was right. */
 function giveBack(ctx: ServerContext, peer: Peer, attempt: Attempt): void {
+  if (!attempt.counted) return;
+  attempt.counted = false;
   if (attempt.reservation) ctx.logins.limiter.release(attempt.reservation);
   peer.loginFailures -= 1;
   if (attempt.trusted) return;
