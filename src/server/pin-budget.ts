@@ -30,7 +30,10 @@ export type CheckOutcome =
 export interface PinCheck {
   /** The address group it comes from (addressGroup): one of its checks hashes at a time. */
   group: string;
-  /** The group's failed logins so far: fewer goes first, and more is refused first. */
+  /**
+   * The group's failed logins so far: fewer goes first, and more is refused first (the group's
+   * checks already waiting or hashing are added to it).
+   */
   priority: number;
   /** True once the connection that asked has closed. */
   isGone: () => boolean;
@@ -59,9 +62,9 @@ interface Waiting extends PinCheck {
  * The global budget for PIN hashing (PROTOCOL.md §5.2): at most runningMax checks hash at once,
  * at most one per address group, and at most waitingMax wait (besides trusted networks' checks,
  * which wait their turn: a fleet behind a concentrator, logging in after a restart). Waiting
- * checks start in order of their group's failed logins, then of arrival, so a terminal that has
- * not been guessing gets ahead of groups that have; when too many wait, the one last in that
- * order is refused. A
+ * checks start in order of their group's failed logins plus its checks waiting ahead of them,
+ * then of arrival, so a terminal that has not been guessing gets ahead of groups that have, and
+ * of a group sending many at once; when too many wait, the one last in that order is refused. A
  * connection handles one request at a time, so it never has more than one check here.
  */
 export class PinBudget {
@@ -80,7 +83,11 @@ export class PinBudget {
   /** Runs the check within the budget; refused or dropped checks are never hashed. */
   check(check: PinCheck): Promise<CheckOutcome> {
     return new Promise<CheckOutcome>((settle, fail) => {
-      this.waiting.push({ ...check, seq: this.seq++, settle, fail });
+      // Its group's checks already waiting or hashing count as failed logins too: one group
+      // sending many LOGINs at once waits behind other groups' first checks, and its last are
+      // refused first.
+      const priority = check.priority + this.pendingOf(check.group);
+      this.waiting.push({ ...check, priority, seq: this.seq++, settle, fail });
       this.startWaiting();
       if (this.untrustedWaiting() > this.waitingMax) this.refuseLast();
     });
@@ -119,6 +126,12 @@ export class PinBudget {
       (pinOk) => { done(); entry.settle({ kind: 'checked', pinOk }); },
       (error: unknown) => { done(); entry.fail(error); },
     );
+  }
+
+  /** Checks of the group waiting or hashing now. */
+  private pendingOf(group: string): number {
+    const running = this.runningGroups.has(group) ? 1 : 0;
+    return this.waiting.reduce((count, entry) => count + (entry.group === group ? 1 : 0), running);
   }
 
   /** Waiting checks that count against waitingMax: all but those of trusted networks. */

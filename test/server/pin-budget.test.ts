@@ -131,6 +131,19 @@ describe('PinBudget', () => {
     expect(await third).toEqual({ kind: 'checked', pinOk: true });
   });
 
+  it('keeps one group\'s many checks at once from pushing out another group\'s first', async () => {
+    const budget = new PinBudget(1, 8);
+    const hasher = new FakeHasher();
+    const flood = Array.from({ length: 20 }, (_, i) => ask(budget, hasher, { name: `a${i}`, group: 'a' }));
+    const customer = ask(budget, hasher, { name: 'customer', group: 'b' });
+    await flush();
+    expect(customer.outcome).toBeUndefined(); // waiting, not refused
+    expect(flood.filter((asked) => asked.outcome?.kind === 'refused')).toHaveLength(12);
+    hasher.finish('a0');
+    await flush();
+    expect(hasher.started).toEqual(['a0', 'customer']);
+  });
+
   it('lets checks from trusted networks wait past the waiting bound, and refuses others', async () => {
     const budget = new PinBudget(1, 2);
     const hasher = new FakeHasher();
