@@ -168,7 +168,10 @@ export interface SessionsView {
   now?: number;
 }
 
-/** `admin sessions`: the account locks held now, by which peer, and their heartbeat age. */
+/**
+ * `admin sessions`: the account locks held now, by which peer on which server (its
+ * `--server-name`), and their heartbeat age.
+ */
 export async function reportSessions(bank: BankView, view: SessionsView): Promise<string> {
   const nowMs = view.now ?? Date.now();
   const locks = await bank.locks();
@@ -176,21 +179,28 @@ export async function reportSessions(bank: BankView, view: SessionsView): Promis
     return locks.map((l) => JSON.stringify(sessionJson(l, nowMs, view.lockTtlMs))).join('\n');
   }
   if (locks.length === 0) return 'no account is in an ATM session';
-  const rows = locks.map((l) => [l.account, l.peer, holderConn(l.holder), localTime(l.startedAt),
-    `${((nowMs - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
+  const rows = locks.map((l) => [l.account, l.peer, holderServer(l.holder), holderConn(l.holder),
+    localTime(l.startedAt), `${((nowMs - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
     lockExpired(l.heartbeatAt, nowMs, view.lockTtlMs) ? 'expired' : 'live']);
-  const headers = ['account', 'peer', 'conn', 'since', 'heartbeat', 'lock'];
-  return formatTable(headers, rows, new Set([2, 4]));
+  const headers = ['account', 'peer', 'server', 'conn', 'since', 'heartbeat', 'lock'];
+  return formatTable(headers, rows, new Set([3, 5]));
 }
 
 /** One lock as JSON: who holds it and whether it is still live. */
 function sessionJson(lock: SessionRow, nowMs: number, lockTtlMs: number): Record<string, unknown> {
   const conn = holderConn(lock.holder);
   return {
-    account: lock.account, peer: lock.peer, conn: conn === '' ? null : Number(conn),
+    account: lock.account, peer: lock.peer, server: holderServer(lock.holder),
+    conn: conn === '' ? null : Number(conn),
     started_at: new Date(lock.startedAt).toISOString(), heartbeat_age_ms: nowMs - lock.heartbeatAt,
     expired: lockExpired(lock.heartbeatAt, nowMs, lockTtlMs),
   };
+}
+
+/** The server inside a lock holder (`<server name>/<conn>`): the one holding the session. */
+function holderServer(holder: string): string {
+  const slash = holder.lastIndexOf('/');
+  return slash < 0 ? holder : holder.slice(0, slash);
 }
 
 /** The server's connection number inside a lock holder (`<server instance>/<conn>`). */

@@ -113,13 +113,17 @@ export function formatJson({ command, outcome }: ScriptResult): string {
   return JSON.stringify({ ok: true, balance_cents: outcome.balanceCents });
 }
 
-/** Plain text: `OK <what happened>` or `ERROR <code> <sentence>`. */
+/**
+ * Plain text: `OK <what happened>` (`OK deposit balance $12.34`; `OK balance $12.34`, the word
+ * once) or `ERROR <code> <sentence>`.
+ */
 export function formatText({ command, outcome }: ScriptResult): string {
   if (!outcome.ok) return `ERROR ${formatCode(outcome.code)} ${message(command, outcome)}`;
   if (command === 'help') return ['OK help', ...helpTable()].join('\n');
   const cents = outcome.balanceCents;
-  const balance = cents === undefined ? '' : ` balance ${formatCents(cents)}`;
-  return `OK ${command}${balance}`;
+  if (cents === undefined) return `OK ${command}`;
+  return command === 'balance' ? `OK balance ${formatCents(cents)}`
+    : `OK ${command} balance ${formatCents(cents)}`;
 }
 
 /** The command table for `help` in plain text: usage, then what it does, aligned. */

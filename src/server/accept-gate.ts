@@ -14,10 +14,13 @@ export class AcceptGate {
     assert(perGroupMax >= 1, 'at least one connection fits per group');
   }
 
-  /** Takes a slot for a connection from the group; false when a cap is reached. */
-  take(group: string): boolean {
+  /**
+   * Takes a slot for a connection from the group; false when a cap is reached. A trusted group
+   * (`--trust`) passes capped false: only the total cap holds it.
+   */
+  take(group: string, capped = true): boolean {
     const fromGroup = this.perGroup.get(group) ?? 0;
-    if (this.open >= this.totalMax || fromGroup >= this.perGroupMax) return false;
+    if (this.open >= this.totalMax || (capped && fromGroup >= this.perGroupMax)) return false;
     this.open += 1;
     this.perGroup.set(group, fromGroup + 1);
     return true;

@@ -7,10 +7,15 @@ import { AcceptGate } from './accept-gate.js';
 import { addressGroup, wideAddressGroup } from './address-group.js';
 import type { ServerConfig } from './config.js';
 import { ConnectRate } from './connect-rate.js';
+import { createTrust, type TrustTest } from './trust.js';
 import { REFUSALS_OPEN_MAX } from './fd-headroom.js';
 
 /** How long a plain-TCP refusal waits for its peer to read the `91` before the socket goes. */
 const REFUSAL_LINGER_MS = 1000;
+/** A group's per-group cap is logged at most once in this long. */
+const GROUP_CAP_LOG_MS = 60_000;
+/** Groups whose per-group cap log time is remembered. */
+const GROUP_CAP_LOGGED_MAX = 10_000;
 const UNAVAILABLE = encodeReply({ kind: 'bare', code: Code.unavailable });
 
 /** A socket that passed the limits, ready for the protocol, and when its TCP connect came. */
@@ -28,6 +33,8 @@ export interface AdmissionOptions {
   log: (line: string) => void;
   /** Counts a connection turned away, by the limit that refused it (metrics). */
   refused: (reason: RefusalReason) => void;
+  /** Counts a group first limited in a window (metrics), as the log line says so. */
+  limited?: (reason: 'connect-rate' | 'max-connections-per-group') => void;
   /**
    * Closes the oldest served connection that has not logged in, to make room for a new one;
    * returns its socket, or undefined when every connection is in a session.
@@ -63,6 +70,10 @@ export class Admission {
   /** The slot release of every served socket, for an eviction to give the slot back at once. */
   private readonly releases = new Map<net.Socket, () => void>();
   private refusing = 0;
+  /** Networks exempt from the per-group cap and the connect rate (`--trust`). */
+  private readonly trusted: TrustTest;
+  /** When each group's per-group cap refusal was last logged (at most once a window each). */
+  private readonly capLoggedMs = new Map<string, number>();
 
   constructor(
     private readonly options: AdmissionOptions,
@@ -72,6 +83,7 @@ export class Admission {
     const perGroupMax = Math.min(config.connectionsPerGroupMax, connectionsMax);
     this.gate = new AcceptGate(connectionsMax, perGroupMax);
     this.rate = new ConnectRate(config.connectsPerGroupPerSecond, config.connectBanMs);
+    this.trusted = createTrust(config.trust);
     this.secureContext = config.tls ? createSecureContext(config.tls) : null;
   }
 
@@ -82,14 +94,16 @@ export class Admission {
     if (address === undefined) return void raw.destroy(); // gone before it was accepted
     const group = addressGroup(address);
     const nowMs = this.options.nowMs();
-    const verdict = this.rate.admit(group, wideAddressGroup(address), nowMs);
+    const trusted = this.trusted(address);
+    const verdict = trusted ? 'ok' : this.rate.admit(group, wideAddressGroup(address), nowMs);
     if (verdict !== 'ok') {
       if (verdict === 'newly-banned') this.logBan(group, wideAddressGroup(address));
       return this.refuse(raw, 'connect-rate');
     }
     if (this.gate.size >= this.gate.totalMax) this.makeRoom();
     const full = this.gate.size >= this.gate.totalMax;
-    if (!this.gate.take(group)) {
+    if (!this.gate.take(group, !trusted)) {
+      if (!full) this.logGroupCap(group, nowMs);
       return this.refuse(raw, full ? 'max-connections' : 'max-connections-per-peer');
     }
     const release = this.slotRelease(group);
@@ -160,8 +174,26 @@ export class Admission {
     const { connectsPerGroupPerSecond, connectBanMs } = this.options.config;
     const counter = this.rate.counterOf(group, wide);
     const name = counter === group ? group : `${group} (counted in ${counter})`;
-    this.options.log(`${name} banned for ${connectBanMs / 1000} s: ` +
-      `over ${connectsPerGroupPerSecond} connects in a second`);
+    this.options.limited?.('connect-rate');
+    this.options.log(`${name} banned for ${connectBanMs / 1000} s: over ` +
+      `${connectsPerGroupPerSecond} connects in a second (--max-connects-per-second, --trust)`);
+  }
+
+  /**
+   * The group's first connection turned away by the per-group cap is logged, then at most once
+   * a window (GROUP_CAP_LOG_MS); the groups remembered are bounded, the oldest forgotten first.
+   */
+  private logGroupCap(group: string, nowMs: number): void {
+    const lastMs = this.capLoggedMs.get(group);
+    if (lastMs !== undefined && nowMs - lastMs < GROUP_CAP_LOG_MS) return;
+    this.capLoggedMs.delete(group);
+    if (this.capLoggedMs.size >= GROUP_CAP_LOGGED_MAX) {
+      this.capLoggedMs.delete(this.capLoggedMs.keys().next().value!);
+    }
+    this.capLoggedMs.set(group, nowMs);
+    this.options.limited?.('max-connections-per-group');
+    this.options.log(`${group} limited: ${this.gate.perGroupMax} connections open from it; `
+      + 'new ones turned away (--max-connections-per-peer, --trust)');
   }
 
   /**

@@ -2,6 +2,7 @@ import { assert } from '../assert.js';
 import { Limits } from '../protocol/limits.js';
 import { defaultPinKeyFile } from '../pin.js';
 import type { LogFormat, LogLevel } from './log.js';
+import type { Cidr } from './trust.js';
 
 /** How a server runs: where, with which database, and every operational bound (PROTOCOL.md §7). */
 export interface ServerConfig {
@@ -45,6 +46,11 @@ export interface ServerConfig {
   /** Failed logins one address group (IPv4 /24, IPv6 /64) may make in a 60 s window before its
    * logins are answered 65 (PROTOCOL.md §5.2). */
   loginFailuresPerPeerPerMinute: number;
+  /**
+   * Networks exempt from the per-group connection cap, connect rate and failed-login limit
+   * (`--trust`); still under the global caps and every per-account block (PROTOCOL.md §7).
+   */
+  trust: Cidr[];
   /** Requests one group-commit batch applies in one database transaction. */
   batchOpsMax: number;
   /**
@@ -84,6 +90,7 @@ export function defaultServerConfig(dbFile = 'bank.sqlite'): ServerConfig {
     anonErrorsMax: 10,
     loginFailuresPerConnMax: 5,
     loginFailuresPerPeerPerMinute: 30,
+    trust: [],
     batchOpsMax: 512,
     dbWaitMs: 10_000,
     logLevel: 'info',
@@ -98,6 +105,7 @@ export function checkServerConfig(config: ServerConfig): void {
   assert(config.connectionsPerGroupMax >= 1, 'at least one connection per group is allowed');
   assert(config.connectionsPerGroupMax <= config.connectionsMax, 'per-group fits in the total');
   assert(config.connectsPerGroupPerSecond >= 1, 'a group may connect at least once a second');
+  assert(config.loginFailuresPerPeerPerMinute >= 1, 'a group may fail to log in at least once');
   assert(config.connectBanMs >= 1000, 'a connect ban lasts at least a second');
   assert(config.handshakeMsMax >= 1000, 'a TLS handshake gets at least a second');
   assert(config.handshakeMsMax <= config.loginMsMax, 'the handshake fits in the time to log in');

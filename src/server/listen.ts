@@ -112,7 +112,7 @@ function createAdmission(
   const log = (line: string): void => logger.info(line);
   const { evictAnonymous } = hooks;
   const options = { config, connectionsMax, nowMs: Date.now, log, refused: metrics.refused,
-    evictAnonymous };
+    limited: metrics.limited, evictAnonymous };
   try {
     return new Admission(options, hooks.serve);
   } catch (error) {
@@ -157,7 +157,7 @@ async function openContext(
     await refuseNewSharedKey(engine, config.pinKeyFile);
     const pinKey = loadPinKey(config.pinKeyFile);
     const log = (line: string): void => logger.info(line);
-    const logins = createLoginGuards(config, log);
+    const logins = createLoginGuards(config, log, () => metrics.limited('failed-logins'));
     return { engine, config, pinKey, logins, log, logger, metrics, nowMs: Date.now };
   } catch (error) {
     server.close();

@@ -30,9 +30,16 @@ export interface Metrics {
   outage(): void;
   /** A request answered 91 because the database could not take it in time, by verb. */
   turnedAway(verb: string): void;
+  /** An address group first limited in a window, by the limit (PROTOCOL.md §7; logged too). */
+  limited(reason: LimitReason): void;
   /** Registers the live counts to read at each scrape. */
   watch(gauges: MetricGauges): void;
 }
+
+/** The per-group limits whose first refusal in a window is logged and counted. */
+export const LIMIT_REASONS =
+  ['failed-logins', 'connect-rate', 'max-connections-per-group'] as const;
+export type LimitReason = typeof LIMIT_REASONS[number];
 
 /** Metrics off: every call does nothing. */
 export const noMetrics: Metrics = {
@@ -44,6 +51,7 @@ export const noMetrics: Metrics = {
   lockout: () => {},
   outage: () => {},
   turnedAway: () => {},
+  limited: () => {},
   watch: () => {},
 };
 
@@ -69,6 +77,7 @@ export function createMetrics(): PromMetrics {
   for (const reason of ['max-connections', 'max-connections-per-peer']) {
     m.refused.inc({ reason }, 0);
   }
+  for (const reason of LIMIT_REASONS) m.limited.inc({ reason }, 0);
   return {
     registry,
     request: (verb, code, ms) => {
@@ -86,6 +95,7 @@ export function createMetrics(): PromMetrics {
     lockout: (scope) => m.lockouts.inc({ scope }),
     outage: () => m.outages.inc(),
     turnedAway: (verb) => m.turnedAway.inc({ verb }),
+    limited: (reason) => m.limited.inc({ reason }),
     watch: (gauges) => watchGauges(registry, gauges),
   };
 }
@@ -117,6 +127,9 @@ function defineMetrics(registry: Registry) {
     turnedAway: new Counter({ name: 'bank_storage_turned_away_total', help: 'Requests answered '
       + '91 because the database did not take them within --db-wait, by verb',
     labelNames: ['verb'] as const, registers }),
+    limited: new Counter({ name: 'bank_groups_limited_total', help: 'Address groups first '
+      + 'limited in a window (logged once each), by limit: failed-logins (65), connect-rate (a '
+      + 'ban), max-connections-per-group', labelNames: ['reason'] as const, registers }),
   };
 }
 

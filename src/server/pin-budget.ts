@@ -2,6 +2,7 @@ import { assert } from '../assert.js';
 import { lockoutPolicy, TEST_LOCKOUT_ENV, type LockoutPolicy } from '../lockout.js';
 import type { ServerConfig } from './config.js';
 import { GROUPS_MAX, LoginLimiter } from './rate-limit.js';
+import { createTrust, type TrustTest } from './trust.js';
 
 /**
  * PIN checks hashing at once: scrypt runs on libuv's thread pool, 4 threads unless
@@ -20,7 +21,7 @@ export const PIN_CHECKS_WAITING_MAX = 64;
 /** What became of a PIN check. */
 export type CheckOutcome =
   | { kind: 'checked'; pinOk: boolean }
-  /** The budget was spent: answered at once, never hashed. */
+  /** The budget (or, as it would start, its group's failed-login limit) was spent: never hashed. */
   | { kind: 'refused' }
   /** Its connection closed while it waited: never hashed. */
   | { kind: 'dropped' };
@@ -29,12 +30,26 @@ export type CheckOutcome =
 export interface PinCheck {
   /** The address group it comes from (addressGroup): one of its checks hashes at a time. */
   group: string;
-  /** The group's failed logins so far: fewer goes first, and more is refused first. */
+  /**
+   * The group's failed logins so far: fewer goes first, and more is refused first (the group's
+   * checks already waiting or hashing are added to it).
+   */
   priority: number;
   /** True once the connection that asked has closed. */
   isGone: () => boolean;
   /** The hashing itself. */
   verify: () => Promise<boolean>;
+  /**
+   * Called as its hashing would start (counts the failed login, rate-limit.ts); false refuses the
+   * check there, never hashed. So checks still waiting spend no group's budget.
+   */
+  start?: () => boolean;
+  /**
+   * From a trusted network (`--trust`): it waits however many wait, and is never the one refused
+   * for want of room (its connection counts in the connection cap, so they stay bounded); it
+   * still hashes only in one of the runningMax slots.
+   */
+  trusted?: boolean;
 }
 
 interface Waiting extends PinCheck {
@@ -45,9 +60,11 @@ interface Waiting extends PinCheck {
 
 /**
  * The global budget for PIN hashing (PROTOCOL.md §5.2): at most runningMax checks hash at once,
- * at most one per address group, and at most waitingMax wait. Waiting checks start in order of
- * their group's failed logins, then of arrival, so a terminal that has not been guessing gets
- * ahead of groups that have; when too many wait, the one last in that order is refused. A
+ * at most one per address group, and at most waitingMax wait (besides trusted networks' checks,
+ * which wait their turn: a fleet behind a concentrator, logging in after a restart). Waiting
+ * checks start in order of their group's failed logins plus its checks waiting ahead of them,
+ * then of arrival, so a terminal that has not been guessing gets ahead of groups that have, and
+ * of a group sending many at once; when too many wait, the one last in that order is refused. A
  * connection handles one request at a time, so it never has more than one check here.
  */
 export class PinBudget {
@@ -66,9 +83,13 @@ export class PinBudget {
   /** Runs the check within the budget; refused or dropped checks are never hashed. */
   check(check: PinCheck): Promise<CheckOutcome> {
     return new Promise<CheckOutcome>((settle, fail) => {
-      this.waiting.push({ ...check, seq: this.seq++, settle, fail });
+      // Its group's checks already waiting or hashing count as failed logins too: one group
+      // sending many LOGINs at once waits behind other groups' first checks, and its last are
+      // refused first.
+      const priority = check.priority + this.pendingOf(check.group);
+      this.waiting.push({ ...check, priority, seq: this.seq++, settle, fail });
       this.startWaiting();
-      if (this.waiting.length > this.waitingMax) this.refuseLast();
+      if (this.untrustedWaiting() > this.waitingMax) this.refuseLast();
     });
   }
 
@@ -95,6 +116,7 @@ export class PinBudget {
   }
 
   private start(entry: Waiting): void {
+    if (entry.start && !entry.start()) return entry.settle({ kind: 'refused' });
     this.runningGroups.add(entry.group);
     const done = (): void => {
       this.runningGroups.delete(entry.group);
@@ -106,10 +128,24 @@ export class PinBudget {
     );
   }
 
-  /** Refuses the waiting check that would start last. */
+  /** Checks of the group waiting or hashing now. */
+  private pendingOf(group: string): number {
+    const running = this.runningGroups.has(group) ? 1 : 0;
+    return this.waiting.reduce((count, entry) => count + (entry.group === group ? 1 : 0), running);
+  }
+
+  /** Waiting checks that count against waitingMax: all but those of trusted networks. */
+  private untrustedWaiting(): number {
+    return this.waiting.reduce((count, entry) => count + (entry.trusted ? 0 : 1), 0);
+  }
+
+  /** Refuses the waiting check that would start last, of those not from a trusted network. */
   private refuseLast(): void {
-    let last = this.waiting[0]!;
-    for (const entry of this.waiting) if (!isBefore(entry, last)) last = entry;
+    let last: Waiting | undefined;
+    for (const entry of this.waiting) {
+      if (!entry.trusted && (last === undefined || !isBefore(entry, last))) last = entry;
+    }
+    assert(last !== undefined, 'an untrusted check waits');
     this.remove(last).settle({ kind: 'refused' });
   }
 
@@ -135,20 +171,28 @@ function isBefore(a: Waiting, b: Waiting): boolean {
   return a.priority !== b.priority ? a.priority < b.priority : a.seq < b.seq;
 }
 
-/** What guards LOGIN in a server: the per-group limiter, the hashing budget, the lock-out rules. */
+/**
+ * What guards LOGIN in a server: the per-group limiter, the hashing budget, the lock-out rules,
+ * and the trusted networks (`--trust`), exempt from the per-group limiter.
+ */
 export interface LoginGuards {
   limiter: LoginLimiter;
   budget: PinBudget;
   policy: LockoutPolicy;
+  trusted: TrustTest;
 }
 
 /** The guards for this configuration; BANK_TEST_LOCKOUT (tests only) shortens the lock-outs. */
-export function createLoginGuards(config: ServerConfig, log: (line: string) => void): LoginGuards {
+export function createLoginGuards(config: ServerConfig, log: (line: string) => void,
+  limited: () => void = () => {}): LoginGuards {
   const policy = lockoutPolicy();
   if (process.env[TEST_LOCKOUT_ENV]) log(`test lock-out rules in force: ${JSON.stringify(policy)}`);
+  const limiter = new LoginLimiter(config.loginFailuresPerPeerPerMinute, GROUPS_MAX, log);
+  limiter.onLimited = limited;
   return {
-    limiter: new LoginLimiter(config.loginFailuresPerPeerPerMinute, GROUPS_MAX, log),
+    limiter,
     budget: new PinBudget(),
     policy,
+    trusted: createTrust(config.trust),
   };
 }

@@ -18,6 +18,10 @@ export const SHARED_WINDOW = '(shared)';
 interface Window {
   startMs: number;
   failures: number;
+  /** Failed logins kept per account number, for a right PIN to give back (forgive). */
+  accounts: Map<string, number>;
+  /** True once the group's limit in this window was logged. */
+  logged: boolean;
 }
 
 /** Windows by key, at most max, in order of start (Map keeps insertion order). */
@@ -47,7 +51,8 @@ class Windows {
   /** A new window for key, starting now (the caller made sure it fits). */
   open(key: string, nowMs: number): Window {
     this.map.delete(key);
-    const window = { startMs: nowMs, failures: 0 };
+    const window = { startMs: nowMs, failures: 0, accounts: new Map<string, number>(),
+      logged: false };
     this.map.set(key, window);
     assert(this.map.size <= this.max, 'a window is opened only where it fits');
     return window;
@@ -63,7 +68,7 @@ class Windows {
   }
 }
 
-/** A failed login counted ahead of its PIN check; given back if the PIN proves right. */
+/** A failed login counted as its PIN check starts; given back if the PIN proves right. */
 export interface Reservation {
   /** Whose window counts it: the group, its wide group, or SHARED_WINDOW. */
   readonly counter: string;
@@ -81,15 +86,19 @@ interface Slot {
 /**
  * Failed logins per address group (addressGroup: a /24 or a /64) in fixed windows: a window
  * opens at the group's first failed login and lasts WINDOW_MS; at most failuresPerWindow are
- * counted in it, and it then closes (PROTOCOL.md §5.2). A login is counted before its PIN is
- * checked (reserve), so concurrent guesses cannot overrun the limit; a right PIN gives its
- * count back (release). Memory is bounded: groupsMax groups, widesMax wide groups, one shared
- * window.
+ * counted in it, and it then closes (PROTOCOL.md §5.2). A login is counted as its PIN check
+ * starts (reserve), so concurrent guesses cannot overrun the limit, and logins still waiting
+ * spend nothing; a right PIN gives its own count back (release) and the group's earlier failed
+ * logins on the same account in the window (forgive): a typo is not spraying. Memory is bounded:
+ * groupsMax groups, widesMax wide groups, one shared window; a window keeps at most its failures'
+ * account numbers.
  */
 export class LoginLimiter {
   private readonly groups: Windows;
   private readonly wides: Windows;
   private readonly shared = new Windows(1);
+  /** Called once per window when a group is first refused (metrics), as it is logged. */
+  onLimited: () => void = () => {};
   /** When the full table was last logged (at most once a window). */
   private loggedFullAtMs = -Infinity;
 
@@ -104,10 +113,15 @@ export class LoginLimiter {
     this.wides = new Windows(widesMax);
   }
 
-  /** True while the window the group (wide: its /16 or /48) is counted in is used up. */
+  /**
+   * True while the window the group (wide: its /16 or /48) is counted in is used up; the first
+   * time in a window, logs it naming the group, the limit and the flag that changes it.
+   */
   isLimited(group: string, wide: string, nowMs: number): boolean {
-    const { window } = this.slotOf(group, wide, nowMs);
-    return window !== undefined && window.failures >= this.failuresPerWindow;
+    const { key, window } = this.slotOf(group, wide, nowMs);
+    if (window === undefined || window.failures < this.failuresPerWindow) return false;
+    this.logLimited(group, key, window);
+    return true;
   }
 
   /** The group's failed logins counted in its own current window, 0 without one. */
@@ -115,13 +129,22 @@ export class LoginLimiter {
     return this.groups.current(group, nowMs)?.failures ?? 0;
   }
 
-  /** Counts one failed login ahead of its check; undefined (nothing counted) when limited. */
+  /** Counts one failed login as its check starts; undefined (nothing counted) when limited. */
   reserve(group: string, wide: string, nowMs: number): Reservation | undefined {
     const { table, key, window: running } = this.slotOf(group, wide, nowMs);
-    if (running && running.failures >= this.failuresPerWindow) return undefined;
+    if (running && running.failures >= this.failuresPerWindow) {
+      this.logLimited(group, key, running);
+      return undefined;
+    }
     const window = running ?? table.open(key, nowMs);
     window.failures += 1;
     return { counter: key, window, table };
+  }
+
+  /** Notes the account a counted failed login tried, so a right PIN on it can forgive it. */
+  note(reservation: Reservation, account: string): void {
+    const { accounts } = reservation.window;
+    accounts.set(account, (accounts.get(account) ?? 0) + 1);
   }
 
   /** Gives back a reservation whose PIN proved right (or was never checked). */
@@ -130,6 +153,22 @@ export class LoginLimiter {
     assert(window.failures >= 1, 'a reservation was counted');
     window.failures -= 1;
     if (window.failures === 0) table.drop(counter, window);
+  }
+
+  /**
+   * A right PIN on the account from the group: gives back the group's failed logins on that
+   * account in the running window (an honest typo), and says how many. Spraying one PIN over
+   * many accounts wins nothing back: each account's failures are its own.
+   */
+  forgive(group: string, wide: string, account: string, nowMs: number): number {
+    const { key, table, window } = this.slotOf(group, wide, nowMs);
+    const given = window?.accounts.get(account) ?? 0;
+    if (window === undefined || given === 0) return 0;
+    window.accounts.delete(account);
+    assert(window.failures >= given, 'a noted failure was counted');
+    window.failures -= given;
+    if (window.failures === 0) table.drop(key, window);
+    return given;
   }
 
   /** Whose window counts the group: the key reserve counts under, for logs and tests. */
@@ -157,6 +196,16 @@ export class LoginLimiter {
     if (this.wides.hasRoom(nowMs)) return { table: this.wides, key: wide, window: undefined };
     const shared = this.shared.current(SHARED_WINDOW, nowMs);
     return { table: this.shared, key: SHARED_WINDOW, window: shared };
+  }
+
+  /** One log line when a group is first refused in a window, naming the flags that change it. */
+  private logLimited(group: string, counter: string, window: Window): void {
+    if (window.logged) return;
+    window.logged = true;
+    this.onLimited();
+    const name = counter === group ? group : `${group} (counted in ${counter})`;
+    this.log(`${name} limited: ${this.failuresPerWindow} failed logins in ${WINDOW_MS / 1000} s; `
+      + 'its LOGINs get 65 until the window ends (--failed-logins-per-group, --trust)');
   }
 
   /** One log line when the group table is full, at most once a window. */

@@ -3,6 +3,7 @@ import { healthProblem } from './health.js';
 import { outageOf } from './outage.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
+import { cidrText } from './trust.js';
 import { startServer, type RunningServer } from './listen.js';
 import { createServerLog, ignoreBrokenOutput, type ServerLog } from './log.js';
 import { createMetrics, noMetrics } from './metrics.js';
@@ -62,6 +63,8 @@ function announceStart(server: RunningServer, log: ServerLog, web?: MetricsServe
     max_connections: config.connectionsMax,
     max_connections_per_group: config.connectionsPerGroupMax,
     max_connects_per_second: config.connectsPerGroupPerSecond,
+    failed_logins_per_group: config.loginFailuresPerPeerPerMinute,
+    trust: config.trust.length > 0 ? config.trust.map(cidrText).join(',') : 'none',
     handshake_timeout_s: config.handshakeMsMax / 1000, login_timeout_s: config.loginMsMax / 1000,
     idle_timeout_s: config.sessionIdleMsMax / 1000, frame_timeout_s: config.frameMsMax / 1000,
     batch_ops_max: config.batchOpsMax, log_level: config.logLevel, metrics: web?.url,

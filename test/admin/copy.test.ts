@@ -8,6 +8,7 @@ import {
 import type { AdminTx, BankView, Engine } from '../../src/store/engine.js';
 import { sqliteExport, sqliteHoldsBank, sqliteImport } from '../../src/store/sqlite/copy.js';
 import { openStore, type Store } from '../../src/store/sqlite/db.js';
+import { tempDirPerTest } from '../helpers/temp.js';
 import { usedSqliteBank } from '../helpers/used-bank.js';
 
 // copyBank between two SQLite stores through the parts of the engine it uses (read's export,
@@ -78,6 +79,7 @@ describe('adminCopy refuses before it opens anything', () => {
 });
 
 describe('what admin copy prints', () => {
+  const dir = tempDirPerTest('bank-copy-text-');
   it('how much it copied', () => {
     const counts = { account: 4, txn: 1, audit: 12, block: 0, run: 2 };
     expect(describeCopy(counts, 'bank.sqlite', 'postgres://bank:***@db/bank')).toBe(
@@ -87,15 +89,24 @@ describe('what admin copy prints', () => {
   });
 
   it('which PIN key the copy needs and where it goes, never a password', () => {
-    const text = describePinKey({ from: 'bank.sqlite', to: 'postgres://bank:s3cret@db:5432/ledger' },
-      {});
-    expect(text).toContain('the PIN key bank.sqlite.pin-key');
+    // Files in a fresh folder, not the project's: a bank.sqlite.pin-key left there by
+    // `npm start` must not change what this test sees.
+    const from = join(dir(), 'bank.sqlite');
+    const text = describePinKey({ from, to: 'postgres://bank:s3cret@db:5432/ledger' }, {});
+    expect(text).toContain(`the PIN key ${from}.pin-key`);
     expect(text).toContain('Copy it to ledger.pin-key');
-    expect(text).toContain('there is no bank.sqlite.pin-key here');
+    expect(text).toContain(`there is no ${from}.pin-key here`);
     expect(text).not.toContain('s3cret');
-    const given = describePinKey({ from: 'a.sqlite', to: 'b.sqlite', pinKey: '/keys/a' }, {});
+    const given = describePinKey({ from: join(dir(), 'a.sqlite'), to: join(dir(), 'b.sqlite'),
+      pinKey: '/keys/a' }, {});
     expect(given).toContain('the PIN key /keys/a (there is no');
-    expect(given).toContain('Copy it to b.sqlite.pin-key');
+    expect(given).toContain(`Copy it to ${join(dir(), 'b.sqlite')}.pin-key`);
     expect(describePinKey({ from: 'a', to: 'b' }, { BANK_PIN_KEY: 'k' })).toContain('BANK_PIN_KEY');
+  });
+
+  it('says the PIN key is there when it is', () => {
+    const from = join(dir(), 'bank.sqlite');
+    writeFileSync(`${from}.pin-key`, 'key');
+    expect(describePinKey({ from, to: join(dir(), 'copy.sqlite') }, {})).not.toContain('there is no');
   });
 });

@@ -151,20 +151,20 @@ describe('reports', () => {
     expect((await audit({ code: Code.accountBusy }, true))).toBe(JSON.stringify(auditJson(row)));
   });
 
-  it('sessions shows who holds each lock, its heartbeat age, and whether it expired', async () => {
-    acquireLock(bank.server, { account: 'ac-10001', holder: 'f00d/7', peer: '192.0.2.7', at: 50_000, lockTtlMs: 30_000 });
+  it('sessions shows who holds each lock, on which server, its heartbeat age, whether it expired', async () => {
+    acquireLock(bank.server, { account: 'ac-10001', holder: 'atm-1:65432/7', peer: '192.0.2.7', at: 50_000, lockTtlMs: 30_000 });
     acquireLock(bank.server, { account: 'ac-10002', holder: 'f00d/8', peer: '192.0.2.8', at: 10_000, lockTtlMs: 30_000 });
     const view = { lockTtlMs: 30_000, now: 52_500 };
     expect((await read((v) => reportSessions(v, { ...view, json: true }))).split('\n').map((l) => JSON.parse(l))).toEqual([
-      { account: 'ac-10001', peer: '192.0.2.7', conn: 7, started_at: new Date(50_000).toISOString(),
+      { account: 'ac-10001', peer: '192.0.2.7', server: 'atm-1:65432', conn: 7, started_at: new Date(50_000).toISOString(),
         heartbeat_age_ms: 2_500, expired: false },
-      { account: 'ac-10002', peer: '192.0.2.8', conn: 8, started_at: new Date(10_000).toISOString(),
+      { account: 'ac-10002', peer: '192.0.2.8', server: 'f00d', conn: 8, started_at: new Date(10_000).toISOString(),
         heartbeat_age_ms: 42_500, expired: true },
     ]);
     const table = (await read((v) => reportSessions(v, { ...view, json: false }))).split('\n');
-    expect(table[0]).toMatch(/^account +peer +conn +since +heartbeat +lock$/);
-    expect(table[2]).toMatch(/^ac-10001 +192\.0\.2\.7 +7 +\S+ \S+ +2\.5 s ago +live$/);
-    expect(table[3]).toMatch(/^ac-10002 +192\.0\.2\.8 +8 +\S+ \S+ +42\.5 s ago +expired$/);
+    expect(table[0]).toMatch(/^account +peer +server +conn +since +heartbeat +lock$/);
+    expect(table[2]).toMatch(/^ac-10001 +192\.0\.2\.7 +atm-1:65432 +7 +\S+ \S+ +2\.5 s ago +live$/);
+    expect(table[3]).toMatch(/^ac-10002 +192\.0\.2\.8 +f00d +8 +\S+ \S+ +42\.5 s ago +expired$/);
     expect(table[2]!.indexOf('ago')).toBe(table[3]!.indexOf('ago'));
   });
 });

@@ -268,7 +268,7 @@ describe('runScript', () => {
     const teller = new RecordingTeller();
     const input = '\n  login   ac-10001 1111 \r\n\n\tbalance\r\n';
     const lines = await run(teller, input, { json: false });
-    expect(lines).toEqual(['OK login balance $100.00', 'OK balance balance $100.00']);
+    expect(lines).toEqual(['OK login balance $100.00', 'OK balance $100.00']);
     expect(teller.calls).toEqual(['login ac-10001 1111', 'balance', 'logout']);
     expect(teller.closed).toBe(true);
   });

@@ -117,12 +117,13 @@ describe('bank admin beside a running server', () => {
     const client = await WireClient.connect(server.port);
     expect(await client.request('LOGIN ac-10004 4444')).toBe('00 100000 30');
     const [lock] = jsonLines(ok(run('sessions', '--json')));
-    expect(lock).toEqual({ account: 'ac-10004', peer: '127.0.0.1', conn: expect.any(Number),
+    expect(lock).toEqual({ account: 'ac-10004', peer: '127.0.0.1', server: expect.any(String),
+      conn: expect.any(Number),
       started_at: expect.any(String), heartbeat_age_ms: expect.any(Number), expired: false });
     expect(lock!.heartbeat_age_ms as number).toBeLessThan(30_000);
     const table = ok(run('sessions')).trimEnd().split('\n');
-    expect(table[0]).toMatch(/^account +peer +conn +since +heartbeat +lock$/);
-    expect(table[2]).toMatch(/^ac-10004 +127\.0\.0\.1 +\d+ +[\d-]+ [\d:]+ +\d+\.\d s ago +live$/);
+    expect(table[0]).toMatch(/^account +peer +server +conn +since +heartbeat +lock$/);
+    expect(table[2]).toMatch(/^ac-10004 +127\.0\.0\.1 +\S+ +\d+ +[\d-]+ [\d:]+ +\d+\.\d s ago +live$/);
     expectOneLineError(run('close', 'ac-10004', '--force'),
       'bank: ac-10004 is in an ATM session now (from 127.0.0.1); close it once the session ends');
     expect(ok(run('verify'))).toMatch(/^verify: OK\n[\s\S]*locks     1 held, none older than/);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admission } from '../../src/server/admission.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import { CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX } from '../../src/server/connect-rate.js';
+import { parseCidrList } from '../../src/server/trust.js';
 import { sleep } from '../helpers/poll.js';
 
 const HANDSHAKE_MS = 200;
@@ -108,5 +109,61 @@ describe('Admission connect rate', () => {
     for (let i = 0; i < 50; i++) connect(`2001:db9:${i.toString(16)}::1`); // one shared window
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^2001:db9:1:0::\/64 \(counted in \(overflow\)\) banned for 10 s/);
+  });
+});
+
+describe('Admission of trusted networks (--trust) and the per-group cap', () => {
+  /** An admission with a per-group cap of 2 and the connect rate given, at time 0. */
+  function admissionWith(trust: string, connectsPerGroupPerSecond = 100): {
+    connect: (address: string) => FakeRaw; lines: string[]; limited: string[];
+    refused: string[]; } {
+    const config = { ...defaultServerConfig(':memory:'), connectionsPerGroupMax: 2,
+      connectsPerGroupPerSecond, trust: trust === '' ? [] : parseCidrList(trust) };
+    const lines: string[] = [];
+    const limited: string[] = [];
+    const refused: string[] = [];
+    const options = { config, connectionsMax: 10, nowMs: () => 0,
+      log: (line: string) => lines.push(line), refused: (reason: string) => refused.push(reason),
+      limited: (reason: string) => limited.push(reason) };
+    const admission = new Admission(options, () => {});
+    const connect = (address: string): FakeRaw => {
+      const raw = new FakeRaw(address);
+      admission.accept(raw as unknown as net.Socket);
+      return raw;
+    };
+    return { connect, lines, limited, refused };
+  }
+
+  it('lets a trusted group past the per-group cap and the connect rate, not the total cap', () => {
+    const { connect, refused, lines } = admissionWith('10.1.2.0/24', 2);
+    for (let i = 0; i < 12; i++) connect(`10.1.2.${i + 1}`);
+    expect(refused).toEqual(['max-connections', 'max-connections']);
+    expect(lines).toEqual([]);
+  });
+
+  it('logs an untrusted group at its per-group cap once, naming the flags, and counts it', () => {
+    const { connect, refused, lines, limited } = admissionWith('10.9.9.0/24');
+    connect('10.1.2.1');
+    connect('10.1.2.2');
+    connect('10.1.2.3');
+    connect('10.1.3.1');
+    connect('10.1.3.2');
+    connect('10.1.3.3');
+    expect(refused).toEqual(['max-connections-per-peer', 'max-connections-per-peer']);
+    expect(lines.filter((line) => line.includes('connections open'))).toEqual([
+      '10.1.2.0/24 limited: 2 connections open from it; new ones turned away '
+        + '(--max-connections-per-peer, --trust)',
+      '10.1.3.0/24 limited: 2 connections open from it; new ones turned away '
+        + '(--max-connections-per-peer, --trust)']);
+    expect(limited).toEqual(['max-connections-per-group', 'max-connections-per-group']);
+  });
+
+  it('names the flags in the connect-rate ban line, and counts the ban', () => {
+    const { connect, lines, limited } = admissionWith('', 2);
+    for (let i = 0; i < 3; i++) connect('10.1.4.1').destroy();
+    connect('10.1.4.1');
+    expect(lines).toEqual(['10.1.4.0/24 banned for 10 s: over 2 connects in a second '
+      + '(--max-connects-per-second, --trust)']);
+    expect(limited).toEqual(['connect-rate']);
   });
 });

@@ -108,6 +108,64 @@ describe('PinBudget', () => {
     expect(other.outcome).toBeUndefined();
   });
 
+  it('asks start as the hashing would begin, and refuses without hashing when it says no', async () => {
+    const budget = new PinBudget(1, 4);
+    const hasher = new FakeHasher();
+    const starts: string[] = [];
+    const check = (name: string, allowed: boolean): Promise<CheckOutcome> => budget.check({
+      group: 'g', priority: 0, isGone: () => false, verify: hasher.verify(name),
+      start: () => { starts.push(name); return allowed; } });
+    const first = check('first', true);
+    const refused = check('refused', false);
+    const third = check('third', true);
+    await flush();
+    // Waiting checks are not started (nor counted) until a slot is theirs.
+    expect(starts).toEqual(['first']);
+    hasher.finish('first');
+    await flush();
+    expect(starts).toEqual(['first', 'refused', 'third']);
+    expect(await refused).toEqual({ kind: 'refused' });
+    expect(hasher.started).toEqual(['first', 'third']);
+    hasher.finish('third', true);
+    expect(await first).toEqual({ kind: 'checked', pinOk: false });
+    expect(await third).toEqual({ kind: 'checked', pinOk: true });
+  });
+
+  it('keeps one group\'s many checks at once from pushing out another group\'s first', async () => {
+    const budget = new PinBudget(1, 8);
+    const hasher = new FakeHasher();
+    const flood = Array.from({ length: 20 }, (_, i) => ask(budget, hasher, { name: `a${i}`, group: 'a' }));
+    const customer = ask(budget, hasher, { name: 'customer', group: 'b' });
+    await flush();
+    expect(customer.outcome).toBeUndefined(); // waiting, not refused
+    expect(flood.filter((asked) => asked.outcome?.kind === 'refused')).toHaveLength(12);
+    hasher.finish('a0');
+    await flush();
+    expect(hasher.started).toEqual(['a0', 'customer']);
+  });
+
+  it('lets checks from trusted networks wait past the waiting bound, and refuses others', async () => {
+    const budget = new PinBudget(1, 2);
+    const hasher = new FakeHasher();
+    const outcomes: Record<string, CheckOutcome> = {};
+    const check = (name: string, trusted: boolean): void => void budget.check({
+      group: name, priority: 0, isGone: () => false, verify: hasher.verify(name), trusted,
+    }).then((outcome) => (outcomes[name] = outcome));
+    for (let i = 0; i < 10; i++) check(`fleet-${i}`, true);
+    check('customer', false);
+    check('other', false);
+    check('third', false);
+    await flush();
+    expect(budget.queued).toBe(11);
+    expect(outcomes).toEqual({ third: { kind: 'refused' } });
+    for (let i = 0; i < 10; i++) {
+      hasher.finish(`fleet-${i}`, true);
+      await flush();
+    }
+    expect(Object.keys(outcomes)).toHaveLength(11);
+    expect(hasher.started.at(-1)).toBe('customer');
+  });
+
   it('passes a failed hash on as a rejection and frees its slot', async () => {
     const budget = new PinBudget(1, 1);
     const failing = budget.check({ group: 'g', priority: 0, isGone: () => false,

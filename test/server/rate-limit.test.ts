@@ -42,6 +42,60 @@ describe('LoginLimiter', () => {
     expect(kept.counter).toBe('g');
   });
 
+  it('forgives a typo: a right PIN gives back the group\'s failures on that account only', () => {
+    const limiter = new LoginLimiter(3);
+    const typo = limiter.reserve('g', W, T0)!;
+    limiter.note(typo, 'ac-1');
+    limiter.note(limiter.reserve('g', W, T0 + 1)!, 'ac-2');
+    // The right PIN on ac-1: its own count (released) and the typo before it come back.
+    limiter.release(limiter.reserve('g', W, T0 + 2)!);
+    expect(limiter.forgive('g', W, 'ac-1', T0 + 2)).toBe(1);
+    expect(limiter.failures('g', T0 + 2)).toBe(1);
+    expect(limiter.forgive('g', W, 'ac-1', T0 + 3)).toBe(0);
+    expect(limiter.forgive('g', W, 'ac-2', T0 + WINDOW_MS)).toBe(0);
+  });
+
+  it('lets a class of 40 who each mistype once log in on a budget of 3', () => {
+    const limiter = new LoginLimiter(3);
+    for (let i = 0; i < 40; i++) {
+      const typo = limiter.reserve('g', W, T0 + i);
+      expect(typo).toBeDefined();
+      limiter.note(typo!, `ac-${i}`);
+      limiter.release(limiter.reserve('g', W, T0 + i)!);
+      limiter.forgive('g', W, `ac-${i}`, T0 + i);
+    }
+    expect(limiter.failures('g', T0 + 40)).toBe(0);
+  });
+
+  it('limits a sprayer (one PIN over many accounts) as before: nothing is forgiven', () => {
+    const limiter = new LoginLimiter(30);
+    let checked = 0;
+    for (let i = 0; i < 1000; i++) {
+      const reservation = limiter.reserve('g', W, T0 + i);
+      if (!reservation) continue;
+      checked += 1;
+      limiter.note(reservation, `ac-${i}`);
+    }
+    expect(checked).toBe(30);
+    expect(limiter.isLimited('g', W, T0 + 1000)).toBe(true);
+  });
+
+  it('logs a group\'s first refusal in a window once, naming the limit and its flags', () => {
+    const lines: string[] = [];
+    let counted = 0;
+    const limiter = new LoginLimiter(1, GROUPS_MAX, (line) => lines.push(line));
+    limiter.onLimited = () => (counted += 1);
+    limiter.reserve('10.1.2.0/24', W, T0);
+    for (let i = 0; i < 5; i++) expect(limiter.isLimited('10.1.2.0/24', W, T0 + i)).toBe(true);
+    expect(limiter.reserve('10.1.2.0/24', W, T0 + 6)).toBeUndefined();
+    expect(lines).toEqual(['10.1.2.0/24 limited: 1 failed logins in 60 s; its LOGINs get 65 '
+      + 'until the window ends (--failed-logins-per-group, --trust)']);
+    expect(counted).toBe(1);
+    limiter.reserve('10.1.2.0/24', W, T0 + WINDOW_MS);
+    limiter.isLimited('10.1.2.0/24', W, T0 + WINDOW_MS + 1);
+    expect(lines).toHaveLength(2);
+  });
+
   it('keeps a fixed window: it opens at the first failure and closes WINDOW_MS later', () => {
     const limiter = limiterWith(2, 'g', [T0, T0 + 30_000]);
     expect(limiter.isLimited('g', W, T0 + WINDOW_MS - 1)).toBe(true);
@@ -104,8 +158,9 @@ describe('LoginLimiter', () => {
     // The 240 groups past the table share their /16 (10.39.0.0/16): only that block is limited.
     expect(limiter.isLimited('10.39.250.0/24', '10.39.0.0/16', T0 + 2)).toBe(true);
     expect(limiter.isLimited('10.40.0.0/24', '10.40.0.0/16', T0 + 2)).toBe(false);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`${GROUPS_MAX} address groups`);
+    const full = lines.filter((line) => line.includes('table full'));
+    expect(full).toHaveLength(1);
+    expect(full[0]).toContain(`${GROUPS_MAX} address groups`);
   });
 
   it('gives no fresh budget of its own to a group limited in its wide window as slots free', () => {

@@ -3,6 +3,7 @@ import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
 import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/fd-headroom.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 import { runServer } from '../../server/run.js';
+import { parseCidrList, type Cidr } from '../../server/trust.js';
 import { hostOption, intOption, listenAddressOption, type ListenAddress } from '../options.js';
 
 const KEPT_FDS = FD_HEADROOM + REFUSALS_OPEN_MAX;
@@ -10,12 +11,15 @@ const EXAMPLES = `
 Connection limits count per address group: an IPv4 /24 or an IPv6 /64. At start the connection
 cap is lowered to fit the open-file limit less ${KEPT_FDS} descriptors (database, listeners,
 refusals), and logged. --idle-timeout applies in a session only; before login, --login-timeout.
+--trust lifts the per-group limits (connections, connects a second, failed logins) for networks
+you name; the connection cap in all, the PIN-check budget and per-account blocks still hold.
 
 Examples:
   bank server --db bank.sqlite --demo              demo accounts, this machine only
   bank server --db bank.sqlite --host 0.0.0.0      reachable from other machines
+  bank server --db bank.sqlite --host 0.0.0.0 --trust 10.20.0.0/24   ATMs behind a concentrator
   bank server --db bank.sqlite --tls-cert cert.pem --tls-key key.pem
-  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -a bank.log
+  bank server --db bank.sqlite --metrics 9464 --log-format json | tee -i -a bank.log
   bank server --db postgres://bank@db.example/bank --host 0.0.0.0   one of several servers`;
 
 /** A server name: what its lock holders start with, so no '/' and nothing unprintable. */
@@ -37,7 +41,8 @@ export function addServerCommand(program: Command): void {
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
       hostOption, defaults.host)
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), defaults.port)
-    .option('--pin-key <file>', 'PIN key file, created on first start (default: <db>.pin-key)')
+    .option('--pin-key <file>', 'PIN key file, created on first start (default: <file>.pin-key '
+      + 'for a SQLite file; <database name>.pin-key in the current folder for a postgres:// URL)')
     .option('--server-name <name>', 'names this server\'s session locks; a restart under the '
       + 'same name frees the locks it left (default: <hostname>:<port>)', serverNameOption);
   addServerLimitOptions(command);
@@ -80,7 +85,21 @@ function addServerLimitOptions(command: Command): void {
       + '(unreachable, restarting, full) before it is answered 91', intOption(0, 60),
       defaults.dbWaitMs / 1000)
     .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
-      defaults.frameMsMax / 1000);
+      defaults.frameMsMax / 1000)
+    .option('--failed-logins-per-group <n>', 'failed logins one address group may make in a '
+      + '60 s window before its LOGINs get 65', intOption(1, 10_000),
+    defaults.loginFailuresPerPeerPerMinute)
+    .option('--trust <cidr,...>', 'networks exempt from the per-group connection cap, connect '
+      + 'rate and failed-login limit (e.g. 10.1.2.0/24,2001:db8::/48; default: none)', trustOption);
+}
+
+/** `--trust 10.1.2.0/24,2001:db8::/48`: the networks, or commander's error naming a bad one. */
+function trustOption(text: string): Cidr[] {
+  try {
+    return parseCidrList(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Where the server reports: log level and format, and the metrics listener. */
@@ -99,9 +118,9 @@ function addServerOutputOptions(command: Command): void {
 interface ServerFlags {
   db: string; host: string; port: number; lockTtl: number; pinKey?: string;
   maxConnections: number; maxConnectionsPerPeer: number; maxConnectsPerSecond: number;
-  connectBan: number; handshakeTimeout: number; loginTimeout: number; idleTimeout: number;
-  frameTimeout: number; dbWait: number; tlsCert?: string; tlsKey?: string; demo?: boolean;
-  quiet?: boolean;
+  connectBan: number; failedLoginsPerGroup: number; trust?: Cidr[]; handshakeTimeout: number;
+  loginTimeout: number; idleTimeout: number; frameTimeout: number; dbWait: number;
+  tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
   logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress; serverName?: string;
 }
 
@@ -119,6 +138,8 @@ function serverConfig(flags: ServerFlags): ServerConfig {
     connectionsPerGroupMax: Math.min(flags.maxConnectionsPerPeer, flags.maxConnections),
     connectsPerGroupPerSecond: flags.maxConnectsPerSecond,
     connectBanMs: flags.connectBan * 1000,
+    loginFailuresPerPeerPerMinute: flags.failedLoginsPerGroup,
+    trust: flags.trust ?? [],
     // The handshake is part of the time to log in: a longer one could never be used.
     handshakeMsMax: Math.min(flags.handshakeTimeout, flags.loginTimeout) * 1000,
     loginMsMax: flags.loginTimeout * 1000,
