@@ -26,12 +26,17 @@ export default tseslint.config(
       '@typescript-eslint/no-empty-function': ['error', { allow: ['arrowFunctions'] }],
       // `cond ? a() : b()` as a statement is used for a two-way key handler (atm/terminal.ts).
       '@typescript-eslint/no-unused-expressions': ['error', { allowTernary: true }],
-      // A committer rejects with what the batch threw, which is unknown by nature.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // `_name` marks a part destructured only to leave it out of the rest.
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // A destructuring that also reassigns a `let` keeps its other names `let`.
+      'prefer-const': ['error', { destructuring: 'all' }],
+      // `||` on a string treats an empty one (an unset environment variable) as absent.
+      '@typescript-eslint/prefer-nullish-coalescing': [
+        'error',
+        { ignorePrimitives: { string: true } },
       ],
       // Off: with noUncheckedIndexedAccess, `match[1]!` after a match that has the group is the
       // honest way to say it is there; invariants that are not local use assert().
@@ -44,6 +49,8 @@ export default tseslint.config(
       // Off: TypeScript keeps a field narrowed across an await or a call that changes it
       // (db.inTransaction, this.closed, signal.aborted), so its findings here are false.
       '@typescript-eslint/no-unnecessary-condition': 'off',
+      // Off: a committer rejects with what the batch threw, which may be anything at all.
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
       // Off: `String(error)` of whatever was thrown, or of a log field, is meant to print it.
       '@typescript-eslint/no-base-to-string': 'off',
       // Off: both `interface` and `type` object shapes are used; a shape that sits among unions
