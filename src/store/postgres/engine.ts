@@ -91,7 +91,8 @@ class PostgresEngine implements Engine {
     await this.pool.end();
   }
 
-  private query: Query = async (sql, params) => (await this.pool.query(sql, params)).rows;
+  private query: Query = async <R>(sql: string, params?: unknown[]) =>
+    (await this.pool.query(sql, params)).rows as R[];
 
   /** fn in one transaction on one connection: COMMIT when it resolves, ROLLBACK when not. */
   private async transaction<T>(begin: string, fn: (q: Query) => Promise<T>): Promise<T> {
