@@ -111,8 +111,8 @@ function createAdmission(
 ): Admission {
   const log = (line: string): void => logger.info(line);
   const { evictAnonymous } = hooks;
-  const options = { config, connectionsMax, nowMs: Date.now, log, refused: metrics.refused,
-    evictAnonymous };
+  const refused = (reason: string): void => metrics.refused(reason);
+  const options = { config, connectionsMax, nowMs: Date.now, log, refused, evictAnonymous };
   try {
     return new Admission(options, hooks.serve);
   } catch (error) {
