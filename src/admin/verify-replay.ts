@@ -81,6 +81,6 @@ function checkRecorded(state: Replayed, row: AuditRow, problem: (text: string) =
   if (row.balanceCents === null || row.balanceCents === state.balanceCents) return;
   problem(`audit row ${row.id} (${row.op} ${row.account ?? ''}) records a balance of ` +
     `${formatCents(row.balanceCents)}, but the rows before it add up to ` +
-    `${formatCents(state.balanceCents)}`);
+    formatCents(state.balanceCents));
   state.balanceCents = row.balanceCents;
 }

@@ -21,7 +21,7 @@ interface CopyStatements {
   blocks: Statement<[after: string, limit: number]>;
   runs: Statement<[after: number, limit: number]>;
   holds: Statement<[]>;
-  put: Record<BankRecord['kind'], Statement<unknown[]>>;
+  put: Record<BankRecord['kind'], Statement>;
 }
 
 /** The copy statements of this connection, prepared the first time they are asked for. */
