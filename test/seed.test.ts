@@ -73,7 +73,7 @@ describe('parseAccountsFile', () => {
     const parsed = parseAccountsFile(text);
     expect('errors' in parsed).toBe(true);
     const errors = (parsed as { errors: string[] }).errors;
-    expect(errors.map((e) => e.match(/^line (\d+): /)?.[1])).toEqual([
+    expect(errors.map((e) => (/^line (\d+): /.exec(e))?.[1])).toEqual([
       '2', '3', '4', '5', '6', '7', '8', '9', '10',
     ]);
     expect(errors[0]).toContain('ac-1234');

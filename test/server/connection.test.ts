@@ -56,6 +56,6 @@ describe('Connection', () => {
     await Promise.all([once(client, 'close'), connection.finished]);
     expect(handled).toEqual(['BALANCE']);
     expect(Buffer.concat(received).toString()).toBe(
-      encodeReply({ kind: 'bare', code: Code.internal }).toString());
+      encodeReply({ kind: 'bare', code: Code.internal }));
   });
 });

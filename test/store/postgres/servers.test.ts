@@ -41,7 +41,7 @@ describe('two servers on one PostgreSQL bank', () => {
         other.submit(login(b, ACCOUNTS[0]!, 'right'))]);
       const codes = replies.map((r) => r.reply?.code).sort();
       expect(codes).toEqual([Code.ok, Code.accountBusy]);
-      const winner = replies[0]!.reply?.code === Code.ok ? bank.engine : other;
+      const winner = replies[0].reply?.code === Code.ok ? bank.engine : other;
       const holder = winner === bank.engine ? a : b;
       await winner.submit({ kind: 'logout', origin: holder, account: ACCOUNTS[0]!, op: 'logout' });
     }
