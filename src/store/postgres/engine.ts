@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AccountId } from '../../protocol/messages.js';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../engine.js';
-import type { OpenEngineOptions } from '../open.js';
+import type { OpenEngineOptions } from '../open-options.js';
 import type { DbTarget } from '../target.js';
 import { PgCommitter } from './committer.js';
 import { checkSchemaVersion, migrate } from './migrate.js';
