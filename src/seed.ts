@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isGroupedDollars, readBalanceDollars } from './admin/parse.js';
+import { isGroupedDollars, readBalanceDollars } from './money.js';
 import { hashPin } from './pin.js';
 import { isAccountId, isPin } from './protocol/decode.js';
 import { adminAuditEntry, liveSession } from './rules/admin.js';
