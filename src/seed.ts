@@ -5,7 +5,7 @@ import { hashPin } from './pin.js';
 import { isAccountId, isPin } from './protocol/decode.js';
 import { adminAuditEntry, liveSession } from './rules/admin.js';
 import type { AdminTx, Engine } from './store/engine.js';
-import type { SessionRow } from './store/rows.js';
+import type { SessionRow } from './rules/types.js';
 
 /**
  * Seeding a bank from the course starter's accounts.txt: `bank admin seed` and the demo accounts

@@ -16,7 +16,7 @@ import {
 } from '../src/seed.js';
 import type { Engine } from '../src/store/engine.js';
 import { openEngine } from '../src/store/open.js';
-import type { AccountRow, AccountSummary, AuditRow } from '../src/store/rows.js';
+import type { AccountRow, AccountSummary, AuditRow } from '../src/rules/types.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 

@@ -1,7 +1,7 @@
 import { formatCents } from '../money.js';
 import { Code } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
-import type { AuditRow } from '../store/rows.js';
+import type { AuditRow } from '../rules/types.js';
 import { parseSummaryCodes, SUMMARY_OP } from '../store/audit-summary.js';
 import type { Replay, Replayed } from './verify-checkpoint.js';
 

@@ -1,7 +1,7 @@
 import { assert } from '../assert.js';
 import { Limits } from '../protocol/limits.js';
 import { defaultPinKeyFile } from '../pin.js';
-import type { LogFormat, LogLevel } from './log.js';
+import type { LogFormat, LogLevel } from './observe/log.js';
 
 /** How a server runs: where, with which database, and every operational bound (PROTOCOL.md §7). */
 export interface ServerConfig {

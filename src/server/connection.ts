@@ -6,7 +6,7 @@ import { Limits } from '../protocol/limits.js';
 import type { Reply } from '../protocol/messages.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleFrame } from './dispatch.js';
-import { watchRequest } from './request-log.js';
+import { watchRequest } from './observe/request-log.js';
 import { endSession, recordEvent } from './submit.js';
 
 /**

@@ -1,11 +1,11 @@
 import { bankHasAccounts, seedFromFile } from '../seed.js';
-import { healthProblem } from './health.js';
+import { healthProblem } from './observe/health.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
 import { startServer, type RunningServer } from './listen.js';
-import { createServerLog, ignoreBrokenOutput, type ServerLog } from './log.js';
-import { createMetrics, noMetrics } from './metrics.js';
-import { serveMetrics, type MetricsServer } from './metrics-http.js';
+import { createServerLog, ignoreBrokenOutput, type ServerLog } from './observe/log.js';
+import { createMetrics, noMetrics } from './observe/metrics.js';
+import { serveMetrics, type MetricsServer } from './observe/metrics-http.js';
 
 /**
  * `bank server`: listens until SIGINT or SIGTERM, then stops accepting, ends every session,

@@ -2,7 +2,7 @@ import { assert } from '../assert.js';
 import type { AccountId } from '../protocol/messages.js';
 import type { BankRecord } from './engine.js';
 import { readPages } from './pages.js';
-import type { AuditRow, TxnRow } from './rows.js';
+import type { AuditRow, TxnRow } from '../rules/types.js';
 
 // A whole bank as records (`bank admin copy`), the same on every engine: each engine supplies
 // the page readers and the INSERT statements; the order and the values are decided here.

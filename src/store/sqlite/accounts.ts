@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import { Limits } from '../../protocol/limits.js';
 import type { AccountId } from '../../protocol/messages.js';
-import type { AccountRow } from '../rows.js';
+import type { AccountRow } from '../../rules/types.js';
 export type { AccountRow };
 
 export interface AccountStatements {

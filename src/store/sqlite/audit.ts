@@ -1,9 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
-import type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
+import type { AuditEntry, AuditFilter, AuditRow } from '../../rules/types.js';
 
-export type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
+export type { AuditEntry, AuditFilter, AuditRow } from '../../rules/types.js';
 
 export interface AuditStatements {
   lastHash: Statement<[]>;

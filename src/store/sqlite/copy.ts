@@ -5,7 +5,7 @@ import { readPages, PAGE_ROWS } from '../pages.js';
 import {
   exportRecords, recordValues, type AccountPage, type BlockPage, type RunPage,
 } from '../records.js';
-import type { AuditRow, TxnRow } from '../rows.js';
+import type { AuditRow, TxnRow } from '../../rules/types.js';
 import { AUDIT_COLUMNS } from './audit.js';
 import { preparedOnce, type Store } from './db.js';
 

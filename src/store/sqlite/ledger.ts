@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
-import type { TxnRow } from '../rows.js';
+import type { TxnRow } from '../../rules/types.js';
 export type { TxnRow };
 
 export interface LedgerStatements {

@@ -4,7 +4,7 @@ import {
   decideWrongPin, type BarFacts, type Counter, type LockoutPolicy, type WrongPinOutcome,
 } from '../../lockout.js';
 import type { AccountId } from '../../protocol/messages.js';
-import type { LockoutStatus } from '../rows.js';
+import type { LockoutStatus } from '../../rules/types.js';
 export type { LockoutStatus };
 
 /**

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { LockClaim } from '../../rules/requests.js';
-import type { SessionRow } from '../rows.js';
+import type { SessionRow } from '../../rules/types.js';
 export type { SessionRow };
 
 export interface SessionStatements {

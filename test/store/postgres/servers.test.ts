@@ -4,7 +4,7 @@ import { Code } from '../../../src/protocol/codes.js';
 import { auditHash } from '../../../src/store/audit-chain.js';
 import type { Engine } from '../../../src/store/engine.js';
 import { openEngine } from '../../../src/store/open.js';
-import type { AuditEntry } from '../../../src/store/rows.js';
+import type { AuditEntry } from '../../../src/rules/types.js';
 import { ask, login, openPgBank, origin, type PgBank } from './fixture.js';
 
 /** Two engines on one database, each with its own pool: two servers of one bank. */
