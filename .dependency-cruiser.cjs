@@ -46,10 +46,10 @@ module.exports = {
     },
     {
       name: 'atm-not-server-or-store',
-      comment: 'The ATM speaks to the bank over the wire only: no server/, no store/.',
+      comment: 'The ATM speaks to the bank over the wire only: no server/, store/ or admin/.',
       severity: 'error',
       from: { path: '^src/atm/' },
-      to: { path: '^src/(server|store)/' },
+      to: { path: '^src/(server|store|admin)/' },
     },
     {
       name: 'admin-not-sideways',
