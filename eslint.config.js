@@ -69,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'stress/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'stress/**/*.ts', 'chaos/**/*.ts'],
     rules: {
       // Off in tests and tools: they read JSON output and database rows as `any` and check the
       // shape with expect() or by printing it.
