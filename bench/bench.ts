@@ -59,14 +59,14 @@ function parseOptions(argv: string[]): BenchOptions {
     return n;
   };
   return {
-    sessions: positive('sessions', values.sessions!), seconds: positive('seconds', values.seconds!),
+    sessions: positive('sessions', values.sessions), seconds: positive('seconds', values.seconds),
     ...(values.rate ? { rate: positive('rate', values.rate) } : {}),
-    json: values.json!, sweep: values.sweep!, label: values.label!, keep: values.keep!,
-    dashboard: values.dashboard!,
+    json: values.json, sweep: values.sweep, label: values.label, keep: values.keep,
+    dashboard: values.dashboard,
     repeat: positive('repeat', values.repeat ?? (values.sweep ? '2' : '1')),
     bank: values.bank ?? fileURLToPath(new URL('../bin/bank', import.meta.url)),
     ...(values.profile ? { profile: values.profile } : {}),
-    ...engineOptions(values.db!, positive('servers', values.servers!), values['pg-url']),
+    ...engineOptions(values.db, positive('servers', values.servers), values['pg-url']),
   };
 }
 

@@ -21,7 +21,7 @@ const { values } = parseArgs({ options: {
 const sessions = Number(values.sessions);
 const rounds = Number(values.rounds);
 /** A module of the build under test (its dist/), typed as this checkout's source. */
-const load = <T>(module: string): Promise<T> => import(join(values.dist!, module)) as Promise<T>;
+const load = <T>(module: string): Promise<T> => import(join(values.dist, module)) as Promise<T>;
 const { openEngine } = await load<typeof import('../src/store/open.js')>('store/open.js');
 const { LOCKOUT_POLICY } = await load<typeof import('../src/lockout.js')>('lockout.js');
 

@@ -65,7 +65,7 @@ export async function readPgFacts(bankBin: string, url: string): Promise<DbFacts
     const fsync = await setting('fsync');
     const { rows } = await pool.query<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n
       FROM transactions WHERE code = 0 GROUP BY kind`);
-    const count = (kind: string): number => Number(rows.find((row) => row.kind === kind)?.n ?? 0);
+    const count = (kind: string): number => rows.find((row) => row.kind === kind)?.n ?? 0;
     return { durableSettings: syncCommit === 'on' && fsync === 'on',
       approved: { deposit: count('deposit'), withdraw: count('withdraw') } };
   } finally {

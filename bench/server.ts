@@ -90,8 +90,8 @@ export async function startBankServer(
     ...serverArgs];
   const proc = spawn(process.execPath, [...nodeArgs, bankBin, ...args], { stdio: 'pipe' });
   let output = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
   const port = await waitForListening(proc, () => output);
   return {
@@ -194,7 +194,7 @@ export function verifyBank(bankBin: string, db: string): boolean | null {
   const result = spawnSync(process.execPath, [bankBin, 'admin', 'verify', '--db', db],
     { encoding: 'utf8' });
   if (result.status === 0) return true;
-  if (/unknown command/.test(result.stderr)) return null;
+  if (result.stderr.includes('unknown command')) return null;
   console.error(`bank admin verify failed:\n${result.stdout}${result.stderr}`);
   return false;
 }

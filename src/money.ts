@@ -35,3 +35,32 @@ export function formatCents(cents: number): string {
   const dollars = Math.floor(abs / 100).toLocaleString('en-US');
   return `${sign}$${dollars}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+// "1,000.00" or "$12,345.6": a person's way of writing dollars, with thousands separators.
+const DOLLARS_GROUPED = /^\$?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?$/;
+
+/** True for dollars written with thousands separators, like "$1,000.00". */
+export function isGroupedDollars(text: string): boolean {
+  return DOLLARS_GROUPED.test(text.trim());
+}
+
+/**
+ * A balance as typed (on the command line or in accounts.txt) as cents, or what is wrong with it
+ * as the end of a sentence about it, saying what to write instead where that is clear.
+ */
+export function readBalanceDollars(text: string): { cents: number } | { problem: string } {
+  const trimmed = text.trim();
+  const parsed = parseDollars(trimmed);
+  if (!('code' in parsed) && parsed.cents <= Limits.balanceCentsMax) return parsed;
+  if (!('code' in parsed) || parsed.code === Code.amountLimit) {
+    return { problem: `is over the maximum balance, ${formatCents(Limits.balanceCentsMax)}` };
+  }
+  const unsigned = trimmed.replace(/^(\$?)-/, '$1');
+  if (unsigned !== trimmed && (!('code' in parseDollars(unsigned)) || isGroupedDollars(unsigned))) {
+    return { problem: 'is negative: a balance is 0.00 or more' };
+  }
+  if (isGroupedDollars(trimmed)) {
+    return { problem: `has thousands separators: write ${trimmed.replace(/[$,]/g, '')}` };
+  }
+  return { problem: 'is not an amount in dollars (like 100.00)' };
+}

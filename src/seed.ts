@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isGroupedDollars, readBalanceDollars } from './admin/parse.js';
+import { isGroupedDollars, readBalanceDollars } from './money.js';
 import { hashPin } from './pin.js';
 import { isAccountId, isPin } from './protocol/decode.js';
 import { adminAuditEntry, liveSession } from './rules/admin.js';
 import type { AdminTx, Engine } from './store/engine.js';
-import type { SessionRow } from './store/rows.js';
+import type { SessionRow } from './rules/types.js';
 
 /**
  * Seeding a bank from the course starter's accounts.txt: `bank admin seed` and the demo accounts
@@ -36,7 +36,10 @@ export function parseAccountsFile(text: string): { rows: SeedRow[] } | { errors:
     const row = parseAccountsLine(content, index + 1);
     if (typeof row === 'string') errors.push(`line ${index + 1}: ${row}`);
     else if (seen.has(row.account)) errors.push(`line ${index + 1}: ${row.account} appears twice`);
-    else rows.push(row), seen.add(row.account);
+    else {
+      rows.push(row);
+      seen.add(row.account);
+    }
   });
   return errors.length > 0 ? { errors } : { rows };
 }
@@ -166,9 +169,10 @@ function readSeedText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`no file ${path}`);
-    if (code === 'EISDIR') throw new Error(`${path} is a directory, not an accounts file`);
-    if (code === 'EACCES') throw new Error(`cannot read ${path} (permission denied)`);
+    const cause = { cause: error };
+    if (code === 'ENOENT') throw new Error(`no file ${path}`, cause);
+    if (code === 'EISDIR') throw new Error(`${path} is a directory, not an accounts file`, cause);
+    if (code === 'EACCES') throw new Error(`cannot read ${path} (permission denied)`, cause);
     throw error;
   }
 }

@@ -66,7 +66,7 @@ export function parseDosOptions(argv: string[]): DosOptions {
   const unknown = names.filter((n) => !CATALOGUE.some((s) => s.family === n || s.name === n));
   if (unknown.length > 0) throw new Error(`no attack named ${unknown.join(', ')}`);
   return { bank: values.bank ?? `${ROOT}bin/bank`, seconds, attacks, accounts,
-    serverArgs: values['server-arg'] ?? [], json: values.json! };
+    serverArgs: values['server-arg'] ?? [], json: values.json };
 }
 
 /** The machine's load average, as `uptime` prints it. */

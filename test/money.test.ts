@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCents, parseAmount, parseDollars } from '../src/money.js';
+import { formatCents, parseAmount, parseDollars, readBalanceDollars } from '../src/money.js';
 import { Code } from '../src/protocol/codes.js';
 import { Limits } from '../src/protocol/limits.js';
 
@@ -111,5 +111,12 @@ describe('formatCents', () => {
     for (const cents of [0, 1, 99, 100, 12_345, 1_000_000, 1_000_000_000_000]) {
       expect(parseDollars(formatCents(cents).replaceAll(',', ''))).toEqual({ cents });
     }
+  });
+});
+
+describe('readBalanceDollars', () => {
+  it('reads a good balance as cents and a bad one as the end of a sentence', () => {
+    expect(readBalanceDollars(' $42.50 ')).toEqual({ cents: 4250 });
+    expect(readBalanceDollars('-3.00')).toEqual({ problem: 'is negative: a balance is 0.00 or more' });
   });
 });

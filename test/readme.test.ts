@@ -35,7 +35,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../src/server/metrics.js';
+import { createMetrics } from '../src/server/observe/metrics.js';
 import { BANK, runBank, startServer, type TestServer } from './helpers/server.js';
 import { WireClient } from './helpers/wire.js';
 

@@ -16,7 +16,7 @@ import {
 } from '../src/seed.js';
 import type { Engine } from '../src/store/engine.js';
 import { openEngine } from '../src/store/open.js';
-import type { AccountRow, AccountSummary, AuditRow } from '../src/store/rows.js';
+import type { AccountRow, AccountSummary, AuditRow } from '../src/rules/types.js';
 
 const pinKey = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
@@ -73,7 +73,7 @@ describe('parseAccountsFile', () => {
     const parsed = parseAccountsFile(text);
     expect('errors' in parsed).toBe(true);
     const errors = (parsed as { errors: string[] }).errors;
-    expect(errors.map((e) => e.match(/^line (\d+): /)?.[1])).toEqual([
+    expect(errors.map((e) => (/^line (\d+): /.exec(e))?.[1])).toEqual([
       '2', '3', '4', '5', '6', '7', '8', '9', '10',
     ]);
     expect(errors[0]).toContain('ac-1234');

@@ -5,7 +5,7 @@ import {
   bankHasAccounts, loadAccounts, nothingLoaded, readAccountsFile, resetUnlessLocked,
 } from '../seed.js';
 import type { Engine } from '../store/engine.js';
-import type { AuditFilter } from '../store/rows.js';
+import type { AuditFilter } from '../rules/types.js';
 import { dbName, parseDbTarget } from '../store/target.js';
 import {
   withChange, withEngine, withReader, type AdminOptions,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assert } from '../assert.js';
 import type { Engine } from '../store/engine.js';
-import type { AuditFilter, AuditRow } from '../store/rows.js';
+import type { AuditFilter, AuditRow } from '../rules/types.js';
 import { auditHeading, auditLine, formatAuditJson } from './reports.js';
 
 /** How `audit --follow` runs. */

@@ -2,7 +2,7 @@ import { formatCents } from '../money.js';
 import type { AccountId } from '../protocol/messages.js';
 import { adminAuditEntry, liveSession } from '../rules/admin.js';
 import type { AdminTx } from '../store/engine.js';
-import type { AccountRow, SessionRow } from '../store/rows.js';
+import type { AccountRow, SessionRow } from '../rules/types.js';
 
 /**
  * The account changes an operator makes, the same on every engine. Each runs inside one change

@@ -3,7 +3,7 @@ import { Code, formatCode, isCode, type CodeName } from '../protocol/codes.js';
 import { parseSummaryCodes } from '../store/audit-summary.js';
 import { lockExpired } from '../rules/session.js';
 import type { BankView } from '../store/engine.js';
-import type { AuditFilter, AuditRow, SessionRow } from '../store/rows.js';
+import type { AuditFilter, AuditRow, SessionRow } from '../rules/types.js';
 import { formatRow, formatTable } from './table.js';
 
 /** An account as `admin accounts` shows it: balance, status, and its wrong-PIN counts. */

@@ -2,7 +2,7 @@
 export function formatTable(
   headers: string[],
   rows: string[][],
-  rightAligned: Set<number> = new Set(),
+  rightAligned = new Set<number>(),
 ): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),

@@ -3,7 +3,7 @@ import { parseJsonObject } from '../json.js';
 import type { AccountId } from '../protocol/messages.js';
 import { auditHash } from '../store/audit-chain.js';
 import type { AdminTx, BankView } from '../store/engine.js';
-import type { CheckpointRow } from '../store/rows.js';
+import type { CheckpointRow } from '../rules/types.js';
 import { withChange, type AdminOptions } from './access.js';
 
 /** The account as the audit, replayed so far, says it is. */

@@ -1,7 +1,7 @@
 import { formatCents } from '../money.js';
 import { Code } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
-import type { AuditRow } from '../store/rows.js';
+import type { AuditRow } from '../rules/types.js';
 import { OUTAGE_OP, parseSummaryCodes, SUMMARY_OP } from '../store/audit-summary.js';
 import type { Replay, Replayed } from './verify-checkpoint.js';
 
@@ -82,6 +82,6 @@ function checkRecorded(state: Replayed, row: AuditRow, problem: (text: string) =
   if (row.balanceCents === null || row.balanceCents === state.balanceCents) return;
   problem(`audit row ${row.id} (${row.op} ${row.account ?? ''}) records a balance of ` +
     `${formatCents(row.balanceCents)}, but the rows before it add up to ` +
-    `${formatCents(state.balanceCents)}`);
+    formatCents(state.balanceCents));
   state.balanceCents = row.balanceCents;
 }

@@ -3,7 +3,7 @@ import { Limits } from '../protocol/limits.js';
 import { auditHash } from '../store/audit-chain.js';
 import { lockExpired } from '../rules/session.js';
 import type { BankView } from '../store/engine.js';
-import type { AuditRow } from '../store/rows.js';
+import type { AuditRow } from '../rules/types.js';
 import { localTime } from './reports.js';
 import { loadCheckpoint, type Checkpoint, type Replay } from './verify-checkpoint.js';
 import { replayRow } from './verify-replay.js';

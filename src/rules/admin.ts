@@ -1,6 +1,6 @@
 import { Code } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
-import type { AuditEntry, SessionRow } from '../store/rows.js';
+import type { AuditEntry, SessionRow } from './types.js';
 import { lockExpired } from './session.js';
 
 /**

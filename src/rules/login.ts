@@ -1,6 +1,6 @@
 import { decideWrongPin, loginBar, type BarFacts } from '../lockout.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
-import type { AuditEntry } from '../store/rows.js';
+import type { AuditEntry } from './types.js';
 import type {
   BankOp, Decision, LoginDecision, LoginFacts, Origin, Write,
 } from './requests.js';

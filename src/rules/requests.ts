@@ -1,7 +1,7 @@
 import type { LockoutPolicy, WrongPinOutcome } from '../lockout.js';
 import type { CodeNumber } from '../protocol/codes.js';
 import type { AccountId, MoneyRequest, Reply } from '../protocol/messages.js';
-import type { AccountRow, AuditEntry, TxnRow } from '../store/rows.js';
+import type { AccountRow, AuditEntry, TxnRow } from './types.js';
 
 /**
  * The bank's requests as a storage engine receives them (plain data, so an engine may run them

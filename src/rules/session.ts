@@ -2,7 +2,7 @@ import { assert } from '../assert.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
 import { Limits } from '../protocol/limits.js';
 import type { AccountId, MoneyRequest, Reply } from '../protocol/messages.js';
-import type { AuditEntry, TxnRow } from '../store/rows.js';
+import type { AuditEntry, TxnRow } from './types.js';
 import type { BankOp, Decision, Origin, SessionAsk, SessionFacts, Write } from './requests.js';
 
 /**

@@ -1,8 +1,8 @@
 import { assert } from '../assert.js';
 import { Limits } from '../protocol/limits.js';
 import { defaultPinKeyFile } from '../pin.js';
-import type { LogFormat, LogLevel } from './log.js';
-import type { Cidr } from './trust.js';
+import type { LogFormat, LogLevel } from './observe/log.js';
+import type { Cidr } from './admission/trust.js';
 
 /** How a server runs: where, with which database, and every operational bound (PROTOCOL.md §7). */
 export interface ServerConfig {

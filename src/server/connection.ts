@@ -8,7 +8,7 @@ import { StorageUnavailable } from '../store/engine.js';
 import type { Peer, ServerContext } from './context.js';
 import { handleFrame } from './dispatch.js';
 import { outageOf } from './outage.js';
-import { watchRequest } from './request-log.js';
+import { watchRequest } from './observe/request-log.js';
 import { endSession, recordEvent } from './submit.js';
 
 /**

@@ -2,9 +2,9 @@ import type { AccountId } from '../protocol/messages.js';
 import type { Origin } from '../rules/requests.js';
 import type { Engine } from '../store/engine.js';
 import type { ServerConfig } from './config.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
-import type { LoginGuards } from './pin-budget.js';
+import type { Logger } from './observe/log.js';
+import type { Metrics } from './observe/metrics.js';
+import type { LoginGuards } from './admission/pin-budget.js';
 
 /** What every handler may use: the storage engine, the bounds, the clock, the log. */
 export interface ServerContext {

@@ -6,16 +6,16 @@ import { dbName, maskSecrets } from '../store/target.js';
 import { loadPinKey, wouldOrphanPins } from '../pin.js';
 import { bankHasAccounts } from '../seed.js';
 import { VERSION } from '../version.js';
-import { Admission, type Admitted } from './admission.js';
-import { closeAuditAggregator } from './audit-aggregator.js';
+import { Admission, type Admitted } from './admission/admission.js';
+import { closeAuditAggregator } from './observe/audit-aggregator.js';
 import { checkServerConfig, type ServerConfig } from './config.js';
 import { ConnIds } from './conn-ids.js';
 import { Connection } from './connection.js';
 import type { ServerContext } from './context.js';
-import { describeCap, REFUSALS_OPEN_MAX, startCap } from './fd-headroom.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
-import { createLoginGuards } from './pin-budget.js';
+import { describeCap, REFUSALS_OPEN_MAX, startCap } from './admission/fd-headroom.js';
+import type { Logger } from './observe/log.js';
+import type { LimitReason, Metrics } from './observe/metrics.js';
+import { createLoginGuards } from './admission/pin-budget.js';
 import { checkStartPaths, listenError, StartupError, tlsError } from './startup-errors.js';
 
 const SWEEP_MS = 1000;
@@ -111,8 +111,10 @@ function createAdmission(
 ): Admission {
   const log = (line: string): void => logger.info(line);
   const { evictAnonymous } = hooks;
-  const options = { config, connectionsMax, nowMs: Date.now, log, refused: metrics.refused,
-    limited: metrics.limited, evictAnonymous };
+  const refused = (reason: string): void => metrics.refused(reason);
+  const limited = (reason: LimitReason): void => metrics.limited(reason);
+  const options = { config, connectionsMax, nowMs: Date.now, log, refused, limited,
+    evictAnonymous };
   try {
     return new Admission(options, hooks.serve);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { StorageUnavailable } from '../store/engine.js';
 import { OUTAGE_OP, summaryColumns, type AuditSummary } from '../store/audit-summary.js';
-import type { AuditEntry } from '../store/rows.js';
+import type { AuditEntry } from '../rules/types.js';
 import { Code } from '../protocol/codes.js';
 import type { Peer, ServerContext } from './context.js';
 

@@ -1,13 +1,13 @@
 import { bankHasAccounts, seedFromFile } from '../seed.js';
-import { healthProblem } from './health.js';
+import { healthProblem } from './observe/health.js';
 import { outageOf } from './outage.js';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from './config.js';
-import { cidrText } from './trust.js';
+import { cidrText } from './admission/trust.js';
 import { startServer, type RunningServer } from './listen.js';
-import { createServerLog, ignoreBrokenOutput, type ServerLog } from './log.js';
-import { createMetrics, noMetrics } from './metrics.js';
-import { serveMetrics, type MetricsServer } from './metrics-http.js';
+import { createServerLog, ignoreBrokenOutput, type ServerLog } from './observe/log.js';
+import { createMetrics, noMetrics } from './observe/metrics.js';
+import { serveMetrics, type MetricsServer } from './observe/metrics-http.js';
 
 /**
  * `bank server`: listens until SIGINT or SIGTERM, then stops accepting, ends every session,

@@ -1,9 +1,9 @@
 import type { CodeNumber } from '../protocol/codes.js';
 import type { Reply } from '../protocol/messages.js';
 import type { BankOp, Outcome, SessionAsk } from '../rules/requests.js';
-import type { AuditEntry } from '../store/rows.js';
+import type { AuditEntry } from '../rules/types.js';
 import { bare } from '../rules/session.js';
-import { auditAggregator } from './audit-aggregator.js';
+import { auditAggregator } from './observe/audit-aggregator.js';
 import { originOf, type Peer, type ServerContext } from './context.js';
 import { rideOut } from './outage.js';
 

@@ -1,5 +1,5 @@
 import { hash as digest } from 'node:crypto';
-import type { AuditEntry } from './rows.js';
+import type { AuditEntry } from '../rules/types.js';
 
 /**
  * The audit's hash chain, the same on every engine: each row's hash covers the previous row's

@@ -4,7 +4,7 @@ import { parseJsonObject } from '../json.js';
 /**
  * The 'refusals' audit row: refusals before login, and connections closed for breaking a rule,
  * counted per address group and written one row per group per interval
- * (src/server/audit-aggregator.ts) instead of one row each. Its peer is the group
+ * (src/server/observe/audit-aggregator.ts) instead of one row each. Its peer is the group
  * (`127.0.1.0/24`), conn, account and code are NULL, and four columns say what it counts.
  */
 export const SUMMARY_OP = 'refusals';

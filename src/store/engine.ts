@@ -3,7 +3,7 @@ import type { AccountId } from '../protocol/messages.js';
 import type {
   AccountRow, AccountState, AccountSummary, AuditEntry, AuditFilter, AuditRow, CheckpointRow,
   LedgerKey, LockoutStatus, RunRow, SessionRow,
-} from './rows.js';
+} from '../rules/types.js';
 
 /**
  * The seam between the bank and its storage: what the server and the admin console ask of a
@@ -160,7 +160,7 @@ export type { StoredCounter };
 /** One record of a whole bank, as `bank admin copy` moves it from one engine to another. */
 export type BankRecord =
   | { kind: 'account'; row: AccountRow; openedAt: number; closedAt: number | null }
-  | { kind: 'txn'; row: import('./rows.js').TxnRow }
+  | { kind: 'txn'; row: import('../rules/types.js').TxnRow }
   | { kind: 'audit'; row: AuditRow }
   | { kind: 'block'; account: AccountId; blockedAt: number }
   | { kind: 'run'; run: number; startedAt: number; version: string };

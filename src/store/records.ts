@@ -2,7 +2,7 @@ import { assert } from '../assert.js';
 import type { AccountId } from '../protocol/messages.js';
 import type { BankRecord } from './engine.js';
 import { readPages } from './pages.js';
-import type { AuditRow, TxnRow } from './rows.js';
+import type { AuditRow, TxnRow } from '../rules/types.js';
 
 // A whole bank as records (`bank admin copy`), the same on every engine: each engine supplies
 // the page readers and the INSERT statements; the order and the values are decided here.
@@ -59,18 +59,21 @@ export function recordValues(record: BankRecord): unknown[] {
       assert(Number.isSafeInteger(row.balanceCents), 'a balance is whole cents');
       return [row.account, row.pinHash, row.balanceCents, openedAt, closedAt];
     }
-    case 'txn': {
-      const { row } = record;
-      return [row.account, row.txnId, row.kind, row.amountCents, row.code, row.balanceCents,
-        row.at];
-    }
-    case 'audit': {
-      const { row } = record;
-      return [row.id, row.at, row.conn, row.peer, row.account, row.op, row.amountCents, row.code,
-        row.balanceCents, row.txnId, row.events ?? null, row.codes ?? null, row.firstAt ?? null,
-        row.lastAt ?? null, row.hash];
-    }
+    case 'txn': return txnValues(record.row);
+    case 'audit': return auditValues(record.row);
     case 'block': return [record.account, record.blockedAt];
     case 'run': return [record.run, record.startedAt, record.version];
   }
+}
+
+/** A ledger row's INSERT values (kept apart so recordValues stays short once formatted). */
+function txnValues(row: TxnRow): unknown[] {
+  return [row.account, row.txnId, row.kind, row.amountCents, row.code, row.balanceCents, row.at];
+}
+
+/** An audit row's INSERT values, its id and hash as they are. */
+function auditValues(row: AuditRow): unknown[] {
+  return [row.id, row.at, row.conn, row.peer, row.account, row.op, row.amountCents, row.code,
+    row.balanceCents, row.txnId, row.events ?? null, row.codes ?? null, row.firstAt ?? null,
+    row.lastAt ?? null, row.hash];
 }

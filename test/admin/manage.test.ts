@@ -6,7 +6,7 @@ import {
 import { describeFailure, verifyBank } from '../../src/admin/verify.js';
 import { Code } from '../../src/protocol/codes.js';
 import type { AdminTx } from '../../src/store/engine.js';
-import type { AccountRow } from '../../src/store/rows.js';
+import type { AccountRow } from '../../src/rules/types.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import { wrongPins, wrongPinCount } from '../helpers/lockout.js';
 import { auditRows, closeBank, testBank, type TestBank } from '../helpers/admin-bank.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  parseAccountId, parseBalanceDollars, parsePin, parseSince, readBalanceDollars,
+  parseAccountId, parseBalanceDollars, parsePin, parseSince,
 } from '../../src/admin/parse.js';
 
 describe('parseAccountId', () => {
@@ -65,13 +65,6 @@ describe('parseBalanceDollars', () => {
   it.each(['10000000000.01', '99999999999999', '1234567890123456789'])('says %j is over the maximum', (text) => {
     expect(() => parseBalanceDollars(text))
       .toThrow(`balance "${text}" is over the maximum balance, $10,000,000,000.00`);
-  });
-});
-
-describe('readBalanceDollars', () => {
-  it('reads a good balance as cents and a bad one as the end of a sentence', () => {
-    expect(readBalanceDollars(' $42.50 ')).toEqual({ cents: 4250 });
-    expect(readBalanceDollars('-3.00')).toEqual({ problem: 'is negative: a balance is 0.00 or more' });
   });
 });
 

@@ -8,7 +8,7 @@ import { Code } from '../../src/protocol/codes.js';
 import { LOCKOUT_POLICY } from '../../src/lockout.js';
 import type { BankView } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
-import type { AuditFilter } from '../../src/store/rows.js';
+import type { AuditFilter } from '../../src/rules/types.js';
 import { recordWrongPin } from '../../src/store/sqlite/lockout.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import {

@@ -208,8 +208,8 @@ describe('runCommand parsing', () => {
   const rows = TABLE.trim().split('\n').map((row) => row.split('|').map((cell) => cell.trim()));
   it.each(rows)('%s (%s) → %s', async (line, state, codeName, call) => {
     const teller = tellerFor({ loggedIn: state === 'in' });
-    const result = await runCommand(teller as unknown as Teller, split(line!));
-    expect(result.command).toBe(line!.split(' ')[0]!.toLowerCase());
+    const result = await runCommand(teller as unknown as Teller, split(line));
+    expect(result.command).toBe(line.split(' ')[0]!.toLowerCase());
     const code = Code[codeName as keyof typeof Code];
     expect(code).toBeDefined();
     expect(result.outcome.ok ? Code.ok : result.outcome.code).toBe(code);

@@ -7,7 +7,7 @@ import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
 import { adminAuditEntry } from '../../src/rules/admin.js';
 import { moneyCode } from '../../src/rules/session.js';
-import type { AuditEntry, AuditRow } from '../../src/store/rows.js';
+import type { AuditEntry, AuditRow } from '../../src/rules/types.js';
 import { addToBalance, getAccount, putAccount } from '../../src/store/sqlite/accounts.js';
 import { appendAudit } from '../../src/store/sqlite/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../src/store/sqlite/db.js';

@@ -155,7 +155,10 @@ async function checkAccountDeposits(
       } else if (ack === undefined && !/^(00 \d+|25)$/.test(reply)) {
         check.problems.push(`OUTCOME ${where}: ${reply}`);
       }
-      if (reply.startsWith('00 ')) (balanceCents += record.amountCents), (check.committed += 1);
+      if (reply.startsWith('00 ')) {
+        balanceCents += record.amountCents;
+        check.committed += 1;
+      }
     });
     check.sent += records.length;
     if (login !== `00 ${balanceCents} 30`) {

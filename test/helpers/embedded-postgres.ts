@@ -79,7 +79,7 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
     (cluster as unknown as { process?: unknown }).process = undefined;
     rmSync(base, { recursive: true, force: true });
     throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${settings.port} ` +
-      `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`);
+      `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`, { cause: error });
   }
   const stop = async (): Promise<void> => {
     await cluster.stop();

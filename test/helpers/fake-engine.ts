@@ -1,8 +1,8 @@
 import { defaultServerConfig } from '../../src/server/config.js';
 import type { Peer, ServerContext } from '../../src/server/context.js';
-import { createServerLog } from '../../src/server/log.js';
-import { noMetrics } from '../../src/server/metrics.js';
-import { createLoginGuards } from '../../src/server/pin-budget.js';
+import { createServerLog } from '../../src/server/observe/log.js';
+import { noMetrics } from '../../src/server/observe/metrics.js';
+import { createLoginGuards } from '../../src/server/admission/pin-budget.js';
 import type { BankOp, Outcome } from '../../src/rules/requests.js';
 import type { Engine, PreLoginFacts } from '../../src/store/engine.js';
 

@@ -101,8 +101,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const env = { ...process.env, ...options.env };
   const proc = spawn(file!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const port = await waitForPort(() => output, exited);
   const stop = async (): Promise<number | null> => {

@@ -109,7 +109,7 @@ export class WireClient {
     for (let start = 0; start < lines.length; start += PIPELINED_MAX) {
       const burst = lines.slice(start, start + PIPELINED_MAX);
       await this.write(burst.map((line) => `${line}\n`).join(''));
-      for (let i = 0; i < burst.length; i++) replies.push(await this.nextLine(timeoutMs));
+      for (const _line of burst) replies.push(await this.nextLine(timeoutMs));
     }
     return replies;
   }

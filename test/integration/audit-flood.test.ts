@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_SUMMARY_INTERVAL_MS } from '../../src/server/audit-aggregator.js';
+import { AUDIT_SUMMARY_INTERVAL_MS } from '../../src/server/observe/audit-aggregator.js';
 import { type AuditJson, readAudit } from '../helpers/bank-admin.js';
 import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
 import { admin, startServer } from '../helpers/server.js';

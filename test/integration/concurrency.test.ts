@@ -4,7 +4,7 @@ import { type Customer as AccountHolder } from '../helpers/customers.js';
 import { ANON_REFUSALS_MAX } from '../helpers/hostile-mix.js';
 import { makeRng } from '../helpers/random.js';
 import { sleep } from '../helpers/poll.js';
-import { admin, atmJson } from '../helpers/server.js';
+import { atmJson } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { serverPerSuite } from '../helpers/suite.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AtmProcess } from '../helpers/proxy.js';
 import { readBalances, readLocks } from '../helpers/bank-admin.js';
 import { until } from '../helpers/poll.js';
-import { admin, startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingProxy } from '../helpers/proxy.js';
 import { readBalances } from '../helpers/bank-admin.js';
-import { admin, atmJson } from '../helpers/server.js';
+import { atmJson } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
 import { serverPerSuite } from '../helpers/suite.js';

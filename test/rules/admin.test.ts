@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
 import { adminAuditEntry, liveSession } from '../../src/rules/admin.js';
-import type { SessionRow } from '../../src/store/rows.js';
+import type { SessionRow } from '../../src/rules/types.js';
 
 /** The rules operators' changes share on every engine (src/rules/admin.ts), without a database. */
 

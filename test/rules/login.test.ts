@@ -8,7 +8,7 @@ import type {
   BankOp, Decision, LoginDecision, LoginFacts, Origin, PinCheck, StoredCounter, Write,
 } from '../../src/rules/requests.js';
 import { bare } from '../../src/rules/session.js';
-import type { AccountRow, AuditEntry } from '../../src/store/rows.js';
+import type { AccountRow, AuditEntry } from '../../src/rules/types.js';
 
 /**
  * The rules of a LOGIN once its PIN was checked (src/rules/login.ts, PROTOCOL.md §5.2, §5.3),

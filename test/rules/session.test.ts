@@ -11,7 +11,7 @@ import {
   heartbeatDue, lockExpired, readSessionFacts, replyForTxn, sessionEndCode,
   type SessionFactsSource,
 } from '../../src/rules/session.js';
-import type { AccountRow, AuditEntry, TxnRow } from '../../src/store/rows.js';
+import type { AccountRow, AuditEntry, TxnRow } from '../../src/rules/types.js';
 
 /**
  * The rules of a logged-in session (src/rules/session.ts, PROTOCOL.md §5.3 to §5.5), fed facts

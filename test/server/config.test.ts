@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../src/assert.js';
 import { addServerCommand } from '../../src/cli/commands/server.js';
 import { checkServerConfig, defaultServerConfig } from '../../src/server/config.js';
-import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../src/server/fd-headroom.js';
+import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../src/server/admission/fd-headroom.js';
 
 const protocolMd = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
 const limitsSection = protocolMd.split(/^## 7\./m)[1]!.split(/^## 8\./m)[0]!;

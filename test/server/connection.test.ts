@@ -7,7 +7,7 @@ import { encodeReply } from '../../src/protocol/encode.js';
 import { defaultServerConfig } from '../../src/server/config.js';
 import { Connection } from '../../src/server/connection.js';
 import type { ServerContext } from '../../src/server/context.js';
-import { noMetrics } from '../../src/server/metrics.js';
+import { noMetrics } from '../../src/server/observe/metrics.js';
 import { sleep } from '../helpers/poll.js';
 
 const handled = vi.hoisted(() => [] as string[]);
@@ -56,6 +56,6 @@ describe('Connection', () => {
     await Promise.all([once(client, 'close'), connection.finished]);
     expect(handled).toEqual(['BALANCE']);
     expect(Buffer.concat(received).toString()).toBe(
-      encodeReply({ kind: 'bare', code: Code.internal }).toString());
+      encodeReply({ kind: 'bare', code: Code.internal }));
   });
 });

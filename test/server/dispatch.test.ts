@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
-import { closeAuditAggregator } from '../../src/server/audit-aggregator.js';
+import { closeAuditAggregator } from '../../src/server/observe/audit-aggregator.js';
 import { handleFrame } from '../../src/server/dispatch.js';
 import type { BankOp } from '../../src/rules/requests.js';
 import { fakePeer, fakeServer, okOutcome } from '../helpers/fake-engine.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/protocol/codes.js';
-import { closeAuditAggregator } from '../../src/server/audit-aggregator.js';
+import { closeAuditAggregator } from '../../src/server/observe/audit-aggregator.js';
 import type { BankOp } from '../../src/rules/requests.js';
 import { endSession, recordEvent, submit } from '../../src/server/submit.js';
 import { fakePeer, fakeServer } from '../helpers/fake-engine.js';

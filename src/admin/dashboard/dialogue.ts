@@ -1,6 +1,6 @@
 import { Code, formatCode, isCode, type CodeNumber } from '../../protocol/codes.js';
 import { txnPrefix } from '../../protocol/txn-prefix.js';
-import type { AuditRow } from '../../store/rows.js';
+import type { AuditRow } from '../../rules/types.js';
 
 /** A line of a rebuilt dialogue: what the ATM sent (C), what the server answered (S), a note. */
 export interface DialogueLine {

@@ -4,7 +4,7 @@ import { formatCode, isCode } from '../../protocol/codes.js';
 import { txnPrefix } from '../../protocol/txn-prefix.js';
 import { parseSummaryCodes, SUMMARY_OP } from '../../store/audit-summary.js';
 import type { BankView, Engine } from '../../store/engine.js';
-import type { AuditRow } from '../../store/rows.js';
+import type { AuditRow } from '../../rules/types.js';
 import { rebuildDialogue, type DialogueLine } from './dialogue.js';
 import {
   accountView, liveSessions, serverViews, type AccountView, type ServerView, type SessionView,

@@ -1,5 +1,5 @@
 import { lockExpired } from '../../rules/session.js';
-import type { AccountState, AuditRow, RunRow, SessionRow } from '../../store/rows.js';
+import type { AccountState, AuditRow, RunRow, SessionRow } from '../../rules/types.js';
 
 /**
  * The Now panel: servers, sessions and accounts as one poll read them, shaped for the page.

@@ -1,7 +1,7 @@
 import { assert } from '../../assert.js';
 import { Code } from '../../protocol/codes.js';
 import { parseSummaryCodes, SUMMARY_OP } from '../../store/audit-summary.js';
-import type { AuditRow } from '../../store/rows.js';
+import type { AuditRow } from '../../rules/types.js';
 
 /** Seconds of traffic the charts show: the last three minutes, one point a second. */
 export const TRAFFIC_WINDOW_S = 180;

@@ -1,9 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
-import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/fd-headroom.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
+import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/admission/fd-headroom.js';
+import {
+  LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel,
+} from '../../server/observe/log.js';
 import { runServer } from '../../server/run.js';
-import { parseCidrList, type Cidr } from '../../server/trust.js';
+import { parseCidrList, type Cidr } from '../../server/admission/trust.js';
 import { hostOption, intOption, listenAddressOption, type ListenAddress } from '../options.js';
 
 const KEPT_FDS = FD_HEADROOM + REFUSALS_OPEN_MAX;

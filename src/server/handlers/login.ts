@@ -4,10 +4,10 @@ import type { Reply, Request } from '../../protocol/messages.js';
 import type { PinCheck } from '../../rules/requests.js';
 import { StorageUnavailable } from '../../store/engine.js';
 import { verifyPin } from '../../pin.js';
-import { addressGroup, wideAddressGroup } from '../address-group.js';
+import { addressGroup, wideAddressGroup } from '../admission/address-group.js';
 import { originOf, type Peer, type ServerContext } from '../context.js';
 import { rideOut } from '../outage.js';
-import type { Reservation } from '../rate-limit.js';
+import type { Reservation } from '../admission/rate-limit.js';
 import { refuse, submit } from '../submit.js';
 
 type Login = Extract<Request, { kind: 'login' }>;

@@ -2,7 +2,7 @@ import { assert } from '../../assert.js';
 import { Limits } from '../../protocol/limits.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { AdminTx, BankRecord } from '../engine.js';
-import type { AccountRow, AuditEntry, CheckpointRow } from '../rows.js';
+import type { AccountRow, AuditEntry, CheckpointRow } from '../../rules/types.js';
 import { appendAuditRows } from './audit.js';
 import { holdsPostgresBank, importPostgres } from './copy.js';
 import type { Query } from './query.js';

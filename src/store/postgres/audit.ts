@@ -1,7 +1,7 @@
 import { escapeLiteral } from 'pg';
 import { assert } from '../../assert.js';
 import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
-import type { AuditEntry } from '../rows.js';
+import type { AuditEntry } from '../../rules/types.js';
 import type { Query } from './query.js';
 
 /**

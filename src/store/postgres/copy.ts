@@ -3,7 +3,7 @@ import { PAGE_ROWS } from '../pages.js';
 import {
   exportRecords, recordValues, type AccountPage, type BlockPage, type RunPage,
 } from '../records.js';
-import type { AuditRow, TxnRow } from '../rows.js';
+import type { AuditRow, TxnRow } from '../../rules/types.js';
 import type { Query } from './query.js';
 
 /**

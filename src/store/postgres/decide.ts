@@ -5,7 +5,7 @@ import type {
 import {
   decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
 } from '../../rules/session.js';
-import type { AccountRow } from '../rows.js';
+import type { AccountRow } from '../../rules/types.js';
 import {
   applyClaim, applyWrites, checkWrites, claimWins, pairKey, type Changes, type Facts,
 } from './view-state.js';

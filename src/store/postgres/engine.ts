@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AccountId } from '../../protocol/messages.js';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../engine.js';
-import type { OpenEngineOptions } from '../open.js';
+import type { OpenEngineOptions } from '../open-options.js';
 import type { DbTarget } from '../target.js';
 import { PgCommitter } from './committer.js';
 import { postgresFault } from './faults.js';
@@ -99,9 +99,9 @@ class PostgresEngine implements Engine {
   }
 
   /** A statement on any connection of the pool; a storage fault is thrown as StorageUnavailable. */
-  private query: Query = async (sql, params) => {
+  private query: Query = async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
     try {
-      return (await this.pool.query(sql, params)).rows;
+      return (await this.pool.query(sql, params)).rows as R[];
     } catch (error) {
       throw postgresFault(error, hostOf(this.where)) ?? error;
     }

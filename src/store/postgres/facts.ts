@@ -2,7 +2,7 @@ import { escapeLiteral } from 'pg';
 import { assert } from '../../assert.js';
 import type { BankOp, StoredCounter } from '../../rules/requests.js';
 import { askTxnId } from '../../rules/session.js';
-import type { AccountRow, TxnRow } from '../rows.js';
+import type { AccountRow, TxnRow } from '../../rules/types.js';
 import type { Query } from './query.js';
 import { pairKey, type Facts, type StoredLock } from './view-state.js';
 

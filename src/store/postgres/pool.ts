@@ -11,8 +11,8 @@ import type { Query } from './query.js';
  */
 
 /** PostgreSQL type OIDs whose text a safe integer must be. */
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
+const INT8_OID = pg.types.builtins.INT8; // 20
+const NUMERIC_OID = pg.types.builtins.NUMERIC; // 1700
 
 /** A BIGINT or NUMERIC as a Number; anything past 2^53 would be rounded, so it is a bug. */
 export function parseSafeInteger(text: string): number {
@@ -21,9 +21,12 @@ export function parseSafeInteger(text: string): number {
   return value;
 }
 
+/** pg's name for a type OID. */
+type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
+
 /** The pool's own type parsers: pg's global table is left alone. */
 const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary'): (text: string) => unknown {
+  getTypeParser(oid: TypeId, format?: 'text' | 'binary'): (text: string) => unknown {
     if (oid === INT8_OID || oid === NUMERIC_OID) return parseSafeInteger;
     return pg.types.getTypeParser(oid, format ?? 'text') as (text: string) => unknown;
   },

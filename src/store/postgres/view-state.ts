@@ -2,7 +2,7 @@ import { assert } from '../../assert.js';
 import { Limits } from '../../protocol/limits.js';
 import type { LockClaim, StoredCounter, Write } from '../../rules/requests.js';
 import { lockExpired } from '../../rules/session.js';
-import type { AccountRow, AuditEntry, TxnRow } from '../rows.js';
+import type { AccountRow, AuditEntry, TxnRow } from '../../rules/types.js';
 
 /**
  * A batch's facts as read under row locks, with the writes of its earlier requests applied in

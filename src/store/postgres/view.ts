@@ -4,7 +4,7 @@ import { readPages, PAGE_ROWS } from '../pages.js';
 import type {
   AccountRow, AccountState, AccountSummary, AuditFilter, AuditRow, CheckpointRow, LedgerKey,
   LockoutStatus, RunRow, SessionRow,
-} from '../rows.js';
+} from '../../rules/types.js';
 import { exportPostgres } from './copy.js';
 import type { Query } from './query.js';
 

@@ -2,8 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import { Limits } from '../../protocol/limits.js';
 import type { AccountId } from '../../protocol/messages.js';
-import type { Store } from './db.js';
-import type { AccountRow } from '../rows.js';
+import type { AccountRow } from '../../rules/types.js';
 export type { AccountRow };
 
 export interface AccountStatements {
@@ -17,6 +16,11 @@ export interface AccountStatements {
   close: Statement<{ account: string; now: number }>;
   list: Statement<[]>;
   sumBalances: Statement<[]>;
+}
+
+/** What these functions read of an open store (db.ts builds it and imports this module). */
+export interface AccountsStore {
+  accounts: AccountStatements;
 }
 
 /** Prepares the account statements. */
@@ -44,14 +48,14 @@ export function prepareAccounts(db: Database): AccountStatements {
 type RawAccount = Omit<AccountRow, 'closed'> & { closed: number };
 
 /** The account, open or closed; undefined when there is none. */
-export function getAccount(store: Store, account: AccountId): AccountRow | undefined {
+export function getAccount(store: AccountsStore, account: AccountId): AccountRow | undefined {
   const row = store.accounts.get.get(account) as RawAccount | undefined;
   return row && { ...row, closed: row.closed === 1 };
 }
 
 /** Moves an open account's balance by deltaCents; the caller has checked the result's bounds. */
 export function addToBalance(
-  store: Store,
+  store: AccountsStore,
   account: AccountId,
   deltaCents: number,
 ): void {
@@ -62,7 +66,7 @@ export function addToBalance(
 
 /** Creates an account; with replace, overwrites an existing one's PIN and balance, reopens it. */
 export function putAccount(
-  store: Store,
+  store: AccountsStore,
   row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
   { replace }: { replace: boolean },
 ): void {
@@ -73,7 +77,7 @@ export function putAccount(
 }
 
 /** Every account with its balance, ordered by number. */
-export function listAccounts(store: Store): {
+export function listAccounts(store: AccountsStore): {
   account: AccountId;
   balanceCents: number;
   closed: boolean;
@@ -84,19 +88,19 @@ export function listAccounts(store: Store): {
 }
 
 /** The sum of every balance, open and closed accounts alike. */
-export function sumBalances(store: Store): number {
+export function sumBalances(store: AccountsStore): number {
   return (store.accounts.sumBalances.get() as { totalCents: number }).totalCents;
 }
 
 /** Replaces an open account's PIN hash; false when there is no such open account. */
-export function setAccountPin(store: Store, account: AccountId, pinHash: string): boolean {
+export function setAccountPin(store: AccountsStore, account: AccountId, pinHash: string): boolean {
   const changes = store.accounts.setPin.run({ account, pinHash }).changes;
   assert(changes <= 1, 'at most one account per number');
   return changes === 1;
 }
 
 /** Marks an open account closed; false when there is no such open account. */
-export function closeAccount(store: Store, account: AccountId, nowMs: number): boolean {
+export function closeAccount(store: AccountsStore, account: AccountId, nowMs: number): boolean {
   const changes = store.accounts.close.run({ account, now: nowMs }).changes;
   assert(changes <= 1, 'at most one account per number');
   return changes === 1;

@@ -4,7 +4,7 @@ import type { AccountId } from '../../protocol/messages.js';
 import { AUDIT_COLUMNS, AUDIT_MATCHES, type AuditFilter, type AuditRow } from './audit.js';
 import { prepareStore, preparedOnce, type Store } from './db.js';
 import { listMigrations } from './migrate.js';
-import type { CheckpointRow, LedgerKey } from '../rows.js';
+import type { CheckpointRow, LedgerKey } from '../../rules/types.js';
 export type { CheckpointRow, LedgerKey };
 
 /**

@@ -1,10 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
-import type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
-import type { Store } from './db.js';
+import type { AuditEntry, AuditFilter, AuditRow } from '../../rules/types.js';
 
-export type { AuditEntry, AuditFilter, AuditRow } from '../rows.js';
+export type { AuditEntry, AuditFilter, AuditRow } from '../../rules/types.js';
 
 export interface AuditStatements {
   lastHash: Statement<[]>;
@@ -30,6 +29,12 @@ export const AUDIT_MATCHES = `(@account = '' OR account = @account) AND at >= @s
   AND (@code < 0 OR code = @code OR codes LIKE '%"' || CAST(@code AS INTEGER) || '":%')
   AND id > @afterId`;
 
+/** What these functions read of an open store (db.ts builds it and imports this module). */
+export interface AuditStore {
+  db: Database;
+  audit: AuditStatements;
+}
+
 /** Prepares the audit statements. */
 export function prepareAudit(db: Database): AuditStatements {
   return {
@@ -45,29 +50,29 @@ export function prepareAudit(db: Database): AuditStatements {
  * The chain's last hash while a batch holds the write lock (holdAuditTip), so that each row
  * need not read it back; absent outside a batch, where every append reads it from the table.
  */
-const heldTips = new WeakMap<Store, string>();
+const heldTips = new WeakMap<AuditStore, string>();
 
 /**
  * Reads the chain's tip once for a batch about to append many rows. Call inside the batch's
  * write transaction: no other process (`bank admin`) can append until it ends.
  */
-export function holdAuditTip(store: Store): void {
+export function holdAuditTip(store: AuditStore): void {
   assert(store.db.inTransaction, 'the tip is held only under the write lock');
   heldTips.set(store, readAuditTip(store));
 }
 
 /** Forgets the held tip: the batch ended (committed or rolled back). */
-export function releaseAuditTip(store: Store): void {
+export function releaseAuditTip(store: AuditStore): void {
   heldTips.delete(store);
 }
 
-function readAuditTip(store: Store): string {
+function readAuditTip(store: AuditStore): string {
   const last = store.audit.lastHash.get() as { hash: string } | undefined;
   return last?.hash ?? '';
 }
 
 /** Appends one row, chained to the last; call inside the transaction whose effect it records. */
-export function appendAudit(store: Store, entry: AuditEntry): void {
+export function appendAudit(store: AuditStore, entry: AuditEntry): void {
   assert(store.db.inTransaction, 'audit rows are written with what they record');
   const held = heldTips.get(store);
   const fields = auditFields(entry);
@@ -77,7 +82,7 @@ export function appendAudit(store: Store, entry: AuditEntry): void {
 }
 
 /** Audit rows matching the filter, oldest first, at most `limit` of the newest. */
-export function listAudit(store: Store, filter: AuditFilter = {}): AuditRow[] {
+export function listAudit(store: AuditStore, filter: AuditFilter = {}): AuditRow[] {
   return store.audit.select.all({
     account: filter.account ?? '',
     sinceMs: filter.sinceMs ?? 0,

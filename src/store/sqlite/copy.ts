@@ -5,7 +5,7 @@ import { readPages, PAGE_ROWS } from '../pages.js';
 import {
   exportRecords, recordValues, type AccountPage, type BlockPage, type RunPage,
 } from '../records.js';
-import type { AuditRow, TxnRow } from '../rows.js';
+import type { AuditRow, TxnRow } from '../../rules/types.js';
 import { AUDIT_COLUMNS } from './audit.js';
 import { preparedOnce, type Store } from './db.js';
 
@@ -21,7 +21,7 @@ interface CopyStatements {
   blocks: Statement<[after: string, limit: number]>;
   runs: Statement<[after: number, limit: number]>;
   holds: Statement<[]>;
-  put: Record<BankRecord['kind'], Statement<unknown[]>>;
+  put: Record<BankRecord['kind'], Statement>;
 }
 
 /** The copy statements of this connection, prepared the first time they are asked for. */

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
-import type { AccountState, RunRow, SessionRow } from '../rows.js';
+import type { AccountState, RunRow, SessionRow } from '../../rules/types.js';
 import { preparedOnce, type Store } from './db.js';
 
 /**

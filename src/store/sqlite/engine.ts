@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { AdminTx, BankView, CommitState, Engine, PreLoginFacts } from '../engine.js';
-import type { OpenEngineOptions } from '../open.js';
+import type { OpenEngineOptions } from '../open-options.js';
 import { getAccount } from './accounts.js';
 import { openStoreReadOnly } from './admin-queries.js';
 import { applyFailure, applyOp } from './apply.js';

@@ -4,8 +4,7 @@ import {
   decideWrongPin, type BarFacts, type Counter, type LockoutPolicy, type WrongPinOutcome,
 } from '../../lockout.js';
 import type { AccountId } from '../../protocol/messages.js';
-import type { Store } from './db.js';
-import type { LockoutStatus } from '../rows.js';
+import type { LockoutStatus } from '../../rules/types.js';
 export type { LockoutStatus };
 
 /**
@@ -31,6 +30,11 @@ export interface LockoutStatements {
 const COUNTER = 'failures, blocks AS level, blocked_until AS untilMs, forget_at AS forgetAtMs';
 const ACCOUNT_COUNTER =
   'failures, lockouts AS level, locked_until AS untilMs, forget_at AS forgetAtMs';
+
+/** What these functions read of an open store (db.ts builds it and imports this module). */
+export interface LockoutStore {
+  lockout: LockoutStatements;
+}
 
 /** Prepares the lock-out statements. */
 export function prepareLockout(db: Database): LockoutStatements {
@@ -75,7 +79,7 @@ export function prepareLockout(db: Database): LockoutStatements {
 }
 
 /** What bars a login on an account number from a group: an operator's block, and both blocks. */
-export function readBarFacts(store: Store, account: AccountId, group: string): BarFacts {
+export function readBarFacts(store: LockoutStore, account: AccountId, group: string): BarFacts {
   const row = store.lockout.bar.get({ account, group }) as Omit<BarFacts, 'operatorBlocked'> &
     { blocked: number };
   return { operatorBlocked: row.blocked === 1, accountUntilMs: row.accountUntilMs,
@@ -83,7 +87,7 @@ export function readBarFacts(store: Store, account: AccountId, group: string): B
 }
 
 /** Both counters of an account number as stored (forgotten ones included; see liveCounter). */
-export function readCounters(store: Store, account: AccountId, group: string):
+export function readCounters(store: LockoutStore, account: AccountId, group: string):
   { group: Counter | undefined; account: Counter | undefined } {
   return {
     group: store.lockout.getGroup.get(account, group) as Counter | undefined,
@@ -99,7 +103,7 @@ const FORGET_BATCH_ROWS = 8;
  * counters past their forget time, so the tables hold only live counters and a bounded
  * remainder. Call inside the login's transaction.
  */
-export function putCounters(store: Store, key: { account: AccountId; group: string },
+export function putCounters(store: LockoutStore, key: { account: AccountId; group: string },
   outcome: { group: Counter; account: Counter }, nowMs: number): void {
   const { group: g, account: a } = outcome;
   store.lockout.putGroup.run(key.account, key.group, g.failures, g.level, g.untilMs, g.forgetAtMs);
@@ -109,7 +113,7 @@ export function putCounters(store: Store, key: { account: AccountId; group: stri
 }
 
 /** Counts a wrong PIN: decides with src/lockout.ts and stores the counters (tests, admin). */
-export function recordWrongPin(store: Store, key: { account: AccountId; group: string },
+export function recordWrongPin(store: LockoutStore, key: { account: AccountId; group: string },
   nowMs: number, policy: LockoutPolicy): WrongPinOutcome {
   const outcome = decideWrongPin(readCounters(store, key.account, key.group), nowMs, policy);
   putCounters(store, key, outcome, nowMs);
@@ -117,31 +121,35 @@ export function recordWrongPin(store: Store, key: { account: AccountId; group: s
 }
 
 /** A right PIN from a group: that group's counter and the count across groups start again. */
-export function clearCountersAfterRightPin(store: Store, account: AccountId, group: string): void {
+export function clearCountersAfterRightPin(
+  store: LockoutStore,
+  account: AccountId,
+  group: string,
+): void {
   store.lockout.clearGroup.run(account, group);
   store.lockout.clearAccount.run(account);
 }
 
 /** Forgets every wrong-PIN counter of an account number (a new PIN, an operator); true if any. */
-export function clearPinFailures(store: Store, account: AccountId): boolean {
+export function clearPinFailures(store: LockoutStore, account: AccountId): boolean {
   const groups = store.lockout.clearGroups.run(account).changes;
   return store.lockout.clearAccount.run(account).changes + groups > 0;
 }
 
 /** An operator's block on an existing account; false when it was blocked already. */
-export function blockAccount(store: Store, account: AccountId, nowMs: number): boolean {
+export function blockAccount(store: LockoutStore, account: AccountId, nowMs: number): boolean {
   const changes = store.lockout.block.run(account, nowMs).changes;
   assert(changes <= 1, 'one block per account');
   return changes === 1;
 }
 
 /** Lifts an operator's block; false when there was none. */
-export function unblockAccountRow(store: Store, account: AccountId): boolean {
+export function unblockAccountRow(store: LockoutStore, account: AccountId): boolean {
   return store.lockout.unblock.run(account).changes === 1;
 }
 
 /** The lock-out state of every account, by number. */
-export function listLockoutStatus(store: Store, nowMs: number): LockoutStatus[] {
+export function listLockoutStatus(store: LockoutStore, nowMs: number): LockoutStatus[] {
   type Raw = Omit<LockoutStatus, 'blocked'> & { blocked: number };
   return (store.lockout.status.all({ now: nowMs }) as Raw[])
     .map((row) => ({ ...row, blocked: row.blocked === 1 }));

@@ -3,7 +3,6 @@ import { assert } from '../../assert.js';
 import type { CodeNumber } from '../../protocol/codes.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { SessionFacts } from '../../rules/requests.js';
-import type { Store } from './db.js';
 
 /**
  * A session request's facts (rules/session.ts) in one statement: the lock row, the account, the
@@ -22,6 +21,11 @@ export const SESSION_FACTS_SQL = `SELECT
     LEFT JOIN transactions AS t ON t.account = k.account AND t.txn_id = k.txn_id
     LEFT JOIN account_blocks AS b ON b.account = k.account`;
 
+/** What these functions read of an open store (db.ts builds it and imports this module). */
+export interface FactsStore {
+  sessionFacts: SessionFactsStatement;
+}
+
 /** The statement, prepared with the others when the store opens (db.ts). */
 export type SessionFactsStatement = Statement<[account: string, txnId: string | null]>;
 
@@ -37,7 +41,7 @@ type FactsRow = [
 ];
 
 /** Reads one request's facts; the statement always yields exactly one row. */
-export function readSqliteSessionFacts(store: Store, account: AccountId,
+export function readSqliteSessionFacts(store: FactsStore, account: AccountId,
   txnId: string | undefined): SessionFacts {
   const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');

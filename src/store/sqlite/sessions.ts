@@ -2,8 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { LockClaim } from '../../rules/requests.js';
-import type { Store } from './db.js';
-import type { SessionRow } from '../rows.js';
+import type { SessionRow } from '../../rules/types.js';
 export type { SessionRow };
 
 export interface SessionStatements {
@@ -16,6 +15,11 @@ export interface SessionStatements {
   row: Statement<[account: string]>;
   clear: Statement<[]>;
   list: Statement<[]>;
+}
+
+/** What these functions read of an open store (db.ts builds it and imports this module). */
+export interface SessionsStore {
+  sessions: SessionStatements;
 }
 
 /** Prepares the session-lock statements. */
@@ -37,7 +41,7 @@ export function prepareSessions(db: Database): SessionStatements {
 }
 
 /** Takes the account's session lock unless another live session holds it. */
-export function acquireLock(store: Store, claim: LockClaim): boolean {
+export function acquireLock(store: SessionsStore, claim: LockClaim): boolean {
   const { lockTtlMs, at, account, holder, peer } = claim;
   assert(lockTtlMs > 0, 'a lock TTL is positive');
   const row = { account, holder, peer, now: at, expiredBefore: at - lockTtlMs };
@@ -45,14 +49,14 @@ export function acquireLock(store: Store, claim: LockClaim): boolean {
 }
 
 /** The account's lock row, live or expired: its holder and last heartbeat. */
-export function lockRow(store: Store, account: AccountId):
+export function lockRow(store: SessionsStore, account: AccountId):
   { holder: string; heartbeatAt: number } | undefined {
   return store.sessions.row.get(account) as { holder: string; heartbeatAt: number } | undefined;
 }
 
 /** Refreshes the heartbeat; false when this holder lost the lock (it expired and was taken). */
 export function touchLock(
-  store: Store,
+  store: SessionsStore,
   account: AccountId,
   holder: string,
   nowMs: number,
@@ -61,16 +65,16 @@ export function touchLock(
 }
 
 /** Gives the lock back at logout or disconnect; nothing happens if it was already taken over. */
-export function releaseLock(store: Store, account: AccountId, holder: string): boolean {
+export function releaseLock(store: SessionsStore, account: AccountId, holder: string): boolean {
   return store.sessions.release.run({ account, holder }).changes === 1;
 }
 
 /** Drops every lock: at start-up, those of a server that died are no longer held by anyone. */
-export function clearLocks(store: Store): number {
+export function clearLocks(store: SessionsStore): number {
   return store.sessions.clear.run().changes;
 }
 
 /** The locks held now, expired ones included (the caller knows the TTL). */
-export function listLocks(store: Store): SessionRow[] {
+export function listLocks(store: SessionsStore): SessionRow[] {
   return store.sessions.list.all() as SessionRow[];
 }

@@ -1,7 +1,7 @@
 import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { AdminTx, BankView } from '../engine.js';
-import type { CheckpointRow } from '../rows.js';
+import type { CheckpointRow } from '../../rules/types.js';
 import {
   closeAccount, getAccount, listAccounts, putAccount, setAccountPin,
 } from './accounts.js';

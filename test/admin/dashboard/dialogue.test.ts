@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rebuildDialogue } from '../../../src/admin/dashboard/dialogue.js';
-import type { AuditRow } from '../../../src/store/rows.js';
+import type { AuditRow } from '../../../src/rules/types.js';
 
 /** An audit row of connection 1000001 with the fields given. */
 function row(id: number, fields: Partial<AuditRow>): AuditRow {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Traffic, TRAFFIC_WINDOW_S } from '../../../src/admin/dashboard/traffic.js';
-import type { AuditRow } from '../../../src/store/rows.js';
+import type { AuditRow } from '../../../src/rules/types.js';
 
 let nextId = 1;
 function row(atMs: number, op: string, code: number | null, more: Partial<AuditRow> = {}):

@@ -1,7 +1,7 @@
 // The same admin changes made on SQLite (its statements) and on PostgreSQL (AdminTx), with
 // what each answered, for test/store/postgres/view.test.ts to compare.
 import type { AdminTx } from '../../../src/store/engine.js';
-import type { AuditEntry, CheckpointRow } from '../../../src/store/rows.js';
+import type { AuditEntry, CheckpointRow } from '../../../src/rules/types.js';
 import {
   closeAccount, putAccount, setAccountPin,
 } from '../../../src/store/sqlite/accounts.js';

@@ -4,7 +4,7 @@ import { Code } from '../../../src/protocol/codes.js';
 import { auditHash } from '../../../src/store/audit-chain.js';
 import type { Engine } from '../../../src/store/engine.js';
 import { openEngine } from '../../../src/store/open.js';
-import type { AuditEntry } from '../../../src/store/rows.js';
+import type { AuditEntry } from '../../../src/rules/types.js';
 import { ask, login, openPgBank, origin, type PgBank } from './fixture.js';
 
 /** Two engines on one database, each with its own pool: two servers of one bank. */
@@ -41,7 +41,7 @@ describe('two servers on one PostgreSQL bank', () => {
         other.submit(login(b, ACCOUNTS[0]!, 'right'))]);
       const codes = replies.map((r) => r.reply?.code).sort();
       expect(codes).toEqual([Code.ok, Code.accountBusy]);
-      const winner = replies[0]!.reply?.code === Code.ok ? bank.engine : other;
+      const winner = replies[0].reply?.code === Code.ok ? bank.engine : other;
       const holder = winner === bank.engine ? a : b;
       await winner.submit({ kind: 'logout', origin: holder, account: ACCOUNTS[0]!, op: 'logout' });
     }

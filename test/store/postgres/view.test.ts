@@ -4,7 +4,7 @@ import type { AdminTx, BankRecord, BankView } from '../../../src/store/engine.js
 import { postgresAdminTx } from '../../../src/store/postgres/admin-tx.js';
 import type { Query } from '../../../src/store/postgres/query.js';
 import { postgresView } from '../../../src/store/postgres/view.js';
-import type { AuditEntry, AuditFilter } from '../../../src/store/rows.js';
+import type { AuditEntry, AuditFilter } from '../../../src/rules/types.js';
 import { getAccount, listAccounts } from '../../../src/store/sqlite/accounts.js';
 import {
   countAuditUpTo, countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited,

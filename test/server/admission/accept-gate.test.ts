@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
-import { AcceptGate } from '../../src/server/accept-gate.js';
+import { AssertionError } from '../../../src/assert.js';
+import { AcceptGate } from '../../../src/server/admission/accept-gate.js';
 
 describe('AcceptGate', () => {
   it('takes slots up to the per-group cap, and gives one back on close', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetrics, type PromMetrics } from '../../src/server/metrics.js';
-import { serveMetrics, type MetricsServer } from '../../src/server/metrics-http.js';
+import { createMetrics, type PromMetrics } from '../../../src/server/observe/metrics.js';
+import { serveMetrics, type MetricsServer } from '../../../src/server/observe/metrics-http.js';
 
 let web: MetricsServer | undefined;
 afterEach(async () => {

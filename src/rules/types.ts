@@ -2,8 +2,10 @@ import type { CodeNumber } from '../protocol/codes.js';
 import type { AccountId } from '../protocol/messages.js';
 
 /**
- * The bank's records as every storage engine reads and writes them (src/store/engine.ts). Times
- * are epoch milliseconds, money integer cents; no driver type appears here.
+ * The bank's records: what the rules read and the writes they return, and what every storage
+ * engine (src/store/engine.ts) stores. They live beside the rules, so store/ imports them and the
+ * rules import nothing of store/. Times are epoch milliseconds, money integer cents; no driver
+ * type appears here.
  */
 
 /** An account, open or closed. */

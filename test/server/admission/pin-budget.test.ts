@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   PIN_CHECKS_RUNNING_MAX, PIN_CHECKS_WAITING_MAX, PinBudget, type CheckOutcome,
-} from '../../src/server/pin-budget.js';
-import { GROUPS_MAX } from '../../src/server/rate-limit.js';
+} from '../../../src/server/admission/pin-budget.js';
+import { GROUPS_MAX } from '../../../src/server/admission/rate-limit.js';
 
 /** A verifier the test settles by hand, recording which checks were hashed. */
 class FakeHasher {
@@ -179,7 +179,7 @@ describe('PinBudget', () => {
 
 describe('the bounds as PROTOCOL.md §7 states them', () => {
   it('names the same numbers of PIN checks running and waiting, and groups remembered', () => {
-    const protocolMd = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
+    const protocolMd = readFileSync(new URL('../../../PROTOCOL.md', import.meta.url), 'utf8');
     expect(protocolMd).toContain(`| PIN checks running at once | ${PIN_CHECKS_RUNNING_MAX} in all, 1 per address group |`);
     expect(protocolMd).toContain(`| PIN checks waiting | ${PIN_CHECKS_WAITING_MAX} |`);
     expect(protocolMd).toContain(`| address groups the failed-login limit remembers | ${GROUPS_MAX.toLocaleString('en-US')} |`);

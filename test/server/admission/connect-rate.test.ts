@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX, CONNECT_WINDOW_MS, ConnectRate, type ConnectVerdict,
   OVERFLOW_GROUP,
-} from '../../src/server/connect-rate.js';
+} from '../../../src/server/admission/connect-rate.js';
 
 const T0 = 1_700_000_000_000;
 const BAN_MS = 10_000;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { Code } from '../protocol/codes.js';
-import { encodeReply } from '../protocol/encode.js';
+import { Code } from '../../protocol/codes.js';
+import { encodeReply } from '../../protocol/encode.js';
 import { AcceptGate } from './accept-gate.js';
 import { addressGroup, wideAddressGroup } from './address-group.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from '../config.js';
 import { ConnectRate } from './connect-rate.js';
 import { createTrust, type TrustTest } from './trust.js';
 import { REFUSALS_OPEN_MAX } from './fd-headroom.js';

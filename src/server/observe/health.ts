@@ -1,4 +1,4 @@
-import type { Engine } from '../store/engine.js';
+import type { Engine } from '../../store/engine.js';
 
 /** Requests waiting this long with no batch settled make /healthz answer 503. */
 export const COMMIT_STALL_MS = 5000;

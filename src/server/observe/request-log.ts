@@ -1,9 +1,9 @@
-import { Code } from '../protocol/codes.js';
-import { decodeRequest } from '../protocol/decode.js';
-import type { Reply } from '../protocol/messages.js';
-import type { Peer, ServerContext } from './context.js';
+import { Code } from '../../protocol/codes.js';
+import { decodeRequest } from '../../protocol/decode.js';
+import type { Reply } from '../../protocol/messages.js';
+import type { Peer, ServerContext } from '../context.js';
 import { noMetrics } from './metrics.js';
-import { txnPrefix } from '../protocol/txn-prefix.js';
+import { txnPrefix } from '../../protocol/txn-prefix.js';
 export { txnPrefix };
 
 /** What a log line may say about a request: never its PIN, never a whole transaction id. */

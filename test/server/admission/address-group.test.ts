@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressGroup, wideAddressGroup } from '../../src/server/address-group.js';
+import { addressGroup, wideAddressGroup } from '../../../src/server/admission/address-group.js';
 
 describe('addressGroup', () => {
   it.each([

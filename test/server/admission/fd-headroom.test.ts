@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
+import { AssertionError } from '../../../src/assert.js';
 import {
   connectionsCap, describeCap, FD_HEADROOM, parseProcLimits, parseUlimit, readFdLimit,
   REFUSALS_OPEN_MAX,
-} from '../../src/server/fd-headroom.js';
+} from '../../../src/server/admission/fd-headroom.js';
 
 const KEPT = FD_HEADROOM + REFUSALS_OPEN_MAX;
 const PROC_LIMITS = `Limit                     Soft Limit           Hard Limit           Units

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { COMMIT_STALL_MS, healthProblem } from '../../src/server/health.js';
-import type { CommitState, Engine } from '../../src/store/engine.js';
-import { openEngine } from '../../src/store/open.js';
+import { COMMIT_STALL_MS, healthProblem } from '../../../src/server/observe/health.js';
+import type { CommitState, Engine } from '../../../src/store/engine.js';
+import { openEngine } from '../../../src/store/open.js';
 
 /** An engine that only answers (or not) and shows the commit state given: all /healthz reads. */
 function fakeEngine(answering: boolean, commits: Partial<CommitState>): Engine {

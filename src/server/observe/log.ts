@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { formatCents } from '../money.js';
+import { formatCents } from '../../money.js';
 
 export type { Logger } from 'pino';
 

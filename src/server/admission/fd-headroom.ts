@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { assert } from '../assert.js';
-import { StartupError } from './startup-errors.js';
+import { assert } from '../../assert.js';
+import { StartupError } from '../startup-errors.js';
 
 /**
  * File descriptors kept back from connections for everything else the process opens: stdin,

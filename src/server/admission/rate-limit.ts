@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 
 /** How long a window lasts, from its first failed login. */
 export const WINDOW_MS = 60_000;

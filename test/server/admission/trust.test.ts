@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cidrText, createTrust, parseCidr, parseCidrList } from '../../src/server/trust.js';
+import {
+  cidrText, createTrust, parseCidr, parseCidrList,
+} from '../../../src/server/admission/trust.js';
 
 describe('parseCidr', () => {
   const good: [string, string][] = [

@@ -3,15 +3,17 @@ import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Admission } from '../../src/server/admission.js';
-import { defaultServerConfig } from '../../src/server/config.js';
-import { CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX } from '../../src/server/connect-rate.js';
-import { parseCidrList } from '../../src/server/trust.js';
-import { sleep } from '../helpers/poll.js';
+import { Admission } from '../../../src/server/admission/admission.js';
+import { defaultServerConfig } from '../../../src/server/config.js';
+import {
+  CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX,
+} from '../../../src/server/admission/connect-rate.js';
+import { parseCidrList } from '../../../src/server/admission/trust.js';
+import { sleep } from '../../helpers/poll.js';
 
 const HANDSHAKE_MS = 200;
 const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../../fixtures/tls/${name}`, import.meta.url));
 
 /**
  * A raw connection from 127.0.0.1:40000 that starts a TLS record and then sends one byte of it

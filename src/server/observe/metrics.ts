@@ -1,7 +1,7 @@
 import {
   Counter, Gauge, Histogram, Registry, collectDefaultMetrics,
 } from 'prom-client';
-import { Code } from '../protocol/codes.js';
+import { Code } from '../../protocol/codes.js';
 
 /** Live counts the server reports when scraped (read at scrape time, not kept up to date). */
 export interface MetricGauges {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createServerLog, textLine } from '../../src/server/log.js';
-import { txnPrefix } from '../../src/server/request-log.js';
+import { createServerLog, textLine } from '../../../src/server/observe/log.js';
+import { txnPrefix } from '../../../src/server/observe/request-log.js';
 
 describe('textLine', () => {
   it('reads as time, level, message, then key=value with dollars and two-digit codes', () => {

@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 
 /** The window connects are counted in. */
 export const CONNECT_WINDOW_MS = 1000;

@@ -1,4 +1,4 @@
-import { assert } from '../assert.js';
+import { assert } from '../../assert.js';
 
 /**
  * The connection caps (PROTOCOL.md §7): connections open in all, and per address group (IPv4

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from '../../src/assert.js';
-import { addressGroup, wideAddressGroup } from '../../src/server/address-group.js';
+import { AssertionError } from '../../../src/assert.js';
+import { addressGroup, wideAddressGroup } from '../../../src/server/admission/address-group.js';
 import {
   GROUPS_MAX, LoginLimiter, SHARED_WINDOW, WIDE_GROUPS_MAX, WINDOW_MS,
-} from '../../src/server/rate-limit.js';
+} from '../../../src/server/admission/rate-limit.js';
 
 const T0 = 1_700_000_000_000;
 /** The wide group (a /16) of the groups in tests where the table does not fill. */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PromMetrics } from './metrics.js';
-import { listenError } from './startup-errors.js';
+import { listenError } from '../startup-errors.js';
 
 /** The metrics listener once bound: its URL, and a way to stop it. */
 export interface MetricsServer {

@@ -1,8 +1,8 @@
-import { assert } from '../assert.js';
-import { SUMMARY_OP, summaryColumns, type AuditSummary } from '../store/audit-summary.js';
-import { addressGroup } from './address-group.js';
-import type { ServerContext } from './context.js';
-import { rideOut } from './outage.js';
+import { assert } from '../../assert.js';
+import { SUMMARY_OP, summaryColumns, type AuditSummary } from '../../store/audit-summary.js';
+import { addressGroup } from '../admission/address-group.js';
+import type { ServerContext } from '../context.js';
+import { rideOut } from '../outage.js';
 
 /**
  * How long an address group's refusals gather before they are written as one row: a flood from

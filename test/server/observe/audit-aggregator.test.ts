@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Code } from '../../src/protocol/codes.js';
+import { Code } from '../../../src/protocol/codes.js';
 import {
   AUDIT_SUMMARY_GROUPS_MAX, AuditAggregator, closeAuditAggregator, OTHER_GROUP, type GroupSummary,
-} from '../../src/server/audit-aggregator.js';
-import { defaultServerConfig } from '../../src/server/config.js';
-import type { ServerContext } from '../../src/server/context.js';
-import { createServerLog } from '../../src/server/log.js';
-import { noMetrics } from '../../src/server/metrics.js';
-import { createLoginGuards } from '../../src/server/pin-budget.js';
-import { recordEvent, refuse } from '../../src/server/submit.js';
-import { openEngine } from '../../src/store/open.js';
-import type { AuditRow } from '../../src/store/rows.js';
-import { fakePeer } from '../helpers/fake-engine.js';
+} from '../../../src/server/observe/audit-aggregator.js';
+import { defaultServerConfig } from '../../../src/server/config.js';
+import type { ServerContext } from '../../../src/server/context.js';
+import { createServerLog } from '../../../src/server/observe/log.js';
+import { noMetrics } from '../../../src/server/observe/metrics.js';
+import { createLoginGuards } from '../../../src/server/admission/pin-budget.js';
+import { recordEvent, refuse } from '../../../src/server/submit.js';
+import { openEngine } from '../../../src/store/open.js';
+import type { AuditRow } from '../../../src/rules/types.js';
+import { fakePeer } from '../../helpers/fake-engine.js';
 
 const INTERVAL_MS = 10_000;
 

@@ -1,6 +1,6 @@
-import { assert } from '../assert.js';
-import { lockoutPolicy, TEST_LOCKOUT_ENV, type LockoutPolicy } from '../lockout.js';
-import type { ServerConfig } from './config.js';
+import { assert } from '../../assert.js';
+import { lockoutPolicy, TEST_LOCKOUT_ENV, type LockoutPolicy } from '../../lockout.js';
+import type { ServerConfig } from '../config.js';
 import { GROUPS_MAX, LoginLimiter } from './rate-limit.js';
 import { createTrust, type TrustTest } from './trust.js';
 
