@@ -33,8 +33,10 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
-      // A destructuring that also reassigns a `let` keeps its other names `let`.
-      'prefer-const': ['error', { destructuring: 'all' }],
+      // A destructuring that also reassigns a `let` keeps its other names `let`; a `let` that a
+      // closure reads before its one assignment (a callback made first, the value set later)
+      // cannot be a `const`.
+      'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],
       // `||` on a string treats an empty one (an unset environment variable) as absent.
       '@typescript-eslint/prefer-nullish-coalescing': [
         'error',

@@ -150,7 +150,7 @@ describe('README.md examples: each block is checked or marked illustrative', () 
     metrics.watch({ connections: () => 0, sessions: () => 0 });
     const registered = (await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name)
       .filter((name) => name.startsWith('bank_')).sort();
-    const tableRows = README.split('\n').filter((line) => /^\| `bank_/.test(line));
+    const tableRows = README.split('\n').filter((line) => line.startsWith("| `bank_"));
     const inTable = tableRows.flatMap((row) => row.split('|')[1]!.match(/bank_\w+/g) ?? []).sort();
     expect(inTable).toEqual(registered);
   });
@@ -245,7 +245,7 @@ function checkAdminOutput(args: string[], shown: string[], real: string[]): void
     expect(words(shown[0]!), 'the audit header').toEqual(words(real[0]!));
     const conn = [...shown[1]!.matchAll(/-+/g)][2]!; // the third column's dashes: conn
     for (const row of shown.slice(2)) {
-      const cell = row.slice(conn.index, conn.index! + conn[0].length).trim();
+      const cell = row.slice(conn.index, conn.index + conn[0].length).trim();
       if (cell !== '') expect(cell, row).toMatch(/^[1-9]\d{6,}$/);
     }
     return;

@@ -89,7 +89,7 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
   const crash = async (): Promise<void> => {
     const proc = (cluster as unknown as { process?: import('node:child_process').ChildProcess })
       .process;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    if (proc?.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGQUIT');

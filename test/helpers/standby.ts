@@ -65,7 +65,9 @@ async function asPostgres(bin: string, program: string, args: string[]): Promise
     return (await run(file, argv, { encoding: 'utf8' })).stdout;
   } catch (error) {
     const failed = error as { stderr?: string; message: string };
-    throw new Error(`${program} ${args.join(' ')}: ${failed.stderr || failed.message}`);
+    throw new Error(`${program} ${args.join(' ')}: ${failed.stderr || failed.message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -103,7 +105,7 @@ async function startCluster(bin: string, dir: string): Promise<void> {
     await asPostgres(bin, 'pg_ctl', ['start', '-w', '-t', String(PG_CTL_WAIT_S), '-D', dir,
       '-l', log]);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${logTail(log)}`);
+    throw new Error(`${(error as Error).message}\n${logTail(log)}`, { cause: error });
   }
 }
 

@@ -87,7 +87,7 @@ function depositsUntil(client: WireClient, stopped: () => boolean): {
 async function balanceIn(db: string, account: string): Promise<number> {
   const rows = await readRows<{ balance_cents: number }>(db,
     'SELECT balance_cents FROM accounts WHERE account = ?', [account]);
-  return Number(rows[0]!.balance_cents);
+  return rows[0]!.balance_cents;
 }
 
 /** A logged-in session and the deposits it was told are done. */

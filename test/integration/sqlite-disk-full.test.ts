@@ -21,7 +21,7 @@ beforeEach(() => {
   if (!root) return;
   dir = mkdtempSync(join(tmpdir(), 'bank-full-'));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_BYTES}`, 'tmpfs', dir]);
-  if (mounted.status !== 0) throw new Error(`mount tmpfs failed: ${mounted.stderr}`);
+  if (mounted.status !== 0) throw new Error(`mount tmpfs failed: ${mounted.stderr.toString()}`);
 });
 afterEach(() => {
   if (!root) return;

@@ -16,12 +16,12 @@ export function isLoopbackHost(host: string): boolean {
   if (isIPv4(bare)) return bare.startsWith('127.');
   if (!isIPv6(bare)) return false;
   const mapped = /^::ffff:([0-9.]+)$/.exec(bare)?.[1];
-  return bare === '::1' || (mapped !== undefined && mapped.startsWith('127.'));
+  return bare === '::1' || mapped?.startsWith('127.') === true;
 }
 
 /** Refuses a listen address beyond this machine without a token, before anything is bound. */
 export function checkListen(host: string, token: string | undefined): void {
-  if (token !== undefined && token.length === 0) throw new Error('the dashboard token is empty');
+  if (token?.length === 0) throw new Error('the dashboard token is empty');
   if (token === undefined && !isLoopbackHost(host)) {
     throw new Error(`--listen ${host} can be reached from other machines: give --token or ` +
       '--token-file too (or listen on 127.0.0.1)');

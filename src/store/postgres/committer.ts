@@ -10,7 +10,9 @@ import { queryOf, sqlState } from './pool.js';
 import type { Query } from './query.js';
 
 /** The listener that keeps a checked-out connection's death from crashing the server. */
-function ignoreError(): void {}
+function ignoreError(): void {
+  // Nothing to do: the query on the connection gets the error and handles it.
+}
 
 interface Pending extends Settles<Outcome> {
   op: BankOp;

@@ -97,7 +97,7 @@ async function chooseHost(route: HostRoute, settings: pg.ClientConfig,
   for (const pass of sessionPasses(route.attrs)) {
     for (const [index, url] of route.urls.entries()) {
       probes[index] ??= await probeHost(url, settings, perHostMs);
-      const probe = probes[index]!;
+      const probe = probes[index];
       if ('state' in probe && pass(probe.state)) return probe.at;
     }
   }

@@ -43,7 +43,7 @@ function faultSentence(error: unknown, where: string): string | undefined {
     return `database unreachable (${state} ${addressOf(error) ?? where})`;
   }
   if (state !== undefined && state in STATES) return STATES[state];
-  if (state !== undefined && state.startsWith('08')) return `database connection failed (${state})`;
+  if (state?.startsWith('08') === true) return `database connection failed (${state})`;
   const message = error instanceof Error ? error.message : undefined;
   if (message !== undefined && PG_MESSAGES.some((pattern) => pattern.test(message))) {
     return `database connection lost (${message.replace(/\.$/, '')})`;
