@@ -1,0 +1,52 @@
+// The chaos checker: the recorded history and the ledger in, one verdict per invariant out.
+// Pure and separate from the processes that produce its input (chaos/run-engine.ts).
+import { type HistoryEvent, pairOps } from '../history.js';
+import { checkBalances } from './balances.js';
+import { checkConservation } from './conservation.js';
+import { checkExactlyOnce } from './exactly-once.js';
+import { checkExclusion } from './exclusion.js';
+import { buildTimelines, gatherTxns, type Ledger } from './facts.js';
+import type { Invariant } from './invariant.js';
+import { checkResume, type FaultWindow } from './resume.js';
+
+/** Everything one engine's run gives the checker. */
+export interface CheckInput {
+  history: readonly HistoryEvent[];
+  ledger: Ledger;
+  /** `bank admin verify --full` after the run: whether it said OK, and what it printed. */
+  verify: { ok: boolean; output: string };
+  faults: readonly FaultWindow[];
+  resumeMsMax: number;
+  /** When the ATMs stopped starting new work (ms since the start). */
+  runEndMs: number;
+}
+
+/** The verdict over one engine's run. */
+export interface CheckReport {
+  invariants: Invariant[];
+  operations: number;
+  acknowledged: number;
+  worstResumeMs: number | null;
+}
+
+/** Checks every invariant of issue 18 over one run. */
+export function checkRun(input: CheckInput): CheckReport {
+  const ops = pairOps(input.history);
+  const txns = gatherTxns(ops);
+  const timelines = buildTimelines(input.ledger);
+  const resume = checkResume(ops, input.faults,
+    { resumeMsMax: input.resumeMsMax, runEndMs: input.runEndMs });
+  const verify = { name: 'bank admin verify --full', checked: 1,
+    violations: input.verify.ok ? [] : [input.verify.output.trim()] };
+  const invariants = [
+    checkExactlyOnce(txns, input.ledger, timelines),
+    checkBalances(ops, txns, timelines),
+    checkExclusion(ops),
+    checkConservation(input.ledger, timelines),
+    verify,
+    resume,
+  ];
+  return { invariants, operations: ops.length,
+    acknowledged: ops.filter((op) => op.type === 'ok').length,
+    worstResumeMs: resume.worstResumeMs };
+}
