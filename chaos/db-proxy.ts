@@ -13,6 +13,8 @@ interface Pair {
   upstream: net.Socket;
   /** Set when it lost bytes to a drop: it is cut when the drop ends. */
   damaged: boolean;
+  /** Set once the database accepted the connection. */
+  connected: boolean;
 }
 
 /** The fault proxy in front of the database at 127.0.0.1:targetPort. */
@@ -61,14 +63,19 @@ export class FaultProxy {
   private accept(client: net.Socket, targetPort: number): void {
     if (this.mode === 'reset') return void client.resetAndDestroy();
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
-    const pair: Pair = { client, upstream, damaged: false };
+    const pair: Pair = { client, upstream, damaged: false, connected: false };
+    upstream.once('connect', () => (pair.connected = true));
     this.pairs.add(pair);
     for (const socket of [client, upstream]) {
       socket.setNoDelay(true);
-      socket.on('error', () => {}); // either side's reset ends the pair: 'close' does the rest
-      socket.on('close', () => {
+      socket.on('error', () => {}); // 'close' follows, and says whether there was an error
+      // Passed on as it came: a FIN as a FIN (PostgreSQL going down closes its sockets), a
+      // reset as a reset; a database refusing the connection closes the server's side, as near
+      // as a proxy that has accepted it can come to a refusal.
+      socket.on('close', (hadError) => {
         this.pairs.delete(pair);
-        resetPair(pair);
+        if (hadError && pair.connected) resetPair(pair);
+        else [client, upstream].forEach((s) => s.end());
       });
       if (this.mode === 'stall') socket.pause();
     }

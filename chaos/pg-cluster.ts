@@ -37,8 +37,9 @@ export async function startChaosPostgres(): Promise<ChaosPostgres> {
   const pgCtl = join(cluster.binDir, 'pg_ctl');
   const owner = postgresOwner();
   const options = ['-p', String(cluster.port), ...cluster.postgresFlags].join(' ');
+  const env = { ...process.env, LC_ALL: 'C' };
   const ctl = (args: string[]): Promise<unknown> =>
-    run(pgCtl, ['-D', cluster.dataDir, ...args], { ...owner, env: { ...process.env, LC_ALL: 'C' } });
+    run(pgCtl, ['-D', cluster.dataDir, ...args], { ...owner, env });
   const stopNow = (): void => {
     try {
       execFileSync(pgCtl, ['-D', cluster.dataDir, 'stop', '-m', 'immediate'],

@@ -1,6 +1,7 @@
 // One engine's chaos run: its servers serve ATMs while the nemesis works through the schedule;
 // then the servers stop, the ledger is read, `bank admin verify --full` runs, and the checker
 // judges the history. The engine's own setup and faults come in an EngineWorld.
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { makeRng } from '../test/helpers/random.js';
 import { sleep } from '../test/helpers/poll.js';
@@ -116,6 +117,7 @@ async function judge(
   for (const [index, server] of world.servers.entries()) {
     const { code, output } = await server.stop();
     if (code !== 0) run.notes.push(`server ${index + 1} exited ${code}: ${tail(output)}`);
+    if (process.env.CHAOS_DUMP) writeFileSync(`${process.env.CHAOS_DUMP}-${index}`, output);
   }
   const opening = Object.fromEntries(run.options.customers.map((c) => [c.account, OPENING_CENTS]));
   const ledger = await readLedger(world.db, opening);

@@ -71,6 +71,7 @@ export function drawSchedule(request: ScheduleRequest): Fault[] {
 
 /** The schedule as lines to print. */
 export function describeSchedule(faults: readonly Fault[]): string[] {
-  return faults.map((fault) => `  ${(fault.atMs / 1000).toFixed(1).padStart(6)} s  ` +
-    `${fault.kind.padEnd(13)} ${(fault.durationMs / 1000).toFixed(1)} s  server ${fault.server + 1}`);
+  const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+  return faults.map((fault) => `  ${seconds(fault.atMs).padStart(6)} s  ` +
+    `${fault.kind.padEnd(13)} ${seconds(fault.durationMs)} s  server ${fault.server + 1}`);
 }

@@ -109,7 +109,8 @@ describe('chaos checker', () => {
     const ledger = cleanLedger();
     ledger.moves.push(move('ghost', 'deposit', 7, [0, 127]));
     ledger.finalCents[A] = 127;
-    expect(broken(input(cleanHistory(), ledger)).all).toContain(`${A} ghost: in the ledger, never sent`);
+    expect(broken(input(cleanHistory(), ledger)).all)
+      .toContain(`${A} ghost: in the ledger, never sent`);
   });
 
   it('balances: a balance no prefix of the moves explains', () => {
