@@ -18,7 +18,7 @@ import { describeSchedule, drawSchedule, type Fault, type FaultKind } from './sc
 /** A bank's opening balance for every chaos account: $1,000.00. */
 export const OPENING_CENTS = 100_000;
 /** Time the ATMs have after the work ends to settle their lost replies. */
-const SETTLE_MS = 15_000;
+const SETTLE_MS = 10_000;
 
 /** An engine's bank, servers and faults, as the runner drives them. */
 export interface EngineWorld {

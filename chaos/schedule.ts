@@ -1,6 +1,7 @@
 // The nemesis's schedule, drawn from the seed alone: the same seed (and the same kinds on offer)
 // gives the same faults at the same times. One fault at a time, each followed by a quiet spell
-// at least as long as the time service has to resume. Pure.
+// at least as long as the time service has to resume; the kinds are dealt like a shuffled deck,
+// so that a short run meets as many kinds as it has faults. Pure.
 import { makeRng, randomInt } from '../test/helpers/random.js';
 
 /** Every fault the nemesis knows (issue 18, "A nemesis suite"). */
@@ -58,8 +59,10 @@ export function drawSchedule(request: ScheduleRequest): Fault[] {
   const faults: Fault[] = [];
   if (request.kinds.length === 0) return faults;
   let atMs = randomInt(rng, ...FIRST_FAULT_MS);
+  const deck: FaultKind[] = [];
   for (;;) {
-    const kind = request.kinds[randomInt(rng, 0, request.kinds.length - 1)]!;
+    if (deck.length === 0) deck.push(...shuffle(rng, request.kinds));
+    const kind = deck.shift()!;
     const durationMs = randomInt(rng, ...DURATION_MS[kind]);
     const server = randomInt(rng, 0, request.servers - 1);
     const quietMs = request.resumeMsMax + randomInt(rng, ...QUIET_MS);
@@ -67,6 +70,16 @@ export function drawSchedule(request: ScheduleRequest): Fault[] {
     faults.push({ kind, atMs, durationMs, server });
     atMs += durationMs + quietMs;
   }
+}
+
+/** The kinds in a random order (Fisher-Yates): each comes once before any comes again. */
+function shuffle(rng: () => number, kinds: readonly FaultKind[]): FaultKind[] {
+  const out = [...kinds];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = randomInt(rng, 0, i);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** The schedule as lines to print. */

@@ -30,10 +30,10 @@ export function checkResume(
     const resumeMs = next === undefined ? null : next - fault.healedMs;
     const waitedMs = limits.runEndMs - fault.healedMs;
     if (resumeMs === null && waitedMs < limits.resumeMsMax) continue; // the run ended first
-    const measured = resumeMs ?? waitedMs;
+    const measured = Math.round((resumeMs ?? waitedMs) * 10) / 10;
     worst = Math.max(worst ?? 0, measured);
     if (resumeMs === null || resumeMs > limits.resumeMsMax) {
-      const took = resumeMs === null ? `no service in the ${waitedMs} ms left` : `${resumeMs} ms`;
+      const took = resumeMs === null ? `no service in the ${measured} ms left` : `${measured} ms`;
       violations.push(`${fault.kind} healed @${fault.healedMs} ms: ${took} to resume ` +
         `(limit ${limits.resumeMsMax} ms)`);
     }

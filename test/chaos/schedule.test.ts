@@ -30,3 +30,11 @@ describe('chaos schedule', () => {
     expect(drawSchedule({ ...request, kinds: [] })).toEqual([]);
   });
 });
+
+describe('chaos schedule, dealing', () => {
+  it('deals every kind once before any kind twice', () => {
+    const faults = drawSchedule(request);
+    expect(new Set(faults.slice(0, KINDS.length).map((fault) => fault.kind)).size)
+      .toBe(KINDS.length);
+  });
+});
