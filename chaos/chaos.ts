@@ -6,6 +6,7 @@
  * Bounded in time (a hard stop), and on loopback only (127.0.0.1).
  *
  *   npm run chaos -- [--seconds N] [--seed S] [--engine postgres|sqlite|both] [--json FILE]
+ *                    [--faults pg-crash,server-kill,…]     (only these kinds: chaos/schedule.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ async function runOne(engine: 'postgres' | 'sqlite', options: ChaosOptions):
   const args = ['--lock-ttl', String(LOCK_TTL_SECONDS), ...dbWait];
   const world: EngineWorld = engine === 'postgres'
     ? await postgresWorld(CUSTOMERS, args) : await sqliteWorld(CUSTOMERS, args);
+  const only = options.faults;
+  if (only !== null) world.kinds = world.kinds.filter((kind) => only.includes(kind));
   try {
     const result = await runEngine(world, { seconds: options.seconds,
       seed: options.seed + (engine === 'postgres' ? 0 : 1), atms: ATMS, customers: CUSTOMERS,

@@ -1,5 +1,5 @@
-// The command line of `npm run chaos -- [--seconds N] [--seed S] [--engine E] [--json FILE]`.
-// Pure.
+// The command line of `npm run chaos -- [--seconds N] [--seed S] [--engine E] [--json FILE]
+// [--faults KIND,KIND]`. Pure.
 
 /** What a chaos run was asked for. */
 export interface ChaosOptions {
@@ -9,6 +9,8 @@ export interface ChaosOptions {
   engines: ('postgres' | 'sqlite')[];
   /** Where to write the report as JSON (the vitest test reads it), if anywhere. */
   jsonFile: string | null;
+  /** Only these kinds of fault (--faults a,b), or every kind an engine offers (null). */
+  faults: string[] | null;
 }
 
 /** Seconds per engine at least (a fault and its resume limit fit) and at most (one hour). */
@@ -32,6 +34,7 @@ export function parseChaosOptions(argv: string[], randomSeed: number): ChaosOpti
     throw new Error('--engine takes postgres, sqlite or both');
   }
   const engines = engine === 'both' ? ['postgres', 'sqlite'] as const : [engine] as const;
+  const faults = value('--faults')?.split(',').filter((kind) => kind !== '') ?? null;
   return { seconds, seed, engines: [...engines] as ChaosOptions['engines'],
-    jsonFile: value('--json') ?? null };
+    jsonFile: value('--json') ?? null, faults };
 }

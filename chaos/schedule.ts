@@ -34,7 +34,7 @@ const DURATION_MS: Record<FaultKind, [number, number]> = {
   'proxy-reset': [0, 2000],
   'server-stop': [1000, 7000],
   'server-kill': [0, 1000],
-  'disk-full': [1000, 4000],
+  'disk-full': [2000, 6000],
   'failover': [0, 0],
 };
 

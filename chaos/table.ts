@@ -13,6 +13,8 @@ export function formatTable(results: readonly EngineResult[]): string[] {
     ...faultRows(result),
     row('operations', result.report.operations),
     row('acknowledged', result.report.acknowledged),
+    row('not acknowledged, by reply', Object.entries(result.report.unacknowledged)
+      .map(([reply, count]) => `${reply}: ${count}`).join(', ') || '-'),
     row('worst time to resume', result.report.worstResumeMs === null ? '-'
       : `${(result.report.worstResumeMs / 1000).toFixed(2)} s`),
     ...result.report.invariants.flatMap((inv) => [

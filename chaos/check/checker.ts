@@ -1,12 +1,13 @@
 // The chaos checker: the recorded history and the ledger in, one verdict per invariant out.
 // Pure and separate from the processes that produce its input (chaos/run-engine.ts).
-import { type HistoryEvent, pairOps } from '../history.js';
+import { type HistoryEvent, type Op, pairOps } from '../history.js';
 import { checkBalances } from './balances.js';
 import { checkConservation } from './conservation.js';
 import { checkExactlyOnce } from './exactly-once.js';
 import { checkExclusion } from './exclusion.js';
 import { buildTimelines, gatherTxns, type Ledger } from './facts.js';
 import type { Invariant } from './invariant.js';
+import { checkFaultReplies } from './replies.js';
 import { checkResume, type FaultWindow } from './resume.js';
 
 /** Everything one engine's run gives the checker. */
@@ -27,6 +28,8 @@ export interface CheckReport {
   operations: number;
   acknowledged: number;
   worstResumeMs: number | null;
+  /** The operations not acknowledged, by reply (`96`, `09`, `no reply` …): what ATMs saw. */
+  unacknowledged: Record<string, number>;
 }
 
 /** Checks every invariant of issue 18 over one run. */
@@ -43,10 +46,20 @@ export function checkRun(input: CheckInput): CheckReport {
     checkBalances(ops, txns, timelines),
     checkExclusion(ops),
     checkConservation(input.ledger, timelines),
+    checkFaultReplies(ops),
     verify,
     resume,
   ];
   return { invariants, operations: ops.length,
     acknowledged: ops.filter((op) => op.type === 'ok').length,
-    worstResumeMs: resume.worstResumeMs };
+    worstResumeMs: resume.worstResumeMs, unacknowledged: countReplies(ops) };
+}
+
+/** The unacknowledged operations by reply, most frequent first. */
+function countReplies(ops: readonly Op[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const op of ops) {
+    if (op.type !== 'ok') counts.set(op.reply, (counts.get(op.reply) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
 }

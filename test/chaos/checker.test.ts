@@ -141,6 +141,14 @@ describe('chaos checker', () => {
     expect(names).toEqual(['money conserved']);
   });
 
+  it('replies: a 96 and a 65, each counted once', () => {
+    const history = [...cleanHistory(), ...op(atm2, { f: 'balance' }, '96', [14, 1]),
+      ...op(atm2, { f: 'login' }, '65', [16, 1]), ...op(atm2, { f: 'login' }, '65', [18, 1])];
+    expect(broken(input(history))).toEqual({ names: ['no 96 and no 65 for a fault'],
+      all: ['a fault answered as a bug (96): 1 replies, the first @15 ms',
+        'logins refused as too many failed (65): 2 replies, the first @17 ms'] });
+  });
+
   it('verify: a failed bank admin verify --full', () => {
     const check = { ...input(cleanHistory()), verify: { ok: false, output: 'audit row 3 edited' } };
     expect(broken(check)).toEqual({ names: ['bank admin verify --full'],
