@@ -11,6 +11,8 @@ const started = new Set<number>();
 export class ChaosServer {
   private current: BenchServer | null = null;
   private frozen = false;
+  /** Each time the server was found to have exited of itself (not killed by the nemesis). */
+  readonly deaths: string[] = [];
 
   constructor(private readonly db: string, private readonly args: string[]) {}
 
@@ -42,7 +44,11 @@ export class ChaosServer {
     const server = this.current;
     if (!server) return;
     this.current = null;
-    process.kill(server.pid, 'SIGKILL');
+    try {
+      process.kill(server.pid, 'SIGKILL');
+    } catch {
+      this.deaths.push(`exited before it was killed: ${lastLines(server.output())}`);
+    }
     await server.stop(); // the SIGTERM finds it gone; the exit is what is awaited
     started.delete(server.pid);
   }
@@ -55,12 +61,19 @@ export class ChaosServer {
     this.current = null;
     const code = await server.stop();
     started.delete(server.pid);
+    if (code !== 0) this.deaths.push(`exited ${code}: ${lastLines(server.output())}`);
     return { code, output: server.output() };
   }
 
   private signal(signal: NodeJS.Signals): void {
     if (this.current) process.kill(this.current.pid, signal);
   }
+}
+
+/** The last lines a server printed that say something: the error that ended it. */
+function lastLines(output: string): string {
+  return output.split('\n').filter((line) => /\S/.test(line) && !/^\s+at /.test(line))
+    .slice(-4).join(' | ');
 }
 
 /** Kills every server still running (a hard stop of the run). */

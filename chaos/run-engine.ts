@@ -1,7 +1,6 @@
 // One engine's chaos run: its servers serve ATMs while the nemesis works through the schedule;
 // then the servers stop, the ledger is read, `bank admin verify --full` runs, and the checker
 // judges the history. The engine's own setup and faults come in an EngineWorld.
-import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { makeRng } from '../test/helpers/random.js';
 import { sleep } from '../test/helpers/poll.js';
@@ -114,22 +113,14 @@ async function judge(
   run: { events: HistoryEvent[]; faults: FaultWindow[]; now: () => number; options: RunOptions;
     notes: string[] },
 ): Promise<CheckReport> {
-  for (const [index, server] of world.servers.entries()) {
-    const { code, output } = await server.stop();
-    if (code !== 0) run.notes.push(`server ${index + 1} exited ${code}: ${tail(output)}`);
-    if (process.env.CHAOS_DUMP) writeFileSync(`${process.env.CHAOS_DUMP}-${index}`, output);
-  }
+  for (const server of world.servers) await server.stop();
+  const deaths = world.servers.map((server) => server.deaths);
   const opening = Object.fromEntries(run.options.customers.map((c) => [c.account, OPENING_CENTS]));
   const ledger = await readLedger(world.db, opening);
   const verified = runBank(['admin', 'verify', '--full', '--db', world.db,
     '--lock-ttl', String(run.options.lockTtlSeconds)]);
   const verify = { ok: verified.code === 0 && verified.stdout.startsWith('verify: OK'),
     output: `${verified.stdout}${verified.stderr}` };
-  return checkRun({ history: run.events, ledger, verify, faults: run.faults,
+  return checkRun({ history: run.events, ledger, verify, deaths, faults: run.faults,
     resumeMsMax: run.options.resumeMsMax, runEndMs: run.options.seconds * 1000 });
-}
-
-/** The last lines a server printed, for a note. */
-function tail(output: string): string {
-  return output.trim().split('\n').slice(-3).join(' | ');
 }

@@ -16,6 +16,8 @@ export interface CheckInput {
   ledger: Ledger;
   /** `bank admin verify --full` after the run: whether it said OK, and what it printed. */
   verify: { ok: boolean; output: string };
+  /** Per bank server, each time it exited of itself (not killed by the nemesis), and how. */
+  deaths: readonly (readonly string[])[];
   faults: readonly FaultWindow[];
   resumeMsMax: number;
   /** When the ATMs stopped starting new work (ms since the start). */
@@ -47,6 +49,8 @@ export function checkRun(input: CheckInput): CheckReport {
     checkExclusion(ops),
     checkConservation(input.ledger, timelines),
     checkFaultReplies(ops),
+    { name: 'bank servers stay up', checked: input.deaths.length,
+      violations: input.deaths.flatMap((died, i) => died.map((how) => `server ${i + 1} ${how}`)) },
     verify,
     resume,
   ];

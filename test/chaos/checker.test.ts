@@ -48,7 +48,7 @@ function cleanLedger(): Ledger {
 }
 
 function input(history: HistoryEvent[], ledger = cleanLedger()): CheckInput {
-  return { history, ledger, verify: { ok: true, output: 'verify: OK' },
+  return { history, ledger, verify: { ok: true, output: 'verify: OK' }, deaths: [[]],
     faults: [{ kind: 'server-kill', startMs: 3, healedMs: 5 }], resumeMsMax: 1000, runEndMs: 20 };
 }
 
@@ -147,6 +147,12 @@ describe('chaos checker', () => {
     expect(broken(input(history))).toEqual({ names: ['no 96 and no 65 for a fault'],
       all: ['a fault answered as a bug (96): 1 replies, the first @15 ms',
         'logins refused as too many failed (65): 2 replies, the first @17 ms'] });
+  });
+
+  it('servers: a server that exited of itself', () => {
+    const check = { ...input(cleanHistory()), deaths: [[], ['exited 1: Error: read ECONNRESET']] };
+    expect(broken(check)).toEqual({ names: ['bank servers stay up'],
+      all: ['server 2 exited 1: Error: read ECONNRESET'] });
   });
 
   it('verify: a failed bank admin verify --full', () => {
