@@ -50,7 +50,8 @@ export class ChaosServer {
   /** Notes a server that exited of itself, and starts it again (until it starts). */
   private async supervise(): Promise<void> {
     const server = this.current;
-    if (this.busy || (server && isAlive(server.pid))) return;
+    // Nothing to do while starting, while up, or while down on purpose (the nemesis's kill).
+    if (this.busy || (server ? isAlive(server.pid) : !this.orphaned)) return;
     this.busy = true;
     if (server) {
       this.current = null;
