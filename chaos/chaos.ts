@@ -61,14 +61,22 @@ async function runOne(engine: 'postgres' | 'sqlite', options: ChaosOptions):
   }
 }
 
-/** Exits with code 2 after `seconds`, killing the servers and PostgreSQL, unmounting. */
+/** Kills the servers and PostgreSQL and unmounts, at once: nothing the run started outlives it. */
+function killEverything(): void {
+  killAllServers();
+  [...pgHardStops, ...sqliteHardStops].forEach((stop) => stop());
+}
+
+/** Exits with code 2 after `seconds`, or on SIGINT or SIGTERM, killing everything first. */
 function hardStop(seconds: number): void {
-  setTimeout(() => {
-    console.error(`chaos: gave up after ${seconds} s`);
-    killAllServers();
-    [...pgHardStops, ...sqliteHardStops].forEach((stop) => stop());
+  const giveUp = (why: string): void => {
+    console.error(`chaos: ${why}`);
+    killEverything();
     process.exit(2);
-  }, seconds * 1000).unref();
+  };
+  setTimeout(() => giveUp(`gave up after ${seconds} s`), seconds * 1000).unref();
+  process.once('SIGINT', () => giveUp('interrupted'));
+  process.once('SIGTERM', () => giveUp('terminated'));
 }
 
 async function main(): Promise<number> {
@@ -89,8 +97,7 @@ main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
     console.error(`chaos: ${error instanceof Error ? error.stack : String(error)}`);
-    killAllServers();
-    [...pgHardStops, ...sqliteHardStops].forEach((stop) => stop());
+    killEverything();
     process.exitCode = 2;
   },
 );
