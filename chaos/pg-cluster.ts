@@ -50,9 +50,13 @@ export async function startChaosPostgres(): Promise<ChaosPostgres> {
   };
   return {
     url: cluster.url, port: cluster.port,
-    crash: async () => void await ctl(['stop', '-m', 'immediate', '-w']),
-    restart: async () => void await ctl(['start', '-w', '-t', '60', '-o', options,
-      '-l', join(cluster.dataDir, 'restart.log')]),
+    crash: async () => {
+      await ctl(['stop', '-m', 'immediate', '-w']);
+    },
+    restart: async () => {
+      await ctl(['start', '-w', '-t', '60', '-o', options,
+        '-l', join(cluster.dataDir, 'restart.log')]);
+    },
     terminateBackends: (database) => terminate(cluster.url, database),
     stop: async () => {
       await ctl(['stop', '-m', 'fast', '-w']).catch(() => undefined);

@@ -100,7 +100,7 @@ async function runNemesis(
       await sleep(fault.durationMs);
       await world.heal(fault);
     } catch (error) {
-      notes.push(`${fault.kind} @${startMs} ms: ${error instanceof Error ? error.message : error}`);
+      notes.push(`${fault.kind} @${startMs} ms: ${error instanceof Error ? error.message : String(error)}`);
     }
     windows.push({ kind: fault.kind, startMs, healedMs: now() });
   }

@@ -80,7 +80,9 @@ async function injectPg(fault: Fault, parts: PgParts): Promise<void> {
   const server = parts.servers[fault.server]!;
   switch (fault.kind) {
     case 'pg-crash': return parts.cluster.crash();
-    case 'pg-terminate': return void await parts.cluster.terminateBackends(DATABASE);
+    case 'pg-terminate':
+      await parts.cluster.terminateBackends(DATABASE);
+      return;
     case 'proxy-stall': return parts.proxy.begin('stall');
     case 'proxy-drop': return parts.proxy.begin('drop');
     case 'proxy-reset': return parts.proxy.begin('reset');
