@@ -28,7 +28,7 @@
 //   admin-sequence  every `bank admin …` line runs, in order, and succeeds, in a folder holding
 //                   the bank `npm start` leaves (demo accounts) and seed/: `[…]` options are
 //                   given, `--pin -` reads 4321, a postgres:// URL becomes a SQLite file there,
-//                   and `--follow` (which runs until Ctrl-C) is left out
+//                   and `--follow` and `dashboard` (which run until Ctrl-C) are left out
 //   layout          each file name (`*.ts`) in the tree is a file under src/
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -263,7 +263,7 @@ describe('README.md admin sequence', () => {
       for (const line of bankLines(block)) {
         const args = commandWords(line).slice(1)
           .map((word) => word.startsWith('postgres://') ? 'copy.sqlite' : word);
-        if (args.includes('--follow')) continue;
+        if (args.includes('--follow') || args[1] === 'dashboard') continue;
         const result = runBank(args, args.includes('-') ? '4321\n' : '', dir);
         expect(result.code, `${line.trim()}\n${result.stderr}`).toBe(0);
         ran += 1;

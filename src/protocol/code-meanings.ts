@@ -12,7 +12,8 @@ export const codeMeaning: Record<CodeName, string> = {
     'the connection',
   unavailable:
     'the server is shutting down, or turns the connection away (§7: too many ' +
-    'connections, or too many connects) (sent alone, then closed)',
+    'connections, or too many connects) (sent alone, then closed); or its database did not ' +
+    'take the request within `--db-wait` (§5.7: nothing applied, the connection stays open)',
   formatError:
     'a line that is not a `request` by §3\'s grammar (unknown verb, a missing, extra ' +
     'or misshapen field, an empty line)',
