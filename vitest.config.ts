@@ -9,9 +9,23 @@ import { defineConfig } from 'vitest/config';
  * tmux-driven ATM: the same code whichever engine stores the bank).
  */
 const ENGINE_SUITES = [
-  'transactions', 'locks', 'idempotency', 'conservation', 'hostile', 'crash', 'conformance',
-  'concurrency', 'protocol-answers', 'before-login', 'lockout', 'pin-guessing', 'audit-flood',
-  'admin', 'tls', 'server-lifecycle', 'dashboard',
+  'transactions',
+  'locks',
+  'idempotency',
+  'conservation',
+  'hostile',
+  'crash',
+  'conformance',
+  'concurrency',
+  'protocol-answers',
+  'before-login',
+  'lockout',
+  'pin-guessing',
+  'audit-flood',
+  'admin',
+  'tls',
+  'server-lifecycle',
+  'dashboard',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
@@ -28,16 +42,25 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/setup/**', 'test/store/postgres/**', 'test/integration/multi-server*',
-            'test/integration/pg-*'],
+          exclude: [
+            'test/setup/**',
+            'test/store/postgres/**',
+            'test/integration/multi-server*',
+            'test/integration/pg-*',
+          ],
         },
       },
       {
         extends: true,
         test: {
           name: 'postgres',
-          include: [...ENGINE_SUITES, 'test/setup/*.test.ts', 'test/store/postgres/*.test.ts',
-            'test/integration/multi-server*.test.ts', 'test/integration/pg-*.test.ts'],
+          include: [
+            ...ENGINE_SUITES,
+            'test/setup/*.test.ts',
+            'test/store/postgres/*.test.ts',
+            'test/integration/multi-server*.test.ts',
+            'test/integration/pg-*.test.ts',
+          ],
           // Only this project starts (or finds, by BANK_TEST_PG_URL) a PostgreSQL server.
           globalSetup: ['test/setup/postgres.ts'],
           env: {

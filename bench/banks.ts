@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maskSecrets } from '../src/store/target.js';
 import {
-  clusterCpuDelta, clusterCpuSeconds, freshBenchDatabase, readPgFacts, type PgServer,
+  clusterCpuDelta,
+  clusterCpuSeconds,
+  freshBenchDatabase,
+  readPgFacts,
+  type PgServer,
 } from './postgres.js';
 import { readDbFacts, removeBenchDir, seedDatabase, seedInto, type DbFacts } from './server.js';
 
@@ -46,7 +50,9 @@ export function sqliteBank(bankBin: string, accounts: number): RunBank {
  * file the seed made (servers of one bank must share it) and a --server-name of its own.
  */
 export async function postgresBank(
-  bankBin: string, server: PgServer, accounts: number,
+  bankBin: string,
+  server: PgServer,
+  accounts: number,
 ): Promise<RunBank> {
   const dir = mkdtempSync(join(tmpdir(), 'bank-bench-'));
   const pinKey = ['--pin-key', join(dir, 'bank.pin-key')];

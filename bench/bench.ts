@@ -12,7 +12,11 @@ import { recordSweep } from './report.js';
 import { postgresBank, sqliteBank, type Engine, type RunBank } from './banks.js';
 import { startPgServer, type PgServer } from './postgres.js';
 import {
-  OPENING_CENTS, startBenchServers, sumBalancesCents, verifyBank, type DbFacts,
+  OPENING_CENTS,
+  startBenchServers,
+  sumBalancesCents,
+  verifyBank,
+  type DbFacts,
 } from './server.js';
 import { formatTable, jsonLine, round, summarize, type RunResult } from './stats.js';
 
@@ -44,24 +48,38 @@ interface BenchOptions {
 }
 
 function parseOptions(argv: string[]): BenchOptions {
-  const { values } = parseArgs({ args: argv, options: {
-    sessions: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' },
-    rate: { type: 'string' }, json: { type: 'boolean', default: false },
-    sweep: { type: 'boolean', default: false }, repeat: { type: 'string' },
-    label: { type: 'string', default: 'current' }, bank: { type: 'string' },
-    profile: { type: 'string' }, keep: { type: 'boolean', default: false },
-    db: { type: 'string', default: 'sqlite' }, servers: { type: 'string', default: '1' },
-    'pg-url': { type: 'string' }, dashboard: { type: 'boolean', default: false },
-  } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sessions: { type: 'string', default: '100' },
+      seconds: { type: 'string', default: '10' },
+      rate: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      sweep: { type: 'boolean', default: false },
+      repeat: { type: 'string' },
+      label: { type: 'string', default: 'current' },
+      bank: { type: 'string' },
+      profile: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      db: { type: 'string', default: 'sqlite' },
+      servers: { type: 'string', default: '1' },
+      'pg-url': { type: 'string' },
+      dashboard: { type: 'boolean', default: false },
+    },
+  });
   const positive = (name: string, text: string): number => {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes a positive whole number`);
     return n;
   };
   return {
-    sessions: positive('sessions', values.sessions), seconds: positive('seconds', values.seconds),
+    sessions: positive('sessions', values.sessions),
+    seconds: positive('seconds', values.seconds),
     ...(values.rate ? { rate: positive('rate', values.rate) } : {}),
-    json: values.json, sweep: values.sweep, label: values.label, keep: values.keep,
+    json: values.json,
+    sweep: values.sweep,
+    label: values.label,
+    keep: values.keep,
     dashboard: values.dashboard,
     repeat: positive('repeat', values.repeat ?? (values.sweep ? '2' : '1')),
     bank: values.bank ?? fileURLToPath(new URL('../bin/bank', import.meta.url)),
@@ -72,7 +90,9 @@ function parseOptions(argv: string[]): BenchOptions {
 
 /** --db, --servers and --pg-url, checked together. */
 function engineOptions(
-  db: string, servers: number, pgUrl: string | undefined,
+  db: string,
+  servers: number,
+  pgUrl: string | undefined,
 ): Pick<BenchOptions, 'engine' | 'servers' | 'pgUrl'> {
   if (db !== 'sqlite' && db !== 'postgres') throw new Error('--db takes sqlite or postgres');
   if (db === 'sqlite' && servers > 1) throw new Error('--servers N > 1 needs --db postgres');
@@ -82,10 +102,14 @@ function engineOptions(
 
 /** One run: fresh database, real servers, N logged-in sessions, load, then the checks. */
 async function runOnce(
-  options: BenchOptions, sessions: number, pgServer: PgServer | null,
+  options: BenchOptions,
+  sessions: number,
+  pgServer: PgServer | null,
 ): Promise<RunResult> {
-  const bank = pgServer === null ? sqliteBank(options.bank, sessions)
-    : await postgresBank(options.bank, pgServer, sessions);
+  const bank =
+    pgServer === null
+      ? sqliteBank(options.bank, sessions)
+      : await postgresBank(options.bank, pgServer, sessions);
   try {
     return await measure(options, sessions, bank);
   } finally {
@@ -96,25 +120,42 @@ async function runOnce(
 /** Starts the servers on the seeded bank, runs the load, stops them, and checks the bank. */
 async function measure(options: BenchOptions, sessions: number, bank: RunBank): Promise<RunResult> {
   const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : [];
-  const servers = await startBenchServers(options.bank, bank.db,
-    { count: options.servers, nodeArgs, serverArgs: bank.serverArgs });
+  const servers = await startBenchServers(options.bank, bank.db, {
+    count: options.servers,
+    nodeArgs,
+    serverArgs: bank.serverArgs,
+  });
   const dashboard = options.dashboard ? await startBenchDashboard(options.bank, bank.db) : null;
   try {
     const clients = await openSessions(servers.ports, sessions);
     if (!options.json) console.error(`${sessions} session(s) in; load for ${options.seconds} s`);
-    const cpuBefore = { server: servers.cpuSeconds(), bench: process.cpuUsage(),
-      database: bank.databaseCpu() };
+    const cpuBefore = {
+      server: servers.cpuSeconds(),
+      bench: process.cpuUsage(),
+      database: bank.databaseCpu(),
+    };
     const tally = await runLoad(clients, { seconds: options.seconds, rate: options.rate });
-    const cpu = cpuShares(tally, { from: cpuBefore.server, to: servers.cpuSeconds(),
-      database: cpuBefore.database?.() ?? null }, cpuBefore.bench);
+    const cpu = cpuShares(
+      tally,
+      {
+        from: cpuBefore.server,
+        to: servers.cpuSeconds(),
+        database: cpuBefore.database?.() ?? null,
+      },
+      cpuBefore.bench,
+    );
     const rssMb = servers.peakRssMb();
     clients.forEach((client) => client.close());
     const exitCode = await servers.stop();
     if (exitCode !== 0) throw new Error(`server exited ${exitCode}:\n${servers.output()}`);
     const facts = await bank.facts();
-    return checkRun(options, sessions, tally, { facts, rssMb, cpu,
+    return checkRun(options, sessions, tally, {
+      facts,
+      rssMb,
+      cpu,
       actualCents: sumBalancesCents(options.bank, bank.db),
-      verified: verifyBank(options.bank, bank.db) });
+      verified: verifyBank(options.bank, bank.db),
+    });
   } finally {
     if (dashboard && !options.json) {
       console.error(`dashboard page received ${dashboard.receivedBytes()} bytes of events`);
@@ -128,8 +169,11 @@ async function measure(options: BenchOptions, sessions: number, bank: RunBank): 
  * CPU the servers (together), the database server (an embedded cluster's processes; null when
  * not measured) and this load generator used during the load, as % of one core.
  */
-function cpuShares(tally: Tally, server: { from: number; to: number; database: number | null },
-  benchFrom: NodeJS.CpuUsage): RunResult['cpu'] {
+function cpuShares(
+  tally: Tally,
+  server: { from: number; to: number; database: number | null },
+  benchFrom: NodeJS.CpuUsage,
+): RunResult['cpu'] {
   const wallSeconds = (tally.endMs - tally.startMs) / 1000;
   const bench = process.cpuUsage(benchFrom);
   const benchSeconds = (bench.user + bench.system) / 1e6;
@@ -159,7 +203,10 @@ interface AfterRun {
  * withdrawal is in the committed ledger.
  */
 function checkRun(
-  options: BenchOptions, sessions: number, tally: Tally, after: AfterRun,
+  options: BenchOptions,
+  sessions: number,
+  tally: Tally,
+  after: AfterRun,
 ): RunResult {
   const openingCents = sessions * OPENING_CENTS;
   const expectedCents = openingCents + tally.ackedDepositCents - tally.ackedWithdrawCents;
@@ -167,17 +214,24 @@ function checkRun(
   const diff = after.actualCents - expectedCents;
   const pass = Math.abs(diff) <= slack;
   const { deposit, withdraw } = after.facts.approved;
-  const ledgerHoldsAcks = within(deposit, tally.ackedDepositCents, slack) &&
+  const ledgerHoldsAcks =
+    within(deposit, tally.ackedDepositCents, slack) &&
     within(withdraw, tally.ackedWithdrawCents, slack);
-  const detail = `opening ${openingCents} + deposits ${tally.ackedDepositCents} - ` +
+  const detail =
+    `opening ${openingCents} + deposits ${tally.ackedDepositCents} - ` +
     `withdrawals ${tally.ackedWithdrawCents} = ${expectedCents}; balances sum to ` +
     `${after.actualCents}; unanswered money requests ${slack} cents`;
   return {
-    sessions, ...summarize(tally), rss_mb: round(after.rssMb, 1), cpu: after.cpu,
+    sessions,
+    ...summarize(tally),
+    rss_mb: round(after.rssMb, 1),
+    cpu: after.cpu,
     durable: after.facts.durableSettings && pass && ledgerHoldsAcks,
-    engine: options.engine, servers: options.servers, verified: after.verified,
-    rate: options.rate ?? null, conservation: { pass, expectedCents, actualCents: after.actualCents,
-      detail },
+    engine: options.engine,
+    servers: options.servers,
+    verified: after.verified,
+    rate: options.rate ?? null,
+    conservation: { pass, expectedCents, actualCents: after.actualCents, detail },
   };
 }
 
@@ -188,7 +242,9 @@ function within(ledgerCents: number, ackedCents: number, slackCents: number): bo
 
 /** Runs every point of the plan, printing each row as it completes. */
 async function runAll(
-  options: BenchOptions, points: number[], pgServer: PgServer | null,
+  options: BenchOptions,
+  points: number[],
+  pgServer: PgServer | null,
 ): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (const sessions of points) {
@@ -219,8 +275,7 @@ async function main(): Promise<void> {
   const points = options.sweep ? SWEEP_SESSIONS : [options.sessions];
   const results = await runAllOnEngine(options, points);
   console.log(formatTable(results));
-  const failed = results.filter((result) =>
-    !result.conservation.pass || result.verified === false);
+  const failed = results.filter((result) => !result.conservation.pass || result.verified === false);
   for (const result of results) console.log(`conservation: ${result.conservation.detail}`);
   if (results.some((result) => result.verified !== null)) {
     console.log(`admin verify: ${results.map((r) => (r.verified ? 'OK' : 'FAILED')).join(', ')}`);

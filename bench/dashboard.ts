@@ -16,8 +16,11 @@ export interface BenchDashboard {
 
 /** Starts the dashboard on db and opens its event stream. */
 export async function startBenchDashboard(bankBin: string, db: string): Promise<BenchDashboard> {
-  const proc = spawn(process.execPath, [bankBin, 'admin', 'dashboard', '--db', db, '--listen',
-    '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [bankBin, 'admin', 'dashboard', '--db', db, '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -26,7 +29,10 @@ export async function startBenchDashboard(bankBin: string, db: string): Promise<
     const timer = setTimeout(() => reject(new Error(`no dashboard URL:\n${output}`)), 30_000);
     proc.stdout.on('data', () => {
       const match = / at (http:\/\/[^ ]+)/.exec(output);
-      if (match) { clearTimeout(timer); resolve(match[1]!); }
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
     });
   });
   let received = 0;

@@ -38,15 +38,18 @@ export class BenchSession {
    * Connects to the server on 127.0.0.1 (the only address the load generator uses), from
    * another loopback source address if asked, over TLS when given the CA to trust.
    */
-  static connect(port: number, via: { localAddress?: string; ca?: Buffer } = {}):
-    Promise<BenchSession> {
+  static connect(
+    port: number,
+    via: { localAddress?: string; ca?: Buffer } = {},
+  ): Promise<BenchSession> {
     return new Promise((resolve, reject) => {
       const options = { host: '127.0.0.1', port, localAddress: via.localAddress };
       const ready = (): void => {
         socket.off('error', reject);
         resolve(new BenchSession(socket));
       };
-      const socket = via.ca ? tls.connect({ ...options, ca: via.ca }, ready)
+      const socket = via.ca
+        ? tls.connect({ ...options, ca: via.ca }, ready)
         : net.connect(options, ready);
       socket.once('error', reject);
     });
@@ -96,8 +99,10 @@ export class BenchSession {
 export async function openSessions(ports: number[], count: number): Promise<BenchSession[]> {
   const sessions: BenchSession[] = [];
   for (let first = 0; first < count; first += CONNECTS_AT_ONCE) {
-    const indexes = Array.from({ length: Math.min(CONNECTS_AT_ONCE, count - first) },
-      (_, offset) => first + offset);
+    const indexes = Array.from(
+      { length: Math.min(CONNECTS_AT_ONCE, count - first) },
+      (_, offset) => first + offset,
+    );
     const open = (index: number): Promise<BenchSession> =>
       openSession(ports[index % ports.length]!, index);
     sessions.push(...(await Promise.all(indexes.map(open))));
@@ -138,16 +143,24 @@ export interface LoadPlan {
 export async function runLoad(sessions: BenchSession[], plan: LoadPlan): Promise<Tally> {
   const startMs = performance.now();
   const tally: Tally = {
-    latenciesMs: [], codes: new Map(), ackedDepositCents: 0, ackedWithdrawCents: 0,
-    unknownCents: 0, startMs, endMs: startMs,
+    latenciesMs: [],
+    codes: new Map(),
+    ackedDepositCents: 0,
+    ackedWithdrawCents: 0,
+    unknownCents: 0,
+    startMs,
+    endMs: startMs,
   };
   const random = makeRng(plan.seed ?? 1);
   const watchdog = setInterval(() => {
     const nowMs = performance.now();
     sessions.forEach((session) => session.closeIfStuck(nowMs));
   }, 1000);
-  await Promise.all(sessions.map((session, index) =>
-    driveSession(session, index, { plan, tally, random, sessionsTotal: sessions.length })));
+  await Promise.all(
+    sessions.map((session, index) =>
+      driveSession(session, index, { plan, tally, random, sessionsTotal: sessions.length }),
+    ),
+  );
   clearInterval(watchdog);
   tally.endMs = performance.now();
   return tally;
@@ -203,4 +216,3 @@ function countReply(tally: Tally, request: Request, reply: Reply | null): void {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

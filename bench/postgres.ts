@@ -37,14 +37,16 @@ export async function freshBenchDatabase(
 ): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `bank_bench_${randomBytes(4).toString('hex')}`;
   await withClient(serverUrl, (client) =>
-    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`),
+  );
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const drop = (): Promise<void> => withClient(serverUrl, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-  }).catch((error: unknown) => {
-    console.error(`could not drop the bench database ${name}: ${maskSecrets(String(error))}`);
-  });
+  const drop = (): Promise<void> =>
+    withClient(serverUrl, async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+    }).catch((error: unknown) => {
+      console.error(`could not drop the bench database ${name}: ${maskSecrets(String(error))}`);
+    });
   return { url: url.href, drop };
 }
 
@@ -55,8 +57,9 @@ export async function freshBenchDatabase(
  */
 export async function readPgFacts(bankBin: string, url: string): Promise<DbFacts> {
   const poolFile = join(dirname(dirname(bankBin)), 'dist/store/postgres/pool.js');
-  const { openPool } = (await import(pathToFileURL(poolFile).href)) as
-    { openPool: (url: string, max?: number) => pg.Pool };
+  const { openPool } = (await import(pathToFileURL(poolFile).href)) as {
+    openPool: (url: string, max?: number) => pg.Pool;
+  };
   const pool = openPool(url, 1);
   try {
     const setting = async (name: string): Promise<string> =>
@@ -66,8 +69,10 @@ export async function readPgFacts(bankBin: string, url: string): Promise<DbFacts
     const { rows } = await pool.query<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n
       FROM transactions WHERE code = 0 GROUP BY kind`);
     const count = (kind: string): number => rows.find((row) => row.kind === kind)?.n ?? 0;
-    return { durableSettings: syncCommit === 'on' && fsync === 'on',
-      approved: { deposit: count('deposit'), withdraw: count('withdraw') } };
+    return {
+      durableSettings: syncCommit === 'on' && fsync === 'on',
+      approved: { deposit: count('deposit'), withdraw: count('withdraw') },
+    };
   } finally {
     await pool.end();
   }

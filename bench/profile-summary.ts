@@ -51,8 +51,11 @@ function aggregate(profile: Profile): { self: Map<string, number>; total: Map<st
 }
 
 function top(map: Map<string, number>, all: number, rows: number): string {
-  return [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, rows)
-    .map(([name, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, rows)
+    .map(([name, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${name}`)
+    .join('\n');
 }
 
 /**
@@ -67,25 +70,44 @@ interface Bucket {
 }
 
 const BUCKETS: Bucket[] = [
-  { label: 'idle (waiting for requests)', matches: (name) => name.startsWith('(idle)'),
-    counts: 'self' },
-  { label: 'BEGIN/COMMIT: WAL writes, fsync, checkpoints',
-    matches: (name) => name.startsWith('sqliteTransaction '), counts: 'self' },
-  { label: "requests' SQL and rules (the batch's statements)",
-    matches: (name) => name.startsWith('runAll '), counts: 'inclusive' },
-  { label: 'replies: socket writes', matches: (name) => name.startsWith('send dist/server/'),
-    counts: 'inclusive' },
-  { label: 'requests: socket reads, framing, dispatch',
-    matches: (name) => name.startsWith('onStreamRead '), counts: 'inclusive' },
-  { label: 'garbage collection', matches: (name) => name.startsWith('(garbage collector)'),
-    counts: 'self' },
+  {
+    label: 'idle (waiting for requests)',
+    matches: (name) => name.startsWith('(idle)'),
+    counts: 'self',
+  },
+  {
+    label: 'BEGIN/COMMIT: WAL writes, fsync, checkpoints',
+    matches: (name) => name.startsWith('sqliteTransaction '),
+    counts: 'self',
+  },
+  {
+    label: "requests' SQL and rules (the batch's statements)",
+    matches: (name) => name.startsWith('runAll '),
+    counts: 'inclusive',
+  },
+  {
+    label: 'replies: socket writes',
+    matches: (name) => name.startsWith('send dist/server/'),
+    counts: 'inclusive',
+  },
+  {
+    label: 'requests: socket reads, framing, dispatch',
+    matches: (name) => name.startsWith('onStreamRead '),
+    counts: 'inclusive',
+  },
+  {
+    label: 'garbage collection',
+    matches: (name) => name.startsWith('(garbage collector)'),
+    counts: 'self',
+  },
 ];
 
 function split(profile: Profile): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const counts = countSamples(profile);
-  const inclusive = (id: number): number => (counts.get(id) ?? 0)
-    + (byId.get(id)!.children ?? []).reduce((sum, child) => sum + inclusive(child), 0);
+  const inclusive = (id: number): number =>
+    (counts.get(id) ?? 0) +
+    (byId.get(id)!.children ?? []).reduce((sum, child) => sum + inclusive(child), 0);
   const sums = new Map<Bucket, number>(BUCKETS.map((bucket) => [bucket, 0]));
   const walk = (id: number): void => {
     const node = byId.get(id)!;
@@ -100,9 +122,12 @@ function split(profile: Profile): string {
   walk(profile.nodes[0]!.id);
   const all = profile.samples.length;
   const rest = all - [...sums.values()].reduce((sum, n) => sum + n, 0);
-  const rows: [string, number][] = [...BUCKETS.map((b): [string, number] => [b.label, sums.get(b)!]),
-    ['the rest', rest]];
-  return rows.map(([label, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${label}`)
+  const rows: [string, number][] = [
+    ...BUCKETS.map((b): [string, number] => [b.label, sums.get(b)!]),
+    ['the rest', rest],
+  ];
+  return rows
+    .map(([label, n]) => `${((100 * n) / all).toFixed(1).padStart(5)}%  ${label}`)
     .join('\n');
 }
 

@@ -31,7 +31,8 @@ export function recordSweep(label: string, results: RunResult[], how: { seconds:
   writeFileSync(SVG_FILE, sweepSvg(loadAllSeries()));
   let markdown = existsSync(MARKDOWN_FILE) ? readFileSync(MARKDOWN_FILE, 'utf8') : SKELETON;
   markdown = replaceBlock(markdown, 'machine', describeMachine());
-  const heading = `Sweep \`${label}\`, ${at.slice(0, 16).replace('T', ' ')} UTC, ` +
+  const heading =
+    `Sweep \`${label}\`, ${at.slice(0, 16).replace('T', ' ')} UTC, ` +
     `${how.seconds} s per run, load average before: ${os.loadavg()[0]!.toFixed(2)}`;
   markdown = replaceBlock(markdown, `sweep:${label}`, `${heading}\n\n${formatTable(results)}`);
   writeFileSync(MARKDOWN_FILE, markdown);
@@ -59,17 +60,21 @@ export function describeMachine(): string {
     `- memory: ${memoryGiB} GiB`,
     `- node ${process.version}, ${os.type()} ${os.release()}`,
     `- the load generator runs on the same ${os.availableParallelism()} cores as the server, and ` +
-      'other people\'s tests and servers',
+      "other people's tests and servers",
     '  were running on this machine at the same time: figures are noisy.',
   ].join('\n');
 }
 
 /** Every kept sweep, averaged per session count over its repeated runs. */
 function loadAllSeries(): Series[] {
-  const files = readdirSync(RESULTS_DIR).filter((file) => file.endsWith('.json')).sort();
+  const files = readdirSync(RESULTS_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
   return files.map((file) => {
-    const { label, results } = JSON.parse(readFileSync(`${RESULTS_DIR}/${file}`, 'utf8')) as
-      { label: string; results: RunResult[] };
+    const { label, results } = JSON.parse(readFileSync(`${RESULTS_DIR}/${file}`, 'utf8')) as {
+      label: string;
+      results: RunResult[];
+    };
     const counts = [...new Set(results.map((r) => r.sessions))].sort((a, b) => a - b);
     const points = counts.map((sessions) => {
       const runs = results.filter((r) => r.sessions === sessions);

@@ -70,9 +70,15 @@ export async function startBenchServer(
   nodeArgs: string[] = [],
   moreArgs: string[] = [],
 ): Promise<BenchServer> {
-  const args = ['--max-connections', String(CONNECTIONS_MAX),
-    '--max-connections-per-peer', String(CONNECTIONS_MAX),
-    '--max-connects-per-second', String(CONNECTIONS_MAX), ...moreArgs];
+  const args = [
+    '--max-connections',
+    String(CONNECTIONS_MAX),
+    '--max-connections-per-peer',
+    String(CONNECTIONS_MAX),
+    '--max-connects-per-second',
+    String(CONNECTIONS_MAX),
+    ...moreArgs,
+  ];
   return startBankServer(bankBin, dbFile, args, nodeArgs);
 }
 
@@ -86,8 +92,17 @@ export async function startBankServer(
   serverArgs: string[],
   nodeArgs: string[] = [],
 ): Promise<BenchServer> {
-  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', '--quiet',
-    ...serverArgs];
+  const args = [
+    'server',
+    '--db',
+    dbFile,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--quiet',
+    ...serverArgs,
+  ];
   const proc = spawn(process.execPath, [...nodeArgs, bankBin, ...args], { stdio: 'pipe' });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -141,7 +156,9 @@ function readCpuSeconds(pid: number): number {
 /** The sum of every balance, read through `bank admin accounts --json` (server stopped). */
 export function sumBalancesCents(bankBin: string, dbFile: string): number {
   const out = runBank(bankBin, ['admin', 'accounts', '--db', dbFile, '--json']);
-  return out.split('\n').filter((line) => line.trim() !== '')
+  return out
+    .split('\n')
+    .filter((line) => line.trim() !== '')
     .map((line) => (JSON.parse(line) as { balance_cents: number }).balance_cents)
     .reduce((sum, cents) => sum + cents, 0);
 }
@@ -171,8 +188,12 @@ export async function readDbFacts(bankBin: string, dbFile: string): Promise<DbFa
   try {
     const journal = store.db.pragma('journal_mode', { simple: true }) as string;
     const sync = store.db.pragma('synchronous', { simple: true }) as number;
-    const rows = store.db.prepare(`SELECT kind, COUNT(*) AS n FROM transactions
-      WHERE code = 0 GROUP BY kind`).all() as { kind: string; n: number }[];
+    const rows = store.db
+      .prepare(
+        `SELECT kind, COUNT(*) AS n FROM transactions
+      WHERE code = 0 GROUP BY kind`,
+      )
+      .all() as { kind: string; n: number }[];
     const count = (kind: string): number => rows.find((row) => row.kind === kind)?.n ?? 0;
     const approved = { deposit: count('deposit'), withdraw: count('withdraw') };
     return { durableSettings: journal === 'wal' && sync === 2, approved };
@@ -191,8 +212,9 @@ export function removeBenchDir(dir: string): void {
  * it says OK, null for a build without the command, false otherwise (its output on stderr).
  */
 export function verifyBank(bankBin: string, db: string): boolean | null {
-  const result = spawnSync(process.execPath, [bankBin, 'admin', 'verify', '--db', db],
-    { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [bankBin, 'admin', 'verify', '--db', db], {
+    encoding: 'utf8',
+  });
   if (result.status === 0) return true;
   if (result.stderr.includes('unknown command')) return null;
   console.error(`bank admin verify failed:\n${result.stdout}${result.stderr}`);
@@ -233,8 +255,8 @@ export async function startBenchServers(
     ports: servers.map((server) => server.port),
     peakRssMb: () => Math.max(...servers.map((server) => server.peakRssMb())),
     cpuSeconds: () => servers.reduce((sum, server) => sum + server.cpuSeconds(), 0),
-    stop: async () => (await Promise.all(servers.map((server) => server.stop())))
-      .find((code) => code !== 0) ?? 0,
+    stop: async () =>
+      (await Promise.all(servers.map((server) => server.stop()))).find((code) => code !== 0) ?? 0,
     output: () => servers.map((server) => server.output()).join('\n'),
   };
 }

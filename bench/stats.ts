@@ -36,8 +36,12 @@ export function quantile(sorted: Float64Array, q: number): number {
 }
 
 /** Throughput, latency quantiles and error count of a tally. */
-export function summarize(tally: Tally): Pick<RunResult,
-  'seconds' | 'tps' | 'p50_ms' | 'p90_ms' | 'p99_ms' | 'max_ms' | 'errors' | 'codes'> {
+export function summarize(
+  tally: Tally,
+): Pick<
+  RunResult,
+  'seconds' | 'tps' | 'p50_ms' | 'p90_ms' | 'p99_ms' | 'max_ms' | 'errors' | 'codes'
+> {
   const sorted = Float64Array.from(tally.latenciesMs).sort();
   const seconds = (tally.endMs - tally.startMs) / 1000;
   const codes = Object.fromEntries([...tally.codes.entries()].sort());
@@ -57,13 +61,39 @@ export function summarize(tally: Tally): Pick<RunResult,
 /** The --json line: exactly these keys, in this order (engine and servers came last, later). */
 export function jsonLine(result: RunResult): string {
   const { sessions, seconds, tps, p50_ms, p90_ms, p99_ms, max_ms, errors, rss_mb } = result;
-  return JSON.stringify({ sessions, seconds, tps, p50_ms, p90_ms, p99_ms, max_ms, errors, rss_mb,
-    durable: result.durable, engine: result.engine, servers: result.servers });
+  return JSON.stringify({
+    sessions,
+    seconds,
+    tps,
+    p50_ms,
+    p90_ms,
+    p99_ms,
+    max_ms,
+    errors,
+    rss_mb,
+    durable: result.durable,
+    engine: result.engine,
+    servers: result.servers,
+  });
 }
 
-const HEADERS = ['sessions', 'rate/s', 'tx/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors',
-  'replies by code', 'rss MB', 'server CPU', 'bench CPU', 'server µs/tx', 'durable',
-  'conservation'];
+const HEADERS = [
+  'sessions',
+  'rate/s',
+  'tx/s',
+  'p50 ms',
+  'p90 ms',
+  'p99 ms',
+  'max ms',
+  'errors',
+  'replies by code',
+  'rss MB',
+  'server CPU',
+  'bench CPU',
+  'server µs/tx',
+  'durable',
+  'conservation',
+];
 
 /** Columns of runs on PostgreSQL or on several servers, after the others. */
 const ENGINE_HEADERS = ['engine', 'servers', 'postgres CPU'];
@@ -75,12 +105,24 @@ const ENGINE_HEADERS = ['engine', 'servers', 'postgres CPU'];
 export function formatTable(results: RunResult[]): string {
   const wide = results.some((r) => r.engine !== 'sqlite' || r.servers !== 1);
   const headers = wide ? [...HEADERS, ...ENGINE_HEADERS] : HEADERS;
-  const rows = results.map((r) => [String(r.sessions), r.rate === null ? 'closed' : String(r.rate),
-    String(r.tps), fixed(r.p50_ms), fixed(r.p90_ms), fixed(r.p99_ms), fixed(r.max_ms),
-    String(r.errors), formatCodes(r.codes), r.rss_mb.toFixed(0), `${r.cpu.serverPct}%`,
-    `${r.cpu.benchPct}%`, String(r.cpu.serverUsPerTx), r.durable ? 'yes' : 'NO',
+  const rows = results.map((r) => [
+    String(r.sessions),
+    r.rate === null ? 'closed' : String(r.rate),
+    String(r.tps),
+    fixed(r.p50_ms),
+    fixed(r.p90_ms),
+    fixed(r.p99_ms),
+    fixed(r.max_ms),
+    String(r.errors),
+    formatCodes(r.codes),
+    r.rss_mb.toFixed(0),
+    `${r.cpu.serverPct}%`,
+    `${r.cpu.benchPct}%`,
+    String(r.cpu.serverUsPerTx),
+    r.durable ? 'yes' : 'NO',
     r.conservation.pass ? 'PASS' : 'FAIL',
-    ...(wide ? [r.engine, String(r.servers), percentOrDash(r.cpu.databasePct)] : [])]);
+    ...(wide ? [r.engine, String(r.servers), percentOrDash(r.cpu.databasePct)] : []),
+  ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string =>
     `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
@@ -94,7 +136,9 @@ function percentOrDash(pct: number | null | undefined): string {
 
 /** "00: 1234, 51: 2" */
 export function formatCodes(codes: Record<string, number>): string {
-  return Object.entries(codes).map(([code, n]) => `${code}: ${n}`).join(', ');
+  return Object.entries(codes)
+    .map(([code, n]) => `${code}: ${n}`)
+    .join(', ');
 }
 
 function fixed(ms: number): string {

@@ -63,7 +63,9 @@ export async function runAtm(world: AtmWorld, id: number, rng: () => number): Pr
 
 /** Sends one request and records it: the invoke, then its ok, fail or info. */
 async function recorded(
-  world: AtmWorld, atm: Atm, client: LineClient,
+  world: AtmWorld,
+  atm: Atm,
+  client: LineClient,
   ask: { f: OpName; account: string; line: string; txnId?: string; amountCents?: number },
 ): Promise<{ type: Exclude<EventType, 'invoke'>; reply: string | null }> {
   const { line, ...what } = ask;
@@ -76,15 +78,23 @@ async function recorded(
 }
 
 /** Connects to a server that is up and logs in; null (after a pause) when that fails. */
-async function openSession(world: AtmWorld, atm: Atm, customer: Customer):
-  Promise<LineClient | null> {
+async function openSession(
+  world: AtmWorld,
+  atm: Atm,
+  customer: Customer,
+): Promise<LineClient | null> {
   const ports = world.ports();
-  const client = ports.length === 0 ? null
-    : await LineClient.connect(ports[randomInt(atm.rng, 0, ports.length - 1)]!, CONNECT_MS_MAX);
+  const client =
+    ports.length === 0
+      ? null
+      : await LineClient.connect(ports[randomInt(atm.rng, 0, ports.length - 1)]!, CONNECT_MS_MAX);
   if (client) {
     atm.session += 1;
-    const login = await recorded(world, atm, client, { f: 'login', account: customer.account,
-      line: `LOGIN ${customer.account} ${customer.pin}` });
+    const login = await recorded(world, atm, client, {
+      f: 'login',
+      account: customer.account,
+      line: `LOGIN ${customer.account} ${customer.pin}`,
+    });
     if (login.type === 'ok') return client;
     client.close();
   }
@@ -108,7 +118,10 @@ async function workSession(world: AtmWorld, atm: Atm, rng: () => number): Promis
 
 /** A deposit, a withdrawal or a balance; a lost money reply is left to settle. */
 async function oneOperation(
-  world: AtmWorld, atm: Atm, client: LineClient, customer: Customer,
+  world: AtmWorld,
+  atm: Atm,
+  client: LineClient,
+  customer: Customer,
 ): Promise<Exclude<EventType, 'invoke'>> {
   const roll = atm.rng();
   if (roll < 0.3) {
@@ -116,8 +129,12 @@ async function oneOperation(
     return (await recorded(world, atm, client, ask)).type;
   }
   atm.txns += 1;
-  const move: Unsettled = { customer, f: roll < 0.65 ? 'deposit' : 'withdraw',
-    txnId: `a${atm.id}t${atm.txns}`, amountCents: randomInt(atm.rng, 1, 5000) };
+  const move: Unsettled = {
+    customer,
+    f: roll < 0.65 ? 'deposit' : 'withdraw',
+    txnId: `a${atm.id}t${atm.txns}`,
+    amountCents: randomInt(atm.rng, 1, 5000),
+  };
   const result = await sendMove(world, atm, client, move);
   if (result === 'info') atm.unsettled = move;
   return result;
@@ -125,11 +142,19 @@ async function oneOperation(
 
 /** Sends a DEPOSIT or WITHDRAW (first time, or again under its id). */
 async function sendMove(
-  world: AtmWorld, atm: Atm, client: LineClient, move: Unsettled,
+  world: AtmWorld,
+  atm: Atm,
+  client: LineClient,
+  move: Unsettled,
 ): Promise<Exclude<EventType, 'invoke'>> {
   const line = `${move.f.toUpperCase()} ${move.txnId} ${move.amountCents}`;
-  const ask = { f: move.f, account: move.customer.account, line, txnId: move.txnId,
-    amountCents: move.amountCents };
+  const ask = {
+    f: move.f,
+    account: move.customer.account,
+    line,
+    txnId: move.txnId,
+    amountCents: move.amountCents,
+  };
   return (await recorded(world, atm, client, ask)).type;
 }
 
@@ -141,8 +166,12 @@ async function settle(world: AtmWorld, atm: Atm, move: Unsettled): Promise<void>
   const client = await openSession(world, atm, move.customer);
   if (!client) return;
   const account = move.customer.account;
-  const outcome = await recorded(world, atm, client, { f: 'outcome', account,
-    line: `OUTCOME ${move.txnId}`, txnId: move.txnId });
+  const outcome = await recorded(world, atm, client, {
+    f: 'outcome',
+    account,
+    line: `OUTCOME ${move.txnId}`,
+    txnId: move.txnId,
+  });
   let known = outcome.type === 'ok' && outcome.reply !== '25';
   if (outcome.reply === '25') known = (await sendMove(world, atm, client, move)) === 'ok';
   if (known) atm.unsettled = null;

@@ -26,7 +26,10 @@ export class ChaosServer {
   /** Set while a server that exited of itself waits to be started again. */
   private orphaned = false;
 
-  constructor(private readonly db: string, private readonly args: string[]) {}
+  constructor(
+    private readonly db: string,
+    private readonly args: string[],
+  ) {}
 
   /** The port ATMs may connect to now, or null while the server is down. */
   get port(): number | null {
@@ -64,7 +67,10 @@ export class ChaosServer {
     this.busy = false;
     if (!this.orphaned) return;
     // The database may still be starting up: the next look tries again.
-    await this.start().then(() => (this.orphaned = false), () => undefined);
+    await this.start().then(
+      () => (this.orphaned = false),
+      () => undefined,
+    );
   }
 
   /** SIGSTOP: the process stays, its sockets stay open, nothing is answered. */
@@ -119,8 +125,11 @@ export class ChaosServer {
 
 /** The last lines a server printed that say something: the error that ended it. */
 function lastLines(output: string): string {
-  return output.split('\n').filter((line) => /\S/.test(line) && !/^\s+at /.test(line))
-    .slice(-4).join(' | ');
+  return output
+    .split('\n')
+    .filter((line) => /\S/.test(line) && !/^\s+at /.test(line))
+    .slice(-4)
+    .join(' | ');
 }
 
 /** Kills every server still running (a hard stop of the run). */

@@ -37,22 +37,30 @@ function serverHasDbWait(): boolean {
   return help.stdout.includes('--db-wait');
 }
 
-async function runOne(engine: 'postgres' | 'sqlite', options: ChaosOptions):
-  Promise<EngineResult> {
+async function runOne(engine: 'postgres' | 'sqlite', options: ChaosOptions): Promise<EngineResult> {
   const dbWait = serverHasDbWait() ? ['--db-wait', String(DB_WAIT_SECONDS)] : [];
   const args = ['--lock-ttl', String(LOCK_TTL_SECONDS), ...dbWait];
-  const world: EngineWorld = engine === 'postgres'
-    ? await postgresWorld(CUSTOMERS, args) : await sqliteWorld(CUSTOMERS, args);
+  const world: EngineWorld =
+    engine === 'postgres'
+      ? await postgresWorld(CUSTOMERS, args)
+      : await sqliteWorld(CUSTOMERS, args);
   const only = options.faults;
   if (only !== null) world.kinds = world.kinds.filter((kind) => only.includes(kind));
   try {
-    const result = await runEngine(world, { seconds: options.seconds,
-      seed: options.seed + (engine === 'postgres' ? 0 : 1), atms: ATMS, customers: CUSTOMERS,
-      resumeMsMax: (DB_WAIT_SECONDS + 1) * 1000, replyMsMax: REPLY_MS_MAX,
-      lockTtlSeconds: LOCK_TTL_SECONDS });
+    const result = await runEngine(world, {
+      seconds: options.seconds,
+      seed: options.seed + (engine === 'postgres' ? 0 : 1),
+      atms: ATMS,
+      customers: CUSTOMERS,
+      resumeMsMax: (DB_WAIT_SECONDS + 1) * 1000,
+      replyMsMax: REPLY_MS_MAX,
+      lockTtlSeconds: LOCK_TTL_SECONDS,
+    });
     if (dbWait.length === 0) {
-      result.notes.push(`this server has no --db-wait: resume is due ${DB_WAIT_SECONDS + 1} s ` +
-        `after a fault ends all the same (--db-wait ${DB_WAIT_SECONDS} + 1 s)`);
+      result.notes.push(
+        `this server has no --db-wait: resume is due ${DB_WAIT_SECONDS + 1} s ` +
+          `after a fault ends all the same (--db-wait ${DB_WAIT_SECONDS} + 1 s)`,
+      );
     }
     return result;
   } finally {

@@ -22,7 +22,10 @@ export class FaultProxy {
   private mode: Mode = 'pass';
   private readonly pairs = new Set<Pair>();
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   /** Listens on 127.0.0.1 and a free port. */
   static async start(targetPort: number): Promise<FaultProxy> {

@@ -12,8 +12,9 @@ const FILL_CHUNK_BYTES = 64 * 1024;
 /** Mounts a DISK_MB tmpfs on dir; false when that is not allowed here (why on the side). */
 export function mountSmallDisk(dir: string): { mounted: boolean; why: string } {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MB}m`, 'tmpfs', dir],
-      { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MB}m`, 'tmpfs', dir], {
+      stdio: 'pipe',
+    });
     return { mounted: true, why: '' };
   } catch (error) {
     const text = error instanceof Error ? error.message.split('\n')[0]! : String(error);

@@ -89,11 +89,22 @@ export function pairOps(events: readonly HistoryEvent[]): Op[] {
 
 /** One operation from its invoke and how it ended. */
 function completeOp(
-  invoke: HistoryEvent, end: { type: Op['type']; reply: string; timeMs: number },
+  invoke: HistoryEvent,
+  end: { type: Op['type']; reply: string; timeMs: number },
 ): Op {
   const { process, session, f, account, txnId, amountCents } = invoke;
-  return { process, session, f, account, txnId, amountCents, type: end.type, reply: end.reply,
-    invokeMs: invoke.timeMs, completeMs: end.timeMs };
+  return {
+    process,
+    session,
+    f,
+    account,
+    txnId,
+    amountCents,
+    type: end.type,
+    reply: end.reply,
+    invokeMs: invoke.timeMs,
+    completeMs: end.timeMs,
+  };
 }
 
 /** The balance a reply carries: `00 <cents> …` or `51 <cents>`; null for a bare code. */

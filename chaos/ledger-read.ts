@@ -23,18 +23,26 @@ interface MoveRow {
 }
 
 /** The ledger of the bank at db, with the opening balances the run seeded. */
-export async function readLedger(db: string, openingCents: Record<string, number>):
-  Promise<Ledger> {
+export async function readLedger(
+  db: string,
+  openingCents: Record<string, number>,
+): Promise<Ledger> {
   const rows = await readTables(db);
-  const finalCents = Object.fromEntries(rows.balances.map((row) =>
-    [row.account, Number(row.balance_cents)]));
+  const finalCents = Object.fromEntries(
+    rows.balances.map((row) => [row.account, Number(row.balance_cents)]),
+  );
   return { openingCents, finalCents, moves: rows.moves.map(toMove), txns: rows.txns.map(toMove) };
 }
 
 function toMove(row: MoveRow): LedgerMove {
-  return { account: row.account, txnId: row.txn_id, kind: row.kind,
-    amountCents: Number(row.amount_cents), code: Number(row.code),
-    balanceCents: Number(row.balance_cents) };
+  return {
+    account: row.account,
+    txnId: row.txn_id,
+    kind: row.kind,
+    amountCents: Number(row.amount_cents),
+    code: Number(row.code),
+    balanceCents: Number(row.balance_cents),
+  };
 }
 
 /** The three queries' rows, from a SQLite file or a PostgreSQL URL. */
@@ -50,8 +58,11 @@ async function readTables(db: string): Promise<{
     try {
       const query = async <T extends pg.QueryResultRow>(sql: string): Promise<T[]> =>
         (await client.query<T>(sql)).rows;
-      return { balances: await query(BALANCES), moves: await query(MOVES),
-        txns: await query(TXNS) };
+      return {
+        balances: await query(BALANCES),
+        moves: await query(MOVES),
+        txns: await query(TXNS),
+      };
     } finally {
       await client.end();
     }

@@ -33,8 +33,16 @@ export function parseChaosOptions(argv: string[], randomSeed: number): ChaosOpti
   if (!['both', 'postgres', 'sqlite'].includes(engine)) {
     throw new Error('--engine takes postgres, sqlite or both');
   }
-  const engines = engine === 'both' ? ['postgres', 'sqlite'] as const : [engine] as const;
-  const faults = value('--faults')?.split(',').filter((kind) => kind !== '') ?? null;
-  return { seconds, seed, engines: [...engines] as ChaosOptions['engines'],
-    jsonFile: value('--json') ?? null, faults };
+  const engines = engine === 'both' ? (['postgres', 'sqlite'] as const) : ([engine] as const);
+  const faults =
+    value('--faults')
+      ?.split(',')
+      .filter((kind) => kind !== '') ?? null;
+  return {
+    seconds,
+    seed,
+    engines: [...engines] as ChaosOptions['engines'],
+    jsonFile: value('--json') ?? null,
+    faults,
+  };
 }

@@ -42,20 +42,31 @@ export async function startChaosPostgres(): Promise<ChaosPostgres> {
     run(pgCtl, ['-D', cluster.dataDir, ...args], { ...owner, env });
   const stopNow = (): void => {
     try {
-      execFileSync(pgCtl, ['-D', cluster.dataDir, 'stop', '-m', 'immediate'],
-        { ...owner, stdio: 'ignore' });
+      execFileSync(pgCtl, ['-D', cluster.dataDir, 'stop', '-m', 'immediate'], {
+        ...owner,
+        stdio: 'ignore',
+      });
     } catch {
       // already stopped
     }
   };
   return {
-    url: cluster.url, port: cluster.port,
+    url: cluster.url,
+    port: cluster.port,
     crash: async () => {
       await ctl(['stop', '-m', 'immediate', '-w']);
     },
     restart: async () => {
-      await ctl(['start', '-w', '-t', '60', '-o', options,
-        '-l', join(cluster.dataDir, 'restart.log')]);
+      await ctl([
+        'start',
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        options,
+        '-l',
+        join(cluster.dataDir, 'restart.log'),
+      ]);
     },
     terminateBackends: (database) => terminate(cluster.url, database),
     stop: async () => {
@@ -77,8 +88,11 @@ function postgresOwner(): { uid?: number; gid?: number } {
 /** Ends every backend of the database but this one. */
 async function terminate(url: string, database: string): Promise<number> {
   return withClient(url, async (client) => {
-    const result = await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+    const result = await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [database],
+    );
     return result.rowCount ?? 0;
   });
 }

@@ -64,23 +64,44 @@ export function chaosAccounts(customers: Customer[]): string {
 export async function runEngine(world: EngineWorld, options: RunOptions): Promise<EngineResult> {
   const started = performance.now();
   const now = (): number => Math.round((performance.now() - started) * 10) / 10;
-  const schedule = drawSchedule({ seed: options.seed, kinds: world.kinds,
-    seconds: options.seconds, servers: world.servers.length, resumeMsMax: options.resumeMsMax });
-  console.log(`${world.engine}: ${world.servers.length} server(s), ${options.atms} ATMs, ` +
-    `${options.seconds} s, seed ${options.seed}; schedule:`);
+  const schedule = drawSchedule({
+    seed: options.seed,
+    kinds: world.kinds,
+    seconds: options.seconds,
+    servers: world.servers.length,
+    resumeMsMax: options.resumeMsMax,
+  });
+  console.log(
+    `${world.engine}: ${world.servers.length} server(s), ${options.atms} ATMs, ` +
+      `${options.seconds} s, seed ${options.seed}; schedule:`,
+  );
   console.log(describeSchedule(schedule).join('\n') || '  (no faults)');
   const events: HistoryEvent[] = [];
   const notes: string[] = [];
   const workEndMs = options.seconds * 1000;
-  const atmWorld = { ports: () => livePorts(world.servers), customers: options.customers, events,
-    now, workEndMs, settleEndMs: workEndMs + SETTLE_MS, replyMsMax: options.replyMsMax };
+  const atmWorld = {
+    ports: () => livePorts(world.servers),
+    customers: options.customers,
+    events,
+    now,
+    workEndMs,
+    settleEndMs: workEndMs + SETTLE_MS,
+    replyMsMax: options.replyMsMax,
+  };
   const atms = Array.from({ length: options.atms }, (_, id) =>
-    runAtm(atmWorld, id + 1, makeRng(options.seed * 31 + id + 1)));
+    runAtm(atmWorld, id + 1, makeRng(options.seed * 31 + id + 1)),
+  );
   const faults = await runNemesis(world, schedule, now, notes);
   await Promise.all(atms);
   const report = await judge(world, { events, faults, now, options, notes });
-  return { engine: world.engine, schedule, skipped: world.skipped, report, notes,
-    elapsedMs: performance.now() - started };
+  return {
+    engine: world.engine,
+    schedule,
+    skipped: world.skipped,
+    report,
+    notes,
+    elapsedMs: performance.now() - started,
+  };
 }
 
 function livePorts(servers: ChaosServer[]): number[] {
@@ -89,7 +110,10 @@ function livePorts(servers: ChaosServer[]): number[] {
 
 /** Injects each fault at its time, heals it after its duration; returns when each was healed. */
 async function runNemesis(
-  world: EngineWorld, schedule: Fault[], now: () => number, notes: string[],
+  world: EngineWorld,
+  schedule: Fault[],
+  now: () => number,
+  notes: string[],
 ): Promise<FaultWindow[]> {
   const windows: FaultWindow[] = [];
   for (const fault of schedule) {
@@ -100,7 +124,9 @@ async function runNemesis(
       await sleep(fault.durationMs);
       await world.heal(fault);
     } catch (error) {
-      notes.push(`${fault.kind} @${startMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+      notes.push(
+        `${fault.kind} @${startMs} ms: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     windows.push({ kind: fault.kind, startMs, healedMs: now() });
   }
@@ -110,17 +136,38 @@ async function runNemesis(
 /** Stops the servers, reads the ledger, verifies the bank, and checks the history. */
 async function judge(
   world: EngineWorld,
-  run: { events: HistoryEvent[]; faults: FaultWindow[]; now: () => number; options: RunOptions;
-    notes: string[] },
+  run: {
+    events: HistoryEvent[];
+    faults: FaultWindow[];
+    now: () => number;
+    options: RunOptions;
+    notes: string[];
+  },
 ): Promise<CheckReport> {
   for (const server of world.servers) await server.stop();
   const deaths = world.servers.map((server) => server.deaths);
   const opening = Object.fromEntries(run.options.customers.map((c) => [c.account, OPENING_CENTS]));
   const ledger = await readLedger(world.db, opening);
-  const verified = runBank(['admin', 'verify', '--full', '--db', world.db,
-    '--lock-ttl', String(run.options.lockTtlSeconds)]);
-  const verify = { ok: verified.code === 0 && verified.stdout.startsWith('verify: OK'),
-    output: `${verified.stdout}${verified.stderr}` };
-  return checkRun({ history: run.events, ledger, verify, deaths, faults: run.faults,
-    resumeMsMax: run.options.resumeMsMax, runEndMs: run.options.seconds * 1000 });
+  const verified = runBank([
+    'admin',
+    'verify',
+    '--full',
+    '--db',
+    world.db,
+    '--lock-ttl',
+    String(run.options.lockTtlSeconds),
+  ]);
+  const verify = {
+    ok: verified.code === 0 && verified.stdout.startsWith('verify: OK'),
+    output: `${verified.stdout}${verified.stderr}`,
+  };
+  return checkRun({
+    history: run.events,
+    ledger,
+    verify,
+    deaths,
+    faults: run.faults,
+    resumeMsMax: run.options.resumeMsMax,
+    runEndMs: run.options.seconds * 1000,
+  });
 }

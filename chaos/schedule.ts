@@ -35,7 +35,7 @@ const DURATION_MS: Record<FaultKind, [number, number]> = {
   'server-stop': [1000, 7000],
   'server-kill': [0, 1000],
   'disk-full': [2000, 6000],
-  'failover': [0, 0],
+  failover: [0, 0],
 };
 
 /** The first fault comes after this long: every ATM has logged in and is at work. */
@@ -85,6 +85,9 @@ function shuffle(rng: () => number, kinds: readonly FaultKind[]): FaultKind[] {
 /** The schedule as lines to print. */
 export function describeSchedule(faults: readonly Fault[]): string[] {
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
-  return faults.map((fault) => `  ${seconds(fault.atMs).padStart(6)} s  ` +
-    `${fault.kind.padEnd(13)} ${seconds(fault.durationMs)} s  server ${fault.server + 1}`);
+  return faults.map(
+    (fault) =>
+      `  ${seconds(fault.atMs).padStart(6)} s  ` +
+      `${fault.kind.padEnd(13)} ${seconds(fault.durationMs)} s  server ${fault.server + 1}`,
+  );
 }

@@ -13,10 +13,18 @@ export function formatTable(results: readonly EngineResult[]): string[] {
     ...faultRows(result),
     row('operations', result.report.operations),
     row('acknowledged', result.report.acknowledged),
-    row('not acknowledged, by reply', Object.entries(result.report.unacknowledged)
-      .map(([reply, count]) => `${reply}: ${count}`).join(', ') || '-'),
-    row('worst time to resume', result.report.worstResumeMs === null ? '-'
-      : `${(result.report.worstResumeMs / 1000).toFixed(2)} s`),
+    row(
+      'not acknowledged, by reply',
+      Object.entries(result.report.unacknowledged)
+        .map(([reply, count]) => `${reply}: ${count}`)
+        .join(', ') || '-',
+    ),
+    row(
+      'worst time to resume',
+      result.report.worstResumeMs === null
+        ? '-'
+        : `${(result.report.worstResumeMs / 1000).toFixed(2)} s`,
+    ),
     ...result.report.invariants.flatMap((inv) => [
       row(inv.name, `${inv.checked} checked, ${inv.violations.length} violated`),
       ...inv.violations.slice(0, VIOLATIONS_SHOWN_MAX).map((why) => `      ! ${why}`),
@@ -40,6 +48,9 @@ function row(name: string, value: string | number): string {
 
 /** The number of violations over every engine: the run fails on any. */
 export function countViolations(results: readonly EngineResult[]): number {
-  return results.reduce((sum, result) => sum + result.report.invariants
-    .reduce((inner, inv) => inner + inv.violations.length, 0), 0);
+  return results.reduce(
+    (sum, result) =>
+      sum + result.report.invariants.reduce((inner, inv) => inner + inv.violations.length, 0),
+    0,
+  );
 }

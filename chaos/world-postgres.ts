@@ -17,15 +17,23 @@ const DATABASE = 'chaos_bank';
 /** Where Debian's postgresql packages put each version's binaries. */
 const DEBIAN_PG = '/usr/lib/postgresql';
 const SERVERS = 2;
-const KINDS: FaultKind[] = ['pg-crash', 'pg-terminate', 'proxy-stall', 'proxy-drop',
-  'proxy-reset', 'server-stop', 'server-kill'];
+const KINDS: FaultKind[] = [
+  'pg-crash',
+  'pg-terminate',
+  'proxy-stall',
+  'proxy-drop',
+  'proxy-reset',
+  'server-stop',
+  'server-kill',
+];
 
 /** Kills what a PostgreSQL world started, at once (a hard stop of the run). */
 export const pgHardStops: (() => void)[] = [];
 
 /** Sets up the cluster, the proxy, the seeded bank and its two servers (started). */
 export async function postgresWorld(
-  customers: Customer[], serverArgs: string[],
+  customers: Customer[],
+  serverArgs: string[],
 ): Promise<EngineWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'bank-chaos-pg-'));
   const cluster = await startChaosPostgres();
@@ -35,28 +43,52 @@ export async function postgresWorld(
   const proxy = await FaultProxy.start(cluster.port);
   const pinKey = join(dir, 'bank.pin-key');
   writeFileSync(join(dir, 'accounts.txt'), chaosAccounts(customers));
-  const seeded = runBank(['admin', 'seed', '--db', direct, '--file', join(dir, 'accounts.txt'),
-    '--pin-key', pinKey]);
+  const seeded = runBank([
+    'admin',
+    'seed',
+    '--db',
+    direct,
+    '--file',
+    join(dir, 'accounts.txt'),
+    '--pin-key',
+    pinKey,
+  ]);
   if (seeded.code !== 0) throw new Error(`seeding the PostgreSQL bank: ${seeded.stderr}`);
-  const servers = Array.from({ length: SERVERS }, (_, i) =>
-    new ChaosServer(withPort(cluster.url, proxy.port, DATABASE),
-      ['--pin-key', pinKey, '--server-name', `chaos-${i + 1}`, ...serverArgs]));
+  const servers = Array.from(
+    { length: SERVERS },
+    (_, i) =>
+      new ChaosServer(withPort(cluster.url, proxy.port, DATABASE), [
+        '--pin-key',
+        pinKey,
+        '--server-name',
+        `chaos-${i + 1}`,
+        ...serverArgs,
+      ]),
+  );
   for (const server of servers) await server.start();
   const teardown = async (): Promise<void> => {
     await proxy.close();
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { engine: 'postgres', db: direct, servers, kinds: KINDS, skipped: failoverSkipped(),
+  return {
+    engine: 'postgres',
+    db: direct,
+    servers,
+    kinds: KINDS,
+    skipped: failoverSkipped(),
     inject: (fault) => injectPg(fault, { cluster, proxy, servers }),
-    heal: (fault) => healPg(fault, { cluster, proxy, servers }), teardown };
+    heal: (fault) => healPg(fault, { cluster, proxy, servers }),
+    teardown,
+  };
 }
 
 /** The fail-over fault is not built here: say why, as the issue asks. */
 function failoverSkipped(): { kind: string; why: string }[] {
   const versions = existsSync(DEBIAN_PG) ? readdirSync(DEBIAN_PG) : [];
   const debian = versions.some((v) => existsSync(join(DEBIAN_PG, v, 'bin', 'pg_basebackup')));
-  const why = debian ? 'not built yet: needs the multi-host --db of branch failover'
+  const why = debian
+    ? 'not built yet: needs the multi-host --db of branch failover'
     : 'no pg_basebackup';
   return [{ kind: 'failover', why }];
 }
@@ -79,16 +111,23 @@ interface PgParts {
 async function injectPg(fault: Fault, parts: PgParts): Promise<void> {
   const server = parts.servers[fault.server]!;
   switch (fault.kind) {
-    case 'pg-crash': return parts.cluster.crash();
+    case 'pg-crash':
+      return parts.cluster.crash();
     case 'pg-terminate':
       await parts.cluster.terminateBackends(DATABASE);
       return;
-    case 'proxy-stall': return parts.proxy.begin('stall');
-    case 'proxy-drop': return parts.proxy.begin('drop');
-    case 'proxy-reset': return parts.proxy.begin('reset');
-    case 'server-stop': return server.freeze();
-    case 'server-kill': return server.kill();
-    default: throw new Error(`${fault.kind} is not a PostgreSQL fault`);
+    case 'proxy-stall':
+      return parts.proxy.begin('stall');
+    case 'proxy-drop':
+      return parts.proxy.begin('drop');
+    case 'proxy-reset':
+      return parts.proxy.begin('reset');
+    case 'server-stop':
+      return server.freeze();
+    case 'server-kill':
+      return server.kill();
+    default:
+      throw new Error(`${fault.kind} is not a PostgreSQL fault`);
   }
 }
 
@@ -96,12 +135,17 @@ async function injectPg(fault: Fault, parts: PgParts): Promise<void> {
 async function healPg(fault: Fault, parts: PgParts): Promise<void> {
   const server = parts.servers[fault.server]!;
   switch (fault.kind) {
-    case 'pg-crash': return parts.cluster.restart();
+    case 'pg-crash':
+      return parts.cluster.restart();
     case 'proxy-stall':
     case 'proxy-drop':
-    case 'proxy-reset': return parts.proxy.heal();
-    case 'server-stop': return server.thaw();
-    case 'server-kill': return server.start();
-    default: return undefined;
+    case 'proxy-reset':
+      return parts.proxy.heal();
+    case 'server-stop':
+      return server.thaw();
+    case 'server-kill':
+      return server.start();
+    default:
+      return undefined;
   }
 }

@@ -15,7 +15,8 @@ export const sqliteHardStops: (() => void)[] = [];
 
 /** Sets up the small disk, the seeded bank and its server (started). */
 export async function sqliteWorld(
-  customers: Customer[], serverArgs: string[],
+  customers: Customer[],
+  serverArgs: string[],
 ): Promise<EngineWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'bank-chaos-sqlite-'));
   const diskDir = join(dir, 'disk');

@@ -38,10 +38,18 @@ const HOUR_MS = 60 * MINUTE_MS;
  * block an account for good. A group's counter is kept an hour, an account's a day.
  */
 export const LOCKOUT_POLICY: LockoutPolicy = {
-  group: { failuresMax: Limits.pinAttemptsMax, blockMsFirst: MINUTE_MS, blockMsMax: HOUR_MS,
-    keptMs: HOUR_MS },
-  account: { failuresMax: 10, blockMsFirst: 15 * MINUTE_MS, blockMsMax: 24 * HOUR_MS,
-    keptMs: 24 * HOUR_MS },
+  group: {
+    failuresMax: Limits.pinAttemptsMax,
+    blockMsFirst: MINUTE_MS,
+    blockMsMax: HOUR_MS,
+    keptMs: HOUR_MS,
+  },
+  account: {
+    failuresMax: 10,
+    blockMsFirst: 15 * MINUTE_MS,
+    blockMsMax: 24 * HOUR_MS,
+    keptMs: 24 * HOUR_MS,
+  },
 };
 
 /** One counter's state: `level` counts the blocks so far; `untilMs` ends the current one. */
@@ -66,8 +74,11 @@ export function blockMs(rule: CounterRule, level: number): number {
 }
 
 /** The counter after one more wrong PIN: at the rule's maximum a block starts, and counting too. */
-export function countWrongPin(counter: Counter | undefined, nowMs: number,
-  rule: CounterRule): Counter {
+export function countWrongPin(
+  counter: Counter | undefined,
+  nowMs: number,
+  rule: CounterRule,
+): Counter {
   const live = liveCounter(counter, nowMs);
   const failures = live.failures + 1;
   if (failures < rule.failuresMax) {
@@ -95,8 +106,12 @@ export function decideWrongPin(
   const group = countWrongPin(counters.group, nowMs, policy.group);
   const account = countWrongPin(counters.account, nowMs, policy.account);
   const blocked = group.untilMs > nowMs || account.untilMs > nowMs;
-  const triesLeft = blocked ? 0 : Math.min(policy.group.failuresMax - group.failures,
-    policy.account.failuresMax - account.failures);
+  const triesLeft = blocked
+    ? 0
+    : Math.min(
+        policy.group.failuresMax - group.failures,
+        policy.account.failuresMax - account.failures,
+      );
   assert(triesLeft >= 0 && triesLeft <= 9, 'tries left fit one digit');
   return { group, account, triesLeft };
 }
@@ -130,11 +145,16 @@ export function lockoutPolicy(env: NodeJS.ProcessEnv = process.env): LockoutPoli
   const policy = { group: { ...LOCKOUT_POLICY.group }, account: { ...LOCKOUT_POLICY.account } };
   const text = env[TEST_LOCKOUT_ENV] ?? '';
   for (const item of text.split(',').filter((entry) => entry !== '')) {
-    const match = /^(group|account)\.(failuresMax|blockMsFirst|blockMsMax|keptMs)=(\d{1,9})$/
-      .exec(item);
+    const match = /^(group|account)\.(failuresMax|blockMsFirst|blockMsMax|keptMs)=(\d{1,9})$/.exec(
+      item,
+    );
     if (!match) throw new Error(`${TEST_LOCKOUT_ENV}: cannot read "${item}"`);
-    const [, kind, field, value] = match as unknown as [string, 'group' | 'account',
-      keyof CounterRule, string];
+    const [, kind, field, value] = match as unknown as [
+      string,
+      'group' | 'account',
+      keyof CounterRule,
+      string,
+    ];
     policy[kind][field] = Math.max(1, Number(value));
   }
   return policy;

@@ -57,8 +57,11 @@ export function loadPinKey(file: string, env = process.env): Buffer {
  * Whether loading the key from `file` would make a new one (no BANK_PIN_KEY, no file) for a bank
  * that already has accounts: their PINs could never match it. The caller refuses instead.
  */
-export async function wouldOrphanPins(file: string, hasAccounts: () => Promise<boolean>,
-  env = process.env): Promise<boolean> {
+export async function wouldOrphanPins(
+  file: string,
+  hasAccounts: () => Promise<boolean>,
+  env = process.env,
+): Promise<boolean> {
   if ((env.BANK_PIN_KEY ?? '') !== '' || existsSync(file)) return false;
   return hasAccounts();
 }

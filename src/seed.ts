@@ -101,8 +101,9 @@ export async function loadAccounts(
   });
   if (existing.length > 0 && !reset) {
     return {
-      errors: existing.map((row) =>
-        `line ${row.line}: ${row.account} already exists (use --reset to replace it)`),
+      errors: existing.map(
+        (row) => `line ${row.line}: ${row.account} already exists (use --reset to replace it)`,
+      ),
     };
   }
   const hashes = await Promise.all(rows.map((row) => hashPin(pinKey, row.pin)));
@@ -120,16 +121,24 @@ export async function loadAccounts(
 /** The refusal for a row whose account is in a live ATM session, if it is. */
 function loadAccountsBusyLine(locks: SessionRow[], row: SeedRow, reset: SeedReset): string[] {
   const session = liveSession(locks, row.account, reset);
-  return session ? [`line ${row.line}: ${row.account} is in an ATM session now ` +
-    `(from ${session.peer}); reset it once the session ends`] : [];
+  return session
+    ? [
+        `line ${row.line}: ${row.account} is in an ATM session now ` +
+          `(from ${session.peer}); reset it once the session ends`,
+      ]
+    : [];
 }
 
 /**
  * Writes one account and its audit row ('open', or 'reset' when it replaced one). Wrong PINs
  * tried on the number before are forgotten: a fresh PIN starts unblocked.
  */
-async function writeSeedRow(tx: AdminTx, row: SeedRow, pinHash: string,
-  options: { replace: boolean }): Promise<void> {
+async function writeSeedRow(
+  tx: AdminTx,
+  row: SeedRow,
+  pinHash: string,
+  options: { replace: boolean },
+): Promise<void> {
   const now = Date.now();
   const op = (await tx.account(row.account)) ? 'reset' : 'open';
   const { account, balanceCents } = row;

@@ -25,8 +25,7 @@ const CATALOGUE: AttackSpec[] = [
   { name: 'tls-raw', family: 'tls-raw', share: 1, tls: true, attacker: 'tls-raw' },
   { name: 'slot-hold', family: 'slot-hold', share: 1, blockDecoy: true, attacker: 'slot-hold' },
   { name: 'garbage-lines', family: 'garbage', share: 0.5, attacker: 'garbage-lines' },
-  { name: 'login-flood', family: 'garbage', share: 0.5, blockDecoy: true,
-    attacker: 'login-flood' },
+  { name: 'login-flood', family: 'garbage', share: 0.5, blockDecoy: true, attacker: 'login-flood' },
   { name: 'one-byte', family: 'garbage', share: 0.5, attacker: 'one-byte' },
 ];
 
@@ -48,12 +47,18 @@ interface DosOptions {
 
 /** Reads the --dos options; throws on anything it does not know. */
 export function parseDosOptions(argv: string[]): DosOptions {
-  const { values } = parseArgs({ args: argv, options: {
-    dos: { type: 'boolean' }, bank: { type: 'string' },
-    seconds: { type: 'string', default: '10' }, attack: { type: 'string', multiple: true },
-    'server-arg': { type: 'string', multiple: true }, accounts: { type: 'string', default: '200' },
-    json: { type: 'boolean', default: false },
-  } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dos: { type: 'boolean' },
+      bank: { type: 'string' },
+      seconds: { type: 'string', default: '10' },
+      attack: { type: 'string', multiple: true },
+      'server-arg': { type: 'string', multiple: true },
+      accounts: { type: 'string', default: '200' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   const seconds = Number(values.seconds);
   const accounts = Number(values.accounts);
   if (!Number.isInteger(seconds) || seconds < 2) throw new Error('--seconds takes 2 or more');
@@ -61,17 +66,28 @@ export function parseDosOptions(argv: string[]): DosOptions {
     throw new Error(`--accounts takes ${ACCOUNTS_MIN} or more`);
   }
   const names = (values.attack ?? []).flatMap((name) => name.split(','));
-  const attacks = names.length === 0 ? CATALOGUE
-    : CATALOGUE.filter((spec) => names.includes(spec.family) || names.includes(spec.name));
+  const attacks =
+    names.length === 0
+      ? CATALOGUE
+      : CATALOGUE.filter((spec) => names.includes(spec.family) || names.includes(spec.name));
   const unknown = names.filter((n) => !CATALOGUE.some((s) => s.family === n || s.name === n));
   if (unknown.length > 0) throw new Error(`no attack named ${unknown.join(', ')}`);
-  return { bank: values.bank ?? `${ROOT}bin/bank`, seconds, attacks, accounts,
-    serverArgs: values['server-arg'] ?? [], json: values.json };
+  return {
+    bank: values.bank ?? `${ROOT}bin/bank`,
+    seconds,
+    attacks,
+    accounts,
+    serverArgs: values['server-arg'] ?? [],
+    json: values.json,
+  };
 }
 
 /** The machine's load average, as `uptime` prints it. */
 function loadAverage(): string {
-  return os.loadavg().map((n) => n.toFixed(2)).join(', ');
+  return os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
 }
 
 /** Runs the chosen attacks one after another; prints the table, or one JSON object. */
@@ -83,10 +99,18 @@ export async function runDos(argv: string[]): Promise<number> {
   log(`seeding ${options.accounts} accounts with ${options.bank} …`);
   const seeded = seedDatabase(options.bank, options.accounts);
   const ctx: RunContext = {
-    target: { bank: options.bank, templateDir: seeded.dir, serverArgs: options.serverArgs,
-      tls: { certFile: `${TLS_DIR}/cert.pem`, keyFile: `${TLS_DIR}/key.pem` } },
-    accounts: options.accounts, seconds: options.seconds, customerTimeoutMs: CUSTOMER_TIMEOUT_MS,
-    arrivalMs: ARRIVAL_MS, seed: 13, tlsCa: readFileSync(`${TLS_DIR}/cert.pem`),
+    target: {
+      bank: options.bank,
+      templateDir: seeded.dir,
+      serverArgs: options.serverArgs,
+      tls: { certFile: `${TLS_DIR}/cert.pem`, keyFile: `${TLS_DIR}/key.pem` },
+    },
+    accounts: options.accounts,
+    seconds: options.seconds,
+    customerTimeoutMs: CUSTOMER_TIMEOUT_MS,
+    arrivalMs: ARRIVAL_MS,
+    seed: 13,
+    tlsCa: readFileSync(`${TLS_DIR}/cert.pem`),
   };
   const rows: AttackRow[] = [];
   let failed = 0;
@@ -111,13 +135,23 @@ export async function runDos(argv: string[]): Promise<number> {
   return failed === 0 && rows.every((row) => row.verify.ok) ? 0 : 1;
 }
 
-function printDos(options: DosOptions, rows: AttackRow[],
-  load: { before: string; after: string }): void {
-  const head = { bank: options.bank, seconds: options.seconds, server_args: options.serverArgs,
-    nproc: os.availableParallelism(), load_before: load.before, load_after: load.after };
+function printDos(
+  options: DosOptions,
+  rows: AttackRow[],
+  load: { before: string; after: string },
+): void {
+  const head = {
+    bank: options.bank,
+    seconds: options.seconds,
+    server_args: options.serverArgs,
+    nproc: os.availableParallelism(),
+    load_before: load.before,
+    load_after: load.after,
+  };
   if (options.json) return console.log(JSON.stringify({ ...head, attacks: rows }));
   console.log(`bank under attack: ${options.bank} ${options.serverArgs.join(' ')}`.trimEnd());
-  console.log(`load average before: ${load.before}; after: ${load.after} ` +
-    `(${head.nproc} cores, shared)`);
+  console.log(
+    `load average before: ${load.before}; after: ${load.after} ` + `(${head.nproc} cores, shared)`,
+  );
   console.log(formatDosTable(rows));
 }

@@ -11,7 +11,10 @@
  */
 import { readBalances, readLocks } from '../test/helpers/bank-admin.js';
 import {
-  checkDepositsAfterRestart, type DepositLedger, newLedger, runCrashRound,
+  checkDepositsAfterRestart,
+  type DepositLedger,
+  newLedger,
+  runCrashRound,
 } from '../test/helpers/crash-rounds.js';
 import { accountsText, makeCustomers } from '../test/helpers/customers.js';
 import { type MixReport, runHostileMix } from '../test/helpers/hostile-mix.js';
@@ -19,7 +22,11 @@ import { until } from '../test/helpers/poll.js';
 import { isAlive, rssKib, watchRss } from '../test/helpers/process.js';
 import { makeRng } from '../test/helpers/random.js';
 import {
-  admin, atmJson, startServer, TEST_ACCOUNTS, type TestServer,
+  admin,
+  atmJson,
+  startServer,
+  TEST_ACCOUNTS,
+  type TestServer,
 } from '../test/helpers/server.js';
 
 /** Hostile waves, their size, and the longest line a hostile client would send (32 MiB). */
@@ -83,7 +90,10 @@ async function hostileWave(server: TestServer, seed: number, summary: Summary): 
     endlessLines: 1,
     endlessLineBytes: ENDLESS_LINE_BYTES,
     stallCloseMs: 5000,
-    customers: [{ account: 'ac-10002', pin: '2222' }, { account: 'ac-10003', pin: '3333' }],
+    customers: [
+      { account: 'ac-10002', pin: '2222' },
+      { account: 'ac-10003', pin: '3333' },
+    ],
   });
   const atm = atmJson(server.port, ATM_SESSION).catch((error: Error) => error);
   const [report, session] = await Promise.all([mix, atm]);
@@ -108,8 +118,11 @@ async function hostilePhase(seed: number, summary: Summary): Promise<void> {
   if (!isAlive(pid)) summary.problems.push(`the server died:\n${server.output()}`);
   const after = JSON.stringify(readBalances(server.dbFile));
   if (after !== before) summary.problems.push(`balances changed: ${before} -> ${after}`);
-  const unlocked = await until('every lock released', () => readLocks(server.dbFile).length === 0, 5000)
-    .catch(() => false);
+  const unlocked = await until(
+    'every lock released',
+    () => readLocks(server.dbFile).length === 0,
+    5000,
+  ).catch(() => false);
   if (!unlocked) summary.problems.push('a session lock was left after the hostile mix');
   const code = await server.stop();
   if (code !== 0) summary.problems.push(`the server exited ${code} after the hostile mix`);
@@ -128,8 +141,13 @@ interface CrashContext {
  */
 async function crashRound(server: TestServer, ctx: CrashContext) {
   const hostile = runHostileMix({
-    port: server.port, seed: Math.floor(ctx.rng() * 1e9), connections: 50, endlessLines: 0,
-    endlessLineBytes: 0, stallCloseMs: 3000, customers: DECOYS,
+    port: server.port,
+    seed: Math.floor(ctx.rng() * 1e9),
+    connections: 50,
+    endlessLines: 0,
+    endlessLineBytes: 0,
+    stallCloseMs: 3000,
+    customers: DECOYS,
   });
   const load = { rng: ctx.rng, ackedMin: 40, killDelayMsMax: 400 };
   await runCrashRound(server, DEPOSITORS, ctx.ledger, load);
@@ -186,8 +204,13 @@ async function main(): Promise<number> {
   const seed = parseSeed(process.argv.slice(2));
   const started = Date.now();
   const summary: Summary = {
-    hostileConnections: 0, malformedInputs: 0, crashesSurvived: 0, ackedDeposits: 0,
-    ackedLost: 0, rssGrowthKib: 0, problems: [],
+    hostileConnections: 0,
+    malformedInputs: 0,
+    crashesSurvived: 0,
+    ackedDeposits: 0,
+    ackedLost: 0,
+    rssGrowthKib: 0,
+    problems: [],
   };
   await hostilePhase(seed, summary);
   await crashPhase(seed, summary);
@@ -219,7 +242,9 @@ async function dispatch(argv: string[]): Promise<number> {
   const { runDos, parseDosOptions } = await import('./dos.js');
   const { killTargets } = await import('./dos/target.js');
   const options = parseDosOptions(argv);
-  const seconds = options.attacks.length * (options.seconds + DOS_SLACK_SECONDS_PER_ATTACK) + 60 +
+  const seconds =
+    options.attacks.length * (options.seconds + DOS_SLACK_SECONDS_PER_ATTACK) +
+    60 +
     options.accounts * SEED_SECONDS_PER_ACCOUNT_MAX;
   hardStop(seconds, 'dos', killTargets);
   return runDos(argv);

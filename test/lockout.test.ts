@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  blockMs, countWrongPin, decideWrongPin, LOCKOUT_POLICY, lockoutPolicy, loginBar, type Counter,
+  blockMs,
+  countWrongPin,
+  decideWrongPin,
+  LOCKOUT_POLICY,
+  lockoutPolicy,
+  loginBar,
+  type Counter,
 } from '../src/lockout.js';
 
 const T0 = 1_700_000_000_000;
@@ -12,8 +18,11 @@ function afterWrong(count: number): { group?: Counter; account?: Counter; triesL
   let counters: { group?: Counter; account?: Counter } = {};
   const triesLeft: number[] = [];
   for (let i = 0; i < count; i++) {
-    const outcome = decideWrongPin({ group: counters.group, account: counters.account }, T0 + i,
-      LOCKOUT_POLICY);
+    const outcome = decideWrongPin(
+      { group: counters.group, account: counters.account },
+      T0 + i,
+      LOCKOUT_POLICY,
+    );
     counters = outcome;
     triesLeft.push(outcome.triesLeft);
   }
@@ -22,17 +31,23 @@ function afterWrong(count: number): { group?: Counter; account?: Counter; triesL
 
 describe('lock-out rules', () => {
   it('blocks a group after 3 wrong PINs for 1 min, and doubles each further block to an hour', () => {
-    expect([1, 2, 3, 4, 6, 7, 8].map((level) => blockMs(GROUP, level) / MINUTE_MS))
-      .toEqual([1, 2, 4, 8, 32, 60, 60]);
+    expect([1, 2, 3, 4, 6, 7, 8].map((level) => blockMs(GROUP, level) / MINUTE_MS)).toEqual([
+      1, 2, 4, 8, 32, 60, 60,
+    ]);
     const { group, triesLeft } = afterWrong(3);
     expect(triesLeft).toEqual([2, 1, 0]);
-    expect(group).toEqual({ failures: 0, level: 1, untilMs: T0 + 2 + MINUTE_MS,
-      forgetAtMs: T0 + 2 + MINUTE_MS + GROUP.keptMs });
+    expect(group).toEqual({
+      failures: 0,
+      level: 1,
+      untilMs: T0 + 2 + MINUTE_MS,
+      forgetAtMs: T0 + 2 + MINUTE_MS + GROUP.keptMs,
+    });
   });
 
   it('locks out everywhere after 10 wrong PINs for 15 min, doubling to a day', () => {
-    expect([1, 2, 3, 7, 8].map((level) => blockMs(ACCOUNT, level) / MINUTE_MS))
-      .toEqual([15, 30, 60, 960, 1440]);
+    expect([1, 2, 3, 7, 8].map((level) => blockMs(ACCOUNT, level) / MINUTE_MS)).toEqual([
+      15, 30, 60, 960, 1440,
+    ]);
     let account: Counter | undefined;
     for (let i = 0; i < 9; i++) account = countWrongPin(account, T0, ACCOUNT);
     expect(account!.failures).toBe(9);
@@ -66,7 +81,9 @@ describe('lock-out rules', () => {
   });
 
   it('takes scaled-down rules for tests from BANK_TEST_LOCKOUT, and refuses nonsense', () => {
-    const policy = lockoutPolicy({ BANK_TEST_LOCKOUT: 'group.blockMsFirst=500,account.keptMs=2000' });
+    const policy = lockoutPolicy({
+      BANK_TEST_LOCKOUT: 'group.blockMsFirst=500,account.keptMs=2000',
+    });
     expect(policy.group).toEqual({ ...GROUP, blockMsFirst: 500 });
     expect(policy.account).toEqual({ ...ACCOUNT, keptMs: 2000 });
     expect(lockoutPolicy({})).toEqual(LOCKOUT_POLICY);

@@ -117,6 +117,8 @@ describe('formatCents', () => {
 describe('readBalanceDollars', () => {
   it('reads a good balance as cents and a bad one as the end of a sentence', () => {
     expect(readBalanceDollars(' $42.50 ')).toEqual({ cents: 4250 });
-    expect(readBalanceDollars('-3.00')).toEqual({ problem: 'is negative: a balance is 0.00 or more' });
+    expect(readBalanceDollars('-3.00')).toEqual({
+      problem: 'is negative: a balance is 0.00 or more',
+    });
   });
 });

@@ -1,9 +1,7 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  defaultPinKeyFile, hashPin, loadPinKey, verifyPin, wouldOrphanPins,
-} from '../src/pin.js';
+import { defaultPinKeyFile, hashPin, loadPinKey, verifyPin, wouldOrphanPins } from '../src/pin.js';
 import { tempDirPerTest } from './helpers/temp.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
@@ -105,8 +103,11 @@ describe('defaultPinKeyFile', () => {
     ['postgres://db.example', { PGDATABASE: 'atm' }, 'atm.pin-key'],
     ['postgres://db.example/', {}, 'bank.pin-key'],
     ['postgres://db.example/..%2Fetc%2Fpasswd', {}, '___etc_passwd.pin-key'],
-    ['postgres://u:pw@h1:5432,h2:5433/ledger?target_session_attrs=read-write', {},
-      'ledger.pin-key'],
+    [
+      'postgres://u:pw@h1:5432,h2:5433/ledger?target_session_attrs=read-write',
+      {},
+      'ledger.pin-key',
+    ],
     ['postgres://[::1]:5432,[::1]:5433/ledger', {}, 'ledger.pin-key'],
   ])('%s', (db, env, expected) => {
     expect(defaultPinKeyFile(db, env)).toBe(expected);
@@ -116,11 +117,11 @@ describe('defaultPinKeyFile', () => {
 describe('wouldOrphanPins', () => {
   const dir = tempDirPerTest('bank-orphan-');
   const asked = (answer: boolean): { calls: number; ask: () => Promise<boolean> } => {
-    const state = { calls: 0, ask: async (): Promise<boolean> => (state.calls += 1, answer) };
+    const state = { calls: 0, ask: async (): Promise<boolean> => ((state.calls += 1), answer) };
     return state;
   };
 
-  it('is the bank\'s answer only when a new key would be made (no file, no BANK_PIN_KEY)', async () => {
+  it("is the bank's answer only when a new key would be made (no file, no BANK_PIN_KEY)", async () => {
     const file = join(dir(), 'bank.pin-key');
     for (const answer of [true, false]) {
       const bank = asked(answer);

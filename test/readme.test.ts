@@ -59,8 +59,11 @@ function readmeBlocks(text: string): Block[] {
     const marker = /^\s*<!-- example: ([a-z-]+)/.exec(lines[i - 1] ?? '');
     const end = lines.findIndex((line, j) => j > i && line.trim() === '```');
     const indent = fence[1]!.length;
-    blocks.push({ check: marker?.[1] ?? '', line: i + 1,
-      lines: lines.slice(i + 1, end).map((line) => line.slice(indent)) });
+    blocks.push({
+      check: marker?.[1] ?? '',
+      line: i + 1,
+      lines: lines.slice(i + 1, end).map((line) => line.slice(indent)),
+    });
     i = end;
   }
   return blocks;
@@ -75,7 +78,10 @@ function blocksOf(check: string): Block[] {
 
 /** Words of a line without numbers, paths, hashes or amounts: what must not drift. */
 function words(line: string): string[] {
-  return line.trim().split(/\s+/).filter((word) => !/[0-9/.…*$]/.test(word));
+  return line
+    .trim()
+    .split(/\s+/)
+    .filter((word) => !/[0-9/.…*$]/.test(word));
 }
 
 /** A command line's words, without its comment; `[--opt x]` gives its options. */
@@ -89,23 +95,36 @@ function bankLines(block: Block): string[] {
   return block.lines.filter((line) => /^\s*(\$\s+)?bank\s/.test(line));
 }
 
-const CHECKS = ['npm-scripts', 'cli', 'json-session', 'metrics', 'log', 'admin-output',
-  'admin-sequence', 'layout', 'illustrative'];
+const CHECKS = [
+  'npm-scripts',
+  'cli',
+  'json-session',
+  'metrics',
+  'log',
+  'admin-output',
+  'admin-sequence',
+  'layout',
+  'illustrative',
+];
 
 describe('README.md examples: each block is checked or marked illustrative', () => {
   it('finds the blocks, each with a known marker', () => {
     expect(BLOCKS.length).toBeGreaterThan(10);
-    const unmarked = BLOCKS.filter((block) => !CHECKS.includes(block.check))
-      .map((block) => `README.md:${block.line} (${block.check || 'no marker'})`);
+    const unmarked = BLOCKS.filter((block) => !CHECKS.includes(block.check)).map(
+      (block) => `README.md:${block.line} (${block.check || 'no marker'})`,
+    );
     expect(unmarked, 'blocks without a known <!-- example: … --> marker').toEqual([]);
   });
 
   it('npm-scripts: names npm commands and package.json scripts that exist', () => {
-    const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as
-      { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     for (const block of blocksOf('npm-scripts')) {
-      const commands = block.lines.flatMap((line) => line.replace(/\s+#.*$/, '').split('&&'))
-        .map((command) => command.trim().split(/\s+/)).filter(([tool]) => tool === 'npm');
+      const commands = block.lines
+        .flatMap((line) => line.replace(/\s+#.*$/, '').split('&&'))
+        .map((command) => command.trim().split(/\s+/))
+        .filter(([tool]) => tool === 'npm');
       expect(commands.length, `README.md:${block.line}`).toBeGreaterThan(0);
       for (const [, verb, script] of commands) {
         const name = verb === 'run' ? script! : verb!;
@@ -127,8 +146,9 @@ describe('README.md examples: each block is checked or marked illustrative', () 
         const help = helps.get(key)!;
         expect(help, `README.md:${block.line}: bank ${key}`).toContain('Usage: bank');
         for (const flag of tokens.filter((token) => token.startsWith('--'))) {
-          expect(help, `README.md:${block.line}: ${line.trim()}`)
-            .toMatch(new RegExp(`${flag.split('=')[0]}[ ,\\n<]`));
+          expect(help, `README.md:${block.line}: ${line.trim()}`).toMatch(
+            new RegExp(`${flag.split('=')[0]}[ ,\\n<]`),
+          );
         }
       }
     }
@@ -136,21 +156,29 @@ describe('README.md examples: each block is checked or marked illustrative', () 
   });
 
   it('layout: every file the tree names is under src/', () => {
-    const files = new Set(readdirSync(new URL('src', ROOT), { recursive: true })
-      .map((path) => String(path).split('/').at(-1)));
+    const files = new Set(
+      readdirSync(new URL('src', ROOT), { recursive: true }).map((path) =>
+        String(path).split('/').at(-1),
+      ),
+    );
     for (const block of blocksOf('layout')) {
       const named = block.lines.join(' ').match(/[\w-]+\.ts\b/g) ?? [];
       expect(named.length).toBeGreaterThan(10);
-      expect(named.filter((name) => !files.has(name)), `README.md:${block.line}`).toEqual([]);
+      expect(
+        named.filter((name) => !files.has(name)),
+        `README.md:${block.line}`,
+      ).toEqual([]);
     }
   });
 
   it('metrics: the table names exactly the bank_ metrics the registry has', async () => {
     const metrics = createMetrics();
     metrics.watch({ connections: () => 0, sessions: () => 0 });
-    const registered = (await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name)
-      .filter((name) => name.startsWith('bank_')).sort();
-    const tableRows = README.split('\n').filter((line) => line.startsWith("| `bank_"));
+    const registered = (await metrics.registry.getMetricsAsJSON())
+      .map((metric) => metric.name)
+      .filter((name) => name.startsWith('bank_'))
+      .sort();
+    const tableRows = README.split('\n').filter((line) => line.startsWith('| `bank_'));
     const inTable = tableRows.flatMap((row) => row.split('|')[1]!.match(/bank_\w+/g) ?? []).sort();
     expect(inTable).toEqual(registered);
   });
@@ -172,15 +200,25 @@ describe('README.md examples run against a real demo bank', () => {
     const command = block!.lines[0]!;
     const input = /printf '([^']*)'/.exec(command)![1]!.replace(/\\n/g, '\n');
     expect(command).toMatch(/\| bank atm --json$/);
-    const run = spawnSync(process.execPath, [BANK, 'atm', '--port', String(server.port), '--json'],
-      { input, encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(
+      process.execPath,
+      [BANK, 'atm', '--port', String(server.port), '--json'],
+      { input, encoding: 'utf8', timeout: 30_000 },
+    );
     expect(run.stdout.trimEnd().split('\n')).toEqual(block!.lines.slice(1));
   });
 
   it('metrics: the scrape after that session has every series shown, and its counts', async () => {
     const scrape = await (await fetch(metricsUrl)).text();
-    const series = new Map(scrape.split('\n').filter((line) => line.startsWith('bank_'))
-      .map((line) => [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1)]));
+    const series = new Map(
+      scrape
+        .split('\n')
+        .filter((line) => line.startsWith('bank_'))
+        .map((line) => [
+          line.slice(0, line.lastIndexOf(' ')),
+          line.slice(line.lastIndexOf(' ') + 1),
+        ]),
+    );
     for (const block of blocksOf('metrics')) {
       const shown = block.lines.filter((line) => line.startsWith('bank_'));
       expect(shown.length).toBeGreaterThan(5);
@@ -208,8 +246,12 @@ describe('README.md examples run against a real demo bank', () => {
       expect(fields(start)).toEqual(fields(realStart).filter((field) => field !== 'metrics'));
       for (const line of block.lines.filter((text) => text.includes(' request '))) {
         const op = / op=(\w+)/.exec(line)![1]!;
-        const realLine = real.find((text) => text.includes(' request ') &&
-          text.includes(` op=${op} `) && text.includes(` code=${/ code=(\d+)/.exec(line)![1]} `));
+        const realLine = real.find(
+          (text) =>
+            text.includes(' request ') &&
+            text.includes(` op=${op} `) &&
+            text.includes(` code=${/ code=(\d+)/.exec(line)![1]} `),
+        );
         expect(realLine, `a real ${op} line`).toBeDefined();
         expect(fields(line), line).toEqual(fields(realLine!));
       }
@@ -225,13 +267,17 @@ describe('README.md examples run against a real demo bank', () => {
   it('admin-output: each admin command shown prints what README shows, in form', () => {
     let copies = 0;
     for (const block of blocksOf('admin-output')) {
-      const starts = block.lines.flatMap((line, i) => line.startsWith('$ bank admin') ? [i] : []);
+      const starts = block.lines.flatMap((line, i) => (line.startsWith('$ bank admin') ? [i] : []));
       starts.forEach((start, n) => {
         const shown = block.lines.slice(start + 1, starts[n + 1] ?? block.lines.length);
-        const args = commandWords(block.lines[start]!).slice(1)
-          .map((word) => word.startsWith('postgres://') ? `copy-${copies++}.sqlite` : word);
-        const run = spawnSync(process.execPath, [BANK, ...args],
-          { cwd: server.dir, encoding: 'utf8', timeout: 30_000 });
+        const args = commandWords(block.lines[start]!)
+          .slice(1)
+          .map((word) => (word.startsWith('postgres://') ? `copy-${copies++}.sqlite` : word));
+        const run = spawnSync(process.execPath, [BANK, ...args], {
+          cwd: server.dir,
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
         expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
         checkAdminOutput(args, shown, run.stdout.trimEnd().split('\n'));
       });
@@ -261,8 +307,9 @@ describe('README.md admin sequence', () => {
     let ran = 0;
     for (const block of blocksOf('admin-sequence')) {
       for (const line of bankLines(block)) {
-        const args = commandWords(line).slice(1)
-          .map((word) => word.startsWith('postgres://') ? 'copy.sqlite' : word);
+        const args = commandWords(line)
+          .slice(1)
+          .map((word) => (word.startsWith('postgres://') ? 'copy.sqlite' : word));
         if (args.includes('--follow') || args[1] === 'dashboard') continue;
         const result = runBank(args, args.includes('-') ? '4321\n' : '', dir);
         expect(result.code, `${line.trim()}\n${result.stderr}`).toBe(0);

@@ -73,8 +73,16 @@ describe('parseAccountsFile', () => {
     const parsed = parseAccountsFile(text);
     expect('errors' in parsed).toBe(true);
     const errors = (parsed as { errors: string[] }).errors;
-    expect(errors.map((e) => (/^line (\d+): /.exec(e))?.[1])).toEqual([
-      '2', '3', '4', '5', '6', '7', '8', '9', '10',
+    expect(errors.map((e) => /^line (\d+): /.exec(e)?.[1])).toEqual([
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+      '10',
     ]);
     expect(errors[0]).toContain('ac-1234');
     expect(errors[3]).toContain('2 field(s)');
@@ -142,18 +150,25 @@ describe('readAccountsFile', () => {
   });
 
   it('refuses a file with no accounts in it, empty or only comments', () => {
-    const files: [string, string][] = [['empty.txt', ''], ['comments.txt', '# none yet\n\n']];
+    const files: [string, string][] = [
+      ['empty.txt', ''],
+      ['comments.txt', '# none yet\n\n'],
+    ];
     for (const [name, text] of files) {
       const file = write(name, text);
-      expect(() => readAccountsFile(file)).toThrow(new Error(
-        `nothing loaded: ${file} has no accounts (lines of "account, pin, balance")`));
+      expect(() => readAccountsFile(file)).toThrow(
+        new Error(`nothing loaded: ${file} has no accounts (lines of "account, pin, balance")`),
+      );
     }
   });
 
   it('refuses a file with bad lines, listing each under "nothing loaded"', () => {
     const file = write('bad.txt', 'ac-12345, 1234, 1\nac-23456, 2345, -3.00\n');
-    expect(() => readAccountsFile(file)).toThrow(new Error(
-      'nothing loaded:\n  line 2: balance "-3.00" is negative: a balance is 0.00 or more'));
+    expect(() => readAccountsFile(file)).toThrow(
+      new Error(
+        'nothing loaded:\n  line 2: balance "-3.00" is negative: a balance is 0.00 or more',
+      ),
+    );
   });
 });
 
@@ -177,10 +192,16 @@ describe('loadAccounts', () => {
     engine.read((view) => view.account(id));
   const audit = (): Promise<AuditRow[]> => engine.read((view) => view.audit({}));
   /** A LOGIN from an ATM at 192.0.2.7 whose PIN check ended as `pin`, committed now. */
-  const login = (id: string, pin: PinCheck) => engine.submit({
-    kind: 'login', origin: { conn: 1, peer: '192.0.2.7', holder: 's/1' }, account: id,
-    group: GROUP, pin, lockTtlMs: 30_000, policy: LOCKOUT_POLICY,
-  });
+  const login = (id: string, pin: PinCheck) =>
+    engine.submit({
+      kind: 'login',
+      origin: { conn: 1, peer: '192.0.2.7', holder: 's/1' },
+      account: id,
+      group: GROUP,
+      pin,
+      lockTtlMs: 30_000,
+      policy: LOCKOUT_POLICY,
+    });
 
   const rows: SeedRow[] = [
     { line: 1, account: 'ac-12345', pin: '1234', balanceCents: 10_000 },
@@ -217,10 +238,12 @@ describe('loadAccounts', () => {
     expect(await audit()).toHaveLength(1);
   });
 
-  it('with reset, replaces an existing account\'s PIN and balance', async () => {
+  it("with reset, replaces an existing account's PIN and balance", async () => {
     await loadAccounts(engine, pinKey, [rows[0]!], {});
     const replaced = { ...rows[0]!, pin: '9999', balanceCents: 1 };
-    expect(await loadAccounts(engine, pinKey, [replaced, rows[1]!], { reset: resetUnlessLocked })).toEqual({ loaded: 2 });
+    expect(
+      await loadAccounts(engine, pinKey, [replaced, rows[1]!], { reset: resetUnlessLocked }),
+    ).toEqual({ loaded: 2 });
     const stored = (await account('ac-12345'))!;
     expect(stored.balanceCents).toBe(1);
     expect(await verifyPin(pinKey, '9999', stored.pinHash)).toBe(true);
@@ -233,20 +256,27 @@ describe('loadAccounts', () => {
     expect((await login('ac-23456', 'right')).reply).toMatchObject({ kind: 'login', code: 0 });
     const written = (await audit()).length;
     const replaced = rows.map((row) => ({ ...row, balanceCents: 1 }));
-    expect(await loadAccounts(engine, pinKey, replaced, {
-      reset: { lockTtlMs: 30_000, now: 80_000 } }))
-      .toEqual({
-        errors: ['line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
-          'reset it once the session ends'],
-      });
-    expect(await loadAccounts(engine, pinKey, replaced, { reset: resetUnlessLocked }))
-      .toHaveProperty('errors');
+    expect(
+      await loadAccounts(engine, pinKey, replaced, {
+        reset: { lockTtlMs: 30_000, now: 80_000 },
+      }),
+    ).toEqual({
+      errors: [
+        'line 2: ac-23456 is in an ATM session now (from 192.0.2.7); ' +
+          'reset it once the session ends',
+      ],
+    });
+    expect(
+      await loadAccounts(engine, pinKey, replaced, { reset: resetUnlessLocked }),
+    ).toHaveProperty('errors');
     expect((await accounts()).map((a) => a.balanceCents)).toEqual([10_000, 500]);
     expect(await audit()).toHaveLength(written);
     // A lock whose heartbeat is older than the TTL has expired: no session holds the account.
-    expect(await loadAccounts(engine, pinKey, replaced, {
-      reset: { lockTtlMs: 30_000, now: 80_001 } }))
-      .toEqual({ loaded: 2 });
+    expect(
+      await loadAccounts(engine, pinKey, replaced, {
+        reset: { lockTtlMs: 30_000, now: 80_001 },
+      }),
+    ).toEqual({ loaded: 2 });
     expect((await accounts()).map((a) => a.balanceCents)).toEqual([1, 1]);
   });
 
@@ -254,8 +284,11 @@ describe('loadAccounts', () => {
     for (let i = 0; i < 3; i++) await login('ac-12345', 'wrong');
     expect((await engine.loginFacts('ac-12345', GROUP)).groupUntilMs).toBeGreaterThan(clock);
     await loadAccounts(engine, pinKey, [rows[0]!], {});
-    expect(await engine.loginFacts('ac-12345', GROUP)).toMatchObject(
-      { operatorBlocked: false, accountUntilMs: 0, groupUntilMs: 0 });
+    expect(await engine.loginFacts('ac-12345', GROUP)).toMatchObject({
+      operatorBlocked: false,
+      accountUntilMs: 0,
+      groupUntilMs: 0,
+    });
     expect(await engine.read((view) => view.lockoutStatus(clock))).toEqual([
       { account: 'ac-12345', blocked: false, lockedUntilMs: 0, wrongPins: 0, groupsBlocked: 0 },
     ]);

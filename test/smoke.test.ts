@@ -8,7 +8,13 @@ describe('smoke: a real server and a scripted ATM', () => {
   const server = serverPerSuite();
 
   it('logs in, deposits, withdraws and reads the balance', async () => {
-    const results = await atmJson(server.port, ['login ac-10001 1111', 'deposit 20.00', 'withdraw 5.50', 'balance', 'quit']);
+    const results = await atmJson(server.port, [
+      'login ac-10001 1111',
+      'deposit 20.00',
+      'withdraw 5.50',
+      'balance',
+      'quit',
+    ]);
     expect(results).toEqual([
       { ok: true, balance_cents: 10000 },
       { ok: true, balance_cents: 12000 },
@@ -20,11 +26,14 @@ describe('smoke: a real server and a scripted ATM', () => {
 
   it('refuses everything but LOGIN before login, on the wire', async () => {
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       BALANCE -> 12
       LOGIN ac-10002 2222 -> 00 5025 30
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
   });
 });

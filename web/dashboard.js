@@ -7,16 +7,26 @@ const AUDIT_ROWS_SHOWN = 200;
 const NEAR_EXPIRY = 0.75;
 /** Line styles beside colours, so a series is told apart without colour. */
 const STYLES = [
-  { stroke: '#0b3d91', dash: [] }, { stroke: '#b00020', dash: [6, 3] },
-  { stroke: '#1b5e20', dash: [2, 2] }, { stroke: '#8a5a00', dash: [10, 4, 2, 4] },
-  { stroke: '#6a1b9a', dash: [] }, { stroke: '#00695c', dash: [6, 3] },
-  { stroke: '#444444', dash: [2, 2] }, { stroke: '#c2185b', dash: [10, 4, 2, 4] },
+  { stroke: '#0b3d91', dash: [] },
+  { stroke: '#b00020', dash: [6, 3] },
+  { stroke: '#1b5e20', dash: [2, 2] },
+  { stroke: '#8a5a00', dash: [10, 4, 2, 4] },
+  { stroke: '#6a1b9a', dash: [] },
+  { stroke: '#00695c', dash: [6, 3] },
+  { stroke: '#444444', dash: [2, 2] },
+  { stroke: '#c2185b', dash: [10, 4, 2, 4] },
   { stroke: '#5d4037', dash: [] },
 ];
 
 const page = {
-  lockTtlMs: 30000, codes: new Map(), verbs: [], watched: [], rows: [], state: null,
-  charts: {}, conn: null,
+  lockTtlMs: 30000,
+  codes: new Map(),
+  verbs: [],
+  watched: [],
+  rows: [],
+  state: null,
+  charts: {},
+  conn: null,
 };
 
 /** A DOM element with text children (never HTML: every value from the bank is text). */
@@ -36,18 +46,26 @@ const clock = (ms) => {
   const d = new Date(ms);
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 };
-const dollars = (cents) => (cents === null || cents === undefined ? ''
-  : `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
+const dollars = (cents) =>
+  cents === null || cents === undefined
+    ? ''
+    : `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
 const codeTitle = (code) => {
   const entry = page.codes.get(code);
   return entry ? `${code} ${entry.name}: ${entry.meaning}` : code;
 };
 
 function renderServers(state) {
-  const items = state.servers.map((s) => el('li', {},
-    `run ${s.run}`, s.names.length ? ` · ${s.names.join(', ')}` : '',
-    ` · started ${clock(s.startedAt)} · ${s.sessions} session${s.sessions === 1 ? '' : 's'}`,
-    s.lastSeenAt ? ` · last request ${clock(s.lastSeenAt)}` : ''));
+  const items = state.servers.map((s) =>
+    el(
+      'li',
+      {},
+      `run ${s.run}`,
+      s.names.length ? ` · ${s.names.join(', ')}` : '',
+      ` · started ${clock(s.startedAt)} · ${s.sessions} session${s.sessions === 1 ? '' : 's'}`,
+      s.lastSeenAt ? ` · last request ${clock(s.lastSeenAt)}` : '',
+    ),
+  );
   $('servers').replaceChildren(...(items.length ? items : [el('li', {}, 'no server run yet')]));
 }
 
@@ -55,28 +73,52 @@ function heartbeat(session, nowMs) {
   const ageMs = Math.max(0, nowMs - session.heartbeatAt);
   const ttl = page.lockTtlMs;
   const near = ageMs >= ttl * NEAR_EXPIRY;
-  const meter = el('meter', { min: 0, max: ttl, low: ttl * 0.5, high: ttl * NEAR_EXPIRY,
-    optimum: 0, value: Math.min(ageMs, ttl), 'aria-label': 'heartbeat age' });
-  const label = el('span', { className: near ? 'hb-label near' : 'hb-label' },
-    `${(ageMs / 1000).toFixed(1)}/${ttl / 1000} s${near ? ' near expiry' : ''}`);
+  const meter = el('meter', {
+    min: 0,
+    max: ttl,
+    low: ttl * 0.5,
+    high: ttl * NEAR_EXPIRY,
+    optimum: 0,
+    value: Math.min(ageMs, ttl),
+    'aria-label': 'heartbeat age',
+  });
+  const label = el(
+    'span',
+    { className: near ? 'hb-label near' : 'hb-label' },
+    `${(ageMs / 1000).toFixed(1)}/${ttl / 1000} s${near ? ' near expiry' : ''}`,
+  );
   return el('td', {}, meter, label);
 }
 
 function renderSessions(state) {
-  const rows = state.sessions.map((s) => el('tr', { 'data-account': s.account },
-    el('td', {}, s.account), el('td', {}, `${s.server} / `, connButton(s.conn)),
-    el('td', {}, s.peer), el('td', {}, clock(s.startedAt)), heartbeat(s, state.at)));
+  const rows = state.sessions.map((s) =>
+    el(
+      'tr',
+      { 'data-account': s.account },
+      el('td', {}, s.account),
+      el('td', {}, `${s.server} / `, connButton(s.conn)),
+      el('td', {}, s.peer),
+      el('td', {}, clock(s.startedAt)),
+      heartbeat(s, state.at),
+    ),
+  );
   $('sessions').tBodies[0].replaceChildren(...rows);
   const cut = state.cut.sessions ? ' (first ones only)' : '';
   $('session-count').textContent = `${state.sessions.length}${cut}`;
 }
 
 function renderAccounts(state) {
-  const status = (a) => (a.status === 'locked' ? `locked out until ${clock(a.lockedUntilMs)}`
-    : a.status);
-  const rows = state.accounts.map((a) => el('tr', { 'data-account': a.account },
-    el('td', {}, a.account), el('td', { className: 'num balance' }, dollars(a.balanceCents)),
-    el('td', { className: `status-${a.status}` }, status(a))));
+  const status = (a) =>
+    a.status === 'locked' ? `locked out until ${clock(a.lockedUntilMs)}` : a.status;
+  const rows = state.accounts.map((a) =>
+    el(
+      'tr',
+      { 'data-account': a.account },
+      el('td', {}, a.account),
+      el('td', { className: 'num balance' }, dollars(a.balanceCents)),
+      el('td', { className: `status-${a.status}` }, status(a)),
+    ),
+  );
   $('accounts').tBodies[0].replaceChildren(...rows);
 }
 
@@ -101,15 +143,22 @@ function auditMatches(row) {
 function auditRow(row) {
   const summary = row.summary !== null;
   const refused = row.code !== null && row.code !== '00';
-  const codeCell = summary ? `refusals ${row.summary}` : row.code ?? '';
+  const codeCell = summary ? `refusals ${row.summary}` : (row.code ?? '');
   const className = summary ? 'summary' : refused ? 'refused' : '';
-  return el('tr', { 'data-id': row.id, className },
-    el('td', { className: 'num' }, row.id), el('td', {}, clock(row.at)),
-    el('td', {}, connButton(row.conn)), el('td', {}, row.peer ?? ''),
-    el('td', {}, row.account ?? ''), el('td', {}, summary ? 'refusals (summary)' : row.op),
+  return el(
+    'tr',
+    { 'data-id': row.id, className },
+    el('td', { className: 'num' }, row.id),
+    el('td', {}, clock(row.at)),
+    el('td', {}, connButton(row.conn)),
+    el('td', {}, row.peer ?? ''),
+    el('td', {}, row.account ?? ''),
+    el('td', {}, summary ? 'refusals (summary)' : row.op),
     el('td', { className: 'num' }, dollars(row.amountCents)),
     el('td', { className: 'code', title: row.code ? codeTitle(row.code) : '' }, codeCell),
-    el('td', { className: 'num' }, dollars(row.balanceCents)), el('td', {}, row.txn ?? ''));
+    el('td', { className: 'num' }, dollars(row.balanceCents)),
+    el('td', {}, row.txn ?? ''),
+  );
 }
 
 function renderAudit() {
@@ -119,19 +168,30 @@ function renderAudit() {
 
 function renderChain(state) {
   $('chain-hash').textContent = state.chain.lastHash
-    ? `${state.chain.lastHash.slice(0, 16)}… (row ${state.chain.lastId})` : 'empty audit';
+    ? `${state.chain.lastHash.slice(0, 16)}… (row ${state.chain.lastId})`
+    : 'empty audit';
   $('verify').textContent = state.verify
     ? `last verify OK at ${clock(state.verify.at)}, up to row ${state.verify.auditId}`
     : 'no verify recorded';
 }
 
 function chartOptions(title, names, width, height) {
-  const series = names.map((name, i) => ({ label: name, width: 2, ...STYLES[i % STYLES.length],
-    points: { show: false } }));
+  const series = names.map((name, i) => ({
+    label: name,
+    width: 2,
+    ...STYLES[i % STYLES.length],
+    points: { show: false },
+  }));
   const small = height < 80;
-  return { title, width, height, series: [{}, ...series],
+  return {
+    title,
+    width,
+    height,
+    series: [{}, ...series],
     scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-    axes: [{ show: !small }, { size: 36 }], legend: small ? { show: false } : { live: false } };
+    axes: [{ show: !small }, { size: 36 }],
+    legend: small ? { show: false } : { live: false },
+  };
 }
 
 function chartData(traffic, keys, source) {
@@ -166,13 +226,23 @@ function renderTraffic(state) {
 function buildWatched() {
   const figures = page.watched.map((code) => {
     const entry = page.codes.get(code);
-    return el('figure', {}, el('div', { id: `chart-${code}`, className: 'chart' }),
-      el('figcaption', { title: entry.meaning }, el('strong', {}, `${code} ${entry.name}`),
-        `: ${entry.meaning}`));
+    return el(
+      'figure',
+      {},
+      el('div', { id: `chart-${code}`, className: 'chart' }),
+      el(
+        'figcaption',
+        { title: entry.meaning },
+        el('strong', {}, `${code} ${entry.name}`),
+        `: ${entry.meaning}`,
+      ),
+    );
   });
   $('watched').replaceChildren(...figures);
-  const items = [...page.codes.values()].flatMap((c) =>
-    [el('dt', {}, `${c.code} ${c.name}`), el('dd', {}, c.meaning)]);
+  const items = [...page.codes.values()].flatMap((c) => [
+    el('dt', {}, `${c.code} ${c.name}`),
+    el('dd', {}, c.meaning),
+  ]);
   $('codes').replaceChildren(...items);
 }
 
@@ -183,8 +253,13 @@ async function showDialogue(conn) {
   if (!response.ok) return;
   const lines = await response.json();
   if (page.conn !== conn) return;
-  const nodes = lines.map((line) => el('div', { className: line.side.toLowerCase() },
-    line.side === 'note' ? line.text : `${line.side}: ${line.text}`));
+  const nodes = lines.map((line) =>
+    el(
+      'div',
+      { className: line.side.toLowerCase() },
+      line.side === 'note' ? line.text : `${line.side}: ${line.text}`,
+    ),
+  );
   $('dialogue').replaceChildren(...(nodes.length ? nodes : ['no audit rows kept for it']));
 }
 
@@ -196,7 +271,8 @@ function render(state) {
   renderChain(state);
   renderTraffic(state);
   const status = $('status');
-  status.textContent = state.error ? `cannot read the bank: ${state.error}`
+  status.textContent = state.error
+    ? `cannot read the bank: ${state.error}`
     : `live · updated ${clock(state.at)}`;
   status.className = state.error ? 'status down' : 'status';
 }

@@ -16,7 +16,9 @@ interface Window {
 
 /** Checks every acknowledged balance of the history against its account's timeline. */
 export function checkBalances(
-  ops: readonly Op[], txns: Map<string, TxnFacts>, timelines: Map<string, Timeline>,
+  ops: readonly Op[],
+  txns: Map<string, TxnFacts>,
+  timelines: Map<string, Timeline>,
 ): Invariant {
   const violations: string[] = [];
   let checked = 0;
@@ -46,26 +48,39 @@ interface MoveIndex {
 
 /** The history's applied moves of each account, indexed by time. */
 function movesByAccount(
-  txns: Map<string, TxnFacts>, timelines: Map<string, Timeline>,
+  txns: Map<string, TxnFacts>,
+  timelines: Map<string, Timeline>,
 ): Map<string, MoveIndex> {
   const placed = new Map<string, { position: number; firstInvokeMs: number; ackMs: number }[]>();
   for (const facts of txns.values()) {
     const position = timelines.get(facts.account)?.positions.get(facts.txnId);
     if (position === undefined) continue;
     const list = placed.get(facts.account) ?? [];
-    list.push({ position, firstInvokeMs: facts.firstInvokeMs,
-      ackMs: appliedAckMs(facts) ?? Infinity });
+    list.push({
+      position,
+      firstInvokeMs: facts.firstInvokeMs,
+      ackMs: appliedAckMs(facts) ?? Infinity,
+    });
     placed.set(facts.account, list);
   }
   const index = new Map<string, MoveIndex>();
   for (const [account, list] of placed) {
     const byAck = [...list].sort((a, b) => a.ackMs - b.ackMs);
     const byInvoke = [...list].sort((a, b) => a.firstInvokeMs - b.firstInvokeMs);
-    const lowAfter = runningExtreme(byAck.map((m) => m.position), Math.max);
-    const highFrom = runningExtreme(byInvoke.map((m) => m.position - 1).reverse(), Math.min)
-      .reverse();
-    index.set(account, { ackMs: byAck.map((m) => m.ackMs), lowAfter,
-      invokeMs: byInvoke.map((m) => m.firstInvokeMs), highFrom });
+    const lowAfter = runningExtreme(
+      byAck.map((m) => m.position),
+      Math.max,
+    );
+    const highFrom = runningExtreme(
+      byInvoke.map((m) => m.position - 1).reverse(),
+      Math.min,
+    ).reverse();
+    index.set(account, {
+      ackMs: byAck.map((m) => m.ackMs),
+      lowAfter,
+      invokeMs: byInvoke.map((m) => m.firstInvokeMs),
+      highFrom,
+    });
   }
   return index;
 }
@@ -79,11 +94,14 @@ function runningExtreme(values: number[], pick: (a: number, b: number) => number
 
 /** Why one acknowledged balance cannot be explained, or null when it can. */
 function judgeBalance(
-  op: Op, cents: number, line: Timeline, moves: MoveIndex | undefined,
+  op: Op,
+  cents: number,
+  line: Timeline,
+  moves: MoveIndex | undefined,
 ): string | null {
   const window = realTimeWindow(op, moves, line.states.length - 1);
-  const own = op.txnId !== undefined && op.reply.startsWith('00 ')
-    ? line.positions.get(op.txnId) : undefined;
+  const own =
+    op.txnId !== undefined && op.reply.startsWith('00 ') ? line.positions.get(op.txnId) : undefined;
   if (own !== undefined) {
     if (line.states[own] !== cents) return `${op.reply}, but ${line.states[own]} after that move`;
     if (own < window.low || own > window.high) {

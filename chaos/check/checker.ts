@@ -39,24 +39,36 @@ export function checkRun(input: CheckInput): CheckReport {
   const ops = pairOps(input.history);
   const txns = gatherTxns(ops);
   const timelines = buildTimelines(input.ledger);
-  const resume = checkResume(ops, input.faults,
-    { resumeMsMax: input.resumeMsMax, runEndMs: input.runEndMs });
-  const verify = { name: 'bank admin verify --full', checked: 1,
-    violations: input.verify.ok ? [] : [input.verify.output.trim()] };
+  const resume = checkResume(ops, input.faults, {
+    resumeMsMax: input.resumeMsMax,
+    runEndMs: input.runEndMs,
+  });
+  const verify = {
+    name: 'bank admin verify --full',
+    checked: 1,
+    violations: input.verify.ok ? [] : [input.verify.output.trim()],
+  };
   const invariants = [
     checkExactlyOnce(txns, input.ledger, timelines),
     checkBalances(ops, txns, timelines),
     checkExclusion(ops),
     checkConservation(input.ledger, timelines),
     checkFaultReplies(ops),
-    { name: 'bank servers stay up', checked: input.deaths.length,
-      violations: input.deaths.flatMap((died, i) => died.map((how) => `server ${i + 1} ${how}`)) },
+    {
+      name: 'bank servers stay up',
+      checked: input.deaths.length,
+      violations: input.deaths.flatMap((died, i) => died.map((how) => `server ${i + 1} ${how}`)),
+    },
     verify,
     resume,
   ];
-  return { invariants, operations: ops.length,
+  return {
+    invariants,
+    operations: ops.length,
     acknowledged: ops.filter((op) => op.type === 'ok').length,
-    worstResumeMs: resume.worstResumeMs, unacknowledged: countReplies(ops) };
+    worstResumeMs: resume.worstResumeMs,
+    unacknowledged: countReplies(ops),
+  };
 }
 
 /** The unacknowledged operations by reply, most frequent first. */

@@ -8,7 +8,9 @@ import type { Invariant } from './invariant.js';
 
 /** Checks every transaction id of the history against the ledger, and the ledger against it. */
 export function checkExactlyOnce(
-  txns: Map<string, TxnFacts>, ledger: Ledger, timelines: Map<string, Timeline>,
+  txns: Map<string, TxnFacts>,
+  ledger: Ledger,
+  timelines: Map<string, Timeline>,
 ): Invariant {
   const recorded = new Map(ledger.txns.map((txn) => [txnKey(txn.account, txn.txnId), txn]));
   const violations: string[] = [];
@@ -20,8 +22,10 @@ export function checkExactlyOnce(
     const sent = txns.get(txnKey(move.account, move.txnId));
     if (!sent) violations.push(`${move.account} ${move.txnId}: in the ledger, never sent`);
     else if (sent.kind !== move.kind || sent.amountCents !== move.amountCents) {
-      violations.push(`${move.account} ${move.txnId}: sent as ${sent.kind} ${sent.amountCents}, ` +
-        `recorded as ${move.kind} ${move.amountCents}`);
+      violations.push(
+        `${move.account} ${move.txnId}: sent as ${sent.kind} ${sent.amountCents}, ` +
+          `recorded as ${move.kind} ${move.amountCents}`,
+      );
     }
   }
   return { name: 'acknowledged moves applied exactly once', checked: txns.size, violations };

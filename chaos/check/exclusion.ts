@@ -54,8 +54,10 @@ function interleavings(account: string, acked: Op[], spans: Map<string, Span>): 
       const who = `atm ${op.process} session ${op.session}`;
       if (who === span.who || op.invokeMs <= span.firstCompleteMs) continue;
       if (op.completeMs < span.lastInvokeMs) {
-        found.push(`${account}: ${who} ${op.f} @${op.invokeMs} ms inside ${span.who} ` +
-          `(${span.firstCompleteMs}..${span.lastInvokeMs} ms)`);
+        found.push(
+          `${account}: ${who} ${op.f} @${op.invokeMs} ms inside ${span.who} ` +
+            `(${span.firstCompleteMs}..${span.lastInvokeMs} ms)`,
+        );
       }
     }
   }

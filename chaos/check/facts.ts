@@ -52,8 +52,10 @@ export function buildTimelines(ledger: Ledger): Map<string, Timeline> {
     if (!line.positions.has(move.txnId)) line.positions.set(move.txnId, line.states.length - 1);
     line.applied.set(move.txnId, (line.applied.get(move.txnId) ?? 0) + 1);
     if (after !== move.balanceCents) {
-      line.drift.push(`${move.account} ${move.txnId}: audit says ${move.balanceCents}, ` +
-        `the moves before it add up to ${after}`);
+      line.drift.push(
+        `${move.account} ${move.txnId}: audit says ${move.balanceCents}, ` +
+          `the moves before it add up to ${after}`,
+      );
     }
   }
   return timelines;
@@ -85,17 +87,25 @@ export function gatherTxns(ops: readonly Op[]): Map<string, TxnFacts> {
   for (const op of ops) {
     if ((op.f !== 'deposit' && op.f !== 'withdraw') || op.txnId === undefined) continue;
     const key = txnKey(op.account, op.txnId);
-    const facts = txns.get(key) ?? { account: op.account, txnId: op.txnId, kind: op.f,
-      amountCents: op.amountCents ?? 0, firstInvokeMs: op.invokeMs, acks: [], unknown: false,
-      refused: [] };
+    const facts = txns.get(key) ?? {
+      account: op.account,
+      txnId: op.txnId,
+      kind: op.f,
+      amountCents: op.amountCents ?? 0,
+      firstInvokeMs: op.invokeMs,
+      acks: [],
+      unknown: false,
+      refused: [],
+    };
     facts.firstInvokeMs = Math.min(facts.firstInvokeMs, op.invokeMs);
     noteAttempt(facts, op);
     txns.set(key, facts);
   }
   for (const op of ops) {
     if (op.f !== 'outcome' || op.type !== 'ok' || replyBalanceCents(op.reply) === null) continue;
-    txns.get(txnKey(op.account, op.txnId ?? ''))?.acks.push(
-      { reply: op.reply, completeMs: op.completeMs });
+    txns
+      .get(txnKey(op.account, op.txnId ?? ''))
+      ?.acks.push({ reply: op.reply, completeMs: op.completeMs });
   }
   return txns;
 }

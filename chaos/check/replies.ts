@@ -20,7 +20,9 @@ export function checkFaultReplies(ops: readonly Op[]): Invariant {
     seen.count += 1;
     counts.set(op.reply, seen);
   }
-  const violations = [...counts].map(([reply, seen]) =>
-    `${WRONG_REPLIES[reply]}: ${seen.count} replies, the first @${seen.firstMs} ms`);
+  const violations = [...counts].map(
+    ([reply, seen]) =>
+      `${WRONG_REPLIES[reply]}: ${seen.count} replies, the first @${seen.firstMs} ms`,
+  );
   return { name: 'no 96 and no 65 for a fault', checked: ops.length, violations };
 }

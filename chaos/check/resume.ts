@@ -21,7 +21,9 @@ export function checkResume(
   faults: readonly FaultWindow[],
   limits: { resumeMsMax: number; runEndMs: number },
 ): ResumeVerdict {
-  const okTimes = ops.filter((op) => op.type === 'ok').map((op) => op.completeMs)
+  const okTimes = ops
+    .filter((op) => op.type === 'ok')
+    .map((op) => op.completeMs)
     .sort((a, b) => a - b);
   const violations: string[] = [];
   let worst: number | null = null;
@@ -34,10 +36,16 @@ export function checkResume(
     worst = Math.max(worst ?? 0, measured);
     if (resumeMs === null || resumeMs > limits.resumeMsMax) {
       const took = resumeMs === null ? `no service in the ${measured} ms left` : `${measured} ms`;
-      violations.push(`${fault.kind} healed @${fault.healedMs} ms: ${took} to resume ` +
-        `(limit ${limits.resumeMsMax} ms)`);
+      violations.push(
+        `${fault.kind} healed @${fault.healedMs} ms: ${took} to resume ` +
+          `(limit ${limits.resumeMsMax} ms)`,
+      );
     }
   }
-  return { name: `service resumes within ${limits.resumeMsMax} ms of each fault's end`,
-    checked: faults.length, violations, worstResumeMs: worst };
+  return {
+    name: `service resumes within ${limits.resumeMsMax} ms of each fault's end`,
+    checked: faults.length,
+    violations,
+    worstResumeMs: worst,
+  };
 }

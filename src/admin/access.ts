@@ -36,8 +36,10 @@ export async function withEngine<T>(
     const readOnly = { readOnly: true, busyTimeoutMs };
     // A read-only open refuses a database that is not a bank before a writable one migrates it.
     if (mustBeBank && access !== 'read') await (await openEngine(db, readOnly)).close();
-    const engine = await openEngine(db, access === 'read' ? readOnly
-      : { mustExist: access === 'change', busyTimeoutMs });
+    const engine = await openEngine(
+      db,
+      access === 'read' ? readOnly : { mustExist: access === 'change', busyTimeoutMs },
+    );
     try {
       return await fn(engine);
     } finally {
@@ -49,14 +51,14 @@ export async function withEngine<T>(
 }
 
 /** Runs fn on one read-only snapshot of the bank (listings, verify). */
-export function withReader<T>(options: AdminOptions, fn: (view: BankView) => Promise<T>):
-  Promise<T> {
+export function withReader<T>(
+  options: AdminOptions,
+  fn: (view: BankView) => Promise<T>,
+): Promise<T> {
   return withEngine(options, 'read', (engine) => engine.read(fn));
 }
 
 /** Runs fn as one change to the bank: all of it is written, or none of it. */
-export function withChange<T>(options: AdminOptions, fn: (tx: AdminTx) => Promise<T>):
-  Promise<T> {
+export function withChange<T>(options: AdminOptions, fn: (tx: AdminTx) => Promise<T>): Promise<T> {
   return withEngine(options, 'change', (engine) => engine.change(fn));
 }
-

@@ -2,17 +2,23 @@ import { existsSync } from 'node:fs';
 import { formatCents } from '../money.js';
 import { defaultPinKeyFile, hashPin, loadPinKey, wouldOrphanPins } from '../pin.js';
 import {
-  bankHasAccounts, loadAccounts, nothingLoaded, readAccountsFile, resetUnlessLocked,
+  bankHasAccounts,
+  loadAccounts,
+  nothingLoaded,
+  readAccountsFile,
+  resetUnlessLocked,
 } from '../seed.js';
 import type { Engine } from '../store/engine.js';
 import type { AuditFilter } from '../rules/types.js';
 import { dbName, parseDbTarget } from '../store/target.js';
-import {
-  withChange, withEngine, withReader, type AdminOptions,
-} from './access.js';
+import { withChange, withEngine, withReader, type AdminOptions } from './access.js';
 import { followAudit } from './follow.js';
 import {
-  blockAccountByOperator, changePin, closeAccountChecked, openAccount, reopenAccount,
+  blockAccountByOperator,
+  changePin,
+  closeAccountChecked,
+  openAccount,
+  reopenAccount,
   unblockAccount,
 } from './manage.js';
 import { parseAccountId, parseBalanceDollars, parsePin, parseSince } from './parse.js';
@@ -36,8 +42,11 @@ export async function adminSeed(
   options: AdminOptions & { file?: string; reset: boolean; lockTtlMs?: number },
 ): Promise<string> {
   const rows = readAccountsFile(options.file);
-  const reset = !options.reset ? undefined : options.lockTtlMs === undefined ? resetUnlessLocked
-    : { lockTtlMs: options.lockTtlMs, now: Date.now() };
+  const reset = !options.reset
+    ? undefined
+    : options.lockTtlMs === undefined
+      ? resetUnlessLocked
+      : { lockTtlMs: options.lockTtlMs, now: Date.now() };
   const keyFile = pinKeyFile(options);
   return withEngine(options, 'create', async (engine) => {
     const pinKey = loadPinKey(keyFile);
@@ -90,7 +99,8 @@ export async function adminAuditFollow(
   const filter = auditFilter({ ...options, limit }, Date.now());
   const { json, pollMs, signal } = options;
   await withEngine(options, 'read', (engine) =>
-    followAudit(engine, { filter, json, pollMs, signal }, write));
+    followAudit(engine, { filter, json, pollMs, signal }, write),
+  );
 }
 
 /** `admin sessions`: lockTtlMs says which locks have expired. */
@@ -98,14 +108,14 @@ export function adminSessions(
   options: AdminOptions & { json: boolean; lockTtlMs: number },
 ): Promise<string> {
   return withReader(options, (view) =>
-    reportSessions(view, { json: options.json, lockTtlMs: options.lockTtlMs }));
+    reportSessions(view, { json: options.json, lockTtlMs: options.lockTtlMs }),
+  );
 }
 
 /** `admin unblock`: lifts every block and wrong-PIN count, so the account can log in again. */
 export async function adminUnblock(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  const unblocked = await withChange(options, (tx) =>
-    unblockAccount(tx, account, Date.now()));
+  const unblocked = await withChange(options, (tx) => unblockAccount(tx, account, Date.now()));
   return unblocked ? `${account} unblocked` : `${account} was not blocked`;
 }
 
@@ -113,13 +123,16 @@ export async function adminUnblock(options: AdminOptions & { account: string }):
  * `admin block`: refuses every LOGIN to the account until `admin unblock`, and says whether a
  * live session on it will be refused at its next request (lockTtlMs says which locks are live).
  */
-export async function adminBlock(options: AdminOptions & { account: string; lockTtlMs: number }):
-  Promise<string> {
+export async function adminBlock(
+  options: AdminOptions & { account: string; lockTtlMs: number },
+): Promise<string> {
   const account = parseAccountId(options.account);
   const { blocked, session } = await withChange(options, (tx) =>
-    blockAccountByOperator(tx, account, { lockTtlMs: options.lockTtlMs, now: Date.now() }));
+    blockAccountByOperator(tx, account, { lockTtlMs: options.lockTtlMs, now: Date.now() }),
+  );
   const done = blocked ? `${account} blocked` : `${account} was already blocked`;
-  return session === undefined ? `${done}; no ATM session is on it`
+  return session === undefined
+    ? `${done}; no ATM session is on it`
     : `${done}; its ATM session (from ${session.peer}) is refused at its next request (62)`;
 }
 
@@ -137,8 +150,9 @@ export async function adminOpen(
   const keyFile = pinKeyFile(options);
   return withEngine(options, 'create', async (engine) => {
     const pinHash = await hashPin(await loadAdminPinKey(engine, keyFile), pin);
-    await engine.change((tx) => openAccount(tx, { account, pinHash, balanceCents,
-      now: Date.now() }));
+    await engine.change((tx) =>
+      openAccount(tx, { account, pinHash, balanceCents, now: Date.now() }),
+    );
     const where = created ? ` in a new database ${options.db}` : '';
     return `${account} opened with ${formatCents(balanceCents)}${where}`;
   });
@@ -165,16 +179,17 @@ export async function adminClose(
   const account = parseAccountId(options.account);
   const { force, lockTtlMs } = options;
   const keptCents = await withChange(options, (tx) =>
-    closeAccountChecked(tx, { account, force, lockTtlMs, now: Date.now() }));
-  return keptCents === 0 ? `${account} closed`
+    closeAccountChecked(tx, { account, force, lockTtlMs, now: Date.now() }),
+  );
+  return keptCents === 0
+    ? `${account} closed`
     : `${account} closed; its balance of ${formatCents(keptCents)} stays on record`;
 }
 
 /** `admin reopen`: a closed account back in service, with the PIN and balance it kept. */
 export async function adminReopen(options: AdminOptions & { account: string }): Promise<string> {
   const account = parseAccountId(options.account);
-  const balanceCents = await withChange(options, (tx) =>
-    reopenAccount(tx, account, Date.now()));
+  const balanceCents = await withChange(options, (tx) => reopenAccount(tx, account, Date.now()));
   return `${account} reopened, with its PIN and its balance of ${formatCents(balanceCents)}`;
 }
 
@@ -209,8 +224,10 @@ function pinKeyFile(options: AdminOptions): string {
  */
 async function loadAdminPinKey(engine: Engine, file: string): Promise<Buffer> {
   if (await wouldOrphanPins(file, () => bankHasAccounts(engine))) {
-    throw new Error(`no PIN key at ${file}: PINs must be made with the server's key ` +
-      '(pass --pin-key <file> or set BANK_PIN_KEY)');
+    throw new Error(
+      `no PIN key at ${file}: PINs must be made with the server's key ` +
+        '(pass --pin-key <file> or set BANK_PIN_KEY)',
+    );
   }
   return loadPinKey(file);
 }

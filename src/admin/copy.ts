@@ -35,8 +35,10 @@ export async function adminCopy(options: CopyOptions, env = process.env): Promis
   }
   try {
     const counts = await copyBetween(options, targetName(to));
-    return [describeCopy(counts, targetName(from), targetName(to)), describePinKey(options, env)]
-      .join('\n');
+    return [
+      describeCopy(counts, targetName(from), targetName(to)),
+      describePinKey(options, env),
+    ].join('\n');
   } catch (error) {
     if (created) removeSqliteFile(to.file);
     throw error;
@@ -67,23 +69,30 @@ function removeSqliteFile(file: string): void {
  * Copies every record of source into target, in one transaction on the target and one snapshot
  * of the source; refuses a target that already holds a bank (any account, audit or ledger row).
  */
-export async function copyBank(source: Engine, target: Engine, targetName: string):
-  Promise<CopyCounts> {
-  return source.read((view) => target.change(async (tx) => {
-    if (await tx.holdsBank()) {
-      throw new Error(`${targetName} already holds a bank; copy only into an empty database`);
-    }
-    const counts: CopyCounts = { account: 0, txn: 0, audit: 0, block: 0, run: 0 };
-    const written = await tx.importBank(counted(view.exportBank(), counts));
-    const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
-    if (written !== total) throw new Error(`${targetName} took ${written} of ${total} records`);
-    return counts;
-  }));
+export async function copyBank(
+  source: Engine,
+  target: Engine,
+  targetName: string,
+): Promise<CopyCounts> {
+  return source.read((view) =>
+    target.change(async (tx) => {
+      if (await tx.holdsBank()) {
+        throw new Error(`${targetName} already holds a bank; copy only into an empty database`);
+      }
+      const counts: CopyCounts = { account: 0, txn: 0, audit: 0, block: 0, run: 0 };
+      const written = await tx.importBank(counted(view.exportBank(), counts));
+      const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      if (written !== total) throw new Error(`${targetName} took ${written} of ${total} records`);
+      return counts;
+    }),
+  );
 }
 
 /** Passes records through, counting them by kind. */
-async function* counted(records: AsyncIterable<BankRecord>, counts: CopyCounts):
-  AsyncIterable<BankRecord> {
+async function* counted(
+  records: AsyncIterable<BankRecord>,
+  counts: CopyCounts,
+): AsyncIterable<BankRecord> {
   for await (const record of records) {
     counts[record.kind] += 1;
     yield record;
@@ -98,18 +107,21 @@ function checkEnds(from: DbTarget, to: DbTarget): void {
   if (to.kind === 'sqlite' && !existsSync(dirname(resolve(to.file)))) {
     throw new Error(`cannot create ${to.file}: no directory ${dirname(resolve(to.file))}`);
   }
-  const same = from.kind === 'sqlite' && to.kind === 'sqlite'
-    ? resolve(from.file) === resolve(to.file)
-    : from.kind === 'postgres' && to.kind === 'postgres' && from.url === to.url;
+  const same =
+    from.kind === 'sqlite' && to.kind === 'sqlite'
+      ? resolve(from.file) === resolve(to.file)
+      : from.kind === 'postgres' && to.kind === 'postgres' && from.url === to.url;
   if (same) throw new Error('--from and --to name the same database');
 }
 
 /** One line: how much was copied, from where to where. */
 export function describeCopy(counts: CopyCounts, from: string, to: string): string {
   const blocks = counts.block === 0 ? '' : `, ${plural(counts.block, 'operator block')}`;
-  return `copied ${plural(counts.account, 'account')}, ` +
+  return (
+    `copied ${plural(counts.account, 'account')}, ` +
     `${plural(counts.txn, 'ledger transaction')}, ${plural(counts.audit, 'audit row')}` +
-    `${blocks} from ${from} to ${to}`;
+    `${blocks} from ${from} to ${to}`
+  );
 }
 
 /**
@@ -118,16 +130,20 @@ export function describeCopy(counts: CopyCounts, from: string, to: string): stri
  */
 export function describePinKey(options: CopyOptions, env = process.env): string {
   if (env.BANK_PIN_KEY !== undefined && env.BANK_PIN_KEY !== '') {
-    return 'The PIN hashes were copied as they are: servers on the copy need the same ' +
-      'BANK_PIN_KEY.';
+    return (
+      'The PIN hashes were copied as they are: servers on the copy need the same ' + 'BANK_PIN_KEY.'
+    );
   }
   const sourceKey = options.pinKey ?? defaultPinKeyFile(options.from, env);
   const targetKey = defaultPinKeyFile(options.to, env);
-  const missing = existsSync(sourceKey) ? '' : ` (there is no ${sourceKey} here: use the key ` +
-    'the source\'s server used)';
-  return `The PIN hashes were copied as they are: servers and admin commands on the copy need ` +
+  const missing = existsSync(sourceKey)
+    ? ''
+    : ` (there is no ${sourceKey} here: use the key ` + "the source's server used)";
+  return (
+    `The PIN hashes were copied as they are: servers and admin commands on the copy need ` +
     `the PIN key ${sourceKey}${missing}. Copy it to ${targetKey} where they run (their ` +
-    `default), or give them --pin-key.`;
+    `default), or give them --pin-key.`
+  );
 }
 
 function plural(count: number, noun: string): string {

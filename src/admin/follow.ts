@@ -35,7 +35,8 @@ export async function followAudit(
   while (!options.signal.aborted) {
     const after = lastId;
     const rows = await engine.read((view) =>
-      view.auditAfter(options.filter, after, FOLLOW_PAGE_ROWS_MAX));
+      view.auditAfter(options.filter, after, FOLLOW_PAGE_ROWS_MAX),
+    );
     rows.forEach((row) => write(formatFollowed(row, options.json)));
     lastId = rows.at(-1)?.id ?? lastId;
     if (rows.length === FOLLOW_PAGE_ROWS_MAX) continue;
@@ -47,8 +48,11 @@ export async function followAudit(
  * The heading and the newest matching rows; returns the id to follow from. Both reads share one
  * snapshot, so a row appended in between is printed once, by the first poll.
  */
-async function printBacklog(engine: Engine, options: FollowOptions,
-  write: (text: string) => void): Promise<number> {
+async function printBacklog(
+  engine: Engine,
+  options: FollowOptions,
+  write: (text: string) => void,
+): Promise<number> {
   const { rows, lastId } = await engine.read(async (view) => ({
     rows: await view.audit(options.filter),
     lastId: await view.lastAuditId(),

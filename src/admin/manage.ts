@@ -19,8 +19,10 @@ async function requireAccount(tx: AdminTx, account: AccountId): Promise<AccountR
 }
 
 /** Appends the audit row of an operator's change. */
-function audit(tx: AdminTx, row: { account: AccountId; op: string; balanceCents: number | null;
-  now: number }): Promise<void> {
+function audit(
+  tx: AdminTx,
+  row: { account: AccountId; op: string; balanceCents: number | null; now: number },
+): Promise<void> {
   return tx.appendAudit(adminAuditEntry(row));
 }
 
@@ -31,21 +33,30 @@ export async function openAccount(
 ): Promise<void> {
   const existing = await tx.account(row.account);
   if (existing?.closed) {
-    throw new Error(`${row.account} exists but is closed ` +
-      `(reopen it with: bank admin reopen ${row.account})`);
+    throw new Error(
+      `${row.account} exists but is closed ` + `(reopen it with: bank admin reopen ${row.account})`,
+    );
   }
   if (existing) throw new Error(`${row.account} already exists`);
   await tx.putAccount(row, { replace: false });
   await tx.clearPinFailures(row.account);
-  await audit(tx, { account: row.account, op: 'open', balanceCents: row.balanceCents,
-    now: row.now });
+  await audit(tx, {
+    account: row.account,
+    op: 'open',
+    balanceCents: row.balanceCents,
+    now: row.now,
+  });
 }
 
 /** A new PIN for an open account; it also clears a wrong-PIN block. Audit op `set-pin`. */
-export async function changePin(tx: AdminTx, account: AccountId, pinHash: string, nowMs: number):
-  Promise<boolean> {
+export async function changePin(
+  tx: AdminTx,
+  account: AccountId,
+  pinHash: string,
+  nowMs: number,
+): Promise<boolean> {
   if ((await requireAccount(tx, account)).closed) throw new Error(`${account} is closed`);
-  if (!await tx.setPin(account, pinHash)) throw new Error(`${account} could not be changed`);
+  if (!(await tx.setPin(account, pinHash))) throw new Error(`${account} could not be changed`);
   const unblocked = await tx.clearPinFailures(account);
   await audit(tx, { account, op: 'set-pin', balanceCents: null, now: nowMs });
   return unblocked;
@@ -72,14 +83,18 @@ export async function closeAccountChecked(tx: AdminTx, request: CloseRequest): P
   if (row.closed) throw new Error(`${account} is already closed`);
   const session = liveSession(await tx.locks(), account, request);
   if (session) {
-    throw new Error(`${account} is in an ATM session now (from ${session.peer}); ` +
-      'close it once the session ends');
+    throw new Error(
+      `${account} is in an ATM session now (from ${session.peer}); ` +
+        'close it once the session ends',
+    );
   }
   if (row.balanceCents > 0 && !request.force) {
-    throw new Error(`${account} still holds ${formatCents(row.balanceCents)}; pay it out ` +
-      'first, or close it anyway with --force (the balance stays on record)');
+    throw new Error(
+      `${account} still holds ${formatCents(row.balanceCents)}; pay it out ` +
+        'first, or close it anyway with --force (the balance stays on record)',
+    );
   }
-  if (!await tx.closeAccount(account, now)) throw new Error(`${account} could not be closed`);
+  if (!(await tx.closeAccount(account, now))) throw new Error(`${account} could not be closed`);
   await audit(tx, { account, op: 'close', balanceCents: row.balanceCents, now });
   return row.balanceCents;
 }
@@ -89,8 +104,11 @@ export async function closeAccountChecked(tx: AdminTx, request: CloseRequest): P
  * group's, and forgets its wrong-PIN counts, so it can log in again at once. Audit op `unblock`.
  * True when there was anything to lift or forget.
  */
-export async function unblockAccount(tx: AdminTx, account: AccountId, nowMs: number):
-  Promise<boolean> {
+export async function unblockAccount(
+  tx: AdminTx,
+  account: AccountId,
+  nowMs: number,
+): Promise<boolean> {
   await requireAccount(tx, account);
   const lifted = await tx.unblock(account);
   const cleared = await tx.clearPinFailures(account);
@@ -112,11 +130,14 @@ export interface BlockResult {
  * `bank admin unblock`, and a session on it now ends at its next request (62). Audit op
  * `block`; nothing is written when it was blocked already.
  */
-export async function blockAccountByOperator(tx: AdminTx, account: AccountId,
-  at: { lockTtlMs: number; now: number }): Promise<BlockResult> {
+export async function blockAccountByOperator(
+  tx: AdminTx,
+  account: AccountId,
+  at: { lockTtlMs: number; now: number },
+): Promise<BlockResult> {
   if ((await requireAccount(tx, account)).closed) throw new Error(`${account} is closed`);
   const session = liveSession(await tx.locks(), account, at);
-  if (!await tx.block(account, at.now)) return { blocked: false, session };
+  if (!(await tx.block(account, at.now))) return { blocked: false, session };
   await audit(tx, { account, op: 'block', balanceCents: null, now: at.now });
   return { blocked: true, session };
 }
@@ -126,8 +147,11 @@ export async function blockAccountByOperator(tx: AdminTx, account: AccountId,
  * leaves both untouched); wrong PINs tried on it while closed are forgotten, as for a new
  * account. Audit op `reopen`, recording the balance. Returns that balance.
  */
-export async function reopenAccount(tx: AdminTx, account: AccountId, nowMs: number):
-  Promise<number> {
+export async function reopenAccount(
+  tx: AdminTx,
+  account: AccountId,
+  nowMs: number,
+): Promise<number> {
   const row = await requireAccount(tx, account);
   if (!row.closed) throw new Error(`${account} is open; only a closed account can be reopened`);
   const { pinHash, balanceCents } = row;

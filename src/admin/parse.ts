@@ -11,8 +11,10 @@ import { isAccountId, isPin } from '../protocol/decode.js';
 const DURATION = /^([0-9]{1,9})(s|m|h|d)$/;
 const DATE_ONLY = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 // YYYY-MM-DD, T or a space, hh:mm, optional :ss and .mmm, optional zone (Z, +02:00, -0500).
-const DATE_TIME = new RegExp('^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}' +
-  '(:[0-9]{2}(\\.[0-9]{1,3})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$');
+const DATE_TIME = new RegExp(
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}' +
+    '(:[0-9]{2}(\\.[0-9]{1,3})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$',
+);
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** An account number as the server stores it (`AC-12345` → `ac-12345`), or a clear refusal. */
@@ -45,12 +47,19 @@ export function parseSince(text: string, nowMs: number): number {
   const date = DATE_ONLY.exec(trimmed.slice(0, 10));
   const localMidnight = (d: RegExpExecArray): number =>
     new Date(Number(d[1]), Number(d[2]) - 1, Number(d[3])).getTime();
-  const ms = !date || !isCalendarDate(date) ? NaN
-    : trimmed.length === 10 ? localMidnight(date)
-    : DATE_TIME.test(trimmed) ? Date.parse(trimmed.replace(' ', 'T')) : NaN;
+  const ms =
+    !date || !isCalendarDate(date)
+      ? NaN
+      : trimmed.length === 10
+        ? localMidnight(date)
+        : DATE_TIME.test(trimmed)
+          ? Date.parse(trimmed.replace(' ', 'T'))
+          : NaN;
   if (Number.isNaN(ms)) {
-    throw new Error(`"${text}" is not a time: use a date (2024-05-01), a date and time ` +
-      '(2024-05-01T14:30) or a duration back from now (10m, 2h, 3d)');
+    throw new Error(
+      `"${text}" is not a time: use a date (2024-05-01), a date and time ` +
+        '(2024-05-01T14:30) or a duration back from now (10m, 2h, 3d)',
+    );
   }
   return ms;
 }

@@ -23,10 +23,21 @@ async function accountViews(view: BankView, nowMs: number): Promise<AccountView[
   return (await view.accounts()).map((a) => {
     const lockout = lockouts.get(a.account);
     const lockedUntilMs = lockout?.lockedUntilMs ?? 0;
-    const status = a.closed ? 'closed' : lockout?.blocked ? 'blocked'
-      : lockedUntilMs > nowMs ? 'locked' : 'open';
-    return { account: a.account, balanceCents: a.balanceCents, status, lockedUntilMs,
-      wrongPins: lockout?.wrongPins ?? 0, groupsBlocked: lockout?.groupsBlocked ?? 0 };
+    const status = a.closed
+      ? 'closed'
+      : lockout?.blocked
+        ? 'blocked'
+        : lockedUntilMs > nowMs
+          ? 'locked'
+          : 'open';
+    return {
+      account: a.account,
+      balanceCents: a.balanceCents,
+      status,
+      lockedUntilMs,
+      wrongPins: lockout?.wrongPins ?? 0,
+      groupsBlocked: lockout?.groupsBlocked ?? 0,
+    };
   });
 }
 
@@ -34,13 +45,21 @@ async function accountViews(view: BankView, nowMs: number): Promise<AccountView[
  * `admin accounts`: one line per account, or one JSON object per line. JSON keeps the README's
  * `account` and `balance_cents` first and adds the lock-out state after them.
  */
-export async function reportAccounts(view: BankView, json: boolean, nowMs = Date.now()):
-  Promise<string> {
+export async function reportAccounts(
+  view: BankView,
+  json: boolean,
+  nowMs = Date.now(),
+): Promise<string> {
   const accounts = await accountViews(view, nowMs);
   if (json) return accounts.map((a) => JSON.stringify(accountJson(a))).join('\n');
   if (accounts.length === 0) return 'no accounts (load some with: bank admin seed)';
-  const rows = accounts.map((a) => [a.account, formatCents(a.balanceCents), statusText(a),
-    String(a.wrongPins), String(a.groupsBlocked)]);
+  const rows = accounts.map((a) => [
+    a.account,
+    formatCents(a.balanceCents),
+    statusText(a),
+    String(a.wrongPins),
+    String(a.groupsBlocked),
+  ]);
   const headers = ['account', 'balance', 'status', 'wrong PINs', 'groups blocked'];
   return formatTable(headers, rows, new Set([1, 3, 4]));
 }
@@ -48,9 +67,12 @@ export async function reportAccounts(view: BankView, json: boolean, nowMs = Date
 /** One account as the JSON the README documents. */
 function accountJson(a: AccountView): Record<string, unknown> {
   return {
-    account: a.account, balance_cents: a.balanceCents, status: a.status,
+    account: a.account,
+    balance_cents: a.balanceCents,
+    status: a.status,
     locked_until: a.lockedUntilMs > 0 ? new Date(a.lockedUntilMs).toISOString() : null,
-    wrong_pins: a.wrongPins, groups_blocked: a.groupsBlocked,
+    wrong_pins: a.wrongPins,
+    groups_blocked: a.groupsBlocked,
   };
 }
 
@@ -59,15 +81,28 @@ function statusText(a: AccountView): string {
   return a.status === 'locked' ? `locked out until ${localTime(a.lockedUntilMs)}` : a.status;
 }
 
-const AUDIT_HEADERS = ['id', 'time', 'conn', 'peer', 'account', 'op', 'amount', 'code', 'balance',
-  'txn'];
+const AUDIT_HEADERS = [
+  'id',
+  'time',
+  'conn',
+  'peer',
+  'account',
+  'op',
+  'amount',
+  'code',
+  'balance',
+  'txn',
+];
 const AUDIT_RIGHT = new Set([0, 2, 6, 8]);
 /** Column widths for `audit --follow`, which prints rows before it has seen them all. */
 const AUDIT_FOLLOW_WIDTHS = [5, 19, 4, 9, 8, 10, 10, 18, 14, 16];
 
 /** `admin audit`: the audit log, newest last, as a table or one JSON object per line. */
-export async function reportAudit(view: BankView, filter: AuditFilter, json: boolean):
-  Promise<string> {
+export async function reportAudit(
+  view: BankView,
+  filter: AuditFilter,
+  json: boolean,
+): Promise<string> {
   const rows = await view.audit(filter);
   if (json) return rows.map(formatAuditJson).join('\n');
   if (rows.length === 0) return 'no audit rows match';
@@ -77,8 +112,10 @@ export async function reportAudit(view: BankView, filter: AuditFilter, json: boo
 /** The heading `audit --follow` prints once, in the widths of auditLine. */
 export function auditHeading(): string {
   const rule = AUDIT_FOLLOW_WIDTHS.map((width) => '-'.repeat(width));
-  return [formatRow(AUDIT_HEADERS, AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT),
-    formatRow(rule, AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT)].join('\n');
+  return [
+    formatRow(AUDIT_HEADERS, AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT),
+    formatRow(rule, AUDIT_FOLLOW_WIDTHS, AUDIT_RIGHT),
+  ].join('\n');
 }
 
 /** One audit row as a line under auditHeading. */
@@ -97,14 +134,26 @@ export function formatAuditJson(row: AuditRow): string {
  */
 export function auditJson(row: AuditRow): Record<string, unknown> {
   const json: Record<string, unknown> = {
-    id: row.id, at: new Date(row.at).toISOString(), conn: row.conn, peer: row.peer,
-    account: row.account, op: row.op, amount_cents: row.amountCents, code: row.code,
-    balance_cents: row.balanceCents, txn_id: row.txnId,
+    id: row.id,
+    at: new Date(row.at).toISOString(),
+    conn: row.conn,
+    peer: row.peer,
+    account: row.account,
+    op: row.op,
+    amount_cents: row.amountCents,
+    code: row.code,
+    balance_cents: row.balanceCents,
+    txn_id: row.txnId,
   };
   if (!isSummary(row)) return json;
   const codes = Object.fromEntries(parseSummaryCodes(row.codes) ?? []);
-  return { ...json, events: row.events, codes, first_at: new Date(row.firstAt).toISOString(),
-    last_at: new Date(row.lastAt).toISOString() };
+  return {
+    ...json,
+    events: row.events,
+    codes,
+    first_at: new Date(row.firstAt).toISOString(),
+    last_at: new Date(row.lastAt).toISOString(),
+  };
 }
 
 type SummaryRow = AuditRow & { events: number; codes: string; firstAt: number; lastAt: number };
@@ -122,12 +171,31 @@ function isSummary(row: AuditRow): row is SummaryRow {
 export function auditCells(row: AuditRow): string[] {
   const cents = (value: number | null): string => (value === null ? '' : formatCents(value));
   if (isSummary(row)) {
-    return [String(row.id), localTime(row.at), '', row.peer ?? '', '', row.op, '',
-      summaryCodes(row), '', timeSpan(row.firstAt, row.lastAt)];
+    return [
+      String(row.id),
+      localTime(row.at),
+      '',
+      row.peer ?? '',
+      '',
+      row.op,
+      '',
+      summaryCodes(row),
+      '',
+      timeSpan(row.firstAt, row.lastAt),
+    ];
   }
-  return [String(row.id), localTime(row.at), String(row.conn ?? ''), row.peer ?? '',
-    row.account ?? '', row.op, cents(row.amountCents), codeLabel(row.code),
-    cents(row.balanceCents), row.txnId ?? ''];
+  return [
+    String(row.id),
+    localTime(row.at),
+    String(row.conn ?? ''),
+    row.peer ?? '',
+    row.account ?? '',
+    row.op,
+    cents(row.amountCents),
+    codeLabel(row.code),
+    cents(row.balanceCents),
+    row.txnId ?? '',
+  ];
 }
 
 /** A 'refusals' row's count and counts by code or reason: `14: 12×3 30×10 idle×1`. */
@@ -179,9 +247,15 @@ export async function reportSessions(bank: BankView, view: SessionsView): Promis
     return locks.map((l) => JSON.stringify(sessionJson(l, nowMs, view.lockTtlMs))).join('\n');
   }
   if (locks.length === 0) return 'no account is in an ATM session';
-  const rows = locks.map((l) => [l.account, l.peer, holderServer(l.holder), holderConn(l.holder),
-    localTime(l.startedAt), `${((nowMs - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
-    lockExpired(l.heartbeatAt, nowMs, view.lockTtlMs) ? 'expired' : 'live']);
+  const rows = locks.map((l) => [
+    l.account,
+    l.peer,
+    holderServer(l.holder),
+    holderConn(l.holder),
+    localTime(l.startedAt),
+    `${((nowMs - l.heartbeatAt) / 1000).toFixed(1)} s ago`,
+    lockExpired(l.heartbeatAt, nowMs, view.lockTtlMs) ? 'expired' : 'live',
+  ]);
   const headers = ['account', 'peer', 'server', 'conn', 'since', 'heartbeat', 'lock'];
   return formatTable(headers, rows, new Set([3, 5]));
 }
@@ -190,9 +264,12 @@ export async function reportSessions(bank: BankView, view: SessionsView): Promis
 function sessionJson(lock: SessionRow, nowMs: number, lockTtlMs: number): Record<string, unknown> {
   const conn = holderConn(lock.holder);
   return {
-    account: lock.account, peer: lock.peer, server: holderServer(lock.holder),
+    account: lock.account,
+    peer: lock.peer,
+    server: holderServer(lock.holder),
     conn: conn === '' ? null : Number(conn),
-    started_at: new Date(lock.startedAt).toISOString(), heartbeat_age_ms: nowMs - lock.heartbeatAt,
+    started_at: new Date(lock.startedAt).toISOString(),
+    heartbeat_age_ms: nowMs - lock.heartbeatAt,
     expired: lockExpired(lock.heartbeatAt, nowMs, lockTtlMs),
   };
 }
@@ -212,6 +289,8 @@ function holderConn(holder: string): string {
 export function localTime(ms: number): string {
   const date = new Date(ms);
   const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
 }

@@ -9,7 +9,11 @@ export function formatTable(
   );
   return [
     formatRow(headers, widths, rightAligned),
-    formatRow(widths.map((width) => '-'.repeat(width)), widths, rightAligned),
+    formatRow(
+      widths.map((width) => '-'.repeat(width)),
+      widths,
+      rightAligned,
+    ),
     ...rows.map((row) => formatRow(row, widths, rightAligned)),
   ].join('\n');
 }

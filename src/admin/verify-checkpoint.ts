@@ -33,13 +33,17 @@ export interface Checkpoint {
  * recorded one no longer matches the audit, which is a problem (its row or a row before it was
  * edited or deleted since, or the checkpoint itself was edited) and calls for the whole check.
  */
-export async function loadCheckpoint(view: BankView, problem: (text: string) => void):
-  Promise<Checkpoint | null> {
+export async function loadCheckpoint(
+  view: BankView,
+  problem: (text: string) => void,
+): Promise<Checkpoint | null> {
   const row = await view.checkpoint();
   if (row === undefined) return null;
   const replay = parseReplay(row.replay);
-  const broken = replay === null ? `the verify checkpoint (at audit row ${row.auditId}) is damaged`
-    : await checkCheckpoint(view, row);
+  const broken =
+    replay === null
+      ? `the verify checkpoint (at audit row ${row.auditId}) is damaged`
+      : await checkCheckpoint(view, row);
   if (broken !== null) {
     problem(broken);
     return null;
@@ -66,8 +70,10 @@ async function checkCheckpoint(view: BankView, row: CheckpointRow): Promise<stri
   if (rows > row.auditRows) return `${at}: ${rows - row.auditRows} row(s) were inserted before it`;
   const previous = row.auditId === 1 ? '' : (await view.auditRow(row.auditId - 1))?.hash;
   if (previous === undefined || auditHash(previous, audited) !== audited.hash) {
-    return `audit row ${row.auditId}, the verify checkpoint, was edited: its contents no longer ` +
-      'match its hash';
+    return (
+      `audit row ${row.auditId}, the verify checkpoint, was edited: its contents no longer ` +
+      'match its hash'
+    );
   }
   return null;
 }
@@ -79,11 +85,20 @@ export function saveCheckpoint(tx: AdminTx, checkpoint: Checkpoint): Promise<voi
 
 /** The checkpoint as stored: the replay as JSON, and a digest over everything. */
 function toRow(checkpoint: Checkpoint): CheckpointRow {
-  const accounts = [...checkpoint.replay].map(([account, state]) =>
-    [account, [state.balanceCents, state.closed ? 1 : 0]]);
+  const accounts = [...checkpoint.replay].map(([account, state]) => [
+    account,
+    [state.balanceCents, state.closed ? 1 : 0],
+  ]);
   const { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns } = checkpoint;
-  const row = { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns,
-    replay: JSON.stringify(Object.fromEntries(accounts)), digest: '' };
+  const row = {
+    verifiedAt,
+    auditId,
+    auditHash: hash,
+    auditRows,
+    ledgerTxns,
+    replay: JSON.stringify(Object.fromEntries(accounts)),
+    digest: '',
+  };
   return { ...row, digest: checkpointDigest(row) };
 }
 
@@ -116,14 +131,18 @@ function parseReplay(text: string): Replay | null {
  * reads). Returns the line to print; failing to record (a read-only copy, a busy database) is
  * not a failed verify: the next one then checks every row again.
  */
-export async function recordCheckpoint(options: AdminOptions, checkpoint: Checkpoint):
-  Promise<string> {
+export async function recordCheckpoint(
+  options: AdminOptions,
+  checkpoint: Checkpoint,
+): Promise<string> {
   try {
     await withChange(options, (tx) => saveCheckpoint(tx, checkpoint));
   } catch (error) {
     const why = (error as Error).message;
     return `  checkpoint not recorded, so the next verify checks every row: ${why}`;
   }
-  return `  checkpoint at row ${checkpoint.auditId}: the next verify checks only the rows after ` +
-    'it (--full checks every row)';
+  return (
+    `  checkpoint at row ${checkpoint.auditId}: the next verify checks only the rows after ` +
+    'it (--full checks every row)'
+  );
 }

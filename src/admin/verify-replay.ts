@@ -49,8 +49,10 @@ function checkSummary(row: AuditRow, problem: (text: string) => void): void {
   const total = counts?.reduce((sum, [, count]) => sum + count, 0);
   const ordered = row.firstAt != null && row.lastAt != null && row.firstAt <= row.lastAt;
   if (total === undefined || total !== row.events || !ordered) {
-    problem(`audit row ${row.id} (${row.op} ${row.peer ?? ''}) does not add up: ` +
-      `${row.events ?? 'no'} events, codes ${row.codes ?? 'none'}`);
+    problem(
+      `audit row ${row.id} (${row.op} ${row.peer ?? ''}) does not add up: ` +
+        `${row.events ?? 'no'} events, codes ${row.codes ?? 'none'}`,
+    );
   }
 }
 
@@ -80,8 +82,10 @@ function replayMove(
 /** A balance an audit row recorded must be the replayed one; after a mismatch, trust the row. */
 function checkRecorded(state: Replayed, row: AuditRow, problem: (text: string) => void): void {
   if (row.balanceCents === null || row.balanceCents === state.balanceCents) return;
-  problem(`audit row ${row.id} (${row.op} ${row.account ?? ''}) records a balance of ` +
-    `${formatCents(row.balanceCents)}, but the rows before it add up to ` +
-    formatCents(state.balanceCents));
+  problem(
+    `audit row ${row.id} (${row.op} ${row.account ?? ''}) records a balance of ` +
+      `${formatCents(row.balanceCents)}, but the rows before it add up to ` +
+      formatCents(state.balanceCents),
+  );
   state.balanceCents = row.balanceCents;
 }

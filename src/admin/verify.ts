@@ -68,9 +68,20 @@ const PROBLEMS_KEPT_MAX = 100;
  * Engine.read: one snapshot, so a running server cannot move things mid-way.
  */
 export async function verifyBank(view: BankView, options: VerifyOptions): Promise<VerifyReport> {
-  const report: VerifyReport = { problems: [], problemsDropped: 0, auditRows: 0,
-    checkedRows: 0, resumedFrom: null, checkpoint: null, lastHash: '', accounts: 0,
-    totalCents: 0, ledgerTxns: 0, locks: 0, expiredLocks: 0 };
+  const report: VerifyReport = {
+    problems: [],
+    problemsDropped: 0,
+    auditRows: 0,
+    checkedRows: 0,
+    resumedFrom: null,
+    checkpoint: null,
+    lastHash: '',
+    accounts: 0,
+    totalCents: 0,
+    ledgerTxns: 0,
+    locks: 0,
+    expiredLocks: 0,
+  };
   const problem = (text: string): void => {
     if (report.problems.length < PROBLEMS_KEPT_MAX) report.problems.push(text);
     else report.problemsDropped += 1;
@@ -81,9 +92,17 @@ export async function verifyBank(view: BankView, options: VerifyOptions): Promis
   await verifyBalances(view, replay, report, problem);
   await verifyLedger(view, { report, problem, from }, audited.newTxns);
   await verifyLocks(view, options, report);
-  report.checkpoint = audited.lastId === 0 ? null : { verifiedAt: options.now,
-    auditId: audited.lastId, auditHash: report.lastHash, auditRows: report.auditRows,
-    ledgerTxns: report.ledgerTxns, replay: audited.replay };
+  report.checkpoint =
+    audited.lastId === 0
+      ? null
+      : {
+          verifiedAt: options.now,
+          auditId: audited.lastId,
+          auditHash: report.lastHash,
+          auditRows: report.auditRows,
+          ledgerTxns: report.ledgerTxns,
+          replay: audited.replay,
+        };
   return report;
 }
 
@@ -98,9 +117,11 @@ interface Pass {
  * Checks 1 and 2 in one pass over the audit (from the checkpoint, or from the first row):
  * returns the replayed accounts, the last row's id and how many new rows made a transaction.
  */
-async function verifyAudit(view: BankView, { report, problem, from }: Pass):
-  Promise<{ replay: Replay; lastId: number; newTxns: number }> {
-  const replay: Replay = new Map([...from?.replay ?? []].map(([a, state]) => [a, { ...state }]));
+async function verifyAudit(
+  view: BankView,
+  { report, problem, from }: Pass,
+): Promise<{ replay: Replay; lastId: number; newTxns: number }> {
+  const replay: Replay = new Map([...(from?.replay ?? [])].map(([a, state]) => [a, { ...state }]));
   let previous = from ? { id: from.auditId, hash: from.auditHash } : { id: 0, hash: '' };
   let newTxns = 0;
   for await (const row of view.auditFrom(previous.id)) {
@@ -128,8 +149,10 @@ export function checkChainLink(
   row: AuditRow,
 ): string | null {
   const gap = row.id !== previous.id + 1;
-  const missing = row.id === previous.id + 2 ? `row ${previous.id + 1} is`
-    : `rows ${previous.id + 1} to ${row.id - 1} are`;
+  const missing =
+    row.id === previous.id + 2
+      ? `row ${previous.id + 1} is`
+      : `rows ${previous.id + 1} to ${row.id - 1} are`;
   if (auditHash(previous.hash, row) === row.hash) {
     return gap ? `audit ids jump from ${previous.id} to ${row.id} (renumbered?)` : null;
   }
@@ -139,8 +162,12 @@ export function checkChainLink(
 }
 
 /** Check 2, end: every account's balance and status equal the replay, and within bounds. */
-async function verifyBalances(view: BankView, replay: Replay, report: VerifyReport,
-  problem: (text: string) => void): Promise<void> {
+async function verifyBalances(
+  view: BankView,
+  replay: Replay,
+  report: VerifyReport,
+  problem: (text: string) => void,
+): Promise<void> {
   const accounts = await view.accounts();
   for (const account of accounts) {
     const state = replay.get(account.account);
@@ -150,11 +177,15 @@ async function verifyBalances(view: BankView, replay: Replay, report: VerifyRepo
     }
     if (!state) problem(`${account.account} is in accounts, but no audit row opens it`);
     else if (state.balanceCents !== account.balanceCents) {
-      problem(`${account.account} has a balance of ${balance}, but its audit rows add up to ` +
-        formatCents(state.balanceCents));
+      problem(
+        `${account.account} has a balance of ${balance}, but its audit rows add up to ` +
+          formatCents(state.balanceCents),
+      );
     } else if (state.closed !== account.closed) {
-      problem(`${account.account} is ${account.closed ? 'closed' : 'open'} in accounts, but ` +
-        `${state.closed ? 'closed' : 'open'} by its audit rows`);
+      problem(
+        `${account.account} is ${account.closed ? 'closed' : 'open'} in accounts, but ` +
+          `${state.closed ? 'closed' : 'open'} by its audit rows`,
+      );
     }
     replay.delete(account.account);
     report.totalCents += account.balanceCents;
@@ -168,38 +199,53 @@ async function verifyBalances(view: BankView, replay: Replay, report: VerifyRepo
  * checkpoint, only the new audit rows are matched to the ledger, and the ledger must have grown
  * by exactly the transactions they record.
  */
-async function verifyLedger(view: BankView, { report, problem, from }: Pass,
-  newTxns: number): Promise<void> {
+async function verifyLedger(
+  view: BankView,
+  { report, problem, from }: Pass,
+  newTxns: number,
+): Promise<void> {
   report.ledgerTxns = await view.countLedger();
   const expected = from === null ? report.ledgerTxns : from.ledgerTxns + newTxns;
   if (report.ledgerTxns !== expected) {
-    problem(`the ledger holds ${report.ledgerTxns} transactions, but ${expected} were expected: ` +
-      `${from!.ledgerTxns} at the verify checkpoint and ${newTxns} recorded by audit rows since`);
+    problem(
+      `the ledger holds ${report.ledgerTxns} transactions, but ${expected} were expected: ` +
+        `${from!.ledgerTxns} at the verify checkpoint and ${newTxns} recorded by audit rows since`,
+    );
   }
   const unaudited = await view.ledgerUnaudited();
   if (unaudited) {
-    problem(`ledger transaction ${unaudited.txnId} on ${unaudited.account} has no audit row ` +
-      'that matches it');
+    problem(
+      `ledger transaction ${unaudited.txnId} on ${unaudited.account} has no audit row ` +
+        'that matches it',
+    );
   }
   const unledgered = await view.auditUnledgered(from?.auditId ?? 0);
   if (unledgered) {
-    problem(`audit row ${unledgered.id} (${unledgered.op} ${unledgered.account ?? ''}, ` +
-      `transaction ${unledgered.txnId}) does not match the ledger`);
+    problem(
+      `audit row ${unledgered.id} (${unledgered.op} ${unledgered.account ?? ''}, ` +
+        `transaction ${unledgered.txnId}) does not match the ledger`,
+    );
   }
   const twice = await view.auditTxnTwice();
   if (twice) {
-    problem(`transaction ${twice.txnId} on ${twice.account} is applied by two audit rows ` +
-      `(${twice.firstId} and ${twice.secondId})`);
+    problem(
+      `transaction ${twice.txnId} on ${twice.account} is applied by two audit rows ` +
+        `(${twice.firstId} and ${twice.secondId})`,
+    );
   }
 }
 
 /** Check 4: no lock outlived its TTL; a server that is running keeps its locks fresh. */
-async function verifyLocks(view: BankView, options: VerifyOptions,
-  report: VerifyReport): Promise<void> {
+async function verifyLocks(
+  view: BankView,
+  options: VerifyOptions,
+  report: VerifyReport,
+): Promise<void> {
   const locks = await view.locks();
   report.locks = locks.length;
-  report.expiredLocks = locks
-    .filter((lock) => lockExpired(lock.heartbeatAt, options.now, options.lockTtlMs)).length;
+  report.expiredLocks = locks.filter((lock) =>
+    lockExpired(lock.heartbeatAt, options.now, options.lockTtlMs),
+  ).length;
 }
 
 /**
@@ -209,8 +255,10 @@ async function verifyLocks(view: BankView, options: VerifyOptions,
 function describeExpired(expired: number, options: VerifyOptions): string {
   const ttl = `the ${options.lockTtlMs / 1000} s lock TTL`;
   if (expired === 0) return `none older than ${ttl}`;
-  return `${expired} older than ${ttl} (free for the next login: left by a server that stopped ` +
-    'without ending its sessions)';
+  return (
+    `${expired} older than ${ttl} (free for the next login: left by a server that stopped ` +
+    'without ending its sessions)'
+  );
 }
 
 /** The first problem, as the one-line reason verify fails; null when there is none. */
@@ -229,8 +277,11 @@ function counted(count: number, noun: string): string {
 /** The short summary verify prints when every check passes. */
 export function formatVerifyOk(report: VerifyReport, options: VerifyOptions): string {
   const from = report.resumedFrom;
-  const checked = from === null ? '' : `, the ${report.checkedRows} after the checkpoint at row ` +
-    `${from.auditId} (verified ${localTime(from.verifiedAt)}) checked`;
+  const checked =
+    from === null
+      ? ''
+      : `, the ${report.checkedRows} after the checkpoint at row ` +
+        `${from.auditId} (verified ${localTime(from.verifiedAt)}) checked`;
   return [
     'verify: OK',
     `  audit     ${counted(report.auditRows, 'row')}${checked}, hash chain unbroken; ` +

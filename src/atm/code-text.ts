@@ -17,8 +17,7 @@ export interface CodeDetails {
 const codeText: Record<CodeName, (details: CodeDetails) => string> = {
   ok: () => 'Done.',
   internal: () => 'The bank had a technical problem and did nothing. Please try again.',
-  unavailable: () =>
-    'The bank is not reachable right now. Please try again in a few minutes.',
+  unavailable: () => 'The bank is not reachable right now. Please try again in a few minutes.',
   formatError: () =>
     'That request was not understood, so nothing changed. Please check it and try again.',
   invalidTransaction: () => 'Please log in with your account number and PIN first.',

@@ -1,5 +1,12 @@
 import {
-  createPrompt, isDownKey, isEnterKey, isUpKey, makeTheme, useKeypress, usePrefix, useState,
+  createPrompt,
+  isDownKey,
+  isEnterKey,
+  isUpKey,
+  makeTheme,
+  useKeypress,
+  usePrefix,
+  useState,
 } from '@inquirer/core';
 
 /**
@@ -53,7 +60,8 @@ const menuPrompt = createPrompt<unknown, MenuConfig<unknown>>((config, done) => 
     return `${prefix} ${message} ${theme.style.answer(config.choices[active]!.name)}`;
   }
   const lines = config.choices.map((choice, index) =>
-    index === active ? theme.style.highlight(`${POINTER} ${choice.name}`) : `  ${choice.name}`);
+    index === active ? theme.style.highlight(`${POINTER} ${choice.name}`) : `  ${choice.name}`,
+  );
   const help = theme.style.help(MENU_HELP);
   return `${[`${prefix} ${message}`, ...lines, help].join('\n')}${CURSOR_HIDE}`;
 });

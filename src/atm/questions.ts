@@ -48,7 +48,8 @@ export async function askAmount(
 ): Promise<number | null> {
   const message = `Amount to ${action}, in dollars (like 20 or 20.50; empty to cancel):`;
   const text = await ask(screen, (context) =>
-    input({ message, validate: validateAmount }, context));
+    input({ message, validate: validateAmount }, context),
+  );
   const amount = parseAmount(text);
   return 'cents' in amount ? amount.cents : null;
 }
@@ -76,11 +77,12 @@ export const askMenu: Prompt<Choice> = (context) =>
   menu({ message: 'What would you like to do?', choices: MENU }, context);
 
 function validateAccount(value: string): true | string {
-  return isAccountId(value.trim()) ||
-    'An account number looks like ac-12345: two letters, a dash, five digits.';
+  return (
+    isAccountId(value.trim()) ||
+    'An account number looks like ac-12345: two letters, a dash, five digits.'
+  );
 }
 
 function validatePin(value: string): true | string {
   return isPin(value) || 'A PIN is four digits.';
 }
-

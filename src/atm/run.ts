@@ -14,7 +14,8 @@ export interface AtmOptions {
 }
 
 /** Said on stderr when the scripted mode waits for commands typed on a terminal. */
-const SCRIPT_HINT = 'bank atm: reading commands from standard input, one per line; ' +
+const SCRIPT_HINT =
+  'bank atm: reading commands from standard input, one per line; ' +
   '"help" lists them, Ctrl-D ends.\n';
 
 /**

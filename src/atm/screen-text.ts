@@ -61,9 +61,11 @@ function refusalText(
   if (outcome.code !== Code.unavailable || outcome.txnId === undefined) {
     return describeCode(outcome.code, { ...outcome, action: noun });
   }
-  return `The bank stopped answering during your ${noun} of ${formatCents(amountCents)} ` +
+  return (
+    `The bank stopped answering during your ${noun} of ${formatCents(amountCents)} ` +
     `(ref ${outcome.txnId}), so it is not known yet whether it went through. It will be ` +
-    'checked when the bank is back, and is never made twice.';
+    'checked when the bank is back, and is never made twice.'
+  );
 }
 
 /** Local time of day as a receipt prints it: 14:05:09. */
@@ -119,7 +121,9 @@ export function idleText(account: string | null): string {
 /** The goodbye note on a deposit or withdrawal the bank never confirmed. */
 export function unconfirmedText(pending: Pending): string {
   const noun = pending.action === 'withdraw' ? 'withdrawal' : 'deposit';
-  return `Your ${noun} of ${formatCents(pending.amountCents)} (ref ${pending.txnId}) ` +
+  return (
+    `Your ${noun} of ${formatCents(pending.amountCents)} (ref ${pending.txnId}) ` +
     'could not be confirmed. Please check your balance when the bank is back: it was made ' +
-    'once or not at all.';
+    'once or not at all.'
+  );
 }

@@ -7,13 +7,31 @@ import { describeConnectFailure } from './connect-text.js';
 import { AtmExit, exitForCode, type AtmExitStatus } from './exit-status.js';
 import { askAccount, askAmount, askMenu, askPin, askWithdrawal } from './questions.js';
 import {
-  bannerText, cancelledText, GOODBYE_TEXT, idleText, LEAVE_HINT_TEXT, LOGGED_OUT_TEXT, receipt,
-  RETRY_QUESTION, unconfirmedText, waitingToLeaveText, WAITING_TEXT, welcomeText, wrapText,
-  type Action, type Pending,
+  bannerText,
+  cancelledText,
+  GOODBYE_TEXT,
+  idleText,
+  LEAVE_HINT_TEXT,
+  LOGGED_OUT_TEXT,
+  receipt,
+  RETRY_QUESTION,
+  unconfirmedText,
+  waitingToLeaveText,
+  WAITING_TEXT,
+  welcomeText,
+  wrapText,
+  type Action,
+  type Pending,
 } from './screen-text.js';
 import type { Outcome, Teller } from './teller.js';
 import {
-  ask, BankLost, IdleTimeout, isLeaving, SessionExpired, watchLeaving, type Asker,
+  ask,
+  BankLost,
+  IdleTimeout,
+  isLeaving,
+  SessionExpired,
+  watchLeaving,
+  type Asker,
 } from './terminal.js';
 
 /** The customer's screen: where text goes, how wide it is, how long a prompt may sit untouched. */
@@ -62,8 +80,14 @@ type MenuEnd = 'exit' | 'lost' | 'ended';
  */
 export async function runScreens(teller: Teller, options: ScreenOptions): Promise<AtmExitStatus> {
   const screen: Screen = {
-    teller, options, idleMsMax: options.idleMsMax, leave: new AbortController(),
-    lost: new AbortController(), asking: false, pending: null, everLoggedIn: false,
+    teller,
+    options,
+    idleMsMax: options.idleMsMax,
+    leave: new AbortController(),
+    lost: new AbortController(),
+    asking: false,
+    pending: null,
+    everLoggedIn: false,
     trouble: AtmExit.ok,
   };
   const unwatch = watchLeaving(screen, () => tellWaiting(screen));

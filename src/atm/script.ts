@@ -42,7 +42,10 @@ export async function runScript(teller: Teller, options: ScriptOptions): Promise
   const lines = createInterface({ input, crlfDelay: Infinity });
   let status: AtmExitStatus = AtmExit.ok;
   for await (const line of lines) {
-    const words = line.trim().split(/\s+/).filter((word) => word !== '');
+    const words = line
+      .trim()
+      .split(/\s+/)
+      .filter((word) => word !== '');
     if (words.length === 0) continue;
     const result = await runCommand(teller, words);
     if (!result.outcome.ok) status = worseExit(status, exitForCode(result.outcome.code));
@@ -122,7 +125,8 @@ export function formatText({ command, outcome }: ScriptResult): string {
   if (command === 'help') return ['OK help', ...helpTable()].join('\n');
   const cents = outcome.balanceCents;
   if (cents === undefined) return `OK ${command}`;
-  return command === 'balance' ? `OK balance ${formatCents(cents)}`
+  return command === 'balance'
+    ? `OK balance ${formatCents(cents)}`
     : `OK ${command} balance ${formatCents(cents)}`;
 }
 

@@ -42,8 +42,7 @@ export async function ask<T>(asker: Asker, prompt: Prompt<T>): Promise<T> {
     const answer = await askWithin(asker, prompt);
     if (answer) return answer.value;
     const seconds = Math.round(asker.idleMsMax / 1000);
-    const message =
-      `Are you still there? You will be logged out in ${seconds} seconds. More time?`;
+    const message = `Are you still there? You will be logged out in ${seconds} seconds. More time?`;
     const more = await askWithin(asker, (context) => confirm({ message, default: true }, context));
     if (!more) throw new IdleTimeout();
     if (!more.value) throw new Leave();

@@ -24,8 +24,10 @@ export function intOption(min: number, max: number): RangedParser {
 export function hostOption(value: string): string {
   const host = value.trim();
   if (host === '') {
-    throw new InvalidArgumentError('an empty host is refused (an unset variable?); give an '
-      + 'address: 127.0.0.1 for this machine only, 0.0.0.0 for every interface');
+    throw new InvalidArgumentError(
+      'an empty host is refused (an unset variable?); give an ' +
+        'address: 127.0.0.1 for this machine only, 0.0.0.0 for every interface',
+    );
   }
   return host;
 }

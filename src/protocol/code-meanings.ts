@@ -15,13 +15,13 @@ export const codeMeaning: Record<CodeName, string> = {
     'connections, or too many connects) (sent alone, then closed); or its database did not ' +
     'take the request within `--db-wait` (§5.7: nothing applied, the connection stays open)',
   formatError:
-    'a line that is not a `request` by §3\'s grammar (unknown verb, a missing, extra ' +
+    "a line that is not a `request` by §3's grammar (unknown verb, a missing, extra " +
     'or misshapen field, an empty line)',
   invalidTransaction:
     'request not allowed in this state (anything but LOGIN before login; LOGIN during ' +
     'a session)',
   sessionExpired:
-    'the session\'s lock expired and was taken by another login, or the bank closed ' +
+    "the session's lock expired and was taken by another login, or the bank closed " +
     'the account after the lock expired; the session is over, whatever the request ' +
     '(LOGOUT too, or a bad amount)',
   restrictedCard:
@@ -30,7 +30,7 @@ export const codeMeaning: Record<CodeName, string> = {
     'or a bad amount)',
   tooManyAttempts:
     'LOGIN not tried: the failed-login limit of this connection or address group is ' +
-    'spent, or the server\'s PIN-check budget is (§5.2)',
+    "spent, or the server's PIN-check budget is (§5.2)",
   pinTriesExceeded:
     'account blocked for now: after wrong PINs from this address group (3) or from ' +
     'all groups (10), for a time that doubles with each block, or by the bank until ' +

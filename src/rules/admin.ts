@@ -9,12 +9,22 @@ import { lockExpired } from './session.js';
  */
 
 /** One row of the audit as an operator's change: peer `admin`, no connection, code ok. */
-export function adminAuditEntry(
-  row: { account: AccountId; op: string; balanceCents: number | null; now: number },
-): AuditEntry {
+export function adminAuditEntry(row: {
+  account: AccountId;
+  op: string;
+  balanceCents: number | null;
+  now: number;
+}): AuditEntry {
   return {
-    at: row.now, conn: null, peer: 'admin', account: row.account, op: row.op,
-    amountCents: null, code: Code.ok, balanceCents: row.balanceCents, txnId: null,
+    at: row.now,
+    conn: null,
+    peer: 'admin',
+    account: row.account,
+    op: row.op,
+    amountCents: null,
+    code: Code.ok,
+    balanceCents: row.balanceCents,
+    txnId: null,
   };
 }
 

@@ -1,9 +1,7 @@
 import { decideWrongPin, loginBar, type BarFacts } from '../lockout.js';
 import { Code, type CodeNumber } from '../protocol/codes.js';
 import type { AuditEntry } from './types.js';
-import type {
-  BankOp, Decision, LoginDecision, LoginFacts, Origin, Write,
-} from './requests.js';
+import type { BankOp, Decision, LoginDecision, LoginFacts, Origin, Write } from './requests.js';
 import { auditWrite, bare, lockExpired } from './session.js';
 
 /**
@@ -51,8 +49,13 @@ export function decideLogin(op: LoginOp, facts: LoginFacts, nowMs: number): Logi
     // A lock row left by another connection that is taken now had expired (PROTOCOL.md §5.3).
     events: { lockTakenOver: facts.lock !== undefined, lockout: null },
   };
-  const claim = { account, holder: origin.holder, peer: origin.peer, at: nowMs,
-    lockTtlMs: op.lockTtlMs };
+  const claim = {
+    account,
+    holder: origin.holder,
+    peer: origin.peer,
+    at: nowMs,
+    lockTtlMs: op.lockTtlMs,
+  };
   return { claim, taken, busy };
 }
 
@@ -69,8 +72,8 @@ function decideWrongLogin(op: LoginOp, facts: LoginFacts, nowMs: number): Decisi
     { kind: 'wrong-pin', account: op.account, group: op.group, outcome, at: nowMs },
     auditWrite(op.origin, { op: 'login', code, account: op.account }, nowMs),
   ];
-  const reply = triesLeft > 0
-    ? { kind: 'tries' as const, code: Code.incorrectPin, triesLeft } : bare(code);
+  const reply =
+    triesLeft > 0 ? { kind: 'tries' as const, code: Code.incorrectPin, triesLeft } : bare(code);
   return { reply, writes, events: { lockTakenOver: false, lockout } };
 }
 
@@ -101,8 +104,11 @@ export function opName(op: BankOp): string | null {
  * A request whose decision or writes failed is answered 96 with an audit row, while its batch
  * carries on (STYLE.md: a failed assert rolls back, and the connection gets code internal).
  */
-export function decideFailure(op: Exclude<BankOp, { kind: 'note' }>, origin: Origin,
-  nowMs: number): Decision {
+export function decideFailure(
+  op: Exclude<BankOp, { kind: 'note' }>,
+  origin: Origin,
+  nowMs: number,
+): Decision {
   const code = Code.internal;
   const row = auditWrite(origin, { op: opName(op)!, code, account: op.account }, nowMs);
   return { reply: bare(code), writes: [row] };

@@ -33,9 +33,14 @@ export type BankOp =
   | { kind: 'session'; origin: Origin; account: AccountId; ask: SessionAsk; lockTtlMs: number }
   | { kind: 'logout'; origin: Origin; account: AccountId; op: 'logout' | 'disconnect' }
   | {
-    kind: 'login'; origin: Origin; account: AccountId; group: string; pin: PinCheck;
-    lockTtlMs: number; policy: LockoutPolicy;
-  }
+      kind: 'login';
+      origin: Origin;
+      account: AccountId;
+      group: string;
+      pin: PinCheck;
+      lockTtlMs: number;
+      policy: LockoutPolicy;
+    }
   /** Audit rows and nothing else (a refusal after login, an event, refusals counted). */
   | { kind: 'note'; entries: AuditEntry[]; reply: Reply | null };
 

@@ -31,9 +31,15 @@ export interface AuditFacts {
 /** One audit row of a request from origin, at nowMs. */
 export function auditWrite(origin: Origin, facts: AuditFacts, nowMs: number): Write {
   const entry: AuditEntry = {
-    at: nowMs, conn: origin.conn, peer: origin.peer, account: facts.account, op: facts.op,
-    amountCents: facts.amountCents ?? null, code: facts.code,
-    balanceCents: facts.balanceCents ?? null, txnId: facts.txnId ?? null,
+    at: nowMs,
+    conn: origin.conn,
+    peer: origin.peer,
+    account: facts.account,
+    op: facts.op,
+    amountCents: facts.amountCents ?? null,
+    code: facts.code,
+    balanceCents: facts.balanceCents ?? null,
+    txnId: facts.txnId ?? null,
   };
   return { kind: 'audit', entry };
 }
@@ -46,7 +52,8 @@ export function askOp(ask: SessionAsk): string {
 /** The transaction id whose ledger row the rule needs (SessionFacts.earlier), if any. */
 export function askTxnId(ask: SessionAsk): string | undefined {
   return ask.kind === 'deposit' || ask.kind === 'withdraw' || ask.kind === 'outcome'
-    ? ask.txnId : undefined;
+    ? ask.txnId
+    : undefined;
 }
 
 /**
@@ -61,8 +68,10 @@ export type SessionFactsSource = (account: AccountId, txnId: string | undefined)
  * transaction id, if it has one. The rules look at the account and that row only when the
  * session still holds its lock, and a logout looks only at the lock.
  */
-export function readSessionFacts(op: SessionOp | LogoutOp, source: SessionFactsSource):
-  SessionFacts {
+export function readSessionFacts(
+  op: SessionOp | LogoutOp,
+  source: SessionFactsSource,
+): SessionFacts {
   return source(op.account, op.kind === 'session' ? askTxnId(op.ask) : undefined);
 }
 
@@ -75,8 +84,10 @@ export function decideSession(op: SessionOp, facts: SessionFacts, nowMs: number)
   const { origin, account, ask } = op;
   const ended = sessionEndCode(facts, origin.holder);
   if (ended !== null) {
-    const writes: Write[] = facts.lock?.holder === origin.holder
-      ? [{ kind: 'release', account, holder: origin.holder }] : [];
+    const writes: Write[] =
+      facts.lock?.holder === origin.holder
+        ? [{ kind: 'release', account, holder: origin.holder }]
+        : [];
     writes.push(auditWrite(origin, { op: askOp(ask), code: ended, account }, nowMs));
     return { reply: bare(ended), writes };
   }
@@ -133,13 +144,16 @@ function decideAsk(op: SessionOp, facts: SessionFacts, nowMs: number): Decision 
   switch (ask.kind) {
     case 'deposit':
     case 'withdraw':
-      return facts.earlier ? decideRepeat(op, ask, facts.earlier, nowMs)
+      return facts.earlier
+        ? decideRepeat(op, ask, facts.earlier, nowMs)
         : decideMoney(op, ask, facts, nowMs);
     case 'balance': {
       assert(facts.account !== undefined, 'a session is on an existing account');
       const balanceCents = facts.account.balanceCents;
-      return { reply: { kind: 'balance', code: Code.ok, balanceCents },
-        writes: [row(Code.ok, { balanceCents })] };
+      return {
+        reply: { kind: 'balance', code: Code.ok, balanceCents },
+        writes: [row(Code.ok, { balanceCents })],
+      };
     }
     case 'outcome': {
       const found = facts.earlier;
@@ -157,8 +171,12 @@ function decideAsk(op: SessionOp, facts: SessionFacts, nowMs: number): Decision 
 /** A repeated transaction id: the original reply if it is the same request, else 94. */
 function decideRepeat(op: SessionOp, ask: MoneyRequest, earlier: TxnRow, nowMs: number): Decision {
   const same = earlier.kind === ask.kind && earlier.amountCents === ask.amountCents;
-  const facts = { op: `${ask.kind}-repeat`, account: op.account, amountCents: ask.amountCents,
-    txnId: ask.txnId };
+  const facts = {
+    op: `${ask.kind}-repeat`,
+    account: op.account,
+    amountCents: ask.amountCents,
+    txnId: ask.txnId,
+  };
   if (!same) {
     const code = Code.duplicate;
     return { reply: bare(code), writes: [auditWrite(op.origin, { ...facts, code }, nowMs)] };
@@ -176,8 +194,12 @@ export function replyForTxn(row: TxnRow): Reply {
 }
 
 /** A new transaction id: moves the balance within its bounds, records the outcome, audits it. */
-function decideMoney(op: SessionOp, ask: MoneyRequest, facts: SessionFacts,
-  nowMs: number): Decision {
+function decideMoney(
+  op: SessionOp,
+  ask: MoneyRequest,
+  facts: SessionFacts,
+  nowMs: number,
+): Decision {
   const { account } = op;
   assert(facts.account !== undefined && !facts.account.closed, 'a session is on an open account');
   const before = facts.account.balanceCents;
@@ -189,8 +211,9 @@ function decideMoney(op: SessionOp, ask: MoneyRequest, facts: SessionFacts,
   const txn: TxnRow = { account, txnId, kind, amountCents, code, balanceCents, at: nowMs };
   const writes: Write[] = code === Code.ok ? [{ kind: 'move', account, deltaCents }] : [];
   writes.push({ kind: 'record', txn });
-  writes.push(auditWrite(op.origin, { op: kind, account, amountCents, code, balanceCents, txnId },
-    nowMs));
+  writes.push(
+    auditWrite(op.origin, { op: kind, account, amountCents, code, balanceCents, txnId }, nowMs),
+  );
   return { reply: replyForTxn(txn), writes };
 }
 

@@ -36,8 +36,11 @@ export class ConnIds {
   private sinceAttempt = 0;
   private exhaustedLogged = false;
 
-  private constructor(private readonly runs: Runs, run: number,
-    private readonly options: ConnIdsOptions) {
+  private constructor(
+    private readonly runs: Runs,
+    run: number,
+    private readonly options: ConnIdsOptions,
+  ) {
     this.runNumber = run;
   }
 
@@ -91,8 +94,10 @@ export class ConnIds {
   private exhausted(): null {
     this.reserveIfDue();
     if (!this.exhaustedLogged) {
-      this.options.log(`connection ids of run ${this.runNumber} used up and no next run ` +
-        'reserved: refusing connections until the database takes one');
+      this.options.log(
+        `connection ids of run ${this.runNumber} used up and no next run ` +
+          'reserved: refusing connections until the database takes one',
+      );
       this.exhaustedLogged = true;
     }
     return null;

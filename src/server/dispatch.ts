@@ -19,9 +19,10 @@ export async function handleFrame(ctx: ServerContext, peer: Peer, frame: string)
   }
   const op = request.kind === 'error' ? request.op! : request.kind;
   if (loggedIn === (op === 'login')) return refuse(ctx, peer, op, Code.invalidTransaction);
-  const reply = request.kind === 'error'
-    ? await refuseInSession(ctx, peer, op, request.code)
-    : await dispatch(ctx, peer, request);
+  const reply =
+    request.kind === 'error'
+      ? await refuseInSession(ctx, peer, op, request.code)
+      : await dispatch(ctx, peer, request);
   updateSession(peer, request, reply);
   return reply;
 }

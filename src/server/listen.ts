@@ -55,8 +55,10 @@ export async function startServer(
   const early: Admitted[] = [];
   let serve: (admitted: Admitted) => void = (admitted) => early.push(admitted);
   const evictAnonymous = (): net.Socket | undefined => evictOldestAnonymous(connections);
-  const admission = createAdmission(config, cap.connectionsMax, outputs,
-    { serve: (a) => serve(a), evictAnonymous });
+  const admission = createAdmission(config, cap.connectionsMax, outputs, {
+    serve: (a) => serve(a),
+    evictAnonymous,
+  });
   const server = net.createServer();
   server.maxConnections = cap.connectionsMax + REFUSALS_OPEN_MAX;
   await listen(server, config.host, config.port);
@@ -113,8 +115,15 @@ function createAdmission(
   const { evictAnonymous } = hooks;
   const refused = (reason: string): void => metrics.refused(reason);
   const limited = (reason: LimitReason): void => metrics.limited(reason);
-  const options = { config, connectionsMax, nowMs: Date.now, log, refused, limited,
-    evictAnonymous };
+  const options = {
+    config,
+    connectionsMax,
+    nowMs: Date.now,
+    log,
+    refused,
+    limited,
+    evictAnonymous,
+  };
   try {
     return new Admission(options, hooks.serve);
   } catch (error) {
@@ -151,8 +160,10 @@ async function openContext(
 ): Promise<ServerContext> {
   let engine: Engine | undefined;
   try {
-    engine = await openEngine(config.dbFile,
-      { batchOpsMax: config.batchOpsMax, dbWaitMs: config.dbWaitMs });
+    engine = await openEngine(config.dbFile, {
+      batchOpsMax: config.batchOpsMax,
+      dbWaitMs: config.dbWaitMs,
+    });
     const cleared = await engine.clearLocks(name);
     if (cleared > 0) logger.warn(`released ${cleared} session lock(s) left by a previous run`);
     engine.commits.onBatch = (batchOps, ms) => metrics.commit(batchOps, ms);
@@ -189,8 +200,10 @@ async function startConnIds(server: net.Server, ctx: ServerContext): Promise<Con
 async function refuseNewSharedKey(engine: Engine, file: string): Promise<void> {
   if (engine.kind !== 'postgres') return;
   if (!(await wouldOrphanPins(file, () => bankHasAccounts(engine)))) return;
-  throw new StartupError(`no PIN key at ${file}: the servers of a PostgreSQL bank share one ` +
-    'key; copy it here, or pass --pin-key <file> or set BANK_PIN_KEY');
+  throw new StartupError(
+    `no PIN key at ${file}: the servers of a PostgreSQL bank share one ` +
+      'key; copy it here, or pass --pin-key <file> or set BANK_PIN_KEY',
+  );
 }
 
 /** Serves admitted sockets, each as a Connection kept in the set until it has finished. */
@@ -205,7 +218,8 @@ function serveConnections(
   });
   return ({ socket, address, acceptedAt }: Admitted): void => {
     const id = connIds.next();
-    if (id === null) { // ids used up and no next run reserved: refused (ConnIds logged it)
+    if (id === null) {
+      // ids used up and no next run reserved: refused (ConnIds logged it)
       socket.destroy();
       return;
     }

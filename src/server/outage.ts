@@ -61,9 +61,11 @@ export class Outage {
     if (this.probe !== null) clearInterval(this.probe);
     this.probe = null;
     const seconds = (this.ctx.nowMs() - down.sinceMs) / 1000;
-    this.ctx.logger.warn({ cause: down.why, seconds, turned_away: down.turnedAway.events },
+    this.ctx.logger.warn(
+      { cause: down.why, seconds, turned_away: down.turnedAway.events },
       `storage outage over after ${seconds.toFixed(1)} s (${down.turnedAway.events} ` +
-      'request(s) answered 91)');
+        'request(s) answered 91)',
+    );
     if (down.turnedAway.events > 0) this.unwritten.push(down.turnedAway);
     for (const wake of [...this.wakers]) wake();
     void this.writeTurnedAway();
@@ -154,8 +156,18 @@ function mergeSummary(into: AuditSummary, from: AuditSummary): void {
 
 /** The audit row of one outage's turned-away requests (src/store/audit-summary.ts). */
 function outageEntry(summary: AuditSummary, atMs: number): AuditEntry {
-  return { at: atMs, conn: null, peer: null, account: null, op: OUTAGE_OP, amountCents: null,
-    code: null, balanceCents: null, txnId: null, ...summaryColumns(summary) };
+  return {
+    at: atMs,
+    conn: null,
+    peer: null,
+    account: null,
+    op: OUTAGE_OP,
+    amountCents: null,
+    code: null,
+    balanceCents: null,
+    txnId: null,
+    ...summaryColumns(summary),
+  };
 }
 
 const outages = new WeakMap<ServerContext, Outage>();
@@ -176,8 +188,12 @@ export function outageOf(ctx: ServerContext): Outage {
  * request arrived, then thrown (the connection answers 91). A request left in doubt is never
  * tried again.
  */
-export async function rideOut<T>(ctx: ServerContext, peer: Peer | null,
-  attempt: () => Promise<T>, waitMs = ctx.config.dbWaitMs): Promise<T> {
+export async function rideOut<T>(
+  ctx: ServerContext,
+  peer: Peer | null,
+  attempt: () => Promise<T>,
+  waitMs = ctx.config.dbWaitMs,
+): Promise<T> {
   const outage = outageOf(ctx);
   const untilMs = (peer?.requestAtMs ?? performance.now()) + waitMs;
   for (let pauseMs = PAUSE_MS_MIN; ; pauseMs = Math.min(pauseMs * 2, PAUSE_MS_MAX)) {

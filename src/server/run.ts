@@ -20,12 +20,13 @@ export async function runServer(config: ServerConfig, demo: boolean): Promise<vo
   const prom = config.metrics ? createMetrics() : undefined;
   const metrics = prom ?? noMetrics;
   let server: RunningServer | undefined;
-  const healthy = (): Promise<string | undefined> | string => server === undefined ? 'starting'
-    : healthProblem(server.ctx.engine, performance.now(), outageOf(server.ctx).cause);
+  const healthy = (): Promise<string | undefined> | string =>
+    server === undefined
+      ? 'starting'
+      : healthProblem(server.ctx.engine, performance.now(), outageOf(server.ctx).cause);
   // Bound before the database is created: a taken metrics port fails the start cleanly.
-  const web = config.metrics && prom
-    ? await serveMetrics(config.metrics, prom, healthy)
-    : undefined;
+  const web =
+    config.metrics && prom ? await serveMetrics(config.metrics, prom, healthy) : undefined;
   try {
     server = await startServer(config, { logger: log.logger, metrics });
   } catch (error) {
@@ -56,19 +57,30 @@ async function loadDemo(server: RunningServer, log: ServerLog): Promise<void> {
 function announceStart(server: RunningServer, log: ServerLog, web?: MetricsServer): void {
   const { config } = server.ctx;
   const address = `${server.host}:${server.port}`;
-  log.logger.info({
-    version: VERSION, engine: server.ctx.engine.kind, db: server.ctx.engine.where, address,
-    run: server.run,
-    tls: config.tls !== undefined, lock_ttl_s: config.lockTtlMs / 1000,
-    max_connections: config.connectionsMax,
-    max_connections_per_group: config.connectionsPerGroupMax,
-    max_connects_per_second: config.connectsPerGroupPerSecond,
-    failed_logins_per_group: config.loginFailuresPerPeerPerMinute,
-    trust: config.trust.length > 0 ? config.trust.map(cidrText).join(',') : 'none',
-    handshake_timeout_s: config.handshakeMsMax / 1000, login_timeout_s: config.loginMsMax / 1000,
-    idle_timeout_s: config.sessionIdleMsMax / 1000, frame_timeout_s: config.frameMsMax / 1000,
-    batch_ops_max: config.batchOpsMax, log_level: config.logLevel, metrics: web?.url,
-  }, 'bank server started');
+  log.logger.info(
+    {
+      version: VERSION,
+      engine: server.ctx.engine.kind,
+      db: server.ctx.engine.where,
+      address,
+      run: server.run,
+      tls: config.tls !== undefined,
+      lock_ttl_s: config.lockTtlMs / 1000,
+      max_connections: config.connectionsMax,
+      max_connections_per_group: config.connectionsPerGroupMax,
+      max_connects_per_second: config.connectsPerGroupPerSecond,
+      failed_logins_per_group: config.loginFailuresPerPeerPerMinute,
+      trust: config.trust.length > 0 ? config.trust.map(cidrText).join(',') : 'none',
+      handshake_timeout_s: config.handshakeMsMax / 1000,
+      login_timeout_s: config.loginMsMax / 1000,
+      idle_timeout_s: config.sessionIdleMsMax / 1000,
+      frame_timeout_s: config.frameMsMax / 1000,
+      batch_ops_max: config.batchOpsMax,
+      log_level: config.logLevel,
+      metrics: web?.url,
+    },
+    'bank server started',
+  );
   log.announce(`listening on ${address}`);
   if (web) log.announce(`metrics on ${web.url}`);
 }

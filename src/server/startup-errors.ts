@@ -26,24 +26,31 @@ export function checkStartPaths(config: ServerConfig): void {
 function checkWritableFile(file: string, flag: string, what: string): void {
   const folder = dirname(resolve(file));
   if (!existsSync(folder)) {
-    throw new StartupError(`the folder ${folder} for ${flag} does not exist; create it `
-      + `(mkdir -p ${folder}) or choose another ${flag}`);
+    throw new StartupError(
+      `the folder ${folder} for ${flag} does not exist; create it ` +
+        `(mkdir -p ${folder}) or choose another ${flag}`,
+    );
   }
   if (!statSync(folder).isDirectory()) {
     throw new StartupError(`${folder} (from ${flag}) is not a folder; choose another ${flag}`);
   }
   if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new StartupError(`${flag} ${file} is a folder; give a file name, like `
-      + `${file}/bank.sqlite`);
+    throw new StartupError(
+      `${flag} ${file} is a folder; give a file name, like ` + `${file}/bank.sqlite`,
+    );
   }
   if (existsSync(file) && !canAccess(file, constants.R_OK | constants.W_OK)) {
-    throw new StartupError(`the ${what} file ${file} is read-only (or unreadable) for this `
-      + `user; make it writable (chmod u+rw ${file}) or choose another ${flag}`);
+    throw new StartupError(
+      `the ${what} file ${file} is read-only (or unreadable) for this ` +
+        `user; make it writable (chmod u+rw ${file}) or choose another ${flag}`,
+    );
   }
   if (!canAccess(folder, constants.W_OK | constants.X_OK)) {
-    throw new StartupError(`the folder ${folder} is read-only for this user, and the ${what} `
-      + `file ${basename(file)} needs files beside it there; make it writable or choose another `
-      + flag);
+    throw new StartupError(
+      `the folder ${folder} is read-only for this user, and the ${what} ` +
+        `file ${basename(file)} needs files beside it there; make it writable or choose another ` +
+        flag,
+    );
   }
 }
 
@@ -63,11 +70,15 @@ export function tlsError(error: unknown, config: ServerConfig): StartupError {
   const path = (error as NodeJS.ErrnoException).path;
   if (path !== undefined) {
     const flag = path === keyFile ? '--tls-key' : '--tls-cert';
-    return new StartupError(`cannot read ${path} given to ${flag} (${code}); check the path `
-      + `and that this user may read it`);
+    return new StartupError(
+      `cannot read ${path} given to ${flag} (${code}); check the path ` +
+        `and that this user may read it`,
+    );
   }
-  return new StartupError(`the TLS certificate ${certFile} and key ${keyFile} are not a `
-    + `usable PEM pair (${(error as Error).message}); check --tls-cert and --tls-key`);
+  return new StartupError(
+    `the TLS certificate ${certFile} and key ${keyFile} are not a ` +
+      `usable PEM pair (${(error as Error).message}); check --tls-cert and --tls-key`,
+  );
 }
 
 /** Names the flags to fix when a listener cannot bind: the bank port or --metrics. */
@@ -85,21 +96,31 @@ export function listenError(
   const { host, port } = address;
   switch ((error as NodeJS.ErrnoException).code) {
     case 'EADDRINUSE':
-      return new StartupError(`port ${port} on ${host} is in use (another bank server?); `
-        + `pick another with ${flags.port}`);
+      return new StartupError(
+        `port ${port} on ${host} is in use (another bank server?); ` +
+          `pick another with ${flags.port}`,
+      );
     case 'EACCES':
-      return new StartupError(`this user may not listen on port ${port} (ports below 1024 need `
-        + `privileges); pick another with ${flags.port}`);
+      return new StartupError(
+        `this user may not listen on port ${port} (ports below 1024 need ` +
+          `privileges); pick another with ${flags.port}`,
+      );
     case 'EADDRNOTAVAIL':
-      return new StartupError(`${host} is not an address of this machine; give one of its `
-        + `addresses with ${flags.host} (127.0.0.1: this machine only)`);
+      return new StartupError(
+        `${host} is not an address of this machine; give one of its ` +
+          `addresses with ${flags.host} (127.0.0.1: this machine only)`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
-      return new StartupError(`cannot resolve the host "${host}"; give an IP address or a `
-        + `known host name with ${flags.host}`);
+      return new StartupError(
+        `cannot resolve the host "${host}"; give an IP address or a ` +
+          `known host name with ${flags.host}`,
+      );
     default:
-      return new StartupError(`cannot listen on ${host}:${port} (${(error as Error).message}); `
-        + `check ${flags.host} and ${flags.port}`);
+      return new StartupError(
+        `cannot listen on ${host}:${port} (${(error as Error).message}); ` +
+          `check ${flags.host} and ${flags.port}`,
+      );
   }
 }

@@ -25,7 +25,7 @@ export async function submit(ctx: ServerContext, peer: Peer, op: BankOp): Promis
   const outcome = await rideOut(ctx, peer, () => ctx.engine.submit(op), waitMs);
   if (outcome.failure !== undefined) {
     const error = outcome.failure;
-    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     ctx.logger.error(`conn ${peer.id} internal error in ${op.kind}: ${detail}`);
   }
   return outcome;
@@ -82,10 +82,23 @@ export async function recordEvent(ctx: ServerContext, peer: Peer, op: string): P
 }
 
 /** The audit row of a request or event in a session that moves no money, at this moment. */
-function sessionNote(ctx: ServerContext, peer: Peer, op: string, code: CodeNumber | null):
-  AuditEntry {
-  return { at: ctx.nowMs(), conn: peer.id, peer: peer.address, account: peer.session!.account,
-    op, amountCents: null, code, balanceCents: null, txnId: null };
+function sessionNote(
+  ctx: ServerContext,
+  peer: Peer,
+  op: string,
+  code: CodeNumber | null,
+): AuditEntry {
+  return {
+    at: ctx.nowMs(),
+    conn: peer.id,
+    peer: peer.address,
+    account: peer.session!.account,
+    op,
+    amountCents: null,
+    code,
+    balanceCents: null,
+    txnId: null,
+  };
 }
 
 /**
@@ -99,8 +112,11 @@ export function inSession(ctx: ServerContext, peer: Peer, ask: SessionAsk): Prom
 }
 
 /** LOGOUT, or a dropped connection: gives the lock back (PROTOCOL.md §5.1, §5.3). */
-export function endSession(ctx: ServerContext, peer: Peer,
-  op: 'logout' | 'disconnect'): Promise<Reply> {
+export function endSession(
+  ctx: ServerContext,
+  peer: Peer,
+  op: 'logout' | 'disconnect',
+): Promise<Reply> {
   const account = peer.session!.account;
   return replyTo(ctx, peer, { kind: 'logout', origin: originOf(peer), account, op });
 }

@@ -19,8 +19,17 @@ export function auditHash(previousHash: string, entry: AuditEntry): string {
  * only when one is set, so every row written before them keeps the hash it was written with.
  */
 export function auditFields(entry: AuditEntry): AuditValues {
-  const fields = [entry.at, entry.conn, entry.peer, entry.account, entry.op, entry.amountCents,
-    entry.code, entry.balanceCents, entry.txnId];
+  const fields = [
+    entry.at,
+    entry.conn,
+    entry.peer,
+    entry.account,
+    entry.op,
+    entry.amountCents,
+    entry.code,
+    entry.balanceCents,
+    entry.txnId,
+  ];
   const { events = null, codes = null, firstAt = null, lastAt = null } = entry;
   if (events === null && codes === null && firstAt === null && lastAt === null) return fields;
   fields.push(events, codes, firstAt, lastAt);
@@ -41,4 +50,3 @@ export function hashFields(previousHash: string, fields: AuditValues): string {
   // One-shot hash of the concatenation: the same digest as update(previous).update(fields).
   return digest('sha256', previousHash + JSON.stringify(fields), 'hex');
 }
-

@@ -45,14 +45,19 @@ export function parseSummaryCodes(text: string): [string, number][] | null {
   const parsed = parseJsonObject(text);
   if (parsed === null) return null;
   const entries = Object.entries(parsed);
-  const counts = entries.filter((entry): entry is [string, number] =>
-    Number.isSafeInteger(entry[1]) && (entry[1] as number) >= 1);
+  const counts = entries.filter(
+    (entry): entry is [string, number] =>
+      Number.isSafeInteger(entry[1]) && (entry[1] as number) >= 1,
+  );
   return counts.length === entries.length ? counts : null;
 }
 
 /** The audit columns of a summary (the row's other fields are the group and the time). */
 export function summaryColumns(summary: AuditSummary): {
-  events: number; codes: string; firstAt: number; lastAt: number;
+  events: number;
+  codes: string;
+  firstAt: number;
+  lastAt: number;
 } {
   assert(summary.events >= 1, 'a summary counts at least one event');
   assert(summary.firstAt <= summary.lastAt, 'the first event is not after the last');

@@ -1,8 +1,17 @@
 import type { BankOp, Outcome, StoredCounter } from '../rules/requests.js';
 import type { AccountId } from '../protocol/messages.js';
 import type {
-  AccountRow, AccountState, AccountSummary, AuditEntry, AuditFilter, AuditRow, CheckpointRow,
-  LedgerKey, LockoutStatus, RunRow, SessionRow,
+  AccountRow,
+  AccountState,
+  AccountSummary,
+  AuditEntry,
+  AuditFilter,
+  AuditRow,
+  CheckpointRow,
+  LedgerKey,
+  LockoutStatus,
+  RunRow,
+  SessionRow,
 } from '../rules/types.js';
 
 /**
@@ -63,7 +72,10 @@ export class StorageUnavailable extends Error {
   readonly inDoubt: boolean;
 
   /** why: one sentence naming the cause, for the outage's log line and /healthz. */
-  constructor(readonly why: string, options: { cause?: unknown; inDoubt?: boolean } = {}) {
+  constructor(
+    readonly why: string,
+    options: { cause?: unknown; inDoubt?: boolean } = {},
+  ) {
     super(why, { cause: options.cause });
     this.name = 'StorageUnavailable';
     this.inDoubt = options.inDoubt ?? false;
@@ -130,8 +142,10 @@ export interface BankView {
 /** An admin change: reads and writes in one transaction, each change with its audit row. */
 export interface AdminTx extends BankView {
   /** Creates an account; with replace, overwrites an existing one's PIN and balance, reopens it. */
-  putAccount(row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
-    options: { replace: boolean }): Promise<void>;
+  putAccount(
+    row: { account: AccountId; pinHash: string; balanceCents: number; now: number },
+    options: { replace: boolean },
+  ): Promise<void>;
   /** False when there is no such open account. */
   setPin(account: AccountId, pinHash: string): Promise<boolean>;
   /** False when there is no such open account. */

@@ -12,8 +12,7 @@ import { parseDbTarget } from './target.js';
  * directory must be). Returns whether it must already hold a bank (false only for a new one).
  * A PostgreSQL database is checked by its engine when opened: it must hold a bank unless create.
  */
-export function checkDbTarget(db: string, options: { create: boolean }):
-  { mustBeBank: boolean } {
+export function checkDbTarget(db: string, options: { create: boolean }): { mustBeBank: boolean } {
   const target = parseDbTarget(db);
   if (target.kind === 'sqlite') return checkSqliteTarget(target.file, options);
   return { mustBeBank: !options.create };

@@ -59,10 +59,14 @@ export function recordValues(record: BankRecord): unknown[] {
       assert(Number.isSafeInteger(row.balanceCents), 'a balance is whole cents');
       return [row.account, row.pinHash, row.balanceCents, openedAt, closedAt];
     }
-    case 'txn': return txnValues(record.row);
-    case 'audit': return auditValues(record.row);
-    case 'block': return [record.account, record.blockedAt];
-    case 'run': return [record.run, record.startedAt, record.version];
+    case 'txn':
+      return txnValues(record.row);
+    case 'audit':
+      return auditValues(record.row);
+    case 'block':
+      return [record.account, record.blockedAt];
+    case 'run':
+      return [record.run, record.startedAt, record.version];
   }
 }
 
@@ -73,7 +77,21 @@ function txnValues(row: TxnRow): unknown[] {
 
 /** An audit row's INSERT values, its id and hash as they are. */
 function auditValues(row: AuditRow): unknown[] {
-  return [row.id, row.at, row.conn, row.peer, row.account, row.op, row.amountCents, row.code,
-    row.balanceCents, row.txnId, row.events ?? null, row.codes ?? null, row.firstAt ?? null,
-    row.lastAt ?? null, row.hash];
+  return [
+    row.id,
+    row.at,
+    row.conn,
+    row.peer,
+    row.account,
+    row.op,
+    row.amountCents,
+    row.code,
+    row.balanceCents,
+    row.txnId,
+    row.events ?? null,
+    row.codes ?? null,
+    row.firstAt ?? null,
+    row.lastAt ?? null,
+    row.hash,
+  ];
 }

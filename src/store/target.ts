@@ -3,8 +3,7 @@
 
 /** Where a bank lives: a SQLite file, or a PostgreSQL database (`display` is safe to print). */
 export type DbTarget =
-  | { kind: 'sqlite'; file: string }
-  | { kind: 'postgres'; url: string; display: string };
+  { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; display: string };
 
 /** Shown in place of a password. */
 export const PASSWORD_MASK = '***';
@@ -46,7 +45,8 @@ function displayUrl(text: string): string {
  * (an `@` in it), it masks up to the word's last `@`: too much rather than too little.
  */
 export function maskSecrets(text: string): string {
-  return text.replace(URL_PASSWORD, `$1:${PASSWORD_MASK}@`)
+  return text
+    .replace(URL_PASSWORD, `$1:${PASSWORD_MASK}@`)
     .replace(QUERY_PASSWORD, `$1${PASSWORD_MASK}`);
 }
 

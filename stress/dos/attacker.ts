@@ -13,8 +13,12 @@ import type { AttackerTally } from './report.js';
 
 /** Every attack the attacker process can run, by name. */
 const ATTACKERS: Record<string, (plan: AttackerPlan) => Promise<AttackerTally>> = {
-  'pin-flood': pinFlood, 'tls-raw': tlsRaw, 'slot-hold': slotHold,
-  'garbage-lines': garbageLines, 'login-flood': loginFlood, 'one-byte': oneByte,
+  'pin-flood': pinFlood,
+  'tls-raw': tlsRaw,
+  'slot-hold': slotHold,
+  'garbage-lines': garbageLines,
+  'login-flood': loginFlood,
+  'one-byte': oneByte,
 };
 
 /** Slack after the end time before the process gives up on itself. */
@@ -28,8 +32,7 @@ async function main(): Promise<void> {
   });
   const attack = ATTACKERS[plan.attack];
   if (!attack) throw new Error(`no attack named ${plan.attack}`);
-  setTimeout(() => process.exit(3), Math.max(0, plan.endMs - Date.now()) + EXIT_SLACK_MS)
-    .unref();
+  setTimeout(() => process.exit(3), Math.max(0, plan.endMs - Date.now()) + EXIT_SLACK_MS).unref();
   const tally = await attack(plan);
   await new Promise<void>((resolve) => process.send!(tally, () => resolve()));
 }

@@ -34,8 +34,11 @@ export function replyCode(reply: Reply | null | 'timeout'): string {
 }
 
 /** A request answered within the time, 'timeout' (the session is then closed), or null. */
-export async function ask(session: BenchSession, request: Request, timeoutMs: number):
-  Promise<Reply | null | 'timeout'> {
+export async function ask(
+  session: BenchSession,
+  request: Request,
+  timeoutMs: number,
+): Promise<Reply | null | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -47,11 +50,14 @@ export async function ask(session: BenchSession, request: Request, timeoutMs: nu
 }
 
 /** Connects within the time; the error's code ("ECONNRESET"…) or "timeout" otherwise. */
-export async function connectWithin(plan: CustomerPlan, address: string):
-  Promise<BenchSession | string> {
+export async function connectWithin(
+  plan: CustomerPlan,
+  address: string,
+): Promise<BenchSession | string> {
   const via = { localAddress: address, ...(plan.ca ? { ca: plan.ca } : {}) };
-  const connecting = BenchSession.connect(plan.port, via).catch((error: NodeJS.ErrnoException) =>
-    error.code ?? 'error');
+  const connecting = BenchSession.connect(plan.port, via).catch(
+    (error: NodeJS.ErrnoException) => error.code ?? 'error',
+  );
   const late = sleep(plan.timeoutMs).then(() => 'timeout' as const);
   const result = await Promise.race([connecting, late]);
   if (result === 'timeout') void connecting.then((s) => typeof s !== 'string' && s.close());
@@ -62,13 +68,19 @@ export async function connectWithin(plan: CustomerPlan, address: string):
  * One visit: connect, LOGIN, BALANCE × n, LOGOUT. The login's time (from `startMs`, when the
  * customer arrived) goes in loginMs, or Infinity when it failed; its code in codes.
  */
-export async function visit(plan: CustomerPlan, who: Visitor, tally: CustomerTally):
-  Promise<string> {
+export async function visit(
+  plan: CustomerPlan,
+  who: Visitor,
+  tally: CustomerTally,
+): Promise<string> {
   const startMs = performance.now();
   const session = await connectWithin(plan, who.address);
   if (typeof session === 'string') return failed(tally, session);
-  const login = await ask(session, { kind: 'login', account: who.account, pin: who.pin },
-    Math.max(1, plan.timeoutMs - (performance.now() - startMs)));
+  const login = await ask(
+    session,
+    { kind: 'login', account: who.account, pin: who.pin },
+    Math.max(1, plan.timeoutMs - (performance.now() - startMs)),
+  );
   const code = replyCode(login);
   if (code !== '00') return (session.close(), failed(tally, code));
   tally.loginMs.push(performance.now() - startMs);
@@ -94,8 +106,12 @@ function failed(tally: CustomerTally, code: string): string {
  * A new customer every intervalMs until endMs (open loop: arrivals do not wait for each other),
  * each with its own account and an unused address; resolves when every visit has ended.
  */
-export async function runArrivals(plan: CustomerPlan, endMs: number, intervalMs: number,
-  tally: CustomerTally): Promise<void> {
+export async function runArrivals(
+  plan: CustomerPlan,
+  endMs: number,
+  intervalMs: number,
+  tally: CustomerTally,
+): Promise<void> {
   const visits: Promise<string>[] = [];
   for (let k = 0; Date.now() < endMs; k++) {
     visits.push(visit(plan, customerOf(k), tally));

@@ -93,9 +93,22 @@ export function sortedCodes(codes: Record<string, number>): Record<string, numbe
   return Object.fromEntries(Object.entries(codes).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const HEADERS = ['attack', 's', 'logins in', 'login p50/p99 ms', 'session p50/p99 ms',
-  'customer codes', 'attacker: connects, replies', 'audit rows/s', 'audit KB/s', 'server CPU',
-  'peak RSS MB', 'login after', 'verify', 'notes'];
+const HEADERS = [
+  'attack',
+  's',
+  'logins in',
+  'login p50/p99 ms',
+  'session p50/p99 ms',
+  'customer codes',
+  'attacker: connects, replies',
+  'audit rows/s',
+  'audit KB/s',
+  'server CPU',
+  'peak RSS MB',
+  'login after',
+  'verify',
+  'notes',
+];
 
 /** Milliseconds for the table: "fail" where the quantile fell on a failed login, "-" for none. */
 export function formatMs(ms: number | null, hasValues: boolean): string {
@@ -106,9 +119,11 @@ export function formatMs(ms: number | null, hasValues: boolean): string {
 
 /** "2000; 30: 3181, closed: 284": connections made, then replies and closes by kind. */
 export function formatAttacker(attacker: AttackerTally): string {
-  const codes = sortedCodes({ ...attacker.replies,
+  const codes = sortedCodes({
+    ...attacker.replies,
     ...(attacker.closedByServer > 0 ? { closed: attacker.closedByServer } : {}),
-    ...(attacker.connectErrors > 0 ? { 'no connect': attacker.connectErrors } : {}) });
+    ...(attacker.connectErrors > 0 ? { 'no connect': attacker.connectErrors } : {}),
+  });
   return `${attacker.connects}; ${formatCodes(codes) || 'no reply'}`;
 }
 
@@ -116,16 +131,23 @@ export function formatAttacker(attacker: AttackerTally): string {
 export function rowCells(row: AttackRow): string[] {
   const c = row.customer;
   const attacker = row.attacker === null ? '-' : formatAttacker(row.attacker);
-  return [row.attack, String(row.seconds), `${c.logins_ok}/${c.logins}`,
+  return [
+    row.attack,
+    String(row.seconds),
+    `${c.logins_ok}/${c.logins}`,
     `${formatMs(c.login_p50_ms, c.logins > 0)} / ${formatMs(c.login_p99_ms, c.logins > 0)}`,
     `${formatMs(c.session_p50_ms, c.session_p50_ms !== null)} / ` +
       formatMs(c.session_p99_ms, c.session_p99_ms !== null),
-    formatCodes(c.codes), attacker, String(row.audit.rows_per_s),
-    (row.audit.bytes_per_s / 1024).toFixed(1), `${row.server.cpu_pct}%`,
+    formatCodes(c.codes),
+    attacker,
+    String(row.audit.rows_per_s),
+    (row.audit.bytes_per_s / 1024).toFixed(1),
+    `${row.server.cpu_pct}%`,
     row.server.peak_rss_mb.toFixed(0),
     `${row.after.code} ${formatMs(row.after.login_ms, true)}`.replace(' fail', ''),
     `${row.verify.ok ? 'OK' : 'FAIL'} ${(row.verify.ms / 1000).toFixed(1)} s`,
-    row.notes.join('; ')];
+    row.notes.join('; '),
+  ];
 }
 
 /** The rows as a Markdown table (readable in a terminal too). */

@@ -12,11 +12,21 @@ import { blockDecoy, runLockout } from './attacks/lockout.js';
 import { runArrivals, visit, type CustomerPlan } from './customer.js';
 import { afterCustomer, customerOf, decoyAccount, VICTIM_ADDRESS } from './plan.js';
 import {
-  newCustomerTally, perSecond, summarizeCustomer, type AttackerTally, type AttackRow,
+  newCustomerTally,
+  perSecond,
+  summarizeCustomer,
+  type AttackerTally,
+  type AttackRow,
   type CustomerTally,
 } from './report.js';
 import {
-  closeTarget, openTarget, removeTarget, snapshot, type Snapshot, type Target, type TargetPlan,
+  closeTarget,
+  openTarget,
+  removeTarget,
+  snapshot,
+  type Snapshot,
+  type Target,
+  type TargetPlan,
 } from './target.js';
 
 /** One attack of the catalogue. */
@@ -58,8 +68,9 @@ function forkAttacker(plan: Omit<AttackerPlan, 'endMs'>): Promise<ReadyAttacker>
   return new Promise((resolve, reject) => {
     const child = fork(ATTACKER_FILE, [], { stdio: 'inherit' });
     let tally: AttackerTally | string = 'the attacker process sent nothing';
-    const exited = new Promise<AttackerTally | string>((done) => child.once('exit', (code) =>
-      done(code === 0 ? tally : `the attacker exited ${code}`)));
+    const exited = new Promise<AttackerTally | string>((done) =>
+      child.once('exit', (code) => done(code === 0 ? tally : `the attacker exited ${code}`)),
+    );
     child.once('exit', () => reject(new Error('the attacker process ended before starting')));
     child.once('message', () => {
       child.on('message', (message) => (tally = message as AttackerTally));
@@ -76,8 +87,12 @@ export function attackSeconds(spec: AttackSpec, seconds: number): number {
 /** Runs one attack and returns its row; the target is always stopped and removed. */
 export async function runAttack(spec: AttackSpec, ctx: RunContext): Promise<AttackRow> {
   const target = await openTarget({ ...ctx.target, ...(spec.tls ? {} : { tls: undefined }) });
-  const plan: CustomerPlan = { port: target.port, timeoutMs: ctx.customerTimeoutMs,
-    sessionRequests: 3, ...(spec.tls ? { ca: ctx.tlsCa } : {}) };
+  const plan: CustomerPlan = {
+    port: target.port,
+    timeoutMs: ctx.customerTimeoutMs,
+    sessionRequests: 3,
+    ...(spec.tls ? { ca: ctx.tlsCa } : {}),
+  };
   try {
     const notes = spec.blockDecoy ? [await blockDecoy(plan, decoyAccount(ctx.accounts))] : [];
     const seconds = attackSeconds(spec, ctx.seconds);
@@ -103,14 +118,21 @@ interface Window {
 
 /** The attack itself: readings at its start and end, the login after, the row. */
 async function attackWindow(spec: AttackSpec, w: Window): Promise<AttackRow> {
-  const attacker = spec.attacker === undefined ? null : await forkAttacker({
-    attack: spec.attacker, port: w.target.port, decoy: decoyAccount(w.ctx.accounts),
-    seed: w.ctx.seed });
+  const attacker =
+    spec.attacker === undefined
+      ? null
+      : await forkAttacker({
+          attack: spec.attacker,
+          port: w.target.port,
+          decoy: decoyAccount(w.ctx.accounts),
+          seed: w.ctx.seed,
+        });
   const before = snapshot(w.target);
   const rss = watchRss(w.target.server.pid);
   const endMs = Date.now() + w.seconds * 1000;
   const atEnd = new Promise<Snapshot>((resolve) =>
-    setTimeout(() => resolve(snapshot(w.target)), w.seconds * 1000));
+    setTimeout(() => resolve(snapshot(w.target)), w.seconds * 1000),
+  );
   const [attack, end] = await Promise.all([sides(spec, w, { endMs, attacker }), atEnd]);
   const afterTally = newCustomerTally();
   await visit({ ...w.plan, sessionRequests: 1 }, afterCustomer(w.ctx.accounts), afterTally);
@@ -119,17 +141,24 @@ async function attackWindow(spec: AttackSpec, w: Window): Promise<AttackRow> {
 }
 
 /** The attacker and the customers, side by side, until endMs (customers finish their visit). */
-async function sides(spec: AttackSpec, w: Window,
-  run: { endMs: number; attacker: ReadyAttacker | null }): Promise<{
-  tally: CustomerTally; attacker: AttackerTally | null; notes: string[];
+async function sides(
+  spec: AttackSpec,
+  w: Window,
+  run: { endMs: number; attacker: ReadyAttacker | null },
+): Promise<{
+  tally: CustomerTally;
+  attacker: AttackerTally | null;
+  notes: string[];
 }> {
   if (spec.strangers !== undefined) {
     const victim = { ...customerOf(0), address: VICTIM_ADDRESS };
     return runLockout(w.plan, victim, spec.strangers, run.endMs);
   }
   const tally = newCustomerTally();
-  const [attacker] = await Promise.all([run.attacker!.go(run.endMs),
-    runArrivals(w.plan, run.endMs, w.ctx.arrivalMs, tally)]);
+  const [attacker] = await Promise.all([
+    run.attacker!.go(run.endMs),
+    runArrivals(w.plan, run.endMs, w.ctx.arrivalMs, tally),
+  ]);
   if (typeof attacker === 'string') return { tally, attacker: null, notes: [attacker] };
   return { tally, attacker, notes: [] };
 }
@@ -150,15 +179,24 @@ function makeRow(name: string, r: Readings): AttackRow {
   const rows = r.end.auditRows - r.before.auditRows;
   const afterMs = r.afterTally.loginMs[0] ?? Infinity;
   return {
-    attack: name, seconds: round(seconds, 1), customer: summarizeCustomer(r.tally),
+    attack: name,
+    seconds: round(seconds, 1),
+    customer: summarizeCustomer(r.tally),
     attacker: r.attacker,
-    audit: { rows, rows_per_s: perSecond(rows, seconds),
+    audit: {
+      rows,
+      rows_per_s: perSecond(rows, seconds),
       bytes_per_s: perSecond(r.end.auditBytes - r.before.auditBytes, seconds),
-      file_bytes_per_s: perSecond(r.end.dbBytes - r.before.dbBytes, seconds) },
-    server: { cpu_pct: Math.round((100 * (r.end.cpuSeconds - r.before.cpuSeconds)) / seconds),
-      peak_rss_mb: round(r.peakRssMb, 1) },
-    after: { login_ms: Number.isFinite(afterMs) ? round(afterMs, 1) : null,
-      code: Object.keys(r.afterTally.codes)[0] ?? '-' },
+      file_bytes_per_s: perSecond(r.end.dbBytes - r.before.dbBytes, seconds),
+    },
+    server: {
+      cpu_pct: Math.round((100 * (r.end.cpuSeconds - r.before.cpuSeconds)) / seconds),
+      peak_rss_mb: round(r.peakRssMb, 1),
+    },
+    after: {
+      login_ms: Number.isFinite(afterMs) ? round(afterMs, 1) : null,
+      code: Object.keys(r.afterTally.codes)[0] ?? '-',
+    },
     verify: { ok: false, ms: 0 },
     notes: [...r.notes, ...extraNotes(r.attacker)],
   };
@@ -167,6 +205,7 @@ function makeRow(name: string, r: Readings): AttackRow {
 /** The attacker's attack-specific figures as notes ("held closed 0"), unknown ones left out. */
 function extraNotes(attacker: AttackerTally | null): string[] {
   if (attacker === null) return [];
-  return Object.entries(attacker.extra).filter(([, value]) => value !== null)
+  return Object.entries(attacker.extra)
+    .filter(([, value]) => value !== null)
     .map(([key, value]) => `${key.replaceAll('_', ' ')} ${value}`);
 }

@@ -49,11 +49,12 @@ export async function openTarget(plan: TargetPlan): Promise<Target> {
   cpSync(plan.templateDir, dir, { recursive: true });
   const dbFile = join(dir, 'bank.sqlite');
   const tls = plan.tls ? ['--tls-cert', plan.tls.certFile, '--tls-key', plan.tls.keyFile] : [];
-  const server = await startBankServer(plan.bank, dbFile, [...tls, ...plan.serverArgs])
-    .catch((error: Error) => {
+  const server = await startBankServer(plan.bank, dbFile, [...tls, ...plan.serverArgs]).catch(
+    (error: Error) => {
       rmSync(dir, { recursive: true, force: true });
       throw error;
-    });
+    },
+  );
   live.add(server);
   return { server, dir, dbFile, port: server.port };
 }
@@ -78,8 +79,13 @@ export function snapshot(target: Target): Snapshot {
   const db = new Database(target.dbFile, { readonly: true, fileMustExist: true });
   try {
     const { n, bytes } = db.prepare(AUDIT_SQL).get() as { n: number; bytes: number };
-    return { atMs: performance.now(), cpuSeconds: target.server.cpuSeconds(), auditRows: n,
-      auditBytes: bytes, dbBytes: fileBytes(target.dbFile) + fileBytes(`${target.dbFile}-wal`) };
+    return {
+      atMs: performance.now(),
+      cpuSeconds: target.server.cpuSeconds(),
+      auditRows: n,
+      auditBytes: bytes,
+      dbBytes: fileBytes(target.dbFile) + fileBytes(`${target.dbFile}-wal`),
+    };
   } finally {
     db.close();
   }
@@ -90,13 +96,17 @@ function fileBytes(file: string): number {
 }
 
 /** Stops the server (SIGTERM), then times `bank admin verify` on what it left. */
-export async function closeTarget(target: Target, bank: string):
-  Promise<{ exitCode: number | null; verify: { ok: boolean; ms: number; output: string } }> {
+export async function closeTarget(
+  target: Target,
+  bank: string,
+): Promise<{ exitCode: number | null; verify: { ok: boolean; ms: number; output: string } }> {
   const exitCode = await target.server.stop();
   live.delete(target.server);
   const startMs = performance.now();
-  const result = spawnSync(process.execPath, [bank, 'admin', 'verify', '--db', target.dbFile],
-    { encoding: 'utf8', timeout: 300_000 });
+  const result = spawnSync(process.execPath, [bank, 'admin', 'verify', '--db', target.dbFile], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const ms = Math.round(performance.now() - startMs);
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   return { exitCode, verify: { ok: result.status === 0, ms, output } };

@@ -2,9 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  adminCopy, copyBank, describeCopy, describePinKey,
-} from '../../src/admin/copy.js';
+import { adminCopy, copyBank, describeCopy, describePinKey } from '../../src/admin/copy.js';
 import type { AdminTx, BankView, Engine } from '../../src/store/engine.js';
 import { sqliteExport, sqliteHoldsBank, sqliteImport } from '../../src/store/sqlite/copy.js';
 import { openStore, type Store } from '../../src/store/sqlite/db.js';
@@ -47,8 +45,7 @@ describe('copyBank', () => {
     const source = usedSqliteBank();
     const target = openStore(':memory:');
     const counts = await copyBank(sourceEngine(source), targetEngine(target), 'new.sqlite');
-    expect(counts).toEqual({ account: 4, txn: 3, audit: count(source, 'audit'), block: 1,
-      run: 2 });
+    expect(counts).toEqual({ account: 4, txn: 3, audit: count(source, 'audit'), block: 1, run: 2 });
     expect(count(target, 'audit')).toBe(count(source, 'audit'));
     expect(count(target, 'transactions')).toBe(3);
   });
@@ -56,8 +53,9 @@ describe('copyBank', () => {
   it('refuses a target that holds a bank, and leaves it as it was', async () => {
     const target = openStore(':memory:');
     target.db.exec(`INSERT INTO audit (id, at, op, hash) VALUES (1, 1, 'note', 'h')`);
-    await expect(copyBank(sourceEngine(usedSqliteBank()), targetEngine(target), 'old.sqlite'))
-      .rejects.toThrow('old.sqlite already holds a bank; copy only into an empty database');
+    await expect(
+      copyBank(sourceEngine(usedSqliteBank()), targetEngine(target), 'old.sqlite'),
+    ).rejects.toThrow('old.sqlite already holds a bank; copy only into an empty database');
     expect(count(target, 'accounts')).toBe(0);
     expect(count(target, 'audit')).toBe(1);
   });
@@ -69,7 +67,10 @@ describe('adminCopy refuses before it opens anything', () => {
   writeFileSync(bank, '');
 
   it.each([
-    [{ from: join(folder, 'none.sqlite'), to: join(folder, 'new.sqlite') }, /no database at .*none/],
+    [
+      { from: join(folder, 'none.sqlite'), to: join(folder, 'new.sqlite') },
+      /no database at .*none/,
+    ],
     [{ from: bank, to: join(folder, 'no-such-folder', 'new.sqlite') }, /no directory/],
     [{ from: bank, to: join(folder, '.', 'bank.sqlite') }, 'name the same database'],
     [{ from: 'postgres://a@h/x', to: 'postgres://a@h/x' }, 'name the same database'],
@@ -84,7 +85,8 @@ describe('what admin copy prints', () => {
     const counts = { account: 4, txn: 1, audit: 12, block: 0, run: 2 };
     expect(describeCopy(counts, 'bank.sqlite', 'postgres://bank:***@db/bank')).toBe(
       'copied 4 accounts, 1 ledger transaction, 12 audit rows from bank.sqlite to ' +
-      'postgres://bank:***@db/bank');
+        'postgres://bank:***@db/bank',
+    );
     expect(describeCopy({ ...counts, block: 1 }, 'a', 'b')).toContain(', 1 operator block from');
   });
 
@@ -97,8 +99,10 @@ describe('what admin copy prints', () => {
     expect(text).toContain('Copy it to ledger.pin-key');
     expect(text).toContain(`there is no ${from}.pin-key here`);
     expect(text).not.toContain('s3cret');
-    const given = describePinKey({ from: join(dir(), 'a.sqlite'), to: join(dir(), 'b.sqlite'),
-      pinKey: '/keys/a' }, {});
+    const given = describePinKey(
+      { from: join(dir(), 'a.sqlite'), to: join(dir(), 'b.sqlite'), pinKey: '/keys/a' },
+      {},
+    );
     expect(given).toContain('the PIN key /keys/a (there is no');
     expect(given).toContain(`Copy it to ${join(dir(), 'b.sqlite')}.pin-key`);
     expect(describePinKey({ from: 'a', to: 'b' }, { BANK_PIN_KEY: 'k' })).toContain('BANK_PIN_KEY');
@@ -107,6 +111,8 @@ describe('what admin copy prints', () => {
   it('says the PIN key is there when it is', () => {
     const from = join(dir(), 'bank.sqlite');
     writeFileSync(`${from}.pin-key`, 'key');
-    expect(describePinKey({ from, to: join(dir(), 'copy.sqlite') }, {})).not.toContain('there is no');
+    expect(describePinKey({ from, to: join(dir(), 'copy.sqlite') }, {})).not.toContain(
+      'there is no',
+    );
   });
 });

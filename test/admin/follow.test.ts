@@ -6,12 +6,12 @@ import { openEngine } from '../../src/store/open.js';
 import { atmAudit, closeBank, tempDbFile, testBank, type TestBank } from '../helpers/admin-bank.js';
 import { sleep, until } from '../helpers/poll.js';
 
-
 /** The `op account` of each JSON line written. */
-const ops = (lines: string[]): string[] => lines.map((line) => {
-  const row = JSON.parse(line) as { op: string; account: string };
-  return `${row.op} ${row.account}`;
-});
+const ops = (lines: string[]): string[] =>
+  lines.map((line) => {
+    const row = JSON.parse(line) as { op: string; account: string };
+    return `${row.op} ${row.account}`;
+  });
 
 type FollowOptions = Pick<Parameters<typeof followAudit>[1], 'filter' | 'json'>;
 
@@ -19,8 +19,11 @@ type FollowOptions = Pick<Parameters<typeof followAudit>[1], 'filter' | 'json'>;
 function startFollowing(reader: Engine, options: FollowOptions) {
   const lines: string[] = [];
   const controller = new AbortController();
-  const following = followAudit(reader, { ...options, pollMs: 5, signal: controller.signal },
-    (line) => lines.push(line));
+  const following = followAudit(
+    reader,
+    { ...options, pollMs: 5, signal: controller.signal },
+    (line) => lines.push(line),
+  );
   const stop = async (): Promise<void> => {
     controller.abort();
     await following;
@@ -73,8 +76,17 @@ describe('followAudit', () => {
     // One transaction: the follower finds all 1,500 new rows at once, more than a page.
     await writer.engine.change(async (tx) => {
       for (let i = 0; i < 1_500; i += 1) {
-        await tx.appendAudit({ at: 2_000, conn: 1, peer: '127.0.0.1', account: 'ac-10001',
-          op: 'ping', amountCents: null, code: 0, balanceCents: null, txnId: null });
+        await tx.appendAudit({
+          at: 2_000,
+          conn: 1,
+          peer: '127.0.0.1',
+          account: 'ac-10001',
+          op: 'ping',
+          amountCents: null,
+          code: 0,
+          balanceCents: null,
+          txnId: null,
+        });
       }
     });
     await until('every row', () => lines.length === 1_501, 10_000, 5);
@@ -89,9 +101,11 @@ describe('adminAuditFollow', () => {
     const db = tempDbFile();
     const signal = new AbortController().signal;
     const write = (): void => undefined;
-    await expect(adminAuditFollow({ db, json: true, pollMs: 5, signal }, write)).rejects
-      .toThrow(`no database at ${db}`);
-    await expect(adminAuditFollow({ db, json: true, pollMs: 5, signal, account: 'x' }, write))
-      .rejects.toThrow('"x" is not an account number');
+    await expect(adminAuditFollow({ db, json: true, pollMs: 5, signal }, write)).rejects.toThrow(
+      `no database at ${db}`,
+    );
+    await expect(
+      adminAuditFollow({ db, json: true, pollMs: 5, signal, account: 'x' }, write),
+    ).rejects.toThrow('"x" is not an account number');
   });
 });

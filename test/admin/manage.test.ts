@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  blockAccountByOperator, changePin, closeAccountChecked, openAccount, reopenAccount,
-  unblockAccount, type BlockResult,
+  blockAccountByOperator,
+  changePin,
+  closeAccountChecked,
+  openAccount,
+  reopenAccount,
+  unblockAccount,
+  type BlockResult,
 } from '../../src/admin/manage.js';
 import { describeFailure, verifyBank } from '../../src/admin/verify.js';
 import { Code } from '../../src/protocol/codes.js';
@@ -48,8 +53,12 @@ describe('admin account changes', () => {
   describe('openAccount', () => {
     it('creates the account with its balance and an open row in the same audit', async () => {
       await open('ac-20001', 2_500, 5);
-      expect(await getAccount('ac-20001')).toEqual(
-        { account: 'ac-20001', pinHash: 'h', balanceCents: 2_500, closed: false });
+      expect(await getAccount('ac-20001')).toEqual({
+        account: 'ac-20001',
+        pinHash: 'h',
+        balanceCents: 2_500,
+        closed: false,
+      });
       expect((await adminRows()).at(-1)).toEqual(['open', 'ac-20001', 2_500]);
       const row = (await auditRows(bank)).at(-1)!;
       expect(row).toMatchObject({ at: 5, conn: null, code: 0, amountCents: null, txnId: null });
@@ -65,8 +74,9 @@ describe('admin account changes', () => {
       const rowsBefore = await rowCount();
       await expect(open('ac-10001', 1, 5)).rejects.toThrow('ac-10001 already exists');
       await close('ac-10003', false, 6);
-      await expect(open('ac-10003', 1, 7))
-        .rejects.toThrow('ac-10003 exists but is closed (reopen it with: bank admin reopen ac-10003)');
+      await expect(open('ac-10003', 1, 7)).rejects.toThrow(
+        'ac-10003 exists but is closed (reopen it with: bank admin reopen ac-10003)',
+      );
       expect((await getAccount('ac-10001'))!.balanceCents).toBe(10_000);
       expect(await rowCount()).toBe(rowsBefore + 1); // the close only
     });
@@ -103,7 +113,9 @@ describe('admin account changes', () => {
     });
 
     it('refuses an account holding money unless forced, then keeps the balance on record', async () => {
-      await expect(close('ac-10001')).rejects.toThrow('ac-10001 still holds $100.00; pay it out first');
+      await expect(close('ac-10001')).rejects.toThrow(
+        'ac-10001 still holds $100.00; pay it out first',
+      );
       expect((await getAccount('ac-10001'))!.closed).toBe(false);
       expect(await close('ac-10001', true)).toBe(10_000);
       expect(await getAccount('ac-10001')).toMatchObject({ balanceCents: 10_000, closed: true });
@@ -111,10 +123,16 @@ describe('admin account changes', () => {
     });
 
     it('refuses an account in a live ATM session, forced or not, but not one whose lock expired', async () => {
-      const claim = { account: 'ac-10003', holder: 'server/1', peer: '192.0.2.7', lockTtlMs: LOCK_TTL_MS };
+      const claim = {
+        account: 'ac-10003',
+        holder: 'server/1',
+        peer: '192.0.2.7',
+        lockTtlMs: LOCK_TTL_MS,
+      };
       acquireLock(bank.server, { ...claim, at: 100_000 });
-      await expect(close('ac-10003', true, 100_000 + LOCK_TTL_MS))
-        .rejects.toThrow('ac-10003 is in an ATM session now (from 192.0.2.7); close it once the session ends');
+      await expect(close('ac-10003', true, 100_000 + LOCK_TTL_MS)).rejects.toThrow(
+        'ac-10003 is in an ATM session now (from 192.0.2.7); close it once the session ends',
+      );
       expect(await close('ac-10003', false, 100_000 + LOCK_TTL_MS + 1)).toBe(0);
     });
 
@@ -129,16 +147,30 @@ describe('admin account changes', () => {
     it('reopens a closed account with the PIN and balance it kept, audited as reopen', async () => {
       await close('ac-10001', true);
       expect(await reopen('ac-10001', 200_000)).toBe(10_000);
-      expect(await getAccount('ac-10001')).toEqual(
-        { account: 'ac-10001', pinHash: 'x', balanceCents: 10_000, closed: false });
-      expect((await adminRows()).slice(-2)).toEqual(
-        [['close', 'ac-10001', 10_000], ['reopen', 'ac-10001', 10_000]]);
-      expect((await auditRows(bank)).at(-1)).toMatchObject({ at: 200_000, conn: null, code: Code.ok });
+      expect(await getAccount('ac-10001')).toEqual({
+        account: 'ac-10001',
+        pinHash: 'x',
+        balanceCents: 10_000,
+        closed: false,
+      });
+      expect((await adminRows()).slice(-2)).toEqual([
+        ['close', 'ac-10001', 10_000],
+        ['reopen', 'ac-10001', 10_000],
+      ]);
+      expect((await auditRows(bank)).at(-1)).toMatchObject({
+        at: 200_000,
+        conn: null,
+        code: Code.ok,
+      });
     });
 
     it('leaves a bank that verify still finds consistent, also when closed again', async () => {
-      const verify = async (): Promise<string | null> => describeFailure(await bank.engine.read(
-        (view) => verifyBank(view, { lockTtlMs: LOCK_TTL_MS, now: 200_000 })));
+      const verify = async (): Promise<string | null> =>
+        describeFailure(
+          await bank.engine.read((view) =>
+            verifyBank(view, { lockTtlMs: LOCK_TTL_MS, now: 200_000 }),
+          ),
+        );
       await close('ac-10003');
       await reopen('ac-10003', 200_000);
       expect(await verify()).toBeNull();
@@ -156,8 +188,9 @@ describe('admin account changes', () => {
 
     it('refuses an open or unknown account and writes nothing', async () => {
       const rowsBefore = await rowCount();
-      await expect(reopen('ac-10001', 9))
-        .rejects.toThrow('ac-10001 is open; only a closed account can be reopened');
+      await expect(reopen('ac-10001', 9)).rejects.toThrow(
+        'ac-10001 is open; only a closed account can be reopened',
+      );
       await expect(reopen('ac-99999', 9)).rejects.toThrow('no account ac-99999');
       expect(await rowCount()).toBe(rowsBefore);
     });
@@ -169,7 +202,10 @@ describe('admin account changes', () => {
       expect(await unblock('ac-10001', 9)).toBe(true);
       expect(wrongPinCount(bank.server, 'ac-10001')).toBe(0);
       expect(await unblock('ac-10001', 10)).toBe(false);
-      expect((await adminRows()).slice(-2)).toEqual([['unblock', 'ac-10001', null], ['unblock', 'ac-10001', null]]);
+      expect((await adminRows()).slice(-2)).toEqual([
+        ['unblock', 'ac-10001', null],
+        ['unblock', 'ac-10001', null],
+      ]);
     });
 
     it('refuses an account that does not exist', async () => {
@@ -187,7 +223,9 @@ describe('admin account changes', () => {
     it('blocks an open account once and audits block; a second time writes nothing', async () => {
       expect(await block('ac-10001', 9)).toBe(true);
       expect(await block('ac-10001', 10)).toBe(false);
-      expect((await adminRows()).filter(([op]) => op === 'block')).toEqual([['block', 'ac-10001', null]]);
+      expect((await adminRows()).filter(([op]) => op === 'block')).toEqual([
+        ['block', 'ac-10001', null],
+      ]);
     });
 
     it('stays through a new PIN, which lifts only wrong-PIN blocks', async () => {
@@ -199,12 +237,21 @@ describe('admin account changes', () => {
     });
 
     it('names the live ATM session its block will end, not one whose lock expired', async () => {
-      const claim = { account: 'ac-10001', holder: 'server/1', peer: '192.0.2.7', lockTtlMs: LOCK_TTL_MS };
+      const claim = {
+        account: 'ac-10001',
+        holder: 'server/1',
+        peer: '192.0.2.7',
+        lockTtlMs: LOCK_TTL_MS,
+      };
       acquireLock(bank.server, { ...claim, at: 100_000 });
       expect(await blockWith('ac-10001', 100_000 + LOCK_TTL_MS)).toMatchObject({
-        blocked: true, session: { account: 'ac-10001', holder: 'server/1', peer: '192.0.2.7' } });
-      expect(await blockWith('ac-10001', 100_000 + LOCK_TTL_MS + 1))
-        .toEqual({ blocked: false, session: undefined });
+        blocked: true,
+        session: { account: 'ac-10001', holder: 'server/1', peer: '192.0.2.7' },
+      });
+      expect(await blockWith('ac-10001', 100_000 + LOCK_TTL_MS + 1)).toEqual({
+        blocked: false,
+        session: undefined,
+      });
       expect(await blockWith('ac-10003', 100_000)).toEqual({ blocked: true, session: undefined });
     });
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  parseAccountId, parseBalanceDollars, parsePin, parseSince,
+  parseAccountId,
+  parseBalanceDollars,
+  parsePin,
+  parseSince,
 } from '../../src/admin/parse.js';
 
 describe('parseAccountId', () => {
@@ -12,12 +15,18 @@ describe('parseAccountId', () => {
     expect(parseAccountId(text)).toBe(account);
   });
 
-  it.each(['', 'ac-1234', 'ac-123456', 'a1-12345', 'ac12345', ' ac-12345', 'ac-12345\n', 'ác-12345'])(
-    'refuses %j with one sentence naming it',
-    (text) => {
-      expect(() => parseAccountId(text)).toThrow(`"${text}" is not an account number like ac-12345`);
-    },
-  );
+  it.each([
+    '',
+    'ac-1234',
+    'ac-123456',
+    'a1-12345',
+    'ac12345',
+    ' ac-12345',
+    'ac-12345\n',
+    'ác-12345',
+  ])('refuses %j with one sentence naming it', (text) => {
+    expect(() => parseAccountId(text)).toThrow(`"${text}" is not an account number like ac-12345`);
+  });
 });
 
 describe('parsePin', () => {
@@ -43,14 +52,19 @@ describe('parseBalanceDollars', () => {
     expect(parseBalanceDollars(text)).toBe(cents);
   });
 
-  it.each(['', '1.234', '1e3', 'abc', 'NaN', '-', '-abc', '1,00', '1,000.001'])('refuses %j', (text) => {
-    expect(() => parseBalanceDollars(text))
-      .toThrow(`balance "${text}" is not an amount in dollars (like 100.00)`);
-  });
+  it.each(['', '1.234', '1e3', 'abc', 'NaN', '-', '-abc', '1,00', '1,000.001'])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseBalanceDollars(text)).toThrow(
+        `balance "${text}" is not an amount in dollars (like 100.00)`,
+      );
+    },
+  );
 
   it.each(['-1', '-3.00', '$-3.00', '-$3.00', '-0', '-1,000.00'])('calls %j negative', (text) => {
-    expect(() => parseBalanceDollars(text))
-      .toThrow(`balance "${text}" is negative: a balance is 0.00 or more`);
+    expect(() => parseBalanceDollars(text)).toThrow(
+      `balance "${text}" is negative: a balance is 0.00 or more`,
+    );
   });
 
   it.each([
@@ -58,14 +72,19 @@ describe('parseBalanceDollars', () => {
     ['1,000', '1000'],
     ['12,345,678.5', '12345678.5'],
   ])('says to write %j without thousands separators, as %s', (text, plain) => {
-    expect(() => parseBalanceDollars(text))
-      .toThrow(`balance "${text}" has thousands separators: write ${plain}`);
+    expect(() => parseBalanceDollars(text)).toThrow(
+      `balance "${text}" has thousands separators: write ${plain}`,
+    );
   });
 
-  it.each(['10000000000.01', '99999999999999', '1234567890123456789'])('says %j is over the maximum', (text) => {
-    expect(() => parseBalanceDollars(text))
-      .toThrow(`balance "${text}" is over the maximum balance, $10,000,000,000.00`);
-  });
+  it.each(['10000000000.01', '99999999999999', '1234567890123456789'])(
+    'says %j is over the maximum',
+    (text) => {
+      expect(() => parseBalanceDollars(text)).toThrow(
+        `balance "${text}" is over the maximum balance, $10,000,000,000.00`,
+      );
+    },
+  );
 });
 
 describe('parseSince', () => {
@@ -89,11 +108,24 @@ describe('parseSince', () => {
     expect(parseSince('2024-05-01T14:30', now)).toBe(new Date(2024, 4, 1, 14, 30).getTime());
     expect(parseSince('2024-05-01 14:30:15', now)).toBe(new Date(2024, 4, 1, 14, 30, 15).getTime());
     expect(parseSince('2024-05-01T14:30:00Z', now)).toBe(Date.UTC(2024, 4, 1, 14, 30));
-    expect(parseSince('2024-05-01T14:30:00.250+02:00', now)).toBe(Date.UTC(2024, 4, 1, 12, 30, 0, 250));
+    expect(parseSince('2024-05-01T14:30:00.250+02:00', now)).toBe(
+      Date.UTC(2024, 4, 1, 12, 30, 0, 250),
+    );
   });
 
-  it.each(['', 'yesterday', '10', '10x', '-5m', '2024-02-30', '2024-02-30T10:00', '2024-13-01',
-    '2024-05-01T25:00', '2024/05/01', '1714564800000'])('refuses %j, saying what it takes', (text) => {
+  it.each([
+    '',
+    'yesterday',
+    '10',
+    '10x',
+    '-5m',
+    '2024-02-30',
+    '2024-02-30T10:00',
+    '2024-13-01',
+    '2024-05-01T25:00',
+    '2024/05/01',
+    '1714564800000',
+  ])('refuses %j, saying what it takes', (text) => {
     expect(() => parseSince(text, now)).toThrow(/is not a time: use a date \(2024-05-01\)/);
   });
 });

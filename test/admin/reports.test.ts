@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockAccountByOperator, closeAccountChecked } from '../../src/admin/manage.js';
 import {
-  auditCells, auditHeading, auditJson, auditLine, codeLabel, localTime, reportAccounts, reportAudit,
+  auditCells,
+  auditHeading,
+  auditJson,
+  auditLine,
+  codeLabel,
+  localTime,
+  reportAccounts,
+  reportAudit,
   reportSessions,
 } from '../../src/admin/reports.js';
 import { Code } from '../../src/protocol/codes.js';
@@ -12,7 +19,12 @@ import type { AuditFilter } from '../../src/rules/types.js';
 import { recordWrongPin } from '../../src/store/sqlite/lockout.js';
 import { acquireLock } from '../../src/store/sqlite/sessions.js';
 import {
-  auditRows, closeBank, moveMoney, tempDbFile, testBank, type TestBank,
+  auditRows,
+  closeBank,
+  moveMoney,
+  tempDbFile,
+  testBank,
+  type TestBank,
 } from '../helpers/admin-bank.js';
 
 /** The column where `header` ends in the first line: right-aligned cells end there too. */
@@ -24,7 +36,10 @@ function columnEnd(table: string, header: string): number {
 describe('reports', () => {
   let bank: TestBank;
   beforeEach(async () => {
-    bank = await testBank({ 'ac-10001': 10_000, 'ac-10002': 5_025, 'ac-10003': 0 }, Date.UTC(2024, 4, 1));
+    bank = await testBank(
+      { 'ac-10001': 10_000, 'ac-10002': 5_025, 'ac-10003': 0 },
+      Date.UTC(2024, 4, 1),
+    );
   });
   afterEach(() => closeBank(bank));
   const read = <T>(fn: (view: BankView) => Promise<T>): Promise<T> => bank.engine.read(fn);
@@ -32,8 +47,10 @@ describe('reports', () => {
     read((view) => reportAccounts(view, json, now));
   const audit = (filter: AuditFilter, json: boolean): Promise<string> =>
     read((view) => reportAudit(view, filter, json));
-  const closeEmpty = (account: string): Promise<number> => bank.engine.change((tx) =>
-    closeAccountChecked(tx, { account, force: false, lockTtlMs: 1, now: 2 }));
+  const closeEmpty = (account: string): Promise<number> =>
+    bank.engine.change((tx) =>
+      closeAccountChecked(tx, { account, force: false, lockTtlMs: 1, now: 2 }),
+    );
 
   it('accounts --json keeps the two documented keys first, then the lock-out state', async () => {
     await closeEmpty('ac-10003');
@@ -59,7 +76,9 @@ describe('reports', () => {
 
   it('accounts shows an operator block, a lock-out everywhere until when, and wrong PINs', async () => {
     const now = 1_700_000_000_000;
-    await bank.engine.change((tx) => blockAccountByOperator(tx, 'ac-10001', { lockTtlMs: 30_000, now }));
+    await bank.engine.change((tx) =>
+      blockAccountByOperator(tx, 'ac-10001', { lockTtlMs: 30_000, now }),
+    );
     for (let i = 0; i < 10; i++) {
       recordWrongPin(bank.server, { account: 'ac-10002', group: `g${i}` }, now, LOCKOUT_POLICY);
     }
@@ -67,7 +86,9 @@ describe('reports', () => {
     const until = now + LOCKOUT_POLICY.account.blockMsFirst;
     const table = (await accounts(false, now)).split('\n');
     expect(table[2]).toMatch(/^ac-10001 +\$100\.00 +blocked +0 +0$/);
-    expect(table[3]).toMatch(new RegExp(`^ac-10002 +\\$50\\.25 +locked out until ${localTime(until)} +0 +0$`));
+    expect(table[3]).toMatch(
+      new RegExp(`^ac-10002 +\\$50\\.25 +locked out until ${localTime(until)} +0 +0$`),
+    );
     expect(table[4]).toMatch(/^ac-10003 +\$0\.00 +open +1 +0$/);
     const json = (await accounts(true, now)).split('\n').map((line) => JSON.parse(line));
     expect(json.map((row) => row.status)).toEqual(['blocked', 'locked', 'open']);
@@ -77,18 +98,20 @@ describe('reports', () => {
 
   it('says so when there is nothing to list', async () => {
     const empty = await openEngine(tempDbFile());
-    expect(await empty.read((view) => reportAccounts(view, false)))
-      .toBe('no accounts (load some with: bank admin seed)');
+    expect(await empty.read((view) => reportAccounts(view, false))).toBe(
+      'no accounts (load some with: bank admin seed)',
+    );
     expect(await empty.read((view) => reportAccounts(view, true))).toBe('');
     expect(await empty.read((view) => reportAudit(view, {}, false))).toBe('no audit rows match');
-    expect(await empty.read((view) => reportSessions(view, { json: false, lockTtlMs: 30_000 })))
-      .toBe('no account is in an ATM session');
+    expect(
+      await empty.read((view) => reportSessions(view, { json: false, lockTtlMs: 30_000 })),
+    ).toBe('no account is in an ATM session');
     await empty.close();
   });
 
   it('audit shows money in dollars, local times and named codes, aligned', async () => {
     moveMoney(bank, { account: 'ac-10001', kind: 'withdraw', amountCents: 123_456, txnId: 'abc' });
-    const rows = (await auditRows(bank));
+    const rows = await auditRows(bank);
     const table = (await audit({}, false)).split('\n');
     expect(table[0]).toMatch(/^id +time +conn +peer +account +op +amount +code +balance +txn$/);
     expect(table).toHaveLength(2 + rows.length);
@@ -96,29 +119,47 @@ describe('reports', () => {
     expect(table.at(-1)).toContain('$1,234.56');
     expect(table.at(-1)).toContain('51 insufficient funds');
     const end = columnEnd(table.join('\n'), 'balance');
-    expect(table.slice(2).map((line) => line.slice(0, end).trimEnd().endsWith('.00')
-      || line.slice(0, end).endsWith('.25'))).toEqual(rows.map(() => true));
+    expect(
+      table
+        .slice(2)
+        .map(
+          (line) =>
+            line.slice(0, end).trimEnd().endsWith('.00') || line.slice(0, end).endsWith('.25'),
+        ),
+    ).toEqual(rows.map(() => true));
   });
 
   it('audit filters by account, code and time, keeping the newest rows', async () => {
     moveMoney(bank, { account: 'ac-10001', kind: 'deposit', amountCents: 100, txnId: 'a' });
     moveMoney(bank, { account: 'ac-10002', kind: 'withdraw', amountCents: 999_999, txnId: 'b' });
-    const ids = (json: string): number[] => json.split('\n').filter(Boolean)
-      .map((line) => (JSON.parse(line) as { id: number }).id);
-    expect(ids((await audit({ account: 'ac-10002' }, true)))).toEqual([2, 5]);
-    expect(ids((await audit({ code: Code.insufficientFunds }, true)))).toEqual([5]);
-    expect(ids((await audit({ limit: 2 }, true)))).toEqual([4, 5]);
+    const ids = (json: string): number[] =>
+      json
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { id: number }).id);
+    expect(ids(await audit({ account: 'ac-10002' }, true))).toEqual([2, 5]);
+    expect(ids(await audit({ code: Code.insufficientFunds }, true))).toEqual([5]);
+    expect(ids(await audit({ limit: 2 }, true))).toEqual([4, 5]);
     // The accounts were opened at 2024-05-01 (memoryBank), the moves at 3 s after 1970.
-    expect(ids((await audit({ sinceMs: Date.UTC(2024, 4, 1) }, true)))).toEqual([1, 2, 3]);
-    expect(ids((await audit({ sinceMs: Date.UTC(2024, 4, 1) + 1 }, true)))).toEqual([]);
+    expect(ids(await audit({ sinceMs: Date.UTC(2024, 4, 1) }, true))).toEqual([1, 2, 3]);
+    expect(ids(await audit({ sinceMs: Date.UTC(2024, 4, 1) + 1 }, true))).toEqual([]);
   });
 
   it('audit --json has one documented object per row', async () => {
     moveMoney(bank, { account: 'ac-10001', kind: 'deposit', amountCents: 100, txnId: 'a' });
     const last = JSON.parse((await audit({}, true)).split('\n').at(-1)!);
-    expect(last).toEqual({ id: 4, at: new Date(3_000).toISOString(), conn: 1, peer: '127.0.0.1',
-      account: 'ac-10001', op: 'deposit', amount_cents: 100, code: 0, balance_cents: 10_100,
-      txn_id: 'a' });
+    expect(last).toEqual({
+      id: 4,
+      at: new Date(3_000).toISOString(),
+      conn: 1,
+      peer: '127.0.0.1',
+      account: 'ac-10001',
+      op: 'deposit',
+      amount_cents: 100,
+      code: 0,
+      balance_cents: 10_100,
+      txn_id: 'a',
+    });
     expect(auditJson((await auditRows(bank)).at(-1)!)).toEqual(last);
   });
 
@@ -133,33 +174,101 @@ describe('reports', () => {
   });
 
   it("audit shows a 'refusals' row readably: its count, codes and times", async () => {
-    const [firstAt, lastAt] = [new Date(2024, 4, 1, 14, 3, 7).getTime(),
-      new Date(2024, 4, 1, 14, 3, 16).getTime()];
-    await bank.engine.change((tx) => tx.appendAudit({ at: lastAt + 500, conn: null,
-      peer: '127.0.1.0/24', account: null, op: 'refusals', amountCents: null, code: null,
-      balanceCents: null, txnId: null, events: 14, codes: '{"9":1,"30":10,"idle":3}', firstAt,
-      lastAt }));
+    const [firstAt, lastAt] = [
+      new Date(2024, 4, 1, 14, 3, 7).getTime(),
+      new Date(2024, 4, 1, 14, 3, 16).getTime(),
+    ];
+    await bank.engine.change((tx) =>
+      tx.appendAudit({
+        at: lastAt + 500,
+        conn: null,
+        peer: '127.0.1.0/24',
+        account: null,
+        op: 'refusals',
+        amountCents: null,
+        code: null,
+        balanceCents: null,
+        txnId: null,
+        events: 14,
+        codes: '{"9":1,"30":10,"idle":3}',
+        firstAt,
+        lastAt,
+      }),
+    );
     const row = (await auditRows(bank)).at(-1)!;
-    expect(auditCells(row)).toEqual([String(row.id), localTime(row.at), '', '127.0.1.0/24', '',
-      'refusals', '', '14: 09×1 30×10 idle×3', '', '14:03:07-14:03:16']);
-    expect(auditJson(row)).toEqual({ id: row.id, at: new Date(row.at).toISOString(), conn: null,
-      peer: '127.0.1.0/24', account: null, op: 'refusals', amount_cents: null, code: null,
-      balance_cents: null, txn_id: null, events: 14, codes: { 9: 1, 30: 10, idle: 3 },
-      first_at: new Date(firstAt).toISOString(), last_at: new Date(lastAt).toISOString() });
-    expect((await audit({ code: Code.formatError }, false)).split('\n')[2])
-      .toMatch(/^ *\d+ .* 127\.0\.1\.0\/24 +refusals +14: 09×1 30×10 idle×3 +14:03:07-14:03:16$/);
-    expect((await audit({ code: Code.accountBusy }, true))).toBe(JSON.stringify(auditJson(row)));
+    expect(auditCells(row)).toEqual([
+      String(row.id),
+      localTime(row.at),
+      '',
+      '127.0.1.0/24',
+      '',
+      'refusals',
+      '',
+      '14: 09×1 30×10 idle×3',
+      '',
+      '14:03:07-14:03:16',
+    ]);
+    expect(auditJson(row)).toEqual({
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      conn: null,
+      peer: '127.0.1.0/24',
+      account: null,
+      op: 'refusals',
+      amount_cents: null,
+      code: null,
+      balance_cents: null,
+      txn_id: null,
+      events: 14,
+      codes: { 9: 1, 30: 10, idle: 3 },
+      first_at: new Date(firstAt).toISOString(),
+      last_at: new Date(lastAt).toISOString(),
+    });
+    expect((await audit({ code: Code.formatError }, false)).split('\n')[2]).toMatch(
+      /^ *\d+ .* 127\.0\.1\.0\/24 +refusals +14: 09×1 30×10 idle×3 +14:03:07-14:03:16$/,
+    );
+    expect(await audit({ code: Code.accountBusy }, true)).toBe(JSON.stringify(auditJson(row)));
   });
 
   it('sessions shows who holds each lock, on which server, its heartbeat age, whether it expired', async () => {
-    acquireLock(bank.server, { account: 'ac-10001', holder: 'atm-1:65432/7', peer: '192.0.2.7', at: 50_000, lockTtlMs: 30_000 });
-    acquireLock(bank.server, { account: 'ac-10002', holder: 'f00d/8', peer: '192.0.2.8', at: 10_000, lockTtlMs: 30_000 });
+    acquireLock(bank.server, {
+      account: 'ac-10001',
+      holder: 'atm-1:65432/7',
+      peer: '192.0.2.7',
+      at: 50_000,
+      lockTtlMs: 30_000,
+    });
+    acquireLock(bank.server, {
+      account: 'ac-10002',
+      holder: 'f00d/8',
+      peer: '192.0.2.8',
+      at: 10_000,
+      lockTtlMs: 30_000,
+    });
     const view = { lockTtlMs: 30_000, now: 52_500 };
-    expect((await read((v) => reportSessions(v, { ...view, json: true }))).split('\n').map((l) => JSON.parse(l))).toEqual([
-      { account: 'ac-10001', peer: '192.0.2.7', server: 'atm-1:65432', conn: 7, started_at: new Date(50_000).toISOString(),
-        heartbeat_age_ms: 2_500, expired: false },
-      { account: 'ac-10002', peer: '192.0.2.8', server: 'f00d', conn: 8, started_at: new Date(10_000).toISOString(),
-        heartbeat_age_ms: 42_500, expired: true },
+    expect(
+      (await read((v) => reportSessions(v, { ...view, json: true })))
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      {
+        account: 'ac-10001',
+        peer: '192.0.2.7',
+        server: 'atm-1:65432',
+        conn: 7,
+        started_at: new Date(50_000).toISOString(),
+        heartbeat_age_ms: 2_500,
+        expired: false,
+      },
+      {
+        account: 'ac-10002',
+        peer: '192.0.2.8',
+        server: 'f00d',
+        conn: 8,
+        started_at: new Date(10_000).toISOString(),
+        heartbeat_age_ms: 42_500,
+        expired: true,
+      },
     ]);
     const table = (await read((v) => reportSessions(v, { ...view, json: false }))).split('\n');
     expect(table[0]).toMatch(/^account +peer +server +conn +since +heartbeat +lock$/);

@@ -83,8 +83,12 @@ describe('AtmConnection replies', () => {
     const bank = await fakeBank((_line, socket) => void dribble(socket, '00 12345 30\n'));
     const connection = await connect(bank.port);
     const reply = await connection.request({ kind: 'login', account: 'ac-10001', pin: '1111' });
-    expect(reply).toEqual(
-      { kind: 'login', code: Code.ok, balanceCents: 12345, lockTtlSeconds: 30 });
+    expect(reply).toEqual({
+      kind: 'login',
+      code: Code.ok,
+      balanceCents: 12345,
+      lockTtlSeconds: 30,
+    });
     expect(bank.lines).toEqual(['LOGIN ac-10001 1111']);
     expect(connection.isOpen).toBe(true);
     connection.close();
@@ -151,7 +155,10 @@ describe('AtmConnection losing the bank', () => {
 
   it('takes a reply before any request as the bank turning the ATM away', async () => {
     // A 91 sent on connect (PROTOCOL.md §1); the bank keeps the socket open to show the cause.
-    const bank = await fakeBank(() => {}, (socket) => void socket.write('91\n'));
+    const bank = await fakeBank(
+      () => {},
+      (socket) => void socket.write('91\n'),
+    );
     const connection = await connect(bank.port);
     await until('the turn-away to arrive', () => !connection.isOpen);
     const error = await rejection(connection.request({ kind: 'ping' }));

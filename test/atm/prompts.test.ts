@@ -11,7 +11,9 @@ describe('parseYesNo (a confirmation that moves money)', () => {
   });
 
   it.each(['xyz', 'yeah', 'yes please', 'ye', 'nope', '1', 'y y', 'oui'])(
-    'takes %j as neither, so the question is asked again', (answer) => {
+    'takes %j as neither, so the question is asked again',
+    (answer) => {
       expect(parseYesNo(answer)).toBeNull();
-    });
+    },
+  );
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bannerText, cancelledText, formatTime, idleText, receipt, unconfirmedText, waitingToLeaveText,
-  welcomeText, wrapText,
+  bannerText,
+  cancelledText,
+  formatTime,
+  idleText,
+  receipt,
+  unconfirmedText,
+  waitingToLeaveText,
+  welcomeText,
+  wrapText,
 } from '../../src/atm/screen-text.js';
 import { Code } from '../../src/protocol/codes.js';
 
@@ -21,14 +28,16 @@ describe('receipt', () => {
   });
 
   it('says the balance and the time for a balance inquiry', () => {
-    expect(receipt('balance', { ok: true, balanceCents: 123456 }, 0, AT))
-      .toBe('Your balance is $1,234.56 at 14:05:09.');
+    expect(receipt('balance', { ok: true, balanceCents: 123456 }, 0, AT)).toBe(
+      'Your balance is $1,234.56 at 14:05:09.',
+    );
   });
 
   it('names the balance when a withdrawal is refused for insufficient funds', () => {
     const outcome = { ok: false as const, code: Code.insufficientFunds, balanceCents: 11450 };
-    expect(receipt('withdraw', outcome, 50000, AT))
-      .toBe('Insufficient funds: your balance is $114.50.');
+    expect(receipt('withdraw', outcome, 50000, AT)).toBe(
+      'Insufficient funds: your balance is $114.50.',
+    );
   });
 
   it('names what never reached the bank (25)', () => {
@@ -117,12 +126,14 @@ describe("the screens' own messages", () => {
     const text = unconfirmedText({ action: 'withdraw', amountCents: 550, txnId: REF });
     expect(text).toMatch(/^Your withdrawal of \$5\.50 \(ref 9f86d081884c7d65\) could not be/);
     expect(text).toContain('once or not at all');
-    expect(unconfirmedText({ action: 'deposit', amountCents: 2000, txnId: REF }))
-      .toMatch(/^Your deposit of \$20\.00 /);
+    expect(unconfirmedText({ action: 'deposit', amountCents: 2000, txnId: REF })).toMatch(
+      /^Your deposit of \$20\.00 /,
+    );
   });
 
   it('names the bank server on the banner, indented like every message', () => {
-    expect(bannerText({ host: '127.0.0.1', port: 65432 }))
-      .toBe('  BANK ATM - connected to bank server 127.0.0.1:65432');
+    expect(bannerText({ host: '127.0.0.1', port: 65432 })).toBe(
+      '  BANK ATM - connected to bank server 127.0.0.1:65432',
+    );
   });
 });

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtmExit } from '../../src/atm/exit-status.js';
 import { describeCode } from '../../src/atm/code-text.js';
 import {
-  COMMANDS, formatJson, formatText, runCommand, runScript, type ScriptResult,
+  COMMANDS,
+  formatJson,
+  formatText,
+  runCommand,
+  runScript,
+  type ScriptResult,
 } from '../../src/atm/script.js';
 import type { Outcome, Teller } from '../../src/atm/teller.js';
 import { Code } from '../../src/protocol/codes.js';
@@ -14,8 +19,15 @@ import { runBank, startServer, type TestServer } from '../helpers/server.js';
 // `bank atm` in scripted mode, run as a script runs it (bin/bank, stdin a pipe): what it prints
 // and the exit status a script tests. README "The ATM" documents the statuses.
 
-const HELP_COMMANDS = ['login <account> <pin>', 'balance', 'deposit <amount>',
-  'withdraw <amount>', 'logout', 'quit', 'help'];
+const HELP_COMMANDS = [
+  'login <account> <pin>',
+  'balance',
+  'deposit <amount>',
+  'withdraw <amount>',
+  'logout',
+  'quit',
+  'help',
+];
 
 /** `bank atm --port <port> [flags]` with these lines on stdin, run to its end. */
 function atm(port: number, flags: string[], lines: string[]) {
@@ -24,7 +36,10 @@ function atm(port: number, flags: string[], lines: string[]) {
 }
 
 function jsonLines(stdout: string): unknown[] {
-  return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
 }
 
 describe('bank atm (scripted) exit status and help', () => {
@@ -51,10 +66,18 @@ describe('bank atm (scripted) exit status and help', () => {
       else expect(first).toMatch(/^ERROR 91 /);
     }
     // A refusal (12, 55, 51) is a result in the output, not a failed run.
-    const refused = atm(server.port, ['--json'],
-      ['balance', 'login ac-10002 9999', 'login ac-10002 2222', 'withdraw 100', 'quit']);
-    expect(jsonLines(refused.stdout).map((line) => (line as { code?: number }).code))
-      .toEqual([12, 55, undefined, 51, undefined]);
+    const refused = atm(
+      server.port,
+      ['--json'],
+      ['balance', 'login ac-10002 9999', 'login ac-10002 2222', 'withdraw 100', 'quit'],
+    );
+    expect(jsonLines(refused.stdout).map((line) => (line as { code?: number }).code)).toEqual([
+      12,
+      55,
+      undefined,
+      51,
+      undefined,
+    ]);
     expect(refused.code).toBe(AtmExit.ok);
     expect(refused.stderr).toBe(''); // nor a word on stderr: its input is not a terminal
   });
@@ -81,7 +104,9 @@ describe('bank atm (scripted) exit status and help', () => {
     try {
       const run = atm(port, ['--tls', '--json'], ['login ac-10001 1111']);
       expect(run.code).toBe(AtmExit.unreachable);
-      expect(run.stderr).toBe(`bank atm: The bank at 127.0.0.1:${port} did not answer within 5 s.\n`);
+      expect(run.stderr).toBe(
+        `bank atm: The bank at 127.0.0.1:${port} did not answer within 5 s.\n`,
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
@@ -109,7 +134,11 @@ describe('runScript exit status', () => {
   function refusingTeller(code: Outcome & { ok: false }): Teller {
     const answer = async (): Promise<Outcome> => code;
     return {
-      account: 'ac-10001', login: answer, balance: answer, move: answer, logout: answer,
+      account: 'ac-10001',
+      login: answer,
+      balance: answer,
+      move: answer,
+      logout: answer,
       close: () => {},
     } as unknown as Teller;
   }
@@ -205,7 +234,9 @@ describe('runCommand parsing', () => {
   help me                    | out | formatError        |
   transfer 5                 | in  | formatError        |
 `;
-  const rows = TABLE.trim().split('\n').map((row) => row.split('|').map((cell) => cell.trim()));
+  const rows = TABLE.trim()
+    .split('\n')
+    .map((row) => row.split('|').map((cell) => cell.trim()));
   it.each(rows)('%s (%s) → %s', async (line, state, codeName, call) => {
     const teller = tellerFor({ loggedIn: state === 'in' });
     const result = await runCommand(teller as unknown as Teller, split(line));
@@ -222,21 +253,33 @@ describe('formatJson and formatText', () => {
   const noRecord = { ok: false as const, code: Code.noRecord };
   // [result, its --json line, its text line]
   it.each<[ScriptResult, unknown, string]>([
-    [{ command: 'login', outcome: { ok: true, balanceCents: 10000 } },
-      { ok: true, balance_cents: 10000 }, 'OK login balance $100.00'],
-    [{ command: 'deposit', outcome: { ok: true, balanceCents: 0, txnId: 'ab' } },
-      { ok: true, balance_cents: 0 }, 'OK deposit balance $0.00'],
+    [
+      { command: 'login', outcome: { ok: true, balanceCents: 10000 } },
+      { ok: true, balance_cents: 10000 },
+      'OK login balance $100.00',
+    ],
+    [
+      { command: 'deposit', outcome: { ok: true, balanceCents: 0, txnId: 'ab' } },
+      { ok: true, balance_cents: 0 },
+      'OK deposit balance $0.00',
+    ],
     [{ command: 'logout', outcome: { ok: true } }, { ok: true }, 'OK logout'],
     [{ command: 'quit', outcome: { ok: true } }, { ok: true }, 'OK quit'],
-    [{ command: 'withdraw', outcome: refusal },
+    [
+      { command: 'withdraw', outcome: refusal },
       { ok: false, code: 51, message: 'Insufficient funds: your balance is $4.50.' },
-      'ERROR 51 Insufficient funds: your balance is $4.50.'],
-    [{ command: 'withdraw', outcome: noRecord },
+      'ERROR 51 Insufficient funds: your balance is $4.50.',
+    ],
+    [
+      { command: 'withdraw', outcome: noRecord },
       { ok: false, code: 25, message: describeCode(Code.noRecord, { action: 'withdrawal' }) },
-      `ERROR 25 ${describeCode(Code.noRecord, { action: 'withdrawal' })}`],
-    [{ command: 'balance', outcome: { ok: false, code: Code.invalidTransaction } },
+      `ERROR 25 ${describeCode(Code.noRecord, { action: 'withdrawal' })}`,
+    ],
+    [
+      { command: 'balance', outcome: { ok: false, code: Code.invalidTransaction } },
       { ok: false, code: 12, message: describeCode(Code.invalidTransaction) },
-      `ERROR 12 ${describeCode(Code.invalidTransaction)}`],
+      `ERROR 12 ${describeCode(Code.invalidTransaction)}`,
+    ],
   ])('%j', (result, json, text) => {
     expect(JSON.parse(formatJson(result))).toEqual(json);
     expect(formatText(result)).toBe(text);
@@ -276,8 +319,10 @@ describe('runScript', () => {
   it('stops reading at quit: what follows is not run', async () => {
     const teller = new RecordingTeller();
     const lines = await run(teller, 'login ac-10001 1111\nquit\nbalance\n', { json: true });
-    expect(lines.map((line) => JSON.parse(line) as unknown))
-      .toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { ok: true, balance_cents: 10000 },
+      { ok: true },
+    ]);
     expect(teller.calls).toEqual(['login ac-10001 1111', 'logout']);
   });
 

@@ -58,22 +58,30 @@ describe('Teller against the real server', () => {
     const deposit = await teller.move('deposit', 100);
     await teller.move('withdraw', 300);
     expect(await teller.checkOutcome(deposit.txnId!)).toEqual({
-      ok: true, balanceCents: 100100, txnId: deposit.txnId,
+      ok: true,
+      balanceCents: 100100,
+      txnId: deposit.txnId,
     });
     expect(await teller.checkOutcome('neverused1')).toEqual({
-      ok: false, code: Code.noRecord, txnId: 'neverused1',
+      ok: false,
+      code: Code.noRecord,
+      txnId: 'neverused1',
     });
   });
 
   it('refuses with the balance and with the tries left', async () => {
     const teller = open();
     expect(await teller.login('ac-10003', '9999')).toEqual({
-      ok: false, code: Code.incorrectPin, triesLeft: 2,
+      ok: false,
+      code: Code.incorrectPin,
+      triesLeft: 2,
     });
     expect(teller.account).toBeNull();
     await teller.login('ac-10003', '3333');
     expect(await teller.move('withdraw', 2000)).toMatchObject({
-      ok: false, code: Code.insufficientFunds, balanceCents: 0,
+      ok: false,
+      code: Code.insufficientFunds,
+      balanceCents: 0,
     });
   });
 
@@ -91,7 +99,8 @@ describe('Teller against the real server', () => {
     const gone = await startServer();
     await gone.stop();
     expect(await open(gone.port).login('ac-10001', '1111')).toEqual({
-      ok: false, code: Code.unavailable,
+      ok: false,
+      code: Code.unavailable,
     });
   });
 
@@ -204,8 +213,12 @@ describe('a LOGOUT answered 68 (the lock was taken meanwhile: PROTOCOL.md §5.3)
       output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
       const input = Readable.from([`login ac-10001 1111\n${last}\n`]);
       await runScript(teller, { input, output, json: true });
-      expect(printed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(
-        [{ ok: true, balance_cents: 10000 }, { ok: true }]);
+      expect(
+        printed
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as unknown),
+      ).toEqual([{ ok: true, balance_cents: 10000 }, { ok: true }]);
     }
   });
 });
@@ -214,8 +227,12 @@ describe('a request answered 62 (the bank blocked the account meanwhile: PROTOCO
   let bank: net.Server;
   let port: number;
   beforeAll(async () => {
-    bank = await scriptedBank({ LOGIN: '00 10000 30', WITHDRAW: '62', LOGOUT: '62',
-      BALANCE: '00 10000' });
+    bank = await scriptedBank({
+      LOGIN: '00 10000 30',
+      WITHDRAW: '62',
+      LOGOUT: '62',
+      BALANCE: '00 10000',
+    });
     port = (bank.address() as net.AddressInfo).port;
   });
   afterAll(() => {
@@ -229,11 +246,15 @@ describe('a request answered 62 (the bank blocked the account meanwhile: PROTOCO
     output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     const input = Readable.from(['login ac-10001 1111\nwithdraw 5.00\nbalance\n']);
     await runScript(teller, { input, output, json: true });
-    expect(printed.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+    expect(
+      printed
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
       { ok: true, balance_cents: 10000 },
       { ok: false, code: Code.restrictedCard, message: describeCode(Code.restrictedCard) },
-      { ok: false, code: Code.invalidTransaction,
-        message: describeCode(Code.invalidTransaction) },
+      { ok: false, code: Code.invalidTransaction, message: describeCode(Code.invalidTransaction) },
     ]);
     expect(teller.account).toBeNull();
   });

@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptContext } from '../../src/atm/prompts.js';
 import {
-  ask, BankLost, isLeaving, Leave, SessionExpired, type Asker,
+  ask,
+  BankLost,
+  isLeaving,
+  Leave,
+  SessionExpired,
+  type Asker,
 } from '../../src/atm/terminal.js';
 
 // ask() with stand-in prompts: what ends a prompt, and what the prompt is told. The idle path
 // ("still there?") draws Inquirer's own confirm on the terminal: test/integration/terminal.test.ts.
 
 function asker(): Asker {
-  return { idleMsMax: 60_000, leave: new AbortController(), lost: new AbortController(),
-    asking: false };
+  return {
+    idleMsMax: 60_000,
+    leave: new AbortController(),
+    lost: new AbortController(),
+    asking: false,
+  };
 }
 
 /** A prompt that never answers by itself and rejects, as Inquirer's do, when its signal aborts. */

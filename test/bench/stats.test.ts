@@ -5,11 +5,27 @@ import { formatTable, jsonLine, type RunResult } from '../../bench/stats.js';
 
 function result(engine: RunResult['engine'], servers: number): RunResult {
   return {
-    sessions: 100, seconds: 8, tps: 4000, p50_ms: 20, p90_ms: 30, p99_ms: 40, max_ms: 50,
-    errors: 0, rss_mb: 140, durable: true, rate: null, codes: { '00': 32000 },
-    cpu: { serverPct: 60, benchPct: 20, serverUsPerTx: 150, databasePct: engine === 'postgres'
-      ? 90 : null },
-    engine, servers, verified: true,
+    sessions: 100,
+    seconds: 8,
+    tps: 4000,
+    p50_ms: 20,
+    p90_ms: 30,
+    p99_ms: 40,
+    max_ms: 50,
+    errors: 0,
+    rss_mb: 140,
+    durable: true,
+    rate: null,
+    codes: { '00': 32000 },
+    cpu: {
+      serverPct: 60,
+      benchPct: 20,
+      serverUsPerTx: 150,
+      databasePct: engine === 'postgres' ? 90 : null,
+    },
+    engine,
+    servers,
+    verified: true,
     conservation: { pass: true, expectedCents: 1, actualCents: 1, detail: '' },
   };
 }
@@ -17,8 +33,20 @@ function result(engine: RunResult['engine'], servers: number): RunResult {
 describe('the bench output', () => {
   it('keeps the --json keys in their order, engine and servers last', () => {
     const line = JSON.parse(jsonLine(result('postgres', 2))) as Record<string, unknown>;
-    expect(Object.keys(line)).toEqual(['sessions', 'seconds', 'tps', 'p50_ms', 'p90_ms', 'p99_ms',
-      'max_ms', 'errors', 'rss_mb', 'durable', 'engine', 'servers']);
+    expect(Object.keys(line)).toEqual([
+      'sessions',
+      'seconds',
+      'tps',
+      'p50_ms',
+      'p90_ms',
+      'p99_ms',
+      'max_ms',
+      'errors',
+      'rss_mb',
+      'durable',
+      'engine',
+      'servers',
+    ]);
     expect(line).toMatchObject({ engine: 'postgres', servers: 2, durable: true });
   });
 

@@ -18,9 +18,19 @@ describe('npm run chaos, short form', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bank-chaos-test-'));
     try {
       const json = join(dir, 'report.json');
-      const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['chaos/chaos.ts',
-        '--seconds', String(SECONDS_PER_ENGINE), '--seed', String(SEED), '--json', json],
-      { cwd: root, encoding: 'utf8', timeout: 600_000 });
+      const run = spawnSync(
+        join(root, 'node_modules', '.bin', 'tsx'),
+        [
+          'chaos/chaos.ts',
+          '--seconds',
+          String(SECONDS_PER_ENGINE),
+          '--seed',
+          String(SEED),
+          '--json',
+          json,
+        ],
+        { cwd: root, encoding: 'utf8', timeout: 600_000 },
+      );
       const printed = `${run.stdout}${run.stderr}`;
       expect(run.status === 0 || run.status === 1, printed).toBe(true);
       const results = JSON.parse(readFileSync(json, 'utf8')) as EngineResult[];
@@ -28,7 +38,8 @@ describe('npm run chaos, short form', () => {
       for (const result of results) {
         expect(result.schedule.length, `${result.engine}: faults injected`).toBeGreaterThan(0);
         expect(result.report.acknowledged, `${result.engine}: work done`).toBeGreaterThan(0);
-        const violated = result.report.invariants.filter((inv) => inv.violations.length > 0)
+        const violated = result.report.invariants
+          .filter((inv) => inv.violations.length > 0)
           .map((inv) => `${result.engine}: ${inv.name}: ${inv.violations.slice(0, 5).join('; ')}`);
         expect(violated, printed).toEqual([]);
       }

@@ -16,15 +16,21 @@ function op(
 ): HistoryEvent[] {
   const base = { ...who, account: A, ...ask };
   const type = classifyReply(ask.f, reply);
-  return [{ ...base, type: 'invoke', timeMs: at },
-    { ...base, type, reply: reply ?? 'timeout', timeMs: at + took }];
+  return [
+    { ...base, type: 'invoke', timeMs: at },
+    { ...base, type, reply: reply ?? 'timeout', timeMs: at + took },
+  ];
 }
 
 const atm1 = { process: 1, session: 1 };
 const atm2 = { process: 2, session: 1 };
 
-function move(txnId: string, kind: 'deposit' | 'withdraw', amountCents: number,
-  result: [number, number]): LedgerMove {
+function move(
+  txnId: string,
+  kind: 'deposit' | 'withdraw',
+  amountCents: number,
+  result: [number, number],
+): LedgerMove {
   return { account: A, txnId, kind, amountCents, code: result[0], balanceCents: result[1] };
 }
 
@@ -42,14 +48,24 @@ function cleanHistory(): HistoryEvent[] {
 }
 
 function cleanLedger(): Ledger {
-  const moves = [move('t1', 'deposit', 50, [0, 150]), move('t2', 'withdraw', 30, [0, 120]),
-    move('t3', 'withdraw', 500, [51, 120])];
+  const moves = [
+    move('t1', 'deposit', 50, [0, 150]),
+    move('t2', 'withdraw', 30, [0, 120]),
+    move('t3', 'withdraw', 500, [51, 120]),
+  ];
   return { openingCents: { [A]: 100 }, finalCents: { [A]: 120 }, moves, txns: moves };
 }
 
 function input(history: HistoryEvent[], ledger = cleanLedger()): CheckInput {
-  return { history, ledger, verify: { ok: true, output: 'verify: OK' }, deaths: [[]],
-    faults: [{ kind: 'server-kill', startMs: 3, healedMs: 5 }], resumeMsMax: 1000, runEndMs: 20 };
+  return {
+    history,
+    ledger,
+    verify: { ok: true, output: 'verify: OK' },
+    deaths: [[]],
+    faults: [{ kind: 'server-kill', startMs: 3, healedMs: 5 }],
+    resumeMsMax: 1000,
+    runEndMs: 20,
+  };
 }
 
 /** The names of the invariants with violations, and the violations themselves. */
@@ -69,9 +85,11 @@ describe('chaos checker', () => {
   });
 
   it('pairs an invoke left open as info, and a lost reply as info', () => {
-    const events = [...op(atm1, { f: 'login' }, '00 100 5', [0, 1]),
+    const events = [
+      ...op(atm1, { f: 'login' }, '00 100 5', [0, 1]),
       ...op(atm1, { f: 'deposit', txnId: 't1', amountCents: 5 }, null, [2, 1]),
-      { ...atm1, type: 'invoke' as const, f: 'balance' as const, account: A, timeMs: 9 }];
+      { ...atm1, type: 'invoke' as const, f: 'balance' as const, account: A, timeMs: 9 },
+    ];
     expect(pairOps(events).map((o) => o.type)).toEqual(['ok', 'info', 'info']);
   });
 
@@ -85,8 +103,10 @@ describe('chaos checker', () => {
   });
 
   it('exactly once: an unacknowledged deposit applied twice', () => {
-    const history = [...cleanHistory(),
-      ...op(atm2, { f: 'deposit', txnId: 't4', amountCents: 1 }, null, [14, 1])];
+    const history = [
+      ...cleanHistory(),
+      ...op(atm2, { f: 'deposit', txnId: 't4', amountCents: 1 }, null, [14, 1]),
+    ];
     const ledger = cleanLedger();
     ledger.moves.push(move('t4', 'deposit', 1, [0, 121]), move('t4', 'deposit', 1, [0, 122]));
     ledger.finalCents[A] = 122;
@@ -96,8 +116,10 @@ describe('chaos checker', () => {
   });
 
   it('exactly once: a deposit refused (96) but applied all the same', () => {
-    const history = [...cleanHistory(),
-      ...op(atm2, { f: 'deposit', txnId: 't4', amountCents: 1 }, '96', [14, 1])];
+    const history = [
+      ...cleanHistory(),
+      ...op(atm2, { f: 'deposit', txnId: 't4', amountCents: 1 }, '96', [14, 1]),
+    ];
     const ledger = cleanLedger();
     ledger.moves.push(move('t4', 'deposit', 1, [0, 121]));
     ledger.txns = ledger.moves;
@@ -109,8 +131,9 @@ describe('chaos checker', () => {
     const ledger = cleanLedger();
     ledger.moves.push(move('ghost', 'deposit', 7, [0, 127]));
     ledger.finalCents[A] = 127;
-    expect(broken(input(cleanHistory(), ledger)).all)
-      .toContain(`${A} ghost: in the ledger, never sent`);
+    expect(broken(input(cleanHistory(), ledger)).all).toContain(
+      `${A} ghost: in the ledger, never sent`,
+    );
   });
 
   it('balances: a balance no prefix of the moves explains', () => {
@@ -142,30 +165,45 @@ describe('chaos checker', () => {
   });
 
   it('replies: a 96 and a 65, each counted once', () => {
-    const history = [...cleanHistory(), ...op(atm2, { f: 'balance' }, '96', [14, 1]),
-      ...op(atm2, { f: 'login' }, '65', [16, 1]), ...op(atm2, { f: 'login' }, '65', [18, 1])];
-    expect(broken(input(history))).toEqual({ names: ['no 96 and no 65 for a fault'],
-      all: ['a fault answered as a bug (96): 1 replies, the first @15 ms',
-        'logins refused as too many failed (65): 2 replies, the first @17 ms'] });
+    const history = [
+      ...cleanHistory(),
+      ...op(atm2, { f: 'balance' }, '96', [14, 1]),
+      ...op(atm2, { f: 'login' }, '65', [16, 1]),
+      ...op(atm2, { f: 'login' }, '65', [18, 1]),
+    ];
+    expect(broken(input(history))).toEqual({
+      names: ['no 96 and no 65 for a fault'],
+      all: [
+        'a fault answered as a bug (96): 1 replies, the first @15 ms',
+        'logins refused as too many failed (65): 2 replies, the first @17 ms',
+      ],
+    });
   });
 
   it('servers: a server that exited of itself', () => {
     const check = { ...input(cleanHistory()), deaths: [[], ['exited 1: Error: read ECONNRESET']] };
-    expect(broken(check)).toEqual({ names: ['bank servers stay up'],
-      all: ['server 2 exited 1: Error: read ECONNRESET'] });
+    expect(broken(check)).toEqual({
+      names: ['bank servers stay up'],
+      all: ['server 2 exited 1: Error: read ECONNRESET'],
+    });
   });
 
   it('verify: a failed bank admin verify --full', () => {
     const check = { ...input(cleanHistory()), verify: { ok: false, output: 'audit row 3 edited' } };
-    expect(broken(check)).toEqual({ names: ['bank admin verify --full'],
-      all: ['audit row 3 edited'] });
+    expect(broken(check)).toEqual({
+      names: ['bank admin verify --full'],
+      all: ['audit row 3 edited'],
+    });
   });
 
   it('resume: no acknowledged reply within the limit after a fault ends', () => {
-    const check = { ...input(cleanHistory()), resumeMsMax: 1,
-      faults: [{ kind: 'pg-crash', startMs: 1, healedMs: 9.5 }] };
+    const check = {
+      ...input(cleanHistory()),
+      resumeMsMax: 1,
+      faults: [{ kind: 'pg-crash', startMs: 1, healedMs: 9.5 }],
+    };
     const { names, all } = broken(check);
-    expect(names).toEqual(['service resumes within 1 ms of each fault\'s end']);
+    expect(names).toEqual(["service resumes within 1 ms of each fault's end"]);
     expect(all).toEqual(['pg-crash healed @9.5 ms: 1.5 ms to resume (limit 1 ms)']);
     expect(checkRun(check).worstResumeMs).toBe(1.5);
   });

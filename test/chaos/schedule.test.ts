@@ -9,8 +9,9 @@ const request = { seed: 7, kinds: KINDS, seconds: 120, servers: 2, resumeMsMax: 
 describe('chaos schedule', () => {
   it('is the same for the same seed, and another for another seed', () => {
     expect(drawSchedule(request)).toEqual(drawSchedule(request));
-    expect(describeSchedule(drawSchedule(request)))
-      .not.toEqual(describeSchedule(drawSchedule({ ...request, seed: 8 })));
+    expect(describeSchedule(drawSchedule(request))).not.toEqual(
+      describeSchedule(drawSchedule({ ...request, seed: 8 })),
+    );
   });
 
   it('draws only the kinds offered, one fault at a time, each healed in time', () => {
@@ -34,7 +35,8 @@ describe('chaos schedule', () => {
 describe('chaos schedule, dealing', () => {
   it('deals every kind once before any kind twice', () => {
     const faults = drawSchedule(request);
-    expect(new Set(faults.slice(0, KINDS.length).map((fault) => fault.kind)).size)
-      .toBe(KINDS.length);
+    expect(new Set(faults.slice(0, KINDS.length).map((fault) => fault.kind)).size).toBe(
+      KINDS.length,
+    );
   });
 });

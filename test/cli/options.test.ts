@@ -12,7 +12,9 @@ describe('listenAddressOption (--metrics)', () => {
   ])('%s', (text, address) => expect(listenAddressOption(text)).toEqual(address));
 
   it.each(['', 'abc', ':9464', '1.2.3.4:', '1.2.3.4:70000', '::1:9464', '9464x'])(
-    'refuses %j', (text) => expect(() => listenAddressOption(text)).toThrow(InvalidArgumentError));
+    'refuses %j',
+    (text) => expect(() => listenAddressOption(text)).toThrow(InvalidArgumentError),
+  );
 });
 
 describe('hostOption', () => {

@@ -55,8 +55,9 @@ export function coreRulesFor(grammar: string): string {
   const added: string[] = [];
   for (;;) {
     const rules = parseAbnf(grammar + added.join(''), 'grammar');
-    const missing = [...new Set(rules.refs.map((ref) => ref.name.toUpperCase()))]
-      .filter((name) => !(name in rules.defs) && name in CORE_RULES);
+    const missing = [...new Set(rules.refs.map((ref) => ref.name.toUpperCase()))].filter(
+      (name) => !(name in rules.defs) && name in CORE_RULES,
+    );
     if (missing.length === 0) return added.join('');
     added.push(...missing.map((name) => `${name} = ${CORE_RULES[name]}\n`));
   }

@@ -30,8 +30,10 @@ export interface TestBank {
 }
 
 /** A fresh bank on a temporary file holding the given accounts (`admin open`, PIN hash 'x'). */
-export async function testBank(balances: Record<string, number> = {}, now = 1_000):
-  Promise<TestBank> {
+export async function testBank(
+  balances: Record<string, number> = {},
+  now = 1_000,
+): Promise<TestBank> {
   const file = tempDbFile();
   const engine = await openEngine(file);
   for (const [account, balanceCents] of Object.entries(balances)) {
@@ -62,8 +64,15 @@ export interface AtmFacts {
 /** A server-style audit row from connection 1 at 127.0.0.1. */
 function atmEntry(facts: AtmFacts): AuditEntry {
   return {
-    at: 2_000, conn: 1, peer: '127.0.0.1', account: facts.account, op: facts.op,
-    amountCents: null, code: facts.code, balanceCents: facts.balanceCents ?? null, txnId: null,
+    at: 2_000,
+    conn: 1,
+    peer: '127.0.0.1',
+    account: facts.account,
+    op: facts.op,
+    amountCents: null,
+    code: facts.code,
+    balanceCents: facts.balanceCents ?? null,
+    txnId: null,
   };
 }
 
@@ -110,8 +119,17 @@ export function moveMoney(
     if (code === Code.ok) addToBalance(store, move.account, deltaCents);
     const { account, kind, amountCents, txnId } = move;
     recordTxn(store, { account, txnId, kind, amountCents, code, balanceCents, at: 3_000 });
-    appendAudit(store, { at: 3_000, conn: 1, peer: '127.0.0.1', account, op: kind, amountCents,
-      code, balanceCents, txnId });
+    appendAudit(store, {
+      at: 3_000,
+      conn: 1,
+      peer: '127.0.0.1',
+      account,
+      op: kind,
+      amountCents,
+      code,
+      balanceCents,
+      txnId,
+    });
     return code;
   });
 }

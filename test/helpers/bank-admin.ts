@@ -9,15 +9,18 @@ import { admin } from './server.js';
 function adminJsonLines<T>(dbFile: string, ...args: string[]): T[] {
   const result = admin(dbFile, ...args, '--json');
   if (result.code !== 0) throw new Error(`bank admin ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => {
-    try {
-      return JSON.parse(line) as T;
-    } catch {
-      const what = `bank admin ${args.join(' ')} (${result.stdout.length} bytes)`;
-      const shown = JSON.stringify(line.slice(0, 300));
-      throw new Error(`${what} printed a line that is not JSON: ${shown}`);
-    }
-  });
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as T;
+      } catch {
+        const what = `bank admin ${args.join(' ')} (${result.stdout.length} bytes)`;
+        const shown = JSON.stringify(line.slice(0, 300));
+        throw new Error(`${what} printed a line that is not JSON: ${shown}`);
+      }
+    });
 }
 
 /** Every account's balance in cents, read with `bank admin accounts --json`. */

@@ -9,8 +9,16 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const CHROMIUM = process.env.BANK_TEST_CHROMIUM || '/usr/bin/chromium';
 
 /** Flags for a quiet browser that talks to nothing but the page under test. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A browser with a fresh profile, removed on close. */
 export interface TestBrowser {
@@ -24,7 +32,9 @@ export interface TestBrowser {
 export async function launchBrowser(): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'bank-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
     viewport: { width: 1280, height: 720 },
   });
   const open = async (url: string): Promise<{ page: Page; errors: string[] }> => {

@@ -15,7 +15,10 @@ export class CommitCutter {
   readonly made = { beforeCommit: 0, afterCommit: 0 };
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   /** Listens on 127.0.0.1 and a free port, forwarding to 127.0.0.1:targetPort. */
   static async start(targetPort: number): Promise<CommitCutter> {

@@ -83,8 +83,11 @@ export async function runCrashRound(
   const load = { rng: options.rng, stop, depositsMax: 5000 };
   const clients = customers.map((customer) => depositLoad(server.port, customer, ledger, load));
   try {
-    await until(`${options.ackedMin} deposits acknowledged in this round`,
-      () => ledger.acked.length >= before + options.ackedMin, 15_000);
+    await until(
+      `${options.ackedMin} deposits acknowledged in this round`,
+      () => ledger.acked.length >= before + options.ackedMin,
+      15_000,
+    );
     await sleep(randomInt(options.rng, 0, options.killDelayMsMax));
   } finally {
     await server.kill();
@@ -118,8 +121,11 @@ export async function checkDepositsAfterRestart(
   ledger: DepositLedger,
 ): Promise<DepositCheck> {
   const check: DepositCheck = { lost: [], problems: [], sent: 0, committed: 0 };
-  const expected = await Promise.all(customers.map((customer) =>
-    checkAccountDeposits(server.port, customer, opening[customer.account]!, { ledger, check })));
+  const expected = await Promise.all(
+    customers.map((customer) =>
+      checkAccountDeposits(server.port, customer, opening[customer.account]!, { ledger, check }),
+    ),
+  );
   const balances = readBalances(server.dbFile);
   customers.forEach(({ account }, i) => {
     const want = expected[i];

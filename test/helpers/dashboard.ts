@@ -12,17 +12,20 @@ export interface TestDashboard {
 
 /** Starts `bank admin dashboard --db <db> …args` and waits for the URL it prints. */
 export async function startDashboard(db: string, args: string[]): Promise<TestDashboard> {
-  const proc = spawn(process.execPath, [BANK, 'admin', 'dashboard', '--db', db, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BANK, 'admin', 'dashboard', '--db', db, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   let code: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => {
-    code = c;
-    resolve(c);
-  }));
-  const url = await until('the dashboard\'s URL', () => {
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (c) => {
+      code = c;
+      resolve(c);
+    }),
+  );
+  const url = await until("the dashboard's URL", () => {
     const match = / at (http:\/\/[^ ]+)/.exec(output);
     if (match) return match[1]!;
     if (code !== undefined) throw new Error(`dashboard exited (${code}):\n${output}`);
@@ -36,16 +39,21 @@ export async function startDashboard(db: string, args: string[]): Promise<TestDa
 }
 
 /** Runs `bank admin dashboard` expecting it to refuse to start: its exit code and output. */
-export function dashboardRefusal(db: string, args: string[]):
-  Promise<{ code: number | null; output: string }> {
-  const proc = spawn(process.execPath, [BANK, 'admin', 'dashboard', '--db', db, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+export function dashboardRefusal(
+  db: string,
+  args: string[],
+): Promise<{ code: number | null; output: string }> {
+  const proc = spawn(process.execPath, [BANK, 'admin', 'dashboard', '--db', db, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-  return new Promise((resolve) => proc.once('exit', (code) => {
-    clearTimeout(timer);
-    resolve({ code, output });
-  }));
+  return new Promise((resolve) =>
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
 }

@@ -3,13 +3,15 @@ import { dialogueSteps } from './dialogue.js';
 
 describe('dialogueSteps', () => {
   it('reads one step a row, the request exactly as written before the arrow', () => {
-    expect(dialogueSteps(`
+    expect(
+      dialogueSteps(`
       # a comment
       LOGIN ac-10001 1111 -> 00 10000 30
       ~> 30
       DEPOSIT w7  ~> 30
       BALANCE -> 00 10000
-    `)).toEqual([
+    `),
+    ).toEqual([
       { line: 'LOGIN ac-10001 1111', reply: '00 10000 30', malformed: false },
       { line: '', reply: '30', malformed: true },
       { line: 'DEPOSIT w7 ', reply: '30', malformed: true },

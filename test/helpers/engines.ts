@@ -13,5 +13,8 @@ export function describeSqliteOnly(name: string, body: () => void): void {
 
 /** `it` for what only SQLite has; under another engine it registers nothing. */
 export function itSqliteOnly(name: string, body: () => unknown): void {
-  if (ENGINE === 'sqlite') it(name, async () => { await body(); });
+  if (ENGINE === 'sqlite')
+    it(name, async () => {
+      await body();
+    });
 }

@@ -30,7 +30,10 @@ export function okOutcome(op: BankOp): Outcome {
 export function fakeServer(nowMs = 5_000): FakeServer {
   const fake: FakeServer = { ctx: undefined!, ops: [], logLines: [], answer: okOutcome };
   const facts: PreLoginFacts = {
-    operatorBlocked: false, accountUntilMs: 0, groupUntilMs: 0, pinHash: undefined,
+    operatorBlocked: false,
+    accountUntilMs: 0,
+    groupUntilMs: 0,
+    pinHash: undefined,
   };
   const engine = {
     kind: 'sqlite',
@@ -42,15 +45,26 @@ export function fakeServer(nowMs = 5_000): FakeServer {
     loginFacts: async () => facts,
   } as unknown as Engine;
   const config = defaultServerConfig('fake.sqlite');
-  fake.ctx = { engine, config, pinKey: Buffer.alloc(32),
-    logins: createLoginGuards(config, () => {}), log: () => {},
+  fake.ctx = {
+    engine,
+    config,
+    pinKey: Buffer.alloc(32),
+    logins: createLoginGuards(config, () => {}),
+    log: () => {},
     logger: createServerLog('info', 'json', (line) => fake.logLines.push(line)).logger,
-    metrics: noMetrics, nowMs: () => nowMs };
+    metrics: noMetrics,
+    nowMs: () => nowMs,
+  };
   return fake;
 }
 
 /** A connection from address, logged in to account unless it is null. */
 export function fakePeer(address = '127.0.1.1', account: string | null = null): Peer {
-  return { id: 7, address, holder: 'test/7', session: account === null ? null : { account },
-    loginFailures: 0 };
+  return {
+    id: 7,
+    address,
+    holder: 'test/7',
+    session: account === null ? null : { account },
+    loginFailures: 0,
+  };
 }

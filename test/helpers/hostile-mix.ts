@@ -93,11 +93,30 @@ function unless(ok: boolean, failure: string): string | undefined {
 const GARBAGE_BYTES = [0x00, 0x01, 0x07, 0x08, 0x1b, 0x7f, 0x80, 0xc3, 0xfe, 0xff];
 
 /** Well-formed requests that are not LOGIN: before login each gets 12 (PROTOCOL.md §5.1). */
-const BEFORE_LOGIN = ['BALANCE', 'PING', 'LOGOUT', 'DEPOSIT a1 500', 'WITHDRAW b2 100',
-  'OUTCOME c3', 'DEPOSIT d4 0', 'WITHDRAW e5 99999999999'];
+const BEFORE_LOGIN = [
+  'BALANCE',
+  'PING',
+  'LOGOUT',
+  'DEPOSIT a1 500',
+  'WITHDRAW b2 100',
+  'OUTCOME c3',
+  'DEPOSIT d4 0',
+  'WITHDRAW e5 99999999999',
+];
 /** Printable lines that are not requests at all: each gets 30. */
-const NOT_REQUESTS = ['GET / HTTP/1.1', 'Host: 127.0.0.1', '', 'HELO bank', 'login ac-10001 1111',
-  'LOGIN ac-10001', 'BALANCE now', 'DEPOSIT x', 'LOGIN  ac-10001 1111', 'PING PONG', '~'];
+const NOT_REQUESTS = [
+  'GET / HTTP/1.1',
+  'Host: 127.0.0.1',
+  '',
+  'HELO bank',
+  'login ac-10001 1111',
+  'LOGIN ac-10001',
+  'BALANCE now',
+  'DEPOSIT x',
+  'LOGIN  ac-10001 1111',
+  'PING PONG',
+  '~',
+];
 
 /** Random bytes with at least one outside the alphabet: the server must close. */
 async function attackRandomBytes(peer: WireClient, ctx: AttackContext): Promise<AttackResult> {
@@ -143,9 +162,10 @@ async function attackUnknownAccount(peer: WireClient, ctx: AttackContext): Promi
 
 /** A TCP reset in the middle of a LOGIN: half a line, a whole one, or right after the reply. */
 async function attackResetMidLogin(peer: WireClient, ctx: AttackContext): Promise<AttackResult> {
-  const customer = ctx.options.customers.length > 0
-    ? pick(ctx.rng, ctx.options.customers)
-    : { account: 'ac-90000', pin: '1234' };
+  const customer =
+    ctx.options.customers.length > 0
+      ? pick(ctx.rng, ctx.options.customers)
+      : { account: 'ac-90000', pin: '1234' };
   const line = `LOGIN ${customer.account} ${customer.pin}\n`;
   const variant = randomInt(ctx.rng, 0, 2);
   if (variant === 0) await peer.write(line.slice(0, randomInt(ctx.rng, 1, line.length - 1)));
@@ -224,9 +244,16 @@ type Attack = (peer: WireClient, ctx: AttackContext) => Promise<AttackResult>;
 
 /** The attacks and their weights in the mix. */
 const ATTACKS: [Attack, number][] = [
-  [attackRandomBytes, 4], [attackWithoutLogin, 4], [attackUnknownAccount, 1],
-  [attackResetMidLogin, 3], [attackStalledLine, 1], [attackDrip, 1], [attackPipelineFlood, 1],
-  [attackOverlongLine, 2], [attackHalfClose, 1], [attackIdle, 1],
+  [attackRandomBytes, 4],
+  [attackWithoutLogin, 4],
+  [attackUnknownAccount, 1],
+  [attackResetMidLogin, 3],
+  [attackStalledLine, 1],
+  [attackDrip, 1],
+  [attackPipelineFlood, 1],
+  [attackOverlongLine, 2],
+  [attackHalfClose, 1],
+  [attackIdle, 1],
 ];
 
 function pickAttack(rng: () => number): Attack {
@@ -260,7 +287,10 @@ async function runAttack(attack: Attack, ctx: AttackContext): Promise<AttackResu
  */
 export async function runHostileMix(options: MixOptions): Promise<MixReport> {
   const context = (i: number): AttackContext => ({
-    port: options.port, address: hostileAddress(i), rng: makeRng(options.seed * 7919 + i), options,
+    port: options.port,
+    address: hostileAddress(i),
+    rng: makeRng(options.seed * 7919 + i),
+    options,
   });
   const runs: Promise<AttackResult>[] = [];
   for (let i = 0; i < options.connections; i++) {

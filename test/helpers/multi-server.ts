@@ -15,7 +15,9 @@ export interface NamedServer extends TestServer {
  * `--server-name <name>` and the extra flags. A name means one server: reuse it only to restart.
  */
 export async function startServers<Names extends string[]>(
-  dir: string, names: [...Names], args: string[] = [],
+  dir: string,
+  names: [...Names],
+  args: string[] = [],
 ): Promise<{ [K in keyof Names]: NamedServer }> {
   const servers: NamedServer[] = [];
   try {
@@ -32,8 +34,11 @@ export async function startServers<Names extends string[]>(
 
 /** The holder of an account's session lock (`<server name>/<connection>`), or null if free. */
 export async function lockHolder(db: string, account: string): Promise<string | null> {
-  const rows = await readRows<{ holder: string }>(db,
-    'SELECT holder FROM sessions WHERE account = ?', [account]);
+  const rows = await readRows<{ holder: string }>(
+    db,
+    'SELECT holder FROM sessions WHERE account = ?',
+    [account],
+  );
   return rows[0]?.holder ?? null;
 }
 

@@ -33,7 +33,8 @@ export async function freshDatabase(): Promise<string> {
   const unique = `${process.pid}_${created}_${randomBytes(3).toString('hex')}`;
   const name = `${inject('pgDatabasePrefix')}${unique}`;
   await withClient(postgresServerUrl(), (client) =>
-    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+    client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`),
+  );
   return databaseUrl(postgresServerUrl(), name);
 }
 
@@ -41,12 +42,15 @@ export async function freshDatabase(): Promise<string> {
 export async function dropDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   await withClient(postgresServerUrl(), (client) =>
-    client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+    client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+  );
 }
 
 /** Runs one query on a database by URL (`$1`-style parameters) and returns its rows. */
 export async function queryPostgres<T extends pg.QueryResultRow>(
-  url: string, sql: string, params: unknown[] = [],
+  url: string,
+  sql: string,
+  params: unknown[] = [],
 ): Promise<T[]> {
   return withClient(url, async (client) => (await client.query<T>(sql, params)).rows);
 }

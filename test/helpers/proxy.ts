@@ -22,7 +22,10 @@ export class RecordingProxy {
   private connections = 0;
   private cutMatch: ((line: string) => boolean) | null = null;
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   /** Starts a proxy in front of the server listening on 127.0.0.1:targetPort. */
   static async start(targetPort: number): Promise<RecordingProxy> {

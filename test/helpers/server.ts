@@ -9,8 +9,8 @@ import { until } from './poll.js';
  * The `bank` executable of this checkout (built by `npm test` before vitest runs), or the one
  * BANK_UNDER_TEST names: to show that a new test fails on an older build.
  */
-export const BANK = process.env.BANK_UNDER_TEST ||
-  fileURLToPath(new URL('../../bin/bank', import.meta.url));
+export const BANK =
+  process.env.BANK_UNDER_TEST || fileURLToPath(new URL('../../bin/bank', import.meta.url));
 
 /**
  * The storage engine under test: the vitest project `postgres` sets BANK_TEST_ENGINE=postgres;
@@ -86,24 +86,38 @@ export function bankDb(dir: string): string {
 
 /** Starts `bank server --port 0` and waits for its "listening on" line. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const dir = options.dir ??
-    await makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts);
+  const dir =
+    options.dir ??
+    (await makeBankDir(options.accounts === undefined ? TEST_ACCOUNTS : options.accounts));
   const dbFile = bankDb(dir);
   // On a shared database a server is known by its name (default host:port, and port 0 changes
   // at every start): one per folder, so that a restart frees the locks its crash left, as on
   // SQLite. A test running two servers on one folder names the second itself (args win).
   const named = ENGINE === 'postgres' ? ['--server-name', `test-${basename(dir)}`] : [];
-  const args = ['server', '--db', dbFile, '--host', '127.0.0.1', '--port', '0', ...named,
-    ...(options.args ?? [])];
+  const args = [
+    'server',
+    '--db',
+    dbFile,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    ...named,
+    ...(options.args ?? []),
+  ];
   const command = [process.execPath, BANK, ...args];
-  const [file, ...argv] = options.filesMax === undefined ? command
-    : ['/bin/sh', '-c', `ulimit -n ${options.filesMax} && exec "$@"`, 'sh', ...command];
+  const [file, ...argv] =
+    options.filesMax === undefined
+      ? command
+      : ['/bin/sh', '-c', `ulimit -n ${options.filesMax} && exec "$@"`, 'sh', ...command];
   const env = { ...process.env, ...options.env };
   const proc = spawn(file!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
   const port = await waitForPort(() => output, exited);
   const stop = async (): Promise<number | null> => {
     proc.kill('SIGTERM');
@@ -140,7 +154,11 @@ type CommandResult = { code: number | null; stdout: string; stderr: string };
  */
 export function runBank(args: string[], input = '', cwd?: string): CommandResult {
   const result = spawnSync(process.execPath, [BANK, ...args], {
-    input, encoding: 'utf8', timeout: 60_000, cwd, maxBuffer: 256 * 1024 * 1024,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    cwd,
+    maxBuffer: 256 * 1024 * 1024,
   });
   const what = `bank ${args.join(' ')}`;
   if (result.error) throw new Error(`${what}: ${result.error.message}`);
@@ -173,5 +191,8 @@ export async function atmJson(
   proc.stdin.end(commands.map((command) => `${command}\n`).join(''));
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   if (code !== 0) throw new Error(`bank atm exited ${code}: ${stderr}`);
-  return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

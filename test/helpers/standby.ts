@@ -6,7 +6,14 @@
 // standby has every transaction the primary acknowledged (README, "More than one server").
 import { execFile, execFileSync } from 'node:child_process';
 import {
-  appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync,
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,12 +53,16 @@ export interface StandbyPair {
 /** The newest PostgreSQL of Debian's package that has pg_basebackup. */
 function debianBin(): string {
   const versions = existsSync(DEBIAN_POSTGRES) ? readdirSync(DEBIAN_POSTGRES) : [];
-  const bins = versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+  const bins = versions
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a))
     .map((v) => join(DEBIAN_POSTGRES, v, 'bin'))
     .filter((bin) => existsSync(join(bin, 'pg_basebackup')));
   if (bins[0] === undefined) {
-    throw new Error(`no pg_basebackup under ${DEBIAN_POSTGRES}/*/bin: the fail-over tests need ` +
-      'Debian\'s postgresql package (apt-get install postgresql; .ci/run installs it)');
+    throw new Error(
+      `no pg_basebackup under ${DEBIAN_POSTGRES}/*/bin: the fail-over tests need ` +
+        "Debian's postgresql package (apt-get install postgresql; .ci/run installs it)",
+    );
   }
   return bins[0];
 }
@@ -59,8 +70,8 @@ function debianBin(): string {
 /** Runs a PostgreSQL program as the `postgres` user (initdb and postgres refuse root). */
 async function asPostgres(bin: string, program: string, args: string[]): Promise<string> {
   const path = join(bin, program);
-  const [file, argv] = process.getuid?.() === 0
-    ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
+  const [file, argv] =
+    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
   try {
     return (await run(file, argv, { encoding: 'utf8' })).stdout;
   } catch (error) {
@@ -87,9 +98,13 @@ function makeBase(): string {
 /** Settings both servers share; the port is each one's own, the rest is a throwaway's. */
 function sharedSettings(base: string): string {
   return [
-    "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${base}'`,
+    "listen_addresses = '127.0.0.1'",
+    `unix_socket_directories = '${base}'`,
     // Not the machine's durability under test (the standby's is): see test/setup/postgres.ts.
-    'fsync = off', 'max_connections = 100', 'hot_standby = on', 'wal_level = replica',
+    'fsync = off',
+    'max_connections = 100',
+    'hot_standby = on',
+    'wal_level = replica',
   ].join('\n');
 }
 
@@ -102,8 +117,16 @@ function logTail(file: string): string {
 async function startCluster(bin: string, dir: string): Promise<void> {
   const log = `${dir}.log`;
   try {
-    await asPostgres(bin, 'pg_ctl', ['start', '-w', '-t', String(PG_CTL_WAIT_S), '-D', dir,
-      '-l', log]);
+    await asPostgres(bin, 'pg_ctl', [
+      'start',
+      '-w',
+      '-t',
+      String(PG_CTL_WAIT_S),
+      '-D',
+      dir,
+      '-l',
+      log,
+    ]);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${logTail(log)}`, { cause: error });
   }
@@ -154,9 +177,18 @@ async function startPrimary(plan: ServerPlan & { password: string }): Promise<vo
   const { bin, base, dir, port, password } = plan;
   const passwordFile = join(base, 'password');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o644 });
-  await asPostgres(bin, 'initdb', ['-D', dir, '-U', 'postgres', `--pwfile=${passwordFile}`,
-    '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '--encoding=UTF8',
-    '--locale=C']);
+  await asPostgres(bin, 'initdb', [
+    '-D',
+    dir,
+    '-U',
+    'postgres',
+    `--pwfile=${passwordFile}`,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--no-sync',
+    '--encoding=UTF8',
+    '--locale=C',
+  ]);
   rmSync(passwordFile);
   appendFileSync(join(dir, 'postgresql.conf'), `\n${sharedSettings(base)}\nport = ${port}\n`);
   await startCluster(bin, dir);
@@ -165,8 +197,22 @@ async function startPrimary(plan: ServerPlan & { password: string }): Promise<vo
 /** pg_basebackup -R over the primary's unix socket, then pg_ctl start on its own port. */
 async function startStandby(plan: ServerPlan & { primaryPort: number }): Promise<void> {
   const { bin, base, dir, port, primaryPort } = plan;
-  await asPostgres(bin, 'pg_basebackup', ['-D', dir, '-R', '-X', 'stream', '-c', 'fast',
-    '-h', base, '-p', String(primaryPort), '-U', 'postgres', '--no-sync']);
+  await asPostgres(bin, 'pg_basebackup', [
+    '-D',
+    dir,
+    '-R',
+    '-X',
+    'stream',
+    '-c',
+    'fast',
+    '-h',
+    base,
+    '-p',
+    String(primaryPort),
+    '-U',
+    'postgres',
+    '--no-sync',
+  ]);
   appendFileSync(join(dir, 'postgresql.conf'), `\nport = ${port}\n`);
   await startCluster(bin, dir);
 }
@@ -180,11 +226,17 @@ async function makeSynchronous(url: string): Promise<void> {
   await withClient(url, async (client) => {
     await client.query("ALTER SYSTEM SET synchronous_standby_names = '*'");
     await client.query('SELECT pg_reload_conf()');
-    await until('the standby streaming synchronously', async () => {
-      const { rows } = await client.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_replication WHERE sync_state = 'sync'");
-      return rows[0]!.n === 1;
-    }, 30_000, 50);
+    await until(
+      'the standby streaming synchronously',
+      async () => {
+        const { rows } = await client.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_replication WHERE sync_state = 'sync'",
+        );
+        return rows[0]!.n === 1;
+      },
+      30_000,
+      50,
+    );
   });
 }
 
@@ -194,26 +246,48 @@ function superuserUrl(password: string, port: number, database = 'postgres'): st
 }
 
 /** The pair's handle: URLs, and what a test does to the servers. */
-function pairOf(made: { bin: string; primary: string; standby: string; password: string;
-  primaryPort: number; standbyPort: number; stop: () => Promise<void> }): StandbyPair {
+function pairOf(made: {
+  bin: string;
+  primary: string;
+  standby: string;
+  password: string;
+  primaryPort: number;
+  standbyPort: number;
+  stop: () => Promise<void>;
+}): StandbyPair {
   const { bin, primary, standby, password, primaryPort, standbyPort, stop } = made;
   const user = `postgres:${encodeURIComponent(password)}`;
   return {
-    primaryPort, standbyPort, stop,
+    primaryPort,
+    standbyPort,
+    stop,
     url: (port, database) => superuserUrl(password, port, database),
-    hostsUrl: (ports, database, query) => `postgres://${user}@` +
+    hostsUrl: (ports, database, query) =>
+      `postgres://${user}@` +
       `${ports.map((port) => `127.0.0.1:${port}`).join(',')}/${database}` +
       (query === undefined ? '' : `?${query}`),
     killPrimary: () => stopServer(bin, primary),
     promote: async () => {
-      await asPostgres(bin, 'pg_ctl', ['promote', '-w', '-t', String(PG_CTL_WAIT_S), '-D',
-        standby]);
+      await asPostgres(bin, 'pg_ctl', [
+        'promote',
+        '-w',
+        '-t',
+        String(PG_CTL_WAIT_S),
+        '-D',
+        standby,
+      ]);
       await withClient(superuserUrl(password, standbyPort), async (client) => {
-        await until('the promoted standby to take writes', async () => {
-          const { rows } = await client.query<{ standby: boolean }>(
-            'SELECT pg_is_in_recovery() AS standby');
-          return !rows[0]!.standby;
-        }, 30_000, 50);
+        await until(
+          'the promoted standby to take writes',
+          async () => {
+            const { rows } = await client.query<{ standby: boolean }>(
+              'SELECT pg_is_in_recovery() AS standby',
+            );
+            return !rows[0]!.standby;
+          },
+          30_000,
+          50,
+        );
       });
     },
   };

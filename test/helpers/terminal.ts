@@ -20,8 +20,10 @@ const WAIT_MS_MAX = 20_000;
 export function requireTmux(tmux = TMUX): void {
   const probe = spawnSync(tmux, ['-V'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error('the terminal tests need tmux (apt-get install tmux); ' +
-      `running "${tmux} -V" failed: ${probe.error?.message ?? probe.stderr}`);
+    throw new Error(
+      'the terminal tests need tmux (apt-get install tmux); ' +
+        `running "${tmux} -V" failed: ${probe.error?.message ?? probe.stderr}`,
+    );
   }
 }
 
@@ -35,7 +37,10 @@ export interface TerminalOptions {
 
 /** A terminal running one program; `close()` ends it and its tmux server. */
 export class Terminal {
-  private constructor(private readonly socket: string, private readonly dir: string) {}
+  private constructor(
+    private readonly socket: string,
+    private readonly dir: string,
+  ) {}
 
   private get statusFile(): string {
     return join(this.dir, 'exit-status');
@@ -58,8 +63,21 @@ export class Terminal {
     // leaves a finished program unreaped (a zombie) for a long while, status unknown. Its no-op
     // trap lets a Ctrl-C signal reach the program without ending the shell first.
     const script = 'trap : INT; env "$@"; echo "$?" > "$0"';
-    terminal.tmux(['-f', config, 'new-session', '-d', '-s', 'atm', ...size,
-      'sh', '-c', script, terminal.statusFile, ...env, ...program]);
+    terminal.tmux([
+      '-f',
+      config,
+      'new-session',
+      '-d',
+      '-s',
+      'atm',
+      ...size,
+      'sh',
+      '-c',
+      script,
+      terminal.statusFile,
+      ...env,
+      ...program,
+    ]);
     return terminal;
   }
 
@@ -90,10 +108,13 @@ export class Terminal {
 
   /** Waits (bounded polling) until text appears anywhere in the history; returns the history. */
   async waitFor(text: string | RegExp): Promise<string> {
-    return this.poll(() => {
-      const history = this.history();
-      return contains(history, text) ? history : null;
-    }, `${String(text)} on the terminal`);
+    return this.poll(
+      () => {
+        const history = this.history();
+        return contains(history, text) ? history : null;
+      },
+      `${String(text)} on the terminal`,
+    );
   }
 
   /**

@@ -178,7 +178,7 @@ export async function retryLoginWhileBusy(
   login: string,
   first?: WireClient,
 ): Promise<[WireClient, string]> {
-  let client = first ?? await WireClient.connect(port);
+  let client = first ?? (await WireClient.connect(port));
   const reply = await until(`${login} to be answered other than 09`, async () => {
     const reply = await client.request(login);
     if (reply !== '09') return reply;

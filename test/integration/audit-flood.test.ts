@@ -75,8 +75,11 @@ describe('audit under a flood of garbage and refusals before login', () => {
     });
     await Promise.all(flood);
     const customer = await WireClient.connect(server.port);
-    expect(await customer.requestBurst(['LOGIN ac-10001 1111', 'BALANCE', 'LOGOUT']))
-      .toEqual(['00 10000 30', '00 10000', '00']);
+    expect(await customer.requestBurst(['LOGIN ac-10001 1111', 'BALANCE', 'LOGOUT'])).toEqual([
+      '00 10000 30',
+      '00 10000',
+      '00',
+    ]);
     customer.close();
     expect(await server.stop()).toBe(0);
     const elapsedMs = Date.now() - started;
@@ -84,11 +87,17 @@ describe('audit under a flood of garbage and refusals before login', () => {
     const rows = readAudit(server.dbFile).filter((row) => row.op !== 'open');
     const summaries = rows.filter((row) => row.op === 'refusals');
     expect(summaries.length).toBeLessThanOrEqual(summaryRowsMax(GROUPS.length, elapsedMs));
-    expect(rows.filter((row) => row.op !== 'refusals').map((row) => row.op))
-      .toEqual(['login', 'balance', 'logout']);
+    expect(rows.filter((row) => row.op !== 'refusals').map((row) => row.op)).toEqual([
+      'login',
+      'balance',
+      'logout',
+    ]);
     for (const address of GROUPS) {
       expect(addCodes(summariesOf(rows, address))).toEqual({
-        30: rounds * (ANON_REFUSALS_MAX + 1), 'errors-before-login': rounds, garbage: rounds });
+        30: rounds * (ANON_REFUSALS_MAX + 1),
+        'errors-before-login': rounds,
+        garbage: rounds,
+      });
     }
     expect(verifyFirstLine(server.dbFile)).toBe('verify: OK');
   });
@@ -102,9 +111,13 @@ describe('audit under a flood of garbage and refusals before login', () => {
     const flood = GROUPS.flatMap((address) =>
       Array.from({ length: connectionsPerGroup }, () => {
         // Unknown accounts, a new one per LOGIN: each is a wrong PIN (55), never a block (75).
-        const lines = Array.from({ length: loginsPerConnection }, () => `LOGIN ac-${next++} 1234\n`);
+        const lines = Array.from(
+          { length: loginsPerConnection },
+          () => `LOGIN ac-${next++} 1234\n`,
+        );
         return loginReplies(server.port, address, lines.join(''), loginsPerConnection);
-      }));
+      }),
+    );
     const replies = (await Promise.all(flood)).flat().map((reply) => reply.split(' ')[0]!);
     expect(await server.stop()).toBe(0);
     const elapsedMs = Date.now() - started;
@@ -123,16 +136,21 @@ describe('audit under a flood of garbage and refusals before login', () => {
     const counted = addCodes(summaries);
     for (const code of new Set(replies)) {
       const individually = logins.filter((row) => row.code === Number(code)).length;
-      expect(individually + (counted[String(Number(code))] ?? 0), `code ${code}`)
-        .toBe(replies.filter((reply) => reply === code).length);
+      expect(individually + (counted[String(Number(code))] ?? 0), `code ${code}`).toBe(
+        replies.filter((reply) => reply === code).length,
+      );
     }
     expect(verifyFirstLine(server.dbFile)).toBe('verify: OK');
   });
 });
 
 /** Pipelined LOGINs on one connection: every reply got before all are answered or it closes. */
-async function loginReplies(port: number, address: string, lines: string, count: number):
-  Promise<string[]> {
+async function loginReplies(
+  port: number,
+  address: string,
+  lines: string,
+  count: number,
+): Promise<string[]> {
   const peer = await WireClient.connect(port, address);
   try {
     await peer.write(lines);

@@ -16,8 +16,11 @@ const TLS_ATM = ['--tls', '--ca', fixture('cert.pem')];
 
 /** A whole customer session through `bank atm`, and what it prints. */
 const SESSION = ['login ac-10001 1111', 'balance', 'logout'];
-const SESSION_RESULTS = [{ ok: true, balance_cents: 10000 }, { ok: true, balance_cents: 10000 },
-  { ok: true }];
+const SESSION_RESULTS = [
+  { ok: true, balance_cents: 10000 },
+  { ok: true, balance_cents: 10000 },
+  { ok: true },
+];
 
 /** Replies a LOGIN may get that refuse it (PROTOCOL.md §4). */
 const LOGIN_REFUSAL = /^(55 \d|75|65|09)$/;
@@ -52,8 +55,16 @@ async function withServer(
 
 describe('limits before the TLS handshake', () => {
   it('counts raw sockets in the caps before any handshake, and lets a customer in', async () => {
-    const args = [...TLS_SERVER, '--max-connections', '50', '--max-connections-per-peer', '10',
-      '--handshake-timeout', '30', '--quiet'];
+    const args = [
+      ...TLS_SERVER,
+      '--max-connections',
+      '50',
+      '--max-connections-per-peer',
+      '10',
+      '--handshake-timeout',
+      '30',
+      '--quiet',
+    ];
     await withServer({ args }, async (server) => {
       const groups = [2, 3, 4, 5];
       const raw = await connectFrom(server.port, groups, 15); // 60, never a byte of TLS
@@ -67,8 +78,16 @@ describe('limits before the TLS handshake', () => {
   });
 
   it('closes sockets that do not finish the handshake by --handshake-timeout', async () => {
-    const args = [...TLS_SERVER, '--max-connections', '50', '--max-connections-per-peer', '10',
-      '--handshake-timeout', '1', '--quiet'];
+    const args = [
+      ...TLS_SERVER,
+      '--max-connections',
+      '50',
+      '--max-connections-per-peer',
+      '10',
+      '--handshake-timeout',
+      '1',
+      '--quiet',
+    ];
     await withServer({ args }, async (server) => {
       // A handshake dripped a byte at a time: busy, but never done.
       const dripping = await WireClient.connect(server.port, '127.0.9.1');
@@ -97,8 +116,11 @@ async function sendEverySecond(peer: WireClient, line: string, limitMs: number):
 describe('a deadline to log in (--login-timeout)', () => {
   it('closes connections that keep sending refused requests, and silent ones', async () => {
     await withServer({ args: ['--login-timeout', '3', '--quiet'] }, async (server) => {
-      const [malformed, logins, silent] = await Promise.all(['127.0.2.1', '127.0.3.1', '127.0.4.1']
-        .map((address) => WireClient.connect(server.port, address)));
+      const [malformed, logins, silent] = await Promise.all(
+        ['127.0.2.1', '127.0.3.1', '127.0.4.1'].map((address) =>
+          WireClient.connect(server.port, address),
+        ),
+      );
       await Promise.all([
         sendEverySecond(malformed!, 'HELLO', 15_000),
         sendEverySecond(logins!, 'LOGIN ac-99999 1234', 15_000),
@@ -130,13 +152,15 @@ describe('a deadline to log in (--login-timeout)', () => {
 describe('the refusal budget before login', () => {
   const server = serverPerSuite({ args: ['--quiet'] });
 
-  it('counts 09, 55, 75 and 65: the 11th refused LOGIN is answered, then the connection closed',
-    async () => {
+  it('counts 09, 55, 75 and 65: the 11th refused LOGIN is answered, then the connection closed', async () => {
     const holder = await WireClient.connect(server.port);
     expect(await holder.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
     const pest = await WireClient.connect(server.port, '127.0.2.1');
-    const lines = ['LOGIN ac-10002 2222', ...Array<string>(3).fill('LOGIN ac-10003 0000'),
-      ...Array<string>(7).fill('LOGIN ac-10003 3333')];
+    const lines = [
+      'LOGIN ac-10002 2222',
+      ...Array<string>(3).fill('LOGIN ac-10003 0000'),
+      ...Array<string>(7).fill('LOGIN ac-10003 3333'),
+    ];
     const replies: string[] = [];
     for (const line of lines) replies.push(await pest.request(line)); // each answered: still open
     expect(replies.every((reply) => LOGIN_REFUSAL.test(reply))).toBe(true);
@@ -161,12 +185,14 @@ describe('the connect rate per address group (--max-connects-per-second)', () =>
   it('bans a group that connects too often, and only that group', async () => {
     const args = ['--max-connects-per-second', '5', '--connect-ban', '60'];
     await withServer({ args }, async (server) => {
-      const burst = await Promise.all(Array.from({ length: 20 },
-        (_, i) => WireClient.connect(server.port, `127.0.2.${i + 1}`)));
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => WireClient.connect(server.port, `127.0.2.${i + 1}`)),
+      );
       const answers = await pingAll(burst);
       expect(answers.filter((answer) => answer === '12')).toHaveLength(5);
-      expect(answers.filter((answer) => answer !== '12').every((a) => /^(91|closed)$/.test(a)))
-        .toBe(true);
+      expect(
+        answers.filter((answer) => answer !== '12').every((a) => /^(91|closed)$/.test(a)),
+      ).toBe(true);
       const banned = await WireClient.connect(server.port, '127.0.2.200');
       expect(await banned.closesWithin(5000)).toBe(true);
       expect(banned.text).toBe('91\n');
@@ -184,7 +210,8 @@ describe('headroom below the open-file limit', () => {
     await withServer({ filesMax: 300 }, async (server) => {
       // 300 files, less 64 kept for the database and listeners and 64 for refusals.
       expect(server.output()).toMatch(
-        /connections: at most 172 of 2000 configured; open-file limit 300 \(\/proc\/self\/limits\)/);
+        /connections: at most 172 of 2000 configured; open-file limit 300 \(\/proc\/self\/limits\)/,
+      );
       const groups = Array.from({ length: 18 }, (_, i) => i + 2);
       const peers = await connectFrom(server.port, groups, 10); // 180
       const answers = await pingAll(peers);

@@ -121,8 +121,11 @@ describe('many clients at once', () => {
   const server = serverPerSuite({ accounts: ACCOUNTS });
 
   it(`serves ${CLIENTS} clients on as many accounts at once, conserving every cent`, async () => {
-    const views = await Promise.all(customers.map((_, i) =>
-      (i < ATM_CLIENTS ? runAtmClient(server.port, i) : runWireClient(server.port, i))));
+    const views = await Promise.all(
+      customers.map((_, i) =>
+        i < ATM_CLIENTS ? runAtmClient(server.port, i) : runWireClient(server.port, i),
+      ),
+    );
     const after = readBalances(server.dbFile);
     customers.forEach((customer, i) => {
       const view = views[i]!;
@@ -194,6 +197,8 @@ describe('many clients at once', () => {
     await Promise.all(Array.from({ length: CONTENDERS }, (_, c) => contend(c)));
     expect(sessions).toBe(CONTENDERS * TURNS_PER_CONTENDER);
     expect(refusedBusy).toBeGreaterThan(0); // they really did contend
-    expect(readBalances(server.dbFile)[CONTENDED.account]).toBe(startCents + CONTENDERS * TURNS_PER_CONTENDER);
+    expect(readBalances(server.dbFile)[CONTENDED.account]).toBe(
+      startCents + CONTENDERS * TURNS_PER_CONTENDER,
+    );
   });
 });

@@ -61,13 +61,19 @@ function anyReply(): fc.Arbitrary<Reply> {
   return fc.oneof(
     fc.record({ kind: fc.constant('bare' as const), code: fc.constantFrom(...codes) }),
     fc.record({ kind: fc.constant('balance' as const), code: okOrFunds, balanceCents: cents }),
-    fc.record({ kind: fc.constant('login' as const), code: ok, balanceCents: cents,
-      lockTtlSeconds: fc.integer({ min: 1, max: 86_400 }) }),
-    fc.record({ kind: fc.constant('tries' as const), code: fc.constant(55 as const),
-      triesLeft: fc.integer({ min: 1, max: Limits.pinAttemptsMax - 1 }) }),
+    fc.record({
+      kind: fc.constant('login' as const),
+      code: ok,
+      balanceCents: cents,
+      lockTtlSeconds: fc.integer({ min: 1, max: 86_400 }),
+    }),
+    fc.record({
+      kind: fc.constant('tries' as const),
+      code: fc.constant(55 as const),
+      triesLeft: fc.integer({ min: 1, max: Limits.pinAttemptsMax - 1 }),
+    }),
   );
 }
-
 
 describe('PROTOCOL.md grammar', () => {
   it('is well-formed ABNF: no undefined rules, none unused but the two start rules', () => {
@@ -103,11 +109,25 @@ describe('PROTOCOL.md grammar', () => {
 
   it('rejects requests outside the grammar (so the conformance check can fail)', () => {
     const bad = [
-      'deposit x 1\n', 'DEPOSIT x \n', 'DEPOSIT x\n', 'DEPOSIT x 1\t\n', 'DEPOSIT x 1\r\r\n',
-      'DEPOSIT  x 1\n', 'DEPOSIT x 1 \n', 'DEPOSIT x  1\n',
+      'deposit x 1\n',
+      'DEPOSIT x \n',
+      'DEPOSIT x\n',
+      'DEPOSIT x 1\t\n',
+      'DEPOSIT x 1\r\r\n',
+      'DEPOSIT  x 1\n',
+      'DEPOSIT x 1 \n',
+      'DEPOSIT x  1\n',
       `DEPOSIT ${'a'.repeat(33)} 1\n`,
-      'DEPOSIT x_y 1\n', 'LOGIN ac-1234 1234\n', 'LOGIN ac-12345 123\n', 'LOGIN ac12345 1234\n',
-      'BALANCE\r\r\n', 'PING', 'PING\r', 'LOGOUT now\n', 'HELLO\n', '\n',
+      'DEPOSIT x_y 1\n',
+      'LOGIN ac-1234 1234\n',
+      'LOGIN ac-12345 123\n',
+      'LOGIN ac12345 1234\n',
+      'BALANCE\r\r\n',
+      'PING',
+      'PING\r',
+      'LOGOUT now\n',
+      'HELLO\n',
+      '\n',
     ];
     for (const line of bad) {
       expect(grammar.mismatch('request-line', line), JSON.stringify(line)).not.toBeNull();
@@ -115,8 +135,20 @@ describe('PROTOCOL.md grammar', () => {
   });
 
   it('rejects replies outside the grammar', () => {
-    const bad = ['00 -5\n', '0\n', '000\n', '00 01\n', '00 1.5\n', '00 1 2 3\n', '55 10\n',
-      '00 5 0\n', '51\t5\n', 'OK\n', '00 12345678901234567\n', '00'];
+    const bad = [
+      '00 -5\n',
+      '0\n',
+      '000\n',
+      '00 01\n',
+      '00 1.5\n',
+      '00 1 2 3\n',
+      '55 10\n',
+      '00 5 0\n',
+      '51\t5\n',
+      'OK\n',
+      '00 12345678901234567\n',
+      '00',
+    ];
     for (const line of bad) {
       expect(grammar.mismatch('reply-line', line), JSON.stringify(line)).not.toBeNull();
     }
@@ -139,11 +171,28 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
   });
 
   it('ATM: wrong PIN, login, balance, deposit, withdraw, overdraft, logout, quit', async () => {
-    const results = await atmJson(proxy.port, ['login ac-40001 9999', 'login ac-40001 1111',
-      'balance', 'deposit 20.00', 'withdraw 5.50', 'withdraw 1000', 'logout', 'login ac-40001 1111',
-      'quit']);
-    expect(results.map((r) => r.code ?? r.balance_cents ?? 'ok')).toEqual(
-      [55, 10000, 10000, 12000, 11450, 51, 'ok', 11450, 'ok']);
+    const results = await atmJson(proxy.port, [
+      'login ac-40001 9999',
+      'login ac-40001 1111',
+      'balance',
+      'deposit 20.00',
+      'withdraw 5.50',
+      'withdraw 1000',
+      'logout',
+      'login ac-40001 1111',
+      'quit',
+    ]);
+    expect(results.map((r) => r.code ?? r.balance_cents ?? 'ok')).toEqual([
+      55,
+      10000,
+      10000,
+      12000,
+      11450,
+      51,
+      'ok',
+      11450,
+      'ok',
+    ]);
   });
 
   it('ATM: heartbeats (PING) hold the lock; a second ATM is refused with 09', async () => {
@@ -164,11 +213,17 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
   });
 
   it('ATM: a PIN block (75) and the per-connection login limit (65)', async () => {
-    const blocked = await atmJson(proxy.port,
-      ['login ac-40003 0000', 'login ac-40003 0001', 'login ac-40003 0002']);
+    const blocked = await atmJson(proxy.port, [
+      'login ac-40003 0000',
+      'login ac-40003 0001',
+      'login ac-40003 0002',
+    ]);
     expect(blocked.map((r) => r.code)).toEqual([55, 55, 75]);
     const guesses = ['zz-00001', 'zz-00002', 'zz-00003', 'zz-00004', 'zz-00005', 'zz-00006'];
-    const limited = await atmJson(proxy.port, guesses.map((account) => `login ${account} 1234`));
+    const limited = await atmJson(
+      proxy.port,
+      guesses.map((account) => `login ${account} 1234`),
+    );
     expect(limited.map((r) => r.code)).toEqual([55, 55, 55, 55, 55, 65]);
   });
 
@@ -179,8 +234,10 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
       const mark = proxy.lines.length;
       proxy.cutAfterRequest((line) => line.startsWith('DEPOSIT '));
       const deposit = await atm.send('deposit 5.00');
-      const sent = proxy.lines.slice(mark)
-        .filter((l) => l.direction === 'request').map((l) => l.line);
+      const sent = proxy.lines
+        .slice(mark)
+        .filter((l) => l.direction === 'request')
+        .map((l) => l.line);
       const txnId = sent[0]!.split(' ')[1]!;
       expect(sent[0]).toBe(`DEPOSIT ${txnId} 500\n`);
       // It logs in again (more than once if the old lock is still held) and asks for the outcome.
@@ -220,7 +277,9 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
 
   it('wire: a whole session with every request kind and its replies', async () => {
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       BALANCE -> 12
       HELLO ~> 30
       # an empty line
@@ -245,19 +304,23 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
       BALANCE -> 00 100050
       LOGIN ac-40004 4444 -> 12
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
   });
 
   it('wire: the balance maximum (61, recorded) and a thirteen-digit balance', async () => {
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-40008 8888 -> 00 999999999900 2
       DEPOSIT top1 1000000 -> 61
       OUTCOME top1 -> 61
       DEPOSIT top2 100 -> 00 1000000000000
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
   });
 
@@ -282,10 +345,14 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
     expect(malformed.filter((line) => grammar.mismatch('request-line', line) === null)).toEqual([]);
 
     const proxied = [proxy, ...retired].flatMap((p) => p.lines);
-    const requests = [...proxied.filter((l) => l.direction === 'request').map((l) => l.line),
-      ...wireLog.filter((l) => l.direction === 'request').map((l) => l.line)];
-    const replies = [...proxied.filter((l) => l.direction === 'reply').map((l) => l.line),
-      ...wireLog.filter((l) => l.direction === 'reply').map((l) => l.line)];
+    const requests = [
+      ...proxied.filter((l) => l.direction === 'request').map((l) => l.line),
+      ...wireLog.filter((l) => l.direction === 'request').map((l) => l.line),
+    ];
+    const replies = [
+      ...proxied.filter((l) => l.direction === 'reply').map((l) => l.line),
+      ...wireLog.filter((l) => l.direction === 'reply').map((l) => l.line),
+    ];
     expect(nonConforming('request-line', requests)).toEqual([]);
     expect(nonConforming('reply-line', replies)).toEqual([]);
     expect(requests.filter((line) => Buffer.byteLength(line) > REQUEST_BYTES_MAX)).toEqual([]);
@@ -298,7 +365,21 @@ describe('every message the ATM and the server exchange conforms to PROTOCOL.md'
     expect([...new Set(atmRequests.map(verb))].sort()).toEqual(all);
     expect([...new Set(requests.map(verb))].sort()).toEqual(all);
     const codes = new Set(replies.map((line) => line.slice(0, 2)));
-    expect([...codes].sort())
-      .toEqual(['00', '09', '12', '13', '25', '30', '51', '55', '61', '65', '68', '75', '91', '94']);
+    expect([...codes].sort()).toEqual([
+      '00',
+      '09',
+      '12',
+      '13',
+      '25',
+      '30',
+      '51',
+      '55',
+      '61',
+      '65',
+      '68',
+      '75',
+      '91',
+      '94',
+    ]);
   });
 });

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readBalances, readLocks } from '../helpers/bank-admin.js';
 import {
-  checkDepositsAfterRestart, type DepositLedger, newLedger, runCrashRound,
+  checkDepositsAfterRestart,
+  type DepositLedger,
+  newLedger,
+  runCrashRound,
 } from '../helpers/crash-rounds.js';
 import { accountsText, loginWhenFree, makeCustomers } from '../helpers/customers.js';
 import { sleep } from '../helpers/poll.js';
@@ -38,8 +41,10 @@ async function crashAndRestart(
   const load = { rng: ctx.rng, ackedMin: 40, killDelayMsMax: 300 };
   await runCrashRound(server, CUSTOMERS, ledger, load);
   expect(isAlive(server.proc.pid!)).toBe(false);
-  expect(ledger.acked.length - acked, `round ${round}: deposits acknowledged`)
-    .toBeGreaterThanOrEqual(load.ackedMin);
+  expect(
+    ledger.acked.length - acked,
+    `round ${round}: deposits acknowledged`,
+  ).toBeGreaterThanOrEqual(load.ackedMin);
   expectVerified(server.dbFile, `round ${round}, the database as the kill left it`);
   const restarted = await startServer({ dir: server.dir, args: ['--quiet'] });
   try {

@@ -9,7 +9,12 @@ import { startServers } from '../helpers/multi-server.js';
 import { until } from '../helpers/poll.js';
 import { AtmProcess } from '../helpers/proxy.js';
 import {
-  bankDb, ENGINE, makeBankDir, runBank, startServer, type TestServer,
+  bankDb,
+  ENGINE,
+  makeBankDir,
+  runBank,
+  startServer,
+  type TestServer,
 } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 
@@ -33,9 +38,13 @@ function texts(page: Page, selector: string): Promise<string[]> {
 
 /** Waits until some element matching selector has a text that contains every one of words. */
 async function shows(page: Page, what: string, selector: string, words: string[]): Promise<void> {
-  await until(`the page to show ${what}`, async () =>
-    (await texts(page, selector)).some((text) => words.every((word) => text.includes(word))),
-  SHOWN_MS, 50);
+  await until(
+    `the page to show ${what}`,
+    async () =>
+      (await texts(page, selector)).some((text) => words.every((word) => text.includes(word))),
+    SHOWN_MS,
+    50,
+  );
 }
 
 /** A wire client whose requests go one at a time, each line and its reply recorded. */
@@ -57,10 +66,14 @@ class RecordedClient {
 
 /** The dialogue PROTOCOL.md would write for these exchanges: PIN masked, txn ids shortened. */
 function expectedDialogue(exchanged: [string, string][]): string[] {
-  const shorten = (line: string): string => line
-    .replace(/^LOGIN (\S+) \d{4}$/, 'LOGIN $1 ****')
-    .replace(/^(DEPOSIT|WITHDRAW|OUTCOME) (\S{1,32})/, (_, verb: string, txn: string) =>
-      `${verb} ${txn.slice(0, Math.min(4, Math.floor(txn.length / 2)))}…`);
+  const shorten = (line: string): string =>
+    line
+      .replace(/^LOGIN (\S+) \d{4}$/, 'LOGIN $1 ****')
+      .replace(
+        /^(DEPOSIT|WITHDRAW|OUTCOME) (\S{1,32})/,
+        (_, verb: string, txn: string) =>
+          `${verb} ${txn.slice(0, Math.min(4, Math.floor(txn.length / 2)))}…`,
+      );
   return exchanged.flatMap(([request, reply]) => [`C: ${shorten(request)}`, `S: ${reply}`]);
 }
 
@@ -84,8 +97,14 @@ describe('bank admin dashboard in a browser', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     bank = await startBank();
-    dashboard = await startDashboard(bank.db, ['--listen', '127.0.0.1:0', '--lock-ttl',
-      String(LOCK_TTL_S), '--interval', String(INTERVAL_MS)]);
+    dashboard = await startDashboard(bank.db, [
+      '--listen',
+      '127.0.0.1:0',
+      '--lock-ttl',
+      String(LOCK_TTL_S),
+      '--interval',
+      String(INTERVAL_MS),
+    ]);
   });
 
   afterAll(async () => {
@@ -132,17 +151,26 @@ describe('bank admin dashboard in a browser', () => {
     expect(await client.request('BALANCE')).toBe('00 7025');
     expect(await client.request('LOGOUT')).toBe('00');
     const expected = expectedDialogue(client.exchanged);
-    await until('the whole dialogue', async () => {
-      const lines = (await texts(page, '#dialogue div')).filter((l) => /^[CS]: /.test(l));
-      return JSON.stringify(lines) === JSON.stringify(expected);
-    }, SHOWN_MS, 50).catch(async (error: Error) => {
+    await until(
+      'the whole dialogue',
+      async () => {
+        const lines = (await texts(page, '#dialogue div')).filter((l) => /^[CS]: /.test(l));
+        return JSON.stringify(lines) === JSON.stringify(expected);
+      },
+      SHOWN_MS,
+      50,
+    ).catch(async (error: Error) => {
       expect(await texts(page, '#dialogue div'), error.message).toEqual(expected);
     });
 
     atm.signal('SIGKILL');
     await atm.exited;
-    await until('the killed ATM\'s session to leave the page', async () =>
-      !(await texts(page, '#sessions tbody tr')).some((t) => t.includes('ac-10001')), SHOWN_MS, 50);
+    await until(
+      "the killed ATM's session to leave the page",
+      async () => !(await texts(page, '#sessions tbody tr')).some((t) => t.includes('ac-10001')),
+      SHOWN_MS,
+      50,
+    );
     client.wire.close();
     busy.close();
     expect(errors).toEqual([]);
@@ -162,8 +190,8 @@ describe('bank admin dashboard in a browser', () => {
     expect(one).toContain('event: hello');
     expect(one).not.toMatch(/pin_?hash|pinHash|scrypt/i);
     // Two pages, one poll: both get the states of the same polls (the same times), not their own.
-    const times = (text: string): string[] => [...text.matchAll(/"state":\{"at":(\d+)/g)]
-      .map((match) => match[1]!);
+    const times = (text: string): string[] =>
+      [...text.matchAll(/"state":\{"at":(\d+)/g)].map((match) => match[1]!);
     expect(times(one).filter((at) => times(two).includes(at)).length).toBeGreaterThan(0);
   });
 });
@@ -181,8 +209,14 @@ describe('bank admin dashboard beyond loopback', () => {
 
   it('--help states every option, with its range', () => {
     const help = runBank(['admin', 'dashboard', '--help']).stdout.replace(/\s+/g, ' ');
-    for (const option of ['--db <file|url>', '--listen <[host:]port>', '--token <token>',
-      '--token-file <file>', '--lock-ttl <seconds>', '--interval <ms>']) {
+    for (const option of [
+      '--db <file|url>',
+      '--listen <[host:]port>',
+      '--token <token>',
+      '--token-file <file>',
+      '--lock-ttl <seconds>',
+      '--interval <ms>',
+    ]) {
       expect(help).toContain(option);
     }
     expect(help).toContain('port 0 to 65535');
@@ -200,8 +234,7 @@ describe('bank admin dashboard beyond loopback', () => {
   it('asks every request for the token on a non-loopback --listen', async () => {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'correct horse battery staple\n');
-    const running = await startDashboard(db, ['--listen', '0.0.0.0:0', '--token-file',
-      tokenFile]);
+    const running = await startDashboard(db, ['--listen', '0.0.0.0:0', '--token-file', tokenFile]);
     try {
       // Listening on every interface; the test reaches it through loopback only.
       const port = new URL(running.url).port;
@@ -211,7 +244,9 @@ describe('bank admin dashboard beyond loopback', () => {
         const wrong = { headers: { authorization: 'Bearer correct horse battery stapler' } };
         expect((await fetch(`${base}${path}`, wrong)).status, path).toBe(401);
       }
-      const right = await fetch(`${base}/?token=${encodeURIComponent('correct horse battery staple')}`);
+      const right = await fetch(
+        `${base}/?token=${encodeURIComponent('correct horse battery staple')}`,
+      );
       expect(right.status).toBe(200);
       const cookie = right.headers.get('set-cookie')!.split(';')[0]!;
       expect((await fetch(`${base}/dashboard.js`, { headers: { cookie } })).status).toBe(200);

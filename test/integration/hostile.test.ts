@@ -174,8 +174,11 @@ describe('a live hostile mix', () => {
     const pid = server.proc.pid!;
     const rssBeforeKib = rssKib(pid);
     const rss = watchRss(pid);
-    const logins = await Promise.all(NON_READERS.map((customer, i) =>
-      loginWhenFree(server.port, customer, { localAddress: `127.0.0.${i + 5}` })));
+    const logins = await Promise.all(
+      NON_READERS.map((customer, i) =>
+        loginWhenFree(server.port, customer, { localAddress: `127.0.0.${i + 5}` }),
+      ),
+    );
     expect(logins.map((login) => login.reply)).toEqual(Array(10).fill('00 10000 30'));
     const silent = logins.map((login) => login.peer);
     const requests = await sendWithoutReading(silent, 3000);
@@ -292,7 +295,9 @@ describe('money and id limits on the wire', () => {
   it('takes $10,000.00 but not a cent more, and $10 billion in all but no more (61)', async () => {
     const { peer, reply } = await loginWhenFree(server.port, { account: 'ac-10009', pin: '9999' });
     expect(reply).toBe('00 999999900000 30');
-    await expectDialogue(peer, `
+    await expectDialogue(
+      peer,
+      `
       WITHDRAW w1 1000001 -> 61
       DEPOSIT d1 1000001 -> 61
       DEPOSIT d2 99999999999 -> 61
@@ -301,19 +306,23 @@ describe('money and id limits on the wire', () => {
       DEPOSIT d4 100000 -> 00 1000000000000
       DEPOSIT d5 1 -> 61
       BALANCE -> 00 1000000000000
-    `);
+    `,
+    );
     peer.close();
   });
 
   it('takes a 32-character transaction id and answers 30 to a 33-character one', async () => {
     const { peer, reply } = await loginWhenFree(server.port, CUSTOMERS[0]!);
     expect(reply).toBe('00 10000 30');
-    await expectDialogue(peer, `
+    await expectDialogue(
+      peer,
+      `
       DEPOSIT ${'a'.repeat(32)} 100 -> 00 10100
       DEPOSIT ${'b'.repeat(33)} 100 -> 30
       OUTCOME ${'b'.repeat(33)} -> 30
       BALANCE -> 00 10100
-    `);
+    `,
+    );
     peer.close();
   });
 });
@@ -372,60 +381,59 @@ describe('connection limits', () => {
     });
   });
 
-  it('answers 91 to one connection over --max-connections when every slot is in a session',
-    async () => {
-      const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
-      await withServer(server, async () => {
-        const four: WireClient[] = [];
-        for (let i = 1; i <= 4; i++) {
-          const peer = await WireClient.connect(server.port, `127.0.${i + 1}.1`);
-          expect(await peer.request(`LOGIN ac-1000${i} ${String(i).repeat(4)}`)).toMatch(/^00 /);
-          four.push(peer);
-        }
-        for (const address of ['127.0.15.1', '127.0.0.1']) {
-          const over = await WireClient.connect(server.port, address);
-          expect(await over.closesWithin(5000)).toBe(true);
-          expect(over.text).toBe('91\n');
-        }
-        four.forEach((peer) => peer.close());
-        const again = () => admitted(server.port);
-        expect(await until('a connection admitted again', again, 5000)).toBe(true);
-      });
+  it('answers 91 to one connection over --max-connections when every slot is in a session', async () => {
+    const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
+    await withServer(server, async () => {
+      const four: WireClient[] = [];
+      for (let i = 1; i <= 4; i++) {
+        const peer = await WireClient.connect(server.port, `127.0.${i + 1}.1`);
+        expect(await peer.request(`LOGIN ac-1000${i} ${String(i).repeat(4)}`)).toMatch(/^00 /);
+        four.push(peer);
+      }
+      for (const address of ['127.0.15.1', '127.0.0.1']) {
+        const over = await WireClient.connect(server.port, address);
+        expect(await over.closesWithin(5000)).toBe(true);
+        expect(over.text).toBe('91\n');
+      }
+      four.forEach((peer) => peer.close());
+      const again = () => admitted(server.port);
+      expect(await until('a connection admitted again', again, 5000)).toBe(true);
     });
+  });
 
-  it('gives a newcomer the slot of the oldest connection not logged in, when every slot is taken',
-    async () => {
-      const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
-      await withServer(server, async () => {
-        const customer = await WireClient.connect(server.port, '127.0.2.1');
-        expect(await customer.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
-        const holders: WireClient[] = [];
-        for (let i = 3; i <= 5; i++) holders.push(await WireClient.connect(server.port, `127.0.${i}.1`));
-        for (const peer of holders) expect(await peer.request('PING')).toBe('12');
-        const newcomer = await WireClient.connect(server.port, '127.0.9.1');
-        expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
-        expect(await holders[0]!.closesWithin(5000)).toBe(true); // the oldest not logged in
-        expect(holders.slice(1).map((peer) => peer.isClosed)).toEqual([false, false]);
-        expect(await customer.request('BALANCE')).toMatch(/^00 /); // a session is never evicted
-        [customer, newcomer, ...holders].forEach((peer) => peer.close());
-      });
+  it('gives a newcomer the slot of the oldest connection not logged in, when every slot is taken', async () => {
+    const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
+    await withServer(server, async () => {
+      const customer = await WireClient.connect(server.port, '127.0.2.1');
+      expect(await customer.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
+      const holders: WireClient[] = [];
+      for (let i = 3; i <= 5; i++)
+        holders.push(await WireClient.connect(server.port, `127.0.${i}.1`));
+      for (const peer of holders) expect(await peer.request('PING')).toBe('12');
+      const newcomer = await WireClient.connect(server.port, '127.0.9.1');
+      expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
+      expect(await holders[0]!.closesWithin(5000)).toBe(true); // the oldest not logged in
+      expect(holders.slice(1).map((peer) => peer.isClosed)).toEqual([false, false]);
+      expect(await customer.request('BALANCE')).toMatch(/^00 /); // a session is never evicted
+      [customer, newcomer, ...holders].forEach((peer) => peer.close());
     });
+  });
 
-  it('evicts the oldest connection not logged in now: one that logged out is, when oldest (§7)',
-    async () => {
-      const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
-      await withServer(server, async () => {
-        const former = await WireClient.connect(server.port, '127.0.2.1');
-        expect(await former.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
-        expect(await former.request('LOGOUT')).toBe('00');
-        const holders: WireClient[] = [];
-        for (let i = 3; i <= 5; i++) holders.push(await WireClient.connect(server.port, `127.0.${i}.1`));
-        for (const peer of holders) expect(await peer.request('PING')).toBe('12');
-        const newcomer = await WireClient.connect(server.port, '127.0.9.1');
-        expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
-        expect(await former.closesWithin(5000)).toBe(true); // logged out, and the oldest
-        expect(holders.map((peer) => peer.isClosed)).toEqual([false, false, false]);
-        [former, newcomer, ...holders].forEach((peer) => peer.close());
-      });
+  it('evicts the oldest connection not logged in now: one that logged out is, when oldest (§7)', async () => {
+    const server = await startServer({ args: ['--max-connections', '4', '--quiet'] });
+    await withServer(server, async () => {
+      const former = await WireClient.connect(server.port, '127.0.2.1');
+      expect(await former.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
+      expect(await former.request('LOGOUT')).toBe('00');
+      const holders: WireClient[] = [];
+      for (let i = 3; i <= 5; i++)
+        holders.push(await WireClient.connect(server.port, `127.0.${i}.1`));
+      for (const peer of holders) expect(await peer.request('PING')).toBe('12');
+      const newcomer = await WireClient.connect(server.port, '127.0.9.1');
+      expect(await newcomer.request('LOGIN ac-10002 2222')).toMatch(/^00 /);
+      expect(await former.closesWithin(5000)).toBe(true); // logged out, and the oldest
+      expect(holders.map((peer) => peer.isClosed)).toEqual([false, false, false]);
+      [former, newcomer, ...holders].forEach((peer) => peer.close());
     });
+  });
 });

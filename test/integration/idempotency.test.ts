@@ -13,7 +13,13 @@ import { WireClient } from '../helpers/wire.js';
 
 const CUSTOMERS = makeCustomers(7, 40_001);
 const [SAME_CONN, OTHER, BATCH, FIN_DROP, RST_DROP, CUT_AFTER, CUT_BEFORE] = CUSTOMERS as [
-  Customer, Customer, Customer, Customer, Customer, Customer, Customer,
+  Customer,
+  Customer,
+  Customer,
+  Customer,
+  Customer,
+  Customer,
+  Customer,
 ];
 const TXN_ID = /^[0-9a-f]{16}$/;
 
@@ -27,7 +33,10 @@ class CuttingProxy {
   armed: { verb: string; forward: boolean } | null = null;
   cuts = 0;
   private readonly sockets = new Set<net.Socket>();
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   static async start(targetPort: number): Promise<CuttingProxy> {
     const server = net.createServer();
@@ -86,8 +95,9 @@ class CuttingProxy {
 /** Audit rows of one account and transaction id that moved money (deposit/withdraw, 00). */
 function appliedRows(dbFile: string, account: string, txnId: string): unknown[] {
   const moves = new Set(['deposit', 'withdraw']);
-  return readAudit(dbFile, '--account', account)
-    .filter((row) => row.txn_id === txnId && moves.has(row.op) && row.code === 0);
+  return readAudit(dbFile, '--account', account).filter(
+    (row) => row.txn_id === txnId && moves.has(row.op) && row.code === 0,
+  );
 }
 
 /** Sends each request in turn and expects its reply. */
@@ -111,14 +121,23 @@ describe('transaction ids: a repeated request applies once', () => {
     const { peer, reply } = await loginWhenFree(server.port, SAME_CONN);
     expect(reply).toBe('00 10000 30');
     await expectReplies(peer, [
-      ['DEPOSIT dep1 2500', '00 12500'], ['DEPOSIT dep1 2500', '00 12500'],
-      ['WITHDRAW wd1 1000', '00 11500'], ['WITHDRAW wd1 1000', '00 11500'],
+      ['DEPOSIT dep1 2500', '00 12500'],
+      ['DEPOSIT dep1 2500', '00 12500'],
+      ['WITHDRAW wd1 1000', '00 11500'],
+      ['WITHDRAW wd1 1000', '00 11500'],
       ['DEPOSIT dep1 2500', '00 12500'], // the balance then, not now
-      ['WITHDRAW big1 999999', '51 11500'], ['DEPOSIT dep2 500', '00 12000'],
+      ['WITHDRAW big1 999999', '51 11500'],
+      ['DEPOSIT dep2 500', '00 12000'],
       ['WITHDRAW big1 999999', '51 11500'], // the original refusal, though it would now differ
-      ['DEPOSIT dep1 2600', '94'], ['WITHDRAW dep1 2500', '94'], ['DEPOSIT wd1 1000', '94'],
-      ['OUTCOME dep1', '00 12500'], ['OUTCOME wd1', '00 11500'], ['OUTCOME big1', '51 11500'],
-      ['OUTCOME never1', '25'], ['BALANCE', '00 12000'], ['LOGOUT', '00'],
+      ['DEPOSIT dep1 2600', '94'],
+      ['WITHDRAW dep1 2500', '94'],
+      ['DEPOSIT wd1 1000', '94'],
+      ['OUTCOME dep1', '00 12500'],
+      ['OUTCOME wd1', '00 11500'],
+      ['OUTCOME big1', '51 11500'],
+      ['OUTCOME never1', '25'],
+      ['BALANCE', '00 12000'],
+      ['LOGOUT', '00'],
     ]);
     peer.close();
     expect(readBalances(server.dbFile)[SAME_CONN.account]).toBe(12_000);
@@ -130,7 +149,8 @@ describe('transaction ids: a repeated request applies once', () => {
     const { peer, reply } = await loginWhenFree(server.port, OTHER);
     expect(reply).toBe('00 10000 30');
     await expectReplies(peer, [
-      ['DEPOSIT dep1 2500', '00 12500'], ['DEPOSIT dep1 2500', '00 12500'],
+      ['DEPOSIT dep1 2500', '00 12500'],
+      ['DEPOSIT dep1 2500', '00 12500'],
     ]);
     peer.close();
   });
@@ -149,23 +169,26 @@ describe('transaction ids: a repeated request applies once', () => {
   it.each([
     ['FIN', FIN_DROP, (peer: WireClient) => peer.close()],
     ['RST', RST_DROP, (peer: WireClient) => peer.reset()],
-  ])('settles a DEPOSIT whose reply was lost (%s) with OUTCOME and a resend, once', async (
-    _how, customer, drop,
-  ) => {
-    const first = await loginWhenFree(server.port, customer);
-    expect(first.reply).toBe('00 10000 30');
-    await first.peer.write('DEPOSIT lost1 700\n'); // handed to the kernel, then dropped unread
-    drop(first.peer);
-    const second = await loginWhenFree(server.port, customer, { timeoutMs: 5000 });
-    expect(second.reply).toMatch(/^00 (10000|10700) 30$/); // it may or may not have arrived
-    expect(await second.peer.request('OUTCOME lost1')).toMatch(/^(00 10700|25)$/);
-    await expectReplies(second.peer, [
-      ['DEPOSIT lost1 700', '00 10700'], ['DEPOSIT lost1 700', '00 10700'],
-      ['OUTCOME lost1', '00 10700'], ['BALANCE', '00 10700'],
-    ]);
-    second.peer.close();
-    expect(appliedRows(server.dbFile, customer.account, 'lost1')).toHaveLength(1);
-  });
+  ])(
+    'settles a DEPOSIT whose reply was lost (%s) with OUTCOME and a resend, once',
+    async (_how, customer, drop) => {
+      const first = await loginWhenFree(server.port, customer);
+      expect(first.reply).toBe('00 10000 30');
+      await first.peer.write('DEPOSIT lost1 700\n'); // handed to the kernel, then dropped unread
+      drop(first.peer);
+      const second = await loginWhenFree(server.port, customer, { timeoutMs: 5000 });
+      expect(second.reply).toMatch(/^00 (10000|10700) 30$/); // it may or may not have arrived
+      expect(await second.peer.request('OUTCOME lost1')).toMatch(/^(00 10700|25)$/);
+      await expectReplies(second.peer, [
+        ['DEPOSIT lost1 700', '00 10700'],
+        ['DEPOSIT lost1 700', '00 10700'],
+        ['OUTCOME lost1', '00 10700'],
+        ['BALANCE', '00 10700'],
+      ]);
+      second.peer.close();
+      expect(appliedRows(server.dbFile, customer.account, 'lost1')).toHaveLength(1);
+    },
+  );
 });
 
 describe('the ATM recovers a lost reply with OUTCOME (Teller.move)', () => {

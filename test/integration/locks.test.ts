@@ -49,11 +49,14 @@ describe('account locks (default lock TTL)', () => {
 
   it('answers a second LOGIN in a session with 12, and leaves no lock after logout', async () => {
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-10004 4444 -> 00 100000 30
       LOGIN ac-10004 4444 -> 12
       LOGIN ac-10003 3333 -> 12
-    `);
+    `,
+    );
     expect(readLocks(server.dbFile)).toEqual(['ac-10004']);
     expect(await client.request('BALANCE')).toBe('00 100000'); // the session carries on
     const other = await WireClient.connect(server.port);
@@ -76,27 +79,30 @@ interface FrozenAtm {
 describe('account locks of frozen clients (--lock-ttl 2)', () => {
   const server = serverPerSuite({ args: ['--lock-ttl', '2'] });
 
-  it('holds the lock of a session that sends something every fifth of the TTL, over 3 TTLs '
-    + '(the heartbeat is recorded once a sixth of the TTL old, not on every request)', async () => {
-    const active = await WireClient.connect(server.port);
-    expect(await active.request('LOGIN ac-10002 2222')).toBe('00 5025 2');
-    const endAtMs = Date.now() + 3 * 2000;
-    let tries = 0;
-    while (Date.now() < endAtMs) {
-      await sleep(400);
-      // Just before the session's next request, when its recorded heartbeat is oldest. A new
-      // connection each time: refusals before login end a connection after ten.
-      const other = await WireClient.connect(server.port);
-      expect(await other.request('LOGIN ac-10002 2222')).toBe('09');
-      other.close();
-      expect(await active.request('PING')).toBe('00');
-      tries += 1;
-    }
-    expect(tries).toBeGreaterThanOrEqual(5);
-    expect(await active.request('BALANCE')).toBe('00 5025');
-    expect(await active.request('LOGOUT')).toBe('00');
-    active.close();
-  });
+  it(
+    'holds the lock of a session that sends something every fifth of the TTL, over 3 TTLs ' +
+      '(the heartbeat is recorded once a sixth of the TTL old, not on every request)',
+    async () => {
+      const active = await WireClient.connect(server.port);
+      expect(await active.request('LOGIN ac-10002 2222')).toBe('00 5025 2');
+      const endAtMs = Date.now() + 3 * 2000;
+      let tries = 0;
+      while (Date.now() < endAtMs) {
+        await sleep(400);
+        // Just before the session's next request, when its recorded heartbeat is oldest. A new
+        // connection each time: refusals before login end a connection after ten.
+        const other = await WireClient.connect(server.port);
+        expect(await other.request('LOGIN ac-10002 2222')).toBe('09');
+        other.close();
+        expect(await active.request('PING')).toBe('00');
+        tries += 1;
+      }
+      expect(tries).toBeGreaterThanOrEqual(5);
+      expect(await active.request('BALANCE')).toBe('00 5025');
+      expect(await active.request('LOGOUT')).toBe('00');
+      active.close();
+    },
+  );
 
   it('lets a login take the lock of a silent client after the TTL; it then gets 68', async () => {
     const frozen = await WireClient.connect(server.port);
@@ -106,13 +112,16 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     let approval: string;
     [second, approval] = await retryLoginWhileBusy(server.port, 'LOGIN ac-10001 1111', second);
     expect(approval).toBe('00 10000 2');
-    await expectDialogue(frozen, `
+    await expectDialogue(
+      frozen,
+      `
       BALANCE -> 68
       # its session is over
       BALANCE -> 12
       # and the lock is the other's
       LOGIN ac-10001 1111 -> 09
-    `);
+    `,
+    );
     expect(await second.request('DEPOSIT after68 100')).toBe('00 10100');
     expect(await second.request('LOGOUT')).toBe('00');
     expect(readLocks(server.dbFile)).toEqual([]);
@@ -120,20 +129,19 @@ describe('account locks of frozen clients (--lock-ttl 2)', () => {
     second.close();
   });
 
-  it('ends with 68 a silent session whose account an operator closed once its lock expired',
-    async () => {
-      const silent = await WireClient.connect(server.port);
-      expect(await silent.request('LOGIN ac-10003 3333')).toBe('00 0 2');
-      await until('the lock expired', async () => {
-        const closed = admin(server.dbFile, 'close', 'ac-10003', '--lock-ttl', '2');
-        return closed.code === 0 ? true : undefined;
-      });
-      expect(await silent.request('DEPOSIT closed1 100')).toBe('68');
-      expect(await silent.request('BALANCE')).toBe('12'); // its session is over
-      expect(readLocks(server.dbFile)).toEqual([]);
-      silent.close();
-      expect(admin(server.dbFile, 'reopen', 'ac-10003').code).toBe(0); // for the tests below
+  it('ends with 68 a silent session whose account an operator closed once its lock expired', async () => {
+    const silent = await WireClient.connect(server.port);
+    expect(await silent.request('LOGIN ac-10003 3333')).toBe('00 0 2');
+    await until('the lock expired', async () => {
+      const closed = admin(server.dbFile, 'close', 'ac-10003', '--lock-ttl', '2');
+      return closed.code === 0 ? true : undefined;
     });
+    expect(await silent.request('DEPOSIT closed1 100')).toBe('68');
+    expect(await silent.request('BALANCE')).toBe('12'); // its session is over
+    expect(readLocks(server.dbFile)).toEqual([]);
+    silent.close();
+    expect(admin(server.dbFile, 'reopen', 'ac-10003').code).toBe(0); // for the tests below
+  });
 
   /** A SIGSTOPped ATM behind a recording proxy, whose heartbeats were seen to hold its lock. */
   async function frozenAtm(credentials: string): Promise<FrozenAtm> {

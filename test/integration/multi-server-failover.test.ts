@@ -7,9 +7,7 @@ import { readRows } from '../helpers/database.js';
 import { freePort, withClient } from '../helpers/embedded-postgres.js';
 import { expectVerified } from '../helpers/multi-server.js';
 import { until } from '../helpers/poll.js';
-import {
-  admin, DB_URL_FILE, runBank, startServer, type TestServer,
-} from '../helpers/server.js';
+import { admin, DB_URL_FILE, runBank, startServer, type TestServer } from '../helpers/server.js';
 import { startStandbyPair, type StandbyPair } from '../helpers/standby.js';
 import { WireClient } from '../helpers/wire.js';
 
@@ -46,7 +44,9 @@ function bankDirOn(db: string, customers: Customer[]): string {
 /** A session on the server at port, its login checked. */
 async function sessionOn(port: number, { account, pin }: Customer): Promise<WireClient> {
   const client = await WireClient.connect(port);
-  expect(await client.request(`LOGIN ${account} ${pin}`)).toMatch(new RegExp(`^00 ${OPENING_CENTS} `));
+  expect(await client.request(`LOGIN ${account} ${pin}`)).toMatch(
+    new RegExp(`^00 ${OPENING_CENTS} `),
+  );
   return client;
 }
 
@@ -67,14 +67,20 @@ async function deposits(client: WireClient, prefix: string, count: number): Prom
  * closes. Without waiting for the database (--db-wait), a deposit cut off by the primary's death
  * is answered 96 and its connection ends: it may or may not have committed (`unsure`).
  */
-function depositsUntil(client: WireClient, stopped: () => boolean): {
-  acknowledged: string[]; unsure: number; done: Promise<void>;
+function depositsUntil(
+  client: WireClient,
+  stopped: () => boolean,
+): {
+  acknowledged: string[];
+  unsure: number;
+  done: Promise<void>;
 } {
   const load = { acknowledged: [] as string[], unsure: 0, done: Promise.resolve() };
   load.done = (async () => {
     for (let i = 0; !stopped() && !client.isClosed; i += 1) {
       const txn = `load${i}`;
-      const reply = await client.request(`DEPOSIT ${txn} ${DEPOSIT_CENTS}`, 2 * DB_WAIT_S * 1000)
+      const reply = await client
+        .request(`DEPOSIT ${txn} ${DEPOSIT_CENTS}`, 2 * DB_WAIT_S * 1000)
         .catch(() => 'no reply');
       if (/^00 \d+$/.test(reply)) load.acknowledged.push(txn);
       else load.unsure += 1;
@@ -85,8 +91,11 @@ function depositsUntil(client: WireClient, stopped: () => boolean): {
 
 /** A balance as the database (by URL) holds it. */
 async function balanceIn(db: string, account: string): Promise<number> {
-  const rows = await readRows<{ balance_cents: number }>(db,
-    'SELECT balance_cents FROM accounts WHERE account = ?', [account]);
+  const rows = await readRows<{ balance_cents: number }>(
+    db,
+    'SELECT balance_cents FROM accounts WHERE account = ?',
+    [account],
+  );
   return rows[0]!.balance_cents;
 }
 
@@ -102,12 +111,16 @@ interface Session {
  * each, OUTCOME on the session answers each `00`, and `bank admin verify` on the multi-host URL
  * finds one gap-free audit chain.
  */
-async function expectNothingLost(pair: StandbyPair, db: string,
-  sessions: Session[]): Promise<void> {
+async function expectNothingLost(
+  pair: StandbyPair,
+  db: string,
+  sessions: Session[],
+): Promise<void> {
   const promoted = pair.url(pair.standbyPort, 'bank');
   for (const { client, customer, acknowledged } of sessions) {
-    expect(await balanceIn(promoted, customer.account))
-      .toBe(OPENING_CENTS + acknowledged.length * DEPOSIT_CENTS);
+    expect(await balanceIn(promoted, customer.account)).toBe(
+      OPENING_CENTS + acknowledged.length * DEPOSIT_CENTS,
+    );
     for (const txn of acknowledged) {
       expect(await client.request(`OUTCOME ${txn}`), `OUTCOME ${txn}`).toMatch(/^00 \d+$/);
     }
@@ -137,60 +150,88 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
     await pair?.stop();
   });
 
-  it('seeds and serves on the primary though the standby is listed first', async () => {
-    const dir = bankDirOn(standbyFirst, CUSTOMERS);
-    const server = await startServer({ dir, args: ['--quiet'] });
-    servers.push(server);
-    const client = await sessionOn(server.port, CUSTOMERS[0]!);
-    expect(await client.request(`DEPOSIT first ${DEPOSIT_CENTS}`))
-      .toBe(`00 ${OPENING_CENTS + DEPOSIT_CENTS}`);
-    expect(await client.request('LOGOUT')).toBe('00');
-    client.close();
-    const onPrimary = pair.url(pair.primaryPort, 'bank');
-    expect(await balanceIn(onPrimary, CUSTOMERS[0]!.account))
-      .toBe(OPENING_CENTS + DEPOSIT_CENTS);
-    expect(server.output()).not.toContain(passwordOf(pair));
-  }, SLOW_MS);
+  it(
+    'seeds and serves on the primary though the standby is listed first',
+    async () => {
+      const dir = bankDirOn(standbyFirst, CUSTOMERS);
+      const server = await startServer({ dir, args: ['--quiet'] });
+      servers.push(server);
+      const client = await sessionOn(server.port, CUSTOMERS[0]!);
+      expect(await client.request(`DEPOSIT first ${DEPOSIT_CENTS}`)).toBe(
+        `00 ${OPENING_CENTS + DEPOSIT_CENTS}`,
+      );
+      expect(await client.request('LOGOUT')).toBe('00');
+      client.close();
+      const onPrimary = pair.url(pair.primaryPort, 'bank');
+      expect(await balanceIn(onPrimary, CUSTOMERS[0]!.account)).toBe(OPENING_CENTS + DEPOSIT_CENTS);
+      expect(server.output()).not.toContain(passwordOf(pair));
+    },
+    SLOW_MS,
+  );
 
-  it('takes every admin command, reading and writing, on the primary', () => {
-    const [, second] = CUSTOMERS;
-    for (const args of [['block', second!.account], ['unblock', second!.account],
-      ['open', 'ac-69999', '--pin', '9999'], ['accounts'], ['audit'], ['sessions'], ['verify']]) {
-      const result = admin(standbyFirst, ...args);
-      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-      expect(result.stdout + result.stderr).not.toContain(passwordOf(pair));
-    }
-    expect(admin(standbyFirst, 'accounts').stdout).toMatch(/ac-69999 +\$0\.00 +open/);
-  }, SLOW_MS);
+  it(
+    'takes every admin command, reading and writing, on the primary',
+    () => {
+      const [, second] = CUSTOMERS;
+      for (const args of [
+        ['block', second!.account],
+        ['unblock', second!.account],
+        ['open', 'ac-69999', '--pin', '9999'],
+        ['accounts'],
+        ['audit'],
+        ['sessions'],
+        ['verify'],
+      ]) {
+        const result = admin(standbyFirst, ...args);
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+        expect(result.stdout + result.stderr).not.toContain(passwordOf(pair));
+      }
+      expect(admin(standbyFirst, 'accounts').stdout).toMatch(/ac-69999 +\$0\.00 +open/);
+    },
+    SLOW_MS,
+  );
 
-  it('passes over a host that does not answer, with the default target_session_attrs', async () => {
-    const nobody = await freePort();
-    const result = admin(pair.hostsUrl([nobody, pair.primaryPort], 'bank'), 'verify');
-    expect(result.code, result.stderr).toBe(0);
-    expect(admin(pair.hostsUrl([nobody, pair.primaryPort], 'bank',
-      'target_session_attrs=primary'), 'verify').code).toBe(0);
-  }, SLOW_MS);
+  it(
+    'passes over a host that does not answer, with the default target_session_attrs',
+    async () => {
+      const nobody = await freePort();
+      const result = admin(pair.hostsUrl([nobody, pair.primaryPort], 'bank'), 'verify');
+      expect(result.code, result.stderr).toBe(0);
+      expect(
+        admin(
+          pair.hostsUrl([nobody, pair.primaryPort], 'bank', 'target_session_attrs=primary'),
+          'verify',
+        ).code,
+      ).toBe(0);
+    },
+    SLOW_MS,
+  );
 
   it('refuses a standby when read-write is asked, saying what each host is', () => {
-    const result = admin(pair.hostsUrl([pair.standbyPort], 'bank',
-      'target_session_attrs=read-write'), 'verify');
+    const result = admin(
+      pair.hostsUrl([pair.standbyPort], 'bank', 'target_session_attrs=read-write'),
+      'verify',
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`127.0.0.1:${pair.standbyPort} is a standby`);
     expect(result.stderr).toContain('postgres:***@');
     expect(result.stderr).not.toContain(passwordOf(pair));
   });
 
-  it('serves again once the primary is killed and the standby promoted; nothing acked is lost',
+  it(
+    'serves again once the primary is killed and the standby promoted; nothing acked is lost',
     async () => {
-      const second = await startServer({ dir: servers[0]!.dir,
-        args: ['--quiet', '--db', primaryFirst, '--server-name', 'failover-b'] });
+      const second = await startServer({
+        dir: servers[0]!.dir,
+        args: ['--quiet', '--db', primaryFirst, '--server-name', 'failover-b'],
+      });
       servers.push(second);
       const sessions: Session[] = [
         { client: await sessionOn(servers[0]!.port, CUSTOMERS[2]!), customer: CUSTOMERS[2]! },
         { client: await sessionOn(second.port, CUSTOMERS[3]!), customer: CUSTOMERS[3]! },
       ].map((session) => ({ ...session, acknowledged: [] }));
       for (const session of sessions) {
-        session.acknowledged.push(...await deposits(session.client, 'before', ROUNDS));
+        session.acknowledged.push(...(await deposits(session.client, 'before', ROUNDS)));
       }
       // A third session deposits without a pause: one of its requests is in flight at the kill.
       let killed = false;
@@ -201,16 +242,20 @@ describe('a multi-host --db URL, and a fail-over to the standby', () => {
       await pair.promote();
       await load.done;
       for (const session of sessions) {
-        session.acknowledged.push(...await deposits(session.client, 'after', ROUNDS));
+        session.acknowledged.push(...(await deposits(session.client, 'after', ROUNDS)));
       }
       await expectNothingLost(pair, primaryFirst, sessions);
       // The load's unanswered deposit may or may not have committed; its answered ones did.
       const balance = await balanceIn(pair.url(pair.standbyPort, 'bank'), CUSTOMERS[1]!.account);
       expect(balance).toBeGreaterThanOrEqual(
-        OPENING_CENTS + load.acknowledged.length * DEPOSIT_CENTS);
+        OPENING_CENTS + load.acknowledged.length * DEPOSIT_CENTS,
+      );
       expect(balance).toBeLessThanOrEqual(
-        OPENING_CENTS + (load.acknowledged.length + load.unsure) * DEPOSIT_CENTS);
-    }, SLOW_MS);
+        OPENING_CENTS + (load.acknowledged.length + load.unsure) * DEPOSIT_CENTS,
+      );
+    },
+    SLOW_MS,
+  );
 });
 
 describe(`a fail-over under way: requests wait for the database (--db-wait ${DB_WAIT_S})`, () => {
@@ -220,12 +265,19 @@ describe(`a fail-over under way: requests wait for the database (--db-wait ${DB_
   beforeAll(async () => {
     pair = await startStandbyPair();
     await withClient(pair.url(pair.primaryPort), (client) => client.query('CREATE DATABASE bank'));
-    db = pair.hostsUrl([pair.primaryPort, pair.standbyPort], 'bank',
-      'target_session_attrs=read-write');
+    db = pair.hostsUrl(
+      [pair.primaryPort, pair.standbyPort],
+      'bank',
+      'target_session_attrs=read-write',
+    );
     const dir = bankDirOn(db, CUSTOMERS);
     for (const name of ['wait-a', 'wait-b']) {
-      servers.push(await startServer({ dir, args: ['--quiet', '--server-name', name,
-        '--db-wait', String(DB_WAIT_S)] }));
+      servers.push(
+        await startServer({
+          dir,
+          args: ['--quiet', '--server-name', name, '--db-wait', String(DB_WAIT_S)],
+        }),
+      );
     }
   }, SLOW_MS);
   afterAll(async () => {
@@ -233,18 +285,23 @@ describe(`a fail-over under way: requests wait for the database (--db-wait ${DB_
     await pair?.stop();
   });
 
-  it('answers requests in flight or sent while no primary is up, once the standby is promoted',
+  it(
+    'answers requests in flight or sent while no primary is up, once the standby is promoted',
     async () => {
-      const [a, b] = await Promise.all(servers.map(async (server, i): Promise<Session> => ({
-        client: await sessionOn(server.port, CUSTOMERS[i]!), customer: CUSTOMERS[i]!,
-        acknowledged: [] })));
-      b!.acknowledged.push(...await deposits(b!.client, 'before', ROUNDS));
+      const [a, b] = await Promise.all(
+        servers.map(async (server, i): Promise<Session> => ({
+          client: await sessionOn(server.port, CUSTOMERS[i]!),
+          customer: CUSTOMERS[i]!,
+          acknowledged: [],
+        })),
+      );
+      b!.acknowledged.push(...(await deposits(b!.client, 'before', ROUNDS)));
       // A's deposits follow one another without a pause, so some are in flight at the kill.
       let promoted = false;
       const load = (async () => {
         for (let i = 0, after = 0; after < ROUNDS; i += 1) {
           const sentPromoted = promoted;
-          a!.acknowledged.push(...await deposits(a!.client, `load${i}x`, 1));
+          a!.acknowledged.push(...(await deposits(a!.client, `load${i}x`, 1)));
           if (sentPromoted) after += 1;
         }
       })();
@@ -255,9 +312,11 @@ describe(`a fail-over under way: requests wait for the database (--db-wait ${DB_
       during.catch(() => {});
       await pair.promote();
       promoted = true;
-      b!.acknowledged.push(...await during);
+      b!.acknowledged.push(...(await during));
       await load;
-      b!.acknowledged.push(...await deposits(b!.client, 'after', ROUNDS));
+      b!.acknowledged.push(...(await deposits(b!.client, 'after', ROUNDS)));
       await expectNothingLost(pair, db, [a!, b!]);
-    }, 4 * DB_WAIT_S * 1000);
+    },
+    4 * DB_WAIT_S * 1000,
+  );
 });

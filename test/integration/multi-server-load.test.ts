@@ -97,8 +97,10 @@ async function runMover(mover: Mover, stop: { done: boolean }): Promise<void> {
  * original reply), makes a few more moves, and logs out.
  */
 async function moveOver(mover: Mover, to: NamedServer): Promise<void> {
-  const { peer, reply } = await loginWhenFree(to.port, mover.customer,
-    { localAddress: mover.address, timeoutMs: 20_000 });
+  const { peer, reply } = await loginWhenFree(to.port, mover.customer, {
+    localAddress: mover.address,
+    timeoutMs: 20_000,
+  });
   try {
     if (!reply.startsWith('00 ')) return void mover.problems.push(`LOGIN on ${to.name}: ${reply}`);
     if (mover.unanswered) await settle(peer, mover, mover.unanswered);
@@ -123,8 +125,10 @@ async function moveOver(mover: Mover, to: NamedServer): Promise<void> {
 async function expectAnsweredAgain(peer: WireClient, mover: Mover): Promise<void> {
   const ids = [...mover.replies.keys()];
   const repeated = ids.slice(-REPEATS);
-  const lines = [...ids.map((id) => `OUTCOME ${id}`),
-    ...repeated.map((id) => mover.requests.get(id)!)];
+  const lines = [
+    ...ids.map((id) => `OUTCOME ${id}`),
+    ...repeated.map((id) => mover.requests.get(id)!),
+  ];
   const answers = await peer.requestBurst(lines);
   [...ids, ...repeated].forEach((id, i) => {
     const original = mover.replies.get(id);
@@ -151,68 +155,84 @@ async function settle(peer: WireClient, mover: Mover, lost: Unanswered): Promise
 
 /** The acknowledged money a group of movers moved, in cents (deposits minus withdrawals). */
 function netCents(movers: Mover[]): number {
-  return movers.reduce((sum, m) =>
-    sum + [...m.appliedCents.values()].reduce((total, cents) => total + cents, 0), 0);
+  return movers.reduce(
+    (sum, m) => sum + [...m.appliedCents.values()].reduce((total, cents) => total + cents, 0),
+    0,
+  );
 }
 
 /** The transactions table's rows of these accounts, and the rows the movers' replies imply. */
 async function ledgerRows(db: string, movers: Mover[]): Promise<[string[], string[]]> {
   const accounts = movers.map((m) => m.customer.account);
   const marks = accounts.map(() => '?').join(', ');
-  const rows = await readRows<{ account: string; txn_id: string; code: number | string }>(db,
-    `SELECT account, txn_id, code FROM transactions WHERE account IN (${marks})`, accounts);
+  const rows = await readRows<{ account: string; txn_id: string; code: number | string }>(
+    db,
+    `SELECT account, txn_id, code FROM transactions WHERE account IN (${marks})`,
+    accounts,
+  );
   const stored = rows.map((r) => `${r.account} ${r.txn_id} ${Number(r.code)}`);
-  const told = movers.flatMap((m) => [...m.replies].map(([txnId, reply]) =>
-    `${m.customer.account} ${txnId} ${Number(reply.split(' ')[0])}`));
+  const told = movers.flatMap((m) =>
+    [...m.replies].map(
+      ([txnId, reply]) => `${m.customer.account} ${txnId} ${Number(reply.split(' ')[0])}`,
+    ),
+  );
   return [stored.sort(), told.sort()];
 }
 
-describe(`two servers on one PostgreSQL bank, one killed under load (--lock-ttl ${LOCK_TTL_S})`,
-  () => {
-    let db: string;
-    let a: NamedServer;
-    let b: NamedServer;
-    beforeAll(async () => {
-      const dir = await makeBankDir(accountsText(CUSTOMERS, `${OPENING_CENTS / 100}.00`));
-      const ttl = ['--lock-ttl', String(LOCK_TTL_S)];
-      [a, b] = await startServers(dir, ['server-a', 'server-b'], ttl);
-      db = b.dbFile;
-    });
-    afterAll(async () => {
-      await a?.kill();
-      expect(await b?.stop()).toBe(0);
-    });
-
-    it('loses no acknowledged transaction, applies none twice, and conserves money', async () => {
-      const movers = CUSTOMERS.map((customer, i) => newMover(customer, i < 4 ? a : b, i));
-      const [onA, onB] = [movers.slice(0, 4), movers.slice(4)];
-      const openingSum = sumBalances(readBalances(db));
-      const stopB = { done: false };
-      const runningA = onA.map((mover) => runMover(mover, { done: false }));
-      const runningB = onB.map((mover) => runMover(mover, stopB));
-      await until('both servers to acknowledge their share', () =>
-        acked(onA) >= ACKED_BEFORE_KILL && acked(onB) >= ACKED_BEFORE_KILL);
-      await a.kill();
-      await Promise.all(runningA);
-      const ackedOnBAtKill = acked(onB);
-      const lostCents = onA.reduce((sum, m) => sum + Math.abs(m.unanswered?.deltaCents ?? 0), 0);
-      await Promise.all(onA.map((mover) => moveOver(mover, b)));
-      stopB.done = true;
-      await Promise.all(runningB);
-      expect(movers.flatMap((m) => m.problems)).toEqual([]);
-      expect(acked(onB), 'B went on serving while A was dead').toBeGreaterThan(ackedOnBAtKill);
-      await expectConserved(db, movers, { openingSum, lostCents });
-      expect(readLocks(db)).toEqual([]);
-      expectVerified(db, 'after the load on A and B, and the kill of A');
-    });
+describe(`two servers on one PostgreSQL bank, one killed under load (--lock-ttl ${LOCK_TTL_S})`, () => {
+  let db: string;
+  let a: NamedServer;
+  let b: NamedServer;
+  beforeAll(async () => {
+    const dir = await makeBankDir(accountsText(CUSTOMERS, `${OPENING_CENTS / 100}.00`));
+    const ttl = ['--lock-ttl', String(LOCK_TTL_S)];
+    [a, b] = await startServers(dir, ['server-a', 'server-b'], ttl);
+    db = b.dbFile;
   });
+  afterAll(async () => {
+    await a?.kill();
+    expect(await b?.stop()).toBe(0);
+  });
+
+  it('loses no acknowledged transaction, applies none twice, and conserves money', async () => {
+    const movers = CUSTOMERS.map((customer, i) => newMover(customer, i < 4 ? a : b, i));
+    const [onA, onB] = [movers.slice(0, 4), movers.slice(4)];
+    const openingSum = sumBalances(readBalances(db));
+    const stopB = { done: false };
+    const runningA = onA.map((mover) => runMover(mover, { done: false }));
+    const runningB = onB.map((mover) => runMover(mover, stopB));
+    await until(
+      'both servers to acknowledge their share',
+      () => acked(onA) >= ACKED_BEFORE_KILL && acked(onB) >= ACKED_BEFORE_KILL,
+    );
+    await a.kill();
+    await Promise.all(runningA);
+    const ackedOnBAtKill = acked(onB);
+    const lostCents = onA.reduce((sum, m) => sum + Math.abs(m.unanswered?.deltaCents ?? 0), 0);
+    await Promise.all(onA.map((mover) => moveOver(mover, b)));
+    stopB.done = true;
+    await Promise.all(runningB);
+    expect(movers.flatMap((m) => m.problems)).toEqual([]);
+    expect(acked(onB), 'B went on serving while A was dead').toBeGreaterThan(ackedOnBAtKill);
+    await expectConserved(db, movers, { openingSum, lostCents });
+    expect(readLocks(db)).toEqual([]);
+    expectVerified(db, 'after the load on A and B, and the kill of A');
+  });
+});
 
 /** A mover on server, from its own address group (127.0.<i+1>.1). */
 function newMover(customer: Customer, server: NamedServer, i: number): Mover {
   return {
-    customer, server, address: `127.0.${i + 1}.1`, rng: makeRng(7000 + i),
-    balanceCents: OPENING_CENTS, replies: new Map(), requests: new Map(), appliedCents: new Map(),
-    unanswered: null, problems: [],
+    customer,
+    server,
+    address: `127.0.${i + 1}.1`,
+    rng: makeRng(7000 + i),
+    balanceCents: OPENING_CENTS,
+    replies: new Map(),
+    requests: new Map(),
+    appliedCents: new Map(),
+    unanswered: null,
+    problems: [],
   };
 }
 
@@ -227,7 +247,9 @@ function acked(movers: Mover[]): number {
  * settled it, and exactly after.
  */
 async function expectConserved(
-  db: string, movers: Mover[], { openingSum, lostCents }: { openingSum: number; lostCents: number },
+  db: string,
+  movers: Mover[],
+  { openingSum, lostCents }: { openingSum: number; lostCents: number },
 ): Promise<void> {
   const [stored, told] = await ledgerRows(db, movers);
   expect(stored).toEqual(told);
@@ -235,8 +257,10 @@ async function expectConserved(
   for (const m of movers) {
     expect(balances[m.customer.account], m.customer.account).toBe(m.balanceCents);
   }
-  const settledCents = movers.reduce((sum, m) =>
-    sum + (m.unanswered ? (m.appliedCents.get(m.unanswered.txnId) ?? 0) : 0), 0);
+  const settledCents = movers.reduce(
+    (sum, m) => sum + (m.unanswered ? (m.appliedCents.get(m.unanswered.txnId) ?? 0) : 0),
+    0,
+  );
   const sum = sumBalances(balances);
   const ackedSum = openingSum + netCents(movers) - settledCents;
   expect(Math.abs(sum - ackedSum)).toBeLessThanOrEqual(lostCents);

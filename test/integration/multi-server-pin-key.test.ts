@@ -6,8 +6,11 @@ import { BANK, bankDb, makeBankDir } from '../helpers/server.js';
 function serverWithoutKey(db: string, cwd: string): { code: number | null; stderr: string } {
   const env = { ...process.env };
   delete env.BANK_PIN_KEY;
-  const result = spawnSync(process.execPath, [BANK, 'server', '--db', db, '--host', '127.0.0.1',
-    '--port', '0'], { cwd, env, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(
+    process.execPath,
+    [BANK, 'server', '--db', db, '--host', '127.0.0.1', '--port', '0'],
+    { cwd, env, encoding: 'utf8', timeout: 20_000 },
+  );
   return { code: result.status, stderr: result.stderr };
 }
 
@@ -17,8 +20,11 @@ describe('a server on a PostgreSQL bank and its PIN key', () => {
     const db = bankDb(dir);
     const { code, stderr } = serverWithoutKey(db, dir);
     expect(code).toBe(1); // not killed by the timeout: the pool does not keep it alive
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(
-      /^bank: no PIN key at \S+\.pin-key: the servers of a PostgreSQL bank share one key/)]);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^bank: no PIN key at \S+\.pin-key: the servers of a PostgreSQL bank share one key/,
+      ),
+    ]);
     expect(stderr).not.toMatch(/:[^:/@\s]+@127\.0\.0\.1/); // no password in the line
   });
 
@@ -27,7 +33,10 @@ describe('a server on a PostgreSQL bank and its PIN key', () => {
     const missing = bankDb(dir).replace(/\/([^/?]+)(\?|$)/, '/$1_missing$2');
     const { code, stderr } = serverWithoutKey(missing, dir);
     expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(
-      /^bank: cannot open the database postgres:\/\/.*\(no database at .*_missing/)]);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^bank: cannot open the database postgres:\/\/.*\(no database at .*_missing/,
+      ),
+    ]);
   });
 });

@@ -11,12 +11,15 @@ import { WireClient } from '../helpers/wire.js';
 // another's budget.
 
 /** Runs task for each item, at most `width` at a time; resolves with the results in order. */
-async function inWaves<T, R>(items: T[], width: number, task: (item: T, i: number) => Promise<R>):
-  Promise<R[]> {
+async function inWaves<T, R>(
+  items: T[],
+  width: number,
+  task: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += width) {
     const wave = items.slice(start, start + width);
-    results.push(...await Promise.all(wave.map((item, i) => task(item, start + i))));
+    results.push(...(await Promise.all(wave.map((item, i) => task(item, start + i)))));
   }
   return results;
 }
@@ -48,9 +51,14 @@ describe('limits that fit real networks', () => {
   let server: TestServer;
   let port: number;
   beforeAll(async () => {
-    const accounts = TEST_ACCOUNTS + accountsText([...CLASS, ...FLEET, ...BRANCH], '10.00')
-      + 'ac-77777, 1234, 5.00\n';
-    server = await startServer({ accounts, args: ['--trust', TRUSTED, '--metrics', '127.0.0.1:0'] });
+    const accounts =
+      TEST_ACCOUNTS +
+      accountsText([...CLASS, ...FLEET, ...BRANCH], '10.00') +
+      'ac-77777, 1234, 5.00\n';
+    server = await startServer({
+      accounts,
+      args: ['--trust', TRUSTED, '--metrics', '127.0.0.1:0'],
+    });
     port = server.port;
   }, 120_000);
   afterAll(async () => {
@@ -66,18 +74,23 @@ describe('limits that fit real networks', () => {
     // 40 students, 8 at a time, each from its own address of 127.0.5.0/24: 40 typos in all,
     // more than the group's 30, but each is given back by the right PIN that follows it.
     const replies = await inWaves(CLASS, 8, (customer, i) =>
-      student(port, customer, `127.0.5.${i + 1}`));
+      student(port, customer, `127.0.5.${i + 1}`),
+    );
     expect(replies.filter(([wrong]) => wrong !== '55 2')).toEqual([]);
-    expect(replies.filter(([, right, logout]) => right !== '00 1000 30' || logout !== '00'))
-      .toEqual([]);
+    expect(
+      replies.filter(([, right, logout]) => right !== '00 1000 30' || logout !== '00'),
+    ).toEqual([]);
     expect(server.output()).not.toContain('127.0.5.0/24 limited');
   });
 
   it('lets 60 ATMs of one untrusted /24 that log in at once all in: waiting spends nothing', async () => {
     const fleet = BRANCH;
-    const atms = await Promise.all(fleet.map((_, i) => WireClient.connect(port, `127.0.8.${i + 1}`)));
-    const replies = await Promise.all(atms.map((atm, i) =>
-      atm.request(`LOGIN ${fleet[i]!.account} ${fleet[i]!.pin}`, 60_000)));
+    const atms = await Promise.all(
+      fleet.map((_, i) => WireClient.connect(port, `127.0.8.${i + 1}`)),
+    );
+    const replies = await Promise.all(
+      atms.map((atm, i) => atm.request(`LOGIN ${fleet[i]!.account} ${fleet[i]!.pin}`, 60_000)),
+    );
     atms.forEach((atm) => atm.close());
     expect(replies.filter((reply) => reply !== '00 1000 30')).toEqual([]);
   });
@@ -86,9 +99,12 @@ describe('limits that fit real networks', () => {
     // 250 ATMs of one trusted /24 connect at once, past the per-group cap (200) and the connect
     // rate (100 a second) of an untrusted group, then all send LOGIN at once, past the 64 PIN
     // checks that may wait: trusted checks wait their turn (4 hash at once, as for everyone).
-    const atms = await Promise.all(FLEET.map((_, i) => WireClient.connect(port, `127.0.6.${i + 1}`)));
-    const replies = await Promise.all(atms.map((atm, i) =>
-      atm.request(`LOGIN ${FLEET[i]!.account} ${FLEET[i]!.pin}`, 60_000)));
+    const atms = await Promise.all(
+      FLEET.map((_, i) => WireClient.connect(port, `127.0.6.${i + 1}`)),
+    );
+    const replies = await Promise.all(
+      atms.map((atm, i) => atm.request(`LOGIN ${FLEET[i]!.account} ${FLEET[i]!.pin}`, 60_000)),
+    );
     atms.forEach((atm) => atm.close());
     expect(replies.filter((reply) => !reply.startsWith('00 '))).toEqual([]);
     expect(server.output()).not.toContain('127.0.6.0/24 limited');
@@ -98,7 +114,9 @@ describe('limits that fit real networks', () => {
   it('holds a sprayer (PIN 1234 on many accounts from one /24) to the group limit', async () => {
     // 20 connections, 5 LOGINs each (the per-connection limit), 100 account numbers; one of
     // them (ac-77777) really has PIN 1234. At most 30 wrong PINs are checked.
-    const accounts = Array.from({ length: 100 }, (_, i) => i === 40 ? 'ac-77777' : `ac-${81_000 + i}`);
+    const accounts = Array.from({ length: 100 }, (_, i) =>
+      i === 40 ? 'ac-77777' : `ac-${81_000 + i}`,
+    );
     const replies: string[] = [];
     for (let c = 0; c < 20; c++) {
       const atm = await WireClient.connect(port, `127.0.7.${c + 1}`);
@@ -109,14 +127,19 @@ describe('limits that fit real networks', () => {
       }
       atm.close();
     }
-    expect(replies.filter((reply) => !['55 2', '65'].includes(reply) && !reply.startsWith('00 ')))
-      .toEqual([]);
+    expect(
+      replies.filter((reply) => !['55 2', '65'].includes(reply) && !reply.startsWith('00 ')),
+    ).toEqual([]);
     const sprayed = new Set(accounts);
-    const checked = readAudit(server.dbFile, '--code', '55')
-      .filter((row) => row.op === 'login' && row.account !== null && sprayed.has(row.account));
+    const checked = readAudit(server.dbFile, '--code', '55').filter(
+      (row) => row.op === 'login' && row.account !== null && sprayed.has(row.account),
+    );
     expect(checked.length, 'wrong PINs checked for the sprayer').toBeLessThanOrEqual(30);
     expect(replies.filter((reply) => reply === '65').length).toBeGreaterThanOrEqual(69);
-    const limited = server.output().split('\n').filter((line) => line.includes('127.0.7.0/24 limited'));
+    const limited = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('127.0.7.0/24 limited'));
     expect(limited).toHaveLength(1);
     expect(limited[0]).toContain('--failed-logins-per-group');
     const metricsUrl = /metrics on (\S+)/.exec(server.output())![1]!;

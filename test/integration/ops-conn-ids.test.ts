@@ -6,8 +6,11 @@ import { WireClient } from '../helpers/wire.js';
 function loginConns(dbFile: string): number[] {
   const audit = admin(dbFile, 'audit', '--json', '--limit', '1000');
   expect(audit.code, audit.stderr).toBe(0);
-  return audit.stdout.trim().split('\n').map((line) => JSON.parse(line) as
-    { op: string; code: number; conn: number }).filter((row) => row.op === 'login')
+  return audit.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { op: string; code: number; conn: number })
+    .filter((row) => row.op === 'login')
     .map((row) => row.conn);
 }
 
@@ -18,7 +21,10 @@ describe('connection ids (issue 11 item 7)', () => {
     for (let run = 0; run < 3; run++) {
       const server = run === 0 ? first : await startServer({ dir });
       dir = server.dir;
-      for (const [account, pin] of [['ac-10001', '1111'], ['ac-10002', '2222']]) {
+      for (const [account, pin] of [
+        ['ac-10001', '1111'],
+        ['ac-10002', '2222'],
+      ]) {
         const client = await WireClient.connect(server.port);
         expect(await client.request(`LOGIN ${account} ${pin}`)).toMatch(/^00 /);
         expect(await client.request('LOGOUT')).toBe('00');

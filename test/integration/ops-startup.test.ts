@@ -12,8 +12,9 @@ const asUser = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
 
 /** True when the test's unprivileged user can run this `bin/bank`. */
 function canRunAs(bank: string): boolean {
-  return spawnSync(process.execPath, [bank, '--version'], { timeout: 20_000, ...asUser })
-    .status === 0;
+  return (
+    spawnSync(process.execPath, [bank, '--version'], { timeout: 20_000, ...asUser }).status === 0
+  );
 }
 
 /**
@@ -42,8 +43,11 @@ let bankAsUser: string | undefined;
 /** `bank …` as the test's unprivileged user; a start that fails ends at once. */
 function runBankAs(args: string[]): { code: number | null; stderr: string } {
   bankAsUser ??= 'uid' in asUser ? bankForUser() : BANK;
-  const result = spawnSync(process.execPath, [bankAsUser, ...args], { encoding: 'utf8',
-    timeout: 20_000, ...asUser });
+  const result = spawnSync(process.execPath, [bankAsUser, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    ...asUser,
+  });
   return { code: result.status, stderr: result.stderr };
 }
 
@@ -70,17 +74,40 @@ describe('start-up failures (issue 11 item 8): one sentence, non-zero, no file m
   afterAll(() => taken.close());
 
   const cases: [string, (dir: string) => string[], (dir: string) => string][] = [
-    ['port in use', (dir) => ['--db', join(dir, 's1.sqlite'), '--port', String(takenPort)],
-      () => `port ${takenPort} on 127.0.0.1 is in use (another bank server?); pick another with --port`],
-    ['a host that does not resolve', (dir) => ['--db', join(dir, 'h.sqlite'), '--host', '999.1.1.1'],
-      () => 'cannot resolve the host "999.1.1.1"; give an IP address or a known host name with --host'],
-    ['an address not on this machine', (dir) => ['--db', join(dir, 'h.sqlite'), '--host', '192.0.2.1'],
-      () => '192.0.2.1 is not an address of this machine; give one of its addresses with --host'],
-    ['a missing folder', (dir) => ['--db', join(dir, 'nope', 'b.sqlite')],
-      (dir) => `the folder ${join(dir, 'nope')} for --db does not exist; create it`],
-    ['an unreadable TLS certificate', (dir) => ['--db', join(dir, 't.sqlite'), '--tls-cert',
-      join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')],
-    (dir) => `cannot read ${join(dir, 'cert.pem')} given to --tls-cert (ENOENT)`],
+    [
+      'port in use',
+      (dir) => ['--db', join(dir, 's1.sqlite'), '--port', String(takenPort)],
+      () =>
+        `port ${takenPort} on 127.0.0.1 is in use (another bank server?); pick another with --port`,
+    ],
+    [
+      'a host that does not resolve',
+      (dir) => ['--db', join(dir, 'h.sqlite'), '--host', '999.1.1.1'],
+      () =>
+        'cannot resolve the host "999.1.1.1"; give an IP address or a known host name with --host',
+    ],
+    [
+      'an address not on this machine',
+      (dir) => ['--db', join(dir, 'h.sqlite'), '--host', '192.0.2.1'],
+      () => '192.0.2.1 is not an address of this machine; give one of its addresses with --host',
+    ],
+    [
+      'a missing folder',
+      (dir) => ['--db', join(dir, 'nope', 'b.sqlite')],
+      (dir) => `the folder ${join(dir, 'nope')} for --db does not exist; create it`,
+    ],
+    [
+      'an unreadable TLS certificate',
+      (dir) => [
+        '--db',
+        join(dir, 't.sqlite'),
+        '--tls-cert',
+        join(dir, 'cert.pem'),
+        '--tls-key',
+        join(dir, 'key.pem'),
+      ],
+      (dir) => `cannot read ${join(dir, 'cert.pem')} given to --tls-cert (ENOENT)`,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(what, () => {
@@ -101,7 +128,8 @@ describe('start-up failures (issue 11 item 8): one sentence, non-zero, no file m
   it('a read-only database file', async () => {
     const dir = await makeBankDir();
     const dbFile = join(dir, 'bank.sqlite');
-    if ('uid' in asUser) for (const f of ['', ...readdirSync(dir)]) chownSync(join(dir, f), NOBODY, NOBODY);
+    if ('uid' in asUser)
+      for (const f of ['', ...readdirSync(dir)]) chownSync(join(dir, f), NOBODY, NOBODY);
     chmodSync(dbFile, 0o444);
     const before = readdirSync(dir).sort();
     const result = runBankAs(['server', '--port', '0', '--db', dbFile]);
@@ -128,9 +156,16 @@ describe('a bad option value (issue 11 item 10)', () => {
     [['server', '--log-level', 'loud'], "'loud' is invalid", 'bank server'],
     [['atm', '--idle-timeout', '3'], 'must be from 5 to 86400', 'bank atm'],
     [['atm', '--port', '0'], 'must be from 1 to 65535', 'bank atm'],
-    [['admin', 'accounts', '--db'], "option '--db <file|url>' argument missing", 'bank admin accounts'],
-    [['admin', 'sessions', '--db', 'x', '--lock-ttl', 'x'], 'not a whole number',
-      'bank admin sessions'],
+    [
+      ['admin', 'accounts', '--db'],
+      "option '--db <file|url>' argument missing",
+      'bank admin accounts',
+    ],
+    [
+      ['admin', 'sessions', '--db', 'x', '--lock-ttl', 'x'],
+      'not a whole number',
+      'bank admin sessions',
+    ],
   ];
   for (const [args, error, command] of cases) {
     it(`${args.join(' ')}: the error, then "see: ${command} --help", nothing else`, () => {
@@ -144,7 +179,7 @@ describe('a bad option value (issue 11 item 10)', () => {
     });
   }
 
-  it('--help states each numeric option\'s allowed range', () => {
+  it("--help states each numeric option's allowed range", () => {
     const server = runBank(['server', '--help']).stdout.replace(/\s+/g, ' ');
     expect(server).toContain('TCP port (0 picks a free one) (allowed: 0 to 65535)');
     expect(server).toContain('(allowed: 1 to 86400)');
@@ -153,4 +188,3 @@ describe('a bad option value (issue 11 item 10)', () => {
     expect(atm).toContain('(allowed: 5 to 86400)');
   });
 });
-

@@ -37,8 +37,10 @@ function from(group: number, host = 1): string {
  * Opens one connection per line first, then sends every line at once, so that they all reach
  * the server together; resolves with the replies in the same order.
  */
-async function allAtOnce(port: number, lines: { line: string; address: string }[]):
-  Promise<string[]> {
+async function allAtOnce(
+  port: number,
+  lines: { line: string; address: string }[],
+): Promise<string[]> {
   const peers = await Promise.all(lines.map(({ address }) => WireClient.connect(port, address)));
   const replies = await Promise.all(peers.map((peer, i) => peer.request(lines[i]!.line, 60_000)));
   peers.forEach((peer) => peer.close());
@@ -48,8 +50,9 @@ async function allAtOnce(port: number, lines: { line: string; address: string }[
 /** How many LOGINs had their PIN checked: each has its own audit row naming the account. */
 function pinChecks(server: TestServer, accounts: string[]): number {
   const named = new Set(accounts);
-  return readAudit(server.dbFile, '--code', '55')
-    .filter((row) => row.op === 'login' && row.account !== null && named.has(row.account)).length;
+  return readAudit(server.dbFile, '--code', '55').filter(
+    (row) => row.op === 'login' && row.account !== null && named.has(row.account),
+  ).length;
 }
 
 describe('PIN guessing', () => {
@@ -78,8 +81,10 @@ describe('PIN guessing', () => {
     const lines = [wrong1!, wrong2!, 'LOGIN ac-10004 4444', 'LOGOUT', wrong3!, wrong4!];
     const replies = await exchange(port, lines, from(4));
     expect(replies).toEqual(['55 2', '55 1', '00 100000 30', '00', '55 2', '55 1']);
-    expect(await exchange(port, ['LOGIN ac-10004 4444', 'LOGOUT'], from(4, 2)))
-      .toEqual(['00 100000 30', '00']);
+    expect(await exchange(port, ['LOGIN ac-10004 4444', 'LOGOUT'], from(4, 2))).toEqual([
+      '00 100000 30',
+      '00',
+    ]);
   });
 
   it('answers an unknown account exactly like a wrong PIN, and blocks it after 3 too', async () => {
@@ -89,8 +94,10 @@ describe('PIN guessing', () => {
     expect(unknown).toEqual(known);
     expect(await exchange(port, ['LOGIN ac-10002 2222'], from(5))).toEqual(['75']);
     expect(await exchange(port, ['LOGIN ac-99999 1234'], from(6))).toEqual(['75']);
-    expect(await exchange(port, ['LOGIN ac-10002 2222', 'LOGOUT'], from(7)))
-      .toEqual(['00 5025 30', '00']);
+    expect(await exchange(port, ['LOGIN ac-10002 2222', 'LOGOUT'], from(7))).toEqual([
+      '00 5025 30',
+      '00',
+    ]);
   });
 
   it('answers 65 to every LOGIN on a connection after 5 failures, even the right PIN', async () => {
@@ -130,8 +137,10 @@ describe('PIN guessing', () => {
     // Sixty connections from one /24 send one wrong LOGIN each, all together: each failure is
     // counted before its PIN is hashed, so no more than the group's budget is checked.
     const accounts = Array.from({ length: 60 }, (_, i) => `ac-${93_000 + i}`);
-    const lines = accounts.map((account, i) =>
-      ({ line: `LOGIN ${account} 1234`, address: from(11, i + 1) }));
+    const lines = accounts.map((account, i) => ({
+      line: `LOGIN ${account} 1234`,
+      address: from(11, i + 1),
+    }));
     const replies = await allAtOnce(port, lines);
     expect(replies.filter((reply) => reply !== '55 2' && reply !== '65')).toEqual([]);
     const checked = pinChecks(server, accounts);
@@ -143,8 +152,10 @@ describe('PIN guessing', () => {
     // One wrong LOGIN from each of 200 groups, all together: far more than the checks that may
     // run (4) and wait (64). The rest are answered 65 and never hashed.
     const accounts = Array.from({ length: 200 }, (_, i) => `ac-${94_000 + i}`);
-    const lines = accounts.map((account, i) =>
-      ({ line: `LOGIN ${account} 1234`, address: `127.1.${i}.1` }));
+    const lines = accounts.map((account, i) => ({
+      line: `LOGIN ${account} 1234`,
+      address: `127.1.${i}.1`,
+    }));
     const replies = await allAtOnce(port, lines);
     expect(replies.filter((reply) => reply !== '55 2' && reply !== '65')).toEqual([]);
     const refused = replies.filter((reply) => reply === '65').length;
@@ -156,16 +167,21 @@ describe('PIN guessing', () => {
     const lines = guesses('ac-10004', 10).map((line, i) => ({ line, address: from(12, i + 1) }));
     const replies = (await allAtOnce(port, lines)).sort();
     expect(replies).toEqual(['55 1', '55 2', ...Array(8).fill('75')]);
-    expect(await exchange(port, ['LOGIN ac-10004 4444', 'LOGOUT'], from(13)))
-      .toEqual(['00 100000 30', '00']);
+    expect(await exchange(port, ['LOGIN ac-10004 4444', 'LOGOUT'], from(13))).toEqual([
+      '00 100000 30',
+      '00',
+    ]);
   });
 
   it('never answers 65 to right PINs from one group, though they outnumber its budget', async () => {
     // Forty ATMs behind one router log in, ten at a time: 40 logins, none of them failed.
     for (let wave = 0; wave < 4; wave++) {
       const customers = CROWD.slice(wave * 10, wave * 10 + 10);
-      const replies = await Promise.all(customers.map((customer, i) =>
-        exchange(port, [`LOGIN ${customer.account} ${customer.pin}`, 'LOGOUT'], from(14, i + 1))));
+      const replies = await Promise.all(
+        customers.map((customer, i) =>
+          exchange(port, [`LOGIN ${customer.account} ${customer.pin}`, 'LOGOUT'], from(14, i + 1)),
+        ),
+      );
       expect(replies.filter(([login]) => login !== '00 1000 30')).toEqual([]);
     }
   });

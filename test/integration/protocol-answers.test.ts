@@ -44,11 +44,15 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
   }
 
   it('answers 68 before any amount check, after only 30 and 12; the session is over', async () => {
-    const [[a, takerA], [b, takerB]] = await Promise.all(
-      [lostSession('ac-60001', '1111'), lostSession('ac-60002', '2222')]);
+    const [[a, takerA], [b, takerB]] = await Promise.all([
+      lostSession('ac-60001', '1111'),
+      lostSession('ac-60002', '2222'),
+    ]);
     expect(await a.request('DEPOSIT e1 0')).toBe('68'); // 68 comes before a bad amount (13)
     expect(await a.request('BALANCE')).toBe('12'); // logged out
-    await expectDialogue(b, `
+    await expectDialogue(
+      b,
+      `
       # not a request: 30 comes before 68
       DEPOSIT e1  -> 30
       # out of state: so does 12
@@ -56,7 +60,8 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
       # and 68 before 61
       WITHDRAW x61 1000001 -> 68
       OUTCOME x61 -> 12
-    `);
+    `,
+    );
     // Back to the 64-byte limit of a connection not logged in (§2): 63 bytes + LF, then 64 + LF.
     expect(await b.request('X'.repeat(63))).toBe('30');
     await b.write(`${'X'.repeat(64)}\n`);
@@ -74,7 +79,6 @@ describe('PROTOCOL.md answers about lost sessions (--lock-ttl 1)', () => {
     expect(await silent.request('LOGIN ac-60003 3333')).toBe('00 10000 1'); // may log in again
     await closeAll([silent], []);
   });
-
 });
 
 describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
@@ -90,8 +94,12 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
   }
 
   it('answers the third wrong PIN 75, not 55 0', async () => {
-    const peer = await dialogue([['LOGIN ac-60004 0001', '55 2'], ['LOGIN ac-60004 0002', '55 1'],
-      ['LOGIN ac-60004 0003', '75'], ['LOGIN ac-60004 4444', '75']]);
+    const peer = await dialogue([
+      ['LOGIN ac-60004 0001', '55 2'],
+      ['LOGIN ac-60004 0002', '55 1'],
+      ['LOGIN ac-60004 0003', '75'],
+      ['LOGIN ac-60004 4444', '75'],
+    ]);
     peer.close();
   });
 
@@ -107,13 +115,20 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
       ['LOGIN ac-60005 0004', '55 1'],
     ]);
     expect(await holder.request('LOGOUT')).toBe('00');
-    const after = await dialogue([['LOGIN ac-60005 5555', '00 10000 30'], ['LOGOUT', '00']]);
+    const after = await dialogue([
+      ['LOGIN ac-60005 5555', '00 10000 30'],
+      ['LOGOUT', '00'],
+    ]);
     for (const peer of [holder, guesser, after]) peer.close();
   });
 
   it('holds a line to 128 bytes in a session and to 64 again after LOGOUT', async () => {
-    const peer = await dialogue([['LOGIN ac-60006 6666', '00 10000 30'], ['X'.repeat(99), '30'],
-      ['LOGOUT', '00'], ['X'.repeat(63), '30']]);
+    const peer = await dialogue([
+      ['LOGIN ac-60006 6666', '00 10000 30'],
+      ['X'.repeat(99), '30'],
+      ['LOGOUT', '00'],
+      ['X'.repeat(63), '30'],
+    ]);
     await peer.write(`${'X'.repeat(99)}\n`);
     expect(await peer.closesWithin(5000)).toBe(true);
     expect(peer.lines).toEqual(['00 10000 30', '30', '00', '30']);
@@ -145,43 +160,48 @@ describe('PROTOCOL.md answers on the real server (default lock TTL)', () => {
     peer.close();
   });
 
-  it('keeps a connection\'s failed-login count across a session: 5 in its whole life (§5.2)',
-    async () => {
-      const wrong = (n: number): [string, string] => [`LOGIN zz-4000${n} 0000`, '55 2'];
-      const peer = await WireClient.connect(server.port, '127.0.40.1');
-      const pairs: [string, string][] = [wrong(1), wrong(2), wrong(3), wrong(4),
-        ['LOGIN ac-60001 1111', '00 10000 30'], ['LOGOUT', '00'],
-        wrong(5), ['LOGIN zz-40006 0000', '65'], ['LOGIN ac-60001 1111', '65']];
-      for (const [line, reply] of pairs) expect(await peer.request(line), line).toBe(reply);
-      peer.close();
-    });
+  it("keeps a connection's failed-login count across a session: 5 in its whole life (§5.2)", async () => {
+    const wrong = (n: number): [string, string] => [`LOGIN zz-4000${n} 0000`, '55 2'];
+    const peer = await WireClient.connect(server.port, '127.0.40.1');
+    const pairs: [string, string][] = [
+      wrong(1),
+      wrong(2),
+      wrong(3),
+      wrong(4),
+      ['LOGIN ac-60001 1111', '00 10000 30'],
+      ['LOGOUT', '00'],
+      wrong(5),
+      ['LOGIN zz-40006 0000', '65'],
+      ['LOGIN ac-60001 1111', '65'],
+    ];
+    for (const [line, reply] of pairs) expect(await peer.request(line), line).toBe(reply);
+    peer.close();
+  });
 
-  it('counts pipelined LOGINs one at a time, each after the one before is answered (§5.2)',
-    async () => {
-      const holder = await dialogue([['LOGIN ac-60002 2222', '00 10000 30']]);
-      const busy = await WireClient.connect(server.port, '127.0.41.1');
-      await busy.write('LOGIN ac-60002 2222\n'.repeat(6)); // one write: one segment on loopback
-      expect(await busy.linesWithin(6, 10_000)).toEqual(Array(6).fill('09'));
-      const guesser = await WireClient.connect(server.port, '127.0.41.1');
-      await guesser.write([1, 2, 3, 4, 5, 6].map((n) => `LOGIN zz-4100${n} 0000\n`).join(''));
-      expect(await guesser.linesWithin(6, 10_000)).toEqual([...Array(5).fill('55 2'), '65']);
-      expect(await holder.request('LOGOUT')).toBe('00');
-      for (const peer of [holder, busy, guesser]) peer.close();
-    });
+  it('counts pipelined LOGINs one at a time, each after the one before is answered (§5.2)', async () => {
+    const holder = await dialogue([['LOGIN ac-60002 2222', '00 10000 30']]);
+    const busy = await WireClient.connect(server.port, '127.0.41.1');
+    await busy.write('LOGIN ac-60002 2222\n'.repeat(6)); // one write: one segment on loopback
+    expect(await busy.linesWithin(6, 10_000)).toEqual(Array(6).fill('09'));
+    const guesser = await WireClient.connect(server.port, '127.0.41.1');
+    await guesser.write([1, 2, 3, 4, 5, 6].map((n) => `LOGIN zz-4100${n} 0000\n`).join(''));
+    expect(await guesser.linesWithin(6, 10_000)).toEqual([...Array(5).fill('55 2'), '65']);
+    expect(await holder.request('LOGOUT')).toBe('00');
+    for (const peer of [holder, busy, guesser]) peer.close();
+  });
 
-  it('reads a line that arrives with a LOGIN at the 64-byte limit, before the 00 (§2)',
-    async () => {
-      const peer = await WireClient.connect(server.port);
-      await peer.write(`LOGIN ac-60003 3333\nDEPOSIT ${'a'.repeat(32)} ${'1'.repeat(60)}\n`);
-      expect(await peer.closesWithin(5000)).toBe(true);
-      expect(peer.lines).toEqual([]); // closed without a reply, the LOGIN unanswered
-      const after = await loginWhenFree(server.port, { account: 'ac-60003', pin: '3333' });
-      expect(after.reply).toBe('00 10000 30'); // nothing applied, no lock left behind
-      // Sent after the 00 was read, the same line is read at 128 bytes: a request (61).
-      expect(await after.peer.request(`DEPOSIT ${'a'.repeat(32)} ${'1'.repeat(60)}`)).toBe('61');
-      expect(await after.peer.request('LOGOUT')).toBe('00');
-      after.peer.close();
-    });
+  it('reads a line that arrives with a LOGIN at the 64-byte limit, before the 00 (§2)', async () => {
+    const peer = await WireClient.connect(server.port);
+    await peer.write(`LOGIN ac-60003 3333\nDEPOSIT ${'a'.repeat(32)} ${'1'.repeat(60)}\n`);
+    expect(await peer.closesWithin(5000)).toBe(true);
+    expect(peer.lines).toEqual([]); // closed without a reply, the LOGIN unanswered
+    const after = await loginWhenFree(server.port, { account: 'ac-60003', pin: '3333' });
+    expect(after.reply).toBe('00 10000 30'); // nothing applied, no lock left behind
+    // Sent after the 00 was read, the same line is read at 128 bytes: a request (61).
+    expect(await after.peer.request(`DEPOSIT ${'a'.repeat(32)} ${'1'.repeat(60)}`)).toBe('61');
+    expect(await after.peer.request('LOGOUT')).toBe('00');
+    after.peer.close();
+  });
 
   it('neither answers nor applies a valid request that arrives with garbage', async () => {
     const peer = await dialogue([['LOGIN ac-60008 8888', '00 10000 30']]);

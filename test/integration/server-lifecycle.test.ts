@@ -7,9 +7,6 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { expectDialogue } from '../helpers/dialogue.js';
 
-
-
-
 describe('server lifecycle', () => {
   it('--port 0 listens on a free port and prints the real one', async () => {
     const servers: TestServer[] = [await startServer(), await startServer()];
@@ -63,8 +60,8 @@ describe('server lifecycle', () => {
     socket.on('error', () => {});
     let received = '';
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    const saw = (text: string): Promise<true> => until(`${JSON.stringify(text)} from the server`,
-      () => received.includes(text));
+    const saw = (text: string): Promise<true> =>
+      until(`${JSON.stringify(text)} from the server`, () => received.includes(text));
     socket.write('LOGIN ac-10004 4444\n');
     await saw('00 100000 30\n');
     const stopped = server.stop();
@@ -92,12 +89,15 @@ describe('server lifecycle', () => {
   it('keeps balances and transaction records across a restart on the same database', async () => {
     const first = await startServer();
     const client = await WireClient.connect(first.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-10001 1111 -> 00 10000 30
       DEPOSIT keep1 1234 -> 00 11234
       WITHDRAW keep2 234 -> 00 11000
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
     expect(await first.stop()).toBe(0);
     expect(readBalances(first.dbFile)['ac-10001']).toBe(11000);
@@ -105,14 +105,17 @@ describe('server lifecycle', () => {
     const second = await startServer({ dir: first.dir });
     try {
       const again = await WireClient.connect(second.port);
-      await expectDialogue(again, `
+      await expectDialogue(
+        again,
+        `
         LOGIN ac-10001 1111 -> 00 11000 30
         OUTCOME keep1 -> 00 11234
         # A repeat after the restart is not applied a second time:
         DEPOSIT keep1 1234 -> 00 11234
         BALANCE -> 00 11000
         LOGOUT -> 00
-      `);
+      `,
+      );
       again.close();
     } finally {
       expect(await second.stop()).toBe(0);

@@ -63,30 +63,33 @@ async function depositUntilRefused(client: WireClient): Promise<{ reply: string;
 }
 
 describe.skipIf(!root)('the disk under a SQLite bank fills up', () => {
-  it('answers 91 past --db-wait, never 96, counts no failed login, and serves again once space '
-    + 'is freed', async () => {
-    const server = await fullBankServer(['--db-wait', '0']);
-    try {
-      const teller = await WireClient.connect(server.port);
-      expect(await teller.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
-      const filler = fillDisk();
-      const refused = await depositUntilRefused(teller);
-      expect(refused.reply).toBe('91');
-      const stranger = await WireClient.connect(server.port);
-      for (let attempt = 0; attempt < 7; attempt++) {
-        expect(await stranger.request('LOGIN ac-10002 2222')).toBe('91');
+  it(
+    'answers 91 past --db-wait, never 96, counts no failed login, and serves again once space ' +
+      'is freed',
+    async () => {
+      const server = await fullBankServer(['--db-wait', '0']);
+      try {
+        const teller = await WireClient.connect(server.port);
+        expect(await teller.request('LOGIN ac-10001 1111')).toMatch(/^00 /);
+        const filler = fillDisk();
+        const refused = await depositUntilRefused(teller);
+        expect(refused.reply).toBe('91');
+        const stranger = await WireClient.connect(server.port);
+        for (let attempt = 0; attempt < 7; attempt++) {
+          expect(await stranger.request('LOGIN ac-10002 2222')).toBe('91');
+        }
+        expect(teller.isClosed || stranger.isClosed).toBe(false);
+        rmSync(filler);
+        expect(await teller.request(`DEPOSIT ${refused.txn} 1`)).toMatch(/^00 /);
+        expect(await stranger.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
+        expect(server.output()).not.toMatch(/internal error|request failed/);
+        expect(server.output()).toMatch(/storage outage: disk full writing bank\.sqlite/);
+      } finally {
+        await server.stop();
       }
-      expect(teller.isClosed || stranger.isClosed).toBe(false);
-      rmSync(filler);
-      expect(await teller.request(`DEPOSIT ${refused.txn} 1`)).toMatch(/^00 /);
-      expect(await stranger.request('LOGIN ac-10002 2222')).toBe('00 5025 30');
-      expect(server.output()).not.toMatch(/internal error|request failed/);
-      expect(server.output()).toMatch(/storage outage: disk full writing bank\.sqlite/);
-    } finally {
-      await server.stop();
-    }
-    expect(admin(server.dbFile, 'verify', '--full').code).toBe(0);
-  });
+      expect(admin(server.dbFile, 'verify', '--full').code).toBe(0);
+    },
+  );
 
   it('a request that meets a full disk waits, and is applied once space is freed', async () => {
     const server = await fullBankServer(['--db-wait', '1']);

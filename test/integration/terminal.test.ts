@@ -1,6 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  atmJson, runBank, startServer, TEST_ACCOUNTS, type TestServer,
+  atmJson,
+  runBank,
+  startServer,
+  TEST_ACCOUNTS,
+  type TestServer,
 } from '../helpers/server.js';
 import { bankAtm, requireTmux, Terminal, type TerminalOptions } from '../helpers/terminal.js';
 
@@ -21,7 +25,8 @@ const REF = String.raw`Ref [0-9a-f]{16}\.`;
 /** What a stack trace or an uncaught error would put on the screen. */
 const CRASH = /^\s+at |Error[:\s]|node:internal|ExitPromptError|AbortPromptError/m;
 /** The strict confirmation asking again, its line emptied, after an answer neither yes nor no. */
-const ASKED_AGAIN = /^\? Withdraw \$40\.00\? \(y\/N\)\n> Please type y \(yes\) or n \(no\), then Enter\.$/m;
+const ASKED_AGAIN =
+  /^\? Withdraw \$40\.00\? \(y\/N\)\n> Please type y \(yes\) or n \(no\), then Enter\.$/m;
 /** An SGR (colour or bold) escape sequence. */
 const SGR = /\x1b\[[0-9;]*m/;
 
@@ -154,7 +159,8 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
       await atm.waitFor(words(`${triesLeft} left before the account is blocked.`));
     }
     await typeLogin(atm, 'ac-20001', '0000'); // the third wrong PIN blocks the account here
-    const sentence = 'This account is blocked for a while after too many wrong PINs, or by the ' +
+    const sentence =
+      'This account is blocked for a while after too many wrong PINs, or by the ' +
       'bank. Please try again later, or contact the bank.';
     const screen = await atm.waitFor(words(sentence));
     expect(await atm.waitForExit()).toBe(0);
@@ -211,45 +217,51 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
     await exitAtm(atm);
   });
 
-  it('withdraws only on an explicit yes: "xyz" asks again; "n" or nothing moves nothing',
-    async () => {
-      const atm = openAtm();
-      await logIn(atm, 'ac-10004', '4444');
-      for (const no of ['n', '']) { // '': Enter alone
-        await choose(atm, 'withdraw');
-        await atm.waitForPrompt('How much?');
-        atm.press('Down', 'Enter'); // $40.00
-        await atm.waitForPrompt('Withdraw $40.00? (y/N)');
-        for (const stray of no === 'n' ? ['xyz', 'yeah', '1'] : []) {
-          atm.type(stray);
-          await atm.waitFor(new RegExp(`^\\? Withdraw \\$40\\.00\\? \\(y/N\\) ${stray}$`, 'm'));
-          atm.press('Enter');
-          await atm.waitFor(ASKED_AGAIN);
-        }
-        atm.type(no);
+  it('withdraws only on an explicit yes: "xyz" asks again; "n" or nothing moves nothing', async () => {
+    const atm = openAtm();
+    await logIn(atm, 'ac-10004', '4444');
+    for (const no of ['n', '']) {
+      // '': Enter alone
+      await choose(atm, 'withdraw');
+      await atm.waitForPrompt('How much?');
+      atm.press('Down', 'Enter'); // $40.00
+      await atm.waitForPrompt('Withdraw $40.00? (y/N)');
+      for (const stray of no === 'n' ? ['xyz', 'yeah', '1'] : []) {
+        atm.type(stray);
+        await atm.waitFor(new RegExp(`^\\? Withdraw \\$40\\.00\\? \\(y/N\\) ${stray}$`, 'm'));
         atm.press('Enter');
-        await atm.waitForPrompt('What would you like to do?');
+        await atm.waitFor(ASKED_AGAIN);
       }
-      const screen = atm.history();
-      expect(screen.split('✔ Withdraw $40.00? No').length).toBe(3);
-      expect(screen.split('Cancelled: nothing was withdrawn.').length).toBe(3);
-      await choose(atm, 'balance');
-      await atm.waitFor('Your balance is $1,000.00 at');
-      await exitAtm(atm);
-      const after = await atmJson(server.port, ['login ac-10004 4444', 'quit']);
-      expect(after[0]).toEqual({ ok: true, balance_cents: 100000 });
-    });
+      atm.type(no);
+      atm.press('Enter');
+      await atm.waitForPrompt('What would you like to do?');
+    }
+    const screen = atm.history();
+    expect(screen.split('✔ Withdraw $40.00? No').length).toBe(3);
+    expect(screen.split('Cancelled: nothing was withdrawn.').length).toBe(3);
+    await choose(atm, 'balance');
+    await atm.waitFor('Your balance is $1,000.00 at');
+    await exitAtm(atm);
+    const after = await atmJson(server.port, ['login ac-10004 4444', 'quit']);
+    expect(after[0]).toEqual({ ok: true, balance_cents: 100000 });
+  });
 
   it('says plainly when the bank blocks the account during the session, and ends it', async () => {
     const atm = openAtm();
     await logIn(atm, 'ac-20006', '5566');
     await atm.waitForPrompt('What would you like to do?');
     const block = runBank(['admin', 'block', 'ac-20006', '--db', server.dbFile]);
-    expect(block.stdout).toBe('ac-20006 blocked; its ATM session (from 127.0.0.1) is refused ' +
-      'at its next request (62)\n');
+    expect(block.stdout).toBe(
+      'ac-20006 blocked; its ATM session (from 127.0.0.1) is refused ' +
+        'at its next request (62)\n',
+    );
     await choose(atm, 'balance');
-    await atm.waitFor(words('The bank has blocked this account, so your session has ended and ' +
-      'nothing more was done. Please contact the bank.'));
+    await atm.waitFor(
+      words(
+        'The bank has blocked this account, so your session has ended and ' +
+          'nothing more was done. Please contact the bank.',
+      ),
+    );
     await typeLogin(atm, 'ac-20006', '5566'); // back at the login: the bank now refuses it (75)
     const screen = await atm.waitFor('Thank you for banking with us.');
     expect(await atm.waitForExit()).toBe(0);
@@ -472,19 +484,19 @@ describe('the interactive ATM in a terminal (tmux), against the real server', ()
     expect(await atm.waitForExit()).toBe(0);
   });
 
-  it('with --json on a terminal, says once on stderr that it reads commands; help lists them',
-    async () => {
-      const atm = openAtm(['--json']);
-      const hint = 'bank atm: reading commands from standard input, one per line; ' +
-        '"help" lists them, Ctrl-D ends.';
-      await atm.waitFor(words(hint));
-      atm.type('help');
-      atm.press('Enter');
-      await atm.waitFor('{"ok":true,"commands":["login <account> <pin>","balance",');
-      atm.press('C-d');
-      expect(await atm.waitForExit()).toBe(0);
-      expect(atm.history().split('reading commands from standard input').length).toBe(2);
-    });
+  it('with --json on a terminal, says once on stderr that it reads commands; help lists them', async () => {
+    const atm = openAtm(['--json']);
+    const hint =
+      'bank atm: reading commands from standard input, one per line; ' +
+      '"help" lists them, Ctrl-D ends.';
+    await atm.waitFor(words(hint));
+    atm.type('help');
+    atm.press('Enter');
+    await atm.waitFor('{"ok":true,"commands":["login <account> <pin>","balance",');
+    atm.press('C-d');
+    expect(await atm.waitForExit()).toBe(0);
+    expect(atm.history().split('reading commands from standard input').length).toBe(2);
+  });
 
   it('fails with a clear message, rather than skipping, where tmux is missing', () => {
     expect(() => requireTmux('tmux-missing-here')).toThrow(/the terminal tests need tmux/);

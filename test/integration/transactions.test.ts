@@ -18,7 +18,6 @@ ac-20007, 7777, 100.00
 ac-20008, 8888, 75.00
 `;
 
-
 /** Sends a line outside the request grammar: not through request(), whose log must conform. */
 async function sendInvalid(client: WireClient, line: string): Promise<string> {
   await client.write(`${line}\n`);
@@ -38,8 +37,14 @@ describe('transactions through the ATM and on the wire', () => {
   it('the ATM refuses every transaction before login itself (12), sending nothing', async () => {
     const proxy = await RecordingProxy.start(server.port);
     try {
-      const results = await atmJson(proxy.port,
-        ['balance', 'deposit 1.00', 'withdraw 1.00', 'deposit abc', 'logout', 'quit']);
+      const results = await atmJson(proxy.port, [
+        'balance',
+        'deposit 1.00',
+        'withdraw 1.00',
+        'deposit abc',
+        'logout',
+        'quit',
+      ]);
       expect(results).toHaveLength(6);
       results.slice(0, 5).forEach((result) => expectRefusal(result, 12));
       expect(results[5]).toEqual({ ok: true });
@@ -51,17 +56,26 @@ describe('transactions through the ATM and on the wire', () => {
 
   it('the server refuses every request but LOGIN before login (12), changing nothing', async () => {
     const client = await WireClient.connect(server.port);
-    const requests = ['BALANCE', 'DEPOSIT pre1 100', 'WITHDRAW pre2 100', 'OUTCOME pre1', 'PING',
-      'LOGOUT'];
+    const requests = [
+      'BALANCE',
+      'DEPOSIT pre1 100',
+      'WITHDRAW pre2 100',
+      'OUTCOME pre1',
+      'PING',
+      'LOGOUT',
+    ];
     for (const line of requests) expect(await client.request(line), line).toBe('12');
     // 12 comes before 13 in precedence (PROTOCOL.md §6): a bad amount before login is still 12.
     expect(await sendInvalid(client, 'DEPOSIT pre3 0')).toBe('12');
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-20008 8888 -> 00 7500 30
       OUTCOME pre1 -> 25
       OUTCOME pre2 -> 25
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
     expect(readBalances(server.dbFile)['ac-20008']).toBe(7500);
   });
@@ -71,7 +85,9 @@ describe('transactions through the ATM and on the wire', () => {
     expectRefusal(atm, 55);
     expect(atm!.message).toContain('2 tries left');
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-20002 0000 -> 55 1
       # resets the count
       LOGIN ac-20002 2222 -> 00 5025 30
@@ -81,14 +97,19 @@ describe('transactions through the ATM and on the wire', () => {
       LOGIN zz-99999 1234 -> 55 2
       LOGIN ac-20002 2222 -> 00 5025 30
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
     expect(readBalances(server.dbFile)['ac-20002']).toBe(5025);
   });
 
   it('refuses an overdraft with 51 and the balance, leaving the balance unchanged', async () => {
-    const results = await atmJson(server.port,
-      ['login ac-20003 3333', 'withdraw 12.35', 'balance', 'quit']);
+    const results = await atmJson(server.port, [
+      'login ac-20003 3333',
+      'withdraw 12.35',
+      'balance',
+      'quit',
+    ]);
     expect(results).toEqual([
       { ok: true, balance_cents: 1234 },
       { ok: false, code: 51, message: 'Insufficient funds: your balance is $12.34.' },
@@ -98,20 +119,26 @@ describe('transactions through the ATM and on the wire', () => {
     expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
 
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-20003 3333 -> 00 1234 30
       WITHDRAW over1 1235 -> 51 1234
       # the most one withdrawal may be, far more than the balance
       WITHDRAW over2 1000000 -> 51 1234
       BALANCE -> 00 1234
-    `);
+    `,
+    );
     expect(readBalances(server.dbFile)['ac-20003']).toBe(1234);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       # down to zero is allowed
       WITHDRAW all 1234 -> 00 0
       WITHDRAW over3 1 -> 51 0
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
     expect(readBalances(server.dbFile)['ac-20003']).toBe(0);
   });
@@ -121,14 +148,22 @@ describe('transactions through the ATM and on the wire', () => {
     const commands = bad.flatMap((amount) => [`deposit ${amount}`, `withdraw ${amount}`]);
     const proxy = await RecordingProxy.start(server.port);
     try {
-      const results = await atmJson(proxy.port,
-        ['login ac-20004 4444', ...commands, 'deposit 20000', 'withdraw 20000', 'balance', 'quit']);
+      const results = await atmJson(proxy.port, [
+        'login ac-20004 4444',
+        ...commands,
+        'deposit 20000',
+        'withdraw 20000',
+        'balance',
+        'quit',
+      ]);
       expect(results[0]).toEqual({ ok: true, balance_cents: 50000 });
       results.slice(1, 1 + commands.length).forEach((result) => expectRefusal(result, 13));
       expectRefusal(results[1 + commands.length], 61);
       expectRefusal(results[2 + commands.length], 61);
-      expect(results.slice(3 + commands.length))
-        .toEqual([{ ok: true, balance_cents: 50000 }, { ok: true }]);
+      expect(results.slice(3 + commands.length)).toEqual([
+        { ok: true, balance_cents: 50000 },
+        { ok: true },
+      ]);
       // Refused before sending: only the login, the balance and the logout crossed the wire.
       const verbs = proxy.requests().map((line) => line.split(' ')[0]!.trim());
       expect(verbs).toEqual(['LOGIN', 'BALANCE', 'LOGOUT']);
@@ -142,9 +177,19 @@ describe('transactions through the ATM and on the wire', () => {
     const client = await WireClient.connect(server.port);
     expect(await client.request('LOGIN ac-20004 4444')).toBe('00 50000 30');
     const cases: [string, string][] = [
-      ['-5', '13'], ['0', '13'], ['007', '13'], ['1.5', '13'], ['0.001', '13'], ['abc', '13'],
-      ['inf', '13'], ['Infinity', '13'], ['NaN', '13'], ['1e309', '13'], ['+5', '13'],
-      ['1000001', '61'], ['99999999999', '61'],
+      ['-5', '13'],
+      ['0', '13'],
+      ['007', '13'],
+      ['1.5', '13'],
+      ['0.001', '13'],
+      ['abc', '13'],
+      ['inf', '13'],
+      ['Infinity', '13'],
+      ['NaN', '13'],
+      ['1e309', '13'],
+      ['+5', '13'],
+      ['1000001', '61'],
+      ['99999999999', '61'],
     ];
     let n = 0;
     for (const [amount, code] of cases) {
@@ -182,8 +227,17 @@ describe('transactions through the ATM and on the wire', () => {
 
   it('prints exactly the documented --json shapes', async () => {
     const results = await atmJson(server.port, [
-      'login ac-20001 1111', 'balance', 'deposit 20.00', 'withdraw 5.50', 'withdraw 1000', 'logout',
-      'login ac-20001 1111', 'login ac-20001 1111', 'deposit', 'teleport 5', 'quit',
+      'login ac-20001 1111',
+      'balance',
+      'deposit 20.00',
+      'withdraw 5.50',
+      'withdraw 1000',
+      'logout',
+      'login ac-20001 1111',
+      'login ac-20001 1111',
+      'deposit',
+      'teleport 5',
+      'quit',
     ]);
     expect(results.slice(0, 7)).toEqual([
       { ok: true, balance_cents: 10000 },
@@ -208,7 +262,9 @@ describe('transactions through the ATM and on the wire', () => {
 
   it('applies a repeated transaction id once and answers it with the original reply', async () => {
     const client = await WireClient.connect(server.port);
-    await expectDialogue(client, `
+    await expectDialogue(
+      client,
+      `
       LOGIN ac-20006 6666 -> 00 10000 30
       DEPOSIT rep1 500 -> 00 10500
       DEPOSIT rep1 500 -> 00 10500
@@ -228,13 +284,16 @@ describe('transactions through the ATM and on the wire', () => {
       OUTCOME big1 -> 51 10600
       BALANCE -> 00 10600
       LOGOUT -> 00
-    `);
+    `,
+    );
     client.close();
     expect(readBalances(server.dbFile)['ac-20006']).toBe(10600);
 
     // The record outlives the session (the reconnect-and-ask path of §5.5) ...
     const again = await WireClient.connect(server.port);
-    await expectDialogue(again, `
+    await expectDialogue(
+      again,
+      `
       LOGIN ac-20006 6666 -> 00 10600 30
       OUTCOME rep1 -> 00 10500
       DEPOSIT rep1 500 -> 00 10500
@@ -244,7 +303,8 @@ describe('transactions through the ATM and on the wire', () => {
       OUTCOME rep1 -> 25
       DEPOSIT rep1 500 -> 00 10500
       LOGOUT -> 00
-    `);
+    `,
+    );
     again.close();
     expect(readBalances(server.dbFile)).toMatchObject({ 'ac-20006': 10600, 'ac-20007': 10500 });
   });

@@ -8,8 +8,12 @@ const protocolMd = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), '
 /** PROTOCOL.md §6's meaning column by code name. */
 function readMeanings(): Map<string, string> {
   const section = protocolMd.split(/^## /m).find((part) => part.startsWith('6. Result codes'))!;
-  return new Map([...section.matchAll(/^\| \d{2} \| (\w+) \| (.*?) \| .*? \|$/gm)]
-    .map((match) => [match[1]!, match[2]!]));
+  return new Map(
+    [...section.matchAll(/^\| \d{2} \| (\w+) \| (.*?) \| .*? \|$/gm)].map((match) => [
+      match[1]!,
+      match[2]!,
+    ]),
+  );
 }
 
 describe('codeMeaning', () => {

@@ -57,15 +57,21 @@ const reply: fc.Arbitrary<Reply> = fc.oneof(
 
 describe('codec round trip', () => {
   it('decodes every valid request from its own line: decode(encode(x)) = x', () => {
-    fc.assert(fc.property(request, (message) => {
-      expect(decodeRequest(stripLf(encodeRequest(message)))).toEqual(message);
-    }), settings);
+    fc.assert(
+      fc.property(request, (message) => {
+        expect(decodeRequest(stripLf(encodeRequest(message)))).toEqual(message);
+      }),
+      settings,
+    );
   });
 
   it('decodes every valid reply from its own line: decode(encode(x)) = x', () => {
-    fc.assert(fc.property(reply, (message) => {
-      expect(decodeReply(stripLf(encodeReply(message)))).toEqual(message);
-    }), settings);
+    fc.assert(
+      fc.property(reply, (message) => {
+        expect(decodeReply(stripLf(encodeReply(message)))).toEqual(message);
+      }),
+      settings,
+    );
   });
 
   it('has no two golden vectors with the same line (the table is a bijection)', () => {

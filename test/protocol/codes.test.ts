@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  Code, endsSession, formatCode, isCode, type CodeName,
-} from '../../src/protocol/codes.js';
+import { Code, endsSession, formatCode, isCode, type CodeName } from '../../src/protocol/codes.js';
 
 const protocolMd = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
 

@@ -41,14 +41,44 @@ describe('decodeRequest answers 30 to exactly the lines §3 says are no request'
   // Lines put together from verbs and field-like tokens, one or two spaces apart.
   it('agrees on lines made of verbs and field-like tokens', () => {
     const verbs = ['LOGIN', 'LOGOUT', 'BALANCE', 'DEPOSIT', 'WITHDRAW', 'OUTCOME', 'PING', 'Ping'];
-    const tokens = ['', 'a', 'Z9', txnIdLongest, `${txnIdLongest}x`, 'ac-12345', 'AC-1234', '1234',
-      '12345', '0', '007', '-5', '1.5', 'abc', 'e1', '1000000', '1000001', '99999999999', 'a-b',
-      '!', '~', '\t', '\u00e9', '9'.repeat(70)];
-    const line = fc.tuple(fc.constantFrom(...verbs),
-      fc.array(fc.tuple(fc.constantFrom(' ', '  '), fc.constantFrom(...tokens)), { maxLength: 3 }))
+    const tokens = [
+      '',
+      'a',
+      'Z9',
+      txnIdLongest,
+      `${txnIdLongest}x`,
+      'ac-12345',
+      'AC-1234',
+      '1234',
+      '12345',
+      '0',
+      '007',
+      '-5',
+      '1.5',
+      'abc',
+      'e1',
+      '1000000',
+      '1000001',
+      '99999999999',
+      'a-b',
+      '!',
+      '~',
+      '\t',
+      '\u00e9',
+      '9'.repeat(70),
+    ];
+    const line = fc
+      .tuple(
+        fc.constantFrom(...verbs),
+        fc.array(fc.tuple(fc.constantFrom(' ', '  '), fc.constantFrom(...tokens)), {
+          maxLength: 3,
+        }),
+      )
       .map(([verb, fields]) => verb + fields.map(([space, token]) => space + token).join(''));
-    fc.assert(fc.property(line, (text) => refusedAsMalformed(text) === notRequest(text)),
-      { seed: 5234, numRuns: 3000 });
+    fc.assert(
+      fc.property(line, (text) => refusedAsMalformed(text) === notRequest(text)),
+      { seed: 5234, numRuns: 3000 },
+    );
   });
 });
 

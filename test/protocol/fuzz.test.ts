@@ -29,9 +29,12 @@ const token = fc.oneof(
   fc.string({ maxLength: 6 }),
 );
 const separator = fc.constantFrom(' ', ' ', ' ', '  ', '', '\t');
-const nearLine = fc
-  .array(fc.tuple(token, separator), { maxLength: 4 })
-  .map((parts) => parts.map(([t, s]) => `${t}${s}`).join('').trimEnd());
+const nearLine = fc.array(fc.tuple(token, separator), { maxLength: 4 }).map((parts) =>
+  parts
+    .map(([t, s]) => `${t}${s}`)
+    .join('')
+    .trimEnd(),
+);
 const terminator = fc.constantFrom('\n', '\r\n', '\n', '\r', '');
 const nearStream = fc
   .array(fc.tuple(nearLine, terminator), { maxLength: 6 })

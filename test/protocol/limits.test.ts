@@ -30,7 +30,9 @@ describe('Limits match PROTOCOL.md §2 and §7', () => {
     expect(protocolMd).toContain('| reply line | 64 bytes |');
     expect(protocolMd).toContain('$10,000.00 (1,000,000 cents)');
     expect(protocolMd).toContain('| transaction id | 32 letters or digits |');
-    expect(protocolMd).toContain('| wrong PINs per account from one address group (/24, /64) | 3 |');
+    expect(protocolMd).toContain(
+      '| wrong PINs per account from one address group (/24, /64) | 3 |',
+    );
   });
 });
 

@@ -23,19 +23,21 @@ function nonConforming(list: ProtocolExample[]): string[] {
 describe('the example lines of PROTOCOL.md', () => {
   it('are found: the worked sessions of §8 and the messages in the prose and tables', () => {
     const sources = examples.map((e) => `${e.rule === 'request-line' ? 'C' : 'S'} ${e.source}`);
-    expect(sources).toEqual(expect.arrayContaining([
-      'C LOGIN ac-12345 1234', // §3's table
-      'C DEPOSIT <txn-id> <cents>', // a template, checked with its placeholders filled in
-      'C OUTCOME <txn-id>',
-      'S 00 <balance> <ttl>', // §4's table
-      'S 51 <balance>',
-      'S 55 <tries-left>',
-      'S 00 <balance> <ttl-seconds>', // §5.3
-      'C DEPOSIT 1a2b3c 0', // §8: refused with 13, yet a request
-      'S 13',
-      'C DEPOSIT 5d41402abc4b2a76 0', // §8: 68 comes before 13
-      'S 68',
-    ]));
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        'C LOGIN ac-12345 1234', // §3's table
+        'C DEPOSIT <txn-id> <cents>', // a template, checked with its placeholders filled in
+        'C OUTCOME <txn-id>',
+        'S 00 <balance> <ttl>', // §4's table
+        'S 51 <balance>',
+        'S 55 <tries-left>',
+        'S 00 <balance> <ttl-seconds>', // §5.3
+        'C DEPOSIT 1a2b3c 0', // §8: refused with 13, yet a request
+        'S 13',
+        'C DEPOSIT 5d41402abc4b2a76 0', // §8: 68 comes before 13
+        'S 68',
+      ]),
+    );
     expect(examples.filter((e) => e.rule === 'request-line').length).toBeGreaterThan(15);
     expect(examples.filter((e) => e.rule === 'reply-line').length).toBeGreaterThan(40);
   });
@@ -45,18 +47,26 @@ describe('the example lines of PROTOCOL.md', () => {
   });
 
   it('would be caught if one did not (the check can fail)', () => {
-    const bad = protocolExamples([
-      'A request `DEPOSIT x` and a reply `00 05`, and `WITHDRAW a-b <cents>`:',
-      '',
-      '```',
-      'C: LOGIN ac-1234 1234',
-      'S: 55 10                       (a note)',
-      'C: BALANCE',
-      '```',
-      '',
-    ].join('\n'));
-    expect(bad.map((e) => e.source)).toEqual(
-      ['LOGIN ac-1234 1234', '55 10', 'BALANCE', 'DEPOSIT x', '00 05', 'WITHDRAW a-b <cents>']);
+    const bad = protocolExamples(
+      [
+        'A request `DEPOSIT x` and a reply `00 05`, and `WITHDRAW a-b <cents>`:',
+        '',
+        '```',
+        'C: LOGIN ac-1234 1234',
+        'S: 55 10                       (a note)',
+        'C: BALANCE',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    expect(bad.map((e) => e.source)).toEqual([
+      'LOGIN ac-1234 1234',
+      '55 10',
+      'BALANCE',
+      'DEPOSIT x',
+      '00 05',
+      'WITHDRAW a-b <cents>',
+    ]);
     expect(nonConforming(bad)).toHaveLength(5);
     expect(() => protocolExamples('`OUTCOME <id>`')).toThrow(/unknown placeholder <id>/);
   });

@@ -10,32 +10,55 @@ const TTL_MS = 30_000;
 
 describe('adminAuditEntry', () => {
   it('is a row from peer admin, with no connection, code ok, and the balance given', () => {
-    expect(adminAuditEntry({ account: 'ac-12345', op: 'open', balanceCents: 10_000, now: NOW }))
-      .toEqual({ at: NOW, conn: null, peer: 'admin', account: 'ac-12345', op: 'open',
-        amountCents: null, code: Code.ok, balanceCents: 10_000, txnId: null });
-    expect(adminAuditEntry({ account: 'ac-23456', op: 'block', balanceCents: null, now: 5 }))
-      .toEqual({ at: 5, conn: null, peer: 'admin', account: 'ac-23456', op: 'block',
-        amountCents: null, code: Code.ok, balanceCents: null, txnId: null });
+    expect(
+      adminAuditEntry({ account: 'ac-12345', op: 'open', balanceCents: 10_000, now: NOW }),
+    ).toEqual({
+      at: NOW,
+      conn: null,
+      peer: 'admin',
+      account: 'ac-12345',
+      op: 'open',
+      amountCents: null,
+      code: Code.ok,
+      balanceCents: 10_000,
+      txnId: null,
+    });
+    expect(
+      adminAuditEntry({ account: 'ac-23456', op: 'block', balanceCents: null, now: 5 }),
+    ).toEqual({
+      at: 5,
+      conn: null,
+      peer: 'admin',
+      account: 'ac-23456',
+      op: 'block',
+      amountCents: null,
+      code: Code.ok,
+      balanceCents: null,
+      txnId: null,
+    });
   });
 });
 
 describe('liveSession', () => {
-  const lock = (account: string, heartbeatAt: number): SessionRow =>
-    ({ account, holder: `srv/${account}`, peer: '127.0.1.9', startedAt: 1, heartbeatAt });
+  const lock = (account: string, heartbeatAt: number): SessionRow => ({
+    account,
+    holder: `srv/${account}`,
+    peer: '127.0.1.9',
+    startedAt: 1,
+    heartbeatAt,
+  });
   const at = { lockTtlMs: TTL_MS, now: NOW };
 
-  it('finds the account\'s lock while its heartbeat is within the TTL, the TTL itself included',
-    () => {
-      for (const heartbeatAt of [NOW, NOW - 1, NOW - TTL_MS]) {
-        const mine = lock('ac-12345', heartbeatAt);
-        expect(liveSession([lock('ac-99999', NOW), mine], 'ac-12345', at)).toBe(mine);
-      }
-    });
+  it("finds the account's lock while its heartbeat is within the TTL, the TTL itself included", () => {
+    for (const heartbeatAt of [NOW, NOW - 1, NOW - TTL_MS]) {
+      const mine = lock('ac-12345', heartbeatAt);
+      expect(liveSession([lock('ac-99999', NOW), mine], 'ac-12345', at)).toBe(mine);
+    }
+  });
 
-  it('finds none once the heartbeat is older than the TTL (expired: the next login takes it)',
-    () => {
-      expect(liveSession([lock('ac-12345', NOW - TTL_MS - 1)], 'ac-12345', at)).toBeUndefined();
-    });
+  it('finds none once the heartbeat is older than the TTL (expired: the next login takes it)', () => {
+    expect(liveSession([lock('ac-12345', NOW - TTL_MS - 1)], 'ac-12345', at)).toBeUndefined();
+  });
 
   it('finds none for an account another session holds, or with no locks at all', () => {
     expect(liveSession([lock('ac-99999', NOW)], 'ac-12345', at)).toBeUndefined();
@@ -44,7 +67,8 @@ describe('liveSession', () => {
 
   it('with an infinite TTL (no TTL known: seed --reset) every lock is live', () => {
     const old = lock('ac-12345', 0);
-    expect(liveSession([old], 'ac-12345', { lockTtlMs: Number.POSITIVE_INFINITY, now: NOW }))
-      .toBe(old);
+    expect(liveSession([old], 'ac-12345', { lockTtlMs: Number.POSITIVE_INFINITY, now: NOW })).toBe(
+      old,
+    );
   });
 });

@@ -4,11 +4,26 @@ import { Code, type CodeNumber } from '../../src/protocol/codes.js';
 import { Limits } from '../../src/protocol/limits.js';
 import type { Reply } from '../../src/protocol/messages.js';
 import type {
-  BankOp, Decision, Origin, SessionAsk, SessionFacts, Write,
+  BankOp,
+  Decision,
+  Origin,
+  SessionAsk,
+  SessionFacts,
+  Write,
 } from '../../src/rules/requests.js';
 import {
-  askOp, askTxnId, auditWrite, bare, decideLogout, decideSession, moneyCode,
-  heartbeatDue, lockExpired, readSessionFacts, replyForTxn, sessionEndCode,
+  askOp,
+  askTxnId,
+  auditWrite,
+  bare,
+  decideLogout,
+  decideSession,
+  moneyCode,
+  heartbeatDue,
+  lockExpired,
+  readSessionFacts,
+  replyForTxn,
+  sessionEndCode,
   type SessionFactsSource,
 } from '../../src/rules/session.js';
 import type { AccountRow, AuditEntry, TxnRow } from '../../src/rules/types.js';
@@ -34,30 +49,56 @@ const lockOf = (holder: string | undefined) =>
 type SessionOp = Extract<BankOp, { kind: 'session' }>;
 type LogoutOp = Extract<BankOp, { kind: 'logout' }>;
 
-const sessionOp = (ask: SessionAsk): SessionOp =>
-  ({ kind: 'session', origin: ORIGIN, account: ACCOUNT, ask, lockTtlMs: TTL_MS });
-const logoutOp = (op: 'logout' | 'disconnect'): LogoutOp =>
-  ({ kind: 'logout', origin: ORIGIN, account: ACCOUNT, op });
-const open = (balanceCents: number): AccountRow =>
-  ({ account: ACCOUNT, pinHash: 'hash', balanceCents, closed: false });
+const sessionOp = (ask: SessionAsk): SessionOp => ({
+  kind: 'session',
+  origin: ORIGIN,
+  account: ACCOUNT,
+  ask,
+  lockTtlMs: TTL_MS,
+});
+const logoutOp = (op: 'logout' | 'disconnect'): LogoutOp => ({
+  kind: 'logout',
+  origin: ORIGIN,
+  account: ACCOUNT,
+  op,
+});
+const open = (balanceCents: number): AccountRow => ({
+  account: ACCOUNT,
+  pinHash: 'hash',
+  balanceCents,
+  closed: false,
+});
 
 /** Facts of a session that holds its lock, on an open account with this balance. */
-const held = (balanceCents: number, earlier?: TxnRow): SessionFacts =>
-  ({ lock: OWN_LOCK, account: open(balanceCents), earlier, blocked: false });
+const held = (balanceCents: number, earlier?: TxnRow): SessionFacts => ({
+  lock: OWN_LOCK,
+  account: open(balanceCents),
+  earlier,
+  blocked: false,
+});
 
 /** The audit write a rule should produce: every field named, the origin's conn and peer. */
 function audit(fields: Partial<AuditEntry> & { op: string; code: number | null }): Write {
   const entry: AuditEntry = {
-    at: NOW, conn: ORIGIN.conn, peer: ORIGIN.peer, account: ACCOUNT, amountCents: null,
-    balanceCents: null, txnId: null, ...fields,
+    at: NOW,
+    conn: ORIGIN.conn,
+    peer: ORIGIN.peer,
+    account: ACCOUNT,
+    amountCents: null,
+    balanceCents: null,
+    txnId: null,
+    ...fields,
   };
   return { kind: 'audit', entry };
 }
 
 const touch: Write = { kind: 'touch', account: ACCOUNT, holder: ORIGIN.holder, at: NOW };
 const move = (deltaCents: number): Write => ({ kind: 'move', account: ACCOUNT, deltaCents });
-const balanceReply = (code: 0 | 51, balanceCents: number): Reply =>
-  ({ kind: 'balance', code, balanceCents });
+const balanceReply = (code: 0 | 51, balanceCents: number): Reply => ({
+  kind: 'balance',
+  code,
+  balanceCents,
+});
 
 /** Each kind of session request, and the transaction id whose ledger row it needs. */
 const ASKS_AND_IDS: [SessionAsk, string | undefined][] = [
@@ -70,8 +111,13 @@ const ASKS_AND_IDS: [SessionAsk, string | undefined][] = [
 ];
 
 /** A recorded transaction, as the ledger holds it. */
-function txn(kind: 'deposit' | 'withdraw', amountCents: number, code: CodeNumber,
-  balanceCents: number, at = NOW): TxnRow {
+function txn(
+  kind: 'deposit' | 'withdraw',
+  amountCents: number,
+  code: CodeNumber,
+  balanceCents: number,
+  at = NOW,
+): TxnRow {
   return { account: ACCOUNT, txnId: 't-1', kind, amountCents, code, balanceCents, at };
 }
 
@@ -88,8 +134,12 @@ describe('decideSession: a session whose lock was taken by another login gets 68
   it.each(asks)('%j: 68 and one audit row, no touch, no move', (ask, op) => {
     for (const holder of ['srv-b/3', undefined]) {
       // The facts an engine would read for the request are there: the rule must not use them.
-      const facts = { lock: lockOf(holder), account: open(10_000),
-        earlier: txn('deposit', 500, Code.ok, 1), blocked: true };
+      const facts = {
+        lock: lockOf(holder),
+        account: open(10_000),
+        earlier: txn('deposit', 500, Code.ok, 1),
+        blocked: true,
+      };
       expect(decideSession(sessionOp(ask), facts, NOW)).toEqual({
         reply: bare(Code.sessionExpired),
         writes: [audit({ op, code: Code.sessionExpired })],
@@ -123,35 +173,71 @@ describe('decideSession: a session on an account an operator blocked gets 62 and
     expect(sessionEndCode(taken, ORIGIN.holder)).toBe(Code.sessionExpired);
     const closed = { ...held(5), account: { ...open(5), closed: true }, blocked: true };
     expect(sessionEndCode(closed, ORIGIN.holder)).toBe(Code.sessionExpired);
-    expect(sessionEndCode({ ...held(5), blocked: true }, ORIGIN.holder))
-      .toBe(Code.restrictedCard);
+    expect(sessionEndCode({ ...held(5), blocked: true }, ORIGIN.holder)).toBe(Code.restrictedCard);
     expect(sessionEndCode(held(5), ORIGIN.holder)).toBeNull();
   });
 
   it('a session whose lock expired but was not taken is still refused 62', () => {
-    const stale = { ...held(10_000), lock: { holder: ORIGIN.holder, heartbeatAt: NOW - 10 * TTL_MS },
-      blocked: true };
-    expect(decideSession(sessionOp({ kind: 'balance' }), stale, NOW).reply)
-      .toEqual(bare(Code.restrictedCard));
+    const stale = {
+      ...held(10_000),
+      lock: { holder: ORIGIN.holder, heartbeatAt: NOW - 10 * TTL_MS },
+      blocked: true,
+    };
+    expect(decideSession(sessionOp({ kind: 'balance' }), stale, NOW).reply).toEqual(
+      bare(Code.restrictedCard),
+    );
   });
 });
 
 describe('decideSession: deposits and withdrawals with a new transaction id', () => {
   const cases: {
-    name: string; balance: number; ask: SessionAsk & { kind: 'deposit' | 'withdraw' };
-    code: CodeNumber; after: number; reply: Reply;
+    name: string;
+    balance: number;
+    ask: SessionAsk & { kind: 'deposit' | 'withdraw' };
+    code: CodeNumber;
+    after: number;
+    reply: Reply;
   }[] = [
-    { name: 'deposit approved', balance: 10_000, ask: { kind: 'deposit', txnId: 't-1',
-      amountCents: 2_550 }, code: Code.ok, after: 12_550, reply: balanceReply(Code.ok, 12_550) },
-    { name: 'withdrawal approved', balance: 10_000, ask: { kind: 'withdraw', txnId: 't-1',
-      amountCents: 2_550 }, code: Code.ok, after: 7_450, reply: balanceReply(Code.ok, 7_450) },
-    { name: 'withdrawal to exactly 0', balance: 4_200, ask: { kind: 'withdraw', txnId: 't-1',
-      amountCents: 4_200 }, code: Code.ok, after: 0, reply: balanceReply(Code.ok, 0) },
-    { name: 'deposit to exactly the maximum', balance: MAX - 1_000_000, ask: { kind: 'deposit',
-      txnId: 't-1', amountCents: 1_000_000 }, code: Code.ok, after: MAX,
-    reply: balanceReply(Code.ok, MAX) },
-    { name: 'deposit on an empty account', balance: 0, ask: { kind: 'deposit', txnId: 't-1',
-      amountCents: 1 }, code: Code.ok, after: 1, reply: balanceReply(Code.ok, 1) },
+    {
+      name: 'deposit approved',
+      balance: 10_000,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 2_550 },
+      code: Code.ok,
+      after: 12_550,
+      reply: balanceReply(Code.ok, 12_550),
+    },
+    {
+      name: 'withdrawal approved',
+      balance: 10_000,
+      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 2_550 },
+      code: Code.ok,
+      after: 7_450,
+      reply: balanceReply(Code.ok, 7_450),
+    },
+    {
+      name: 'withdrawal to exactly 0',
+      balance: 4_200,
+      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 4_200 },
+      code: Code.ok,
+      after: 0,
+      reply: balanceReply(Code.ok, 0),
+    },
+    {
+      name: 'deposit to exactly the maximum',
+      balance: MAX - 1_000_000,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1_000_000 },
+      code: Code.ok,
+      after: MAX,
+      reply: balanceReply(Code.ok, MAX),
+    },
+    {
+      name: 'deposit on an empty account',
+      balance: 0,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1 },
+      code: Code.ok,
+      after: 1,
+      reply: balanceReply(Code.ok, 1),
+    },
   ];
   it.each(cases)('$name: move, record, audit', ({ balance, ask, code, after, reply }) => {
     const delta = ask.kind === 'deposit' ? ask.amountCents : -ask.amountCents;
@@ -161,28 +247,52 @@ describe('decideSession: deposits and withdrawals with a new transaction id', ()
         touch,
         move(delta),
         { kind: 'record', txn: txn(ask.kind, ask.amountCents, code, after) },
-        audit({ op: ask.kind, code, amountCents: ask.amountCents, balanceCents: after,
-          txnId: 't-1' }),
+        audit({
+          op: ask.kind,
+          code,
+          amountCents: ask.amountCents,
+          balanceCents: after,
+          txnId: 't-1',
+        }),
       ],
     });
   });
 
   const refused: {
-    name: string; balance: number; ask: SessionAsk & { kind: 'deposit' | 'withdraw' };
-    code: CodeNumber; reply: Reply;
+    name: string;
+    balance: number;
+    ask: SessionAsk & { kind: 'deposit' | 'withdraw' };
+    code: CodeNumber;
+    reply: Reply;
   }[] = [
-    { name: 'withdrawal one cent over the balance: 51 with the balance', balance: 4_200,
-      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 4_201 }, code: Code.insufficientFunds,
-      reply: balanceReply(Code.insufficientFunds, 4_200) },
-    { name: 'withdrawal from an empty account: 51', balance: 0,
-      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 1 }, code: Code.insufficientFunds,
-      reply: balanceReply(Code.insufficientFunds, 0) },
-    { name: 'deposit one cent past the maximum balance: 61, bare', balance: MAX - 999_999,
-      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1_000_000 }, code: Code.amountLimit,
-      reply: bare(Code.amountLimit) },
-    { name: 'deposit on a full account: 61', balance: MAX,
-      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1 }, code: Code.amountLimit,
-      reply: bare(Code.amountLimit) },
+    {
+      name: 'withdrawal one cent over the balance: 51 with the balance',
+      balance: 4_200,
+      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 4_201 },
+      code: Code.insufficientFunds,
+      reply: balanceReply(Code.insufficientFunds, 4_200),
+    },
+    {
+      name: 'withdrawal from an empty account: 51',
+      balance: 0,
+      ask: { kind: 'withdraw', txnId: 't-1', amountCents: 1 },
+      code: Code.insufficientFunds,
+      reply: balanceReply(Code.insufficientFunds, 0),
+    },
+    {
+      name: 'deposit one cent past the maximum balance: 61, bare',
+      balance: MAX - 999_999,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1_000_000 },
+      code: Code.amountLimit,
+      reply: bare(Code.amountLimit),
+    },
+    {
+      name: 'deposit on a full account: 61',
+      balance: MAX,
+      ask: { kind: 'deposit', txnId: 't-1', amountCents: 1 },
+      code: Code.amountLimit,
+      reply: bare(Code.amountLimit),
+    },
   ];
   it.each(refused)('$name; no move, the unchanged balance recorded', (c) => {
     const { balance, ask, code } = c;
@@ -191,45 +301,67 @@ describe('decideSession: deposits and withdrawals with a new transaction id', ()
       writes: [
         touch,
         { kind: 'record', txn: txn(ask.kind, ask.amountCents, code, balance) },
-        audit({ op: ask.kind, code, amountCents: ask.amountCents, balanceCents: balance,
-          txnId: 't-1' }),
+        audit({
+          op: ask.kind,
+          code,
+          amountCents: ask.amountCents,
+          balanceCents: balance,
+          txnId: 't-1',
+        }),
       ],
     });
   });
 
   it.each([
-    { kind: 'deposit', txnId: 't-1', amountCents: 1 }, { kind: 'balance' }, { kind: 'ping' },
+    { kind: 'deposit', txnId: 't-1', amountCents: 1 },
+    { kind: 'balance' },
+    { kind: 'ping' },
     { kind: 'outcome', txnId: 't-1' },
-  ] as SessionAsk[])('ends a session whose account an operator closed (or removed): 68, the '
-    + 'lock released (%o)', (ask) => {
-    const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
-    const op = ask.kind === 'deposit' ? 'deposit' : ask.kind;
-    const expected = { reply: bare(Code.sessionExpired),
-      writes: [release, audit({ op, code: Code.sessionExpired })] };
-    const missing = { lock: OWN_LOCK, account: undefined, earlier: undefined, blocked: true };
-    expect(decideSession(sessionOp(ask), missing, NOW)).toEqual(expected);
-    const closed = { ...held(5), account: { ...open(5), closed: true }, blocked: true };
-    expect(decideSession(sessionOp(ask), closed, NOW)).toEqual(expected);
-  });
+  ] as SessionAsk[])(
+    'ends a session whose account an operator closed (or removed): 68, the ' + 'lock released (%o)',
+    (ask) => {
+      const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
+      const op = ask.kind === 'deposit' ? 'deposit' : ask.kind;
+      const expected = {
+        reply: bare(Code.sessionExpired),
+        writes: [release, audit({ op, code: Code.sessionExpired })],
+      };
+      const missing = { lock: OWN_LOCK, account: undefined, earlier: undefined, blocked: true };
+      expect(decideSession(sessionOp(ask), missing, NOW)).toEqual(expected);
+      const closed = { ...held(5), account: { ...open(5), closed: true }, blocked: true };
+      expect(decideSession(sessionOp(ask), closed, NOW)).toEqual(expected);
+    },
+  );
 });
 
 describe('decideSession: a transaction id used before on the account', () => {
   // The balance has moved on since (99): a repeat must answer with the balance then.
   const repeats: { name: string; earlier: TxnRow; reply: Reply }[] = [
-    { name: 'an approved deposit', earlier: txn('deposit', 2_500, Code.ok, 12_500, NOW - 5),
-      reply: balanceReply(Code.ok, 12_500) },
-    { name: 'a refused withdrawal (51)', earlier: txn('withdraw', 2_500, Code.insufficientFunds,
-      1_000, NOW - 5), reply: balanceReply(Code.insufficientFunds, 1_000) },
-    { name: 'a deposit refused at the maximum (61)', earlier: txn('deposit', 2_500,
-      Code.amountLimit, MAX - 1, NOW - 5), reply: bare(Code.amountLimit) },
+    {
+      name: 'an approved deposit',
+      earlier: txn('deposit', 2_500, Code.ok, 12_500, NOW - 5),
+      reply: balanceReply(Code.ok, 12_500),
+    },
+    {
+      name: 'a refused withdrawal (51)',
+      earlier: txn('withdraw', 2_500, Code.insufficientFunds, 1_000, NOW - 5),
+      reply: balanceReply(Code.insufficientFunds, 1_000),
+    },
+    {
+      name: 'a deposit refused at the maximum (61)',
+      earlier: txn('deposit', 2_500, Code.amountLimit, MAX - 1, NOW - 5),
+      reply: bare(Code.amountLimit),
+    },
   ];
   it.each(repeats)('the same request as $name: the recorded reply, an audit row only', (c) => {
     const { kind, amountCents, code, balanceCents } = c.earlier;
     const ask: SessionAsk = { kind, txnId: 't-1', amountCents };
     expect(decideSession(sessionOp(ask), held(99, c.earlier), NOW)).toEqual({
       reply: c.reply,
-      writes: [touch, audit({ op: `${kind}-repeat`, code, amountCents, balanceCents,
-        txnId: 't-1' })],
+      writes: [
+        touch,
+        audit({ op: `${kind}-repeat`, code, amountCents, balanceCents, txnId: 't-1' }),
+      ],
     });
   });
 
@@ -242,8 +374,15 @@ describe('decideSession: a transaction id used before on the account', () => {
     const earlier = txn('deposit', 2_500, Code.ok, 12_500, NOW - 5);
     expect(decideSession(sessionOp(ask), held(12_500, earlier), NOW)).toEqual({
       reply: bare(Code.duplicate),
-      writes: [touch, audit({ op: `${ask.kind}-repeat`, code: Code.duplicate,
-        amountCents: ask.amountCents, txnId: 't-1' })],
+      writes: [
+        touch,
+        audit({
+          op: `${ask.kind}-repeat`,
+          code: Code.duplicate,
+          amountCents: ask.amountCents,
+          txnId: 't-1',
+        }),
+      ],
     });
   });
 });
@@ -258,8 +397,15 @@ describe('PROTOCOL.md §5.5, §6: a reused id whose new amount would pass the ba
     const earlier = txn('deposit', 2_500, Code.ok, MAX - 1, NOW - 5);
     expect(decideSession(sessionOp(ask), held(MAX - 1, earlier), NOW)).toEqual({
       reply: bare(Code.duplicate),
-      writes: [touch, audit({ op: `${ask.kind}-repeat`, code: Code.duplicate,
-        amountCents: ask.amountCents, txnId: 't-1' })],
+      writes: [
+        touch,
+        audit({
+          op: `${ask.kind}-repeat`,
+          code: Code.duplicate,
+          amountCents: ask.amountCents,
+          txnId: 't-1',
+        }),
+      ],
     });
   });
 });
@@ -270,14 +416,23 @@ describe('decideSession: requests that move nothing', () => {
   it('OUTCOME of a recorded transaction: its reply, audited with its code and balance', () => {
     for (const [earlier, reply] of [
       [txn('withdraw', 700, Code.ok, 300, NOW - 9), balanceReply(Code.ok, 300)],
-      [txn('withdraw', 700, Code.insufficientFunds, 500, NOW - 9),
-        balanceReply(Code.insufficientFunds, 500)],
+      [
+        txn('withdraw', 700, Code.insufficientFunds, 500, NOW - 9),
+        balanceReply(Code.insufficientFunds, 500),
+      ],
       [txn('deposit', 700, Code.amountLimit, MAX, NOW - 9), bare(Code.amountLimit)],
     ] as const) {
       expect(decideSession(sessionOp(outcomeAsk), held(42, earlier), NOW)).toEqual({
         reply,
-        writes: [touch, audit({ op: 'outcome', code: earlier.code,
-          balanceCents: earlier.balanceCents, txnId: 't-1' })],
+        writes: [
+          touch,
+          audit({
+            op: 'outcome',
+            code: earlier.code,
+            balanceCents: earlier.balanceCents,
+            txnId: 't-1',
+          }),
+        ],
       });
     }
   });
@@ -304,47 +459,90 @@ describe('decideSession: requests that move nothing', () => {
   });
 
   it.each([
-    ['withdraw', Code.invalidAmount], ['deposit', Code.invalidAmount],
-    ['withdraw', Code.amountLimit], ['deposit', Code.amountLimit],
-  ] as const)('a %s refused %i: its code, the heartbeat refreshed, nothing recorded',
+    ['withdraw', Code.invalidAmount],
+    ['deposit', Code.invalidAmount],
+    ['withdraw', Code.amountLimit],
+    ['deposit', Code.amountLimit],
+  ] as const)(
+    'a %s refused %i: its code, the heartbeat refreshed, nothing recorded',
     (op, code) => {
-    expect(decideSession(sessionOp({ kind: 'refusal', op, code }), held(1), NOW)).toEqual({
-      reply: bare(code),
-      writes: [touch, audit({ op, code })],
-    });
-  });
+      expect(decideSession(sessionOp({ kind: 'refusal', op, code }), held(1), NOW)).toEqual({
+        reply: bare(code),
+        writes: [touch, audit({ op, code })],
+      });
+    },
+  );
 });
 
 describe('decideLogout', () => {
   const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
-  const lost = (holder: string | undefined): SessionFacts =>
-    ({ lock: lockOf(holder), account: undefined, earlier: undefined, blocked: false });
+  const lost = (holder: string | undefined): SessionFacts => ({
+    lock: lockOf(holder),
+    account: undefined,
+    earlier: undefined,
+    blocked: false,
+  });
   const cases: [string, LogoutOp, SessionFacts, Decision][] = [
-    ['LOGOUT holding the lock: 00, the lock released', logoutOp('logout'), lost(ORIGIN.holder),
-      { reply: bare(Code.ok), writes: [release, audit({ op: 'logout', code: Code.ok })] }],
-    ['LOGOUT after the lock was taken: 68, the other holder\'s lock kept', logoutOp('logout'),
+    [
+      'LOGOUT holding the lock: 00, the lock released',
+      logoutOp('logout'),
+      lost(ORIGIN.holder),
+      { reply: bare(Code.ok), writes: [release, audit({ op: 'logout', code: Code.ok })] },
+    ],
+    [
+      "LOGOUT after the lock was taken: 68, the other holder's lock kept",
+      logoutOp('logout'),
       lost('srv-b/3'),
-      { reply: bare(Code.sessionExpired),
-        writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
-    ['LOGOUT with no lock row: 68', logoutOp('logout'), lost(undefined),
-      { reply: bare(Code.sessionExpired),
-        writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
-    ['LOGOUT on a blocked account: 62, the lock released', logoutOp('logout'),
+      {
+        reply: bare(Code.sessionExpired),
+        writes: [audit({ op: 'logout', code: Code.sessionExpired })],
+      },
+    ],
+    [
+      'LOGOUT with no lock row: 68',
+      logoutOp('logout'),
+      lost(undefined),
+      {
+        reply: bare(Code.sessionExpired),
+        writes: [audit({ op: 'logout', code: Code.sessionExpired })],
+      },
+    ],
+    [
+      'LOGOUT on a blocked account: 62, the lock released',
+      logoutOp('logout'),
       { ...lost(ORIGIN.holder), blocked: true },
-      { reply: bare(Code.restrictedCard),
-        writes: [release, audit({ op: 'logout', code: Code.restrictedCard })] }],
-    ['LOGOUT after the lock was taken, on a blocked account: 68', logoutOp('logout'),
+      {
+        reply: bare(Code.restrictedCard),
+        writes: [release, audit({ op: 'logout', code: Code.restrictedCard })],
+      },
+    ],
+    [
+      'LOGOUT after the lock was taken, on a blocked account: 68',
+      logoutOp('logout'),
       { ...lost('srv-b/3'), blocked: true },
-      { reply: bare(Code.sessionExpired),
-        writes: [audit({ op: 'logout', code: Code.sessionExpired })] }],
-    ['a disconnect on a blocked account: 00, released', logoutOp('disconnect'),
+      {
+        reply: bare(Code.sessionExpired),
+        writes: [audit({ op: 'logout', code: Code.sessionExpired })],
+      },
+    ],
+    [
+      'a disconnect on a blocked account: 00, released',
+      logoutOp('disconnect'),
       { ...lost(ORIGIN.holder), blocked: true },
-      { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] }],
-    ['a disconnect holding the lock: released', logoutOp('disconnect'), lost(ORIGIN.holder),
-      { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] }],
-    ['a disconnect after the lock was taken: 00, nothing released', logoutOp('disconnect'),
-      lost('srv-b/3'), { reply: bare(Code.ok), writes: [audit({ op: 'disconnect',
-        code: Code.ok })] }],
+      { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] },
+    ],
+    [
+      'a disconnect holding the lock: released',
+      logoutOp('disconnect'),
+      lost(ORIGIN.holder),
+      { reply: bare(Code.ok), writes: [release, audit({ op: 'disconnect', code: Code.ok })] },
+    ],
+    [
+      'a disconnect after the lock was taken: 00, nothing released',
+      logoutOp('disconnect'),
+      lost('srv-b/3'),
+      { reply: bare(Code.ok), writes: [audit({ op: 'disconnect', code: Code.ok })] },
+    ],
   ];
   it.each(cases)('%s', (_, op, facts, decision) => {
     expect(decideLogout(op, facts, NOW)).toEqual(decision);
@@ -354,15 +552,21 @@ describe('decideLogout', () => {
 describe('the helpers engines and replies share', () => {
   it('replyForTxn: 00 and 51 carry the balance then, 61 is bare', () => {
     expect(replyForTxn(txn('deposit', 1, Code.ok, 77))).toEqual(balanceReply(Code.ok, 77));
-    expect(replyForTxn(txn('withdraw', 100, Code.insufficientFunds, 77)))
-      .toEqual(balanceReply(Code.insufficientFunds, 77));
+    expect(replyForTxn(txn('withdraw', 100, Code.insufficientFunds, 77))).toEqual(
+      balanceReply(Code.insufficientFunds, 77),
+    );
     expect(replyForTxn(txn('deposit', 1, Code.amountLimit, MAX))).toEqual(bare(Code.amountLimit));
   });
 
   it.each([
-    [0, 0, Code.ok], [5, -5, Code.ok], [5, -6, Code.insufficientFunds],
-    [0, -1, Code.insufficientFunds], [MAX - 1, 1, Code.ok], [MAX, 0, Code.ok],
-    [MAX, 1, Code.amountLimit], [MAX - 1_000_000, 1_000_001, Code.amountLimit],
+    [0, 0, Code.ok],
+    [5, -5, Code.ok],
+    [5, -6, Code.insufficientFunds],
+    [0, -1, Code.insufficientFunds],
+    [MAX - 1, 1, Code.ok],
+    [MAX, 0, Code.ok],
+    [MAX, 1, Code.amountLimit],
+    [MAX - 1_000_000, 1_000_001, Code.amountLimit],
     [MAX, -MAX, Code.ok],
   ])('moneyCode(%i, %i) is %i', (balance, delta, code) => {
     expect(moneyCode(balance, delta)).toBe(code);
@@ -372,18 +576,24 @@ describe('the helpers engines and replies share', () => {
     for (const [ask, txnId] of ASKS_AND_IDS) expect(askTxnId(ask)).toEqual(txnId);
   });
 
-  it('askOp is the request kind, or the refused request\'s op', () => {
+  it("askOp is the request kind, or the refused request's op", () => {
     expect(askOp({ kind: 'ping' })).toBe('ping');
     expect(askOp({ kind: 'refusal', op: 'withdraw', code: Code.invalidAmount })).toBe('withdraw');
   });
 
   it('auditWrite fills the origin and nulls what the rule does not name', () => {
-    expect(auditWrite(ORIGIN, { op: 'ping', code: Code.ok, account: ACCOUNT }, NOW))
-      .toEqual(audit({ op: 'ping', code: Code.ok }));
-    expect(auditWrite(ORIGIN, { op: 'x', code: null, account: null, amountCents: 3,
-      balanceCents: 4, txnId: 't' }, NOW))
-      .toEqual(audit({ op: 'x', code: null, account: null, amountCents: 3, balanceCents: 4,
-        txnId: 't' }));
+    expect(auditWrite(ORIGIN, { op: 'ping', code: Code.ok, account: ACCOUNT }, NOW)).toEqual(
+      audit({ op: 'ping', code: Code.ok }),
+    );
+    expect(
+      auditWrite(
+        ORIGIN,
+        { op: 'x', code: null, account: null, amountCents: 3, balanceCents: 4, txnId: 't' },
+        NOW,
+      ),
+    ).toEqual(
+      audit({ op: 'x', code: null, account: null, amountCents: 3, balanceCents: 4, txnId: 't' }),
+    );
   });
 });
 
@@ -403,8 +613,12 @@ describe('property: the balance stays in bounds and equals the sum of approved m
     }
     facts(ask: SessionAsk): SessionFacts {
       const txnId = askTxnId(ask);
-      return { lock: OWN_LOCK, account: open(this.balanceCents),
-        earlier: txnId === undefined ? undefined : this.ledger.get(txnId), blocked: false };
+      return {
+        lock: OWN_LOCK,
+        account: open(this.balanceCents),
+        earlier: txnId === undefined ? undefined : this.ledger.get(txnId),
+        blocked: false,
+      };
     }
     apply(write: Write): void {
       if (write.kind === 'move') {
@@ -421,8 +635,10 @@ describe('property: the balance stays in bounds and equals the sum of approved m
 
   const step = fc.record({
     kind: fc.constantFrom('deposit' as const, 'withdraw' as const),
-    amountCents: fc.oneof(fc.integer({ min: 1, max: Limits.amountCentsMax }),
-      fc.constantFrom(1, Limits.amountCentsMax)),
+    amountCents: fc.oneof(
+      fc.integer({ min: 1, max: Limits.amountCentsMax }),
+      fc.constantFrom(1, Limits.amountCentsMax),
+    ),
     // An id from a small set, so that some requests repeat an earlier one (same or not).
     txnId: fc.oneof(fc.uuid(), fc.constantFrom('r-1', 'r-2', 'r-3')),
   });
@@ -433,24 +649,28 @@ describe('property: the balance stays in bounds and equals the sum of approved m
   );
 
   it('holds for random sequences from any starting balance, near 0 and near the maximum', () => {
-    fc.assert(fc.property(start, fc.array(step, { maxLength: 60 }), (startCents, steps) => {
-      const store = new FactStore(startCents);
-      for (const ask of steps) {
-        const decision = decideSession(sessionOp(ask), store.facts(ask), NOW);
-        decision.writes.forEach((write) => store.apply(write));
-        expect(store.balanceCents).toBeGreaterThanOrEqual(0);
-        expect(store.balanceCents).toBeLessThanOrEqual(MAX);
-        const moves = decision.writes.filter((write) => write.kind === 'move');
-        if (moves.length > 0) {
-          expect(decision.reply).toEqual(balanceReply(Code.ok, store.balanceCents));
+    fc.assert(
+      fc.property(start, fc.array(step, { maxLength: 60 }), (startCents, steps) => {
+        const store = new FactStore(startCents);
+        for (const ask of steps) {
+          const decision = decideSession(sessionOp(ask), store.facts(ask), NOW);
+          decision.writes.forEach((write) => store.apply(write));
+          expect(store.balanceCents).toBeGreaterThanOrEqual(0);
+          expect(store.balanceCents).toBeLessThanOrEqual(MAX);
+          const moves = decision.writes.filter((write) => write.kind === 'move');
+          if (moves.length > 0) {
+            expect(decision.reply).toEqual(balanceReply(Code.ok, store.balanceCents));
+          }
         }
-      }
-      const approved = [...store.ledger.values()].filter((row) => row.code === Code.ok)
-        .reduce((sum, row) => sum + (row.kind === 'deposit' ? 1 : -1) * row.amountCents, 0);
-      expect(store.balanceCents).toBe(startCents + store.moved);
-      expect(store.moved).toBe(approved);
-      expect(store.audits).toBe(steps.length);
-    }), { seed: 20_261_130, numRuns: 500 });
+        const approved = [...store.ledger.values()]
+          .filter((row) => row.code === Code.ok)
+          .reduce((sum, row) => sum + (row.kind === 'deposit' ? 1 : -1) * row.amountCents, 0);
+        expect(store.balanceCents).toBe(startCents + store.moved);
+        expect(store.moved).toBe(approved);
+        expect(store.audits).toBe(steps.length);
+      }),
+      { seed: 20_261_130, numRuns: 500 },
+    );
   });
 });
 
@@ -465,12 +685,11 @@ describe('readSessionFacts', () => {
     return { asked, read };
   };
 
-  it.each(ASKS_AND_IDS)('%o: one read, for the ledger row of id %s',
-    (ask, txnId) => {
-      const { asked, read } = source();
-      expect(readSessionFacts(sessionOp(ask), read)).toEqual(held(600));
-      expect(asked).toEqual([[ACCOUNT, txnId]]);
-    });
+  it.each(ASKS_AND_IDS)('%o: one read, for the ledger row of id %s', (ask, txnId) => {
+    const { asked, read } = source();
+    expect(readSessionFacts(sessionOp(ask), read)).toEqual(held(600));
+    expect(asked).toEqual([[ACCOUNT, txnId]]);
+  });
 
   it('a logout or a disconnect: one read, for no ledger row', () => {
     for (const op of [logoutOp('logout'), logoutOp('disconnect')]) {
@@ -482,11 +701,17 @@ describe('readSessionFacts', () => {
 });
 
 describe('decideSession: the heartbeat is written once a sixth of the TTL has passed', () => {
-  const asks: SessionAsk[] = [{ kind: 'ping' }, { kind: 'balance' },
-    { kind: 'deposit', txnId: 't-9', amountCents: 5 }, { kind: 'outcome', txnId: 't-9' },
-    { kind: 'refusal', op: 'withdraw', code: Code.invalidAmount }];
-  const ageOf = (ageMs: number): SessionFacts =>
-    ({ ...held(10_000), lock: { holder: ORIGIN.holder, heartbeatAt: NOW - ageMs } });
+  const asks: SessionAsk[] = [
+    { kind: 'ping' },
+    { kind: 'balance' },
+    { kind: 'deposit', txnId: 't-9', amountCents: 5 },
+    { kind: 'outcome', txnId: 't-9' },
+    { kind: 'refusal', op: 'withdraw', code: Code.invalidAmount },
+  ];
+  const ageOf = (ageMs: number): SessionFacts => ({
+    ...held(10_000),
+    lock: { holder: ORIGIN.holder, heartbeatAt: NOW - ageMs },
+  });
   const touches = (ask: SessionAsk, ageMs: number): boolean =>
     decideSession(sessionOp(ask), ageOf(ageMs), NOW).writes.some((write) => write.kind === 'touch');
 

@@ -19,8 +19,20 @@ function serverFlags(): string[] {
 }
 
 /** Flags that choose where and what, not how much: not limits. */
-const NOT_LIMITS = ['--db', '--host', '--port', '--pin-key', '--tls-cert', '--tls-key', '--demo',
-  '--quiet', '--log-level', '--log-format', '--metrics', '--server-name'];
+const NOT_LIMITS = [
+  '--db',
+  '--host',
+  '--port',
+  '--pin-key',
+  '--tls-cert',
+  '--tls-key',
+  '--demo',
+  '--quiet',
+  '--log-level',
+  '--log-format',
+  '--metrics',
+  '--server-name',
+];
 
 describe('server limits match PROTOCOL.md §7', () => {
   it('states each default beside its flag in the limits table', () => {
@@ -62,8 +74,9 @@ describe('checkServerConfig', () => {
       { anonErrorsMax: d.loginFailuresPerConnMax - 1 },
     ];
     for (const change of bad) {
-      expect(() => checkServerConfig({ ...d, ...change }), JSON.stringify(change))
-        .toThrow(AssertionError);
+      expect(() => checkServerConfig({ ...d, ...change }), JSON.stringify(change)).toThrow(
+        AssertionError,
+      );
     }
   });
 });

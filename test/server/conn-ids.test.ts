@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  CONNS_PER_RUN, ConnIds, RESERVE_AT, RESERVE_RETRY_EVERY, type Runs,
+  CONNS_PER_RUN,
+  ConnIds,
+  RESERVE_AT,
+  RESERVE_RETRY_EVERY,
+  type Runs,
 } from '../../src/server/conn-ids.js';
 import type { Engine } from '../../src/store/engine.js';
 import { openEngine } from '../../src/store/open.js';
@@ -20,7 +24,8 @@ function testRuns(engine: Engine): TestRuns {
     calls: 0,
     startRun: (at, version) => {
       runs.calls += 1;
-      return runs.failing ? Promise.reject(new Error('database or disk is full'))
+      return runs.failing
+        ? Promise.reject(new Error('database or disk is full'))
         : engine.startRun(at, version);
     },
   };
@@ -29,12 +34,18 @@ function testRuns(engine: Engine): TestRuns {
 
 /** ConnIds on runs, its log lines and its deferred tasks (run by the test when it likes). */
 async function connIds(runs: Runs): Promise<{
-  ids: ConnIds; logged: string[]; deferred: (() => void)[];
+  ids: ConnIds;
+  logged: string[];
+  deferred: (() => void)[];
 }> {
   const logged: string[] = [];
   const deferred: (() => void)[] = [];
-  const ids = await ConnIds.start(runs, { version: 'test', nowMs: () => 0,
-    log: (line) => logged.push(line), defer: (task) => deferred.push(task) });
+  const ids = await ConnIds.start(runs, {
+    version: 'test',
+    nowMs: () => 0,
+    log: (line) => logged.push(line),
+    defer: (task) => deferred.push(task),
+  });
   return { ids, logged, deferred };
 }
 
@@ -70,42 +81,40 @@ describe('ConnIds', () => {
     expect(second.next()).toBe((first.run + 2) * CONNS_PER_RUN + 1); // the million-th: a new run
   });
 
-  it('reserves the next run ahead, off the accept path, so rolling over writes nothing',
-    async () => {
-      const { ids, deferred } = await connIds(runs);
-      const run = ids.run;
-      await takeUntil(ids, [], RESERVE_AT - 1);
-      expect(deferred).toHaveLength(0);
-      expect(runs.calls).toBe(1); // the start's own run
-      ids.next(); // the RESERVE_AT-th: the reservation is deferred, not done here
-      expect(deferred).toHaveLength(1);
-      expect(runs.calls).toBe(1);
-      await runDeferred(deferred);
-      expect(runs.calls).toBe(2);
-      await takeUntil(ids, deferred, CONNS_PER_RUN - 1);
-      runs.failing = true; // the run was reserved before: rolling over needs no new run
-      expect(ids.next()).toBe((run + 1) * CONNS_PER_RUN + 1);
-      expect(runs.calls).toBe(2);
-    });
+  it('reserves the next run ahead, off the accept path, so rolling over writes nothing', async () => {
+    const { ids, deferred } = await connIds(runs);
+    const run = ids.run;
+    await takeUntil(ids, [], RESERVE_AT - 1);
+    expect(deferred).toHaveLength(0);
+    expect(runs.calls).toBe(1); // the start's own run
+    ids.next(); // the RESERVE_AT-th: the reservation is deferred, not done here
+    expect(deferred).toHaveLength(1);
+    expect(runs.calls).toBe(1);
+    await runDeferred(deferred);
+    expect(runs.calls).toBe(2);
+    await takeUntil(ids, deferred, CONNS_PER_RUN - 1);
+    runs.failing = true; // the run was reserved before: rolling over needs no new run
+    expect(ids.next()).toBe((run + 1) * CONNS_PER_RUN + 1);
+    expect(runs.calls).toBe(2);
+  });
 
-  it('when no run can be reserved, logs, refuses once ids run out (no throw), then recovers',
-    async () => {
-      const { ids, logged, deferred } = await connIds(runs);
-      const run = ids.run;
-      runs.failing = true;
-      await takeUntil(ids, deferred, CONNS_PER_RUN - 1);
-      expect(logged.some((l) => l.startsWith('cannot reserve the next run'))).toBe(true);
-      expect(logged.some((l) => l.includes('database or disk is full'))).toBe(true);
+  it('when no run can be reserved, logs, refuses once ids run out (no throw), then recovers', async () => {
+    const { ids, logged, deferred } = await connIds(runs);
+    const run = ids.run;
+    runs.failing = true;
+    await takeUntil(ids, deferred, CONNS_PER_RUN - 1);
+    expect(logged.some((l) => l.startsWith('cannot reserve the next run'))).toBe(true);
+    expect(logged.some((l) => l.includes('database or disk is full'))).toBe(true);
+    expect(ids.next()).toBeNull();
+    expect(ids.next()).toBeNull();
+    expect(logged.filter((l) => l.includes('refusing connections'))).toHaveLength(1);
+    runs.failing = false; // the disk has room again
+    for (let n = 0; n < RESERVE_RETRY_EVERY && deferred.length === 0; n++) {
       expect(ids.next()).toBeNull();
-      expect(ids.next()).toBeNull();
-      expect(logged.filter((l) => l.includes('refusing connections'))).toHaveLength(1);
-      runs.failing = false; // the disk has room again
-      for (let n = 0; n < RESERVE_RETRY_EVERY && deferred.length === 0; n++) {
-        expect(ids.next()).toBeNull();
-      }
-      await runDeferred(deferred);
-      expect(ids.next()).toBe((run + 1) * CONNS_PER_RUN + 1);
-    });
+    }
+    await runDeferred(deferred);
+    expect(ids.next()).toBe((run + 1) * CONNS_PER_RUN + 1);
+  });
 
   it('a start whose run cannot be recorded fails (the server does not start)', async () => {
     runs.failing = true;

@@ -45,8 +45,11 @@ describe('Connection', () => {
     const { server, accepted, client } = await socketPair();
     servers.push(server);
     const ctx = {
-      config: defaultServerConfig(':memory:'), logger: pino({ level: 'silent' }),
-      metrics: noMetrics, nowMs: Date.now, log: () => {},
+      config: defaultServerConfig(':memory:'),
+      logger: pino({ level: 'silent' }),
+      metrics: noMetrics,
+      nowMs: Date.now,
+      log: () => {},
     } as unknown as ServerContext;
     const peer = { id: 1, address: '127.0.0.1', holder: 't/1', session: null, loginFailures: 0 };
     const connection = new Connection(ctx, accepted, peer, Date.now());
@@ -56,6 +59,7 @@ describe('Connection', () => {
     await Promise.all([once(client, 'close'), connection.finished]);
     expect(handled).toEqual(['BALANCE']);
     expect(Buffer.concat(received).toString()).toBe(
-      encodeReply({ kind: 'bare', code: Code.internal }));
+      encodeReply({ kind: 'bare', code: Code.internal }),
+    );
   });
 });

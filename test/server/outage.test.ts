@@ -16,17 +16,18 @@ function failing(times: number): { attempt: () => Promise<string>; tries: () => 
 }
 
 describe('rideOut', () => {
-  it('tries again until the database takes it, with one log line at each end of the outage',
-    async () => {
-      const fake = fakeServer();
-      const flaky = failing(3);
-      expect(await rideOut(fake.ctx, fakePeer(), flaky.attempt)).toBe('done');
-      expect(flaky.tries()).toBe(4);
-      const lines = fake.logLines.map((line) => JSON.parse(line).msg as string);
-      expect(lines).toEqual(['storage outage: disk full writing bank.sqlite',
-        'storage outage over after 0.0 s (0 request(s) answered 91)']);
-      expect(outageOf(fake.ctx).cause).toBeUndefined();
-    });
+  it('tries again until the database takes it, with one log line at each end of the outage', async () => {
+    const fake = fakeServer();
+    const flaky = failing(3);
+    expect(await rideOut(fake.ctx, fakePeer(), flaky.attempt)).toBe('done');
+    expect(flaky.tries()).toBe(4);
+    const lines = fake.logLines.map((line) => JSON.parse(line).msg as string);
+    expect(lines).toEqual([
+      'storage outage: disk full writing bank.sqlite',
+      'storage outage over after 0.0 s (0 request(s) answered 91)',
+    ]);
+    expect(outageOf(fake.ctx).cause).toBeUndefined();
+  });
 
   it('gives up past --db-wait with the fault; the outage goes on', async () => {
     const fake = fakeServer();
@@ -65,13 +66,23 @@ describe('rideOut', () => {
     outage.answered();
     await new Promise((resolve) => setImmediate(resolve));
     const notes = fake.ops.filter((op) => op.kind === 'note');
-    expect(notes).toEqual([expect.objectContaining({ entries: [expect.objectContaining({
-      op: 'outage', peer: null, events: 2, codes: '{"91":2}' })] })]);
+    expect(notes).toEqual([
+      expect.objectContaining({
+        entries: [
+          expect.objectContaining({
+            op: 'outage',
+            peer: null,
+            events: 2,
+            codes: '{"91":2}',
+          }),
+        ],
+      }),
+    ]);
   });
 });
 
 describe('a LOGIN that meets a storage fault', () => {
-  it('is no failed login: neither the connection\'s nor the group\'s', async () => {
+  it("is no failed login: neither the connection's nor the group's", async () => {
     const fake = fakeServer();
     fake.ctx.config.dbWaitMs = 0;
     fake.ctx.engine.loginFacts = () => Promise.reject(FULL);
@@ -86,24 +97,23 @@ describe('a LOGIN that meets a storage fault', () => {
 });
 
 describe('an outage with no request waiting', () => {
-  it('ends only once the database takes its row of the requests turned away',
-    async () => {
-      const fake = fakeServer();
-      let full = true;
-      fake.answer = (op) => {
-        if (full) throw FULL;
-        return { reply: op.kind === 'note' ? op.reply : null };
-      };
-      fake.ctx.engine.answers = async () => true; // a full disk still answers a read
-      const outage = outageOf(fake.ctx);
-      outage.met(FULL);
-      outage.turnedAway('deposit');
-      await new Promise((resolve) => setTimeout(resolve, 1200));
-      expect(outage.cause).toBe('disk full writing bank.sqlite');
-      full = false;
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      expect(outage.cause).toBeUndefined();
-      const written = fake.ops.flatMap((op) => op.kind === 'note' ? op.entries : []);
-      expect(written.at(-1)).toMatchObject({ op: 'outage', events: 1 });
-    });
+  it('ends only once the database takes its row of the requests turned away', async () => {
+    const fake = fakeServer();
+    let full = true;
+    fake.answer = (op) => {
+      if (full) throw FULL;
+      return { reply: op.kind === 'note' ? op.reply : null };
+    };
+    fake.ctx.engine.answers = async () => true; // a full disk still answers a read
+    const outage = outageOf(fake.ctx);
+    outage.met(FULL);
+    outage.turnedAway('deposit');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(outage.cause).toBe('disk full writing bank.sqlite');
+    full = false;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(outage.cause).toBeUndefined();
+    const written = fake.ops.flatMap((op) => (op.kind === 'note' ? op.entries : []));
+    expect(written.at(-1)).toMatchObject({ op: 'outage', events: 1 });
+  });
 });

@@ -3,10 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseDbTarget } from '../../src/store/target.js';
 import {
-  dropDatabase, freshDatabase, postgresServerUrl, queryPostgres,
+  dropDatabase,
+  freshDatabase,
+  postgresServerUrl,
+  queryPostgres,
 } from '../helpers/postgres.js';
 
-describe('the test run\'s PostgreSQL server', () => {
+describe("the test run's PostgreSQL server", () => {
   it('is up, reached by the URL the global setup provides', async () => {
     const url = postgresServerUrl();
     expect(parseDbTarget(url).kind).toBe('postgres');
@@ -18,14 +21,20 @@ describe('the test run\'s PostgreSQL server', () => {
     // Made at once, as two test files (two vitest workers) may.
     const [first, second] = await Promise.all([freshDatabase(), freshDatabase()]);
     expect(first).not.toBe(second);
-    const tables = await queryPostgres<{ n: string }>(first,
-      "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'");
+    const tables = await queryPostgres<{ n: string }>(
+      first,
+      "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    );
     expect(tables).toEqual([{ n: '0' }]);
     await queryPostgres(first, 'CREATE TABLE t (cents BIGINT NOT NULL)');
     await queryPostgres(first, 'INSERT INTO t VALUES ($1)', ['9007199254740991']);
-    expect(await queryPostgres(first, 'SELECT cents FROM t')).toEqual([{ cents: '9007199254740991' }]);
-    const inSecond = await queryPostgres<{ n: string }>(second,
-      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 't'");
+    expect(await queryPostgres(first, 'SELECT cents FROM t')).toEqual([
+      { cents: '9007199254740991' },
+    ]);
+    const inSecond = await queryPostgres<{ n: string }>(
+      second,
+      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 't'",
+    );
     expect(inSecond).toEqual([{ n: '0' }]);
     await dropDatabase(first);
     await dropDatabase(second);

@@ -54,9 +54,13 @@ async function dropDatabases(url: string, prefix: string): Promise<void> {
   try {
     await client.connect();
     const { rows } = await client.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+      [prefix],
+    );
     for (const { datname } of rows) {
-      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
+      await client.query(
+        `DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`,
+      );
     }
   } catch (error) {
     console.warn(`could not drop the test databases ${prefix}*: ${maskSecrets(String(error))}`);

@@ -3,8 +3,15 @@ import { dbName, maskSecrets, parseDbTarget } from '../../src/store/target.js';
 
 describe('parseDbTarget: a file path is SQLite, a postgres URL is PostgreSQL', () => {
   it.each([
-    'bank.sqlite', '/var/lib/bank/bank.sqlite', './postgres://x', 'postgres', 'postgres:/x',
-    'file:bank.sqlite', ':memory:', '', 'mysql://user:pw@host/db',
+    'bank.sqlite',
+    '/var/lib/bank/bank.sqlite',
+    './postgres://x',
+    'postgres',
+    'postgres:/x',
+    'file:bank.sqlite',
+    ':memory:',
+    '',
+    'mysql://user:pw@host/db',
   ])('%j is a SQLite file', (text) => {
     expect(parseDbTarget(text)).toEqual({ kind: 'sqlite', file: text });
   });
@@ -17,17 +24,25 @@ describe('parseDbTarget: a file path is SQLite, a postgres URL is PostgreSQL', (
     ['postgres://bank:p%40ss%2Fword@h/bank', 'postgres://bank:***@h/bank'],
     ['postgres://:only-a-password@h/bank', 'postgres://:***@h/bank'],
     ['postgres:///bank?host=/var/run/postgresql', 'postgres:///bank?host=/var/run/postgresql'],
-    ['postgres://bank@/bank?host=/run/pg&password=s3cret&sslmode=disable',
-      'postgres://bank@/bank?host=/run/pg&password=***&sslmode=disable'],
+    [
+      'postgres://bank@/bank?host=/run/pg&password=s3cret&sslmode=disable',
+      'postgres://bank@/bank?host=/run/pg&password=***&sslmode=disable',
+    ],
     ['postgres://u:s3cret@h/bank?application_name=a', 'postgres://u:***@h/bank?application_name=a'],
     // libpq's multi-host form (README, "More than one server"): one password for all hosts.
-    ['postgres://u:s3cret@h1:5432,h2:5433/bank?target_session_attrs=read-write',
-      'postgres://u:***@h1:5432,h2:5433/bank?target_session_attrs=read-write'],
+    [
+      'postgres://u:s3cret@h1:5432,h2:5433/bank?target_session_attrs=read-write',
+      'postgres://u:***@h1:5432,h2:5433/bank?target_session_attrs=read-write',
+    ],
     ['postgres://u:s3cret@h1,h2/bank', 'postgres://u:***@h1,h2/bank'],
-    ['postgresql://u:s3cret@[::1]:5432,[fe80::1%25eth0]:5433/bank',
-      'postgresql://u:***@[::1]:5432,[fe80::1%25eth0]:5433/bank'],
-    ['postgres://u@h1:5432,h2:5433/bank?password=s3cret&target_session_attrs=primary',
-      'postgres://u@h1:5432,h2:5433/bank?password=***&target_session_attrs=primary'],
+    [
+      'postgresql://u:s3cret@[::1]:5432,[fe80::1%25eth0]:5433/bank',
+      'postgresql://u:***@[::1]:5432,[fe80::1%25eth0]:5433/bank',
+    ],
+    [
+      'postgres://u@h1:5432,h2:5433/bank?password=s3cret&target_session_attrs=primary',
+      'postgres://u@h1:5432,h2:5433/bank?password=***&target_session_attrs=primary',
+    ],
     ['postgres://u:p%40ss@%2Ftmp%2Fpg,h2/bank', 'postgres://u:***@%2Ftmp%2Fpg,h2/bank'],
   ])('%s is PostgreSQL, shown as %s', (text, display) => {
     expect(parseDbTarget(text)).toEqual({ kind: 'postgres', url: text, display });
@@ -51,14 +66,24 @@ describe('parseDbTarget: a file path is SQLite, a postgres URL is PostgreSQL', (
 
 describe('maskSecrets: every postgres password in a text, and nothing else', () => {
   it.each([
-    ['connect postgres://u:pw1@h1/a failed; tried postgresql://v:pw2@h2:5433/b too',
-      'connect postgres://u:***@h1/a failed; tried postgresql://v:***@h2:5433/b too'],
-    ['bank: cannot open "POSTGRES://u:pw@h/db": refused', 'bank: cannot open "POSTGRES://u:***@h/db": refused'],
-    ['url=postgres://u@h/db?password=pw&sslmode=require', 'url=postgres://u@h/db?password=***&sslmode=require'],
+    [
+      'connect postgres://u:pw1@h1/a failed; tried postgresql://v:pw2@h2:5433/b too',
+      'connect postgres://u:***@h1/a failed; tried postgresql://v:***@h2:5433/b too',
+    ],
+    [
+      'bank: cannot open "POSTGRES://u:pw@h/db": refused',
+      'bank: cannot open "POSTGRES://u:***@h/db": refused',
+    ],
+    [
+      'url=postgres://u@h/db?password=pw&sslmode=require',
+      'url=postgres://u@h/db?password=***&sslmode=require',
+    ],
     ['postgres://u:p@ss@h/db', 'postgres://u:***@h/db'],
     ['{"db":"postgres://u:pw@h/db"}', '{"db":"postgres://u:***@h/db"}'],
-    ['--db postgres://u:pw@h1:5432,h2:5433/db?target_session_attrs=read-write down',
-      '--db postgres://u:***@h1:5432,h2:5433/db?target_session_attrs=read-write down'],
+    [
+      '--db postgres://u:pw@h1:5432,h2:5433/db?target_session_attrs=read-write down',
+      '--db postgres://u:***@h1:5432,h2:5433/db?target_session_attrs=read-write down',
+    ],
     ['at postgres://u:pw@[::1]:5432,[::1]:5433/db', 'at postgres://u:***@[::1]:5432,[::1]:5433/db'],
     ['postgres://u:p@ss@h1,h2/db?password=pw', 'postgres://u:***@h1,h2/db?password=***'],
   ])('%s', (text, masked) => {
@@ -66,10 +91,13 @@ describe('maskSecrets: every postgres password in a text, and nothing else', () 
   });
 
   it.each([
-    'no database at bank.sqlite', 'postgres://u@h/db is down', 'postgres:///db?host=/run/pg',
+    'no database at bank.sqlite',
+    'postgres://u@h/db is down',
+    'postgres:///db?host=/run/pg',
     'postgres://u@h1:5432,h2:5433/db?target_session_attrs=any is down',
     'postgres://[::1]:5432,[::1]:5433/db',
-    'at 12:30 user@example.org wrote', 'https://user:pw@example.org/ is not ours to mask',
+    'at 12:30 user@example.org wrote',
+    'https://user:pw@example.org/ is not ours to mask',
   ])('leaves %j as it is', (text) => {
     expect(maskSecrets(text)).toBe(text);
   });

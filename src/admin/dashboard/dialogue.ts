@@ -32,7 +32,10 @@ function dialogueOf(row: AuditRow, lockTtlSeconds: number): DialogueLine[] {
     return [{ id: row.id, side: 'note', text: `(${what})` }];
   }
   const reply = replyLine(row, code, lockTtlSeconds);
-  return [{ id: row.id, side: 'C', text: request }, { id: row.id, side: 'S', text: reply }];
+  return [
+    { id: row.id, side: 'C', text: request },
+    { id: row.id, side: 'S', text: reply },
+  ];
 }
 
 /** The request line an audit row records (PROTOCOL.md §3), undefined for an event. */

@@ -7,7 +7,12 @@ import type { BankView, Engine } from '../../store/engine.js';
 import type { AuditRow } from '../../rules/types.js';
 import { rebuildDialogue, type DialogueLine } from './dialogue.js';
 import {
-  accountView, liveSessions, serverViews, type AccountView, type ServerView, type SessionView,
+  accountView,
+  liveSessions,
+  serverViews,
+  type AccountView,
+  type ServerView,
+  type SessionView,
 } from './now.js';
 import { Traffic, type TrafficSeries } from './traffic.js';
 
@@ -83,7 +88,10 @@ export class DashboardFeed {
   private lastError: string | null = null;
   latest: DashboardState | undefined;
 
-  constructor(private readonly engine: Engine, private readonly options: FeedOptions) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: FeedOptions,
+  ) {
     assert(options.intervalMs > 0, 'a poll interval is positive');
   }
 
@@ -123,8 +131,10 @@ export class DashboardFeed {
     return rebuildDialogue(rows, Math.floor(this.options.lockTtlMs / 1000));
   }
 
-  private async read(view: BankView, nowMs: number):
-    Promise<{ state: DashboardState; rows: AuditRow[] }> {
+  private async read(
+    view: BankView,
+    nowMs: number,
+  ): Promise<{ state: DashboardState; rows: AuditRow[] }> {
     const rows = await this.readNewRows(view);
     const locks = await view.lockPage(FEED_LIMITS.locks);
     const states = await view.accountStates(nowMs, FEED_LIMITS.accounts);
@@ -133,13 +143,18 @@ export class DashboardFeed {
     const sessions = liveSessions(locks, nowMs, this.options.lockTtlMs);
     const last = this.kept.at(-1);
     const state: DashboardState = {
-      at: nowMs, servers: serverViews(runs, sessions, this.kept), sessions,
+      at: nowMs,
+      servers: serverViews(runs, sessions, this.kept),
+      sessions,
       accounts: states.map((s) => accountView(s, nowMs)),
-      cut: { sessions: locks.length === FEED_LIMITS.locks,
-        accounts: states.length === FEED_LIMITS.accounts },
+      cut: {
+        sessions: locks.length === FEED_LIMITS.locks,
+        accounts: states.length === FEED_LIMITS.accounts,
+      },
       chain: { lastId: last?.id ?? 0, lastHash: last?.hash ?? null },
       verify: checkpoint ? { at: checkpoint.verifiedAt, auditId: checkpoint.auditId } : null,
-      traffic: this.traffic.series(nowMs), error: null,
+      traffic: this.traffic.series(nowMs),
+      error: null,
     };
     return { state, rows };
   }
@@ -171,8 +186,14 @@ export class DashboardFeed {
 /** An audit row for the page: no hash, a short transaction id, codes in two digits. */
 export function auditRowView(row: AuditRow): AuditRowView {
   return {
-    id: row.id, at: row.at, conn: row.conn, peer: row.peer, account: row.account, op: row.op,
-    amountCents: row.amountCents, balanceCents: row.balanceCents,
+    id: row.id,
+    at: row.at,
+    conn: row.conn,
+    peer: row.peer,
+    account: row.account,
+    op: row.op,
+    amountCents: row.amountCents,
+    balanceCents: row.balanceCents,
     code: row.code === null ? null : String(row.code).padStart(2, '0'),
     txn: row.txnId === null ? null : txnPrefix(row.txnId),
     summary: row.op === SUMMARY_OP ? summaryText(row) : null,

@@ -23,8 +23,10 @@ export function isLoopbackHost(host: string): boolean {
 export function checkListen(host: string, token: string | undefined): void {
   if (token?.length === 0) throw new Error('the dashboard token is empty');
   if (token === undefined && !isLoopbackHost(host)) {
-    throw new Error(`--listen ${host} can be reached from other machines: give --token or ` +
-      '--token-file too (or listen on 127.0.0.1)');
+    throw new Error(
+      `--listen ${host} can be reached from other machines: give --token or ` +
+        '--token-file too (or listen on 127.0.0.1)',
+    );
   }
 }
 

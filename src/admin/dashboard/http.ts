@@ -14,7 +14,8 @@ import { requestToken, TOKEN_COOKIE, tokenMatches } from './guard.js';
 
 /** Sent with every answer: no inline script or style, no framing, no type sniffing. */
 export const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; " +
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; " +
     "img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; " +
     "frame-ancestors 'none'",
   'x-frame-options': 'DENY',
@@ -43,7 +44,10 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-interface StaticFile { type: string; body: Buffer }
+interface StaticFile {
+  type: string;
+  body: Buffer;
+}
 
 /** The page's files, read once at start: a request never touches the disk. */
 function loadStaticFiles(): Map<string, StaticFile> {
@@ -60,8 +64,11 @@ function loadStaticFiles(): Map<string, StaticFile> {
 }
 
 /** Binds the dashboard on host:port (0: any free port) and serves it until closed. */
-export async function serveDashboard(address: { host: string; port: number },
-  token: string | undefined, source: DashboardSource): Promise<DashboardServer> {
+export async function serveDashboard(
+  address: { host: string; port: number },
+  token: string | undefined,
+  source: DashboardSource,
+): Promise<DashboardServer> {
   const files = loadStaticFiles();
   const streams = new Set<http.ServerResponse>();
   const server = http.createServer((request, response) => {
@@ -79,9 +86,11 @@ export async function serveDashboard(address: { host: string; port: number },
     });
   });
   server.on('error', () => {});
-  return { url: urlOf(server.address() as AddressInfo),
+  return {
+    url: urlOf(server.address() as AddressInfo),
     broadcast: (event, data) => broadcast(streams, event, data),
-    close: () => closeServer(server, streams) };
+    close: () => closeServer(server, streams),
+  };
 }
 
 const TEXT = { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' };
@@ -107,8 +116,12 @@ function answer(exchange: Exchange): void {
     response.writeHead(401, TEXT).end('this dashboard needs its token: open /?token=<token>\n');
     return;
   }
-  const cookie = token === undefined ? {} : { 'set-cookie':
-    `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/` };
+  const cookie =
+    token === undefined
+      ? {}
+      : {
+          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        };
   const file = files.get(url.pathname);
   if (file) {
     response.writeHead(200, { ...SECURITY_HEADERS, ...cookie, 'content-type': file.type });
@@ -141,8 +154,11 @@ function openStream({ response, source, streams }: Exchange): void {
     response.writeHead(503, TEXT).end('too many open dashboards\n');
     return;
   }
-  response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream',
-    connection: 'keep-alive' });
+  response.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/event-stream',
+    connection: 'keep-alive',
+  });
   response.write(`retry: 1000\n\n${eventText('hello', source.hello())}`);
   streams.add(response);
   response.on('close', () => streams.delete(response)); // the page went away

@@ -46,34 +46,56 @@ export function parseHolder(holder: string): { server: string; conn: number | nu
 }
 
 /** The sessions whose lock is live at nowMs; an expired lock is no session any more. */
-export function liveSessions(locks: SessionRow[], nowMs: number, lockTtlMs: number):
-  SessionView[] {
-  return locks.filter((lock) => !lockExpired(lock.heartbeatAt, nowMs, lockTtlMs)).map((lock) => ({
-    account: lock.account, ...parseHolder(lock.holder), peer: lock.peer,
-    startedAt: lock.startedAt, heartbeatAt: lock.heartbeatAt,
-  }));
+export function liveSessions(locks: SessionRow[], nowMs: number, lockTtlMs: number): SessionView[] {
+  return locks
+    .filter((lock) => !lockExpired(lock.heartbeatAt, nowMs, lockTtlMs))
+    .map((lock) => ({
+      account: lock.account,
+      ...parseHolder(lock.holder),
+      peer: lock.peer,
+      startedAt: lock.startedAt,
+      heartbeatAt: lock.heartbeatAt,
+    }));
 }
 
 /** The runs, with the names, session counts and latest activity their connections show. */
-export function serverViews(runs: RunRow[], sessions: SessionView[], recent: AuditRow[]):
-  ServerView[] {
+export function serverViews(
+  runs: RunRow[],
+  sessions: SessionView[],
+  recent: AuditRow[],
+): ServerView[] {
   const lastSeen = new Map<number, number>();
   for (const row of recent) {
     if (row.conn !== null) lastSeen.set(Math.floor(row.conn / CONNS_PER_RUN), row.at);
   }
   return runs.map((run) => {
-    const held = sessions.filter((s) => s.conn !== null &&
-      Math.floor(s.conn / CONNS_PER_RUN) === run.run);
-    return { run: run.run, startedAt: run.startedAt, version: run.version,
-      names: [...new Set(held.map((s) => s.server))], sessions: held.length,
-      lastSeenAt: lastSeen.get(run.run) ?? null };
+    const held = sessions.filter(
+      (s) => s.conn !== null && Math.floor(s.conn / CONNS_PER_RUN) === run.run,
+    );
+    return {
+      run: run.run,
+      startedAt: run.startedAt,
+      version: run.version,
+      names: [...new Set(held.map((s) => s.server))],
+      sessions: held.length,
+      lastSeenAt: lastSeen.get(run.run) ?? null,
+    };
   });
 }
 
 /** An account's status as `admin accounts` names it: closed, blocked, locked (out) or open. */
 export function accountView(state: AccountState, nowMs: number): AccountView {
-  const status = state.closed ? 'closed' : state.blocked ? 'blocked'
-    : state.lockedUntilMs > nowMs ? 'locked' : 'open';
-  return { account: state.account, balanceCents: state.balanceCents, status,
-    lockedUntilMs: status === 'locked' ? state.lockedUntilMs : 0 };
+  const status = state.closed
+    ? 'closed'
+    : state.blocked
+      ? 'blocked'
+      : state.lockedUntilMs > nowMs
+        ? 'locked'
+        : 'open';
+  return {
+    account: state.account,
+    balanceCents: state.balanceCents,
+    status,
+    lockedUntilMs: status === 'locked' ? state.lockedUntilMs : 0,
+  };
 }

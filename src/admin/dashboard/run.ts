@@ -22,8 +22,11 @@ export interface DashboardOptions {
 
 /** Every code with its name and PROTOCOL.md §6 meaning, for the page's legends. */
 function codeLegend(): { code: string; name: string; meaning: string }[] {
-  return (Object.entries(Code) as [CodeName, (typeof Code)[CodeName]][]).map(([name, code]) =>
-    ({ code: formatCode(code), name, meaning: codeMeaning[name] }));
+  return (Object.entries(Code) as [CodeName, (typeof Code)[CodeName]][]).map(([name, code]) => ({
+    code: formatCode(code),
+    name,
+    meaning: codeMeaning[name],
+  }));
 }
 
 /**
@@ -35,14 +38,19 @@ export async function runDashboard(options: DashboardOptions): Promise<void> {
   checkListen(options.listen.host, options.token);
   await withEngine({ db: options.db }, 'read', async (engine) => {
     const feed = new DashboardFeed(engine, {
-      lockTtlMs: options.lockTtlMs, intervalMs: options.intervalMs,
+      lockTtlMs: options.lockTtlMs,
+      intervalMs: options.intervalMs,
       onPoll: (state, rows) => server?.broadcast('state', JSON.stringify({ state, rows })),
       log: (line) => console.error(line),
     });
     let server: Awaited<ReturnType<typeof serveDashboard>> | undefined;
     await feed.poll();
-    const legend = { lockTtlMs: options.lockTtlMs, codes: codeLegend(), verbs: TRAFFIC_VERBS,
-      watched: WATCHED_CODES.map(formatCode) };
+    const legend = {
+      lockTtlMs: options.lockTtlMs,
+      codes: codeLegend(),
+      verbs: TRAFFIC_VERBS,
+      watched: WATCHED_CODES.map(formatCode),
+    };
     server = await serveDashboard(options.listen, options.token, {
       hello: () => JSON.stringify({ ...legend, state: feed.latest ?? null, rows: feed.backlog() }),
       dialogue: (conn) => JSON.stringify(feed.dialogue(conn)),

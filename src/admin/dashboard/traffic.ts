@@ -7,12 +7,25 @@ import type { AuditRow } from '../../rules/types.js';
 export const TRAFFIC_WINDOW_S = 180;
 
 /** The verbs charted, in legend order; any other audit op counts as 'other'. */
-export const TRAFFIC_VERBS = ['login', 'deposit', 'withdraw', 'balance', 'outcome', 'ping',
-  'logout', 'refused before login', 'other'] as const;
+export const TRAFFIC_VERBS = [
+  'login',
+  'deposit',
+  'withdraw',
+  'balance',
+  'outcome',
+  'ping',
+  'logout',
+  'refused before login',
+  'other',
+] as const;
 
 /** The refusals and lock-outs that get a small chart each, whether or not any was seen. */
-export const WATCHED_CODES = [Code.tooManyAttempts, Code.pinTriesExceeded, Code.accountBusy,
-  Code.sessionExpired] as const;
+export const WATCHED_CODES = [
+  Code.tooManyAttempts,
+  Code.pinTriesExceeded,
+  Code.accountBusy,
+  Code.sessionExpired,
+] as const;
 
 /** Counts per second over the window, oldest first: what the Traffic charts draw. */
 export interface TrafficSeries {

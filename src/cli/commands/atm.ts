@@ -36,9 +36,12 @@ export function addAtmCommand(program: Command): void {
     .option('--json', 'scripted mode: one JSON object per result line')
     .option('--tls', 'connect with TLS')
     .option('--ca <pem>', 'trust this CA certificate for --tls (e.g. a self-signed server)')
-    .option('--idle-timeout <seconds>',
+    .option(
+      '--idle-timeout <seconds>',
       'at an untouched prompt, ask "still there?" after this long and log out after as long again',
-      intOption(5, 86400), 60)
+      intOption(5, 86400),
+      60,
+    )
     .addHelpText('after', HELP)
     .action(async (flags: AtmFlags) => {
       const tls = flags.tls ? { tls: { ca: flags.ca } } : {};

@@ -2,7 +2,10 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultServerConfig, type ServerConfig } from '../../server/config.js';
 import { FD_HEADROOM, REFUSALS_OPEN_MAX } from '../../server/admission/fd-headroom.js';
 import {
-  LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
 } from '../../server/observe/log.js';
 import { runServer } from '../../server/run.js';
 import { parseCidrList, type Cidr } from '../../server/admission/trust.js';
@@ -38,15 +41,29 @@ export function addServerCommand(program: Command): void {
   const command = program
     .command('server')
     .description('run the bank server')
-    .option('--db <file|url>', 'the bank: a SQLite file (created if missing) or a postgres:// URL',
-      defaults.dbFile)
-    .option('--host <address>', 'address to listen on (0.0.0.0: every interface; not empty)',
-      hostOption, defaults.host)
+    .option(
+      '--db <file|url>',
+      'the bank: a SQLite file (created if missing) or a postgres:// URL',
+      defaults.dbFile,
+    )
+    .option(
+      '--host <address>',
+      'address to listen on (0.0.0.0: every interface; not empty)',
+      hostOption,
+      defaults.host,
+    )
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), defaults.port)
-    .option('--pin-key <file>', 'PIN key file, created on first start (default: <file>.pin-key '
-      + 'for a SQLite file; <database name>.pin-key in the current folder for a postgres:// URL)')
-    .option('--server-name <name>', 'names this server\'s session locks; a restart under the '
-      + 'same name frees the locks it left (default: <hostname>:<port>)', serverNameOption);
+    .option(
+      '--pin-key <file>',
+      'PIN key file, created on first start (default: <file>.pin-key ' +
+        'for a SQLite file; <database name>.pin-key in the current folder for a postgres:// URL)',
+    )
+    .option(
+      '--server-name <name>',
+      "names this server's session locks; a restart under the " +
+        'same name frees the locks it left (default: <hostname>:<port>)',
+      serverNameOption,
+    );
   addServerLimitOptions(command);
   command
     .option('--tls-cert <pem>', 'serve TLS with this certificate (needs --tls-key)')
@@ -64,35 +81,74 @@ function addServerLimitOptions(command: Command): void {
   const count = intOption(1, 100_000);
   const seconds = intOption(1, 86_400);
   command
-    .option('--lock-ttl <seconds>', 'session lock expiry without a heartbeat', seconds,
-      defaults.lockTtlMs / 1000)
+    .option(
+      '--lock-ttl <seconds>',
+      'session lock expiry without a heartbeat',
+      seconds,
+      defaults.lockTtlMs / 1000,
+    )
     .option('--max-connections <n>', 'open connections in all', count, defaults.connectionsMax)
-    .option('--max-connections-per-peer <n>',
-      'open connections from one address group (IPv4 /24, IPv6 /64)', count,
-      defaults.connectionsPerGroupMax)
-    .option('--max-connects-per-second <n>',
-      'connects one address group may make in a second; more bans it', count,
-      defaults.connectsPerGroupPerSecond)
-    .option('--connect-ban <seconds>', 'how long a banned group is refused', intOption(1, 3600),
-      defaults.connectBanMs / 1000)
-    .option('--handshake-timeout <seconds>',
+    .option(
+      '--max-connections-per-peer <n>',
+      'open connections from one address group (IPv4 /24, IPv6 /64)',
+      count,
+      defaults.connectionsPerGroupMax,
+    )
+    .option(
+      '--max-connects-per-second <n>',
+      'connects one address group may make in a second; more bans it',
+      count,
+      defaults.connectsPerGroupPerSecond,
+    )
+    .option(
+      '--connect-ban <seconds>',
+      'how long a banned group is refused',
+      intOption(1, 3600),
+      defaults.connectBanMs / 1000,
+    )
+    .option(
+      '--handshake-timeout <seconds>',
       'close a TLS connection whose handshake is not done this long after connect',
-      intOption(1, 60), defaults.handshakeMsMax / 1000)
-    .option('--login-timeout <seconds>',
-      'close a connection not logged in this long after connect or LOGOUT', intOption(1, 3600),
-      defaults.loginMsMax / 1000)
-    .option('--idle-timeout <seconds>', 'close a session silent this long', seconds,
-      defaults.sessionIdleMsMax / 1000)
-    .option('--db-wait <seconds>', 'how long a request waits for a database that is away '
-      + '(unreachable, restarting, full) before it is answered 91', intOption(0, 60),
-      defaults.dbWaitMs / 1000)
-    .option('--frame-timeout <seconds>', 'close a connection slower to finish a line', seconds,
-      defaults.frameMsMax / 1000)
-    .option('--failed-logins-per-group <n>', 'failed logins one address group may make in a '
-      + '60 s window before its LOGINs get 65', intOption(1, 10_000),
-    defaults.loginFailuresPerPeerPerMinute)
-    .option('--trust <cidr,...>', 'networks exempt from the per-group connection cap, connect '
-      + 'rate and failed-login limit (e.g. 10.1.2.0/24,2001:db8::/48; default: none)', trustOption);
+      intOption(1, 60),
+      defaults.handshakeMsMax / 1000,
+    )
+    .option(
+      '--login-timeout <seconds>',
+      'close a connection not logged in this long after connect or LOGOUT',
+      intOption(1, 3600),
+      defaults.loginMsMax / 1000,
+    )
+    .option(
+      '--idle-timeout <seconds>',
+      'close a session silent this long',
+      seconds,
+      defaults.sessionIdleMsMax / 1000,
+    )
+    .option(
+      '--db-wait <seconds>',
+      'how long a request waits for a database that is away ' +
+        '(unreachable, restarting, full) before it is answered 91',
+      intOption(0, 60),
+      defaults.dbWaitMs / 1000,
+    )
+    .option(
+      '--frame-timeout <seconds>',
+      'close a connection slower to finish a line',
+      seconds,
+      defaults.frameMsMax / 1000,
+    )
+    .option(
+      '--failed-logins-per-group <n>',
+      'failed logins one address group may make in a ' + '60 s window before its LOGINs get 65',
+      intOption(1, 10_000),
+      defaults.loginFailuresPerPeerPerMinute,
+    )
+    .option(
+      '--trust <cidr,...>',
+      'networks exempt from the per-group connection cap, connect ' +
+        'rate and failed-login limit (e.g. 10.1.2.0/24,2001:db8::/48; default: none)',
+      trustOption,
+    );
 }
 
 /** `--trust 10.1.2.0/24,2001:db8::/48`: the networks, or commander's error naming a bad one. */
@@ -109,21 +165,48 @@ function addServerOutputOptions(command: Command): void {
   const defaults = defaultServerConfig();
   command
     .option('--quiet', 'log only warnings, errors and the listening line (= --log-level warn)')
-    .addOption(new Option('--log-level <level>', 'least severe log lines printed (default: info)')
-      .choices(LOG_LEVELS))
-    .addOption(new Option('--log-format <format>', 'text for people, json for log collectors')
-      .choices(LOG_FORMATS).default(defaults.logFormat))
-    .option('--metrics <[host:]port>', 'serve Prometheus /metrics and /healthz here (off by '
-      + 'default; a bare port is 127.0.0.1)', listenAddressOption);
+    .addOption(
+      new Option('--log-level <level>', 'least severe log lines printed (default: info)').choices(
+        LOG_LEVELS,
+      ),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'text for people, json for log collectors')
+        .choices(LOG_FORMATS)
+        .default(defaults.logFormat),
+    )
+    .option(
+      '--metrics <[host:]port>',
+      'serve Prometheus /metrics and /healthz here (off by ' + 'default; a bare port is 127.0.0.1)',
+      listenAddressOption,
+    );
 }
 
 interface ServerFlags {
-  db: string; host: string; port: number; lockTtl: number; pinKey?: string;
-  maxConnections: number; maxConnectionsPerPeer: number; maxConnectsPerSecond: number;
-  connectBan: number; failedLoginsPerGroup: number; trust?: Cidr[]; handshakeTimeout: number;
-  loginTimeout: number; idleTimeout: number; frameTimeout: number; dbWait: number;
-  tlsCert?: string; tlsKey?: string; demo?: boolean; quiet?: boolean;
-  logLevel?: LogLevel; logFormat: LogFormat; metrics?: ListenAddress; serverName?: string;
+  db: string;
+  host: string;
+  port: number;
+  lockTtl: number;
+  pinKey?: string;
+  maxConnections: number;
+  maxConnectionsPerPeer: number;
+  maxConnectsPerSecond: number;
+  connectBan: number;
+  failedLoginsPerGroup: number;
+  trust?: Cidr[];
+  handshakeTimeout: number;
+  loginTimeout: number;
+  idleTimeout: number;
+  frameTimeout: number;
+  dbWait: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  demo?: boolean;
+  quiet?: boolean;
+  logLevel?: LogLevel;
+  logFormat: LogFormat;
+  metrics?: ListenAddress;
+  serverName?: string;
 }
 
 /** The server configuration the flags describe. */

@@ -9,7 +9,10 @@ export class AcceptGate {
   private open = 0;
   private readonly perGroup = new Map<string, number>();
 
-  constructor(readonly totalMax: number, readonly perGroupMax: number) {
+  constructor(
+    readonly totalMax: number,
+    readonly perGroupMax: number,
+  ) {
     assert(totalMax >= 1, 'at least one connection fits');
     assert(perGroupMax >= 1, 'at least one connection fits per group');
   }

@@ -44,8 +44,11 @@ export interface AdmissionOptions {
 
 /** The limit that turned a connection away. */
 export type RefusalReason =
-  | 'connect-rate' | 'max-connections' | 'max-connections-per-peer'
-  | 'handshake-evicted' | 'anonymous-evicted';
+  | 'connect-rate'
+  | 'max-connections'
+  | 'max-connections-per-peer'
+  | 'handshake-evicted'
+  | 'anonymous-evicted';
 
 /** A TLS handshake in progress: its raw socket and its deadline timer. */
 interface Handshake {
@@ -175,8 +178,10 @@ export class Admission {
     const counter = this.rate.counterOf(group, wide);
     const name = counter === group ? group : `${group} (counted in ${counter})`;
     this.options.limited?.('connect-rate');
-    this.options.log(`${name} banned for ${connectBanMs / 1000} s: over ` +
-      `${connectsPerGroupPerSecond} connects in a second (--max-connects-per-second, --trust)`);
+    this.options.log(
+      `${name} banned for ${connectBanMs / 1000} s: over ` +
+        `${connectsPerGroupPerSecond} connects in a second (--max-connects-per-second, --trust)`,
+    );
   }
 
   /**
@@ -192,8 +197,10 @@ export class Admission {
     }
     this.capLoggedMs.set(group, nowMs);
     this.options.limited?.('max-connections-per-group');
-    this.options.log(`${group} limited: ${this.gate.perGroupMax} connections open from it; `
-      + 'new ones turned away (--max-connections-per-peer, --trust)');
+    this.options.log(
+      `${group} limited: ${this.gate.perGroupMax} connections open from it; ` +
+        'new ones turned away (--max-connections-per-peer, --trust)',
+    );
   }
 
   /**

@@ -35,7 +35,10 @@ export class ConnectRate {
   /** When spent windows were last evicted for want of room (at most once per window). */
   private evictedAtMs = -Infinity;
 
-  constructor(private readonly connectsMax: number, private readonly banMs: number) {
+  constructor(
+    private readonly connectsMax: number,
+    private readonly banMs: number,
+  ) {
     assert(connectsMax >= 1, 'at least one connect is allowed per window');
     assert(banMs >= 0, 'a ban lasts zero or more milliseconds');
   }

@@ -70,8 +70,10 @@ export function describeCap(configuredMax: number, limit: FdLimit): string {
   const cap = connectionsCap(configuredMax, limit.files);
   const kept = FD_HEADROOM + REFUSALS_OPEN_MAX;
   const files = `${limit.files ?? 'none'} (${limit.source})`;
-  return `connections: at most ${cap} of ${configuredMax} configured; open-file limit ${files}, ` +
-    `${kept} kept for the database, listeners and refusals`;
+  return (
+    `connections: at most ${cap} of ${configuredMax} configured; open-file limit ${files}, ` +
+    `${kept} kept for the database, listeners and refusals`
+  );
 }
 
 /**
@@ -82,8 +84,10 @@ export function startCap(configuredMax: number): { connectionsMax: number; limit
   const limit = readFdLimit();
   const kept = FD_HEADROOM + REFUSALS_OPEN_MAX;
   if (limit.files !== null && limit.files <= kept) {
-    throw new StartupError(`the open-file limit is ${limit.files}, which leaves no room for ` +
-      `connections (the server keeps ${kept} for itself); raise it, e.g. ulimit -n 4096`);
+    throw new StartupError(
+      `the open-file limit is ${limit.files}, which leaves no room for ` +
+        `connections (the server keeps ${kept} for itself); raise it, e.g. ulimit -n 4096`,
+    );
   }
   return { connectionsMax: connectionsCap(configuredMax, limit.files), limit };
 }

@@ -123,8 +123,14 @@ export class PinBudget {
       this.startWaiting();
     };
     entry.verify().then(
-      (pinOk) => { done(); entry.settle({ kind: 'checked', pinOk }); },
-      (error: unknown) => { done(); entry.fail(error); },
+      (pinOk) => {
+        done();
+        entry.settle({ kind: 'checked', pinOk });
+      },
+      (error: unknown) => {
+        done();
+        entry.fail(error);
+      },
     );
   }
 
@@ -183,8 +189,11 @@ export interface LoginGuards {
 }
 
 /** The guards for this configuration; BANK_TEST_LOCKOUT (tests only) shortens the lock-outs. */
-export function createLoginGuards(config: ServerConfig, log: (line: string) => void,
-  limited: () => void = () => {}): LoginGuards {
+export function createLoginGuards(
+  config: ServerConfig,
+  log: (line: string) => void,
+  limited: () => void = () => {},
+): LoginGuards {
   const policy = lockoutPolicy();
   if (process.env[TEST_LOCKOUT_ENV]) log(`test lock-out rules in force: ${JSON.stringify(policy)}`);
   const limiter = new LoginLimiter(config.loginFailuresPerPeerPerMinute, GROUPS_MAX, log);

@@ -51,8 +51,12 @@ class Windows {
   /** A new window for key, starting now (the caller made sure it fits). */
   open(key: string, nowMs: number): Window {
     this.map.delete(key);
-    const window = { startMs: nowMs, failures: 0, accounts: new Map<string, number>(),
-      logged: false };
+    const window = {
+      startMs: nowMs,
+      failures: 0,
+      accounts: new Map<string, number>(),
+      logged: false,
+    };
     this.map.set(key, window);
     assert(this.map.size <= this.max, 'a window is opened only where it fits');
     return window;
@@ -204,15 +208,19 @@ export class LoginLimiter {
     window.logged = true;
     this.onLimited();
     const name = counter === group ? group : `${group} (counted in ${counter})`;
-    this.log(`${name} limited: ${this.failuresPerWindow} failed logins in ${WINDOW_MS / 1000} s; `
-      + 'its LOGINs get 65 until the window ends (--failed-logins-per-group, --trust)');
+    this.log(
+      `${name} limited: ${this.failuresPerWindow} failed logins in ${WINDOW_MS / 1000} s; ` +
+        'its LOGINs get 65 until the window ends (--failed-logins-per-group, --trust)',
+    );
   }
 
   /** One log line when the group table is full, at most once a window. */
   private logFull(nowMs: number): void {
     if (nowMs - this.loggedFullAtMs < WINDOW_MS) return;
     this.loggedFullAtMs = nowMs;
-    this.log(`failed-login limit: ${this.groups.max} address groups remembered, table full; ` +
-      'new groups are counted with their wide group (IPv4 /16, IPv6 /48)');
+    this.log(
+      `failed-login limit: ${this.groups.max} address groups remembered, table full; ` +
+        'new groups are counted with their wide group (IPv4 /16, IPv6 /48)',
+    );
   }
 }

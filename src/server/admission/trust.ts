@@ -26,7 +26,10 @@ export function parseCidr(text: string): Cidr | { error: string } {
 
 /** A comma-separated list of CIDRs (`--trust a,b`); throws naming the first bad one. */
 export function parseCidrList(text: string): Cidr[] {
-  const parts = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const parts = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   if (parts.length === 0) throw new Error('no network given (e.g. 10.1.2.0/24)');
   return parts.map((part) => {
     const cidr = parseCidr(part);

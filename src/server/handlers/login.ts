@@ -36,8 +36,12 @@ interface Attempt {
 export async function handleLogin(ctx: ServerContext, peer: Peer, request: Login): Promise<Reply> {
   const { address } = peer;
   const trusted = ctx.logins.trusted(address);
-  const attempt: Attempt = { request, group: addressGroup(address),
-    wide: wideAddressGroup(address), trusted };
+  const attempt: Attempt = {
+    request,
+    group: addressGroup(address),
+    wide: wideAddressGroup(address),
+    trusted,
+  };
   if (isSpent(ctx, peer, attempt)) return refuse(ctx, peer, 'login', Code.tooManyAttempts);
   const reply = await handleLoginCheck(ctx, peer, attempt).catch((error: unknown) => {
     // The database could not take it (answered 91): no failed login, whatever the PIN was.
@@ -122,12 +126,23 @@ async function barredLogin(ctx: ServerContext, peer: Peer, attempt: Attempt): Pr
  * Commits a login (src/rules/login.ts decides it on the facts read in the batch: counters, the
  * lock, a bar set while the PIN was checked), then reports what it saw to the metrics.
  */
-async function commitLogin(ctx: ServerContext, peer: Peer, attempt: Attempt,
-  pin: PinCheck): Promise<Reply> {
+async function commitLogin(
+  ctx: ServerContext,
+  peer: Peer,
+  attempt: Attempt,
+  pin: PinCheck,
+): Promise<Reply> {
   const { account } = attempt.request;
   const { lockTtlMs } = ctx.config;
-  const op = { kind: 'login' as const, origin: originOf(peer), account, group: attempt.group, pin,
-    lockTtlMs, policy: ctx.logins.policy };
+  const op = {
+    kind: 'login' as const,
+    origin: originOf(peer),
+    account,
+    group: attempt.group,
+    pin,
+    lockTtlMs,
+    policy: ctx.logins.policy,
+  };
   const { reply, events } = await submit(ctx, peer, op);
   if (events?.lockTakenOver) ctx.metrics.lockTakenOver();
   if (events?.lockout) ctx.metrics.lockout(events.lockout);

@@ -138,8 +138,16 @@ function writeSummaries(
   atMs: number,
 ): Promise<void> {
   const entries = summaries.map((summary) => ({
-    at: atMs, conn: null, peer: summary.group, account: null, op: SUMMARY_OP, amountCents: null,
-    code: null, balanceCents: null, txnId: null, ...summaryColumns(summary),
+    at: atMs,
+    conn: null,
+    peer: summary.group,
+    account: null,
+    op: SUMMARY_OP,
+    amountCents: null,
+    code: null,
+    balanceCents: null,
+    txnId: null,
+    ...summaryColumns(summary),
   }));
   const lost = (error: unknown): void => {
     const events = summaries.reduce((sum, summary) => sum + summary.events, 0);

@@ -12,8 +12,11 @@ export const COMMIT_STALL_MS = 5000;
  * the first commit was the refusals' summary, written every 10 s. Requests now wait through the
  * outage and commit as soon as it ends.)
  */
-export async function healthProblem(engine: Engine, nowMs: number,
-  outageCause?: string): Promise<string | undefined> {
+export async function healthProblem(
+  engine: Engine,
+  nowMs: number,
+  outageCause?: string,
+): Promise<string | undefined> {
   if (outageCause !== undefined) return `database unavailable: ${outageCause}`;
   if (!(await engine.answers())) return 'database not answering';
   if (engine.commits.lastBatchFailed) return 'last commit failed';

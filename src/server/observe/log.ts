@@ -32,12 +32,15 @@ export function createServerLog(
   sink: LogSink = toStdout,
 ): ServerLog {
   const write = format === 'json' ? sink : (line: string) => sink(textLine(line));
-  const logger = pino({
-    level,
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  }, { write });
+  const logger = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write },
+  );
   const always = logger.child({}, { level: 'info' });
   const announce = (msg: string, fields: Record<string, unknown> = {}): void => {
     if (format === 'json') always.info(fields, msg);

@@ -40,10 +40,11 @@ export async function serveMetrics(
   server.on('error', () => {}); // after binding, a failed scrape only ends that request
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  const close = (): Promise<void> => new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return { url: `http://${host}:${bound.port}/metrics`, close };
 }
 

@@ -1,6 +1,4 @@
-import {
-  Counter, Gauge, Histogram, Registry, collectDefaultMetrics,
-} from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Code } from '../../protocol/codes.js';
 
 /** Live counts the server reports when scraped (read at scrape time, not kept up to date). */
@@ -37,9 +35,12 @@ export interface Metrics {
 }
 
 /** The per-group limits whose first refusal in a window is logged and counted. */
-export const LIMIT_REASONS =
-  ['failed-logins', 'connect-rate', 'max-connections-per-group'] as const;
-export type LimitReason = typeof LIMIT_REASONS[number];
+export const LIMIT_REASONS = [
+  'failed-logins',
+  'connect-rate',
+  'max-connections-per-group',
+] as const;
+export type LimitReason = (typeof LIMIT_REASONS)[number];
 
 /** Metrics off: every call does nothing. */
 export const noMetrics: Metrics = {
@@ -104,39 +105,102 @@ export function createMetrics(): PromMetrics {
 function defineMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    requests: new Counter({ name: 'bank_requests_total', help: 'Requests answered, by verb and '
-      + 'result code (PROTOCOL.md §6)', labelNames: ['verb', 'code'] as const, registers }),
-    latency: new Histogram({ name: 'bank_request_duration_seconds', help: 'Time from reading a '
-      + 'request to its reply', buckets: LATENCY_BUCKETS_S, registers }),
-    batchOps: new Histogram({ name: 'bank_commit_batch_requests', help: 'Requests applied per '
-      + 'group-commit transaction', buckets: BATCH_BUCKETS, registers }),
-    commitSeconds: new Histogram({ name: 'bank_commit_duration_seconds', help: 'Time to run and '
-      + 'COMMIT one batch (fsync included)', buckets: LATENCY_BUCKETS_S, registers }),
-    locksExpired: new Counter({ name: 'bank_locks_expired_total', help: 'Session locks found '
-      + 'expired: 68 answered (expired_reply) or taken over by a new login (taken_over)',
-    labelNames: ['event'] as const, registers }),
-    refused: new Counter({ name: 'bank_connections_refused_total', help: 'Connections turned '
-      + 'away by a limit, by limit', labelNames: ['reason'] as const, registers }),
-    dropped: new Counter({ name: 'bank_connections_dropped_total', help: 'Connections closed by '
-      + 'the server for breaking a rule, by rule', labelNames: ['reason'] as const, registers }),
-    lockouts: new Counter({ name: 'bank_lockouts_total', help: 'Blocks started by wrong PINs '
-      + '(PROTOCOL.md §5.2): of one address group on an account (group), or of the account '
-      + 'everywhere (account)', labelNames: ['scope'] as const, registers }),
-    outages: new Counter({ name: 'bank_storage_outages_total', help: 'Times the database '
-      + 'stopped taking requests (unreachable, restarting, full, failing I/O)', registers }),
-    turnedAway: new Counter({ name: 'bank_storage_turned_away_total', help: 'Requests answered '
-      + '91 because the database did not take them within --db-wait, by verb',
-    labelNames: ['verb'] as const, registers }),
-    limited: new Counter({ name: 'bank_groups_limited_total', help: 'Address groups first '
-      + 'limited in a window (logged once each), by limit: failed-logins (65), connect-rate (a '
-      + 'ban), max-connections-per-group', labelNames: ['reason'] as const, registers }),
+    requests: new Counter({
+      name: 'bank_requests_total',
+      help: 'Requests answered, by verb and ' + 'result code (PROTOCOL.md §6)',
+      labelNames: ['verb', 'code'] as const,
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'bank_request_duration_seconds',
+      help: 'Time from reading a ' + 'request to its reply',
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    }),
+    batchOps: new Histogram({
+      name: 'bank_commit_batch_requests',
+      help: 'Requests applied per ' + 'group-commit transaction',
+      buckets: BATCH_BUCKETS,
+      registers,
+    }),
+    commitSeconds: new Histogram({
+      name: 'bank_commit_duration_seconds',
+      help: 'Time to run and ' + 'COMMIT one batch (fsync included)',
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    }),
+    locksExpired: new Counter({
+      name: 'bank_locks_expired_total',
+      help:
+        'Session locks found ' +
+        'expired: 68 answered (expired_reply) or taken over by a new login (taken_over)',
+      labelNames: ['event'] as const,
+      registers,
+    }),
+    refused: new Counter({
+      name: 'bank_connections_refused_total',
+      help: 'Connections turned ' + 'away by a limit, by limit',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'bank_connections_dropped_total',
+      help: 'Connections closed by ' + 'the server for breaking a rule, by rule',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    lockouts: new Counter({
+      name: 'bank_lockouts_total',
+      help:
+        'Blocks started by wrong PINs ' +
+        '(PROTOCOL.md §5.2): of one address group on an account (group), or of the account ' +
+        'everywhere (account)',
+      labelNames: ['scope'] as const,
+      registers,
+    }),
+    outages: new Counter({
+      name: 'bank_storage_outages_total',
+      help:
+        'Times the database ' +
+        'stopped taking requests (unreachable, restarting, full, failing I/O)',
+      registers,
+    }),
+    turnedAway: new Counter({
+      name: 'bank_storage_turned_away_total',
+      help:
+        'Requests answered ' +
+        '91 because the database did not take them within --db-wait, by verb',
+      labelNames: ['verb'] as const,
+      registers,
+    }),
+    limited: new Counter({
+      name: 'bank_groups_limited_total',
+      help:
+        'Address groups first ' +
+        'limited in a window (logged once each), by limit: failed-logins (65), connect-rate (a ' +
+        'ban), max-connections-per-group',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   };
 }
 
 /** Gauges read when scraped: open connections and logged-in sessions. */
 function watchGauges(registry: Registry, gauges: MetricGauges): void {
-  new Gauge({ name: 'bank_connections_open', help: 'Open client connections', registers: [registry],
-    collect() { this.set(gauges.connections()); } });
-  new Gauge({ name: 'bank_sessions_live', help: 'Connections logged in to an account',
-    registers: [registry], collect() { this.set(gauges.sessions()); } });
+  new Gauge({
+    name: 'bank_connections_open',
+    help: 'Open client connections',
+    registers: [registry],
+    collect() {
+      this.set(gauges.connections());
+    },
+  });
+  new Gauge({
+    name: 'bank_sessions_live',
+    help: 'Connections logged in to an account',
+    registers: [registry],
+    collect() {
+      this.set(gauges.sessions());
+    },
+  });
 }

@@ -19,8 +19,11 @@ interface RequestFacts {
  * (audit-aggregator.ts): logged at debug level, so that a flood of them cannot fill the disk
  * through the log either. The metrics count every one.
  */
-const AGGREGATED: ReadonlySet<number> =
-  new Set([Code.formatError, Code.invalidTransaction, Code.tooManyAttempts]);
+const AGGREGATED: ReadonlySet<number> = new Set([
+  Code.formatError,
+  Code.invalidTransaction,
+  Code.tooManyAttempts,
+]);
 
 /**
  * Starts watching one request; the returned function, given its reply, logs the request's line
@@ -42,11 +45,19 @@ export function watchRequest(
     const facts = requestFacts(frame);
     ctx.metrics.request(facts.verb, reply.code, ms);
     if (!logging) return reply;
-    ctx.logger[level]({
-      conn: peer.id, peer: peer.address, account: facts.account ?? accountBefore, op: facts.verb,
-      code: reply.code, amount_cents: facts.amountCents, txn: facts.txn,
-      ms: Math.round(ms * 10) / 10,
-    }, 'request');
+    ctx.logger[level](
+      {
+        conn: peer.id,
+        peer: peer.address,
+        account: facts.account ?? accountBefore,
+        op: facts.verb,
+        code: reply.code,
+        amount_cents: facts.amountCents,
+        txn: facts.txn,
+        ms: Math.round(ms * 10) / 10,
+      },
+      'request',
+    );
     return reply;
   };
 }
@@ -56,13 +67,17 @@ function requestFacts(frame: string): RequestFacts {
   const request = decodeRequest(frame);
   switch (request.kind) {
     case 'error':
-      return { verb: request.code === Code.formatError ? 'malformed' : request.op ?? 'malformed' };
+      return {
+        verb: request.code === Code.formatError ? 'malformed' : (request.op ?? 'malformed'),
+      };
     case 'login':
       return { verb: 'login', account: request.account };
     case 'deposit':
     case 'withdraw':
       return {
-        verb: request.kind, amountCents: request.amountCents, txn: txnPrefix(request.txnId),
+        verb: request.kind,
+        amountCents: request.amountCents,
+        txn: txnPrefix(request.txnId),
       };
     case 'outcome':
       return { verb: 'outcome', txn: txnPrefix(request.txnId) };

@@ -37,11 +37,12 @@ const SQL = {
 
 /** Reads and writes of one admin change: the engine runs q in one read-write transaction. */
 class PostgresAdminTx extends PostgresView implements AdminTx {
-  async putAccount(row: AccountRow & { now: number }, options: { replace: boolean }):
-    Promise<void> {
+  async putAccount(
+    row: AccountRow & { now: number },
+    options: { replace: boolean },
+  ): Promise<void> {
     assert(Number.isSafeInteger(row.balanceCents), 'opening balance is whole cents');
-    assert(row.balanceCents >= 0 && row.balanceCents <= Limits.balanceCentsMax,
-      'balance in range');
+    assert(row.balanceCents >= 0 && row.balanceCents <= Limits.balanceCentsMax, 'balance in range');
     const sql = options.replace ? SQL.replaceAccount : SQL.insertAccount;
     const rows = await this.q(sql, [row.account, row.pinHash, row.balanceCents, row.now]);
     assert(rows.length === 1, 'one account written');
@@ -74,8 +75,15 @@ class PostgresAdminTx extends PostgresView implements AdminTx {
   }
 
   async saveCheckpoint(row: CheckpointRow): Promise<void> {
-    const rows = await this.q(SQL.saveCheckpoint, [row.verifiedAt, row.auditId, row.auditHash,
-      row.auditRows, row.ledgerTxns, row.replay, row.digest]);
+    const rows = await this.q(SQL.saveCheckpoint, [
+      row.verifiedAt,
+      row.auditId,
+      row.auditHash,
+      row.auditRows,
+      row.ledgerTxns,
+      row.replay,
+      row.digest,
+    ]);
     assert(rows.length === 1, 'one checkpoint row is written');
   }
 

@@ -19,11 +19,27 @@ const COLUMNS = `id, at, conn, peer, account, op, amount_cents, code, balance_ce
   events, codes, first_at, last_at, hash`;
 
 /** Each column's array type, for unnest. */
-const TYPES = ['bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint',
-  'text', 'bigint', 'text', 'bigint', 'bigint', 'text'];
+const TYPES = [
+  'bigint',
+  'bigint',
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'bigint',
+  'bigint',
+  'bigint',
+  'text',
+  'bigint',
+  'text',
+  'bigint',
+  'bigint',
+  'text',
+];
 
-const INSERT = `INSERT INTO audit (${COLUMNS}) SELECT * FROM unnest(${
-  TYPES.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})`;
+const INSERT = `INSERT INTO audit (${COLUMNS}) SELECT * FROM unnest(${TYPES.map(
+  (type, index) => `$${index + 1}::${type}[]`,
+).join(', ')})`;
 
 /** The chain's last row: its id (0 for an empty chain) and hash ('' for an empty chain). */
 export interface AuditTip {
@@ -60,7 +76,10 @@ function chainRows(tip: AuditTip, entries: AuditEntry[]): AuditValues[] {
 export async function appendAuditRows(q: Query, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const rows = chainRows(await lockTip(q), entries);
-  await q(INSERT, TYPES.map((_, column) => rows.map((row) => row[column])));
+  await q(
+    INSERT,
+    TYPES.map((_, column) => rows.map((row) => row[column])),
+  );
 }
 
 /** A value as an SQL literal: integers checked exact, texts quoted. */

@@ -29,7 +29,10 @@ class WriteFailed extends Error {}
  * outcomes are what it answers if its mark shows it did (committer.ts settles it).
  */
 export class AmbiguousCommit extends Error {
-  constructor(readonly outcomes: Outcome[], cause: unknown) {
+  constructor(
+    readonly outcomes: Outcome[],
+    cause: unknown,
+  ) {
     super('the connection was lost during COMMIT', { cause });
   }
 }
@@ -57,8 +60,11 @@ function beginWith(mark: BatchMark | undefined): string {
   return `${BEGIN_BATCH}; ${markOf(mark)}`;
 }
 
-async function inTransaction(q: Query, mark: BatchMark | undefined,
-  body: () => Promise<Outcome[]>): Promise<Outcome[]> {
+async function inTransaction(
+  q: Query,
+  mark: BatchMark | undefined,
+  body: () => Promise<Outcome[]>,
+): Promise<Outcome[]> {
   await q(beginWith(mark));
   try {
     const result = await body();

@@ -51,7 +51,10 @@ export class PgCommitter extends BatchQueue<Pending> {
   private readonly batchOpsMax: number;
   private readonly inFlightMax: number;
 
-  constructor(private readonly pool: pg.Pool, private readonly options: PgCommitterOptions) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PgCommitterOptions,
+  ) {
     super();
     this.batchOpsMax = options.batchOpsMax;
     this.inFlightMax = options.inFlightMax ?? 1;
@@ -94,7 +97,10 @@ export class PgCommitter extends BatchQueue<Pending> {
     const startedMs = performance.now();
     let outcomes: Outcome[];
     try {
-      outcomes = await this.commit(batch.map((pending) => pending.op), mark);
+      outcomes = await this.commit(
+        batch.map((pending) => pending.op),
+        mark,
+      );
     } catch (error) {
       if (error instanceof AmbiguousCommit) return this.settleAmbiguous(batch, mark, error);
       this.settleFailed(batch, this.fault(error) ?? error);
@@ -126,8 +132,11 @@ export class PgCommitter extends BatchQueue<Pending> {
    * passes), then answers each request with what really happened: its outcome if the batch
    * committed, a fault (safe to submit again) if it did not, or a fault in doubt if unknown.
    */
-  private async settleAmbiguous(batch: Pending[], mark: BatchMark,
-    ambiguous: AmbiguousCommit): Promise<void> {
+  private async settleAmbiguous(
+    batch: Pending[],
+    mark: BatchMark,
+    ambiguous: AmbiguousCommit,
+  ): Promise<void> {
     const startedMs = performance.now();
     const cause = this.fault(ambiguous.cause) ?? new StorageUnavailable('database connection lost');
     const untilMs = startedMs + (this.options.settleMsMax ?? 10_000);

@@ -1,6 +1,10 @@
 import pg from 'pg';
 import {
-  describeState, routeHosts, sessionPasses, type HostRoute, type ServerState,
+  describeState,
+  routeHosts,
+  sessionPasses,
+  type HostRoute,
+  type ServerState,
 } from './hosts.js';
 
 /**
@@ -39,9 +43,12 @@ export function poolConnection(url: string, hostMsMax?: number): PoolConnection 
   if (route.urls.length === 1 && route.attrs === 'any') {
     return { connectionString, Client: pg.Client, connectionTimeoutMillis: perHostMs };
   }
-  return { connectionString, Client: routedClient(route, perHostMs),
-    connectionTimeoutMillis: perHostMs === undefined ? undefined
-      : perHostMs * (route.urls.length + 1) };
+  return {
+    connectionString,
+    Client: routedClient(route, perHostMs),
+    connectionTimeoutMillis:
+      perHostMs === undefined ? undefined : perHostMs * (route.urls.length + 1),
+  };
 }
 
 /** Where a host's server listens, as pg reads it from that host's URL (defaults filled in). */
@@ -77,8 +84,10 @@ function routedClient(route: HostRoute, perHostMs: number | undefined): typeof p
       this.host = chosen.host;
       this.port = chosen.port;
       // pg's password lookup (~/.pgpass) reads the host from its parameters: the chosen one.
-      Object.assign((this as unknown as { connectionParameters: object }).connectionParameters,
-        { host: chosen.host, port: chosen.port });
+      Object.assign((this as unknown as { connectionParameters: object }).connectionParameters, {
+        host: chosen.host,
+        port: chosen.port,
+      });
       await super.connect();
       const state = await stateOf(this);
       if (!sessionPasses(route.attrs).some((pass) => pass(state))) {
@@ -91,8 +100,11 @@ function routedClient(route: HostRoute, perHostMs: number | undefined): typeof p
 }
 
 /** The first host of the route that a pass keeps, pass after pass; each host probed once. */
-async function chooseHost(route: HostRoute, settings: pg.ClientConfig,
-  perHostMs: number | undefined): Promise<Address> {
+async function chooseHost(
+  route: HostRoute,
+  settings: pg.ClientConfig,
+  perHostMs: number | undefined,
+): Promise<Address> {
   const probes: Probe[] = [];
   for (const pass of sessionPasses(route.attrs)) {
     for (const [index, url] of route.urls.entries()) {
@@ -105,10 +117,16 @@ async function chooseHost(route: HostRoute, settings: pg.ClientConfig,
 }
 
 /** Connects to one host, asks what it is, and disconnects; an error is an answer too. */
-async function probeHost(url: string, settings: pg.ClientConfig,
-  timeoutMs: number | undefined): Promise<Probe> {
-  const client = new pg.Client({ ...settings, connectionString: url,
-    connectionTimeoutMillis: timeoutMs });
+async function probeHost(
+  url: string,
+  settings: pg.ClientConfig,
+  timeoutMs: number | undefined,
+): Promise<Probe> {
+  const client = new pg.Client({
+    ...settings,
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+  });
   client.on('error', () => {}); // a dead server's late error: this probe is over anyway
   const at = { host: client.host, port: client.port };
   try {
@@ -142,10 +160,14 @@ function failureName(error: unknown): string {
 
 /** The error of a route where no host would do: what each said, under SQLSTATE 08001. */
 function noServer(route: HostRoute, probes: Probe[]): Error {
-  const said = probes.map((probe) => 'state' in probe
-    ? `${addressName(probe.at)} is ${describeState(probe.state)}`
-    : `${addressName(probe.at)}: ${failureName(probe.error)}`);
-  const error = new Error(`no server of ${route.urls.length} host(s) is ` +
-    `target_session_attrs=${route.attrs} (${said.join('; ')})`);
+  const said = probes.map((probe) =>
+    'state' in probe
+      ? `${addressName(probe.at)} is ${describeState(probe.state)}`
+      : `${addressName(probe.at)}: ${failureName(probe.error)}`,
+  );
+  const error = new Error(
+    `no server of ${route.urls.length} host(s) is ` +
+      `target_session_attrs=${route.attrs} (${said.join('; ')})`,
+  );
   return Object.assign(error, { code: NO_SERVER_STATE });
 }

@@ -1,7 +1,11 @@
 import type { BankRecord } from '../engine.js';
 import { PAGE_ROWS } from '../pages.js';
 import {
-  exportRecords, recordValues, type AccountPage, type BlockPage, type RunPage,
+  exportRecords,
+  recordValues,
+  type AccountPage,
+  type BlockPage,
+  type RunPage,
 } from '../records.js';
 import type { AuditRow, TxnRow } from '../../rules/types.js';
 import type { Query } from './query.js';
@@ -27,8 +31,10 @@ const READ = {
 } as const;
 
 /** Every record of the bank (records.ts), read a page at a time on the snapshot. */
-export function exportPostgres(q: Query, audit: AsyncIterable<AuditRow>):
-  AsyncIterable<BankRecord> {
+export function exportPostgres(
+  q: Query,
+  audit: AsyncIterable<AuditRow>,
+): AsyncIterable<BankRecord> {
   return exportRecords({
     accounts: (last) => q<AccountPage>(READ.accounts, [last?.account ?? '', PAGE_ROWS]),
     ledger: (last) => q<TxnRow>(READ.ledger, [last?.account ?? '', last?.txnId ?? '', PAGE_ROWS]),
@@ -70,8 +76,10 @@ const WRITE: Record<BankRecord['kind'], string> = {
  * Writes the records in the order given, PAGE_ROWS of one kind per statement; call inside the
  * target's transaction. Audit rows keep their ids and hashes. Returns the records written.
  */
-export async function importPostgres(q: Query, records: AsyncIterable<BankRecord>):
-  Promise<number> {
+export async function importPostgres(
+  q: Query,
+  records: AsyncIterable<BankRecord>,
+): Promise<number> {
   let batch: BankRecord[] = [];
   let written = 0;
   const flush = async (): Promise<void> => {

@@ -1,13 +1,20 @@
 import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
-import type {
-  BankOp, Decision, LockRow, LoginFacts, Outcome,
-} from '../../rules/requests.js';
+import type { BankOp, Decision, LockRow, LoginFacts, Outcome } from '../../rules/requests.js';
 import {
-  decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
+  decideLogout,
+  decideSession,
+  readSessionFacts,
+  type SessionFactsSource,
 } from '../../rules/session.js';
 import type { AccountRow } from '../../rules/types.js';
 import {
-  applyClaim, applyWrites, checkWrites, claimWins, pairKey, type Changes, type Facts,
+  applyClaim,
+  applyWrites,
+  checkWrites,
+  claimWins,
+  pairKey,
+  type Changes,
+  type Facts,
 } from './view-state.js';
 
 /**
@@ -39,13 +46,18 @@ function copyAccount(facts: Facts, account: string): AccountRow | undefined {
 }
 
 /** A LOGIN: its facts, its rule, and its claim judged on the locked lock row. */
-function decideLoginOp(facts: Facts, changes: Changes,
-  op: Extract<BankOp, { kind: 'login' }>): Decision {
+function decideLoginOp(
+  facts: Facts,
+  changes: Changes,
+  op: Extract<BankOp, { kind: 'login' }>,
+): Decision {
   const loginFacts: LoginFacts = {
     operatorBlocked: facts.blocks.has(op.account),
     account: copyAccount(facts, op.account),
-    counters: { group: facts.groupCounters.get(pairKey(op.account, op.group)),
-      account: facts.accountCounters.get(op.account) },
+    counters: {
+      group: facts.groupCounters.get(pairKey(op.account, op.group)),
+      account: facts.accountCounters.get(op.account),
+    },
     lock: lockOf(facts, op.account),
   };
   const decision = decideLogin(op, loginFacts, facts.now);
@@ -71,8 +83,12 @@ function decideOp(facts: Facts, changes: Changes, op: BankOp): Decision {
 }
 
 /** The outcome of a request that failed: 96 and its audit row, or (a note) the failure alone. */
-export function failedOutcome(facts: Facts, changes: Changes, op: BankOp,
-  failure: unknown): Outcome {
+export function failedOutcome(
+  facts: Facts,
+  changes: Changes,
+  op: BankOp,
+  failure: unknown,
+): Outcome {
   if (op.kind === 'note') return { reply: null, failure };
   const decision = decideFailure(op, op.origin, facts.now);
   applyWrites(facts, changes, decision.writes);

@@ -24,7 +24,10 @@ const PRE_LOGIN = `SELECT EXISTS (SELECT 1 FROM account_blocks WHERE account = $
   (SELECT pin_hash FROM accounts WHERE account = $1 AND closed_at IS NULL) AS pin_hash`;
 
 interface PreLoginRow {
-  blocked: boolean; account_until: number; group_until: number; pin_hash: string | null;
+  blocked: boolean;
+  account_until: number;
+  group_until: number;
+  pin_hash: string | null;
 }
 
 /**
@@ -37,8 +40,11 @@ class PostgresEngine implements Engine {
   readonly commits: CommitState;
   private readonly committer: PgCommitter;
 
-  constructor(private readonly pool: pg.Pool, readonly where: string,
-    options: OpenEngineOptions & PostgresTuning & { token: string }) {
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly where: string,
+    options: OpenEngineOptions & PostgresTuning & { token: string },
+  ) {
     this.committer = new PgCommitter(pool, {
       token: options.token,
       batchOpsMax: options.batchOpsMax ?? BATCH_OPS_MAX,
@@ -52,26 +58,37 @@ class PostgresEngine implements Engine {
   submit(op: BankOp): Promise<Outcome> {
     const outcome = this.committer.submit(op);
     if (op.kind !== 'note') return outcome;
-    return outcome.then((done) => done.failure === undefined ? done : Promise.reject(done.failure));
+    return outcome.then((done) =>
+      done.failure === undefined ? done : Promise.reject(done.failure),
+    );
   }
 
   async loginFacts(account: AccountId, group: string): Promise<PreLoginFacts> {
     const [row] = await this.query<PreLoginRow>(PRE_LOGIN, [account, group]);
-    return { operatorBlocked: row!.blocked, accountUntilMs: row!.account_until,
-      groupUntilMs: row!.group_until, pinHash: row!.pin_hash ?? undefined };
+    return {
+      operatorBlocked: row!.blocked,
+      accountUntilMs: row!.account_until,
+      groupUntilMs: row!.group_until,
+      pinHash: row!.pin_hash ?? undefined,
+    };
   }
 
   async startRun(atMs: number, version: string): Promise<number> {
     const [row] = await this.query<{ run: number }>(
-      'INSERT INTO runs (started_at, version) VALUES ($1, $2) RETURNING run', [atMs, version]);
+      'INSERT INTO runs (started_at, version) VALUES ($1, $2) RETURNING run',
+      [atMs, version],
+    );
     return row!.run;
   }
 
   /** Only this server's own earlier locks: every holder starts with `${server}/`. */
   async clearLocks(server: string): Promise<number> {
     const prefix = `${server}/`;
-    const rows = await this.query(`DELETE FROM sessions
-      WHERE left(holder, length($1)) = $1 RETURNING account`, [prefix]);
+    const rows = await this.query(
+      `DELETE FROM sessions
+      WHERE left(holder, length($1)) = $1 RETURNING account`,
+      [prefix],
+    );
     return rows.length;
   }
 
@@ -85,8 +102,9 @@ class PostgresEngine implements Engine {
   }
 
   read<T>(fn: (view: BankView) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-      (q) => fn(postgresView(q)));
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (q) =>
+      fn(postgresView(q)),
+    );
   }
 
   change<T>(fn: (tx: AdminTx) => Promise<T>): Promise<T> {
@@ -129,8 +147,10 @@ class PostgresEngine implements Engine {
 function maskedError(error: unknown, where: string): Error {
   const message = error instanceof Error ? error.message : String(error);
   if ((error as { code?: unknown } | null)?.code === MISSING_DATABASE) {
-    return new Error(`no database at ${where} (create it with createdb, or CREATE DATABASE in ` +
-      'psql; `bank admin seed` then makes its tables)');
+    return new Error(
+      `no database at ${where} (create it with createdb, or CREATE DATABASE in ` +
+        'psql; `bank admin seed` then makes its tables)',
+    );
   }
   return new Error(`${where}: ${maskSecrets(message)}`);
 }
@@ -153,8 +173,10 @@ export interface PostgresTuning {
  * Opens a PostgreSQL bank as an engine: brings the schema up to date (or, read-only, refuses a
  * database that is not a bank of this version), and checks that the database answers.
  */
-export async function openPostgresEngine(target: Extract<DbTarget, { kind: 'postgres' }>,
-  options: OpenEngineOptions & PostgresTuning): Promise<Engine> {
+export async function openPostgresEngine(
+  target: Extract<DbTarget, { kind: 'postgres' }>,
+  options: OpenEngineOptions & PostgresTuning,
+): Promise<Engine> {
   const where = target.display; // masked by parseDbTarget
   const pool = openPool(target.url, options.poolConnectionsMax);
   const token = newMarkToken();

@@ -50,8 +50,13 @@ type Raw = Record<string, unknown>;
 
 /** What batch_facts returns. */
 interface FoundRow {
-  now: number; accounts: Raw[]; sessions: Raw[]; ledger: Raw[]; groups: Raw[];
-  counters: Raw[]; blocks: string[];
+  now: number;
+  accounts: Raw[];
+  sessions: Raw[];
+  ledger: Raw[];
+  groups: Raw[];
+  counters: Raw[];
+  blocks: string[];
 }
 
 /** A batch's transaction, whatever the server's default isolation. */
@@ -70,10 +75,12 @@ function textArray(texts: string[]): string {
  */
 async function queryFacts(q: Query, keys: Keys, begin: string | false): Promise<FoundRow> {
   const arrays = [keys.accounts, ...keys.ledger, ...keys.groups, keys.logins];
-  const [row] = begin !== false
-    ? await q<{ found: FoundRow }>(
-      `${begin} SELECT batch_facts(${arrays.map(textArray).join(', ')}) AS found`)
-    : await q<{ found: FoundRow }>(FACTS, arrays);
+  const [row] =
+    begin !== false
+      ? await q<{ found: FoundRow }>(
+          `${begin} SELECT batch_facts(${arrays.map(textArray).join(', ')}) AS found`,
+        )
+      : await q<{ found: FoundRow }>(FACTS, arrays);
   return row!.found;
 }
 
@@ -81,8 +88,12 @@ async function queryFacts(q: Query, keys: Keys, begin: string | false): Promise<
 function readAccounts(found: FoundRow, facts: Facts): void {
   facts.now = int(found.now);
   for (const a of found.accounts) {
-    const account: AccountRow = { account: a.account as string, pinHash: a.pin_hash as string,
-      balanceCents: int(a.balance_cents), closed: a.closed === true };
+    const account: AccountRow = {
+      account: a.account as string,
+      pinHash: a.pin_hash as string,
+      balanceCents: int(a.balance_cents),
+      closed: a.closed === true,
+    };
     facts.accounts.set(account.account, account);
   }
 }
@@ -91,8 +102,12 @@ function readAccounts(found: FoundRow, facts: Facts): void {
 function readSessions(rows: Raw[], keys: Keys, facts: Facts): void {
   for (const account of keys.accounts) facts.sessions.set(account, undefined);
   for (const s of rows) {
-    const lock: StoredLock = { holder: s.holder as string, peer: s.peer as string,
-      startedAt: int(s.started_at), heartbeatAt: int(s.heartbeat_at) };
+    const lock: StoredLock = {
+      holder: s.holder as string,
+      peer: s.peer as string,
+      startedAt: int(s.started_at),
+      heartbeatAt: int(s.heartbeat_at),
+    };
     facts.sessions.set(s.account as string, lock);
   }
 }
@@ -100,37 +115,65 @@ function readSessions(rows: Raw[], keys: Keys, facts: Facts): void {
 /** Ledger rows, counters and blocks. */
 function readMore(row: FoundRow, facts: Facts): void {
   for (const t of row.ledger) {
-    const txn: TxnRow = { account: t.account as string, txnId: t.txn_id as string,
-      kind: t.kind as TxnRow['kind'], amountCents: int(t.amount_cents),
-      code: int(t.code) as TxnRow['code'], balanceCents: int(t.balance_cents), at: int(t.at) };
+    const txn: TxnRow = {
+      account: t.account as string,
+      txnId: t.txn_id as string,
+      kind: t.kind as TxnRow['kind'],
+      amountCents: int(t.amount_cents),
+      code: int(t.code) as TxnRow['code'],
+      balanceCents: int(t.balance_cents),
+      at: int(t.at),
+    };
     facts.ledger.set(pairKey(txn.account, txn.txnId), txn);
   }
   for (const g of row.groups) {
-    facts.groupCounters.set(pairKey(g.account as string, g.addr_group as string),
-      counter(g.failures, g.blocks, g.blocked_until, g.forget_at));
+    facts.groupCounters.set(
+      pairKey(g.account as string, g.addr_group as string),
+      counter(g.failures, g.blocks, g.blocked_until, g.forget_at),
+    );
   }
   for (const c of row.counters) {
-    facts.accountCounters.set(c.account as string,
-      counter(c.failures, c.lockouts, c.locked_until, c.forget_at));
+    facts.accountCounters.set(
+      c.account as string,
+      counter(c.failures, c.lockouts, c.locked_until, c.forget_at),
+    );
   }
   for (const account of row.blocks) facts.blocks.add(account);
 }
 
-function counter(failures: unknown, level: unknown, untilMs: unknown,
-  forgetAtMs: unknown): StoredCounter {
-  return { failures: int(failures), level: int(level), untilMs: int(untilMs),
-    forgetAtMs: int(forgetAtMs) };
+function counter(
+  failures: unknown,
+  level: unknown,
+  untilMs: unknown,
+  forgetAtMs: unknown,
+): StoredCounter {
+  return {
+    failures: int(failures),
+    level: int(level),
+    untilMs: int(untilMs),
+    forgetAtMs: int(forgetAtMs),
+  };
 }
 
 /**
  * Reads the facts of a batch's requests, taking their row locks, in the open transaction (or,
  * with begin, in the one it opens: begin is BEGIN and any statement to run first, `;` ended).
  */
-export async function readFacts(q: Query, ops: BankOp[],
-  { begin = false }: { begin?: string | false } = {}): Promise<Facts> {
+export async function readFacts(
+  q: Query,
+  ops: BankOp[],
+  { begin = false }: { begin?: string | false } = {},
+): Promise<Facts> {
   const keys = batchKeys(ops);
-  const facts: Facts = { now: 0, accounts: new Map(), sessions: new Map(), ledger: new Map(),
-    groupCounters: new Map(), accountCounters: new Map(), blocks: new Set() };
+  const facts: Facts = {
+    now: 0,
+    accounts: new Map(),
+    sessions: new Map(),
+    ledger: new Map(),
+    groupCounters: new Map(),
+    accountCounters: new Map(),
+    blocks: new Set(),
+  };
   const found = await queryFacts(q, keys, begin);
   readAccounts(found, facts);
   readSessions(found.sessions, keys, facts);

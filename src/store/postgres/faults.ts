@@ -22,13 +22,26 @@ const STATES: Record<string, string> = {
 };
 
 /** Socket errors that mean the database cannot be reached or went away. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
-  'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /** pg's own messages for a connection that ended or never came (they carry no code). */
-const PG_MESSAGES = [/^Connection terminated/, /connection error and is not queryable/,
-  /timeout exceeded when trying to connect/, /Client was closed and is not queryable/,
-  /^Connection terminated due to connection timeout/];
+const PG_MESSAGES = [
+  /^Connection terminated/,
+  /connection error and is not queryable/,
+  /timeout exceeded when trying to connect/,
+  /Client was closed and is not queryable/,
+  /^Connection terminated due to connection timeout/,
+];
 
 /** The storage fault a pg or socket error is, or undefined when it is not one (pure). */
 export function postgresFault(error: unknown, where: string): StorageUnavailable | undefined {

@@ -20,14 +20,21 @@ export class ClaimMismatch extends Error {}
 async function writeClaims(q: Query, claims: LockClaim[]): Promise<void> {
   for (const ttl of new Set(claims.map((claim) => claim.lockTtlMs))) {
     const some = claims.filter((claim) => claim.lockTtlMs === ttl);
-    const won = await q(`INSERT INTO sessions AS s (account, holder, peer, started_at,
+    const won = await q(
+      `INSERT INTO sessions AS s (account, holder, peer, started_at,
       heartbeat_at) SELECT c.account, c.holder, c.peer, c.at, c.at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS c (account, holder, peer, at)
       ON CONFLICT (account) DO UPDATE SET holder = EXCLUDED.holder, peer = EXCLUDED.peer,
       started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at
       WHERE s.heartbeat_at < EXCLUDED.heartbeat_at - $5::bigint RETURNING s.account`,
-    [some.map((c) => c.account), some.map((c) => c.holder), some.map((c) => c.peer),
-      some.map((c) => c.at), ttl]);
+      [
+        some.map((c) => c.account),
+        some.map((c) => c.holder),
+        some.map((c) => c.peer),
+        some.map((c) => c.at),
+        ttl,
+      ],
+    );
     if (won.length !== some.length) throw new ClaimMismatch('a claim lost a lock it held locked');
   }
 }
@@ -39,10 +46,16 @@ const FORGET_BATCH_ROWS = 8;
 async function forgetCounters(q: Query, facts: Facts, changes: Changes): Promise<void> {
   if (changes.wrongPins === 0) return;
   const limit = FORGET_BATCH_ROWS * changes.wrongPins;
-  await q(`DELETE FROM pin_group_failures WHERE ctid IN (SELECT ctid FROM pin_group_failures
-    WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, [facts.now, limit]);
-  await q(`DELETE FROM pin_account_failures WHERE ctid IN (SELECT ctid FROM pin_account_failures
-    WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, [facts.now, limit]);
+  await q(
+    `DELETE FROM pin_group_failures WHERE ctid IN (SELECT ctid FROM pin_group_failures
+    WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [facts.now, limit],
+  );
+  await q(
+    `DELETE FROM pin_account_failures WHERE ctid IN (SELECT ctid FROM pin_account_failures
+    WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [facts.now, limit],
+  );
 }
 
 /** Both kinds of wrong-PIN counters: stored, or cleared by a right PIN. */
@@ -55,32 +68,41 @@ async function writeCounters(q: Query, facts: Facts, changes: Changes): Promise<
   const put = groups.filter((g) => g.counter);
   const cleared = groups.filter((g) => !g.counter);
   if (put.length > 0) {
-    await q(`INSERT INTO pin_group_failures (account, addr_group, failures, blocks, blocked_until,
+    await q(
+      `INSERT INTO pin_group_failures (account, addr_group, failures, blocks, blocked_until,
       forget_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],
       $5::bigint[], $6::bigint[]) ON CONFLICT (account, addr_group) DO UPDATE SET
       failures = EXCLUDED.failures, blocks = EXCLUDED.blocks,
       blocked_until = EXCLUDED.blocked_until, forget_at = EXCLUDED.forget_at`,
-    [put.map((g) => g.account), put.map((g) => g.group), ...counterColumns(put)]);
+      [put.map((g) => g.account), put.map((g) => g.group), ...counterColumns(put)],
+    );
   }
   if (cleared.length > 0) {
-    await q(`DELETE FROM pin_group_failures f USING unnest($1::text[], $2::text[]) AS k (account,
+    await q(
+      `DELETE FROM pin_group_failures f USING unnest($1::text[], $2::text[]) AS k (account,
       addr_group) WHERE f.account = k.account AND f.addr_group = k.addr_group`,
-    [cleared.map((g) => g.account), cleared.map((g) => g.group)]);
+      [cleared.map((g) => g.account), cleared.map((g) => g.group)],
+    );
   }
   await writeAccountCounters(q, facts, changes);
 }
 
 async function writeAccountCounters(q: Query, facts: Facts, changes: Changes): Promise<void> {
-  const all = [...changes.accountCountersDirty].map((account) =>
-    ({ account, counter: facts.accountCounters.get(account) }));
+  const all = [...changes.accountCountersDirty].map((account) => ({
+    account,
+    counter: facts.accountCounters.get(account),
+  }));
   const put = all.filter((c) => c.counter);
   const cleared = all.filter((c) => !c.counter).map((c) => c.account);
   if (put.length > 0) {
-    await q(`INSERT INTO pin_account_failures (account, failures, lockouts, locked_until,
+    await q(
+      `INSERT INTO pin_account_failures (account, failures, lockouts, locked_until,
       forget_at) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
       $5::bigint[]) ON CONFLICT (account) DO UPDATE SET failures = EXCLUDED.failures,
       lockouts = EXCLUDED.lockouts, locked_until = EXCLUDED.locked_until,
-      forget_at = EXCLUDED.forget_at`, [put.map((c) => c.account), ...counterColumns(put)]);
+      forget_at = EXCLUDED.forget_at`,
+      [put.map((c) => c.account), ...counterColumns(put)],
+    );
   }
   if (cleared.length > 0) {
     await q('DELETE FROM pin_account_failures WHERE account = ANY($1::text[])', [cleared]);
@@ -90,8 +112,12 @@ async function writeAccountCounters(q: Query, facts: Facts, changes: Changes): P
 type Counted = { counter: import('../../rules/requests.js').StoredCounter | undefined };
 
 function counterColumns(rows: Counted[]): number[][] {
-  return [rows.map((r) => r.counter!.failures), rows.map((r) => r.counter!.level),
-    rows.map((r) => r.counter!.untilMs), rows.map((r) => r.counter!.forgetAtMs)];
+  return [
+    rows.map((r) => r.counter!.failures),
+    rows.map((r) => r.counter!.level),
+    rows.map((r) => r.counter!.untilMs),
+    rows.map((r) => r.counter!.forgetAtMs),
+  ];
 }
 
 /**
@@ -121,12 +147,23 @@ async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<Audi
   const gone = [...changes.sessionsDirty].filter((account) => !facts.sessions.get(account));
   const s = kept.map((account) => facts.sessions.get(account)!);
   const [counts] = await q<{ moved: number; kept: number; tip: AuditTip | null }>(WRITE_ROWS, [
-    moves.map(([account]) => account), moves.map(([, delta]) => delta),
-    t.map((x) => x.account), t.map((x) => x.txnId), t.map((x) => x.kind),
-    t.map((x) => x.amountCents), t.map((x) => x.code), t.map((x) => x.balanceCents),
+    moves.map(([account]) => account),
+    moves.map(([, delta]) => delta),
+    t.map((x) => x.account),
+    t.map((x) => x.txnId),
+    t.map((x) => x.kind),
+    t.map((x) => x.amountCents),
+    t.map((x) => x.code),
+    t.map((x) => x.balanceCents),
     t.map((x) => x.at),
-    kept, s.map((x) => x.holder), s.map((x) => x.peer), s.map((x) => x.startedAt),
-    s.map((x) => x.heartbeatAt), gone, AUDIT_LOCK_KEY]);
+    kept,
+    s.map((x) => x.holder),
+    s.map((x) => x.peer),
+    s.map((x) => x.startedAt),
+    s.map((x) => x.heartbeatAt),
+    gone,
+    AUDIT_LOCK_KEY,
+  ]);
   assert(counts!.moved === moves.length, 'exactly one open account moved per move');
   assert(counts!.kept === kept.length, 'each kept lock row exists');
   const tip = counts!.tip ?? { id: 0, hash: '' };
@@ -139,8 +176,7 @@ async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<Audi
  * chain's lock and returns its tip: the caller appends the rows right after (auditInsertText
  * with the COMMIT, or appendAuditRows).
  */
-export async function flushChanges(q: Query, facts: Facts, changes: Changes):
-  Promise<AuditTip> {
+export async function flushChanges(q: Query, facts: Facts, changes: Changes): Promise<AuditTip> {
   await writeClaims(q, changes.claims);
   await writeCounters(q, facts, changes);
   return writeRows(q, facts, changes);

@@ -4,7 +4,12 @@
 
 /** What `target_session_attrs` asks of a server (libpq's values; `any` is the default). */
 export const SESSION_ATTRS = [
-  'any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby',
+  'any',
+  'read-write',
+  'read-only',
+  'primary',
+  'standby',
+  'prefer-standby',
 ] as const;
 
 export type SessionAttrs = (typeof SESSION_ATTRS)[number];
@@ -84,12 +89,18 @@ function connectTimeoutOf(value: string | null): { connectTimeoutMs?: number } {
  */
 export function sessionPasses(attrs: SessionAttrs): ((state: ServerState) => boolean)[] {
   switch (attrs) {
-    case 'any': return [() => true];
-    case 'read-write': return [(state) => !state.inRecovery && !state.readOnly];
-    case 'read-only': return [(state) => state.inRecovery || state.readOnly];
-    case 'primary': return [(state) => !state.inRecovery];
-    case 'standby': return [(state) => state.inRecovery];
-    case 'prefer-standby': return [(state) => state.inRecovery, () => true];
+    case 'any':
+      return [() => true];
+    case 'read-write':
+      return [(state) => !state.inRecovery && !state.readOnly];
+    case 'read-only':
+      return [(state) => state.inRecovery || state.readOnly];
+    case 'primary':
+      return [(state) => !state.inRecovery];
+    case 'standby':
+      return [(state) => state.inRecovery];
+    case 'prefer-standby':
+      return [(state) => state.inRecovery, () => true];
     default: {
       const never: never = attrs;
       throw new Error(`unknown target_session_attrs ${String(never)}`);

@@ -27,8 +27,11 @@ export function newMarkToken(): string {
 
 /** Makes the token's slot rows (seq 0), so every batch's mark is an UPDATE taking a row lock. */
 export async function createMarks(q: Query, token: string, slots: number): Promise<void> {
-  await q(`INSERT INTO batch_marks (token, slot, seq)
-    SELECT $1, slot, 0 FROM generate_series(0, $2::int - 1) AS slot`, [token, slots]);
+  await q(
+    `INSERT INTO batch_marks (token, slot, seq)
+    SELECT $1, slot, 0 FROM generate_series(0, $2::int - 1) AS slot`,
+    [token, slots],
+  );
 }
 
 /** The statement writing a mark, to run first in the batch's transaction (values as literals). */
@@ -36,8 +39,10 @@ export function markText(mark: BatchMark): string {
   assert(/^[0-9a-f]{16}$/.test(mark.token), 'a mark token is 16 hex digits');
   assert(Number.isSafeInteger(mark.slot) && mark.slot >= 0, 'a slot is a whole number');
   assert(Number.isSafeInteger(mark.seq) && mark.seq >= 1, 'a batch number is positive');
-  return `UPDATE batch_marks SET seq = ${mark.seq}, at = now() WHERE token = '${mark.token}' ` +
-    `AND slot = ${mark.slot};`;
+  return (
+    `UPDATE batch_marks SET seq = ${mark.seq}, at = now() WHERE token = '${mark.token}' ` +
+    `AND slot = ${mark.slot};`
+  );
 }
 
 /**
@@ -47,10 +52,12 @@ export function markText(mark: BatchMark): string {
  */
 export async function markCommitted(q: Query, mark: BatchMark): Promise<boolean> {
   assert(/^[0-9a-f]{16}$/.test(mark.token), 'a mark token is 16 hex digits');
-  const rows = await q<{ seq?: number }>(`SELECT set_config('lock_timeout', '${MARK_LOCK_MS}', ` +
-    `true); SELECT seq FROM batch_marks WHERE token = '${mark.token}' AND slot = ${mark.slot} ` +
-    'FOR UPDATE');
-  assert(rows.length === 1, 'a slot\'s mark row is there');
+  const rows = await q<{ seq?: number }>(
+    `SELECT set_config('lock_timeout', '${MARK_LOCK_MS}', ` +
+      `true); SELECT seq FROM batch_marks WHERE token = '${mark.token}' AND slot = ${mark.slot} ` +
+      'FOR UPDATE',
+  );
+  assert(rows.length === 1, "a slot's mark row is there");
   return rows[0]!.seq === mark.seq;
 }
 

@@ -48,13 +48,16 @@ export const POOL_CONNECTIONS_MAX = 4;
  */
 export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
   const pool = new pg.Pool({
-    ...poolConnection(url, CONNECT_MS_MAX), max, types,
+    ...poolConnection(url, CONNECT_MS_MAX),
+    max,
+    types,
     // Durable before acknowledged, whatever the server's default says (PROTOCOL.md §5.4). The
     // batch's statements are planned once per connection: their plans (index lookups by key)
     // do not depend on the values, and planning them each time cost as much as running them.
     // A server that hangs inside a transaction (not one that dies: its connection closes) lets
     // go of its row locks and of the audit chain's lock after IDLE_IN_TRANSACTION_MS.
-    options: `-c synchronous_commit=on -c plan_cache_mode=force_generic_plan ` +
+    options:
+      `-c synchronous_commit=on -c plan_cache_mode=force_generic_plan ` +
       `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
     // A connection to a server that vanished (power, network) is noticed, not waited on; a
     // connect that hangs (a host gone from the network) fails after CONNECT_MS_MAX a host
@@ -92,10 +95,12 @@ function statementName(sql: string): string {
  */
 export function queryOf(client: pg.ClientBase): Query {
   return async <R>(sql: string, params?: unknown[]): Promise<R[]> => {
-    const result = params === undefined ? await client.query(sql)
-      : await client.query({ name: statementName(sql), text: sql, values: params });
+    const result =
+      params === undefined
+        ? await client.query(sql)
+        : await client.query({ name: statementName(sql), text: sql, values: params });
     // Several statements in one text (no parameters) give one result each: the last one counts.
-    const last = Array.isArray(result) ? result.at(-1) as pg.QueryResult : result;
+    const last = Array.isArray(result) ? (result.at(-1) as pg.QueryResult) : result;
     return last.rows as R[];
   };
 }
@@ -111,4 +116,3 @@ export function isRetryable(error: unknown): boolean {
   const state = sqlState(error);
   return state === '40001' || state === '40P01';
 }
-

@@ -52,8 +52,16 @@ export interface Changes {
 
 /** An empty set of changes. */
 export function noChanges(): Changes {
-  return { moved: new Map(), records: [], sessionsDirty: new Set(), claims: [],
-    groupsDirty: new Set(), accountCountersDirty: new Set(), wrongPins: 0, audit: [] };
+  return {
+    moved: new Map(),
+    records: [],
+    sessionsDirty: new Set(),
+    claims: [],
+    groupsDirty: new Set(),
+    accountCountersDirty: new Set(),
+    wrongPins: 0,
+    audit: [],
+  };
 }
 
 /**
@@ -63,8 +71,10 @@ export function noChanges(): Changes {
 export function checkWrites(facts: Facts, writes: Write[]): void {
   for (const write of writes) {
     if (write.kind === 'touch') {
-      assert(facts.sessions.get(write.account)?.holder === write.holder,
-        'the session holds its lock');
+      assert(
+        facts.sessions.get(write.account)?.holder === write.holder,
+        'the session holds its lock',
+      );
     } else if (write.kind === 'move') {
       const row = facts.accounts.get(write.account);
       assert(row !== undefined && !row.closed, 'exactly one open account moved');
@@ -109,8 +119,11 @@ function applyWrite(facts: Facts, changes: Changes, write: Write): void {
 }
 
 /** A wrong PIN stores both counters the rule computed; a right PIN clears them. */
-function applyCounters(facts: Facts, changes: Changes,
-  write: Extract<Write, { kind: 'wrong-pin' | 'right-pin' }>): void {
+function applyCounters(
+  facts: Facts,
+  changes: Changes,
+  write: Extract<Write, { kind: 'wrong-pin' | 'right-pin' }>,
+): void {
   const key = pairKey(write.account, write.group);
   const wrong = write.kind === 'wrong-pin';
   facts.groupCounters.set(key, wrong ? write.outcome.group : undefined);

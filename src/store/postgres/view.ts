@@ -2,8 +2,16 @@ import type { AccountId } from '../../protocol/messages.js';
 import type { BankRecord, BankView } from '../engine.js';
 import { readPages, PAGE_ROWS } from '../pages.js';
 import type {
-  AccountRow, AccountState, AccountSummary, AuditFilter, AuditRow, CheckpointRow, LedgerKey,
-  LockoutStatus, RunRow, SessionRow,
+  AccountRow,
+  AccountState,
+  AccountSummary,
+  AuditFilter,
+  AuditRow,
+  CheckpointRow,
+  LedgerKey,
+  LockoutStatus,
+  RunRow,
+  SessionRow,
 } from '../../rules/types.js';
 import { exportPostgres } from './copy.js';
 import type { Query } from './query.js';
@@ -117,7 +125,8 @@ export class PostgresView implements BankView {
   /** A page of PAGE_ROWS rows per query, keyset on id, all on the snapshot. */
   auditFrom(afterId: number): AsyncIterable<AuditRow> {
     return readPages<AuditRow>((last) =>
-      this.q<AuditRow>(SQL.auditFrom, [last?.id ?? afterId, PAGE_ROWS]));
+      this.q<AuditRow>(SQL.auditFrom, [last?.id ?? afterId, PAGE_ROWS]),
+    );
   }
 
   async auditRow(id: number): Promise<AuditRow | undefined> {

@@ -54,11 +54,7 @@ export function getAccount(store: AccountsStore, account: AccountId): AccountRow
 }
 
 /** Moves an open account's balance by deltaCents; the caller has checked the result's bounds. */
-export function addToBalance(
-  store: AccountsStore,
-  account: AccountId,
-  deltaCents: number,
-): void {
+export function addToBalance(store: AccountsStore, account: AccountId, deltaCents: number): void {
   assert(Number.isSafeInteger(deltaCents), 'balance moves by whole cents');
   const info = store.accounts.addBalance.run(deltaCents, account);
   assert(info.changes === 1, 'exactly one open account moved');

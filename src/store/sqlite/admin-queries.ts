@@ -12,8 +12,13 @@ export type { CheckpointRow, LedgerKey };
  * connection, on first use, so the server's start-up (which never runs them) does not pay.
  */
 interface AdminStatements {
-  auditAfter: Statement<{ account: string; sinceMs: number; code: number; afterId: number;
-    limit: number }>;
+  auditAfter: Statement<{
+    account: string;
+    sinceMs: number;
+    code: number;
+    afterId: number;
+    limit: number;
+  }>;
   lastAuditId: Statement<[]>;
   countLedger: Statement<[]>;
   ledgerUnaudited: Statement<[]>;
@@ -87,22 +92,32 @@ function checkSchemaVersion(db: Database.Database, file: string): void {
   const latest = listMigrations().length;
   if (version === 0) throw new Error(`${file} is not a bank database (it has no bank tables)`);
   if (version > latest) {
-    throw new Error(`${file} was written by a newer bank ` +
-      `(schema ${version}, this one knows ${latest})`);
+    throw new Error(
+      `${file} was written by a newer bank ` + `(schema ${version}, this one knows ${latest})`,
+    );
   }
   if (version < latest) {
-    throw new Error(`${file} has an older schema (${version}); start \`bank server\` on it once ` +
-      `to upgrade it to ${latest}`);
+    throw new Error(
+      `${file} has an older schema (${version}); start \`bank server\` on it once ` +
+        `to upgrade it to ${latest}`,
+    );
   }
 }
 
 /** Audit rows after afterId that pass the filter, oldest first, at most limit of them. */
-export function listAuditAfter(store: Store, filter: AuditFilter, afterId: number,
-  limit: number): AuditRow[] {
+export function listAuditAfter(
+  store: Store,
+  filter: AuditFilter,
+  afterId: number,
+  limit: number,
+): AuditRow[] {
   assert(limit >= 1, 'a page holds at least one row');
   return statements(store).auditAfter.all({
-    account: filter.account ?? '', sinceMs: filter.sinceMs ?? 0, code: filter.code ?? -1,
-    afterId, limit,
+    account: filter.account ?? '',
+    sinceMs: filter.sinceMs ?? 0,
+    code: filter.code ?? -1,
+    afterId,
+    limit,
   }) as AuditRow[];
 }
 
@@ -130,8 +145,9 @@ export function findAuditUnledgered(store: Store, afterId = 0): AuditRow | undef
 }
 
 /** A transaction id applied by two audit rows (only '*-repeat' rows may share one), if any. */
-export function findAuditTxnTwice(store: Store):
-  { account: AccountId; txnId: string; firstId: number; secondId: number } | undefined {
+export function findAuditTxnTwice(
+  store: Store,
+): { account: AccountId; txnId: string; firstId: number; secondId: number } | undefined {
   return statements(store).auditTxnTwice.get() as ReturnType<typeof findAuditTxnTwice>;
 }
 

@@ -1,10 +1,11 @@
 import { assert } from '../../assert.js';
 import { decideFailure, decideLogin, decideNote } from '../../rules/login.js';
-import type {
-  BankOp, Decision, LoginFacts, Outcome, Write,
-} from '../../rules/requests.js';
+import type { BankOp, Decision, LoginFacts, Outcome, Write } from '../../rules/requests.js';
 import {
-  decideLogout, decideSession, readSessionFacts, type SessionFactsSource,
+  decideLogout,
+  decideSession,
+  readSessionFacts,
+  type SessionFactsSource,
 } from '../../rules/session.js';
 import { addToBalance, getAccount } from './accounts.js';
 import { appendAudit } from './audit.js';
@@ -35,12 +36,18 @@ export function applyOp(store: Store, op: BankOp, nowMs: number): Outcome {
 }
 
 /** The SQLite store as the rules' source of session facts, made once per store. */
-const factsOf = preparedOnce((store): SessionFactsSource =>
-  (account, txnId) => readSqliteSessionFacts(store, account, txnId));
+const factsOf = preparedOnce(
+  (store): SessionFactsSource =>
+    (account, txnId) =>
+      readSqliteSessionFacts(store, account, txnId),
+);
 
 /** A request that failed (its savepoint rolled back): 96 and its audit row. */
-export function applyFailure(store: Store, op: Exclude<BankOp, { kind: 'note' }>,
-  nowMs: number): Outcome {
+export function applyFailure(
+  store: Store,
+  op: Exclude<BankOp, { kind: 'note' }>,
+  nowMs: number,
+): Outcome {
   return settle(store, decideFailure(op, op.origin, nowMs));
 }
 

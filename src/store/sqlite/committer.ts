@@ -40,8 +40,11 @@ export class Committer extends BatchQueue<Pending> {
    * fault tells a storage fault (sqliteFault) from an op's own failure: a fault fails the whole
    * batch (it is no request's fault, and nothing is applied), never one request with 96.
    */
-  constructor(store: Store, private readonly batchOpsMax: number,
-    private readonly fault: Fault = () => undefined) {
+  constructor(
+    store: Store,
+    private readonly batchOpsMax: number,
+    private readonly fault: Fault = () => undefined,
+  ) {
     super();
     assert(batchOpsMax >= 1, 'a batch holds at least one request');
     const savepoint = store.db.transaction((op: Op<unknown>) => op.run());
@@ -115,11 +118,14 @@ function runAll(store: Store, batch: Pending[], fault: Fault): unknown[] {
  * Runs an op in a savepoint; if it throws, its effects roll back and its fallback runs instead,
  * unless the storage failed: then the whole batch fails.
  */
-function runOne(op: Op<unknown>, steps: {
-  savepoint: (op: Op<unknown>) => unknown;
-  fallback: (op: Op<unknown>, error: unknown) => unknown;
-  fault: Fault;
-}): unknown {
+function runOne(
+  op: Op<unknown>,
+  steps: {
+    savepoint: (op: Op<unknown>) => unknown;
+    fallback: (op: Op<unknown>, error: unknown) => unknown;
+    fault: Fault;
+  },
+): unknown {
   try {
     return steps.savepoint(op);
   } catch (error) {

@@ -3,7 +3,11 @@ import { assert } from '../../assert.js';
 import type { BankRecord } from '../engine.js';
 import { readPages, PAGE_ROWS } from '../pages.js';
 import {
-  exportRecords, recordValues, type AccountPage, type BlockPage, type RunPage,
+  exportRecords,
+  recordValues,
+  type AccountPage,
+  type BlockPage,
+  type RunPage,
 } from '../records.js';
 import type { AuditRow, TxnRow } from '../../rules/types.js';
 import { AUDIT_COLUMNS } from './audit.js';
@@ -85,8 +89,10 @@ export function sqliteHoldsBank(store: Store): boolean {
  * Writes the records in the order given; call inside the target's write transaction. Audit
  * rows keep their ids and hashes. Returns the records written.
  */
-export async function sqliteImport(store: Store, records: AsyncIterable<BankRecord>):
-  Promise<number> {
+export async function sqliteImport(
+  store: Store,
+  records: AsyncIterable<BankRecord>,
+): Promise<number> {
   const put = statements(store).put;
   let written = 0;
   for await (const record of records) {

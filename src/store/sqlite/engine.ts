@@ -30,10 +30,14 @@ class SqliteEngine implements Engine {
   private readonly committer: Committer;
   private runs: Runs | undefined;
 
-  constructor(private readonly store: Store, readonly where: string,
-    private readonly options: OpenEngineOptions) {
-    this.committer = new Committer(store, options.batchOpsMax ?? BATCH_OPS_MAX,
-      (error) => sqliteFault(error, where));
+  constructor(
+    private readonly store: Store,
+    readonly where: string,
+    private readonly options: OpenEngineOptions,
+  ) {
+    this.committer = new Committer(store, options.batchOpsMax ?? BATCH_OPS_MAX, (error) =>
+      sqliteFault(error, where),
+    );
     this.commits = this.committer;
   }
 
@@ -41,12 +45,16 @@ class SqliteEngine implements Engine {
     const nowMs = this.options.now ?? Date.now;
     const work: Op<Outcome> = {
       run: () => applyOp(this.store, op, nowMs()),
-      fallback: (failure) => op.kind === 'note' ? { reply: null, failure }
-        : { ...applyFailure(this.store, op, nowMs()), failure },
+      fallback: (failure) =>
+        op.kind === 'note'
+          ? { reply: null, failure }
+          : { ...applyFailure(this.store, op, nowMs()), failure },
     };
     const outcome = this.committer.submit(work);
     if (op.kind !== 'note') return outcome;
-    return outcome.then((done) => done.failure === undefined ? done : Promise.reject(done.failure));
+    return outcome.then((done) =>
+      done.failure === undefined ? done : Promise.reject(done.failure),
+    );
   }
 
   async loginFacts(account: AccountId, group: string): Promise<PreLoginFacts> {
@@ -99,10 +107,10 @@ class SqliteEngine implements Engine {
 }
 
 /** Opens a SQLite bank (creating it unless told not to) as an engine. */
-export async function openSqliteEngine(file: string, options: OpenEngineOptions):
-  Promise<Engine> {
+export async function openSqliteEngine(file: string, options: OpenEngineOptions): Promise<Engine> {
   const busyTimeoutMs = options.busyTimeoutMs;
-  const store = options.readOnly ? openStoreReadOnly(file, busyTimeoutMs)
+  const store = options.readOnly
+    ? openStoreReadOnly(file, busyTimeoutMs)
     : openStore(file, { mustExist: options.mustExist, busyTimeoutMs });
   return new SqliteEngine(store, resolve(file), options);
 }

@@ -12,8 +12,10 @@ import { dirname, isAbsolute } from 'node:path';
  * not a directory). With create, its directory must be; a missing or empty file is a new bank.
  * Returns whether the file must already be a bank database (everything but a new one).
  */
-export function checkSqliteTarget(file: string, options: { create: boolean }):
-  { mustBeBank: boolean } {
+export function checkSqliteTarget(
+  file: string,
+  options: { create: boolean },
+): { mustBeBank: boolean } {
   if (!options.create) {
     requireDatabase(file);
     return { mustBeBank: true };
@@ -37,8 +39,9 @@ function requireDatabase(file: string): void {
 /** Refuses to create a database where it cannot be: in a missing directory, or over one. */
 function requireDirectory(file: string): void {
   if (/[\\/]$/.test(file)) {
-    throw new Error(`cannot create ${file}: it names a directory; add a file name, like ` +
-      `${file}bank.sqlite`);
+    throw new Error(
+      `cannot create ${file}: it names a directory; add a file name, like ` + `${file}bank.sqlite`,
+    );
   }
   const directory = dirname(file);
   if (!existsSync(directory)) throw new Error(`cannot create ${file}: no directory ${directory}`);
@@ -50,7 +53,8 @@ function requireDirectory(file: string): void {
 type Sentence = (file: string, waitedMs: number) => string;
 
 const SQLITE_TEXT: Record<string, Sentence> = {
-  SQLITE_BUSY: (file, waitedMs) => `the database ${file} is locked by another process ` +
+  SQLITE_BUSY: (file, waitedMs) =>
+    `the database ${file} is locked by another process ` +
     `(waited ${waitedMs / 1000} s); try again in a moment`,
   SQLITE_LOCKED: (file) => `the database ${file} is locked; try again in a moment`,
   SQLITE_NOTADB: (file) => `${file} is not a SQLite database`,
@@ -64,12 +68,12 @@ const SQLITE_TEXT: Record<string, Sentence> = {
  * An SQLite error as one sentence naming the file; any other error unchanged. busyTimeoutMs is
  * how long the connection waited for a lock before SQLITE_BUSY.
  */
-export function describeSqliteError(error: unknown, file: string, busyTimeoutMs: number):
-  unknown {
+export function describeSqliteError(error: unknown, file: string, busyTimeoutMs: number): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
-  const base = Object.keys(SQLITE_TEXT)
-    .find((known) => code === known || code.startsWith(`${known}_`));
+  const base = Object.keys(SQLITE_TEXT).find(
+    (known) => code === known || code.startsWith(`${known}_`),
+  );
   if (base) return new Error(SQLITE_TEXT[base]!(file, busyTimeoutMs));
   return new Error(`${file}: ${(error as Error).message}`);
 }

@@ -25,7 +25,14 @@ export function prepareLedger(db: Database): LedgerStatements {
 
 /** Records a transaction's outcome under its id, in the same SQLite transaction as its effect. */
 export function recordTxn(store: LedgerStore, row: TxnRow): void {
-  const info = store.ledger.insert.run(row.account, row.txnId, row.kind, row.amountCents, row.code,
-    row.balanceCents, row.at);
+  const info = store.ledger.insert.run(
+    row.account,
+    row.txnId,
+    row.kind,
+    row.amountCents,
+    row.code,
+    row.balanceCents,
+    row.at,
+  );
   assert(info.changes === 1, 'one ledger row written');
 }

@@ -1,7 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import {
-  decideWrongPin, type BarFacts, type Counter, type LockoutPolicy, type WrongPinOutcome,
+  decideWrongPin,
+  type BarFacts,
+  type Counter,
+  type LockoutPolicy,
+  type WrongPinOutcome,
 } from '../../lockout.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { LockoutStatus } from '../../rules/types.js';
@@ -80,15 +84,22 @@ export function prepareLockout(db: Database): LockoutStatements {
 
 /** What bars a login on an account number from a group: an operator's block, and both blocks. */
 export function readBarFacts(store: LockoutStore, account: AccountId, group: string): BarFacts {
-  const row = store.lockout.bar.get({ account, group }) as Omit<BarFacts, 'operatorBlocked'> &
-    { blocked: number };
-  return { operatorBlocked: row.blocked === 1, accountUntilMs: row.accountUntilMs,
-    groupUntilMs: row.groupUntilMs };
+  const row = store.lockout.bar.get({ account, group }) as Omit<BarFacts, 'operatorBlocked'> & {
+    blocked: number;
+  };
+  return {
+    operatorBlocked: row.blocked === 1,
+    accountUntilMs: row.accountUntilMs,
+    groupUntilMs: row.groupUntilMs,
+  };
 }
 
 /** Both counters of an account number as stored (forgotten ones included; see liveCounter). */
-export function readCounters(store: LockoutStore, account: AccountId, group: string):
-  { group: Counter | undefined; account: Counter | undefined } {
+export function readCounters(
+  store: LockoutStore,
+  account: AccountId,
+  group: string,
+): { group: Counter | undefined; account: Counter | undefined } {
   return {
     group: store.lockout.getGroup.get(account, group) as Counter | undefined,
     account: store.lockout.getAccount.get(account) as Counter | undefined,
@@ -103,8 +114,12 @@ const FORGET_BATCH_ROWS = 8;
  * counters past their forget time, so the tables hold only live counters and a bounded
  * remainder. Call inside the login's transaction.
  */
-export function putCounters(store: LockoutStore, key: { account: AccountId; group: string },
-  outcome: { group: Counter; account: Counter }, nowMs: number): void {
+export function putCounters(
+  store: LockoutStore,
+  key: { account: AccountId; group: string },
+  outcome: { group: Counter; account: Counter },
+  nowMs: number,
+): void {
   const { group: g, account: a } = outcome;
   store.lockout.putGroup.run(key.account, key.group, g.failures, g.level, g.untilMs, g.forgetAtMs);
   store.lockout.putAccount.run(key.account, a.failures, a.level, a.untilMs, a.forgetAtMs);
@@ -113,8 +128,12 @@ export function putCounters(store: LockoutStore, key: { account: AccountId; grou
 }
 
 /** Counts a wrong PIN: decides with src/lockout.ts and stores the counters (tests, admin). */
-export function recordWrongPin(store: LockoutStore, key: { account: AccountId; group: string },
-  nowMs: number, policy: LockoutPolicy): WrongPinOutcome {
+export function recordWrongPin(
+  store: LockoutStore,
+  key: { account: AccountId; group: string },
+  nowMs: number,
+  policy: LockoutPolicy,
+): WrongPinOutcome {
   const outcome = decideWrongPin(readCounters(store, key.account, key.group), nowMs, policy);
   putCounters(store, key, outcome, nowMs);
   return outcome;
@@ -151,6 +170,8 @@ export function unblockAccountRow(store: LockoutStore, account: AccountId): bool
 /** The lock-out state of every account, by number. */
 export function listLockoutStatus(store: LockoutStore, nowMs: number): LockoutStatus[] {
   type Raw = Omit<LockoutStatus, 'blocked'> & { blocked: number };
-  return (store.lockout.status.all({ now: nowMs }) as Raw[])
-    .map((row) => ({ ...row, blocked: row.blocked === 1 }));
+  return (store.lockout.status.all({ now: nowMs }) as Raw[]).map((row) => ({
+    ...row,
+    blocked: row.blocked === 1,
+  }));
 }

@@ -4,8 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 
 /** migrations/sqlite/ at the top of the package, from src/store/sqlite and dist/store/sqlite. */
-export const migrationsDir =
-  fileURLToPath(new URL('../../../migrations/sqlite/', import.meta.url));
+export const migrationsDir = fileURLToPath(new URL('../../../migrations/sqlite/', import.meta.url));
 
 const MIGRATION_FILE = /^(\d{3})_[a-z0-9_]+\.sql$/;
 

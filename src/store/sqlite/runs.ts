@@ -14,7 +14,8 @@ export interface Runs {
 /** Prepares the runs statements (STYLE.md: every statement prepared at startup). */
 export function prepareRuns(store: Store): Runs {
   const insert = store.db.prepare<[number, string]>(
-    'INSERT INTO runs (started_at, version) VALUES (?, ?)');
+    'INSERT INTO runs (started_at, version) VALUES (?, ?)',
+  );
   return {
     start(atMs: number, version: string): number {
       const info = insert.run(atMs, version);

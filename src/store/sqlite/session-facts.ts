@@ -34,27 +34,60 @@ export function prepareSessionFacts(db: Database): SessionFactsStatement {
 }
 
 type FactsRow = [
-  holder: string | null, heartbeatAt: number | null,
-  pinHash: string | null, balanceCents: number | null, closed: 0 | 1,
-  txnId: string | null, kind: 'deposit' | 'withdraw' | null, amountCents: number | null,
-  code: CodeNumber | null, txnBalanceCents: number | null, at: number | null, blocked: 0 | 1,
+  holder: string | null,
+  heartbeatAt: number | null,
+  pinHash: string | null,
+  balanceCents: number | null,
+  closed: 0 | 1,
+  txnId: string | null,
+  kind: 'deposit' | 'withdraw' | null,
+  amountCents: number | null,
+  code: CodeNumber | null,
+  txnBalanceCents: number | null,
+  at: number | null,
+  blocked: 0 | 1,
 ];
 
 /** Reads one request's facts; the statement always yields exactly one row. */
-export function readSqliteSessionFacts(store: FactsStore, account: AccountId,
-  txnId: string | undefined): SessionFacts {
+export function readSqliteSessionFacts(
+  store: FactsStore,
+  account: AccountId,
+  txnId: string | undefined,
+): SessionFacts {
   const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');
-  const [holder, heartbeatAt, pinHash, balanceCents, closed,
-    foundTxnId, kind, amountCents, code, txnBalanceCents, at, blocked] = row;
+  const [
+    holder,
+    heartbeatAt,
+    pinHash,
+    balanceCents,
+    closed,
+    foundTxnId,
+    kind,
+    amountCents,
+    code,
+    txnBalanceCents,
+    at,
+    blocked,
+  ] = row;
   return {
     lock: holder === null ? undefined : { holder, heartbeatAt: heartbeatAt! },
-    account: pinHash === null ? undefined
-      : { account, pinHash, balanceCents: balanceCents!, closed: closed === 1 },
-    earlier: foundTxnId === null ? undefined : {
-      account, txnId: foundTxnId, kind: kind!, amountCents: amountCents!, code: code!,
-      balanceCents: txnBalanceCents!, at: at!,
-    },
+    account:
+      pinHash === null
+        ? undefined
+        : { account, pinHash, balanceCents: balanceCents!, closed: closed === 1 },
+    earlier:
+      foundTxnId === null
+        ? undefined
+        : {
+            account,
+            txnId: foundTxnId,
+            kind: kind!,
+            amountCents: amountCents!,
+            code: code!,
+            balanceCents: txnBalanceCents!,
+            at: at!,
+          },
     blocked: blocked === 1,
   };
 }

@@ -7,7 +7,11 @@ export type { SessionRow };
 
 export interface SessionStatements {
   acquire: Statement<{
-    account: string; holder: string; peer: string; now: number; expiredBefore: number;
+    account: string;
+    holder: string;
+    peer: string;
+    now: number;
+    expiredBefore: number;
   }>;
   /** Positional: it runs on every request, and binding by name costs a lookup per field. */
   touch: Statement<[now: number, account: string, holder: string]>;
@@ -49,8 +53,10 @@ export function acquireLock(store: SessionsStore, claim: LockClaim): boolean {
 }
 
 /** The account's lock row, live or expired: its holder and last heartbeat. */
-export function lockRow(store: SessionsStore, account: AccountId):
-  { holder: string; heartbeatAt: number } | undefined {
+export function lockRow(
+  store: SessionsStore,
+  account: AccountId,
+): { holder: string; heartbeatAt: number } | undefined {
   return store.sessions.row.get(account) as { holder: string; heartbeatAt: number } | undefined;
 }
 

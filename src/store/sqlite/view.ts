@@ -2,12 +2,19 @@ import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { AdminTx, BankView } from '../engine.js';
 import type { CheckpointRow } from '../../rules/types.js';
+import { closeAccount, getAccount, listAccounts, putAccount, setAccountPin } from './accounts.js';
 import {
-  closeAccount, getAccount, listAccounts, putAccount, setAccountPin,
-} from './accounts.js';
-import {
-  countAuditUpTo, countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited,
-  getAuditRow, iterateAuditAfter, lastAuditId, listAuditAfter, readCheckpoint, writeCheckpoint,
+  countAuditUpTo,
+  countLedger,
+  findAuditTxnTwice,
+  findAuditUnledgered,
+  findLedgerUnaudited,
+  getAuditRow,
+  iterateAuditAfter,
+  lastAuditId,
+  listAuditAfter,
+  readCheckpoint,
+  writeCheckpoint,
 } from './admin-queries.js';
 import { appendAudit, listAudit } from './audit.js';
 import { sqliteExport, sqliteHoldsBank, sqliteImport } from './copy.js';

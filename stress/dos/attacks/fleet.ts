@@ -51,11 +51,16 @@ export function remainingMs(endMs: number, capMs = Infinity): number {
 }
 
 /** Runs the fleet until plan.endMs and returns what it saw. */
-export async function runFleet(plan: AttackerPlan, shape: FleetShape, body: Body):
-  Promise<FleetStats> {
+export async function runFleet(
+  plan: AttackerPlan,
+  shape: FleetShape,
+  body: Body,
+): Promise<FleetStats> {
   const stats: FleetStats = {
     tally: { connects: 0, connectErrors: 0, closedByServer: 0, replies: {}, extra: {} },
-    openNow: 0, openMax: 0, closedLifetimesMs: [],
+    openNow: 0,
+    openMax: 0,
+    closedLifetimesMs: [],
   };
   const loops: Promise<void>[] = [];
   for (let g = 0; g < shape.groups; g++) {
@@ -79,8 +84,11 @@ async function connectionLoop(loop: Loop, address: string, index: number): Promi
   const { plan, stats } = loop;
   await sleep(index * loop.shape.staggerMs);
   while (Date.now() < plan.endMs && stats.tally.connects < CONNECTS_MAX) {
-    const peer = await WireClient.connect(plan.port, address, remainingMs(plan.endMs, CONNECT_MS_MAX))
-      .catch(() => null);
+    const peer = await WireClient.connect(
+      plan.port,
+      address,
+      remainingMs(plan.endMs, CONNECT_MS_MAX),
+    ).catch(() => null);
     if (peer === null) {
       stats.tally.connectErrors += 1;
       await sleep(Math.max(50, loop.shape.pauseMs));

@@ -14,8 +14,12 @@ const CONNECTIONS_PER_GROUP = 2;
 const WAIT_MS_MAX = 2_000;
 
 async function flood(plan: AttackerPlan, body: Body): Promise<AttackerTally> {
-  const shape = { groups: ATTACK_GROUPS, perGroup: CONNECTIONS_PER_GROUP, staggerMs: 0,
-    pauseMs: 0 };
+  const shape = {
+    groups: ATTACK_GROUPS,
+    perGroup: CONNECTIONS_PER_GROUP,
+    staggerMs: 0,
+    pauseMs: 0,
+  };
   return (await runFleet(plan, shape, body)).tally;
 }
 

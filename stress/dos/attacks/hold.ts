@@ -15,8 +15,12 @@ const LOGIN_EVERY_MS = 4_000;
 
 /** 2,000 raw TCP sockets to a TLS server that never send a byte; reopened if closed. */
 export async function tlsRaw(plan: AttackerPlan): Promise<AttackerTally> {
-  const shape = { groups: ATTACK_GROUPS, perGroup: HELD_PER_GROUP, staggerMs: STAGGER_MS,
-    pauseMs: 200 };
+  const shape = {
+    groups: ATTACK_GROUPS,
+    perGroup: HELD_PER_GROUP,
+    staggerMs: STAGGER_MS,
+    pauseMs: 200,
+  };
   const stats = await runFleet(plan, shape, async (peer, endMs) => {
     await peer.closesWithin(remainingMs(endMs));
   });
@@ -28,8 +32,12 @@ export async function tlsRaw(plan: AttackerPlan): Promise<AttackerTally> {
  * none is ever idle; reconnecting a second after the server closes one.
  */
 export async function slotHold(plan: AttackerPlan): Promise<AttackerTally> {
-  const shape = { groups: ATTACK_GROUPS, perGroup: HELD_PER_GROUP, staggerMs: STAGGER_MS,
-    pauseMs: 1_000 };
+  const shape = {
+    groups: ATTACK_GROUPS,
+    perGroup: HELD_PER_GROUP,
+    staggerMs: STAGGER_MS,
+    pauseMs: 1_000,
+  };
   const line = `LOGIN ${plan.decoy.account} ${wrongPin(plan.decoy.pin)}\n`;
   const stats = await runFleet(plan, shape, async (peer, endMs) => {
     while (!peer.isClosed && Date.now() < endMs) {

@@ -7,7 +7,12 @@
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../../../test/helpers/poll.js';
 import {
-  ask, connectWithin, replyCode, visit, type CustomerPlan, type Visitor,
+  ask,
+  connectWithin,
+  replyCode,
+  visit,
+  type CustomerPlan,
+  type Visitor,
 } from '../customer.js';
 import { attackerAddress, blockerAddress, DECOY_BLOCK_TRIES, wrongPin } from '../plan.js';
 import { countCode, newCustomerTally, type AttackerTally, type CustomerTally } from '../report.js';
@@ -32,8 +37,12 @@ async function wrongLogin(plan: CustomerPlan, account: string, address: string):
 }
 
 /** `strangers` wrong PINs for the victim's account, each from another attacker group. */
-async function strangersTry(plan: CustomerPlan, victim: Visitor, strangers: number,
-  attacker: AttackerTally): Promise<string[]> {
+async function strangersTry(
+  plan: CustomerPlan,
+  victim: Visitor,
+  strangers: number,
+  attacker: AttackerTally,
+): Promise<string[]> {
   const codes: string[] = [];
   for (let i = 0; i < strangers; i++) {
     const code = await wrongLogin(plan, victim.account, attackerAddress(i));
@@ -45,8 +54,12 @@ async function strangersTry(plan: CustomerPlan, victim: Visitor, strangers: numb
 }
 
 /** The lock-out attack with `strangers` wrong PINs; the victim retries until endMs. */
-export async function runLockout(plan: CustomerPlan, victim: Visitor, strangers: number,
-  endMs: number): Promise<LockoutResult> {
+export async function runLockout(
+  plan: CustomerPlan,
+  victim: Visitor,
+  strangers: number,
+  endMs: number,
+): Promise<LockoutResult> {
   const tally = newCustomerTally();
   const attacker = { connects: 0, connectErrors: 0, closedByServer: 0, replies: {}, extra: {} };
   const notes: string[] = [];
@@ -67,8 +80,11 @@ export async function runLockout(plan: CustomerPlan, victim: Visitor, strangers:
 }
 
 /** The victim logs in again every RETRY_MS until endMs; says when the first one got in. */
-async function victimRetries(plan: CustomerPlan, victim: Visitor,
-  run: { tally: CustomerTally; endMs: number; blockedMs: number }): Promise<string> {
+async function victimRetries(
+  plan: CustomerPlan,
+  victim: Visitor,
+  run: { tally: CustomerTally; endMs: number; blockedMs: number },
+): Promise<string> {
   let firstInMs: number | null = null;
   let tries = 0;
   while (Date.now() < run.endMs) {
@@ -77,13 +93,13 @@ async function victimRetries(plan: CustomerPlan, victim: Visitor,
     if (code === '00' && firstInMs === null) firstInMs = performance.now() - run.blockedMs;
     await sleep(RETRY_MS);
   }
-  return firstInMs === null ? `victim never back in (${tries} tries)`
+  return firstInMs === null
+    ? `victim never back in (${tries} tries)`
     : `victim back in ${Math.round(firstInMs)} ms after the strangers`;
 }
 
 /** Blocks the decoy account with wrong PINs from the setup addresses; returns their codes. */
-export async function blockDecoy(plan: CustomerPlan, decoy: { account: string }):
-  Promise<string> {
+export async function blockDecoy(plan: CustomerPlan, decoy: { account: string }): Promise<string> {
   const codes: string[] = [];
   for (let k = 0; k < DECOY_BLOCK_TRIES; k++) {
     codes.push(await wrongLogin(plan, decoy.account, blockerAddress(k)));

@@ -15,8 +15,12 @@ const PAUSE_MS = 250;
 /** Runs the flood until plan.endMs. */
 export async function pinFlood(plan: AttackerPlan): Promise<AttackerTally> {
   const rng = makeRng(plan.seed);
-  const shape = { groups: ATTACK_GROUPS, perGroup: CONNECTIONS_PER_GROUP, staggerMs: 0,
-    pauseMs: PAUSE_MS };
+  const shape = {
+    groups: ATTACK_GROUPS,
+    perGroup: CONNECTIONS_PER_GROUP,
+    staggerMs: 0,
+    pauseMs: PAUSE_MS,
+  };
   const stats = await runFleet(plan, shape, async (peer, endMs) => {
     while (!peer.isClosed && Date.now() < endMs) {
       const account = `ac-${randomInt(rng, 50_000, 99_999)}`;

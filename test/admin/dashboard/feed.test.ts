@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DashboardFeed, type AuditRowView, type DashboardState }
-  from '../../../src/admin/dashboard/feed.js';
+import {
+  DashboardFeed,
+  type AuditRowView,
+  type DashboardState,
+} from '../../../src/admin/dashboard/feed.js';
 import type { Engine } from '../../../src/store/engine.js';
 import { openEngine } from '../../../src/store/open.js';
 import { atmAudit, closeBank, testBank, type TestBank } from '../../helpers/admin-bank.js';
@@ -18,8 +21,12 @@ describe('DashboardFeed', () => {
     writer = await testBank({ 'ac-10001': 100, 'ac-10002': 0 }, 1);
     reader = await openEngine(writer.file, { readOnly: true });
     polls = [];
-    feed = new DashboardFeed(reader, { lockTtlMs: 30_000, intervalMs: 100,
-      onPoll: (state, rows) => polls.push({ state, rows }), log: () => {} });
+    feed = new DashboardFeed(reader, {
+      lockTtlMs: 30_000,
+      intervalMs: 100,
+      onPoll: (state, rows) => polls.push({ state, rows }),
+      log: () => {},
+    });
   });
   afterEach(async () => {
     await reader.close();
@@ -35,8 +42,10 @@ describe('DashboardFeed', () => {
     expect(polls[1]!.rows.map((r) => `${r.op} ${r.conn}`)).toEqual(['balance 1']);
     expect(polls[2]!.rows).toEqual([]);
     expect(polls[2]!.state.chain.lastId).toBe(3);
-    expect(feed.dialogue(1).map((l) => `${l.side}: ${l.text}`))
-      .toEqual(['C: BALANCE', 'S: 00 100']);
+    expect(feed.dialogue(1).map((l) => `${l.side}: ${l.text}`)).toEqual([
+      'C: BALANCE',
+      'S: 00 100',
+    ]);
   });
 
   it('lists accounts with balance and status, and never a PIN hash', async () => {
@@ -61,10 +70,26 @@ describe('DashboardFeed', () => {
 describe('auditRowView', () => {
   it('spells out a refusals row and shortens a transaction id, with no hash', async () => {
     const { auditRowView } = await import('../../../src/admin/dashboard/feed.js');
-    const base = { id: 7, at: 1, conn: null, peer: '127.0.0.0/24', account: null,
-      amountCents: null, balanceCents: null, txnId: null, hash: 'secret-looking' };
-    const summary = auditRowView({ ...base, op: 'refusals', code: null, events: 14,
-      codes: '{"30":10,"65":3,"idle":1}', firstAt: 1, lastAt: 2 });
+    const base = {
+      id: 7,
+      at: 1,
+      conn: null,
+      peer: '127.0.0.0/24',
+      account: null,
+      amountCents: null,
+      balanceCents: null,
+      txnId: null,
+      hash: 'secret-looking',
+    };
+    const summary = auditRowView({
+      ...base,
+      op: 'refusals',
+      code: null,
+      events: 14,
+      codes: '{"30":10,"65":3,"idle":1}',
+      firstAt: 1,
+      lastAt: 2,
+    });
     expect(summary.summary).toBe('14: 30×10 65×3 idle×1');
     const deposit = auditRowView({ ...base, op: 'deposit', code: 0, txnId: '9f86d081884c7d65' });
     expect(deposit).toMatchObject({ code: '00', txn: '9f86…', summary: null });

@@ -3,10 +3,18 @@ import { checkListen, isLoopbackHost, tokenMatches } from '../../../src/admin/da
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.3.2.1', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])(
-    '%s reaches only this machine', (host) => expect(isLoopbackHost(host)).toBe(true));
-  it.each(['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'bank.example', '128.0.0.1',
-    '::ffff:10.0.0.1'])('%s may be reached from the network', (host) =>
-    expect(isLoopbackHost(host)).toBe(false));
+    '%s reaches only this machine',
+    (host) => expect(isLoopbackHost(host)).toBe(true),
+  );
+  it.each([
+    '0.0.0.0',
+    '::',
+    '192.168.1.10',
+    '10.0.0.1',
+    'bank.example',
+    '128.0.0.1',
+    '::ffff:10.0.0.1',
+  ])('%s may be reached from the network', (host) => expect(isLoopbackHost(host)).toBe(false));
 });
 
 describe('checkListen', () => {

@@ -3,10 +3,26 @@ import { Traffic, TRAFFIC_WINDOW_S } from '../../../src/admin/dashboard/traffic.
 import type { AuditRow } from '../../../src/rules/types.js';
 
 let nextId = 1;
-function row(atMs: number, op: string, code: number | null, more: Partial<AuditRow> = {}):
-  AuditRow {
-  return { id: nextId++, at: atMs, conn: 1, peer: 'p', account: 'ac-12345', op,
-    amountCents: null, code, balanceCents: null, txnId: null, hash: 'h', ...more };
+function row(
+  atMs: number,
+  op: string,
+  code: number | null,
+  more: Partial<AuditRow> = {},
+): AuditRow {
+  return {
+    id: nextId++,
+    at: atMs,
+    conn: 1,
+    peer: 'p',
+    account: 'ac-12345',
+    op,
+    amountCents: null,
+    code,
+    balanceCents: null,
+    txnId: null,
+    hash: 'h',
+    ...more,
+  };
 }
 
 describe('Traffic', () => {
@@ -31,8 +47,7 @@ describe('Traffic', () => {
 
   it('adds a refusals row by its counts', () => {
     const traffic = new Traffic();
-    traffic.add(row(nowMs, 'refusals', null,
-      { events: 14, codes: '{"30":10,"65":3,"idle":1}' }));
+    traffic.add(row(nowMs, 'refusals', null, { events: 14, codes: '{"30":10,"65":3,"idle":1}' }));
     const series = traffic.series(nowMs);
     expect(series.codes['30']![last]).toBe(10);
     expect(series.codes['65']![last]).toBe(3);

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admission } from '../../../src/server/admission/admission.js';
 import { defaultServerConfig } from '../../../src/server/config.js';
 import {
-  CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX,
+  CONNECT_GROUPS_MAX,
+  CONNECT_WIDE_GROUPS_MAX,
 } from '../../../src/server/admission/connect-rate.js';
 import { parseCidrList } from '../../../src/server/admission/trust.js';
 import { sleep } from '../../helpers/poll.js';
@@ -38,7 +39,13 @@ describe('Admission over TLS', () => {
       handshakeMsMax: HANDSHAKE_MS,
       tls: { certFile: fixture('cert.pem'), keyFile: fixture('key.pem') },
     };
-    const options = { config, connectionsMax: 10, nowMs: Date.now, log: () => {}, refused: () => {} };
+    const options = {
+      config,
+      connectionsMax: 10,
+      nowMs: Date.now,
+      log: () => {},
+      refused: () => {},
+    };
     const admission = new Admission(options, ({ socket }) => socket.destroy());
     const [first, second] = [tricklingPeer(), tricklingPeer()];
     opened.push(first, second);
@@ -60,7 +67,10 @@ describe('Admission over TLS with every slot taken', () => {
     };
     const refused: string[] = [];
     const options = {
-      config, connectionsMax: 2, nowMs: Date.now, log: () => {},
+      config,
+      connectionsMax: 2,
+      nowMs: Date.now,
+      log: () => {},
       refused: (reason: string) => refused.push(reason),
     };
     const admission = new Admission(options, ({ socket }) => socket.destroy());
@@ -97,7 +107,10 @@ describe('Admission connect rate', () => {
     const config = { ...defaultServerConfig(':memory:'), connectsPerGroupPerSecond: 1 };
     const lines: string[] = [];
     const options = {
-      config, connectionsMax: 100_000, nowMs: () => 0, log: (line: string) => lines.push(line),
+      config,
+      connectionsMax: 100_000,
+      nowMs: () => 0,
+      log: (line: string) => lines.push(line),
       refused: () => {},
     };
     const admission = new Admission(options, () => {});
@@ -116,17 +129,32 @@ describe('Admission connect rate', () => {
 
 describe('Admission of trusted networks (--trust) and the per-group cap', () => {
   /** An admission with a per-group cap of 2 and the connect rate given, at time 0. */
-  function admissionWith(trust: string, connectsPerGroupPerSecond = 100): {
-    connect: (address: string) => FakeRaw; lines: string[]; limited: string[];
-    refused: string[]; } {
-    const config = { ...defaultServerConfig(':memory:'), connectionsPerGroupMax: 2,
-      connectsPerGroupPerSecond, trust: trust === '' ? [] : parseCidrList(trust) };
+  function admissionWith(
+    trust: string,
+    connectsPerGroupPerSecond = 100,
+  ): {
+    connect: (address: string) => FakeRaw;
+    lines: string[];
+    limited: string[];
+    refused: string[];
+  } {
+    const config = {
+      ...defaultServerConfig(':memory:'),
+      connectionsPerGroupMax: 2,
+      connectsPerGroupPerSecond,
+      trust: trust === '' ? [] : parseCidrList(trust),
+    };
     const lines: string[] = [];
     const limited: string[] = [];
     const refused: string[] = [];
-    const options = { config, connectionsMax: 10, nowMs: () => 0,
-      log: (line: string) => lines.push(line), refused: (reason: string) => refused.push(reason),
-      limited: (reason: string) => limited.push(reason) };
+    const options = {
+      config,
+      connectionsMax: 10,
+      nowMs: () => 0,
+      log: (line: string) => lines.push(line),
+      refused: (reason: string) => refused.push(reason),
+      limited: (reason: string) => limited.push(reason),
+    };
     const admission = new Admission(options, () => {});
     const connect = (address: string): FakeRaw => {
       const raw = new FakeRaw(address);
@@ -153,10 +181,11 @@ describe('Admission of trusted networks (--trust) and the per-group cap', () => 
     connect('10.1.3.3');
     expect(refused).toEqual(['max-connections-per-peer', 'max-connections-per-peer']);
     expect(lines.filter((line) => line.includes('connections open'))).toEqual([
-      '10.1.2.0/24 limited: 2 connections open from it; new ones turned away '
-        + '(--max-connections-per-peer, --trust)',
-      '10.1.3.0/24 limited: 2 connections open from it; new ones turned away '
-        + '(--max-connections-per-peer, --trust)']);
+      '10.1.2.0/24 limited: 2 connections open from it; new ones turned away ' +
+        '(--max-connections-per-peer, --trust)',
+      '10.1.3.0/24 limited: 2 connections open from it; new ones turned away ' +
+        '(--max-connections-per-peer, --trust)',
+    ]);
     expect(limited).toEqual(['max-connections-per-group', 'max-connections-per-group']);
   });
 
@@ -164,8 +193,10 @@ describe('Admission of trusted networks (--trust) and the per-group cap', () => 
     const { connect, lines, limited } = admissionWith('', 2);
     for (let i = 0; i < 3; i++) connect('10.1.4.1').destroy();
     connect('10.1.4.1');
-    expect(lines).toEqual(['10.1.4.0/24 banned for 10 s: over 2 connects in a second '
-      + '(--max-connects-per-second, --trust)']);
+    expect(lines).toEqual([
+      '10.1.4.0/24 banned for 10 s: over 2 connects in a second ' +
+        '(--max-connects-per-second, --trust)',
+    ]);
     expect(limited).toEqual(['connect-rate']);
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CONNECT_GROUPS_MAX, CONNECT_WIDE_GROUPS_MAX, CONNECT_WINDOW_MS, ConnectRate, type ConnectVerdict,
+  CONNECT_GROUPS_MAX,
+  CONNECT_WIDE_GROUPS_MAX,
+  CONNECT_WINDOW_MS,
+  ConnectRate,
+  type ConnectVerdict,
   OVERFLOW_GROUP,
 } from '../../../src/server/admission/connect-rate.js';
 

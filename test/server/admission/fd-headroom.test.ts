@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../../src/assert.js';
 import {
-  connectionsCap, describeCap, FD_HEADROOM, parseProcLimits, parseUlimit, readFdLimit,
+  connectionsCap,
+  describeCap,
+  FD_HEADROOM,
+  parseProcLimits,
+  parseUlimit,
+  readFdLimit,
   REFUSALS_OPEN_MAX,
 } from '../../../src/server/admission/fd-headroom.js';
 
@@ -56,8 +61,10 @@ describe('connectionsCap', () => {
 
   it('says the cap, the limit and what is kept back in one line', () => {
     const line = describeCap(2000, { files: 1024, source: '/proc/self/limits' });
-    expect(line).toBe(`connections: at most ${1024 - KEPT} of 2000 configured; open-file limit ` +
-      `1024 (/proc/self/limits), ${KEPT} kept for the database, listeners and refusals`);
+    expect(line).toBe(
+      `connections: at most ${1024 - KEPT} of 2000 configured; open-file limit ` +
+        `1024 (/proc/self/limits), ${KEPT} kept for the database, listeners and refusals`,
+    );
     expect(line).not.toContain('\n');
   });
 });

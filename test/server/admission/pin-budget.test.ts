@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  PIN_CHECKS_RUNNING_MAX, PIN_CHECKS_WAITING_MAX, PinBudget, type CheckOutcome,
+  PIN_CHECKS_RUNNING_MAX,
+  PIN_CHECKS_WAITING_MAX,
+  PinBudget,
+  type CheckOutcome,
 } from '../../../src/server/admission/pin-budget.js';
 import { GROUPS_MAX } from '../../../src/server/admission/rate-limit.js';
 
@@ -33,13 +36,20 @@ interface Asked {
 }
 
 /** Asks the budget for a check named `name` from `group`; the outcome lands in the result. */
-function ask(budget: PinBudget, hasher: FakeHasher, check: { name: string; group: string;
-  priority?: number }): Asked {
+function ask(
+  budget: PinBudget,
+  hasher: FakeHasher,
+  check: { name: string; group: string; priority?: number },
+): Asked {
   const asked: Asked = { name: check.name, gone: false };
-  void budget.check({
-    group: check.group, priority: check.priority ?? 0, isGone: () => asked.gone,
-    verify: hasher.verify(check.name),
-  }).then((outcome) => (asked.outcome = outcome));
+  void budget
+    .check({
+      group: check.group,
+      priority: check.priority ?? 0,
+      isGone: () => asked.gone,
+      verify: hasher.verify(check.name),
+    })
+    .then((outcome) => (asked.outcome = outcome));
   return asked;
 }
 
@@ -49,7 +59,8 @@ describe('PinBudget', () => {
     const hasher = new FakeHasher();
     const total = PIN_CHECKS_RUNNING_MAX + PIN_CHECKS_WAITING_MAX + 5;
     const asked = Array.from({ length: total }, (_, i) =>
-      ask(budget, hasher, { name: `c${i}`, group: `g${i}` }));
+      ask(budget, hasher, { name: `c${i}`, group: `g${i}` }),
+    );
     await flush();
     expect(hasher.started).toHaveLength(PIN_CHECKS_RUNNING_MAX);
     expect(budget.queued).toBe(PIN_CHECKS_WAITING_MAX);
@@ -79,7 +90,9 @@ describe('PinBudget', () => {
     const budget = new PinBudget(1, 8);
     const hasher = new FakeHasher();
     ask(budget, hasher, { name: 'running', group: 'r' });
-    const queued = ['q1', 'q2', 'q3'].map((name, i) => ask(budget, hasher, { name, group: `q${i}` }));
+    const queued = ['q1', 'q2', 'q3'].map((name, i) =>
+      ask(budget, hasher, { name, group: `q${i}` }),
+    );
     await flush();
     queued[0]!.gone = true;
     queued[2]!.gone = true;
@@ -112,9 +125,17 @@ describe('PinBudget', () => {
     const budget = new PinBudget(1, 4);
     const hasher = new FakeHasher();
     const starts: string[] = [];
-    const check = (name: string, allowed: boolean): Promise<CheckOutcome> => budget.check({
-      group: 'g', priority: 0, isGone: () => false, verify: hasher.verify(name),
-      start: () => { starts.push(name); return allowed; } });
+    const check = (name: string, allowed: boolean): Promise<CheckOutcome> =>
+      budget.check({
+        group: 'g',
+        priority: 0,
+        isGone: () => false,
+        verify: hasher.verify(name),
+        start: () => {
+          starts.push(name);
+          return allowed;
+        },
+      });
     const first = check('first', true);
     const refused = check('refused', false);
     const third = check('third', true);
@@ -131,10 +152,12 @@ describe('PinBudget', () => {
     expect(await third).toEqual({ kind: 'checked', pinOk: true });
   });
 
-  it('keeps one group\'s many checks at once from pushing out another group\'s first', async () => {
+  it("keeps one group's many checks at once from pushing out another group's first", async () => {
     const budget = new PinBudget(1, 8);
     const hasher = new FakeHasher();
-    const flood = Array.from({ length: 20 }, (_, i) => ask(budget, hasher, { name: `a${i}`, group: 'a' }));
+    const flood = Array.from({ length: 20 }, (_, i) =>
+      ask(budget, hasher, { name: `a${i}`, group: 'a' }),
+    );
     const customer = ask(budget, hasher, { name: 'customer', group: 'b' });
     await flush();
     expect(customer.outcome).toBeUndefined(); // waiting, not refused
@@ -148,9 +171,16 @@ describe('PinBudget', () => {
     const budget = new PinBudget(1, 2);
     const hasher = new FakeHasher();
     const outcomes: Record<string, CheckOutcome> = {};
-    const check = (name: string, trusted: boolean): void => void budget.check({
-      group: name, priority: 0, isGone: () => false, verify: hasher.verify(name), trusted,
-    }).then((outcome) => (outcomes[name] = outcome));
+    const check = (name: string, trusted: boolean): void =>
+      void budget
+        .check({
+          group: name,
+          priority: 0,
+          isGone: () => false,
+          verify: hasher.verify(name),
+          trusted,
+        })
+        .then((outcome) => (outcomes[name] = outcome));
     for (let i = 0; i < 10; i++) check(`fleet-${i}`, true);
     check('customer', false);
     check('other', false);
@@ -168,11 +198,19 @@ describe('PinBudget', () => {
 
   it('passes a failed hash on as a rejection and frees its slot', async () => {
     const budget = new PinBudget(1, 1);
-    const failing = budget.check({ group: 'g', priority: 0, isGone: () => false,
-      verify: () => Promise.reject(new Error('bad hash')) });
+    const failing = budget.check({
+      group: 'g',
+      priority: 0,
+      isGone: () => false,
+      verify: () => Promise.reject(new Error('bad hash')),
+    });
     await expect(failing).rejects.toThrow('bad hash');
-    const next = await budget.check({ group: 'g', priority: 0, isGone: () => false,
-      verify: () => Promise.resolve(true) });
+    const next = await budget.check({
+      group: 'g',
+      priority: 0,
+      isGone: () => false,
+      verify: () => Promise.resolve(true),
+    });
     expect(next).toEqual({ kind: 'checked', pinOk: true });
   });
 });
@@ -180,8 +218,12 @@ describe('PinBudget', () => {
 describe('the bounds as PROTOCOL.md §7 states them', () => {
   it('names the same numbers of PIN checks running and waiting, and groups remembered', () => {
     const protocolMd = readFileSync(new URL('../../../PROTOCOL.md', import.meta.url), 'utf8');
-    expect(protocolMd).toContain(`| PIN checks running at once | ${PIN_CHECKS_RUNNING_MAX} in all, 1 per address group |`);
+    expect(protocolMd).toContain(
+      `| PIN checks running at once | ${PIN_CHECKS_RUNNING_MAX} in all, 1 per address group |`,
+    );
     expect(protocolMd).toContain(`| PIN checks waiting | ${PIN_CHECKS_WAITING_MAX} |`);
-    expect(protocolMd).toContain(`| address groups the failed-login limit remembers | ${GROUPS_MAX.toLocaleString('en-US')} |`);
+    expect(protocolMd).toContain(
+      `| address groups the failed-login limit remembers | ${GROUPS_MAX.toLocaleString('en-US')} |`,
+    );
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../../src/assert.js';
 import { addressGroup, wideAddressGroup } from '../../../src/server/admission/address-group.js';
 import {
-  GROUPS_MAX, LoginLimiter, SHARED_WINDOW, WIDE_GROUPS_MAX, WINDOW_MS,
+  GROUPS_MAX,
+  LoginLimiter,
+  SHARED_WINDOW,
+  WIDE_GROUPS_MAX,
+  WINDOW_MS,
 } from '../../../src/server/admission/rate-limit.js';
 
 const T0 = 1_700_000_000_000;
@@ -26,8 +30,9 @@ describe('LoginLimiter', () => {
 
   it('counts at reservation, so many at once cannot overrun the limit', () => {
     const limiter = new LoginLimiter(30);
-    const granted = Array.from({ length: 200 }, () => limiter.reserve('g', W, T0))
-      .filter((reservation) => reservation !== undefined);
+    const granted = Array.from({ length: 200 }, () => limiter.reserve('g', W, T0)).filter(
+      (reservation) => reservation !== undefined,
+    );
     expect(granted).toHaveLength(30);
   });
 
@@ -42,7 +47,7 @@ describe('LoginLimiter', () => {
     expect(kept.counter).toBe('g');
   });
 
-  it('forgives a typo: a right PIN gives back the group\'s failures on that account only', () => {
+  it("forgives a typo: a right PIN gives back the group's failures on that account only", () => {
     const limiter = new LoginLimiter(3);
     const typo = limiter.reserve('g', W, T0)!;
     limiter.note(typo, 'ac-1');
@@ -80,7 +85,7 @@ describe('LoginLimiter', () => {
     expect(limiter.isLimited('g', W, T0 + 1000)).toBe(true);
   });
 
-  it('logs a group\'s first refusal in a window once, naming the limit and its flags', () => {
+  it("logs a group's first refusal in a window once, naming the limit and its flags", () => {
     const lines: string[] = [];
     let counted = 0;
     const limiter = new LoginLimiter(1, GROUPS_MAX, (line) => lines.push(line));
@@ -88,8 +93,10 @@ describe('LoginLimiter', () => {
     limiter.reserve('10.1.2.0/24', W, T0);
     for (let i = 0; i < 5; i++) expect(limiter.isLimited('10.1.2.0/24', W, T0 + i)).toBe(true);
     expect(limiter.reserve('10.1.2.0/24', W, T0 + 6)).toBeUndefined();
-    expect(lines).toEqual(['10.1.2.0/24 limited: 1 failed logins in 60 s; its LOGINs get 65 '
-      + 'until the window ends (--failed-logins-per-group, --trust)']);
+    expect(lines).toEqual([
+      '10.1.2.0/24 limited: 1 failed logins in 60 s; its LOGINs get 65 ' +
+        'until the window ends (--failed-logins-per-group, --trust)',
+    ]);
     expect(counted).toBe(1);
     limiter.reserve('10.1.2.0/24', W, T0 + WINDOW_MS);
     limiter.isLimited('10.1.2.0/24', W, T0 + WINDOW_MS + 1);
@@ -141,8 +148,9 @@ describe('LoginLimiter', () => {
     expect(limiter.size).toBe(GROUPS_MAX + 201);
     expect(limiter.isLimited('10.0.0.0/24', W, T0 + 2)).toBe(true);
     expect(limiter.reserve('10.0.0.0/24', W, T0 + 2)).toBeUndefined();
-    expect(limiter.counterOf(`group-${GROUPS_MAX + 100}`, `wide-${GROUPS_MAX + 100}`, T0 + 2))
-      .toBe(`wide-${GROUPS_MAX + 100}`);
+    expect(limiter.counterOf(`group-${GROUPS_MAX + 100}`, `wide-${GROUPS_MAX + 100}`, T0 + 2)).toBe(
+      `wide-${GROUPS_MAX + 100}`,
+    );
   });
 
   it('lets a customer of a new group in when 10,240 groups fill the table, and logs it once', () => {

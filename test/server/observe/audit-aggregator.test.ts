@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Code } from '../../../src/protocol/codes.js';
 import {
-  AUDIT_SUMMARY_GROUPS_MAX, AuditAggregator, closeAuditAggregator, OTHER_GROUP, type GroupSummary,
+  AUDIT_SUMMARY_GROUPS_MAX,
+  AuditAggregator,
+  closeAuditAggregator,
+  OTHER_GROUP,
+  type GroupSummary,
 } from '../../../src/server/observe/audit-aggregator.js';
 import { defaultServerConfig } from '../../../src/server/config.js';
 import type { ServerContext } from '../../../src/server/context.js';
@@ -20,22 +24,29 @@ const INTERVAL_MS = 10_000;
 
 /** An aggregator on a hand-moved clock whose writes are kept, each with its time. */
 function makeAggregator(groupsMax = 100): {
-  aggregator: AuditAggregator; writes: { at: number; summaries: GroupSummary[] }[];
+  aggregator: AuditAggregator;
+  writes: { at: number; summaries: GroupSummary[] }[];
   clock: { now: number };
 } {
   const clock = { now: 1_000 };
   const writes: { at: number; summaries: GroupSummary[] }[] = [];
   const aggregator = new AuditAggregator({
-    intervalMs: INTERVAL_MS, groupsMax, nowMs: () => clock.now,
+    intervalMs: INTERVAL_MS,
+    groupsMax,
+    nowMs: () => clock.now,
     write: async (summaries, at) => void writes.push({ at, summaries }),
   });
   return { aggregator, writes, clock };
 }
 
 /** A summary as plain data, for comparing. */
-const plain = (s: GroupSummary): Record<string, unknown> =>
-  ({ group: s.group, events: s.events, codes: Object.fromEntries(s.codes), firstAt: s.firstAt,
-    lastAt: s.lastAt });
+const plain = (s: GroupSummary): Record<string, unknown> => ({
+  group: s.group,
+  events: s.events,
+  codes: Object.fromEntries(s.codes),
+  firstAt: s.firstAt,
+  lastAt: s.lastAt,
+});
 
 describe('AuditAggregator', () => {
   beforeEach(() => {
@@ -58,8 +69,13 @@ describe('AuditAggregator', () => {
     expect(writes).toHaveLength(1);
     expect(writes[0]!.at).toBe(3_500);
     expect(writes[0]!.summaries.map(plain)).toEqual([
-      { group: '127.0.1.0/24', events: 4, codes: { 30: 2, 12: 1, 'errors-before-login': 1 },
-        firstAt: 1_000, lastAt: 3_500 },
+      {
+        group: '127.0.1.0/24',
+        events: 4,
+        codes: { 30: 2, 12: 1, 'errors-before-login': 1 },
+        firstAt: 1_000,
+        lastAt: 3_500,
+      },
       { group: '127.0.2.0/24', events: 1, codes: { garbage: 1 }, firstAt: 2_000, lastAt: 2_000 },
     ]);
   });
@@ -102,8 +118,12 @@ describe('AuditAggregator', () => {
     }
     await aggregator.flush();
     const summaries = writes[0]!.summaries;
-    expect(summaries.map((s) => s.group)).toEqual(
-      ['127.0.1.0/24', '10.1.0.0/24', '127.0.2.0/24', OTHER_GROUP]);
+    expect(summaries.map((s) => s.group)).toEqual([
+      '127.0.1.0/24',
+      '10.1.0.0/24',
+      '127.0.2.0/24',
+      OTHER_GROUP,
+    ]);
     expect(summaries.reduce((sum, s) => sum + s.events, 0)).toBe(500);
     expect(plain(summaries[3]!)).toMatchObject({ events: 497, codes: { 30: 248, garbage: 249 } });
   });
@@ -140,10 +160,16 @@ describe('refuse and recordEvent before and after login', () => {
     const engine = await openEngine(file, { now: () => clock });
     clock = 5_000;
     const config = defaultServerConfig(file);
-    ctx = { engine, config, pinKey: Buffer.alloc(32),
-      logins: createLoginGuards(config, () => {}), log: () => {},
-      logger: createServerLog('error', 'text', () => {}).logger, metrics: noMetrics,
-      nowMs: () => clock };
+    ctx = {
+      engine,
+      config,
+      pinKey: Buffer.alloc(32),
+      logins: createLoginGuards(config, () => {}),
+      log: () => {},
+      logger: createServerLog('error', 'text', () => {}).logger,
+      metrics: noMetrics,
+      nowMs: () => clock,
+    };
   });
   afterEach(async () => {
     await ctx.engine.close();
@@ -152,25 +178,43 @@ describe('refuse and recordEvent before and after login', () => {
 
   it('answers a stranger at once and writes one row per group at close, inside the chain', async () => {
     const stranger = fakePeer('127.0.1.1');
-    const replies = [await refuse(ctx, stranger, 'malformed', Code.formatError),
+    const replies = [
+      await refuse(ctx, stranger, 'malformed', Code.formatError),
       await refuse(ctx, fakePeer('127.0.1.2'), 'balance', Code.invalidTransaction),
-      await refuse(ctx, stranger, 'login', Code.tooManyAttempts)];
+      await refuse(ctx, stranger, 'login', Code.tooManyAttempts),
+    ];
     await recordEvent(ctx, stranger, 'errors-before-login');
-    expect(replies).toEqual([{ kind: 'bare', code: 30 }, { kind: 'bare', code: 12 },
-      { kind: 'bare', code: 65 }]);
+    expect(replies).toEqual([
+      { kind: 'bare', code: 30 },
+      { kind: 'bare', code: 12 },
+      { kind: 'bare', code: 65 },
+    ]);
     expect(ctx.engine.commits.batches).toBe(0);
     expect(await listAudit()).toEqual([]);
     clock = 6_000;
     await closeAuditAggregator(ctx);
-    expect(await listAudit()).toMatchObject([{ at: 6_000, conn: null, peer: '127.0.1.0/24',
-      account: null, op: 'refusals', code: null, events: 4,
-      codes: '{"12":1,"30":1,"65":1,"errors-before-login":1}', firstAt: 5_000, lastAt: 5_000 }]);
+    expect(await listAudit()).toMatchObject([
+      {
+        at: 6_000,
+        conn: null,
+        peer: '127.0.1.0/24',
+        account: null,
+        op: 'refusals',
+        code: null,
+        events: 4,
+        codes: '{"12":1,"30":1,"65":1,"errors-before-login":1}',
+        firstAt: 5_000,
+        lastAt: 5_000,
+      },
+    ]);
   });
 
   it('keeps one row per refusal or close in a session', async () => {
     const customer = fakePeer('127.0.1.1', 'ac-10001');
-    expect(await refuse(ctx, customer, 'login', Code.invalidTransaction))
-      .toEqual({ kind: 'bare', code: 12 });
+    expect(await refuse(ctx, customer, 'login', Code.invalidTransaction)).toEqual({
+      kind: 'bare',
+      code: 12,
+    });
     await recordEvent(ctx, customer, 'queue-full');
     await closeAuditAggregator(ctx);
     expect(await listAudit()).toMatchObject([

@@ -7,8 +7,15 @@ import { openEngine } from '../../../src/store/open.js';
 function fakeEngine(answering: boolean, commits: Partial<CommitState>): Engine {
   const fake: Pick<Engine, 'answers' | 'commits'> = {
     answers: async () => answering,
-    commits: { batches: 0, applied: 0, waiting: 0, lastBatchFailed: false, stalledMs: () => 0,
-      onBatch: () => {}, ...commits },
+    commits: {
+      batches: 0,
+      applied: 0,
+      waiting: 0,
+      lastBatchFailed: false,
+      stalledMs: () => 0,
+      onBatch: () => {},
+      ...commits,
+    },
   };
   return fake as Engine;
 }
@@ -25,12 +32,15 @@ describe('/healthz', () => {
     const commits = { lastBatchFailed: false, stalledMs: (now: number) => now };
     expect(await healthProblem(fakeEngine(true, commits), 0)).toBeUndefined();
     expect(await healthProblem(fakeEngine(true, commits), COMMIT_STALL_MS)).toBeUndefined();
-    expect(await healthProblem(fakeEngine(true, commits), COMMIT_STALL_MS + 1))
-      .toBe('commits stalled');
-    expect(await healthProblem(fakeEngine(true, { ...commits, lastBatchFailed: true }), 0))
-      .toBe('last commit failed');
-    expect(await healthProblem(fakeEngine(false, { ...commits, lastBatchFailed: true }), 0))
-      .toBe('database not answering');
+    expect(await healthProblem(fakeEngine(true, commits), COMMIT_STALL_MS + 1)).toBe(
+      'commits stalled',
+    );
+    expect(await healthProblem(fakeEngine(true, { ...commits, lastBatchFailed: true }), 0)).toBe(
+      'last commit failed',
+    );
+    expect(await healthProblem(fakeEngine(false, { ...commits, lastBatchFailed: true }), 0)).toBe(
+      'database not answering',
+    );
   });
 
   it('healthProblem on a real engine: well while open, not answering once closed', async () => {

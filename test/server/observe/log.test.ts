@@ -4,11 +4,22 @@ import { txnPrefix } from '../../../src/server/observe/request-log.js';
 
 describe('textLine', () => {
   it('reads as time, level, message, then key=value with dollars and two-digit codes', () => {
-    const json = JSON.stringify({ level: 'info', time: '2026-11-30T21:00:00.000Z', conn: 3000001,
-      peer: '127.0.0.1', op: 'withdraw', code: 0, amount_cents: 2050, txn: 'ab12…', ms: 1.5,
-      msg: 'request' });
-    expect(textLine(json)).toBe('2026-11-30T21:00:00.000Z info  request conn=3000001 '
-      + 'peer=127.0.0.1 op=withdraw code=00 amount=$20.50 txn=ab12… ms=1.5\n');
+    const json = JSON.stringify({
+      level: 'info',
+      time: '2026-11-30T21:00:00.000Z',
+      conn: 3000001,
+      peer: '127.0.0.1',
+      op: 'withdraw',
+      code: 0,
+      amount_cents: 2050,
+      txn: 'ab12…',
+      ms: 1.5,
+      msg: 'request',
+    });
+    expect(textLine(json)).toBe(
+      '2026-11-30T21:00:00.000Z info  request conn=3000001 ' +
+        'peer=127.0.0.1 op=withdraw code=00 amount=$20.50 txn=ab12… ms=1.5\n',
+    );
   });
 
   it('quotes values with spaces and leaves out empty fields', () => {

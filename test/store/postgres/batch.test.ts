@@ -35,7 +35,8 @@ function failing(q: Query, match: RegExp, state: string, times: number): Query {
 describe('a batch on PostgreSQL', () => {
   const me = origin(1);
 
-  it.each(['40P01', '40001'])('runs again after %s, applying each request once, never 96',
+  it.each(['40P01', '40001'])(
+    'runs again after %s, applying each request once, never 96',
     async (state) => {
       await bank.engine.submit(login(me, ACCOUNT, 'right'));
       const before = await balanceOf(bank.sql, ACCOUNT);
@@ -43,18 +44,23 @@ describe('a batch on PostgreSQL', () => {
       const client = await pool.connect();
       try {
         const outcomes = await runBatch(failing(queryOf(client), /^INSERT INTO audit/, state, 2), [
-          ask(me, ACCOUNT, { kind: 'deposit', txnId: `retry-${state}`, amountCents: 7 })]);
+          ask(me, ACCOUNT, { kind: 'deposit', txnId: `retry-${state}`, amountCents: 7 }),
+        ]);
         expect(outcomes.map((o) => o.reply)).toEqual([
-          { kind: 'balance', code: Code.ok, balanceCents: before + 7 }]);
+          { kind: 'balance', code: Code.ok, balanceCents: before + 7 },
+        ]);
       } finally {
         client.release();
         await pool.end();
       }
       expect(await balanceOf(bank.sql, ACCOUNT)).toBe(before + 7);
       const { rows } = await bank.sql.query(
-        'SELECT COUNT(*)::int AS n FROM audit WHERE txn_id = $1', [`retry-${state}`]);
+        'SELECT COUNT(*)::int AS n FROM audit WHERE txn_id = $1',
+        [`retry-${state}`],
+      );
       expect(rows[0].n).toBe(1);
-    });
+    },
+  );
 
   it('leaves the batch in doubt, changing nothing, when its COMMIT is cut off', async () => {
     const before = await balanceOf(bank.sql, ACCOUNT);
@@ -62,7 +68,8 @@ describe('a batch on PostgreSQL', () => {
     const client = await pool.connect();
     try {
       const batch = runBatch(failing(queryOf(client), /COMMIT$/, '08006', 1), [
-        ask(me, ACCOUNT, { kind: 'deposit', txnId: 'lost', amountCents: 7 })]);
+        ask(me, ACCOUNT, { kind: 'deposit', txnId: 'lost', amountCents: 7 }),
+      ]);
       await expect(batch).rejects.toBeInstanceOf(AmbiguousCommit);
     } finally {
       client.release();
@@ -87,7 +94,8 @@ describe('the PostgreSQL schema and types', () => {
   it('refuses, read-only, a database with no bank in it, in one sentence', async () => {
     const url = await freshDatabase();
     await expect(openEngine(url, { readOnly: true })).rejects.toThrow(
-      /is not a bank database \(it has no bank tables\)$/);
+      /is not a bank database \(it has no bank tables\)$/,
+    );
   });
 
   it('refuses a database written by a newer bank', async () => {

@@ -30,17 +30,23 @@ describe('postgresFault', () => {
     expect(fault!.why).toBe(why);
   });
 
-  it.each(['Connection terminated unexpectedly', 'Connection terminated',
+  it.each([
+    'Connection terminated unexpectedly',
+    'Connection terminated',
     'Client has encountered a connection error and is not queryable',
-    'timeout exceeded when trying to connect'])('pg\'s "%s" is a fault', (message) => {
-    expect(postgresFault(pgError(undefined, message), WHERE)?.why)
-      .toBe(`database connection lost (${message})`);
+    'timeout exceeded when trying to connect',
+  ])('pg\'s "%s" is a fault', (message) => {
+    expect(postgresFault(pgError(undefined, message), WHERE)?.why).toBe(
+      `database connection lost (${message})`,
+    );
   });
 
   it.each(['23514', '23505', '22003', '40001', '40P01', '42P01', '3D000'])(
-    '%s is not a fault', (code) => {
+    '%s is not a fault',
+    (code) => {
       expect(postgresFault(pgError(code), WHERE)).toBeUndefined();
-    });
+    },
+  );
 
   it('a bug is not a fault', () => {
     expect(postgresFault(new TypeError('x is undefined'), WHERE)).toBeUndefined();

@@ -19,8 +19,11 @@ export async function openPgBank(accounts: [string, number][]): Promise<PgBank> 
   const sql = new pg.Client({ connectionString: url });
   await sql.connect();
   for (const [account, balanceCents] of accounts) {
-    await sql.query(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
-      VALUES ($1, 'x', $2, 0)`, [account, balanceCents]);
+    await sql.query(
+      `INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES ($1, 'x', $2, 0)`,
+      [account, balanceCents],
+    );
   }
   return { url, engine, sql };
 }
@@ -31,10 +34,21 @@ export function origin(conn: number, server = 'srv-a'): Origin {
 }
 
 /** A LOGIN whose PIN check ended as `pin`, with a lock TTL. */
-export function login(from: Origin, account: string, pin: 'right' | 'wrong',
-  lockTtlMs = 30_000): BankOp {
-  return { kind: 'login', origin: from, account, group: from.peer.split(':')[0]!, pin, lockTtlMs,
-    policy: LOCKOUT_POLICY };
+export function login(
+  from: Origin,
+  account: string,
+  pin: 'right' | 'wrong',
+  lockTtlMs = 30_000,
+): BankOp {
+  return {
+    kind: 'login',
+    origin: from,
+    account,
+    group: from.peer.split(':')[0]!,
+    pin,
+    lockTtlMs,
+    policy: LOCKOUT_POLICY,
+  };
 }
 
 /** A request of a logged-in session. */
@@ -46,6 +60,7 @@ export function ask(from: Origin, account: string, request: SessionAsk): BankOp 
 export async function balanceOf(sql: pg.Client, account: string): Promise<number> {
   const { rows } = await sql.query(
     'SELECT balance_cents::text AS b FROM accounts WHERE account = $1',
-    [account]);
+    [account],
+  );
   return Number(rows[0].b);
 }

@@ -37,8 +37,10 @@ describe('two servers on one PostgreSQL bank', () => {
     for (let round = 0; round < rounds; round++) {
       const a = origin(round, 'srv-a');
       const b = origin(round, 'srv-b');
-      const replies = await Promise.all([bank.engine.submit(login(a, ACCOUNTS[0]!, 'right')),
-        other.submit(login(b, ACCOUNTS[0]!, 'right'))]);
+      const replies = await Promise.all([
+        bank.engine.submit(login(a, ACCOUNTS[0]!, 'right')),
+        other.submit(login(b, ACCOUNTS[0]!, 'right')),
+      ]);
       const codes = replies.map((r) => r.reply?.code).sort();
       expect(codes).toEqual([Code.ok, Code.accountBusy]);
       const winner = replies[0].reply?.code === Code.ok ? bank.engine : other;
@@ -52,26 +54,30 @@ describe('two servers on one PostgreSQL bank', () => {
     const b = origin(1000, 'srv-b');
     const mine = (index: number): boolean => index % 2 === 0;
     for (const [index, account] of ACCOUNTS.entries()) {
-      const reply = await (mine(index) ? bank.engine : other)
-        .submit(login(mine(index) ? a : b, account, 'right'));
+      const reply = await (mine(index) ? bank.engine : other).submit(
+        login(mine(index) ? a : b, account, 'right'),
+      );
       expect(reply.reply?.code).toBe(Code.ok);
     }
     let movedCents = 0;
     for (let round = 0; round < 15; round++) {
-      const work = ACCOUNTS.flatMap((account, index) => [bank.engine, other].map((engine, side) => {
-        const from = side === 0 ? a : b;
-        const kind = (round + index) % 3 === 0 ? 'withdraw' as const : 'deposit' as const;
-        const request = { kind, txnId: `r${round}-${side}`, amountCents: 70 + index };
-        return engine.submit(ask(from, account, request)).then((outcome) => {
-          const ok = outcome.reply?.code === Code.ok;
-          if (ok) movedCents += kind === 'deposit' ? request.amountCents : -request.amountCents;
-          return ok === (mine(index) === (side === 0));
-        });
-      }));
+      const work = ACCOUNTS.flatMap((account, index) =>
+        [bank.engine, other].map((engine, side) => {
+          const from = side === 0 ? a : b;
+          const kind = (round + index) % 3 === 0 ? ('withdraw' as const) : ('deposit' as const);
+          const request = { kind, txnId: `r${round}-${side}`, amountCents: 70 + index };
+          return engine.submit(ask(from, account, request)).then((outcome) => {
+            const ok = outcome.reply?.code === Code.ok;
+            if (ok) movedCents += kind === 'deposit' ? request.amountCents : -request.amountCents;
+            return ok === (mine(index) === (side === 0));
+          });
+        }),
+      );
       expect(await Promise.all(work)).not.toContain(false);
     }
     const { rows } = await bank.sql.query(
-      'SELECT SUM(balance_cents)::float8 AS total FROM accounts');
+      'SELECT SUM(balance_cents)::float8 AS total FROM accounts',
+    );
     expect(rows[0].total).toBe(ACCOUNTS.length * OPENING_CENTS + movedCents);
     const chain = await auditRows(bank.sql);
     expect(chain.map((row) => row.id)).toEqual(chain.map((_, index) => index + 1));

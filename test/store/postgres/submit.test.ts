@@ -8,7 +8,10 @@ const A = 'ac-10001';
 const B = 'ac-10002';
 
 beforeAll(async () => {
-  bank = await openPgBank([[A, 10_000], [B, Limits.balanceCentsMax - 100]]);
+  bank = await openPgBank([
+    [A, 10_000],
+    [B, Limits.balanceCentsMax - 100],
+  ]);
 });
 afterAll(async () => {
   await bank.sql.end();
@@ -23,14 +26,27 @@ describe('money through submit on PostgreSQL', () => {
     const loggedIn = await engine.submit(login(me, A, 'right'));
     expect(loggedIn.reply).toMatchObject({ kind: 'login', code: Code.ok, balanceCents: 10_000 });
     const dialogue: [Parameters<typeof ask>[2], unknown][] = [
-      [{ kind: 'deposit', txnId: 't1', amountCents: 500 }, { code: Code.ok, balanceCents: 10_500 }],
-      [{ kind: 'withdraw', txnId: 't2', amountCents: 300 },
-        { code: Code.ok, balanceCents: 10_200 }],
-      [{ kind: 'withdraw', txnId: 't3', amountCents: 99_999 },
-        { code: Code.insufficientFunds, balanceCents: 10_200 }],
-      [{ kind: 'deposit', txnId: 't1', amountCents: 500 }, { code: Code.ok, balanceCents: 10_500 }],
+      [
+        { kind: 'deposit', txnId: 't1', amountCents: 500 },
+        { code: Code.ok, balanceCents: 10_500 },
+      ],
+      [
+        { kind: 'withdraw', txnId: 't2', amountCents: 300 },
+        { code: Code.ok, balanceCents: 10_200 },
+      ],
+      [
+        { kind: 'withdraw', txnId: 't3', amountCents: 99_999 },
+        { code: Code.insufficientFunds, balanceCents: 10_200 },
+      ],
+      [
+        { kind: 'deposit', txnId: 't1', amountCents: 500 },
+        { code: Code.ok, balanceCents: 10_500 },
+      ],
       [{ kind: 'deposit', txnId: 't1', amountCents: 501 }, { code: Code.duplicate }],
-      [{ kind: 'outcome', txnId: 't2' }, { code: Code.ok, balanceCents: 10_200 }],
+      [
+        { kind: 'outcome', txnId: 't2' },
+        { code: Code.ok, balanceCents: 10_200 },
+      ],
       [{ kind: 'outcome', txnId: 'nope' }, { code: Code.noRecord }],
       [{ kind: 'balance' }, { code: Code.ok, balanceCents: 10_200 }],
     ];
@@ -43,21 +59,24 @@ describe('money through submit on PostgreSQL', () => {
   it('refuses a deposit past the balance maximum with 61', async () => {
     const other = origin(2);
     await bank.engine.submit(login(other, B, 'right'));
-    const reply = await bank.engine.submit(ask(other, B,
-      { kind: 'deposit', txnId: 'big', amountCents: 101 }));
+    const reply = await bank.engine.submit(
+      ask(other, B, { kind: 'deposit', txnId: 'big', amountCents: 101 }),
+    );
     expect(reply.reply).toMatchObject({ code: Code.amountLimit });
     expect(await balanceOf(bank.sql, B)).toBe(Limits.balanceCentsMax - 100);
   });
 
-  it('applies two deposits on one account in one batch, each on the other\'s result', async () => {
+  it("applies two deposits on one account in one batch, each on the other's result", async () => {
     const replies = await Promise.all([
       bank.engine.submit(ask(me, A, { kind: 'deposit', txnId: 'b1', amountCents: 100 })),
       bank.engine.submit(ask(me, A, { kind: 'deposit', txnId: 'b2', amountCents: 200 })),
       bank.engine.submit(ask(me, A, { kind: 'deposit', txnId: 'b1', amountCents: 100 })),
     ]);
     expect(replies.map((r) => r.reply)).toMatchObject([
-      { code: Code.ok, balanceCents: 10_300 }, { code: Code.ok, balanceCents: 10_500 },
-      { code: Code.ok, balanceCents: 10_300 }]);
+      { code: Code.ok, balanceCents: 10_300 },
+      { code: Code.ok, balanceCents: 10_500 },
+      { code: Code.ok, balanceCents: 10_300 },
+    ]);
     expect(await balanceOf(bank.sql, A)).toBe(10_500);
     expect(bank.engine.commits.batches).toBeLessThan(bank.engine.commits.applied);
   });
@@ -66,10 +85,12 @@ describe('money through submit on PostgreSQL', () => {
     const { engine } = bank;
     // An account over the balance maximum (no CHECK stops it; no rule ever writes it) makes
     // the rule's assert that a balance stays in bounds fail on any deposit.
-    await bank.sql.query(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
-      VALUES ('ac-99999', 'h', $1, 0)`, [Limits.balanceCentsMax + 5]);
-    await bank.sql.query(`INSERT INTO sessions VALUES ('ac-99999', $1, 'p', 0, 0)`,
-      [me.holder]);
+    await bank.sql.query(
+      `INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES ('ac-99999', 'h', $1, 0)`,
+      [Limits.balanceCentsMax + 5],
+    );
+    await bank.sql.query(`INSERT INTO sessions VALUES ('ac-99999', $1, 'p', 0, 0)`, [me.holder]);
     const [bad, good] = await Promise.all([
       engine.submit(ask(me, 'ac-99999', { kind: 'deposit', txnId: 'x', amountCents: 1 })),
       engine.submit(ask(me, A, { kind: 'deposit', txnId: 'after-bad', amountCents: 1 })),
@@ -78,7 +99,8 @@ describe('money through submit on PostgreSQL', () => {
     expect(bad.failure).toBeInstanceOf(Error);
     expect(good.reply).toMatchObject({ code: Code.ok, balanceCents: 10_501 });
     const { rows } = await bank.sql.query(
-      "SELECT code FROM audit WHERE account = 'ac-99999' AND op = 'deposit'");
+      "SELECT code FROM audit WHERE account = 'ac-99999' AND op = 'deposit'",
+    );
     expect(rows).toEqual([{ code: String(Code.internal) }]);
   });
 
@@ -98,15 +120,19 @@ describe('money through submit on PostgreSQL', () => {
     expect(fine.reply).toMatchObject({ code: Code.ok, balanceCents: before + 4 });
     expect(await balanceOf(bank.sql, A)).toBe(before + 4);
     const { rows } = await bank.sql.query(
-      "SELECT code::int FROM audit WHERE account = $1 AND op = 'deposit' AND code = 96", [A]);
+      "SELECT code::int FROM audit WHERE account = $1 AND op = 'deposit' AND code = 96",
+      [A],
+    );
     expect(rows).toEqual([{ code: Code.internal }]);
   });
 
   it('answers 68 to a session whose lock another login took over', async () => {
     await bank.sql.query('UPDATE sessions SET heartbeat_at = 0 WHERE account = $1', [A]);
     const thief = origin(3);
-    expect((await bank.engine.submit(login(thief, A, 'right'))).events)
-      .toEqual({ lockTakenOver: true, lockout: null });
+    expect((await bank.engine.submit(login(thief, A, 'right'))).events).toEqual({
+      lockTakenOver: true,
+      lockout: null,
+    });
     const late = await bank.engine.submit(ask(me, A, { kind: 'ping' }));
     expect(late.reply).toEqual({ kind: 'bare', code: Code.sessionExpired });
     const bye = await bank.engine.submit({ kind: 'logout', origin: me, account: A, op: 'logout' });
@@ -114,11 +140,27 @@ describe('money through submit on PostgreSQL', () => {
   });
 
   it('rejects a note whose audit row breaks a CHECK, applies the rest of its batch', async () => {
-    const note = bank.engine.submit({ kind: 'note', reply: null, entries: [
-      { at: 1, conn: null, peer: null, account: null, op: 'x', amountCents: null, code: null,
-        balanceCents: null, txnId: null, events: 0 }] });
-    const deposit = bank.engine.submit(ask(origin(3), A,
-      { kind: 'deposit', txnId: 'beside-note', amountCents: 5 }));
+    const note = bank.engine.submit({
+      kind: 'note',
+      reply: null,
+      entries: [
+        {
+          at: 1,
+          conn: null,
+          peer: null,
+          account: null,
+          op: 'x',
+          amountCents: null,
+          code: null,
+          balanceCents: null,
+          txnId: null,
+          events: 0,
+        },
+      ],
+    });
+    const deposit = bank.engine.submit(
+      ask(origin(3), A, { kind: 'deposit', txnId: 'beside-note', amountCents: 5 }),
+    );
     await expect(note).rejects.toThrow('check constraint');
     expect((await deposit).reply).toMatchObject({ code: Code.ok });
     const { rows } = await bank.sql.query("SELECT COUNT(*)::int AS n FROM audit WHERE op = 'x'");
@@ -129,15 +171,20 @@ describe('money through submit on PostgreSQL', () => {
 describe('the heartbeat on PostgreSQL: written once it is TTL/6 old', () => {
   const heartbeatOf = async (account: string): Promise<number> => {
     const { rows } = await bank.sql.query(
-      'SELECT heartbeat_at::text AS at FROM sessions WHERE account = $1', [account]);
+      'SELECT heartbeat_at::text AS at FROM sessions WHERE account = $1',
+      [account],
+    );
     return Number(rows[0].at);
   };
 
   it('leaves it alone for requests soon after it, and writes it once it is TTL/6 old', async () => {
     const me = origin(7);
     const C = 'ac-10003';
-    await bank.sql.query(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
-      VALUES ($1, 'x', 100, 0)`, [C]);
+    await bank.sql.query(
+      `INSERT INTO accounts (account, pin_hash, balance_cents, opened_at)
+      VALUES ($1, 'x', 100, 0)`,
+      [C],
+    );
     expect((await bank.engine.submit(login(me, C, 'right'))).reply?.code).toBe(Code.ok);
     const atLogin = await heartbeatOf(C);
     for (const request of [{ kind: 'ping' }, { kind: 'balance' }] as const) {
@@ -146,7 +193,9 @@ describe('the heartbeat on PostgreSQL: written once it is TTL/6 old', () => {
     }
     // As if TTL/6 (5 s of the fixture's 30 s) had passed since, by the database's clock.
     await bank.sql.query(
-      'UPDATE sessions SET heartbeat_at = heartbeat_at - 5000 WHERE account = $1', [C]);
+      'UPDATE sessions SET heartbeat_at = heartbeat_at - 5000 WHERE account = $1',
+      [C],
+    );
     expect((await bank.engine.submit(ask(me, C, { kind: 'ping' }))).reply?.code).toBe(Code.ok);
     expect(await heartbeatOf(C)).toBeGreaterThanOrEqual(atLogin);
     await bank.engine.submit({ kind: 'logout', origin: me, account: C, op: 'logout' });

@@ -7,8 +7,16 @@ import { postgresView } from '../../../src/store/postgres/view.js';
 import type { AuditEntry, AuditFilter } from '../../../src/rules/types.js';
 import { getAccount, listAccounts } from '../../../src/store/sqlite/accounts.js';
 import {
-  countAuditUpTo, countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited,
-  getAuditRow, iterateAuditAfter, lastAuditId, listAuditAfter, readCheckpoint,
+  countAuditUpTo,
+  countLedger,
+  findAuditTxnTwice,
+  findAuditUnledgered,
+  findLedgerUnaudited,
+  getAuditRow,
+  iterateAuditAfter,
+  lastAuditId,
+  listAuditAfter,
+  readCheckpoint,
 } from '../../../src/store/sqlite/admin-queries.js';
 import { appendAudit, listAudit } from '../../../src/store/sqlite/audit.js';
 import { sqliteExport, sqliteImport } from '../../../src/store/sqlite/copy.js';
@@ -24,7 +32,6 @@ import { applySameChanges } from './same-changes.js';
 // The PostgreSQL reads, admin changes and copy give what the SQLite statements give: a used
 // SQLite bank is copied in, then each method is compared with its SQLite statement.
 
-
 /** BIGINT (oid 20) as a JS number, as the engine reads it: exact, or an error. */
 function parseBigint(text: string): number {
   const value = Number(text);
@@ -34,7 +41,9 @@ function parseBigint(text: string): number {
 
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? parseBigint : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? parseBigint
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** A connected client on a fresh database with the bank's schema. */
@@ -93,8 +102,10 @@ async function copyTable(store: Store, target: pg.Client, table: string): Promis
   for (const row of store.db.prepare(`SELECT * FROM ${table}`).all() as object[]) {
     const columns = Object.keys(row);
     const places = columns.map((_, index) => `$${index + 1}`).join(', ');
-    await target.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${places})`,
-      Object.values(row));
+    await target.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${places})`,
+      Object.values(row),
+    );
   }
 }
 
@@ -138,16 +149,26 @@ describe('a SQLite bank copied into PostgreSQL', () => {
   });
 
   it('numbers the next run after the runs it copied', async () => {
-    const next = await client.query('INSERT INTO runs (started_at, version) VALUES (1, $1) ' +
-      'RETURNING run', ['test']);
+    const next = await client.query(
+      'INSERT INTO runs (started_at, version) VALUES (1, $1) ' + 'RETURNING run',
+      ['test'],
+    );
     expect(next.rows[0].run).toBe(3);
     await client.query('DELETE FROM runs WHERE run = 3');
   });
 });
 
 const FILTERS: AuditFilter[] = [
-  {}, { limit: 3 }, { account: 'ac-10001' }, { account: 'ac-10001', limit: 1 }, { code: 30 },
-  { code: 0, limit: 2 }, { code: 51 }, { sinceMs: 4_000 }, { afterId: 3 }, { code: 12 },
+  {},
+  { limit: 3 },
+  { account: 'ac-10001' },
+  { account: 'ac-10001', limit: 1 },
+  { code: 30 },
+  { code: 0, limit: 2 },
+  { code: 51 },
+  { sinceMs: 4_000 },
+  { afterId: 3 },
+  { code: 12 },
 ];
 
 describe('PostgreSQL reads, as the SQLite statements', () => {
@@ -172,9 +193,14 @@ describe('PostgreSQL reads, as the SQLite statements', () => {
       const refusals = await view.audit({ code: 30 });
       expect(refusals.map((row) => row.op)).toEqual(['refusals']);
       expect(await view.audit({ code: 3 })).toEqual([]);
-      for (const [afterId, limit] of [[0, 2], [2, 100], [4, 1]] as const) {
-        expect(await view.auditAfter({ code: 0 }, afterId, limit))
-          .toEqual(listAuditAfter(source, { code: 0 }, afterId, limit));
+      for (const [afterId, limit] of [
+        [0, 2],
+        [2, 100],
+        [4, 1],
+      ] as const) {
+        expect(await view.auditAfter({ code: 0 }, afterId, limit)).toEqual(
+          listAuditAfter(source, { code: 0 }, afterId, limit),
+        );
       }
     });
   });
@@ -202,24 +228,36 @@ describe('PostgreSQL admin changes, as on SQLite', () => {
     expect(copied).toEqual(await collect(sqliteExport(source)));
     await readOn(client, async (view) => {
       expect(await view.checkpoint()).toEqual(readCheckpoint(source));
-      expect(await view.lockoutStatus(USED_BANK_NOW_MS))
-        .toEqual(listLockoutStatus(source, USED_BANK_NOW_MS));
+      expect(await view.lockoutStatus(USED_BANK_NOW_MS)).toEqual(
+        listLockoutStatus(source, USED_BANK_NOW_MS),
+      );
       expect(await view.locks()).toEqual(listLocks(source));
     });
   });
 
   it('find a ledger row without its audit row, and one applied twice, as SQLite', async () => {
-    const twice: AuditEntry = { at: 9_000, conn: 1, peer: '127.0.0.1', account: 'ac-10001',
-      op: 'deposit', amountCents: 1_500, code: 0, balanceCents: 11_500, txnId: 'd1' };
+    const twice: AuditEntry = {
+      at: 9_000,
+      conn: 1,
+      peer: '127.0.0.1',
+      account: 'ac-10001',
+      op: 'deposit',
+      amountCents: 1_500,
+      code: 0,
+      balanceCents: 11_500,
+      txnId: 'd1',
+    };
     const stray: AuditEntry = { ...twice, txnId: 'zz', at: 9_001 };
     await changeOn(client, async (tx) => {
       await tx.appendAudit(twice);
       await tx.appendAudit(stray);
     });
-    source.db.transaction(() => {
-      appendAudit(source, twice);
-      appendAudit(source, stray);
-    }).immediate();
+    source.db
+      .transaction(() => {
+        appendAudit(source, twice);
+        appendAudit(source, stray);
+      })
+      .immediate();
     const ledger = `INSERT INTO transactions (account, txn_id, kind, amount_cents, code,
       balance_cents, at) VALUES ('ac-10002', 'w9', 'withdraw', 100, 0, 4900, 9100)`;
     await client.query(ledger);
@@ -231,8 +269,9 @@ describe('PostgreSQL admin changes, as on SQLite', () => {
       expect((await view.auditUnledgered(0))?.txnId).toBe('zz');
       expect(await view.auditTxnTwice()).toEqual(findAuditTxnTwice(source));
       expect((await view.auditTxnTwice())?.txnId).toBe('d1');
-      expect(await view.auditRow(await view.lastAuditId()))
-        .toEqual(getAuditRow(source, lastAuditId(source)));
+      expect(await view.auditRow(await view.lastAuditId())).toEqual(
+        getAuditRow(source, lastAuditId(source)),
+      );
     });
   });
 });
@@ -252,13 +291,15 @@ describe('PostgreSQL audit walks', () => {
   });
 });
 
-describe('the dashboard\'s reads on PostgreSQL', () => {
+describe("the dashboard's reads on PostgreSQL", () => {
   it('give what SQLite gives, bounded by their limit', async () => {
     for (const limit of [1, 500]) {
-      expect(await readOn(client, (view) => view.accountStates(USED_BANK_NOW_MS, limit)))
-        .toEqual(listAccountStates(source, USED_BANK_NOW_MS, limit));
-      expect(await readOn(client, (view) => view.lockPage(limit)))
-        .toEqual(listLockPage(source, limit));
+      expect(await readOn(client, (view) => view.accountStates(USED_BANK_NOW_MS, limit))).toEqual(
+        listAccountStates(source, USED_BANK_NOW_MS, limit),
+      );
+      expect(await readOn(client, (view) => view.lockPage(limit))).toEqual(
+        listLockPage(source, limit),
+      );
     }
     const runs = await readOn(client, (view) => view.runs(2));
     expect(runs.length).toBeLessThanOrEqual(2);

@@ -19,16 +19,23 @@ afterEach(() => {
 });
 
 const open = (account: string, balanceCents: number, replace = false): void =>
-  putAccount(store, { account, pinHash: `hash-of-${account}`, balanceCents, now: 1000 },
-    { replace });
+  putAccount(
+    store,
+    { account, pinHash: `hash-of-${account}`, balanceCents, now: 1000 },
+    { replace },
+  );
 
 /** The balance straight from SQL, past every helper. */
 const rawBalance = (account: string): unknown =>
   store.db.prepare('SELECT balance_cents FROM accounts WHERE account = ?').pluck().get(account);
 
 /** ac-12345 as getAccount reads it when open. */
-const openRow = (pinHash: string, balanceCents: number) =>
-  ({ account: 'ac-12345', pinHash, balanceCents, closed: false });
+const openRow = (pinHash: string, balanceCents: number) => ({
+  account: 'ac-12345',
+  pinHash,
+  balanceCents,
+  closed: false,
+});
 
 describe('putAccount and getAccount', () => {
   it('creates an open account and reads it back', () => {
@@ -50,8 +57,11 @@ describe('putAccount and getAccount', () => {
     open('ac-12345', 100);
     store.accounts.close.run({ account: 'ac-12345', now: 2000 });
     expect(getAccount(store, 'ac-12345')?.closed).toBe(true);
-    putAccount(store, { account: 'ac-12345', pinHash: 'new', balanceCents: 5, now: 3000 },
-      { replace: true });
+    putAccount(
+      store,
+      { account: 'ac-12345', pinHash: 'new', balanceCents: 5, now: 3000 },
+      { replace: true },
+    );
     expect(getAccount(store, 'ac-12345')).toEqual(openRow('new', 5));
   });
 

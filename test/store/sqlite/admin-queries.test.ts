@@ -4,8 +4,14 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Code } from '../../../src/protocol/codes.js';
 import {
-  countAuditUpTo, countLedger, findAuditTxnTwice, findAuditUnledgered, findLedgerUnaudited,
-  lastAuditId, listAuditAfter, openStoreReadOnly,
+  countAuditUpTo,
+  countLedger,
+  findAuditTxnTwice,
+  findAuditUnledgered,
+  findLedgerUnaudited,
+  lastAuditId,
+  listAuditAfter,
+  openStoreReadOnly,
 } from '../../../src/store/sqlite/admin-queries.js';
 import { appendAudit } from '../../../src/store/sqlite/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../../src/store/sqlite/db.js';
@@ -19,8 +25,19 @@ const B = 'ac-10002';
 
 /** A deposit's audit row with no ledger row behind it (as a hand edit would leave). */
 function depositAuditOnly(store: Store, txnId: string, id = 'deposit'): void {
-  inTransaction(store, () => appendAudit(store, { at: 4_000, conn: 1, peer: '127.0.0.1',
-    account: A, op: id, amountCents: 500, code: Code.ok, balanceCents: 10_500, txnId }));
+  inTransaction(store, () =>
+    appendAudit(store, {
+      at: 4_000,
+      conn: 1,
+      peer: '127.0.0.1',
+      account: A,
+      op: id,
+      amountCents: 500,
+      code: Code.ok,
+      balanceCents: 10_500,
+      txnId,
+    }),
+  );
 }
 
 describe('the verify queries on a SQLite bank', () => {
@@ -56,8 +73,17 @@ describe('the verify queries on a SQLite bank', () => {
   });
 
   it('finds a ledger row with no audit row, and an audit row with no ledger row', () => {
-    inTransaction(store, () => recordTxn(store, { account: B, txnId: 't9', kind: 'deposit',
-      amountCents: 7, code: Code.ok, balanceCents: 7, at: 5_000 }));
+    inTransaction(store, () =>
+      recordTxn(store, {
+        account: B,
+        txnId: 't9',
+        kind: 'deposit',
+        amountCents: 7,
+        code: Code.ok,
+        balanceCents: 7,
+        at: 5_000,
+      }),
+    );
     expect(findLedgerUnaudited(store)).toEqual({ account: B, txnId: 't9' });
     expect(findAuditUnledgered(store)).toBeUndefined();
     depositAuditOnly(store, 't8');
@@ -124,16 +150,20 @@ describe('openStoreReadOnly', () => {
     const raw = new Database(file);
     raw.exec('CREATE TABLE notes (text TEXT)');
     raw.close();
-    expect(() => openStoreReadOnly(file))
-      .toThrow(`${file} is not a bank database (it has no bank tables)`);
+    expect(() => openStoreReadOnly(file)).toThrow(
+      `${file} is not a bank database (it has no bank tables)`,
+    );
   });
 
   it('refuses a schema newer than this build, and an older one, saying what to do', () => {
     const newer = bankFile(latest + 1);
     expect(() => openStoreReadOnly(newer)).toThrow(
-      `${newer} was written by a newer bank (schema ${latest + 1}, this one knows ${latest})`);
+      `${newer} was written by a newer bank (schema ${latest + 1}, this one knows ${latest})`,
+    );
     const older = bankFile(latest - 1);
-    expect(() => openStoreReadOnly(older)).toThrow(`${older} has an older schema (${latest - 1}); `
-      + `start \`bank server\` on it once to upgrade it to ${latest}`);
+    expect(() => openStoreReadOnly(older)).toThrow(
+      `${older} has an older schema (${latest - 1}); ` +
+        `start \`bank server\` on it once to upgrade it to ${latest}`,
+    );
   });
 });

@@ -106,9 +106,7 @@ describe('listAudit', () => {
   it('filters by account, code and time', () => {
     expect(listAudit(store, { account: 'ac-54321' }).map((r) => r.op)).toEqual(['open']);
     expect(listAudit(store, { code: 51 }).map((r) => r.op)).toEqual(['withdraw']);
-    expect(listAudit(store, { sinceMs: 1_700_000_000_001 }).map((r) => r.op)).toEqual([
-      'withdraw',
-    ]);
+    expect(listAudit(store, { sinceMs: 1_700_000_000_001 }).map((r) => r.op)).toEqual(['withdraw']);
   });
 
   it('returns the newest `limit` rows, oldest first, and those after an id', () => {
@@ -118,14 +116,34 @@ describe('listAudit', () => {
 });
 
 describe("a 'refusals' row (migration 002)", () => {
-  const summary = entry({ conn: null, peer: '127.0.1.0/24', account: null, op: 'refusals',
-    amountCents: null, code: null, balanceCents: null, txnId: null, events: 14,
-    codes: formatSummaryCodes(new Map([['idle', 1], ['30', 10], ['12', 3]])),
-    firstAt: 1_699_999_990_000, lastAt: 1_700_000_000_000 });
+  const summary = entry({
+    conn: null,
+    peer: '127.0.1.0/24',
+    account: null,
+    op: 'refusals',
+    amountCents: null,
+    code: null,
+    balanceCents: null,
+    txnId: null,
+    events: 14,
+    codes: formatSummaryCodes(
+      new Map([
+        ['idle', 1],
+        ['30', 10],
+        ['12', 3],
+      ]),
+    ),
+    firstAt: 1_699_999_990_000,
+    lastAt: 1_700_000_000_000,
+  });
 
   it('keeps its codes in one order: codes by number, then reasons', () => {
     expect(summary.codes).toBe('{"12":3,"30":10,"idle":1}');
-    expect(parseSummaryCodes(summary.codes!)).toEqual([['12', 3], ['30', 10], ['idle', 1]]);
+    expect(parseSummaryCodes(summary.codes!)).toEqual([
+      ['12', 3],
+      ['30', 10],
+      ['idle', 1],
+    ]);
     for (const bad of ['[1]', '{"30":0}', '{"30":"x"}', 'nope', 'null']) {
       expect(parseSummaryCodes(bad)).toBeNull();
     }
@@ -136,16 +154,35 @@ describe("a 'refusals' row (migration 002)", () => {
     const [first, row] = listAudit(store) as [AuditRow, AuditRow];
     expect(fieldsOf(row)).toEqual(summary);
     expect(row.hash).toBe(auditHash(first.hash, fieldsOf(row)));
-    for (const forged of [{ events: 13 }, { codes: '{"30":14}' }, { firstAt: 1 }, { lastAt: 2 },
-      { events: null, codes: null, firstAt: null, lastAt: null }]) {
+    for (const forged of [
+      { events: 13 },
+      { codes: '{"30":14}' },
+      { firstAt: 1 },
+      { lastAt: 2 },
+      { events: null, codes: null, firstAt: null, lastAt: null },
+    ]) {
       expect(auditHash(first.hash, { ...fieldsOf(row), ...forged })).not.toBe(row.hash);
     }
   });
 
   it('leaves the hash of every other row as it was before the columns existed', () => {
-    const legacy = (previous: string, e: AuditEntry): string => createHash('sha256')
-      .update(previous + JSON.stringify([e.at, e.conn, e.peer, e.account, e.op, e.amountCents,
-        e.code, e.balanceCents, e.txnId])).digest('hex');
+    const legacy = (previous: string, e: AuditEntry): string =>
+      createHash('sha256')
+        .update(
+          previous +
+            JSON.stringify([
+              e.at,
+              e.conn,
+              e.peer,
+              e.account,
+              e.op,
+              e.amountCents,
+              e.code,
+              e.balanceCents,
+              e.txnId,
+            ]),
+        )
+        .digest('hex');
     inTransaction(store, () => entries.forEach((e) => appendAudit(store, e)));
     let previous = '';
     for (const row of listAudit(store)) {
@@ -165,8 +202,12 @@ describe("a 'refusals' row (migration 002)", () => {
 
   it('is refused by the schema when its counts cannot be', () => {
     const insert = (events: number, firstAt: number, lastAt: number): unknown =>
-      store.db.prepare(`INSERT INTO audit (at, op, events, codes, first_at, last_at, hash)
-        VALUES (1, 'refusals', ?, '{}', ?, ?, 'h')`).run(events, firstAt, lastAt);
+      store.db
+        .prepare(
+          `INSERT INTO audit (at, op, events, codes, first_at, last_at, hash)
+        VALUES (1, 'refusals', ?, '{}', ?, ?, 'h')`,
+        )
+        .run(events, firstAt, lastAt);
     expect(() => insert(0, 1, 2)).toThrow(/CHECK constraint failed/);
     expect(() => insert(1, 2, 1)).toThrow(/CHECK constraint failed/);
     expect(() => insert(1, 1, 1)).not.toThrow();

@@ -5,13 +5,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../../../src/assert.js';
 import { Committer, type Op } from '../../../src/store/sqlite/committer.js';
 import { addToBalance, getAccount, putAccount } from '../../../src/store/sqlite/accounts.js';
-import { appendAudit, auditHash, listAudit, type AuditEntry } from '../../../src/store/sqlite/audit.js';
+import {
+  appendAudit,
+  auditHash,
+  listAudit,
+  type AuditEntry,
+} from '../../../src/store/sqlite/audit.js';
 import { closeStore, inTransaction, openStore, type Store } from '../../../src/store/sqlite/db.js';
 
 let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
-  putAccount(store, { account: 'ac-12345', pinHash: 'h', balanceCents: 0, now: 0 }, { replace: false });
+  putAccount(
+    store,
+    { account: 'ac-12345', pinHash: 'h', balanceCents: 0, now: 0 },
+    { replace: false },
+  );
 });
 afterEach(() => {
   closeStore(store);
@@ -80,7 +89,7 @@ describe('Committer', () => {
     expect(balance()).toBe(0);
   });
 
-  it('keeps a fallback\'s own writes', async () => {
+  it("keeps a fallback's own writes", async () => {
     const committer = new Committer(store, 512);
     const result = await committer.submit({
       run: () => {
@@ -178,7 +187,10 @@ describe('Committer', () => {
     const committer = new Committer(store, 512);
     const results = await Promise.all([
       committer.submit(auditOp(store, 'first')),
-      committer.submit({ run: () => (appendAudit(store, entry('lost')), fail()), fallback: () => 'fb' }),
+      committer.submit({
+        run: () => (appendAudit(store, entry('lost')), fail()),
+        fallback: () => 'fb',
+      }),
       committer.submit(auditOp(store, 'last')),
     ]);
     expect(results).toEqual(['first', 'fb', 'last']);
@@ -204,8 +216,17 @@ describe('Committer', () => {
 
 /** An audit entry with only its op set. */
 function entry(op: string): AuditEntry {
-  return { at: 0, conn: null, peer: null, account: null, op, amountCents: null, code: 0,
-    balanceCents: null, txnId: null };
+  return {
+    at: 0,
+    conn: null,
+    peer: null,
+    account: null,
+    op,
+    amountCents: null,
+    code: 0,
+    balanceCents: null,
+    txnId: null,
+  };
 }
 
 /** An op that appends one audit row and returns its op name. */

@@ -50,8 +50,11 @@ function fillPages(store: Store, count: number): void {
 }
 
 const TABLES: [table: string, order: string][] = [
-  ['accounts', 'account'], ['transactions', 'account, txn_id'], ['audit', 'id'],
-  ['account_blocks', 'account'], ['runs', 'run'],
+  ['accounts', 'account'],
+  ['transactions', 'account, txn_id'],
+  ['audit', 'id'],
+  ['account_blocks', 'account'],
+  ['runs', 'run'],
 ];
 
 describe('a whole SQLite bank, exported and imported (bank admin copy)', () => {
@@ -67,21 +70,25 @@ describe('a whole SQLite bank, exported and imported (bank admin copy)', () => {
     expect(sqliteHoldsBank(target)).toBe(true);
   });
 
-  it('holds what the bank holds: each account with its times, the refusals row as stored',
-    async () => {
-      const records = await collect(sqliteExport(usedSqliteBank()));
-      const kinds = records.map((record) => record.kind);
-      expect(kinds.filter((kind) => kind === 'account')).toHaveLength(4);
-      expect(kinds.filter((kind) => kind === 'txn')).toHaveLength(3);
-      expect(kinds.indexOf('txn')).toBeGreaterThan(kinds.lastIndexOf('account'));
-      expect(records).toContainEqual({ kind: 'account', openedAt: 1_000, closedAt: 4_000,
-        row: { account: 'ac-10003', pinHash: 'x', balanceCents: 0, closed: true } });
-      expect(records).toContainEqual({ kind: 'block', account: 'ac-10004', blockedAt: 4_500 });
-      expect(records).toContainEqual({ kind: 'run', run: 2, startedAt: 6_000, version: '0.1.0' });
-      const refusals = records.find((record) => record.kind === 'audit' &&
-        record.row.op === 'refusals');
-      expect(refusals).toMatchObject({ row: { events: 11, codes: '{"12":1,"30":10}' } });
+  it('holds what the bank holds: each account with its times, the refusals row as stored', async () => {
+    const records = await collect(sqliteExport(usedSqliteBank()));
+    const kinds = records.map((record) => record.kind);
+    expect(kinds.filter((kind) => kind === 'account')).toHaveLength(4);
+    expect(kinds.filter((kind) => kind === 'txn')).toHaveLength(3);
+    expect(kinds.indexOf('txn')).toBeGreaterThan(kinds.lastIndexOf('account'));
+    expect(records).toContainEqual({
+      kind: 'account',
+      openedAt: 1_000,
+      closedAt: 4_000,
+      row: { account: 'ac-10003', pinHash: 'x', balanceCents: 0, closed: true },
     });
+    expect(records).toContainEqual({ kind: 'block', account: 'ac-10004', blockedAt: 4_500 });
+    expect(records).toContainEqual({ kind: 'run', run: 2, startedAt: 6_000, version: '0.1.0' });
+    const refusals = records.find(
+      (record) => record.kind === 'audit' && record.row.op === 'refusals',
+    );
+    expect(refusals).toMatchObject({ row: { events: 11, codes: '{"12":1,"30":10}' } });
+  });
 
   it('reads more rows than a page holds, and a bank with nothing holds no bank', async () => {
     const source = openStore(':memory:');
@@ -89,15 +96,16 @@ describe('a whole SQLite bank, exported and imported (bank admin copy)', () => {
     fillPages(source, 2_500);
     expect(sqliteHoldsBank(source)).toBe(true);
     const records = await collect(sqliteExport(source));
-    const ids = records.flatMap((record) => record.kind === 'audit' ? [record.row.id] : []);
+    const ids = records.flatMap((record) => (record.kind === 'audit' ? [record.row.id] : []));
     expect(ids).toEqual(Array.from({ length: 2_500 }, (_, index) => index + 1));
     const keys = records.flatMap((record) =>
-      record.kind === 'txn' ? [`${record.row.account} ${record.row.txnId}`] : []);
+      record.kind === 'txn' ? [`${record.row.account} ${record.row.txnId}`] : [],
+    );
     expect(new Set(keys).size).toBe(2_500);
     expect(keys).toEqual([...keys].sort());
   });
 
-  it('takes a target where a server started once: the source\'s runs win', async () => {
+  it("takes a target where a server started once: the source's runs win", async () => {
     const source = usedSqliteBank();
     const target = openStore(':memory:');
     target.db.exec(`INSERT INTO runs (run, started_at, version) VALUES (1, 99, 'other')`);

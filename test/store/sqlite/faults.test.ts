@@ -25,9 +25,11 @@ describe('sqliteFault', () => {
   });
 
   it.each(['SQLITE_CONSTRAINT_CHECK', 'SQLITE_CORRUPT', 'SQLITE_MISMATCH', 'SQLITE_ERROR'])(
-    '%s is not a fault', (code) => {
+    '%s is not a fault',
+    (code) => {
       expect(sqliteFault(sqliteError(code), FILE)).toBeUndefined();
-    });
+    },
+  );
 
   it('a bug, or no error object at all, is not a fault', () => {
     expect(sqliteFault(new TypeError('x is undefined'), FILE)).toBeUndefined();

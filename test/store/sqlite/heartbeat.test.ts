@@ -22,26 +22,43 @@ afterEach(async () => {
 async function loggedInBank(clock: { nowMs: number }): Promise<Engine> {
   const opened = await openEngine(join(tempDir(), 'bank.sqlite'), { now: () => clock.nowMs });
   await opened.change(async (tx) => {
-    await tx.putAccount({ account: ACCOUNT, pinHash: 'x', balanceCents: 10_000, now: 0 },
-      { replace: false });
+    await tx.putAccount(
+      { account: ACCOUNT, pinHash: 'x', balanceCents: 10_000, now: 0 },
+      { replace: false },
+    );
   });
-  const login = await opened.submit({ kind: 'login', origin: ME, account: ACCOUNT,
-    group: '127.0.0.1', pin: 'right', lockTtlMs: TTL_MS, policy: LOCKOUT_POLICY });
+  const login = await opened.submit({
+    kind: 'login',
+    origin: ME,
+    account: ACCOUNT,
+    group: '127.0.0.1',
+    pin: 'right',
+    lockTtlMs: TTL_MS,
+    policy: LOCKOUT_POLICY,
+  });
   expect(login.reply?.code).toBe(0);
   return opened;
 }
 
-const ask = (request: SessionAsk) =>
-  ({ kind: 'session' as const, origin: ME, account: ACCOUNT, ask: request, lockTtlMs: TTL_MS });
+const ask = (request: SessionAsk) => ({
+  kind: 'session' as const,
+  origin: ME,
+  account: ACCOUNT,
+  ask: request,
+  lockTtlMs: TTL_MS,
+});
 const heartbeatOf = async (bank: Engine): Promise<number | undefined> =>
   (await bank.read((view) => view.locks())).find((lock) => lock.account === ACCOUNT)?.heartbeatAt;
 
-describe('the SQLite engine writes a session\'s heartbeat once it is TTL/6 old', () => {
-  it('leaves it alone for requests within TTL/6 of it, then writes the request\'s time', async () => {
+describe("the SQLite engine writes a session's heartbeat once it is TTL/6 old", () => {
+  it("leaves it alone for requests within TTL/6 of it, then writes the request's time", async () => {
     const clock = { nowMs: T0 };
     engine = await loggedInBank(clock);
-    for (const [atMs, request] of [[1, { kind: 'ping' }], [2_000, { kind: 'balance' }],
-      [TTL_MS / 6 - 1, { kind: 'deposit', txnId: 'd1', amountCents: 5 }]] as const) {
+    for (const [atMs, request] of [
+      [1, { kind: 'ping' }],
+      [2_000, { kind: 'balance' }],
+      [TTL_MS / 6 - 1, { kind: 'deposit', txnId: 'd1', amountCents: 5 }],
+    ] as const) {
       clock.nowMs = T0 + atMs;
       expect((await engine.submit(ask(request))).reply?.code).toBe(0);
       expect(await heartbeatOf(engine)).toBe(T0);
@@ -55,8 +72,11 @@ describe('the SQLite engine writes a session\'s heartbeat once it is TTL/6 old',
     const clock = { nowMs: T0 };
     engine = await loggedInBank(clock);
     clock.nowMs = T0 + 2 * TTL_MS;
-    expect((await engine.submit(ask({ kind: 'balance' }))).reply)
-      .toEqual({ kind: 'balance', code: 0, balanceCents: 10_000 });
+    expect((await engine.submit(ask({ kind: 'balance' }))).reply).toEqual({
+      kind: 'balance',
+      code: 0,
+      balanceCents: 10_000,
+    });
     expect(await heartbeatOf(engine)).toBe(T0 + 2 * TTL_MS);
   });
 });

@@ -29,7 +29,7 @@ const deposit: TxnRow = {
 const findTxn = (on: Store, account: string, txnId: string): TxnRow | undefined =>
   readSqliteSessionFacts(on, account, txnId).earlier;
 
-describe('recordTxn, and the ledger row read with a request\'s facts', () => {
+describe("recordTxn, and the ledger row read with a request's facts", () => {
   it('finds a recorded transaction exactly as it was written', () => {
     recordTxn(store, deposit);
     expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);

@@ -19,8 +19,9 @@ describe('migrations/003_lockout.sql', () => {
     db.exec(`INSERT INTO accounts VALUES ('ac-10001', 'h', 0, 0, NULL), ('ac-10002', 'h', 0, 0, NULL);
       INSERT INTO pin_failures VALUES ('ac-10001', 3, 42), ('ac-10002', 2, 43), ('ac-99999', 5, 44);`);
     migrate(db);
-    expect(db.prepare('SELECT account, blocked_at AS at FROM account_blocks').all())
-      .toEqual([{ account: 'ac-10001', at: 42 }]);
+    expect(db.prepare('SELECT account, blocked_at AS at FROM account_blocks').all()).toEqual([
+      { account: 'ac-10001', at: 42 },
+    ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE name = 'pin_failures'").all();
     expect(tables).toEqual([]);
     db.close();

@@ -3,8 +3,14 @@ import { LOCKOUT_POLICY } from '../../../src/lockout.js';
 import { putAccount } from '../../../src/store/sqlite/accounts.js';
 import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
 import {
-  blockAccount, clearCountersAfterRightPin, clearPinFailures, listLockoutStatus, readBarFacts,
-  readCounters, recordWrongPin, unblockAccountRow,
+  blockAccount,
+  clearCountersAfterRightPin,
+  clearPinFailures,
+  listLockoutStatus,
+  readBarFacts,
+  readCounters,
+  recordWrongPin,
+  unblockAccountRow,
 } from '../../../src/store/sqlite/lockout.js';
 
 const T0 = 1_700_000_000_000;
@@ -13,7 +19,11 @@ const { group: GROUP, account: ACCOUNT } = LOCKOUT_POLICY;
 let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
-  putAccount(store, { account: 'ac-10001', pinHash: 'h', balanceCents: 0, now: T0 }, { replace: false });
+  putAccount(
+    store,
+    { account: 'ac-10001', pinHash: 'h', balanceCents: 0, now: T0 },
+    { replace: false },
+  );
 });
 afterEach(() => {
   closeStore(store);
@@ -31,8 +41,11 @@ describe('wrong-PIN counters', () => {
       const tries = [1, 2, 3].map(() => recordWrongPin(store, key, T0, LOCKOUT_POLICY).triesLeft);
       expect(tries).toEqual([2, 1, 0]);
       expect(readBarFacts(store, account, 'a').groupUntilMs).toBe(T0 + GROUP.blockMsFirst);
-      expect(readBarFacts(store, account, 'b'))
-        .toEqual({ operatorBlocked: false, accountUntilMs: 0, groupUntilMs: 0 });
+      expect(readBarFacts(store, account, 'b')).toEqual({
+        operatorBlocked: false,
+        accountUntilMs: 0,
+        groupUntilMs: 0,
+      });
     }
   });
 
@@ -48,8 +61,12 @@ describe('wrong-PIN counters', () => {
 
   it('removes forgotten counters a few at a time as new wrong PINs come in', () => {
     for (let i = 0; i < 20; i++) {
-      recordWrongPin(store, { account: `ac-9${String(i).padStart(4, '0')}`, group: 'a' }, T0,
-        LOCKOUT_POLICY);
+      recordWrongPin(
+        store,
+        { account: `ac-9${String(i).padStart(4, '0')}`, group: 'a' },
+        T0,
+        LOCKOUT_POLICY,
+      );
     }
     expect([rows('pin_group_failures'), rows('pin_account_failures')]).toEqual([20, 20]);
     const later = T0 + ACCOUNT.keptMs;
@@ -65,8 +82,9 @@ describe('wrong-PIN counters', () => {
     expect(blockAccount(store, 'ac-10001', T0)).toBe(true);
     expect(blockAccount(store, 'ac-10001', T0)).toBe(false);
     recordWrongPin(store, { account: 'ac-10001', group: 'a' }, T0, LOCKOUT_POLICY);
-    expect(listLockoutStatus(store, T0)).toEqual([{ account: 'ac-10001', blocked: true,
-      lockedUntilMs: 0, wrongPins: 1, groupsBlocked: 0 }]);
+    expect(listLockoutStatus(store, T0)).toEqual([
+      { account: 'ac-10001', blocked: true, lockedUntilMs: 0, wrongPins: 1, groupsBlocked: 0 },
+    ]);
     expect(clearPinFailures(store, 'ac-10001')).toBe(true);
     expect(readBarFacts(store, 'ac-10001', 'a').operatorBlocked).toBe(true);
     expect(unblockAccountRow(store, 'ac-10001')).toBe(true);
@@ -79,8 +97,16 @@ describe('wrong-PIN counters', () => {
       recordWrongPin(store, { account: 'ac-10001', group: `g${i % 4}` }, T0, LOCKOUT_POLICY);
     }
     const until = T0 + ACCOUNT.blockMsFirst;
-    expect(listLockoutStatus(store, T0)[0]).toEqual({ account: 'ac-10001', blocked: false,
-      lockedUntilMs: until, wrongPins: 0, groupsBlocked: 2 });
-    expect(listLockoutStatus(store, until)[0]).toMatchObject({ lockedUntilMs: 0, groupsBlocked: 0 });
+    expect(listLockoutStatus(store, T0)[0]).toEqual({
+      account: 'ac-10001',
+      blocked: false,
+      lockedUntilMs: until,
+      wrongPins: 0,
+      groupsBlocked: 2,
+    });
+    expect(listLockoutStatus(store, until)[0]).toMatchObject({
+      lockedUntilMs: 0,
+      groupsBlocked: 0,
+    });
   });
 });

@@ -3,7 +3,8 @@ import { closeAccount, putAccount } from '../../../src/store/sqlite/accounts.js'
 import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
 import { recordTxn, type TxnRow } from '../../../src/store/sqlite/ledger.js';
 import {
-  readSqliteSessionFacts, SESSION_FACTS_SQL,
+  readSqliteSessionFacts,
+  SESSION_FACTS_SQL,
 } from '../../../src/store/sqlite/session-facts.js';
 import { acquireLock, touchLock } from '../../../src/store/sqlite/sessions.js';
 
@@ -15,16 +16,26 @@ let store: Store;
 beforeEach(() => {
   store = openStore(':memory:');
   for (const account of [ACCOUNT, OTHER]) {
-    putAccount(store, { account, pinHash: `pin-of-${account}`, balanceCents: 10_000, now: 0 },
-      { replace: false });
+    putAccount(
+      store,
+      { account, pinHash: `pin-of-${account}`, balanceCents: 10_000, now: 0 },
+      { replace: false },
+    );
   }
 });
 afterEach(() => {
   closeStore(store);
 });
 
-const deposit: TxnRow = { account: ACCOUNT, txnId: 't-1', kind: 'deposit', amountCents: 250,
-  code: 0, balanceCents: 10_250, at: T0 };
+const deposit: TxnRow = {
+  account: ACCOUNT,
+  txnId: 't-1',
+  kind: 'deposit',
+  amountCents: 250,
+  code: 0,
+  balanceCents: 10_250,
+  at: T0,
+};
 const claim = (account: string, holder: string, at: number): boolean =>
   acquireLock(store, { account, holder, peer: '127.0.0.1', at, lockTtlMs: 30_000 });
 
@@ -35,8 +46,12 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
     recordTxn(store, deposit);
     expect(readSqliteSessionFacts(store, ACCOUNT, 't-1')).toEqual({
       lock: { holder: 'srv/1', heartbeatAt: T0 + 500 },
-      account: { account: ACCOUNT, pinHash: `pin-of-${ACCOUNT}`, balanceCents: 10_000,
-        closed: false },
+      account: {
+        account: ACCOUNT,
+        pinHash: `pin-of-${ACCOUNT}`,
+        balanceCents: 10_000,
+        closed: false,
+      },
       earlier: deposit,
       blocked: false,
     });
@@ -45,8 +60,10 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
   it('has no lock when no row holds the account, whatever other accounts hold', () => {
     claim(OTHER, 'srv/2', T0);
     expect(readSqliteSessionFacts(store, ACCOUNT, undefined).lock).toBeUndefined();
-    expect(readSqliteSessionFacts(store, OTHER, undefined).lock)
-      .toEqual({ holder: 'srv/2', heartbeatAt: T0 });
+    expect(readSqliteSessionFacts(store, OTHER, undefined).lock).toEqual({
+      holder: 'srv/2',
+      heartbeatAt: T0,
+    });
   });
 
   it('reads a closed account as closed, a missing one as none (with its lock still read)', () => {
@@ -54,8 +71,11 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
     expect(readSqliteSessionFacts(store, ACCOUNT, undefined).account?.closed).toBe(true);
     claim('ac-99999', 'srv/3', T0);
     expect(readSqliteSessionFacts(store, 'ac-99999', 't-1')).toEqual({
-      lock: { holder: 'srv/3', heartbeatAt: T0 }, account: undefined, earlier: undefined,
-      blocked: false });
+      lock: { holder: 'srv/3', heartbeatAt: T0 },
+      account: undefined,
+      earlier: undefined,
+      blocked: false,
+    });
   });
 
   it('reads the ledger row of this id on this account only, and none without an id', () => {
@@ -68,23 +88,31 @@ describe('readSqliteSessionFacts: one statement for the lock, the account, the l
   });
 
   it('reads a refused transaction (no balance move) with its code and the balance then', () => {
-    const refused: TxnRow = { ...deposit, txnId: 'w-1', kind: 'withdraw', amountCents: 99_999,
-      code: 51, balanceCents: 10_000 };
+    const refused: TxnRow = {
+      ...deposit,
+      txnId: 'w-1',
+      kind: 'withdraw',
+      amountCents: 99_999,
+      code: 51,
+      balanceCents: 10_000,
+    };
     recordTxn(store, refused);
     expect(readSqliteSessionFacts(store, ACCOUNT, 'w-1').earlier).toEqual(refused);
   });
 
-  it('reads an operator\'s block of this account only, in the same statement', () => {
+  it("reads an operator's block of this account only, in the same statement", () => {
     claim(ACCOUNT, 'srv/1', T0);
-    store.db.prepare('INSERT INTO account_blocks (account, blocked_at) VALUES (?, ?)')
+    store.db
+      .prepare('INSERT INTO account_blocks (account, blocked_at) VALUES (?, ?)')
       .run(ACCOUNT, T0);
     expect(readSqliteSessionFacts(store, ACCOUNT, 't-1').blocked).toBe(true);
     expect(readSqliteSessionFacts(store, OTHER, undefined).blocked).toBe(false);
   });
 
   it('finds each row by its primary key, never by a scan', () => {
-    const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${SESSION_FACTS_SQL}`).all('x', 'y') as
-      { detail: string }[];
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${SESSION_FACTS_SQL}`).all('x', 'y') as {
+      detail: string;
+    }[];
     const details = plan.map((row) => row.detail).join('\n');
     expect(details).toMatch(/SEARCH s USING INDEX sqlite_autoindex_sessions_1/);
     expect(details).toMatch(/SEARCH a USING INDEX sqlite_autoindex_accounts_1/);
