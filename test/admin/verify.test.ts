@@ -235,7 +235,7 @@ describe('verifyBank', () => {
     const fresh = await verify(bank, OPTIONS);
     expect(fresh).toMatchObject({ problems: [], locks: 1, expiredLocks: 0 });
     expect(formatVerifyOk(fresh, OPTIONS)).toContain(
-      'locks     1 held, none older than the ' + '30 s lock TTL',
+      'locks     1 held, none older than the 30 s lock TTL',
     );
     const later = { ...OPTIONS, now: NOW + 1_000 };
     const expired = await verify(bank, later);
@@ -386,7 +386,7 @@ describe('verifyBank from a checkpoint', () => {
   it('finds its own row edited, rechained or gone', async () => {
     tamper(bank, 'UPDATE audit SET amount_cents = 1 WHERE id = 4');
     expect(await first()).toBe(
-      'audit row 4, the verify checkpoint, was edited: its ' + 'contents no longer match its hash',
+      'audit row 4, the verify checkpoint, was edited: its contents no longer match its hash',
     );
     rechain(bank);
     expect(await first()).toBe(

@@ -620,7 +620,7 @@ describeSqliteOnly(
 
     it('says which balance is negative and how to write $1,000.00, by line number', async () => {
       const { dir, file } = await folderWith(
-        'ac-10001, 1111, 5\nac-10002, 2222, -3.00\n' + '# a comment\nac-10003, 3333, $1,000.00\n',
+        'ac-10001, 1111, 5\nac-10002, 2222, -3.00\n# a comment\nac-10003, 3333, $1,000.00\n',
       );
       const result = runBank(['admin', 'seed', '--file', file], '', dir);
       expect(result.code).toBe(1);

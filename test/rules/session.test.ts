@@ -318,7 +318,7 @@ describe('decideSession: deposits and withdrawals with a new transaction id', ()
     { kind: 'ping' },
     { kind: 'outcome', txnId: 't-1' },
   ] as SessionAsk[])(
-    'ends a session whose account an operator closed (or removed): 68, the ' + 'lock released (%o)',
+    'ends a session whose account an operator closed (or removed): 68, the lock released (%o)',
     (ask) => {
       const release: Write = { kind: 'release', account: ACCOUNT, holder: ORIGIN.holder };
       const op = ask.kind === 'deposit' ? 'deposit' : ask.kind;

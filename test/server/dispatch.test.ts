@@ -69,7 +69,7 @@ describe('handleFrame: the op each request hands to the engine', () => {
   });
 
   it.each([Code.sessionExpired, Code.restrictedCard])(
-    'ends the session on any %i, and keeps ' + 'it on any other refusal',
+    'ends the session on any %i, and keeps it on any other refusal',
     async (code) => {
       const fake = fakeServer();
       const peer = fakePeer('127.0.1.1', ACCOUNT);

@@ -5,6 +5,9 @@ import type { IncomingMessage } from 'node:http';
 /** The cookie that carries the token after the first page load (`/?token=…`). */
 export const TOKEN_COOKIE = 'bank_dashboard_token';
 
+/** The token cookie stays with this page: no script reads it, no other site sends it. */
+export const COOKIE_ATTRIBUTES = 'HttpOnly; SameSite=Strict; Path=/';
+
 /**
  * Whether a --listen host reaches only this machine: `localhost`, 127.0.0.0/8 or ::1 (also as
  * ::ffff:127.x). Anything else (0.0.0.0, ::, an interface's address, another name) may be

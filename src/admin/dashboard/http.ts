@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requestToken, TOKEN_COOKIE, tokenMatches } from './guard.js';
+import { COOKIE_ATTRIBUTES, requestToken, TOKEN_COOKIE, tokenMatches } from './guard.js';
 
 /**
  * The dashboard's HTTP side, on Node's own http module: a handful of fixed routes, server-sent
@@ -120,7 +120,7 @@ function answer(exchange: Exchange): void {
     token === undefined
       ? {}
       : {
-          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; ${COOKIE_ATTRIBUTES}`,
         };
   const file = files.get(url.pathname);
   if (file) {

@@ -278,11 +278,11 @@ function addCopyCommand(admin: Command): void {
     .requiredOption('--from <db>', 'the bank to copy: a SQLite file or a postgres:// URL')
     .requiredOption(
       '--to <db>',
-      'where to: a new SQLite file, or an existing PostgreSQL ' + 'database holding no bank',
+      'where to: a new SQLite file, or an existing PostgreSQL database holding no bank',
     )
     .option(
       '--pin-key <file>',
-      'the PIN key of --from, named in the output (default: ' + '<from>.pin-key)',
+      'the PIN key of --from, named in the output (default: <from>.pin-key)',
     )
     .addHelpText(
       'after',

@@ -10,7 +10,7 @@ const LISTEN_HELP =
   '65535, 0: any free one; a host beyond loopback only with a token) ' +
   `(default: ${LISTEN_DEFAULT})`;
 const TOKEN_HELP =
-  'a secret every request must carry: any non-empty text; "-" reads it from ' + 'standard input';
+  'a secret every request must carry: any non-empty text; "-" reads it from standard input';
 
 /** A --token-file: its first line, which must not be empty. */
 function tokenFileOption(path: string): string {

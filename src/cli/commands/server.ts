@@ -75,80 +75,117 @@ export function addServerCommand(program: Command): void {
     .action(async (flags: ServerFlags) => runServer(serverConfig(flags), Boolean(flags.demo)));
 }
 
+/** One limit flag: its name and argument, what it bounds, its parser, and its default. */
+type LimitOption = [
+  flags: string,
+  description: string,
+  parse: (text: string) => unknown,
+  fallback?: number,
+];
+
 /** The bounds of PROTOCOL.md §7 that are flags; cli/main.ts adds each one's range to --help. */
 function addServerLimitOptions(command: Command): void {
+  for (const [flags, description, parse, fallback] of serverLimitOptions()) {
+    command.option(flags, description, parse, fallback);
+  }
+}
+
+/** The limit flags in --help's order, each with its range (intOption) and default. */
+function serverLimitOptions(): LimitOption[] {
   const defaults = defaultServerConfig();
+  return [
+    ...connectionLimitOptions(defaults),
+    ...timeLimitOptions(defaults),
+    ...loginLimitOptions(defaults),
+  ];
+}
+
+/** How many connections, from whom, and how long a lock outlives its heartbeat. */
+function connectionLimitOptions(d: ServerConfig): LimitOption[] {
   const count = intOption(1, 100_000);
-  const seconds = intOption(1, 86_400);
-  command
-    .option(
+  return [
+    [
       '--lock-ttl <seconds>',
       'session lock expiry without a heartbeat',
-      seconds,
-      defaults.lockTtlMs / 1000,
-    )
-    .option('--max-connections <n>', 'open connections in all', count, defaults.connectionsMax)
-    .option(
+      intOption(1, 86_400),
+      d.lockTtlMs / 1000,
+    ],
+    ['--max-connections <n>', 'open connections in all', count, d.connectionsMax],
+    [
       '--max-connections-per-peer <n>',
       'open connections from one address group (IPv4 /24, IPv6 /64)',
       count,
-      defaults.connectionsPerGroupMax,
-    )
-    .option(
+      d.connectionsPerGroupMax,
+    ],
+    [
       '--max-connects-per-second <n>',
       'connects one address group may make in a second; more bans it',
       count,
-      defaults.connectsPerGroupPerSecond,
-    )
-    .option(
+      d.connectsPerGroupPerSecond,
+    ],
+    [
       '--connect-ban <seconds>',
       'how long a banned group is refused',
       intOption(1, 3600),
-      defaults.connectBanMs / 1000,
-    )
-    .option(
+      d.connectBanMs / 1000,
+    ],
+  ];
+}
+
+/** How long each stage of a connection, and a request waiting for the database, may take. */
+function timeLimitOptions(d: ServerConfig): LimitOption[] {
+  const seconds = intOption(1, 86_400);
+  return [
+    [
       '--handshake-timeout <seconds>',
       'close a TLS connection whose handshake is not done this long after connect',
       intOption(1, 60),
-      defaults.handshakeMsMax / 1000,
-    )
-    .option(
+      d.handshakeMsMax / 1000,
+    ],
+    [
       '--login-timeout <seconds>',
       'close a connection not logged in this long after connect or LOGOUT',
       intOption(1, 3600),
-      defaults.loginMsMax / 1000,
-    )
-    .option(
+      d.loginMsMax / 1000,
+    ],
+    [
       '--idle-timeout <seconds>',
       'close a session silent this long',
       seconds,
-      defaults.sessionIdleMsMax / 1000,
-    )
-    .option(
+      d.sessionIdleMsMax / 1000,
+    ],
+    [
       '--db-wait <seconds>',
       'how long a request waits for a database that is away ' +
         '(unreachable, restarting, full) before it is answered 91',
       intOption(0, 60),
-      defaults.dbWaitMs / 1000,
-    )
-    .option(
+      d.dbWaitMs / 1000,
+    ],
+    [
       '--frame-timeout <seconds>',
       'close a connection slower to finish a line',
       seconds,
-      defaults.frameMsMax / 1000,
-    )
-    .option(
+      d.frameMsMax / 1000,
+    ],
+  ];
+}
+
+/** The failed-login limit of an address group, and the networks exempt from it (§5.2, §7). */
+function loginLimitOptions(d: ServerConfig): LimitOption[] {
+  return [
+    [
       '--failed-logins-per-group <n>',
-      'failed logins one address group may make in a ' + '60 s window before its LOGINs get 65',
+      'failed logins one address group may make in a 60 s window before its LOGINs get 65',
       intOption(1, 10_000),
-      defaults.loginFailuresPerPeerPerMinute,
-    )
-    .option(
+      d.loginFailuresPerPeerPerMinute,
+    ],
+    [
       '--trust <cidr,...>',
-      'networks exempt from the per-group connection cap, connect ' +
-        'rate and failed-login limit (e.g. 10.1.2.0/24,2001:db8::/48; default: none)',
+      'networks exempt from the per-group connection cap, connect rate ' +
+        'and failed-login limit (e.g. 10.1.2.0/24,2001:db8::/48; default: none)',
       trustOption,
-    );
+    ],
+  ];
 }
 
 /** `--trust 10.1.2.0/24,2001:db8::/48`: the networks, or commander's error naming a bad one. */
@@ -177,7 +214,7 @@ function addServerOutputOptions(command: Command): void {
     )
     .option(
       '--metrics <[host:]port>',
-      'serve Prometheus /metrics and /healthz here (off by ' + 'default; a bare port is 127.0.0.1)',
+      'serve Prometheus /metrics and /healthz here (off by default; a bare port is 127.0.0.1)',
       listenAddressOption,
     );
 }

@@ -105,48 +105,78 @@ export function createMetrics(): PromMetrics {
 function defineMetrics(registry: Registry) {
   const registers = [registry];
   return {
+    ...requestMetrics(registers),
+    ...connectionMetrics(registers),
+    ...safetyMetrics(registers),
+  };
+}
+
+/** Requests: how many, how fast, and how they are committed. */
+function requestMetrics(registers: Registry[]) {
+  return {
     requests: new Counter({
       name: 'bank_requests_total',
-      help: 'Requests answered, by verb and ' + 'result code (PROTOCOL.md §6)',
+      help: 'Requests answered, by verb and result code (PROTOCOL.md §6)',
       labelNames: ['verb', 'code'] as const,
       registers,
     }),
     latency: new Histogram({
       name: 'bank_request_duration_seconds',
-      help: 'Time from reading a ' + 'request to its reply',
+      help: 'Time from reading a request to its reply',
       buckets: LATENCY_BUCKETS_S,
       registers,
     }),
     batchOps: new Histogram({
       name: 'bank_commit_batch_requests',
-      help: 'Requests applied per ' + 'group-commit transaction',
+      help: 'Requests applied per group-commit transaction',
       buckets: BATCH_BUCKETS,
       registers,
     }),
     commitSeconds: new Histogram({
       name: 'bank_commit_duration_seconds',
-      help: 'Time to run and ' + 'COMMIT one batch (fsync included)',
+      help: 'Time to run and COMMIT one batch (fsync included)',
       buckets: LATENCY_BUCKETS_S,
       registers,
     }),
+  };
+}
+
+/** Connections turned away or dropped, and address groups held back. */
+function connectionMetrics(registers: Registry[]) {
+  return {
+    refused: new Counter({
+      name: 'bank_connections_refused_total',
+      help: 'Connections turned away by a limit, by limit',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'bank_connections_dropped_total',
+      help: 'Connections closed by the server for breaking a rule, by rule',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    limited: new Counter({
+      name: 'bank_groups_limited_total',
+      help:
+        'Address groups first ' +
+        'limited in a window (logged once each), by limit: failed-logins (65), connect-rate (a ' +
+        'ban), max-connections-per-group',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+  };
+}
+
+/** What guards the accounts and the data: locks, lock-outs, storage outages. */
+function safetyMetrics(registers: Registry[]) {
+  return {
     locksExpired: new Counter({
       name: 'bank_locks_expired_total',
       help:
         'Session locks found ' +
         'expired: 68 answered (expired_reply) or taken over by a new login (taken_over)',
       labelNames: ['event'] as const,
-      registers,
-    }),
-    refused: new Counter({
-      name: 'bank_connections_refused_total',
-      help: 'Connections turned ' + 'away by a limit, by limit',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
-    dropped: new Counter({
-      name: 'bank_connections_dropped_total',
-      help: 'Connections closed by ' + 'the server for breaking a rule, by rule',
-      labelNames: ['reason'] as const,
       registers,
     }),
     lockouts: new Counter({
@@ -171,15 +201,6 @@ function defineMetrics(registry: Registry) {
         'Requests answered ' +
         '91 because the database did not take them within --db-wait, by verb',
       labelNames: ['verb'] as const,
-      registers,
-    }),
-    limited: new Counter({
-      name: 'bank_groups_limited_total',
-      help:
-        'Address groups first ' +
-        'limited in a window (logged once each), by limit: failed-logins (65), connect-rate (a ' +
-        'ban), max-connections-per-group',
-      labelNames: ['reason'] as const,
       registers,
     }),
   };

@@ -56,38 +56,29 @@ export function readSqliteSessionFacts(
 ): SessionFacts {
   const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');
-  const [
-    holder,
-    heartbeatAt,
-    pinHash,
-    balanceCents,
-    closed,
-    foundTxnId,
-    kind,
-    amountCents,
-    code,
-    txnBalanceCents,
-    at,
-    blocked,
-  ] = row;
+  const [holder, heartbeatAt, pinHash, balanceCents, closed, , , , , , , blocked] = row;
   return {
     lock: holder === null ? undefined : { holder, heartbeatAt: heartbeatAt! },
     account:
       pinHash === null
         ? undefined
         : { account, pinHash, balanceCents: balanceCents!, closed: closed === 1 },
-    earlier:
-      foundTxnId === null
-        ? undefined
-        : {
-            account,
-            txnId: foundTxnId,
-            kind: kind!,
-            amountCents: amountCents!,
-            code: code!,
-            balanceCents: txnBalanceCents!,
-            at: at!,
-          },
+    earlier: earlierOf(account, row),
     blocked: blocked === 1,
+  };
+}
+
+/** The row's earlier transaction with the request's id, if the ledger has one. */
+function earlierOf(account: AccountId, row: FactsRow): SessionFacts['earlier'] {
+  const [, , , , , foundTxnId, kind, amountCents, code, txnBalanceCents, at] = row;
+  if (foundTxnId === null) return undefined;
+  return {
+    account,
+    txnId: foundTxnId,
+    kind: kind!,
+    amountCents: amountCents!,
+    code: code!,
+    balanceCents: txnBalanceCents!,
+    at: at!,
   };
 }

@@ -150,7 +150,7 @@ describe('a SQLite bank copied into PostgreSQL', () => {
 
   it('numbers the next run after the runs it copied', async () => {
     const next = await client.query(
-      'INSERT INTO runs (started_at, version) VALUES (1, $1) ' + 'RETURNING run',
+      'INSERT INTO runs (started_at, version) VALUES (1, $1) RETURNING run',
       ['test'],
     );
     expect(next.rows[0].run).toBe(3);
