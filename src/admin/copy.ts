@@ -131,8 +131,7 @@ export function describeCopy(counts: CopyCounts, from: string, to: string): stri
 export function describePinKey(options: CopyOptions, env = process.env): string {
   if (env.BANK_PIN_KEY !== undefined && env.BANK_PIN_KEY !== '') {
     return (
-      'The PIN hashes were copied as they are: servers on the copy need the same ' +
-      'BANK_PIN_KEY.'
+      'The PIN hashes were copied as they are: servers on the copy need the same ' + 'BANK_PIN_KEY.'
     );
   }
   const sourceKey = options.pinKey ?? defaultPinKeyFile(options.from, env);
