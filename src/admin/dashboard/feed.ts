@@ -37,16 +37,12 @@ export const FEED_LIMITS = {
 } as const;
 
 /** An audit row as the page shows it: the transaction id shortened, a summary spelled out. */
-export interface AuditRowView {
-  id: number;
-  at: number;
-  conn: number | null;
-  peer: string | null;
-  account: string | null;
-  op: string;
-  amountCents: number | null;
+export interface AuditRowView extends Pick<
+  AuditRow,
+  'id' | 'at' | 'conn' | 'peer' | 'account' | 'op' | 'amountCents' | 'balanceCents'
+> {
+  /** Two digits, as on the wire. */
   code: string | null;
-  balanceCents: number | null;
   txn: string | null;
   /** A 'refusals' row's counts: `14: 30×10 idle×1`. */
   summary: string | null;
