@@ -75,6 +75,7 @@ function announceStart(server: RunningServer, log: ServerLog, web?: MetricsServe
       login_timeout_s: config.loginMsMax / 1000,
       idle_timeout_s: config.sessionIdleMsMax / 1000,
       frame_timeout_s: config.frameMsMax / 1000,
+      db_wait_s: config.dbWaitMs / 1000,
       batch_ops_max: config.batchOpsMax,
       log_level: config.logLevel,
       metrics: web?.url,
