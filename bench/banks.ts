@@ -20,6 +20,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface RunBank {
   /** What `--db` gets: a file path or a postgres:// URL. */
   db: string;
+  /** What the bank servers' `--db` gets instead, when not db: through --db-latency-ms's proxy. */
+  serversDb?: string;
   /** Flags of server `index` beyond the bench's own (limits, host, port). */
   serverArgs: (index: number) => string[];
   /** Durability settings and the approved ledger rows, read once the servers have stopped. */
@@ -72,7 +74,10 @@ export async function postgresBank(
     throw error;
   }
   return {
+    // Only the servers go through the proxy: the admin commands run synchronously, and the
+    // proxy lives in this process's event loop.
     db: database.url,
+    ...(server.route ? { serversDb: server.route(database.url) } : {}),
     serverArgs: (index) => [...pinKey, '--server-name', `bench-${index + 1}`],
     facts: () => readPgFacts(bankBin, database.url),
     databaseCpu: () => clusterCpuReading(server.dataDir),

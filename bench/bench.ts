@@ -10,6 +10,7 @@ import { startBenchDashboard } from './dashboard.js';
 import { openSessions, runLoad, type Tally } from './load.js';
 import { recordSweep } from './report.js';
 import { postgresBank, sqliteBank, type Engine, type RunBank } from './banks.js';
+import { startDelayProxy } from './delay-proxy.js';
 import { startPgServer, type PgServer } from './postgres.js';
 import {
   OPENING_CENTS,
@@ -45,6 +46,8 @@ interface BenchOptions {
   dashboard: boolean;
   /** A PostgreSQL server of one's own (a fresh database on it per run); else an embedded one. */
   pgUrl?: string;
+  /** Each chunk between the servers and PostgreSQL is held this long, each way (delay-proxy.ts). */
+  dbLatencyMs: number;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -65,6 +68,7 @@ function parseOptions(argv: string[]): BenchOptions {
       servers: { type: 'string', default: '1' },
       'pg-url': { type: 'string' },
       dashboard: { type: 'boolean', default: false },
+      'db-latency-ms': { type: 'string', default: '0' },
     },
   });
   const positive = (name: string, text: string): number => {
@@ -85,7 +89,16 @@ function parseOptions(argv: string[]): BenchOptions {
     bank: values.bank ?? fileURLToPath(new URL('../bin/bank', import.meta.url)),
     ...(values.profile ? { profile: values.profile } : {}),
     ...engineOptions(values.db, positive('servers', values.servers), values['pg-url']),
+    dbLatencyMs: latencyOption(values['db-latency-ms'], values.db),
   };
+}
+
+/** --db-latency-ms: ms each way between the servers and PostgreSQL (0: no proxy). */
+function latencyOption(text: string, db: string): number {
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error('--db-latency-ms takes a whole number');
+  if (ms > 0 && db !== 'postgres') throw new Error('--db-latency-ms needs --db postgres');
+  return ms;
 }
 
 /** --db, --servers and --pg-url, checked together. */
@@ -120,7 +133,7 @@ async function runOnce(
 /** Starts the servers on the seeded bank, runs the load, stops them, and checks the bank. */
 async function measure(options: BenchOptions, sessions: number, bank: RunBank): Promise<RunResult> {
   const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile}`] : [];
-  const servers = await startBenchServers(options.bank, bank.db, {
+  const servers = await startBenchServers(options.bank, bank.serversDb ?? bank.db, {
     count: options.servers,
     nodeArgs,
     serverArgs: bank.serverArgs,
@@ -263,9 +276,16 @@ async function runAll(
 async function runAllOnEngine(options: BenchOptions, points: number[]): Promise<RunResult[]> {
   if (options.engine === 'sqlite') return runAll(options, points, null);
   const pgServer = await startPgServer(options.pgUrl);
+  const proxy =
+    options.dbLatencyMs > 0 ? await startDelayProxy(pgServer.url, options.dbLatencyMs) : null;
   try {
-    return await runAll(options, points, pgServer);
+    return await runAll(
+      options,
+      points,
+      proxy === null ? pgServer : { ...pgServer, route: proxy.route },
+    );
   } finally {
+    await proxy?.close();
     await pgServer.stop();
   }
 }

@@ -22,6 +22,8 @@ export interface PgServer {
   /** The embedded cluster's data directory (its postmaster.pid); undefined for --pg-url. */
   dataDir?: string;
   stop: () => Promise<void>;
+  /** The URL the bank servers get for a database's: through the --db-latency-ms proxy. */
+  route?: (url: string) => string;
 }
 
 /** The server of --pg-url (left running at the end), or a fresh embedded cluster. */

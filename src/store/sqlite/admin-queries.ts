@@ -32,7 +32,9 @@ interface AdminStatements {
 }
 
 // A ledger row and the audit row of the request that made it agree on every field they share.
-const SAME_TXN = `a.account = t.account AND a.txn_id = t.txn_id AND a.op = t.kind
+// t.txn_key first: the ledger is found by its key's index (migration 006).
+const SAME_TXN = `t.txn_key = bank_txn_key(a.account, a.txn_id)
+  AND a.account = t.account AND a.txn_id = t.txn_id AND a.op = t.kind
   AND a.amount_cents = t.amount_cents AND a.code = t.code AND a.balance_cents = t.balance_cents`;
 
 /** The admin statements of this connection, prepared the first time they are asked for. */

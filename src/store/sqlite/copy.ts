@@ -20,7 +20,7 @@ import { preparedOnce, type Store } from './db.js';
  */
 interface CopyStatements {
   accounts: Statement<[after: string, limit: number]>;
-  ledger: Statement<[account: string, txnId: string, limit: number]>;
+  ledger: Statement<[afterId: number, limit: number]>;
   audit: Statement<[afterId: number, limit: number]>;
   blocks: Statement<[after: string, limit: number]>;
   runs: Statement<[after: number, limit: number]>;
@@ -36,9 +36,11 @@ function prepareCopy(db: Database): CopyStatements {
     accounts: db.prepare(`SELECT account, pin_hash AS pinHash, balance_cents AS balanceCents,
       opened_at AS openedAt, closed_at AS closedAt FROM accounts
       WHERE account > ? ORDER BY account LIMIT ?`),
-    ledger: db.prepare(`SELECT account, txn_id AS txnId, kind, amount_cents AS amountCents, code,
-      balance_cents AS balanceCents, at FROM transactions
-      WHERE (account, txn_id) > (?, ?) ORDER BY account, txn_id LIMIT ?`),
+    // In the order the rows went in (by rowid, migration 006); the rows carry their id as the
+    // cursor of the next page, and only the TxnRow fields go out (ledgerPages).
+    ledger: db.prepare(`SELECT id, account, txn_id AS txnId, kind, amount_cents AS amountCents,
+      code, balance_cents AS balanceCents, at FROM transactions
+      WHERE id > ? ORDER BY id LIMIT ?`),
     audit: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > ? ORDER BY id LIMIT ?`),
     blocks: db.prepare(`SELECT account, blocked_at AS blockedAt FROM account_blocks
       WHERE account > ? ORDER BY account LIMIT ?`),
@@ -55,7 +57,9 @@ function preparePuts(db: Database): CopyStatements['put'] {
     account: db.prepare(`INSERT INTO accounts (account, pin_hash, balance_cents, opened_at,
       closed_at) VALUES (?, ?, ?, ?, ?)`),
     txn: db.prepare(`INSERT INTO transactions
-      (account, txn_id, kind, amount_cents, code, balance_cents, at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      (txn_key, account, txn_id, kind, amount_cents, code, balance_cents, at)
+      SELECT bank_txn_key(v.account, v.txn_id), v.* FROM (SELECT ? AS account, ? AS txn_id,
+        ? AS kind, ? AS amount_cents, ? AS code, ? AS balance_cents, ? AS at) AS v`),
     audit: db.prepare(`INSERT INTO audit (id, at, conn, peer, account, op, amount_cents, code,
       balance_cents, txn_id, events, codes, first_at, last_at, hash)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -73,11 +77,24 @@ export function sqliteExport(store: Store): AsyncIterable<BankRecord> {
   const s = statements(store);
   return exportRecords({
     accounts: (last) => s.accounts.all(last?.account ?? '', PAGE_ROWS) as AccountPage[],
-    ledger: (last) => s.ledger.all(last?.account ?? '', last?.txnId ?? '', PAGE_ROWS) as TxnRow[],
+    ledger: ledgerPages(s.ledger),
     audit: readPages<AuditRow>((last) => s.audit.all(last?.id ?? 0, PAGE_ROWS) as AuditRow[]),
     blocks: (last) => s.blocks.all(last?.account ?? '', PAGE_ROWS) as BlockPage[],
     runs: (last) => s.runs.all(last?.run ?? 0, PAGE_ROWS) as RunPage[],
   });
+}
+
+/** The ledger's pages in rowid order, each row given without its id. */
+function ledgerPages(
+  ledger: Statement<[afterId: number, limit: number]>,
+): (last: TxnRow | undefined) => TxnRow[] {
+  let lastId = 0;
+  return (last) => {
+    if (last === undefined) lastId = 0;
+    const rows = ledger.all(lastId, PAGE_ROWS) as (TxnRow & { id: number })[];
+    if (rows.length > 0) lastId = rows[rows.length - 1]!.id;
+    return rows.map(({ id: _id, ...row }) => row);
+  };
 }
 
 /** True when any account, audit row or ledger row is stored. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.js';
+import { registerTxnKey } from './txn-key.js';
 import { prepareAccounts, type AccountStatements } from './accounts.js';
 import { prepareSessions, type SessionStatements } from './sessions.js';
 import { prepareLedger, type LedgerStatements } from './ledger.js';
@@ -47,6 +48,7 @@ export function openStore(file: string, options: OpenOptions = {}): Store {
 
 /** Prepares every statement against an already migrated database. */
 export function prepareStore(db: Database.Database): Store {
+  registerTxnKey(db); // the admin queries find a ledger row by its key
   return {
     db,
     accounts: prepareAccounts(db),

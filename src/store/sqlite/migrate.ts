@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
 import { assert } from '../../assert.js';
+import { registerTxnKey } from './txn-key.js';
 
 /** migrations/sqlite/ at the top of the package, from src/store/sqlite and dist/store/sqlite. */
 export const migrationsDir = fileURLToPath(new URL('../../../migrations/sqlite/', import.meta.url));
@@ -22,6 +23,7 @@ export function listMigrations(dir = migrationsDir): { version: number; file: st
 /** Applies every migration newer than the schema version (PRAGMA user_version), each atomically. */
 export function migrate(db: Database, dir = migrationsDir): number {
   const current = db.pragma('user_version', { simple: true }) as number;
+  registerTxnKey(db); // migration 006 computes the ledger's lookup keys
   for (const { version, file } of listMigrations(dir)) {
     if (version <= current) continue;
     const sql = readFileSync(`${dir}/${file}`, 'utf8');

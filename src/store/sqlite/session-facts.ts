@@ -3,10 +3,12 @@ import { assert } from '../../assert.js';
 import type { CodeNumber } from '../../protocol/codes.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { SessionFacts } from '../../rules/requests.js';
+import { txnKey } from './txn-key.js';
 
 /**
  * A session request's facts (rules/session.ts) in one statement: the lock row, the account, the
- * ledger row of the transaction id and the operator's block, each found by its primary key.
+ * ledger row of the transaction id (by its key, txn-key.ts) and the operator's block, each found
+ * by an index.
  * Every request of a session reads them, so one statement instead of four, its row returned as
  * an array (`raw`), not as an object with named keys.
  */
@@ -15,10 +17,11 @@ export const SESSION_FACTS_SQL = `SELECT
       a.pin_hash, a.balance_cents, a.closed_at IS NOT NULL,
       t.txn_id, t.kind, t.amount_cents, t.code, t.balance_cents, t.at,
       b.account IS NOT NULL
-    FROM (SELECT ? AS account, ? AS txn_id) AS k
+    FROM (SELECT ? AS account, ? AS txn_id, ? AS txn_key) AS k
     LEFT JOIN sessions AS s ON s.account = k.account
     LEFT JOIN accounts AS a ON a.account = k.account
-    LEFT JOIN transactions AS t ON t.account = k.account AND t.txn_id = k.txn_id
+    LEFT JOIN transactions AS t
+      ON t.txn_key = k.txn_key AND t.account = k.account AND t.txn_id = k.txn_id
     LEFT JOIN account_blocks AS b ON b.account = k.account`;
 
 /** What these functions read of an open store (db.ts builds it and imports this module). */
@@ -27,10 +30,12 @@ export interface FactsStore {
 }
 
 /** The statement, prepared with the others when the store opens (db.ts). */
-export type SessionFactsStatement = Statement<[account: string, txnId: string | null]>;
+export type SessionFactsStatement = Statement<
+  [account: string, txnId: string | null, txnKey: number | null]
+>;
 
 export function prepareSessionFacts(db: Database): SessionFactsStatement {
-  return db.prepare<[string, string | null]>(SESSION_FACTS_SQL).raw();
+  return db.prepare<[string, string | null, number | null]>(SESSION_FACTS_SQL).raw();
 }
 
 type FactsRow = [
@@ -54,7 +59,11 @@ export function readSqliteSessionFacts(
   account: AccountId,
   txnId: string | undefined,
 ): SessionFacts {
-  const row = store.sessionFacts.get(account, txnId ?? null) as FactsRow | undefined;
+  const row = store.sessionFacts.get(
+    account,
+    txnId ?? null,
+    txnId === undefined ? null : txnKey(account, txnId),
+  ) as FactsRow | undefined;
   assert(row !== undefined, 'the facts query yields one row');
   const [holder, heartbeatAt, pinHash, balanceCents, closed, , , , , , , blocked] = row;
   return {

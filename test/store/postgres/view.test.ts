@@ -21,6 +21,7 @@ import {
 import { appendAudit, listAudit } from '../../../src/store/sqlite/audit.js';
 import { sqliteExport, sqliteImport } from '../../../src/store/sqlite/copy.js';
 import { openStore, type Store } from '../../../src/store/sqlite/db.js';
+import { recordTxn } from '../../../src/store/sqlite/ledger.js';
 import { listAccountStates, listLockPage, listRuns } from '../../../src/store/sqlite/dashboard.js';
 import { listLockoutStatus } from '../../../src/store/sqlite/lockout.js';
 import { listLocks } from '../../../src/store/sqlite/sessions.js';
@@ -261,7 +262,15 @@ describe('PostgreSQL admin changes, as on SQLite', () => {
     const ledger = `INSERT INTO transactions (account, txn_id, kind, amount_cents, code,
       balance_cents, at) VALUES ('ac-10002', 'w9', 'withdraw', 100, 0, 4900, 9100)`;
     await client.query(ledger);
-    source.db.exec(ledger);
+    recordTxn(source, {
+      account: 'ac-10002',
+      txnId: 'w9',
+      kind: 'withdraw',
+      amountCents: 100,
+      code: 0,
+      balanceCents: 4900,
+      at: 9100,
+    }); // the same row, with its key (migration 006)
     await readOn(client, async (view) => {
       expect(await view.ledgerUnaudited()).toEqual(findLedgerUnaudited(source));
       expect(await view.ledgerUnaudited()).toEqual({ account: 'ac-10002', txnId: 'w9' });

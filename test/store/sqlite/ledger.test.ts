@@ -3,6 +3,7 @@ import { putAccount } from '../../../src/store/sqlite/accounts.js';
 import { closeStore, openStore, type Store } from '../../../src/store/sqlite/db.js';
 import { recordTxn, type TxnRow } from '../../../src/store/sqlite/ledger.js';
 import { readSqliteSessionFacts } from '../../../src/store/sqlite/session-facts.js';
+import { txnKey } from '../../../src/store/sqlite/txn-key.js';
 
 let store: Store;
 beforeEach(() => {
@@ -65,10 +66,44 @@ describe("recordTxn, and the ledger row read with a request's facts", () => {
     expect(findTxn(store, 'ac-12345', 'ABC')).toBeUndefined();
   });
 
+  it('appends rows by an increasing rowid, each with its key (migration 006)', () => {
+    recordTxn(store, deposit);
+    recordTxn(store, { ...deposit, txnId: 'a-later-one' });
+    const ids = store.db
+      .prepare('SELECT id, txn_key AS key, txn_id AS txnId FROM transactions')
+      .all() as { id: number; key: number; txnId: string }[];
+    expect(ids.map((row) => row.id)).toEqual([1, 2]);
+    expect(ids.map((row) => row.key)).toEqual([
+      txnKey('ac-12345', deposit.txnId),
+      txnKey('ac-12345', 'a-later-one'),
+    ]);
+  });
+
   it('throws on a duplicate (account, txn-id) and keeps the first row', () => {
     recordTxn(store, deposit);
-    expect(() => recordTxn(store, { ...deposit, amountCents: 1 })).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => recordTxn(store, { ...deposit, amountCents: 1 })).toThrow(/UNIQUE/);
     expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);
+  });
+
+  it('tells apart two transactions whose keys collide, by the full pair', () => {
+    recordTxn(store, deposit);
+    const key = txnKey('ac-12345', deposit.txnId);
+    store.db
+      .prepare(
+        `INSERT INTO transactions (txn_key, account, txn_id, kind, amount_cents,
+      code, balance_cents, at) VALUES (?, 'ac-54321', 'other', 'deposit', 1, 0, 1, 1)`,
+      )
+      .run(key);
+    expect(findTxn(store, 'ac-12345', deposit.txnId)).toEqual(deposit);
+    expect(findTxn(store, 'ac-54321', deposit.txnId)).toBeUndefined();
+    expect(findTxn(store, 'ac-12345', 'other')).toBeUndefined();
+    expect(findTxn(store, 'ac-54321', 'other')).toBeUndefined(); // its key is not the one stored
+  });
+
+  it('keys by a 53-bit hash of the pair that separates account from id', () => {
+    expect(txnKey('ac-12345', 'abc')).not.toBe(txnKey('ac-1234', '5abc'));
+    expect(Number.isSafeInteger(txnKey('ac-12345', 'abc'))).toBe(true);
+    expect(txnKey('ac-12345', 'abc')).toBe(txnKey('ac-12345', 'abc'));
   });
 
   it('refuses a transaction on an account that does not exist (foreign key)', () => {
