@@ -86,13 +86,19 @@ async function runOwner(port: number, i: number, client: Client): Promise<void> 
   }
 }
 
-/** Logs in to a shared account, waiting out 09 (bounded); returns the balance, or null. */
-async function loginShared(peer: WireClient, customer: Customer, client: Client) {
+/**
+ * Logs in to a shared account, waiting out 09 (bounded) on a new connection each time: a
+ * connection that is refused 10 times before a login is closed (PROTOCOL.md §7). Returns the
+ * logged-in connection and the balance, or null.
+ */
+async function loginShared(port: number, i: number, customer: Customer, client: Client) {
   const deadline = Date.now() + 20_000;
   for (let attempt = 0; attempt < 2000 && Date.now() < deadline; attempt++) {
+    const peer = await WireClient.connect(port, sourceAddress(i));
     const reply = await peer.request(`LOGIN ${customer.account} ${customer.pin}`);
     const match = /^00 (\d+) 30$/.exec(reply);
-    if (match) return Number(match[1]);
+    if (match) return { peer, balanceCents: Number(match[1]) };
+    peer.close();
     if (reply !== '09') {
       client.tally.problems.push(`${customer.account} login: ${reply}`);
       return null;
@@ -106,12 +112,13 @@ async function loginShared(peer: WireClient, customer: Customer, client: Client)
 
 /** A client that contends for the shared accounts: 6 sessions of 2 moves; some end by dropping. */
 async function runContender(port: number, i: number, client: Client): Promise<void> {
-  for (let session = 0; session < 6; session++) {
+  for (let round = 0; round < 6; round++) {
     const customer = SHARED[randomInt(client.rng, 0, SHARED.length - 1)]!;
-    const peer = await WireClient.connect(port, sourceAddress(i));
+    const session = await loginShared(port, i, customer, client);
+    if (session === null) return;
+    const { peer } = session;
     try {
-      let balanceCents = await loginShared(peer, customer, client);
-      if (balanceCents === null) return;
+      let { balanceCents } = session;
       for (let n = 0; n < 2; n++) {
         balanceCents = await moveMoney(peer, customer.account, balanceCents, client);
       }
