@@ -95,21 +95,25 @@ async function adminThroughSlowPipe(dbFile: string, ...args: string[]) {
 const ROUNDS_TIMEOUT_MS = 180_000;
 
 describe('SIGKILL while clients deposit', () => {
-  it(`loses no acknowledged deposit, adds none, leaves no lock, over ${ROUNDS} kills`, async () => {
-    const accounts = accountsText(CUSTOMERS, '100.00');
-    let server = await startServer({ accounts, args: ['--quiet'] });
-    const ctx = { ledger: newLedger(), opening: readBalances(server.dbFile), rng: makeRng(4242) };
-    try {
-      for (let round = 1; round <= ROUNDS; round++) {
-        server = await crashAndRestart(server, round, ctx);
+  it(
+    `loses no acknowledged deposit, adds none, leaves no lock, over ${ROUNDS} kills`,
+    async () => {
+      const accounts = accountsText(CUSTOMERS, '100.00');
+      let server = await startServer({ accounts, args: ['--quiet'] });
+      const ctx = { ledger: newLedger(), opening: readBalances(server.dbFile), rng: makeRng(4242) };
+      try {
+        for (let round = 1; round <= ROUNDS; round++) {
+          server = await crashAndRestart(server, round, ctx);
+        }
+        expect(ctx.ledger.unexpected).toEqual([]);
+      } catch (error) {
+        await server.stop(); // it may be the killed one: only the first failure is reported
+        throw error;
       }
-      expect(ctx.ledger.unexpected).toEqual([]);
-    } catch (error) {
-      await server.stop(); // it may be the killed one: only the first failure is reported
-      throw error;
-    }
-    expect(await server.stop()).toBe(0);
-  }, ROUNDS_TIMEOUT_MS);
+      expect(await server.stop()).toBe(0);
+    },
+    ROUNDS_TIMEOUT_MS,
+  );
 
   // Found while writing the test above: reading a long audit log back through a pipe.
   it('prints a long audit log whole into a slow pipe (`admin audit --json | …`)', async () => {
