@@ -91,12 +91,13 @@ function depositsUntil(
 
 /** A balance as the database (by URL) holds it. */
 async function balanceIn(db: string, account: string): Promise<number> {
-  const rows = await readRows<{ balance_cents: number }>(
+  // PostgreSQL's BIGINT comes back as text.
+  const rows = await readRows<{ balance_cents: number | string }>(
     db,
     'SELECT balance_cents FROM accounts WHERE account = ?',
     [account],
   );
-  return rows[0]!.balance_cents;
+  return Number(rows[0]!.balance_cents);
 }
 
 /** A logged-in session and the deposits it was told are done. */
