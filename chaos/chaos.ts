@@ -1,11 +1,14 @@
 /**
- * The nemesis suite of issue 18 (Jepsen style): bank servers on PostgreSQL (two on one database)
- * and on SQLite (one) serve ATMs while faults are injected on a schedule drawn from the seed;
+ * The nemesis suite of issue 18 (Jepsen style): bank servers on PostgreSQL (two on one database),
+ * on SQLite (one), and (--engine failover or all) on a PostgreSQL primary with a synchronous
+ * standby (two, over a multi-host --db URL) serve ATMs while faults are injected on a schedule
+ * drawn from the seed;
  * every operation is recorded, and the history is checked against the ledger afterwards. Prints
  * the schedule and a table; exits 1 on any violated invariant, 2 when it had to give up.
  * Bounded in time (a hard stop), and on loopback only (127.0.0.1).
  *
- *   npm run chaos -- [--seconds N] [--seed S] [--engine postgres|sqlite|both] [--json FILE]
+ *   npm run chaos -- [--seconds N] [--seed S] [--engine postgres|sqlite|failover|both|all]
+ *                    [--json FILE]
  *                    [--faults pg-crash,server-kill,…]     (only these kinds: chaos/schedule.ts)
  */
 import { spawnSync } from 'node:child_process';
@@ -13,11 +16,12 @@ import { writeFileSync } from 'node:fs';
 import { makeCustomers } from '../test/helpers/customers.js';
 import { BANK } from '../test/helpers/server.js';
 import { killAllServers } from './bank-servers.js';
-import { type ChaosOptions, parseChaosOptions } from './options.js';
+import { type ChaosOptions, type Engine, ENGINES, parseChaosOptions } from './options.js';
 import { type EngineResult, type EngineWorld, runEngine } from './run-engine.js';
 import { countViolations, formatTable } from './table.js';
 import { pgHardStops, postgresWorld } from './world-postgres.js';
 import { sqliteHardStops, sqliteWorld } from './world-sqlite.js';
+import { failoverHardStops, failoverUnavailable, failoverWorld } from './world-failover.js';
 
 /** ATMs per engine, over fewer accounts, so that sessions contend for them. */
 const ATMS = 6;
@@ -37,19 +41,42 @@ function serverHasDbWait(): boolean {
   return help.stdout.includes('--db-wait');
 }
 
-async function runOne(engine: 'postgres' | 'sqlite', options: ChaosOptions): Promise<EngineResult> {
+/** Each engine's world, set up with its servers started. */
+const WORLDS: Record<
+  Engine,
+  (customers: typeof CUSTOMERS, args: string[]) => Promise<EngineWorld>
+> = { postgres: postgresWorld, sqlite: sqliteWorld, failover: failoverWorld };
+
+/** An engine this machine cannot run: no faults, no work, and why in the table. */
+function skippedResult(engine: Engine, why: string): EngineResult {
+  return {
+    engine,
+    schedule: [],
+    skipped: [{ kind: engine, why }],
+    report: {
+      invariants: [],
+      operations: 0,
+      acknowledged: 0,
+      worstResumeMs: null,
+      unacknowledged: {},
+    },
+    notes: [],
+    elapsedMs: 0,
+  };
+}
+
+async function runOne(engine: Engine, options: ChaosOptions): Promise<EngineResult> {
+  const unavailable = engine === 'failover' ? failoverUnavailable() : null;
+  if (unavailable !== null) return skippedResult(engine, unavailable);
   const dbWait = serverHasDbWait() ? ['--db-wait', String(DB_WAIT_SECONDS)] : [];
   const args = ['--lock-ttl', String(LOCK_TTL_SECONDS), ...dbWait];
-  const world: EngineWorld =
-    engine === 'postgres'
-      ? await postgresWorld(CUSTOMERS, args)
-      : await sqliteWorld(CUSTOMERS, args);
+  const world = await WORLDS[engine](CUSTOMERS, args);
   const only = options.faults;
   if (only !== null) world.kinds = world.kinds.filter((kind) => only.includes(kind));
   try {
     const result = await runEngine(world, {
       seconds: options.seconds,
-      seed: options.seed + (engine === 'postgres' ? 0 : 1),
+      seed: options.seed + ENGINES.indexOf(engine),
       atms: ATMS,
       customers: CUSTOMERS,
       resumeMsMax: (DB_WAIT_SECONDS + 1) * 1000,
@@ -72,7 +99,7 @@ async function runOne(engine: 'postgres' | 'sqlite', options: ChaosOptions): Pro
 /** Kills the servers and PostgreSQL and unmounts, at once: nothing the run started outlives it. */
 function killEverything(): void {
   killAllServers();
-  [...pgHardStops, ...sqliteHardStops].forEach((stop) => stop());
+  [...pgHardStops, ...sqliteHardStops, ...failoverHardStops].forEach((stop) => stop());
 }
 
 /** Exits with code 2 after `seconds`, or on SIGINT or SIGTERM, killing everything first. */

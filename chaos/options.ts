@@ -1,12 +1,17 @@
 // The command line of `npm run chaos -- [--seconds N] [--seed S] [--engine E] [--json FILE]
-// [--faults KIND,KIND]`. Pure.
+// [--faults KIND,KIND]`. Pure. E is postgres, sqlite, failover (the primary + standby world),
+// both (postgres and sqlite: the default) or all three.
+
+/** The worlds a chaos run knows, in the order `all` runs them. */
+export const ENGINES = ['postgres', 'sqlite', 'failover'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 /** What a chaos run was asked for. */
 export interface ChaosOptions {
   /** Seconds of work per engine (faults and ATMs), before settling and checking. */
   seconds: number;
   seed: number;
-  engines: ('postgres' | 'sqlite')[];
+  engines: Engine[];
   /** Where to write the report as JSON (the vitest test reads it), if anywhere. */
   jsonFile: string | null;
   /** Only these kinds of fault (--faults a,b), or every kind an engine offers (null). */
@@ -30,10 +35,15 @@ export function parseChaosOptions(argv: string[], randomSeed: number): ChaosOpti
   const seed = Number(value('--seed') ?? randomSeed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error('--seed takes a whole number');
   const engine = value('--engine') ?? 'both';
-  if (!['both', 'postgres', 'sqlite'].includes(engine)) {
-    throw new Error('--engine takes postgres, sqlite or both');
+  const named: Record<string, Engine[]> = {
+    both: ['postgres', 'sqlite'],
+    all: [...ENGINES],
+    ...Object.fromEntries(ENGINES.map((one) => [one, [one]])),
+  };
+  const engines = named[engine];
+  if (engines === undefined) {
+    throw new Error('--engine takes postgres, sqlite, failover, both or all');
   }
-  const engines = engine === 'both' ? (['postgres', 'sqlite'] as const) : ([engine] as const);
   const faults =
     value('--faults')
       ?.split(',')
@@ -41,7 +51,7 @@ export function parseChaosOptions(argv: string[], randomSeed: number): ChaosOpti
   return {
     seconds,
     seed,
-    engines: [...engines] as ChaosOptions['engines'],
+    engines,
     jsonFile: value('--json') ?? null,
     faults,
   };

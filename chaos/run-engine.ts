@@ -21,7 +21,7 @@ const SETTLE_MS = 10_000;
 
 /** An engine's bank, servers and faults, as the runner drives them. */
 export interface EngineWorld {
-  engine: 'postgres' | 'sqlite';
+  engine: 'postgres' | 'sqlite' | 'failover';
   /** The bank as `bank admin` reaches it (directly, never through the fault proxy). */
   db: string;
   servers: ChaosServer[];

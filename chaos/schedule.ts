@@ -38,6 +38,12 @@ const DURATION_MS: Record<FaultKind, [number, number]> = {
   failover: [0, 0],
 };
 
+/**
+ * Kinds that come at most once in a run: after a fail-over the promoted standby has no standby
+ * of its own (none is rebuilt), so a second one would have nothing to fail over to.
+ */
+export const ONCE_PER_RUN: readonly FaultKind[] = ['failover'];
+
 /** The first fault comes after this long: every ATM has logged in and is at work. */
 const FIRST_FAULT_MS: [number, number] = [2000, 3000];
 /** Quiet time after each fault beyond the resume limit. */
@@ -60,9 +66,14 @@ export function drawSchedule(request: ScheduleRequest): Fault[] {
   if (request.kinds.length === 0) return faults;
   let atMs = randomInt(rng, ...FIRST_FAULT_MS);
   const deck: FaultKind[] = [];
+  const spent = new Set<FaultKind>();
+  const open = (kind: FaultKind): boolean => !spent.has(kind);
   for (;;) {
+    if (!request.kinds.some(open)) return faults;
     if (deck.length === 0) deck.push(...shuffle(rng, request.kinds));
     const kind = deck.shift()!;
+    if (!open(kind)) continue;
+    if (ONCE_PER_RUN.includes(kind)) spent.add(kind);
     const durationMs = randomInt(rng, ...DURATION_MS[kind]);
     const server = randomInt(rng, 0, request.servers - 1);
     const quietMs = request.resumeMsMax + randomInt(rng, ...QUIET_MS);

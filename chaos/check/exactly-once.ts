@@ -12,13 +12,17 @@ export function checkExactlyOnce(
   ledger: Ledger,
   timelines: Map<string, Timeline>,
 ): Invariant {
-  const recorded = new Map(ledger.txns.map((txn) => [txnKey(txn.account, txn.txnId), txn]));
+  const recorded = new Map(ledger.txns.map((txn) => [txnKey(txn.account, txn.txnId ?? ''), txn]));
   const violations: string[] = [];
   for (const [key, facts] of txns) {
     const applied = timelines.get(facts.account)?.applied.get(facts.txnId) ?? 0;
     violations.push(...judgeTxn(facts, applied, recorded.get(key)).map((why) => `${key}: ${why}`));
   }
   for (const move of [...ledger.moves, ...ledger.txns]) {
+    if (move.txnId === null) {
+      if (move.code === Code.ok) violations.push(`${move.account}: applied with no transaction id`);
+      continue; // a request refused as its session was over: audited, nothing applied
+    }
     const sent = txns.get(txnKey(move.account, move.txnId));
     if (!sent) violations.push(`${move.account} ${move.txnId}: in the ledger, never sent`);
     else if (sent.kind !== move.kind || sent.amountCents !== move.amountCents) {

@@ -6,7 +6,11 @@ import { type Op, replyBalanceCents } from '../history.js';
 /** A DEPOSIT or WITHDRAW as the audit first recorded it (op `deposit`/`withdraw`, not repeats). */
 export interface LedgerMove {
   account: string;
-  txnId: string;
+  /**
+   * Null in an audit row of a request refused before its id was looked at: a DEPOSIT or WITHDRAW
+   * answered 68 or 62 (the session was over) is audited without one, and applies nothing.
+   */
+  txnId: string | null;
   kind: 'deposit' | 'withdraw';
   amountCents: number;
   /** 0 applied, 51 refused for funds (recorded, not applied), 61 over the balance maximum. */
@@ -20,7 +24,7 @@ export interface Ledger {
   finalCents: Record<string, number>;
   /** The audit's first record of every transaction id, in commit (audit id) order. */
   moves: LedgerMove[];
-  /** The transactions table: the outcome recorded under each id. */
+  /** The transactions table: the outcome recorded under each id (never null there). */
   txns: LedgerMove[];
 }
 
@@ -49,8 +53,9 @@ export function buildTimelines(ledger: Ledger): Map<string, Timeline> {
     const before = line.states[line.states.length - 1]!;
     const after = before + (move.kind === 'deposit' ? move.amountCents : -move.amountCents);
     line.states.push(after);
-    if (!line.positions.has(move.txnId)) line.positions.set(move.txnId, line.states.length - 1);
-    line.applied.set(move.txnId, (line.applied.get(move.txnId) ?? 0) + 1);
+    const id = move.txnId ?? ''; // none only on a refusal, or a bug exactly-once names
+    if (!line.positions.has(id)) line.positions.set(id, line.states.length - 1);
+    line.applied.set(id, (line.applied.get(id) ?? 0) + 1);
     if (after !== move.balanceCents) {
       line.drift.push(
         `${move.account} ${move.txnId}: audit says ${move.balanceCents}, ` +

@@ -136,6 +136,19 @@ describe('chaos checker', () => {
     );
   });
 
+  it('exactly once: a deposit refused as its session was over (68) is audited with no id', () => {
+    const ledger = cleanLedger();
+    ledger.moves.push({ ...move('t4', 'deposit', 7, [68, 0]), txnId: null });
+    expect(
+      checkRun(input(cleanHistory(), ledger)).invariants.flatMap((inv) => inv.violations),
+    ).toEqual([]);
+    ledger.moves.push({ ...move('t5', 'deposit', 7, [0, 127]), txnId: null });
+    ledger.finalCents[A] = 127;
+    expect(broken(input(cleanHistory(), ledger)).all).toContain(
+      `${A}: applied with no transaction id`,
+    );
+  });
+
   it('balances: a balance no prefix of the moves explains', () => {
     const history = cleanHistory();
     history[9] = { ...history[9]!, reply: '00 130' }; // BALANCE's reply

@@ -27,6 +27,16 @@ describe('chaos schedule', () => {
     expect(freeAtMs).toBeLessThanOrEqual(request.seconds * 1000);
   });
 
+  it('draws a fail-over at most once a run (no standby is left after it)', () => {
+    const kinds: FaultKind[] = ['failover', 'server-kill'];
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const faults = drawSchedule({ ...request, seed, kinds });
+      expect(faults.filter((fault) => fault.kind === 'failover')).toHaveLength(1);
+      expect(faults.length).toBeGreaterThan(5);
+    }
+    expect(drawSchedule({ ...request, kinds: ['failover'] })).toHaveLength(1);
+  });
+
   it('draws nothing when no kind is offered', () => {
     expect(drawSchedule({ ...request, kinds: [] })).toEqual([]);
   });

@@ -48,23 +48,31 @@ export interface StandbyPair {
   promote: () => Promise<void>;
   /** Stops both servers and removes the folder. */
   stop: () => Promise<void>;
+  /** Stops both servers at once, synchronously: for a hard stop of a whole run (chaos/). */
+  kill: () => void;
 }
 
-/** The newest PostgreSQL of Debian's package that has pg_basebackup. */
-function debianBin(): string {
+/** The newest PostgreSQL of Debian's package that has pg_basebackup, or null when none has. */
+export function debianPostgresBin(): string | null {
   const versions = existsSync(DEBIAN_POSTGRES) ? readdirSync(DEBIAN_POSTGRES) : [];
   const bins = versions
     .filter((v) => /^\d+$/.test(v))
     .sort((a, b) => Number(b) - Number(a))
     .map((v) => join(DEBIAN_POSTGRES, v, 'bin'))
     .filter((bin) => existsSync(join(bin, 'pg_basebackup')));
-  if (bins[0] === undefined) {
+  return bins[0] ?? null;
+}
+
+/** The newest PostgreSQL of Debian's package that has pg_basebackup. */
+function debianBin(): string {
+  const bin = debianPostgresBin();
+  if (bin === null) {
     throw new Error(
       `no pg_basebackup under ${DEBIAN_POSTGRES}/*/bin: the fail-over tests need ` +
         "Debian's postgresql package (apt-get install postgresql; .ci/run installs it)",
     );
   }
-  return bins[0];
+  return bin;
 }
 
 /** Runs a PostgreSQL program as the `postgres` user (initdb and postgres refuse root). */
@@ -129,6 +137,18 @@ async function startCluster(bin: string, dir: string): Promise<void> {
     ]);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${logTail(log)}`, { cause: error });
+  }
+}
+
+/** pg_ctl stop -m immediate, synchronously; no error if down. */
+function stopServerNow(bin: string, dir: string): void {
+  const [file, args] = [join(bin, 'pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', dir]];
+  const [program, argv] =
+    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+  try {
+    execFileSync(program, argv, { stdio: 'ignore' });
+  } catch {
+    // already stopped
   }
 }
 
@@ -261,6 +281,7 @@ function pairOf(made: {
     primaryPort,
     standbyPort,
     stop,
+    kill: () => [primary, standby].forEach((dir) => stopServerNow(bin, dir)),
     url: (port, database) => superuserUrl(password, port, database),
     hostsUrl: (ports, database, query) =>
       `postgres://${user}@` +

@@ -91,6 +91,7 @@ function depositsUntil(
 
 /** A balance as the database (by URL) holds it. */
 async function balanceIn(db: string, account: string): Promise<number> {
+  // PostgreSQL's BIGINT comes back as text.
   const rows = await readRows<{ balance_cents: string }>(
     db,
     'SELECT balance_cents FROM accounts WHERE account = ?',
