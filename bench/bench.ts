@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- [--sessions N] [--seconds S] [--json] [--rate R] [--sweep]
- * [--db sqlite|postgres] [--servers N] [--pg-url URL] [--dashboard]`: durable throughput and latency of real
- * `bank server` processes, with a conservation check. See BENCHMARKS.md for what each option
- * does and for the figures on this machine.
+ * [--db sqlite|postgres] [--servers N] [--pg-url URL] [--dashboard] [--echo]`: durable throughput
+ * and latency of real `bank server` processes, with a conservation check. See BENCHMARKS.md for
+ * what each option does and for the figures on this machine.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { openSessions, runLoad, type Tally } from './load.js';
 import { recordSweep } from './report.js';
 import { postgresBank, sqliteBank, type Engine, type RunBank } from './banks.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { measureEcho } from './echo.js';
 import { startPgServer, type PgServer } from './postgres.js';
 import {
   OPENING_CENTS,
@@ -48,6 +49,8 @@ interface BenchOptions {
   pgUrl?: string;
   /** Each chunk between the servers and PostgreSQL is held this long, each way (delay-proxy.ts). */
   dbLatencyMs: number;
+  /** After each run, the same load against bare echo servers (bench/echo-server.ts). */
+  echo: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -69,6 +72,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'pg-url': { type: 'string' },
       dashboard: { type: 'boolean', default: false },
       'db-latency-ms': { type: 'string', default: '0' },
+      echo: { type: 'boolean', default: false },
     },
   });
   const positive = (name: string, text: string): number => {
@@ -85,6 +89,7 @@ function parseOptions(argv: string[]): BenchOptions {
     label: values.label,
     keep: values.keep,
     dashboard: values.dashboard,
+    echo: values.echo,
     repeat: positive('repeat', values.repeat ?? (values.sweep ? '2' : '1')),
     bank: values.bank ?? fileURLToPath(new URL('../bin/bank', import.meta.url)),
     ...(values.profile ? { profile: values.profile } : {}),
@@ -263,10 +268,12 @@ async function runAll(
   for (const sessions of points) {
     for (let run = 0; run < options.repeat; run++) {
       const result = await runOnce(options, sessions, pgServer);
+      if (options.echo) result.echo = await measureEcho({ ...options, sessions });
       results.push(result);
       if (!options.json) console.error(formatTable([result]).split('\n')[2]);
       if (!result.conservation.pass) console.error(`FAIL: ${result.conservation.detail}`);
       if (result.verified === false) console.error('FAIL: bank admin verify');
+      if (result.echo?.errors) console.error(`echo: ${result.echo.errors} error(s)`);
     }
   }
   return results;

@@ -103,7 +103,15 @@ export async function startBankServer(
     '--quiet',
     ...serverArgs,
   ];
-  const proc = spawn(process.execPath, [...nodeArgs, bankBin, ...args], { stdio: 'pipe' });
+  return spawnListening([...nodeArgs, bankBin, ...args]);
+}
+
+/**
+ * Spawns `node <args>` (a server of the bench's: the bank's, or the echo's) and waits for its
+ * "listening on host:port" line.
+ */
+export async function spawnListening(args: string[]): Promise<BenchServer> {
+  const proc = spawn(process.execPath, args, { stdio: 'pipe' });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -242,11 +250,19 @@ export async function startBenchServers(
   db: string,
   how: { count: number; nodeArgs: string[]; serverArgs: (index: number) => string[] },
 ): Promise<BenchServers> {
+  return startServers(how.count, (index) =>
+    startBenchServer(bankBin, db, how.nodeArgs, how.serverArgs(index)),
+  );
+}
+
+/** Starts `count` servers one after the other, as one; stops the started ones if one fails. */
+export async function startServers(
+  count: number,
+  start: (index: number) => Promise<BenchServer>,
+): Promise<BenchServers> {
   const servers: BenchServer[] = [];
   try {
-    for (let index = 0; index < how.count; index += 1) {
-      servers.push(await startBenchServer(bankBin, db, how.nodeArgs, how.serverArgs(index)));
-    }
+    for (let index = 0; index < count; index += 1) servers.push(await start(index));
   } catch (error) {
     await Promise.all(servers.map((server) => server.stop()));
     throw error;

@@ -1,3 +1,4 @@
+import type { EchoFigures } from './echo.js';
 import type { Tally } from './load.js';
 
 /** One benchmark run, as printed in the table and (its first fields) as the --json line. */
@@ -26,6 +27,8 @@ export interface RunResult {
   /** `bank admin verify` said OK afterwards; null for a build without the command. */
   verified: boolean | null;
   conservation: { pass: boolean; expectedCents: number; actualCents: number; detail: string };
+  /** With --echo: the same load against a bare echo server, right after this run. */
+  echo?: EchoFigures;
 }
 
 /** The q-quantile (0..1) of sorted values, nearest rank; 0 for none. */
@@ -58,7 +61,10 @@ export function summarize(
   };
 }
 
-/** The --json line: exactly these keys, in this order (engine and servers came last, later). */
+/**
+ * The --json line: exactly these keys, in this order (new ones came last: engine and servers,
+ * then server µs/tx, then the echo's keys, present with --echo only).
+ */
 export function jsonLine(result: RunResult): string {
   const { sessions, seconds, tps, p50_ms, p90_ms, p99_ms, max_ms, errors, rss_mb } = result;
   return JSON.stringify({
@@ -74,7 +80,24 @@ export function jsonLine(result: RunResult): string {
     durable: result.durable,
     engine: result.engine,
     servers: result.servers,
+    server_us_per_tx: result.cpu.serverUsPerTx,
+    ...(result.echo ? echoJson(result.tps, result.echo) : {}),
   });
+}
+
+/** The --json line's echo keys (with --echo only): the echo's figures and bank tx/s ÷ echo's. */
+function echoJson(tps: number, echo: EchoFigures): Record<string, number> {
+  return {
+    echo_tps: echo.tps,
+    echo_p99_ms: echo.p99_ms,
+    echo_server_us_per_tx: echo.serverUsPerTx,
+    bank_over_echo: bankOverEcho(tps, echo),
+  };
+}
+
+/** The bank's throughput as a share of the echo server's, to two places. */
+export function bankOverEcho(tps: number, echo: EchoFigures): number {
+  return round(tps / Math.max(1, echo.tps), 2);
 }
 
 const HEADERS = [
@@ -97,15 +120,40 @@ const HEADERS = [
 
 /** Columns of runs on PostgreSQL or on several servers, after the others. */
 const ENGINE_HEADERS = ['engine', 'servers', 'postgres CPU'];
+/** Columns of runs with --echo, last. */
+const ECHO_HEADERS = ['echo tx/s', 'echo p99 ms', 'echo µs/tx', 'bank/echo'];
 
 /**
  * The results as a Markdown table (readable in a terminal too). The engine columns appear only
  * when a run was on PostgreSQL or several servers: a SQLite run prints the table it always has.
+ * The echo columns (--echo) come last.
  */
 export function formatTable(results: RunResult[]): string {
   const wide = results.some((r) => r.engine !== 'sqlite' || r.servers !== 1);
-  const headers = wide ? [...HEADERS, ...ENGINE_HEADERS] : HEADERS;
+  const echo = results.some((r) => r.echo !== undefined);
+  const headers = [...HEADERS, ...(wide ? ENGINE_HEADERS : []), ...(echo ? ECHO_HEADERS : [])];
   const rows = results.map((r) => [
+    ...runCells(r),
+    ...(wide ? [r.engine, String(r.servers), percentOrDash(r.cpu.databasePct)] : []),
+    ...(echo ? echoCells(r) : []),
+  ]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** The echo columns of a run: dashes for a run without its echo. */
+function echoCells(r: RunResult): string[] {
+  if (r.echo === undefined) return ['-', '-', '-', '-'];
+  const ratio = bankOverEcho(r.tps, r.echo).toFixed(2);
+  return [String(r.echo.tps), fixed(r.echo.p99_ms), String(r.echo.serverUsPerTx), ratio];
+}
+
+/** The cells every run has, under HEADERS. */
+function runCells(r: RunResult): string[] {
+  return [
     String(r.sessions),
     r.rate === null ? 'closed' : String(r.rate),
     String(r.tps),
@@ -121,13 +169,7 @@ export function formatTable(results: RunResult[]): string {
     String(r.cpu.serverUsPerTx),
     r.durable ? 'yes' : 'NO',
     r.conservation.pass ? 'PASS' : 'FAIL',
-    ...(wide ? [r.engine, String(r.servers), percentOrDash(r.cpu.databasePct)] : []),
-  ]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
-    `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
+  ];
 }
 
 function percentOrDash(pct: number | null | undefined): string {

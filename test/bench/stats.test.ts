@@ -1,5 +1,6 @@
-// The bench's printed output, read by people and scripts: the --json line keeps its keys (new
-// ones only at the end), and a SQLite run's table keeps its columns.
+// The bench's printed output, read by people and scripts (bench/alternate.ts reads the --json
+// lines): the --json line keeps its keys (new ones only at the end), and a SQLite run's table
+// keeps its columns.
 import { describe, expect, it } from 'vitest';
 import { formatTable, jsonLine, type RunResult } from '../../bench/stats.js';
 
@@ -46,8 +47,27 @@ describe('the bench output', () => {
       'durable',
       'engine',
       'servers',
+      'server_us_per_tx',
     ]);
     expect(line).toMatchObject({ engine: 'postgres', servers: 2, durable: true });
+  });
+
+  it('adds the echo keys and columns last, with --echo only', () => {
+    const echo = { tps: 10000, p99_ms: 5, serverUsPerTx: 30, errors: 0 };
+    const line = JSON.parse(jsonLine({ ...result('sqlite', 1), echo })) as Record<string, unknown>;
+    expect(Object.keys(line).slice(-5)).toEqual([
+      'server_us_per_tx',
+      'echo_tps',
+      'echo_p99_ms',
+      'echo_server_us_per_tx',
+      'bank_over_echo',
+    ]);
+    expect(line).toMatchObject({ server_us_per_tx: 150, echo_tps: 10000, bank_over_echo: 0.4 });
+    const table = formatTable([{ ...result('sqlite', 1), echo }]).split('\n');
+    expect(table[0]).toMatch(
+      /\| conservation \| echo tx\/s \| echo p99 ms \| echo µs\/tx \| bank\/echo \|$/,
+    );
+    expect(table[2]).toMatch(/\| PASS +\| 10000 +\| 5.00 +\| 30 +\| 0.40 +\|$/);
   });
 
   it('prints a SQLite run without the engine columns, a PostgreSQL run with them', () => {
