@@ -79,7 +79,7 @@ export async function copyBank(
       if (await tx.holdsBank()) {
         throw new Error(`${targetName} already holds a bank; copy only into an empty database`);
       }
-      const counts: CopyCounts = { account: 0, txn: 0, audit: 0, block: 0, run: 0 };
+      const counts: CopyCounts = { account: 0, txn: 0, audit: 0, chain: 0, block: 0, run: 0 };
       const written = await tx.importBank(counted(view.exportBank(), counts));
       const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
       if (written !== total) throw new Error(`${targetName} took ${written} of ${total} records`);

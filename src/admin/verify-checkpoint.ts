@@ -1,7 +1,7 @@
 import { hash as digest } from 'node:crypto';
 import { parseJsonObject } from '../json.js';
 import type { AccountId } from '../protocol/messages.js';
-import { auditHash } from '../store/audit-chain.js';
+import { auditHash, chainAnchor, type ChainTip } from '../store/audit-chain.js';
 import type { AdminTx, BankView } from '../store/engine.js';
 import type { CheckpointRow } from '../rules/types.js';
 import { withChange, type AdminOptions } from './access.js';
@@ -26,6 +26,8 @@ export interface Checkpoint {
   auditRows: number;
   ledgerTxns: number;
   replay: Replay;
+  /** Each chain's last row verified: the next verify carries on past them. */
+  chains: ChainTip[];
 }
 
 /**
@@ -39,39 +41,54 @@ export async function loadCheckpoint(
 ): Promise<Checkpoint | null> {
   const row = await view.checkpoint();
   if (row === undefined) return null;
-  const replay = parseReplay(row.replay);
+  const parsed = parseReplay(row);
   const broken =
-    replay === null
+    parsed === null
       ? `the verify checkpoint (at audit row ${row.auditId}) is damaged`
-      : await checkCheckpoint(view, row);
+      : await checkCheckpoint(view, row, parsed.chains);
   if (broken !== null) {
     problem(broken);
     return null;
   }
   const { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns } = row;
-  return { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns, replay: replay! };
+  return { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns, ...parsed! };
 }
 
 /** What is wrong with a recorded checkpoint, if anything. */
-async function checkCheckpoint(view: BankView, row: CheckpointRow): Promise<string | null> {
+async function checkCheckpoint(
+  view: BankView,
+  row: CheckpointRow,
+  chains: ChainTip[],
+): Promise<string | null> {
   const at = `the verify checkpoint at audit row ${row.auditId}`;
   if (row.digest !== checkpointDigest(row)) {
     return `${at} was edited: it no longer matches its digest`;
   }
-  const audited = await view.auditRow(row.auditId);
-  if (audited === undefined) return `${at} names a row that is gone (deleted since)`;
-  if (audited.hash !== row.auditHash) {
-    return `${at}: that row no longer has the hash verify recorded (the chain was rewritten?)`;
+  for (const tip of chains) {
+    const broken = await checkTip(view, tip, at);
+    if (broken !== null) return broken;
   }
-  const rows = await view.countAuditUpTo(row.auditId);
+  const rows = await view.countAuditWithin(chains);
   if (rows < row.auditRows) {
     return `${at}: ${row.auditRows - rows} row(s) up to it were deleted since it was recorded`;
   }
   if (rows > row.auditRows) return `${at}: ${rows - row.auditRows} row(s) were inserted before it`;
-  const previous = row.auditId === 1 ? '' : (await view.auditRow(row.auditId - 1))?.hash;
+  return null;
+}
+
+/** What is wrong with one chain's checkpointed row: gone, rehashed, or edited. */
+async function checkTip(view: BankView, tip: ChainTip, at: string): Promise<string | null> {
+  if (tip.seq === 0) return null;
+  const audited = await view.auditAt(tip.chain, tip.seq);
+  if (audited === undefined) return `${at} names a row that is gone (deleted since)`;
+  if (audited.hash !== tip.hash) {
+    return `${at}: that row no longer has the hash verify recorded (the chain was rewritten?)`;
+  }
+  const previous =
+    tip.seq === 1 ? chainAnchor(tip.chain) : (await view.auditAt(tip.chain, tip.seq - 1))?.hash;
   if (previous === undefined || auditHash(previous, audited) !== audited.hash) {
     return (
-      `audit row ${row.auditId}, the verify checkpoint, was edited: its contents no longer ` +
+      `audit row ${audited.id}, the verify checkpoint, was edited: its contents no longer ` +
       'match its hash'
     );
   }
@@ -90,13 +107,14 @@ function toRow(checkpoint: Checkpoint): CheckpointRow {
     [state.balanceCents, state.closed ? 1 : 0],
   ]);
   const { verifiedAt, auditId, auditHash: hash, auditRows, ledgerTxns } = checkpoint;
+  const chains = checkpoint.chains.map((tip) => [tip.chain, tip.seq, tip.hash]);
   const row = {
     verifiedAt,
     auditId,
     auditHash: hash,
     auditRows,
     ledgerTxns,
-    replay: JSON.stringify(Object.fromEntries(accounts)),
+    replay: JSON.stringify({ [CHAINS_KEY]: chains, ...Object.fromEntries(accounts) }),
     digest: '',
   };
   return { ...row, digest: checkpointDigest(row) };
@@ -112,18 +130,44 @@ function checkpointDigest(row: CheckpointRow): string {
   return digest('sha256', row.auditHash + JSON.stringify(fields), 'hex');
 }
 
-/** The replayed accounts from their JSON; null when it is not what toRow writes. */
-function parseReplay(text: string): Replay | null {
-  const parsed = parseJsonObject(text);
+/**
+ * The key of the chains' tips in the replay's JSON: no account number (digits only) can be it.
+ * A checkpoint recorded before chains existed has none: its row is chain 0's, seq = id.
+ */
+const CHAINS_KEY = 'chains';
+
+/** The replayed accounts and the chains' tips from the JSON; null when toRow did not write it. */
+function parseReplay(row: CheckpointRow): { replay: Replay; chains: ChainTip[] } | null {
+  const parsed = parseJsonObject(row.replay);
   if (parsed === null) return null;
+  const { [CHAINS_KEY]: listed, ...accounts } = parsed;
+  const chains =
+    listed === undefined
+      ? [{ chain: 0, seq: row.auditId, hash: row.auditHash }]
+      : parseTips(listed);
+  if (chains === null) return null;
   const replay: Replay = new Map();
-  for (const [account, state] of Object.entries(parsed)) {
+  for (const [account, state] of Object.entries(accounts)) {
     if (!Array.isArray(state) || state.length !== 2) return null;
     const [balanceCents, closed] = state as unknown[];
     if (!Number.isSafeInteger(balanceCents) || (closed !== 0 && closed !== 1)) return null;
     replay.set(account, { balanceCents: balanceCents as number, closed: closed === 1 });
   }
-  return replay;
+  return { replay, chains };
+}
+
+/** The chains' tips as toRow lists them ([chain, seq, hash]...); null when they are not. */
+function parseTips(listed: unknown): ChainTip[] | null {
+  if (!Array.isArray(listed)) return null;
+  const tips: ChainTip[] = [];
+  for (const tip of listed as unknown[]) {
+    if (!Array.isArray(tip) || tip.length !== 3) return null;
+    const [chain, seq, hash] = tip as unknown[];
+    if (!Number.isSafeInteger(chain) || !Number.isSafeInteger(seq)) return null;
+    if (typeof hash !== 'string') return null;
+    tips.push({ chain: chain as number, seq: seq as number, hash });
+  }
+  return tips;
 }
 
 /**

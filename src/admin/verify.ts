@@ -1,6 +1,7 @@
+import { assert } from '../assert.js';
 import { formatCents } from '../money.js';
 import { Limits } from '../protocol/limits.js';
-import { auditHash } from '../store/audit-chain.js';
+import { auditHash, emptyTip, type ChainTip } from '../store/audit-chain.js';
 import { lockExpired } from '../rules/session.js';
 import type { BankView } from '../store/engine.js';
 import type { AuditRow } from '../rules/types.js';
@@ -11,8 +12,9 @@ import { replayRow } from './verify-replay.js';
 /**
  * `bank admin verify`: is this database what its audit says it is? Four checks, on one
  * snapshot of the database, in this order:
- *  1. the audit hash chain (an edited row no longer matches its hash; a deleted one breaks the
- *     link to the row after it);
+ *  1. the audit hash chains (an edited row no longer matches its hash; a deleted one breaks the
+ *     link to the row after it; the newest rows deleted no longer reach the chain's tip as
+ *     audit_chains records it, checked last);
  *  2. the audit replayed, account by account ('open' and 'reset' set a balance, approved
  *     deposits and withdrawals move it, 'close' keeps it and closes the account, 'reopen'
  *     opens it again; '*-repeat' rows applied nothing), against every balance an audit row
@@ -20,12 +22,15 @@ import { replayRow } from './verify-replay.js';
  *  3. the ledger (transactions) against the audit rows of the requests that made it;
  *  4. the session locks, counting those older than the lock TTL (not a problem: the next login
  *     takes one; a server that stopped without ending its sessions left it).
- * Deleting the newest audit rows is invisible to the chain alone; checks 2 and 3 catch it when
- * those rows moved money. Keep the last hash a verify prints to catch the rest.
+ * Deleting the newest audit rows and the recorded tip with them is invisible to the chains
+ * alone; checks 2 and 3 catch it when those rows moved money. Keep the last hash a verify
+ * prints to catch the rest.
  *
  * From a checkpoint (verify-checkpoint.ts, recorded by the last successful verify) checks 1 and
- * 2 start at the checkpoint's row with its hash and replayed balances, and check 3 matches only
- * the new audit rows to the ledger (plus the ledger's size and its rows without an audit row).
+ * 2 start at the checkpoint's chain tips with their hashes and replayed balances, and check 3
+ * matches only the new audit rows to the ledger (plus the ledger's size and its rows without an
+ * audit row). Rows are replayed in id order: on PostgreSQL ids are not in commit order across
+ * chains, but they are for any one account (its row lock is held to the COMMIT).
  * An edit of a row before the checkpoint is then not found (a deletion is, by the row count):
  * `full` checks every row.
  */
@@ -90,8 +95,9 @@ export async function verifyBank(view: BankView, options: VerifyOptions): Promis
   const audited = await verifyAudit(view, { report, problem, from });
   const replay = new Map(audited.replay);
   await verifyBalances(view, replay, report, problem);
-  await verifyLedger(view, { report, problem, from }, audited.newTxns);
+  await verifyLedger(view, { report, problem, from }, audited);
   await verifyLocks(view, options, report);
+  await verifyTips(view, audited.tips, problem);
   report.checkpoint =
     audited.lastId === 0
       ? null
@@ -102,6 +108,7 @@ export async function verifyBank(view: BankView, options: VerifyOptions): Promis
           auditRows: report.auditRows,
           ledgerTxns: report.ledgerTxns,
           replay: audited.replay,
+          chains: [...audited.tips.values()],
         };
   return report;
 }
@@ -113,29 +120,43 @@ interface Pass {
   from: Checkpoint | null;
 }
 
+/** What the pass over the audit found, for the checks after it and the next checkpoint. */
+interface Audited {
+  replay: Replay;
+  /** Each chain's last row, as walked (from the checkpoint's tips). */
+  tips: Map<number, ChainTip>;
+  /** The largest id walked, and the smallest id a new row may have (check 3 starts there). */
+  lastId: number;
+  firstNewId: number;
+  newTxns: number;
+}
+
 /**
- * Checks 1 and 2 in one pass over the audit (from the checkpoint, or from the first row):
- * returns the replayed accounts, the last row's id and how many new rows made a transaction.
+ * Checks 1 and 2 in one pass over the audit in id order (from the first row past the
+ * checkpoint's tips, or from the first row): each row must follow its chain's last row.
  */
-async function verifyAudit(
-  view: BankView,
-  { report, problem, from }: Pass,
-): Promise<{ replay: Replay; lastId: number; newTxns: number }> {
+async function verifyAudit(view: BankView, { report, problem, from }: Pass): Promise<Audited> {
   const replay: Replay = new Map([...(from?.replay ?? [])].map(([a, state]) => [a, { ...state }]));
-  let previous = from ? { id: from.auditId, hash: from.auditHash } : { id: 0, hash: '' };
+  const tips = new Map<number, ChainTip>((from?.chains ?? []).map((tip) => [tip.chain, tip]));
+  const checked = new Map((from?.chains ?? []).map((tip) => [tip.chain, tip.seq]));
+  const firstNewId = from ? ((await view.firstIdPast(from.chains)) ?? from.auditId + 1) : 1;
+  let last = from ? { id: from.auditId, hash: from.auditHash } : { id: 0, hash: '' };
   let newTxns = 0;
-  for await (const row of view.auditFrom(previous.id)) {
+  for await (const row of view.auditFrom(firstNewId - 1)) {
+    const previous = tips.get(row.chain) ?? emptyTip(row.chain);
+    if (row.seq <= (checked.get(row.chain) ?? 0)) continue; // before the checkpoint
     const broken = checkChainLink(previous, row);
     if (broken) problem(broken);
     replayRow(replay, row, problem);
     if (makesTxn(row)) newTxns += 1;
-    previous = row;
+    tips.set(row.chain, { chain: row.chain, seq: row.seq, hash: row.hash });
+    if (row.id > last.id) last = row;
     report.checkedRows += 1;
   }
   report.auditRows = (from?.auditRows ?? 0) + report.checkedRows;
   report.resumedFrom = from && { auditId: from.auditId, verifiedAt: from.verifiedAt };
-  report.lastHash = previous.hash;
-  return { replay, lastId: previous.id, newTxns };
+  report.lastHash = last.hash;
+  return { replay, tips, lastId: last.id, firstNewId, newTxns };
 }
 
 /** A new deposit or withdrawal: the one audit row that records a ledger transaction. */
@@ -143,22 +164,55 @@ function makesTxn(row: AuditRow): boolean {
   return (row.op === 'deposit' || row.op === 'withdraw') && row.txnId !== null;
 }
 
-/** What is wrong with the link from the previous row to this one, if anything. */
-export function checkChainLink(
-  previous: { id: number; hash: string },
-  row: AuditRow,
-): string | null {
-  const gap = row.id !== previous.id + 1;
+/** A row's number in its chain as problems name it: chain 0's as before chains existed. */
+function rowName(chain: number, seq: number): string {
+  return chain === 0 ? `row ${seq}` : `chain ${chain} row ${seq}`;
+}
+
+/** What is wrong with the link from the previous row of the chain to this one, if anything. */
+export function checkChainLink(previous: ChainTip, row: AuditRow): string | null {
+  assert(previous.chain === row.chain, 'a row is checked against its own chain');
+  const name = (seq: number): string => rowName(row.chain, seq);
+  const gap = row.seq !== previous.seq + 1;
   const missing =
-    row.id === previous.id + 2
-      ? `row ${previous.id + 1} is`
-      : `rows ${previous.id + 1} to ${row.id - 1} are`;
+    row.seq === previous.seq + 2
+      ? `${name(previous.seq + 1)} is`
+      : `${name(previous.seq + 1).replace('row', 'rows')} to ${row.seq - 1} are`;
   if (auditHash(previous.hash, row) === row.hash) {
-    return gap ? `audit ids jump from ${previous.id} to ${row.id} (renumbered?)` : null;
+    const what = row.chain === 0 ? 'ids' : `chain ${row.chain} row numbers`;
+    return gap ? `audit ${what} jump from ${previous.seq} to ${row.seq} (renumbered?)` : null;
   }
-  if (gap && previous.id === 0) return `the audit starts at row ${row.id}: ${missing} missing`;
-  if (gap) return `audit row ${row.id} does not chain to row ${previous.id}: ${missing} missing`;
-  return `audit row ${row.id} was edited: its contents no longer match its hash`;
+  if (gap && previous.seq === 0) return `the audit starts at ${name(row.seq)}: ${missing} missing`;
+  if (gap)
+    return `audit ${name(row.seq)} does not chain to row ${previous.seq}: ${missing} missing`;
+  return `audit ${name(row.seq)} was edited: its contents no longer match its hash`;
+}
+
+/**
+ * Check 1, end: each chain ends where audit_chains records its tip (its newest rows were not
+ * deleted), and every chain walked is recorded there.
+ */
+async function verifyTips(
+  view: BankView,
+  walked: Map<number, ChainTip>,
+  problem: (text: string) => void,
+): Promise<void> {
+  const recorded = await view.auditChains();
+  for (const tip of recorded) {
+    const end = walked.get(tip.chain) ?? emptyTip(tip.chain);
+    const at = `audit ${rowName(tip.chain, end.seq)}`;
+    if (end.seq < tip.seq) {
+      problem(`${at} ends its chain, but ${tip.seq - end.seq} newer row(s) were recorded`);
+    } else if (end.seq > tip.seq) {
+      problem(`${at} is past its chain's recorded end (row ${tip.seq})`);
+    } else if (tip.seq > 0 && end.hash !== tip.hash) {
+      problem(`${at} no longer has the hash recorded for its chain's end`);
+    }
+  }
+  const known = new Set(recorded.map((tip) => tip.chain));
+  for (const chain of walked.keys()) {
+    if (!known.has(chain)) problem(`audit rows are in chain ${chain}, which no writer started`);
+  }
 }
 
 /** Check 2, end: every account's balance and status equal the replay, and within bounds. */
@@ -202,7 +256,7 @@ async function verifyBalances(
 async function verifyLedger(
   view: BankView,
   { report, problem, from }: Pass,
-  newTxns: number,
+  { newTxns, firstNewId }: Audited,
 ): Promise<void> {
   report.ledgerTxns = await view.countLedger();
   const expected = from === null ? report.ledgerTxns : from.ledgerTxns + newTxns;
@@ -219,7 +273,7 @@ async function verifyLedger(
         'that matches it',
     );
   }
-  const unledgered = await view.auditUnledgered(from?.auditId ?? 0);
+  const unledgered = await view.auditUnledgered(firstNewId - 1);
   if (unledgered) {
     problem(
       `audit row ${unledgered.id} (${unledgered.op} ${unledgered.account ?? ''}, ` +

@@ -64,6 +64,9 @@ export interface AuditEntry {
 /** An audit row as stored: its place in the chain, and its hash. */
 export interface AuditRow extends AuditEntry {
   id: number;
+  /** The row's chain, and its place in it (1, 2, 3...): src/store/audit-chain.ts. */
+  chain: number;
+  seq: number;
   hash: string;
 }
 

@@ -2,9 +2,36 @@ import { hash as digest } from 'node:crypto';
 import type { AuditEntry } from '../rules/types.js';
 
 /**
- * The audit's hash chain, the same on every engine: each row's hash covers the previous row's
- * hash and its own fields, so an edit or a deletion breaks the chain (admin/verify.ts).
+ * The audit's hash chains, the same on every engine: each row's hash covers the previous row's
+ * hash in its chain and its own fields, so an edit or a deletion breaks the chain
+ * (admin/verify.ts). Chain 0 is the one SQLite and `bank admin` write, and holds every row
+ * written before chains existed; each PostgreSQL batch slot writes a chain of its own
+ * (migrations/postgres/006_audit_chains.sql), so that servers never wait for each other's
+ * COMMIT to append. A row's place is (chain, seq), seq counting from 1 within the chain.
  */
+
+/** A chain's last row: its place (0 for an empty chain) and hash (the anchor when empty). */
+export interface ChainTip {
+  chain: number;
+  seq: number;
+  hash: string;
+}
+
+/** The chain every engine's admin changes write, and the only one SQLite's server writes. */
+export const SHARED_CHAIN = 0;
+
+/**
+ * The hash a chain's first row chains to: '' for chain 0 (as before chains existed), and one
+ * naming the chain for every other, so that a row moved to the head of another chain breaks.
+ */
+export function chainAnchor(chain: number): string {
+  return chain === SHARED_CHAIN ? '' : hashFields('', ['chain', chain]);
+}
+
+/** The tip of a chain that has no row yet. */
+export function emptyTip(chain: number): ChainTip {
+  return { chain, seq: 0, hash: chainAnchor(chain) };
+}
 
 /** An entry's fields in column order (and hashing order), then its hash. */
 export type AuditValues = (string | number | null)[];

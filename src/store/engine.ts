@@ -1,5 +1,6 @@
 import type { BankOp, Outcome, StoredCounter } from '../rules/requests.js';
 import type { AccountId } from '../protocol/messages.js';
+import type { ChainTip } from './audit-chain.js';
 import type {
   AccountRow,
   AccountState,
@@ -120,7 +121,17 @@ export interface BankView {
   auditFrom(afterId: number): AsyncIterable<AuditRow>;
   auditRow(id: number): Promise<AuditRow | undefined>;
   lastAuditId(): Promise<number>;
-  countAuditUpTo(id: number): Promise<number>;
+  /** Every chain's recorded tip (audit_chains), in chain order. */
+  auditChains(): Promise<ChainTip[]>;
+  /** The row at this place in its chain, if there is one. */
+  auditAt(chain: number, seq: number): Promise<AuditRow | undefined>;
+  /** How many rows are at or before these tips in their chains (rows of other chains not). */
+  countAuditWithin(tips: ChainTip[]): Promise<number>;
+  /**
+   * The smallest id of a row past these tips in a recorded chain (any row of a recorded chain
+   * not among them); undefined when there is none. Verify resumes from it.
+   */
+  firstIdPast(tips: ChainTip[]): Promise<number | undefined>;
   countLedger(): Promise<number>;
   /** A ledger transaction that no audit row records exactly, if any. */
   ledgerUnaudited(): Promise<LedgerKey | undefined>;
@@ -176,5 +187,6 @@ export type BankRecord =
   | { kind: 'account'; row: AccountRow; openedAt: number; closedAt: number | null }
   | { kind: 'txn'; row: import('../rules/types.js').TxnRow }
   | { kind: 'audit'; row: AuditRow }
+  | { kind: 'chain'; tip: ChainTip; startedAt: number }
   | { kind: 'block'; account: AccountId; blockedAt: number }
   | { kind: 'run'; run: number; startedAt: number; version: string };

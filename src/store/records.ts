@@ -19,6 +19,8 @@ export interface AccountPage {
 /** An operator's block and a server run, as the copy reads them. */
 export type BlockPage = { account: AccountId; blockedAt: number };
 export type RunPage = { run: number; startedAt: number; version: string };
+/** An audit chain's recorded tip, as the copy reads it. */
+export type ChainPage = { chain: number; startedAt: number; seq: number; hash: string };
 
 /** A page reader: the rows after the last of the page before (see pages.ts). */
 type PageReader<R> = (last: R | undefined) => R[] | Promise<R[]>;
@@ -28,6 +30,7 @@ export interface BankPages {
   accounts: PageReader<AccountPage>;
   ledger: PageReader<TxnRow>;
   audit: AsyncIterable<AuditRow>;
+  chains: PageReader<ChainPage>;
   blocks: PageReader<BlockPage>;
   runs: PageReader<RunPage>;
 }
@@ -40,6 +43,9 @@ export async function* exportRecords(pages: BankPages): AsyncIterable<BankRecord
   }
   for await (const row of readPages(pages.ledger)) yield { kind: 'txn', row };
   for await (const row of pages.audit) yield { kind: 'audit', row };
+  for await (const { startedAt, ...tip } of readPages(pages.chains)) {
+    yield { kind: 'chain', tip, startedAt };
+  }
   for await (const block of readPages(pages.blocks)) yield { kind: 'block', ...block };
   for await (const run of readPages(pages.runs)) yield { kind: 'run', ...run };
 }
@@ -63,6 +69,8 @@ export function recordValues(record: BankRecord): unknown[] {
       return txnValues(record.row);
     case 'audit':
       return auditValues(record.row);
+    case 'chain':
+      return [record.tip.chain, record.startedAt, record.tip.seq, record.tip.hash];
     case 'block':
       return [record.account, record.blockedAt];
     case 'run':
@@ -93,5 +101,7 @@ function auditValues(row: AuditRow): unknown[] {
     row.firstAt ?? null,
     row.lastAt ?? null,
     row.hash,
+    row.chain,
+    row.seq,
   ];
 }

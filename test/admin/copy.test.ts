@@ -45,7 +45,14 @@ describe('copyBank', () => {
     const source = usedSqliteBank();
     const target = openStore(':memory:');
     const counts = await copyBank(sourceEngine(source), targetEngine(target), 'new.sqlite');
-    expect(counts).toEqual({ account: 4, txn: 3, audit: count(source, 'audit'), block: 1, run: 2 });
+    expect(counts).toEqual({
+      account: 4,
+      txn: 3,
+      audit: count(source, 'audit'),
+      chain: 1,
+      block: 1,
+      run: 2,
+    });
     expect(count(target, 'audit')).toBe(count(source, 'audit'));
     expect(count(target, 'transactions')).toBe(3);
   });
@@ -82,7 +89,7 @@ describe('adminCopy refuses before it opens anything', () => {
 describe('what admin copy prints', () => {
   const dir = tempDirPerTest('bank-copy-text-');
   it('how much it copied', () => {
-    const counts = { account: 4, txn: 1, audit: 12, block: 0, run: 2 };
+    const counts = { account: 4, txn: 1, audit: 12, chain: 1, block: 0, run: 2 };
     expect(describeCopy(counts, 'bank.sqlite', 'postgres://bank:***@db/bank')).toBe(
       'copied 4 accounts, 1 ledger transaction, 12 audit rows from bank.sqlite to ' +
         'postgres://bank:***@db/bank',

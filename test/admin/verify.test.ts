@@ -48,6 +48,8 @@ function rechain(bank: TestBank): void {
     previous = auditHash(previous, row);
     tamper(bank, 'UPDATE audit SET hash = ? WHERE id = ?', [previous, row.id]);
   }
+  // A thorough forger records the chain's new end too.
+  tamper(bank, 'UPDATE audit_chains SET tip_hash = ? WHERE chain = 0', [previous]);
 }
 
 /** verify's report on one snapshot of the bank, as `admin verify` reads it. */
@@ -107,6 +109,7 @@ describe('verifyBank', () => {
           ['ac-10001', { balanceCents: 11_450, closed: false }],
           ['ac-10002', { balanceCents: 5_025, closed: false }],
         ]),
+        chains: [{ chain: 0, seq: 7, hash }],
       },
       lastHash: hash,
       accounts: 2,
@@ -254,9 +257,10 @@ describe('verifyBank', () => {
     tamper(bank, 'UPDATE audit SET hash = ?', ['0'.repeat(64)]);
     const report = await verify(bank, OPTIONS);
     expect(report.problems).toHaveLength(100);
-    expect(report.problemsDropped).toBe(27);
+    // 127 rows edited, then the chain's recorded end, whose hash the last row no longer has.
+    expect(report.problemsDropped).toBe(28);
     expect(describeFailure(report)).toBe(
-      'audit row 1 was edited: its contents no longer match its hash (and 126 more problems)',
+      'audit row 1 was edited: its contents no longer match its hash (and 127 more problems)',
     );
   });
 
@@ -284,21 +288,23 @@ describe('checkChainLink', () => {
     balanceCents: 100,
     txnId: null,
   };
-  const first: AuditRow = { ...entry, id: 1, hash: auditHash('', entry) };
+  const first: AuditRow = { ...entry, id: 1, chain: 0, seq: 1, hash: auditHash('', entry) };
 
   it('accepts the first row chained to the empty hash, and the next chained to it', () => {
-    expect(checkChainLink({ id: 0, hash: '' }, first)).toBeNull();
+    expect(checkChainLink({ chain: 0, seq: 0, hash: '' }, first)).toBeNull();
     const second = {
       ...entry,
       op: 'unblock',
       id: 2,
+      chain: 0,
+      seq: 2,
       hash: auditHash(first.hash, { ...entry, op: 'unblock' }),
     };
     expect(checkChainLink(first, second)).toBeNull();
   });
 
   it('names renumbered ids even when the hashes chain', () => {
-    const renumbered = { ...entry, id: 5, hash: auditHash(first.hash, entry) };
+    const renumbered = { ...entry, id: 5, chain: 0, seq: 5, hash: auditHash(first.hash, entry) };
     expect(checkChainLink(first, renumbered)).toBe('audit ids jump from 1 to 5 (renumbered?)');
   });
 });

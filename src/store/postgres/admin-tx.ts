@@ -3,6 +3,7 @@ import { Limits } from '../../protocol/limits.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { AdminTx, BankRecord } from '../engine.js';
 import type { AccountRow, AuditEntry, CheckpointRow } from '../../rules/types.js';
+import { SHARED_CHAIN } from '../audit-chain.js';
 import { appendAuditRows } from './audit.js';
 import { holdsPostgresBank, importPostgres } from './copy.js';
 import type { Query } from './query.js';
@@ -71,7 +72,7 @@ class PostgresAdminTx extends PostgresView implements AdminTx {
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
-    return appendAuditRows(this.q, [entry]);
+    return appendAuditRows(this.q, SHARED_CHAIN, [entry]);
   }
 
   async saveCheckpoint(row: CheckpointRow): Promise<void> {

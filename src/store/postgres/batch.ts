@@ -18,6 +18,15 @@ import { noChanges } from './view-state.js';
  * applied twice, and no request is answered 96 for it.
  */
 
+/**
+ * Where a batch goes: the audit chain it appends to (its slot's own, which no other batch
+ * writes while it runs) and its mark, if it carries one (marks.ts).
+ */
+export interface BatchPlace {
+  chain: number;
+  mark?: BatchMark;
+}
+
 /** Runs of a batch before a retryable failure fails it after all (it is then rejected). */
 export const BATCH_RETRIES_MAX = 20;
 
@@ -91,13 +100,13 @@ function isWriteError(error: unknown): boolean {
  * first statement, the chain's tip with the writes, and the audit rows with COMMIT: four round
  * trips for a batch of money.
  */
-async function runFast(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
+async function runFast(q: Query, ops: BankOp[], on: BatchPlace): Promise<Outcome[]> {
   try {
-    const facts = await readFacts(q, ops, { begin: beginWith(mark) });
+    const facts = await readFacts(q, ops, { begin: beginWith(on.mark) });
     const changes = noChanges();
     const outcomes = decideAll(facts, changes, ops);
     try {
-      const tip = await flushChanges(q, facts, changes);
+      const tip = await flushChanges(q, facts, changes, on.chain);
       await commitWith(q, auditInsertText(tip, changes.audit), outcomes);
     } catch (error) {
       if (!isWriteError(error)) throw error;
@@ -111,14 +120,14 @@ async function runFast(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outco
 }
 
 /** One request in its own savepoint: on failure its effects roll back and it is answered 96. */
-async function runOneSafe(q: Query, op: BankOp): Promise<Outcome> {
+async function runOneSafe(q: Query, op: BankOp, chain: number): Promise<Outcome> {
   await q('SAVEPOINT op');
   try {
     const facts = await readFacts(q, [op]);
     const changes = noChanges();
     const [outcome] = decideAll(facts, changes, [op]);
-    await flushChanges(q, facts, changes);
-    await appendAuditRows(q, changes.audit);
+    await flushChanges(q, facts, changes, chain);
+    await appendAuditRows(q, chain, changes.audit);
     await q('RELEASE SAVEPOINT op');
     return outcome!;
   } catch (failure) {
@@ -129,27 +138,27 @@ async function runOneSafe(q: Query, op: BankOp): Promise<Outcome> {
     const facts = await readFacts(q, []);
     const changes = noChanges();
     const outcome = failedOutcome(facts, changes, op, failure);
-    await appendAuditRows(q, changes.audit);
+    await appendAuditRows(q, chain, changes.audit);
     return outcome;
   }
 }
 
 /** Every request in its own savepoint, in order (after a write failed in the fast attempt). */
-async function runSafe(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
-  return inTransaction(q, mark, async () => {
+async function runSafe(q: Query, ops: BankOp[], on: BatchPlace): Promise<Outcome[]> {
+  return inTransaction(q, on.mark, async () => {
     const outcomes: Outcome[] = [];
-    for (const op of ops) outcomes.push(await runOneSafe(q, op));
+    for (const op of ops) outcomes.push(await runOneSafe(q, op, on.chain));
     return outcomes;
   });
 }
 
 /** Both attempts, in order. */
-async function runOnce(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
+async function runOnce(q: Query, ops: BankOp[], on: BatchPlace): Promise<Outcome[]> {
   try {
-    return await runFast(q, ops, mark);
+    return await runFast(q, ops, on);
   } catch (error) {
     if (!(error instanceof WriteFailed)) throw error;
-    return runSafe(q, ops, mark);
+    return runSafe(q, ops, on);
   }
 }
 
@@ -158,10 +167,10 @@ async function runOnce(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outco
  * deadlock or a lost claim; rejects with any other failure (the batch then changed nothing),
  * or with AmbiguousCommit when the connection died during COMMIT (the mark then tells).
  */
-export async function runBatch(q: Query, ops: BankOp[], mark?: BatchMark): Promise<Outcome[]> {
+export async function runBatch(q: Query, ops: BankOp[], on: BatchPlace): Promise<Outcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runOnce(q, ops, mark);
+      return await runOnce(q, ops, on);
     } catch (error) {
       const again = isRetryable(error) || error instanceof ClaimMismatch;
       if (!again || attempt >= BATCH_RETRIES_MAX) throw error;

@@ -48,6 +48,8 @@ export class PgCommitter extends BatchQueue<Pending> {
   private idle: (() => void)[] = [];
   private seq = 0;
   private readonly freeSlots: number[];
+  /** Each slot's audit chain, made on the slot's first batch (audit.ts). */
+  private readonly chains = new Map<number, number>();
   private readonly batchOpsMax: number;
   private readonly inFlightMax: number;
 
@@ -117,7 +119,8 @@ export class PgCommitter extends BatchQueue<Pending> {
     client.on('error', ignoreError);
     let broken: Error | undefined;
     try {
-      return await runBatch(queryOf(client), ops, mark);
+      const q = queryOf(client);
+      return await runBatch(q, ops, { chain: await this.chainOf(q, mark.slot), mark });
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
@@ -125,6 +128,23 @@ export class PgCommitter extends BatchQueue<Pending> {
       client.off('error', ignoreError);
       client.release(broken);
     }
+  }
+
+  /**
+   * The slot's audit chain: its own, so that batches in flight together (on this server or any
+   * other) never append to one chain, and none waits for another's COMMIT to append. Made in a
+   * statement of its own, which commits at once: a chain with no row yet is a valid chain.
+   */
+  private async chainOf(q: Query, slot: number): Promise<number> {
+    const known = this.chains.get(slot);
+    if (known !== undefined) return known;
+    const [row] = await q<{ chain: number }>(
+      'INSERT INTO audit_chains (started_at) VALUES ($1) RETURNING chain',
+      [Date.now()],
+    );
+    assert(row !== undefined && row.chain >= 1, 'a new chain has a number past 0');
+    this.chains.set(slot, row.chain);
+    return row.chain;
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   recordValues,
   type AccountPage,
   type BlockPage,
+  type ChainPage,
   type RunPage,
 } from '../records.js';
 import type { AuditRow, TxnRow } from '../../rules/types.js';
@@ -26,6 +27,8 @@ const READ = {
     WHERE account > $1 ORDER BY account LIMIT $2`,
   runs: `SELECT run, started_at AS "startedAt", version FROM runs
     WHERE run > $1 ORDER BY run LIMIT $2`,
+  chains: `SELECT chain, started_at AS "startedAt", tip_seq AS seq, tip_hash AS hash
+    FROM audit_chains WHERE chain > $1 ORDER BY chain LIMIT $2`,
   holds: `SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM audit)
     OR EXISTS (SELECT 1 FROM transactions) AS holds`,
 } as const;
@@ -39,6 +42,7 @@ export function exportPostgres(
     accounts: (last) => q<AccountPage>(READ.accounts, [last?.account ?? '', PAGE_ROWS]),
     ledger: (last) => q<TxnRow>(READ.ledger, [last?.account ?? '', last?.txnId ?? '', PAGE_ROWS]),
     audit,
+    chains: (last) => q<ChainPage>(READ.chains, [last?.chain ?? -1, PAGE_ROWS]),
     blocks: (last) => q<BlockPage>(READ.blocks, [last?.account ?? '', PAGE_ROWS]),
     runs: (last) => q<RunPage>(READ.runs, [last?.run ?? 0, PAGE_ROWS]),
   });
@@ -50,7 +54,7 @@ export async function holdsPostgresBank(q: Query): Promise<boolean> {
 }
 
 const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents, code, balance_cents,
-  txn_id, events, codes, first_at, last_at, hash`;
+  txn_id, events, codes, first_at, last_at, hash, chain, seq`;
 
 /** How each kind of record is written: one statement over column arrays (records.ts's order). */
 const WRITE: Record<BankRecord['kind'], string> = {
@@ -61,7 +65,13 @@ const WRITE: Record<BankRecord['kind'], string> = {
       $6::bigint[], $7::bigint[])`,
   audit: `INSERT INTO audit (${AUDIT_COLUMNS}) SELECT * FROM unnest($1::bigint[], $2::bigint[],
     $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[],
-    $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], $15::text[])`,
+    $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], $15::text[],
+    $16::bigint[], $17::bigint[])`,
+  // Chain 0's row is made by the target's migration: the source's tip replaces it.
+  chain: `INSERT INTO audit_chains (chain, started_at, tip_seq, tip_hash) OVERRIDING SYSTEM VALUE
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
+    ON CONFLICT (chain) DO UPDATE SET started_at = EXCLUDED.started_at,
+    tip_seq = EXCLUDED.tip_seq, tip_hash = EXCLUDED.tip_hash`,
   block: `INSERT INTO account_blocks (account, blocked_at)
     SELECT * FROM unnest($1::text[], $2::bigint[])`,
   // OVERRIDING SYSTEM VALUE: the run numbers are kept even if the column is an identity. A run
@@ -96,6 +106,10 @@ export async function importPostgres(
   }
   await flush();
   await q(`SELECT setval(pg_get_serial_sequence('runs', 'run'), MAX(run)) FROM runs`);
+  // The next chain and the next audit id go on after the copied ones.
+  await q(`SELECT setval(pg_get_serial_sequence('audit_chains', 'chain'), GREATEST(MAX(chain), 1))
+    FROM audit_chains`);
+  await q(`SELECT setval('audit_ids', GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM audit`);
   return written;
 }
 

@@ -32,8 +32,9 @@ interface PreLoginRow {
 
 /**
  * The PostgreSQL engine: any number of `bank server` processes on one database. Each groups
- * the requests that arrive together into one transaction (committer.ts); row locks, the
- * database's clock and one advisory lock on the audit chain keep the servers from each other.
+ * the requests that arrive together into one transaction (committer.ts); row locks and the
+ * database's clock keep the servers from each other, and each batch slot appends to an audit
+ * chain of its own (audit.ts), so no server waits for another's COMMIT to append.
  */
 class PostgresEngine implements Engine {
   readonly kind = 'postgres';

@@ -1,13 +1,14 @@
 import { assert } from '../../assert.js';
 import type { LockClaim } from '../../rules/requests.js';
-import { AUDIT_LOCK_KEY, type AuditTip } from './audit.js';
+import type { ChainTip } from '../audit-chain.js';
+import { tipOf } from './audit.js';
 import type { Query } from './query.js';
 import type { Changes, Facts } from './view-state.js';
 
 /**
  * Writes a batch's changes in bulk: a few statements per batch, whatever its size, each checked
- * against what the view expected (the SQLite engine's `changes === 1` asserts, in bulk). The
- * chain's lock is taken last, so it is held only from the append to the commit.
+ * against what the view expected (the SQLite engine's `changes === 1` asserts, in bulk), and
+ * reads the tip of the batch's audit chain, which only this batch writes.
  */
 
 /** Thrown when an atomic claim did not end as its locked row promised: the batch runs again. */
@@ -122,9 +123,8 @@ function counterColumns(rows: Counted[]): number[][] {
 
 /**
  * Balances, ledger rows and the final state of every changed lock row (updated: it exists once
- * claimed; or deleted), in one statement that also takes the audit chain's lock, last of all
- * the batch's locks, and reads the chain's tip under it (audit_tip, on a fresh snapshot). Each
- * part is checked against the count the view expects.
+ * claimed; or deleted), in one statement that also reads the recorded tip of the batch's audit
+ * chain. Each part is checked against the count the view expects.
  */
 const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_cents + d.delta
     FROM unnest($1::text[], $2::bigint[]) AS d (account, delta)
@@ -138,15 +138,21 @@ const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_c
     WHERE s.account = u.account RETURNING 1),
   g AS (DELETE FROM sessions WHERE account = ANY($15::text[]) RETURNING 1)
   SELECT (SELECT count(*) FROM m) AS moved, (SELECT count(*) FROM u) AS kept,
-    (SELECT row_to_json(t) FROM audit_tip($16) AS t) AS tip`;
+    (SELECT row_to_json(t) FROM (SELECT chain, tip_seq AS seq, tip_hash AS hash
+      FROM audit_chains WHERE chain = $16) AS t) AS tip`;
 
-async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<AuditTip> {
+async function writeRows(
+  q: Query,
+  facts: Facts,
+  changes: Changes,
+  chain: number,
+): Promise<ChainTip> {
   const moves = [...changes.moved].filter(([, delta]) => delta !== 0);
   const t = changes.records;
   const kept = [...changes.sessionsDirty].filter((account) => facts.sessions.get(account));
   const gone = [...changes.sessionsDirty].filter((account) => !facts.sessions.get(account));
   const s = kept.map((account) => facts.sessions.get(account)!);
-  const [counts] = await q<{ moved: number; kept: number; tip: AuditTip | null }>(WRITE_ROWS, [
+  const [counts] = await q<{ moved: number; kept: number; tip: ChainTip | null }>(WRITE_ROWS, [
     moves.map(([account]) => account),
     moves.map(([, delta]) => delta),
     t.map((x) => x.account),
@@ -162,22 +168,25 @@ async function writeRows(q: Query, facts: Facts, changes: Changes): Promise<Audi
     s.map((x) => x.startedAt),
     s.map((x) => x.heartbeatAt),
     gone,
-    AUDIT_LOCK_KEY,
+    chain,
   ]);
   assert(counts!.moved === moves.length, 'exactly one open account moved per move');
   assert(counts!.kept === kept.length, 'each kept lock row exists');
-  const tip = counts!.tip ?? { id: 0, hash: '' };
-  assert(Number.isSafeInteger(tip.id) && tip.id >= 0, 'the chain tip has an id');
-  return tip;
+  return tipOf(counts!.tip ?? undefined, chain);
 }
 
 /**
- * Writes every change of a batch but its audit rows, in the open transaction, takes the audit
- * chain's lock and returns its tip: the caller appends the rows right after (auditInsertText
- * with the COMMIT, or appendAuditRows).
+ * Writes every change of a batch but its audit rows, in the open transaction, and returns the
+ * tip of its audit chain: the caller appends the rows right after (auditInsertText with the
+ * COMMIT, or appendAuditRows).
  */
-export async function flushChanges(q: Query, facts: Facts, changes: Changes): Promise<AuditTip> {
+export async function flushChanges(
+  q: Query,
+  facts: Facts,
+  changes: Changes,
+  chain: number,
+): Promise<ChainTip> {
   await writeClaims(q, changes.claims);
   await writeCounters(q, facts, changes);
-  return writeRows(q, facts, changes);
+  return writeRows(q, facts, changes, chain);
 }

@@ -55,7 +55,7 @@ export function openPool(url: string, max = POOL_CONNECTIONS_MAX): pg.Pool {
     // batch's statements are planned once per connection: their plans (index lookups by key)
     // do not depend on the values, and planning them each time cost as much as running them.
     // A server that hangs inside a transaction (not one that dies: its connection closes) lets
-    // go of its row locks and of the audit chain's lock after IDLE_IN_TRANSACTION_MS.
+    // go of its row locks after IDLE_IN_TRANSACTION_MS.
     options:
       `-c synchronous_commit=on -c plan_cache_mode=force_generic_plan ` +
       `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,

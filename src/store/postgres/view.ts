@@ -1,3 +1,4 @@
+import type { ChainTip } from '../audit-chain.js';
 import type { AccountId } from '../../protocol/messages.js';
 import type { BankRecord, BankView } from '../engine.js';
 import { readPages, PAGE_ROWS } from '../pages.js';
@@ -23,7 +24,8 @@ import type { Query } from './query.js';
  */
 
 /** The audit columns under the names AuditRow uses (quoted: PostgreSQL folds bare names). */
-export const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS "amountCents", code,
+export const AUDIT_COLUMNS = `id, chain, seq, at, conn, peer, account, op,
+  amount_cents AS "amountCents", code,
   balance_cents AS "balanceCents", txn_id AS "txnId", events, codes, first_at AS "firstAt",
   last_at AS "lastAt", hash`;
 
@@ -61,7 +63,16 @@ const SQL = {
   auditFrom: `SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > $1 ORDER BY id LIMIT $2`,
   auditRow: `SELECT ${AUDIT_COLUMNS} FROM audit WHERE id = $1`,
   lastAuditId: 'SELECT COALESCE(MAX(id), 0) AS id FROM audit',
-  countAuditUpTo: 'SELECT COUNT(*) AS count FROM audit WHERE id <= $1',
+  auditChains: 'SELECT chain, tip_seq AS seq, tip_hash AS hash FROM audit_chains ORDER BY chain',
+  auditAt: `SELECT ${AUDIT_COLUMNS} FROM audit WHERE chain = $1 AND seq = $2`,
+  // $1, $2: the tips' chains and seqs; each count and lookup uses audit_by_chain.
+  countAuditWithin: `SELECT COALESCE(SUM((SELECT COUNT(*) FROM audit a
+    WHERE a.chain = t.chain AND a.seq <= t.seq)), 0)::bigint AS count
+    FROM unnest($1::bigint[], $2::bigint[]) AS t (chain, seq)`,
+  firstIdPast: `SELECT MIN((SELECT a.id FROM audit a WHERE a.chain = c.chain
+    AND a.seq > COALESCE(t.seq, 0) ORDER BY a.seq LIMIT 1)) AS id
+    FROM audit_chains c LEFT JOIN unnest($1::bigint[], $2::bigint[]) AS t (chain, seq)
+      ON t.chain = c.chain`,
   countLedger: 'SELECT COUNT(*) AS count FROM transactions',
   ledgerUnaudited: `SELECT account, "txnId" FROM (
     SELECT account, txn_id AS "txnId", kind, amount_cents, code, balance_cents FROM transactions
@@ -137,8 +148,22 @@ export class PostgresView implements BankView {
     return (await this.q<{ id: number }>(SQL.lastAuditId))[0]!.id;
   }
 
-  async countAuditUpTo(id: number): Promise<number> {
-    return (await this.q<{ count: number }>(SQL.countAuditUpTo, [id]))[0]!.count;
+  auditChains(): Promise<ChainTip[]> {
+    return this.q<ChainTip>(SQL.auditChains);
+  }
+
+  async auditAt(chain: number, seq: number): Promise<AuditRow | undefined> {
+    return (await this.q<AuditRow>(SQL.auditAt, [chain, seq]))[0];
+  }
+
+  async countAuditWithin(tips: ChainTip[]): Promise<number> {
+    const params = [tips.map((tip) => tip.chain), tips.map((tip) => tip.seq)];
+    return (await this.q<{ count: number }>(SQL.countAuditWithin, params))[0]!.count;
+  }
+
+  async firstIdPast(tips: ChainTip[]): Promise<number | undefined> {
+    const params = [tips.map((tip) => tip.chain), tips.map((tip) => tip.seq)];
+    return (await this.q<{ id: number | null }>(SQL.firstIdPast, params))[0]!.id ?? undefined;
   }
 
   async countLedger(): Promise<number> {

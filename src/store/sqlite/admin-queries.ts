@@ -1,6 +1,7 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import type { AccountId } from '../../protocol/messages.js';
+import type { ChainTip } from '../audit-chain.js';
 import { AUDIT_COLUMNS, AUDIT_MATCHES, type AuditFilter, type AuditRow } from './audit.js';
 import { prepareStore, preparedOnce, type Store } from './db.js';
 import { listMigrations } from './migrate.js';
@@ -26,7 +27,10 @@ interface AdminStatements {
   auditTxnTwice: Statement<[]>;
   auditFrom: Statement<{ afterId: number }>;
   auditById: Statement<{ id: number }>;
-  auditRowsUpTo: Statement<{ id: number }>;
+  chains: Statement<[]>;
+  auditAt: Statement<{ chain: number; seq: number }>;
+  rowsWithin: Statement<{ tips: string }>;
+  firstIdPast: Statement<{ tips: string }>;
   checkpoint: Statement<[]>;
   saveCheckpoint: Statement<CheckpointRow>;
 }
@@ -61,7 +65,17 @@ function prepareAdmin(db: Database.Database): AdminStatements {
       GROUP BY account, txn_id HAVING COUNT(*) > 1 ORDER BY secondId LIMIT 1`),
     auditFrom: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > @afterId ORDER BY id`),
     auditById: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id = @id`),
-    auditRowsUpTo: db.prepare('SELECT COUNT(*) AS count FROM audit WHERE id <= @id'),
+    chains: db.prepare(`SELECT chain, tip_seq AS seq, tip_hash AS hash FROM audit_chains
+      ORDER BY chain`),
+    auditAt: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE chain = @chain AND seq = @seq`),
+    // @tips: a JSON array of [chain, seq] pairs; each count and lookup uses audit_by_chain.
+    rowsWithin: db.prepare(`SELECT COALESCE(SUM((SELECT COUNT(*) FROM audit a
+      WHERE a.chain = t.value ->> 0 AND a.seq <= t.value ->> 1)), 0) AS count
+      FROM json_each(@tips) AS t`),
+    firstIdPast: db.prepare(`SELECT MIN((SELECT a.id FROM audit a WHERE a.chain = c.chain
+      AND a.seq > COALESCE((SELECT t.value ->> 1 FROM json_each(@tips) AS t
+        WHERE t.value ->> 0 = c.chain), 0) ORDER BY a.seq LIMIT 1)) AS id
+      FROM audit_chains c`),
     checkpoint: db.prepare(`SELECT verified_at AS verifiedAt, audit_id AS auditId,
       audit_hash AS auditHash, audit_rows AS auditRows, ledger_txns AS ledgerTxns, replay, digest
       FROM verify_checkpoint WHERE id = 1`),
@@ -163,9 +177,30 @@ export function getAuditRow(store: Store, id: number): AuditRow | undefined {
   return statements(store).auditById.get({ id }) as AuditRow | undefined;
 }
 
-/** How many audit rows have an id up to this one. */
-export function countAuditUpTo(store: Store, id: number): number {
-  return (statements(store).auditRowsUpTo.get({ id }) as { count: number }).count;
+/** Every chain's recorded tip, in chain order. */
+export function listAuditChains(store: Store): ChainTip[] {
+  return statements(store).chains.all() as ChainTip[];
+}
+
+/** The audit row at this place in its chain. */
+export function getAuditAt(store: Store, chain: number, seq: number): AuditRow | undefined {
+  return statements(store).auditAt.get({ chain, seq }) as AuditRow | undefined;
+}
+
+/** The tips as the JSON the statements read: [[chain, seq], ...]. */
+function tipsJson(tips: ChainTip[]): string {
+  return JSON.stringify(tips.map((tip) => [tip.chain, tip.seq]));
+}
+
+/** How many rows are at or before these tips in their chains. */
+export function countAuditWithin(store: Store, tips: ChainTip[]): number {
+  return (statements(store).rowsWithin.get({ tips: tipsJson(tips) }) as { count: number }).count;
+}
+
+/** The smallest id of a row past these tips in a recorded chain, if any. */
+export function firstAuditIdPast(store: Store, tips: ChainTip[]): number | undefined {
+  const row = statements(store).firstIdPast.get({ tips: tipsJson(tips) }) as { id: number | null };
+  return row.id ?? undefined;
 }
 
 /** The recorded verify checkpoint, if a verify has recorded one. */

@@ -1,23 +1,34 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { assert } from '../../assert.js';
-import { auditFields, hashFields, toInsertValues, type AuditValues } from '../audit-chain.js';
+import {
+  auditFields,
+  emptyTip,
+  hashFields,
+  SHARED_CHAIN,
+  toInsertValues,
+  type AuditValues,
+  type ChainTip,
+} from '../audit-chain.js';
 import type { AuditEntry, AuditFilter, AuditRow } from '../../rules/types.js';
 
 export type { AuditEntry, AuditFilter, AuditRow } from '../../rules/types.js';
 
 export interface AuditStatements {
-  lastHash: Statement<[]>;
+  /** Chain 0's recorded tip (audit_chains): the only chain this engine writes. */
+  tip: Statement<[]>;
+  saveTip: Statement<[seq: number, hash: string]>;
   /** Positional parameters, for appendAudit: one row per request. */
   append: Statement<AuditValues>;
   select: Statement<Required<Omit<AuditFilter, 'limit'>> & { limit: number }>;
 }
 
 const INSERT = `INSERT INTO audit
-  (at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, events, codes,
-   first_at, last_at, hash) VALUES`;
+  (chain, seq, at, conn, peer, account, op, amount_cents, code, balance_cents, txn_id, events,
+   codes, first_at, last_at, hash) VALUES`;
 
 /** The audit columns under the names AuditRow uses. */
-export const AUDIT_COLUMNS = `id, at, conn, peer, account, op, amount_cents AS amountCents, code,
+export const AUDIT_COLUMNS = `id, chain, seq, at, conn, peer, account, op,
+  amount_cents AS amountCents, code,
   balance_cents AS balanceCents, txn_id AS txnId, events, codes, first_at AS firstAt,
   last_at AS lastAt, hash`;
 
@@ -38,8 +49,12 @@ export interface AuditStore {
 /** Prepares the audit statements. */
 export function prepareAudit(db: Database): AuditStatements {
   return {
-    lastHash: db.prepare('SELECT hash FROM audit ORDER BY id DESC LIMIT 1'),
-    append: db.prepare<AuditValues>(`${INSERT} (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    tip: db.prepare(`SELECT chain, tip_seq AS seq, tip_hash AS hash FROM audit_chains
+      WHERE chain = ${SHARED_CHAIN}`),
+    saveTip: db.prepare(
+      `UPDATE audit_chains SET tip_seq = ?, tip_hash = ? WHERE chain = ${SHARED_CHAIN}`,
+    ),
+    append: db.prepare<AuditValues>(`${INSERT} (${SHARED_CHAIN}, ${'?, '.repeat(14)}?)`),
     // The newest `limit` rows that pass the filter, returned oldest first.
     select: db.prepare(`SELECT * FROM (SELECT ${AUDIT_COLUMNS} FROM audit
       WHERE ${AUDIT_MATCHES} ORDER BY id DESC LIMIT @limit) ORDER BY id`),
@@ -47,10 +62,10 @@ export function prepareAudit(db: Database): AuditStatements {
 }
 
 /**
- * The chain's last hash while a batch holds the write lock (holdAuditTip), so that each row
- * need not read it back; absent outside a batch, where every append reads it from the table.
+ * The chain's tip while a batch holds the write lock (holdAuditTip), so that each row need not
+ * read it back; absent outside a batch, where every append reads and records it.
  */
-const heldTips = new WeakMap<AuditStore, string>();
+const heldTips = new WeakMap<AuditStore, ChainTip>();
 
 /**
  * Reads the chain's tip once for a batch about to append many rows. Call inside the batch's
@@ -61,24 +76,34 @@ export function holdAuditTip(store: AuditStore): void {
   heldTips.set(store, readAuditTip(store));
 }
 
+/** Records the held tip in audit_chains, with the batch's rows: call before its COMMIT. */
+export function saveAuditTip(store: AuditStore): void {
+  const held = heldTips.get(store);
+  assert(held !== undefined && store.db.inTransaction, 'a held tip is saved in its batch');
+  store.audit.saveTip.run(held.seq, held.hash);
+}
+
 /** Forgets the held tip: the batch ended (committed or rolled back). */
 export function releaseAuditTip(store: AuditStore): void {
   heldTips.delete(store);
 }
 
-function readAuditTip(store: AuditStore): string {
-  const last = store.audit.lastHash.get() as { hash: string } | undefined;
-  return last?.hash ?? '';
+function readAuditTip(store: AuditStore): ChainTip {
+  const tip = store.audit.tip.get() as ChainTip | undefined;
+  assert(tip !== undefined, 'migration 007 records chain 0');
+  return tip.seq === 0 ? emptyTip(SHARED_CHAIN) : tip;
 }
 
 /** Appends one row, chained to the last; call inside the transaction whose effect it records. */
 export function appendAudit(store: AuditStore, entry: AuditEntry): void {
   assert(store.db.inTransaction, 'audit rows are written with what they record');
   const held = heldTips.get(store);
+  const tip = held ?? readAuditTip(store);
   const fields = auditFields(entry);
-  const hash = hashFields(held ?? readAuditTip(store), fields);
-  store.audit.append.run(...toInsertValues(fields, hash));
-  if (held !== undefined) heldTips.set(store, hash);
+  const next = { chain: SHARED_CHAIN, seq: tip.seq + 1, hash: hashFields(tip.hash, fields) };
+  store.audit.append.run(next.seq, ...toInsertValues(fields, next.hash));
+  if (held !== undefined) heldTips.set(store, next);
+  else store.audit.saveTip.run(next.seq, next.hash);
 }
 
 /** Audit rows matching the filter, oldest first, at most `limit` of the newest. */

@@ -2,7 +2,7 @@ import type { Transaction } from 'better-sqlite3';
 import { assert } from '../../assert.js';
 import { BatchQueue, type Settles } from '../batch-queue.js';
 import type { StorageUnavailable } from '../engine.js';
-import { holdAuditTip, releaseAuditTip } from './audit.js';
+import { holdAuditTip, releaseAuditTip, saveAuditTip } from './audit.js';
 import type { Store } from './db.js';
 
 /**
@@ -105,6 +105,7 @@ function runAll(store: Store, batch: Pending[], fault: Fault): unknown[] {
   try {
     const results = new Array<unknown>(batch.length);
     for (let index = 0; index < batch.length; index++) results[index] = batch[index]!.op.run();
+    saveAuditTip(store);
     return results;
   } catch (error) {
     if (fault(error)) throw error; // the storage failed, not the op: the batch fails whole

@@ -7,6 +7,7 @@ import {
   recordValues,
   type AccountPage,
   type BlockPage,
+  type ChainPage,
   type RunPage,
 } from '../records.js';
 import type { AuditRow, TxnRow } from '../../rules/types.js';
@@ -22,6 +23,7 @@ interface CopyStatements {
   accounts: Statement<[after: string, limit: number]>;
   ledger: Statement<[afterId: number, limit: number]>;
   audit: Statement<[afterId: number, limit: number]>;
+  chains: Statement<[after: number, limit: number]>;
   blocks: Statement<[after: string, limit: number]>;
   runs: Statement<[after: number, limit: number]>;
   holds: Statement<[]>;
@@ -42,6 +44,8 @@ function prepareCopy(db: Database): CopyStatements {
       code, balance_cents AS balanceCents, at FROM transactions
       WHERE id > ? ORDER BY id LIMIT ?`),
     audit: db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > ? ORDER BY id LIMIT ?`),
+    chains: db.prepare(`SELECT chain, started_at AS startedAt, tip_seq AS seq, tip_hash AS hash
+      FROM audit_chains WHERE chain > ? ORDER BY chain LIMIT ?`),
     blocks: db.prepare(`SELECT account, blocked_at AS blockedAt FROM account_blocks
       WHERE account > ? ORDER BY account LIMIT ?`),
     runs: db.prepare(`SELECT run, started_at AS startedAt, version FROM runs
@@ -61,8 +65,12 @@ function preparePuts(db: Database): CopyStatements['put'] {
       SELECT bank_txn_key(v.account, v.txn_id), v.* FROM (SELECT ? AS account, ? AS txn_id,
         ? AS kind, ? AS amount_cents, ? AS code, ? AS balance_cents, ? AS at) AS v`),
     audit: db.prepare(`INSERT INTO audit (id, at, conn, peer, account, op, amount_cents, code,
-      balance_cents, txn_id, events, codes, first_at, last_at, hash)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      balance_cents, txn_id, events, codes, first_at, last_at, hash, chain, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // Chain 0's row is made by the target's migration: the source's tip replaces it.
+    chain: db.prepare(`INSERT INTO audit_chains (chain, started_at, tip_seq, tip_hash)
+      VALUES (?, ?, ?, ?) ON CONFLICT (chain) DO UPDATE SET started_at = excluded.started_at,
+      tip_seq = excluded.tip_seq, tip_hash = excluded.tip_hash`),
     block: db.prepare('INSERT INTO account_blocks (account, blocked_at) VALUES (?, ?)'),
     // A run the target has already (a server started on it while it held no bank) left no
     // trace in it: the source's run of that number, recorded in the source's audit, wins.
@@ -79,6 +87,7 @@ export function sqliteExport(store: Store): AsyncIterable<BankRecord> {
     accounts: (last) => s.accounts.all(last?.account ?? '', PAGE_ROWS) as AccountPage[],
     ledger: ledgerPages(s.ledger),
     audit: readPages<AuditRow>((last) => s.audit.all(last?.id ?? 0, PAGE_ROWS) as AuditRow[]),
+    chains: (last) => s.chains.all(last?.chain ?? -1, PAGE_ROWS) as ChainPage[],
     blocks: (last) => s.blocks.all(last?.account ?? '', PAGE_ROWS) as BlockPage[],
     runs: (last) => s.runs.all(last?.run ?? 0, PAGE_ROWS) as RunPage[],
   });

@@ -4,8 +4,11 @@ import type { AdminTx, BankView } from '../engine.js';
 import type { CheckpointRow } from '../../rules/types.js';
 import { closeAccount, getAccount, listAccounts, putAccount, setAccountPin } from './accounts.js';
 import {
-  countAuditUpTo,
+  countAuditWithin,
   countLedger,
+  firstAuditIdPast,
+  getAuditAt,
+  listAuditChains,
   findAuditTxnTwice,
   findAuditUnledgered,
   findLedgerUnaudited,
@@ -42,7 +45,10 @@ function sqliteView(store: Store): BankView {
     auditFrom: (afterId: number) => toAsync(iterateAuditAfter(store, afterId)),
     auditRow: async (id: number) => getAuditRow(store, id),
     lastAuditId: async () => lastAuditId(store),
-    countAuditUpTo: async (id: number) => countAuditUpTo(store, id),
+    auditChains: async () => listAuditChains(store),
+    auditAt: async (chain, seq) => getAuditAt(store, chain, seq),
+    countAuditWithin: async (tips) => countAuditWithin(store, tips),
+    firstIdPast: async (tips) => firstAuditIdPast(store, tips),
     countLedger: async () => countLedger(store),
     ledgerUnaudited: async () => findLedgerUnaudited(store),
     auditUnledgered: async (afterId: number) => findAuditUnledgered(store, afterId),

@@ -15,6 +15,8 @@ function row(id: number, fields: Partial<AuditRow>): AuditRow {
     code: 0,
     balanceCents: null,
     txnId: null,
+    chain: 0,
+    seq: 1,
     hash: 'h',
     ...fields,
   };

@@ -79,6 +79,8 @@ describe('auditRowView', () => {
       amountCents: null,
       balanceCents: null,
       txnId: null,
+      chain: 0,
+      seq: 1,
       hash: 'secret-looking',
     };
     const summary = auditRowView({

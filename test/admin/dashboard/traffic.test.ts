@@ -20,6 +20,8 @@ function row(
     code,
     balanceCents: null,
     txnId: null,
+    chain: 0,
+    seq: 1,
     hash: 'h',
     ...more,
   };

@@ -43,9 +43,11 @@ describe('a batch on PostgreSQL', () => {
       const pool = openPool(bank.url, 1);
       const client = await pool.connect();
       try {
-        const outcomes = await runBatch(failing(queryOf(client), /^INSERT INTO audit/, state, 2), [
-          ask(me, ACCOUNT, { kind: 'deposit', txnId: `retry-${state}`, amountCents: 7 }),
-        ]);
+        const outcomes = await runBatch(
+          failing(queryOf(client), /^INSERT INTO audit/, state, 2),
+          [ask(me, ACCOUNT, { kind: 'deposit', txnId: `retry-${state}`, amountCents: 7 })],
+          { chain: 0 },
+        );
         expect(outcomes.map((o) => o.reply)).toEqual([
           { kind: 'balance', code: Code.ok, balanceCents: before + 7 },
         ]);
@@ -67,9 +69,11 @@ describe('a batch on PostgreSQL', () => {
     const pool = openPool(bank.url, 1);
     const client = await pool.connect();
     try {
-      const batch = runBatch(failing(queryOf(client), /COMMIT$/, '08006', 1), [
-        ask(me, ACCOUNT, { kind: 'deposit', txnId: 'lost', amountCents: 7 }),
-      ]);
+      const batch = runBatch(
+        failing(queryOf(client), /COMMIT$/, '08006', 1),
+        [ask(me, ACCOUNT, { kind: 'deposit', txnId: 'lost', amountCents: 7 })],
+        { chain: 0 },
+      );
       await expect(batch).rejects.toBeInstanceOf(AmbiguousCommit);
     } finally {
       client.release();

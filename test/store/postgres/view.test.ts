@@ -7,7 +7,10 @@ import { postgresView } from '../../../src/store/postgres/view.js';
 import type { AuditEntry, AuditFilter } from '../../../src/rules/types.js';
 import { getAccount, listAccounts } from '../../../src/store/sqlite/accounts.js';
 import {
-  countAuditUpTo,
+  countAuditWithin,
+  firstAuditIdPast,
+  getAuditAt,
+  listAuditChains,
   countLedger,
   findAuditTxnTwice,
   findAuditUnledgered,
@@ -211,7 +214,11 @@ describe('PostgreSQL reads, as the SQLite statements', () => {
       expect(await collect(view.auditFrom(2))).toEqual([...iterateAuditAfter(source, 2)]);
       expect(await view.auditRow(5)).toEqual(getAuditRow(source, 5));
       expect(await view.lastAuditId()).toBe(lastAuditId(source));
-      expect(await view.countAuditUpTo(4)).toBe(countAuditUpTo(source, 4));
+      const tips = [{ chain: 0, seq: 4, hash: '' }];
+      expect(await view.countAuditWithin(tips)).toBe(countAuditWithin(source, tips));
+      expect(await view.firstIdPast(tips)).toBe(firstAuditIdPast(source, tips));
+      expect(await view.auditChains()).toEqual(listAuditChains(source));
+      expect(await view.auditAt(0, 3)).toEqual(getAuditAt(source, 0, 3));
       expect(await view.countLedger()).toBe(countLedger(source));
       expect(await view.ledgerUnaudited()).toEqual(findLedgerUnaudited(source));
       expect(await view.auditUnledgered(0)).toEqual(findAuditUnledgered(source, 0));
@@ -289,8 +296,8 @@ describe('PostgreSQL audit walks', () => {
   it('auditFrom reads past a page, in order, from any row', async () => {
     const big = await freshBank();
     clients.push(big);
-    await big.query(`INSERT INTO audit (id, at, op, hash)
-      SELECT n, n, 'note', 'h' || n FROM generate_series(1, 2500) AS n`);
+    await big.query(`INSERT INTO audit (id, chain, seq, at, op, hash)
+      SELECT n, 0, n, n, 'note', 'h' || n FROM generate_series(1, 2500) AS n`);
     await readOn(big, async (view) => {
       const ids = (await collect(view.auditFrom(0))).map((row) => row.id);
       expect(ids).toEqual(Array.from({ length: 2_500 }, (_, index) => index + 1));

@@ -4,7 +4,10 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Code } from '../../../src/protocol/codes.js';
 import {
-  countAuditUpTo,
+  countAuditWithin,
+  firstAuditIdPast,
+  getAuditAt,
+  listAuditChains,
   countLedger,
   findAuditTxnTwice,
   findAuditUnledgered,
@@ -53,7 +56,13 @@ describe('the verify queries on a SQLite bank', () => {
   it('counts the ledger and the audit, and finds nothing wrong in a consistent bank', () => {
     expect(countLedger(store)).toBe(2);
     expect(lastAuditId(store)).toBe(4);
-    expect([0, 1, 3, 4, 99].map((id) => countAuditUpTo(store, id))).toEqual([0, 1, 3, 4, 4]);
+    const within = (seq: number): number => countAuditWithin(store, [{ chain: 0, seq, hash: '' }]);
+    expect([0, 1, 3, 4, 99].map(within)).toEqual([0, 1, 3, 4, 4]);
+    expect(firstAuditIdPast(store, [{ chain: 0, seq: 2, hash: '' }])).toBe(3);
+    expect(firstAuditIdPast(store, [{ chain: 0, seq: 4, hash: '' }])).toBeUndefined();
+    expect(firstAuditIdPast(store, [])).toBe(1);
+    const [tip] = listAuditChains(store);
+    expect(tip).toEqual({ chain: 0, seq: 4, hash: getAuditAt(store, 0, 4)!.hash });
     expect(findLedgerUnaudited(store)).toBeUndefined();
     expect(findAuditUnledgered(store)).toBeUndefined();
     expect(findAuditTxnTwice(store)).toBeUndefined();

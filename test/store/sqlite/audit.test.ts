@@ -52,7 +52,8 @@ const entries: AuditEntry[] = [
 ];
 
 /** The fields an entry was written with, from a row read back. */
-const fieldsOf = ({ id: _id, hash: _hash, ...fields }: AuditRow): AuditEntry => fields;
+const fieldsOf = ({ id: _id, chain: _c, seq: _s, hash: _hash, ...fields }: AuditRow): AuditEntry =>
+  fields;
 
 describe('appendAudit', () => {
   it('asserts it runs inside a transaction, and writes nothing outside one', () => {
@@ -64,6 +65,7 @@ describe('appendAudit', () => {
     inTransaction(store, () => entries.forEach((e) => appendAudit(store, e)));
     const rows = listAudit(store);
     expect(rows.map((row) => row.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(rows.map((row) => [row.chain, row.seq])).toEqual([1, 2, 3, 4, 5].map((n) => [0, n]));
     expect(rows.map(fieldsOf)).toEqual(entries);
   });
 

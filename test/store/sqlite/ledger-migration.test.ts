@@ -11,6 +11,7 @@ import { migrate, migrationsDir } from '../../../src/store/sqlite/migrate.js';
 import { readSqliteSessionFacts } from '../../../src/store/sqlite/session-facts.js';
 import { txnKey } from '../../../src/store/sqlite/txn-key.js';
 import { atmAudit, closeBank, moveMoney, testBank } from '../../helpers/admin-bank.js';
+import { downgradeSqliteTo006 } from '../../helpers/schema-downgrade.js';
 
 /** The ledger as migrations 001-005 made it: keyed by (account, txn_id), WITHOUT ROWID. */
 const OLD_LEDGER = `CREATE TABLE transactions (
@@ -67,6 +68,7 @@ describe('migration 006: the ledger appended in order', () => {
     moveMoney(bank, { account: 'ac-10001', kind: 'withdraw', amountCents: 99_999, txnId: 'mm' });
     const { file } = bank;
     await closeBank(bank);
+    downgradeSqliteTo006(file);
     expect(downgradeTo005(file)).toEqual(schemaBefore006());
 
     const engine = await openEngine(file);
@@ -76,7 +78,7 @@ describe('migration 006: the ledger appended in order', () => {
     expect(report).toMatchObject({ problems: [], ledgerTxns: 3 });
     await engine.close();
     const store = openStore(file, { mustExist: true });
-    expect(store.db.pragma('user_version', { simple: true })).toBe(6);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(7);
     const rows = store.db
       .prepare(
         'SELECT id, txn_key AS key, account, txn_id AS txnId FROM ' + 'transactions ORDER BY id',
