@@ -25,7 +25,7 @@ const AUDIT_TIP_005 = `CREATE INDEX audit_by_account ON audit (account, id);
   END $$;`;
 
 /**
- * Undoes PostgreSQL migration 006 on a bank whose audit rows are all in chain 0 with seq = id
+ * Undoes PostgreSQL migrations 006 and 007 on a bank whose audit rows are all in chain 0 with seq = id
  * (made by `bank admin` alone): the schema the build before it left, its rows kept.
  */
 export async function downgradePostgresTo005(client: pg.Client | pg.PoolClient): Promise<void> {
@@ -35,6 +35,7 @@ export async function downgradePostgresTo005(client: pg.Client | pg.PoolClient):
     DROP INDEX audit_by_chain;
     ALTER TABLE audit DROP COLUMN seq, DROP COLUMN chain;
     DROP TABLE audit_chains;
+    DROP FUNCTION bank_expect(BIGINT, BIGINT, TEXT, TEXT);
     ${AUDIT_TIP_005}
     UPDATE bank_schema SET version = 5;
     COMMIT;`);

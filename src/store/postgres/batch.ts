@@ -2,8 +2,8 @@ import { AssertionError } from '../../assert.js';
 import type { BankOp, Outcome } from '../../rules/requests.js';
 import { appendAuditRows, auditInsertText } from './audit.js';
 import { decideAll, failedOutcome } from './decide.js';
-import { BEGIN_BATCH, readFacts } from './facts.js';
-import { ClaimMismatch, flushChanges } from './flush.js';
+import { BEGIN_BATCH, readFacts, readFactsAndTip } from './facts.js';
+import { changesText, CLAIM_LOST, ClaimMismatch, COUNT_NOT_MET, flushChanges } from './flush.js';
 import { lostConnection, postgresFault } from './faults.js';
 import { markText, type BatchMark } from './marks.js';
 import { isRetryable, sqlState } from './pool.js';
@@ -55,6 +55,7 @@ async function commitWith(q: Query, text: string, outcomes: Outcome[]): Promise<
     await q(`${text} COMMIT`);
   } catch (error) {
     if (lostConnection(error)) throw new AmbiguousCommit(outcomes, error);
+    if (sqlState(error) === CLAIM_LOST) throw new ClaimMismatch('a claim lost its lock row');
     throw error;
   }
 }
@@ -92,22 +93,24 @@ async function inTransaction(
 function isWriteError(error: unknown): boolean {
   if (error instanceof AssertionError) return true;
   const state = sqlState(error);
+  if (state === COUNT_NOT_MET) return true;
   return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
 }
 
 /**
- * Every request at once: the fast path, taken whenever no write fails. BEGIN travels with the
- * first statement, the chain's tip with the writes, and the audit rows with COMMIT: four round
- * trips for a batch of money.
+ * Every request at once: the fast path, taken whenever no write fails. Two round trips for any
+ * batch: BEGIN, the mark, the facts and the chain's tip; then every write, checked in the
+ * database, the audit rows and COMMIT.
  */
 async function runFast(q: Query, ops: BankOp[], on: BatchPlace): Promise<Outcome[]> {
   try {
-    const facts = await readFacts(q, ops, { begin: beginWith(on.mark) });
+    const begin = beginWith(on.mark);
+    const { facts, tip } = await readFactsAndTip(q, ops, { begin, chain: on.chain });
     const changes = noChanges();
     const outcomes = decideAll(facts, changes, ops);
     try {
-      const tip = await flushChanges(q, facts, changes, on.chain);
-      await commitWith(q, auditInsertText(tip, changes.audit), outcomes);
+      const text = `${changesText(facts, changes)} ${auditInsertText(tip, changes.audit)}`;
+      await commitWith(q, text, outcomes);
     } catch (error) {
       if (!isWriteError(error)) throw error;
       throw new WriteFailed('a write failed: the batch runs again with savepoints');
@@ -126,11 +129,12 @@ async function runOneSafe(q: Query, op: BankOp, chain: number): Promise<Outcome>
     const facts = await readFacts(q, [op]);
     const changes = noChanges();
     const [outcome] = decideAll(facts, changes, [op]);
-    await flushChanges(q, facts, changes, chain);
+    await flushChanges(q, facts, changes);
     await appendAuditRows(q, chain, changes.audit);
     await q('RELEASE SAVEPOINT op');
     return outcome!;
   } catch (failure) {
+    if (sqlState(failure) === CLAIM_LOST) throw new ClaimMismatch('a claim lost its lock row');
     if (isRetryable(failure) || failure instanceof ClaimMismatch) throw failure;
     // The database failed, not the request: the batch fails whole, and no one is answered 96.
     if (postgresFault(failure, '') !== undefined) throw failure;

@@ -3,6 +3,8 @@ import { assert } from '../../assert.js';
 import type { BankOp, StoredCounter } from '../../rules/requests.js';
 import { askTxnId } from '../../rules/session.js';
 import type { AccountRow, TxnRow } from '../../rules/types.js';
+import type { ChainTip } from '../audit-chain.js';
+import { tipOf } from './audit.js';
 import type { Query } from './query.js';
 import { pairKey, type Facts, type StoredLock } from './view-state.js';
 
@@ -69,19 +71,37 @@ function textArray(texts: string[]): string {
   return `ARRAY[${texts.map(escapeLiteral).join(', ')}]::text[]`;
 }
 
+/** The recorded tip of an audit chain, as JSON, for the facts' statement. */
+function tipSql(chain: number): string {
+  assert(Number.isSafeInteger(chain) && chain >= 0, 'a chain is a whole number');
+  return `(SELECT row_to_json(t) FROM (SELECT chain, tip_seq AS seq, tip_hash AS hash
+    FROM audit_chains WHERE chain = ${chain}) AS t) AS tip`;
+}
+
 /**
  * The facts' statement, or BEGIN and it in one round trip (the simple protocol takes no
- * parameters, so then the keys are quoted as literals).
+ * parameters, so then the keys are quoted as literals), with the tip of the batch's chain.
  */
-async function queryFacts(q: Query, keys: Keys, begin: string | false): Promise<FoundRow> {
+async function queryFacts(
+  q: Query,
+  keys: Keys,
+  { begin = false, chain }: FactsOptions,
+): Promise<{ found: FoundRow; tip?: ChainTip | null }> {
   const arrays = [keys.accounts, ...keys.ledger, ...keys.groups, keys.logins];
+  const tip = chain === undefined ? '' : `, ${tipSql(chain)}`;
   const [row] =
     begin !== false
-      ? await q<{ found: FoundRow }>(
-          `${begin} SELECT batch_facts(${arrays.map(textArray).join(', ')}) AS found`,
+      ? await q<{ found: FoundRow; tip?: ChainTip | null }>(
+          `${begin} SELECT batch_facts(${arrays.map(textArray).join(', ')}) AS found${tip}`,
         )
-      : await q<{ found: FoundRow }>(FACTS, arrays);
-  return row!.found;
+      : await q<{ found: FoundRow; tip?: ChainTip | null }>(`${FACTS}${tip}`, arrays);
+  return row!;
+}
+
+/** How readFacts reads: opening the transaction (BEGIN...) and reading a chain's tip, if asked. */
+interface FactsOptions {
+  begin?: string | false;
+  chain?: number;
 }
 
 /** The accounts and the clock. */
@@ -162,8 +182,27 @@ function counter(
 export async function readFacts(
   q: Query,
   ops: BankOp[],
-  { begin = false }: { begin?: string | false } = {},
+  options: FactsOptions = {},
 ): Promise<Facts> {
+  return (await readAll(q, ops, options)).facts;
+}
+
+/** readFacts, and the recorded tip of the chain's audit chain in the same statement. */
+export async function readFactsAndTip(
+  q: Query,
+  ops: BankOp[],
+  options: FactsOptions & { chain: number },
+): Promise<{ facts: Facts; tip: ChainTip }> {
+  const { facts, tip } = await readAll(q, ops, options);
+  return { facts, tip: tipOf(tip ?? undefined, options.chain) };
+}
+
+/** The facts, and the chain's tip as read (when options.chain is given). */
+async function readAll(
+  q: Query,
+  ops: BankOp[],
+  options: FactsOptions,
+): Promise<{ facts: Facts; tip?: ChainTip | null }> {
   const keys = batchKeys(ops);
   const facts: Facts = {
     now: 0,
@@ -174,9 +213,9 @@ export async function readFacts(
     accountCounters: new Map(),
     blocks: new Set(),
   };
-  const found = await queryFacts(q, keys, begin);
+  const { found, tip } = await queryFacts(q, keys, options);
   readAccounts(found, facts);
   readSessions(found.sessions, keys, facts);
   readMore(found, facts);
-  return facts;
+  return { facts, tip };
 }

@@ -1,27 +1,34 @@
-import { assert } from '../../assert.js';
 import type { LockClaim } from '../../rules/requests.js';
-import type { ChainTip } from '../audit-chain.js';
-import { tipOf } from './audit.js';
+import { inlineParams, literal } from './inline.js';
 import type { Query } from './query.js';
 import type { Changes, Facts } from './view-state.js';
 
 /**
- * Writes a batch's changes in bulk: a few statements per batch, whatever its size, each checked
- * against what the view expected (the SQLite engine's `changes === 1` asserts, in bulk), and
- * reads the tip of the batch's audit chain, which only this batch writes.
+ * Writes a batch's changes in bulk: a few statements per batch, whatever its size, sent as one
+ * text, each checked in the database against what the view expected (the SQLite engine's
+ * `changes === 1` asserts, in bulk).
  */
 
 /** Thrown when an atomic claim did not end as its locked row promised: the batch runs again. */
 export class ClaimMismatch extends Error {}
 
+/** The SQLSTATEs of bank_expect (migrations/postgres/007): a claim lost, a count not met. */
+export const CLAIM_LOST = 'BK001';
+export const COUNT_NOT_MET = 'BK002';
+
+/** A check run in the database: `found` must equal `expected` (SQL of counts), or it raises. */
+function expectSql(found: string, expected: string, state: string, what: string): string {
+  return `bank_expect(${found}, ${expected}, '${state}', '${what}')`;
+}
+
 /**
  * The lock claims: one atomic statement per TTL (a batch usually has one), taking a row that is
  * free or whose heartbeat is older than the TTL by the database's clock (`at` is its clock).
  */
-async function writeClaims(q: Query, claims: LockClaim[]): Promise<void> {
-  for (const ttl of new Set(claims.map((claim) => claim.lockTtlMs))) {
+function claimsText(claims: LockClaim[]): string[] {
+  return [...new Set(claims.map((claim) => claim.lockTtlMs))].map((ttl) => {
     const some = claims.filter((claim) => claim.lockTtlMs === ttl);
-    const won = await q(
+    const claim = inlineParams(
       `INSERT INTO sessions AS s (account, holder, peer, started_at,
       heartbeat_at) SELECT c.account, c.holder, c.peer, c.at, c.at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS c (account, holder, peer, at)
@@ -36,23 +43,32 @@ async function writeClaims(q: Query, claims: LockClaim[]): Promise<void> {
         ttl,
       ],
     );
-    if (won.length !== some.length) throw new ClaimMismatch('a claim lost a lock it held locked');
-  }
+    const count = literal(some.length);
+    const won = expectSql('(SELECT count(*) FROM won)', count, CLAIM_LOST, 'claims won');
+    return `WITH won AS (${claim}) SELECT ${won};`;
+  });
+}
+
+/** Adds a statement, its parameters written in, to the batch's text. */
+function add(out: string[], sql: string, params: unknown[]): void {
+  out.push(`${inlineParams(sql, params)};`);
 }
 
 /** Forgotten counter rows removed per wrong PIN (as on SQLite: more than each adds). */
 const FORGET_BATCH_ROWS = 8;
 
 /** Removes up to 8 forgotten counters per wrong PIN, skipping rows another server holds. */
-async function forgetCounters(q: Query, facts: Facts, changes: Changes): Promise<void> {
+function forgetCounters(out: string[], facts: Facts, changes: Changes): void {
   if (changes.wrongPins === 0) return;
   const limit = FORGET_BATCH_ROWS * changes.wrongPins;
-  await q(
+  add(
+    out,
     `DELETE FROM pin_group_failures WHERE ctid IN (SELECT ctid FROM pin_group_failures
     WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
     [facts.now, limit],
   );
-  await q(
+  add(
+    out,
     `DELETE FROM pin_account_failures WHERE ctid IN (SELECT ctid FROM pin_account_failures
     WHERE forget_at <= $1 ORDER BY forget_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
     [facts.now, limit],
@@ -60,8 +76,8 @@ async function forgetCounters(q: Query, facts: Facts, changes: Changes): Promise
 }
 
 /** Both kinds of wrong-PIN counters: stored, or cleared by a right PIN. */
-async function writeCounters(q: Query, facts: Facts, changes: Changes): Promise<void> {
-  await forgetCounters(q, facts, changes);
+function writeCounters(out: string[], facts: Facts, changes: Changes): void {
+  forgetCounters(out, facts, changes);
   const groups = [...changes.groupsDirty].map((key) => {
     const [account, group] = key.split('\n') as [string, string];
     return { account, group, counter: facts.groupCounters.get(key) };
@@ -69,7 +85,8 @@ async function writeCounters(q: Query, facts: Facts, changes: Changes): Promise<
   const put = groups.filter((g) => g.counter);
   const cleared = groups.filter((g) => !g.counter);
   if (put.length > 0) {
-    await q(
+    add(
+      out,
       `INSERT INTO pin_group_failures (account, addr_group, failures, blocks, blocked_until,
       forget_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],
       $5::bigint[], $6::bigint[]) ON CONFLICT (account, addr_group) DO UPDATE SET
@@ -79,16 +96,17 @@ async function writeCounters(q: Query, facts: Facts, changes: Changes): Promise<
     );
   }
   if (cleared.length > 0) {
-    await q(
+    add(
+      out,
       `DELETE FROM pin_group_failures f USING unnest($1::text[], $2::text[]) AS k (account,
       addr_group) WHERE f.account = k.account AND f.addr_group = k.addr_group`,
       [cleared.map((g) => g.account), cleared.map((g) => g.group)],
     );
   }
-  await writeAccountCounters(q, facts, changes);
+  writeAccountCounters(out, facts, changes);
 }
 
-async function writeAccountCounters(q: Query, facts: Facts, changes: Changes): Promise<void> {
+function writeAccountCounters(out: string[], facts: Facts, changes: Changes): void {
   const all = [...changes.accountCountersDirty].map((account) => ({
     account,
     counter: facts.accountCounters.get(account),
@@ -96,7 +114,8 @@ async function writeAccountCounters(q: Query, facts: Facts, changes: Changes): P
   const put = all.filter((c) => c.counter);
   const cleared = all.filter((c) => !c.counter).map((c) => c.account);
   if (put.length > 0) {
-    await q(
+    add(
+      out,
       `INSERT INTO pin_account_failures (account, failures, lockouts, locked_until,
       forget_at) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
       $5::bigint[]) ON CONFLICT (account) DO UPDATE SET failures = EXCLUDED.failures,
@@ -106,7 +125,7 @@ async function writeAccountCounters(q: Query, facts: Facts, changes: Changes): P
     );
   }
   if (cleared.length > 0) {
-    await q('DELETE FROM pin_account_failures WHERE account = ANY($1::text[])', [cleared]);
+    add(out, 'DELETE FROM pin_account_failures WHERE account = ANY($1::text[])', [cleared]);
   }
 }
 
@@ -123,8 +142,8 @@ function counterColumns(rows: Counted[]): number[][] {
 
 /**
  * Balances, ledger rows and the final state of every changed lock row (updated: it exists once
- * claimed; or deleted), in one statement that also reads the recorded tip of the batch's audit
- * chain. Each part is checked against the count the view expects.
+ * claimed; or deleted), in one statement. The accounts moved and the lock rows kept are checked
+ * in the database against the counts the facts promise ($16, $17).
  */
 const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_cents + d.delta
     FROM unnest($1::text[], $2::bigint[]) AS d (account, delta)
@@ -137,22 +156,18 @@ const WRITE_ROWS = `WITH m AS (UPDATE accounts a SET balance_cents = a.balance_c
       $13::bigint[], $14::bigint[]) AS u (account, holder, peer, started_at, heartbeat_at)
     WHERE s.account = u.account RETURNING 1),
   g AS (DELETE FROM sessions WHERE account = ANY($15::text[]) RETURNING 1)
-  SELECT (SELECT count(*) FROM m) AS moved, (SELECT count(*) FROM u) AS kept,
-    (SELECT row_to_json(t) FROM (SELECT chain, tip_seq AS seq, tip_hash AS hash
-      FROM audit_chains WHERE chain = $16) AS t) AS tip`;
+  SELECT ${expectSql('(SELECT count(*) FROM m)', '$16::bigint', COUNT_NOT_MET, 'accounts moved')},
+    ${expectSql('(SELECT count(*) FROM u)', '$17::bigint', COUNT_NOT_MET, 'lock rows kept')}`;
 
-async function writeRows(
-  q: Query,
-  facts: Facts,
-  changes: Changes,
-  chain: number,
-): Promise<ChainTip> {
+/** The rows' statement, its parameters written in; nothing when the batch changed none. */
+function writeRows(out: string[], facts: Facts, changes: Changes): void {
   const moves = [...changes.moved].filter(([, delta]) => delta !== 0);
   const t = changes.records;
   const kept = [...changes.sessionsDirty].filter((account) => facts.sessions.get(account));
   const gone = [...changes.sessionsDirty].filter((account) => !facts.sessions.get(account));
+  if (moves.length + t.length + kept.length + gone.length === 0) return;
   const s = kept.map((account) => facts.sessions.get(account)!);
-  const [counts] = await q<{ moved: number; kept: number; tip: ChainTip | null }>(WRITE_ROWS, [
+  add(out, WRITE_ROWS, [
     moves.map(([account]) => account),
     moves.map(([, delta]) => delta),
     t.map((x) => x.account),
@@ -168,25 +183,25 @@ async function writeRows(
     s.map((x) => x.startedAt),
     s.map((x) => x.heartbeatAt),
     gone,
-    chain,
+    moves.length,
+    kept.length,
   ]);
-  assert(counts!.moved === moves.length, 'exactly one open account moved per move');
-  assert(counts!.kept === kept.length, 'each kept lock row exists');
-  return tipOf(counts!.tip ?? undefined, chain);
 }
 
 /**
- * Writes every change of a batch but its audit rows, in the open transaction, and returns the
- * tip of its audit chain: the caller appends the rows right after (auditInsertText with the
- * COMMIT, or appendAuditRows).
+ * Every change of a batch but its audit rows, as one text of statements with their parameters
+ * written in, each write checked in the database (bank_expect): the fast path sends it with the
+ * audit rows and COMMIT in one round trip. Empty when the batch changed nothing.
  */
-export async function flushChanges(
-  q: Query,
-  facts: Facts,
-  changes: Changes,
-  chain: number,
-): Promise<ChainTip> {
-  await writeClaims(q, changes.claims);
-  await writeCounters(q, facts, changes);
-  return writeRows(q, facts, changes, chain);
+export function changesText(facts: Facts, changes: Changes): string {
+  const out = claimsText(changes.claims);
+  writeCounters(out, facts, changes);
+  writeRows(out, facts, changes);
+  return out.join(' ');
+}
+
+/** Writes every change of a batch but its audit rows, in the open transaction (one round trip). */
+export async function flushChanges(q: Query, facts: Facts, changes: Changes): Promise<void> {
+  const text = changesText(facts, changes);
+  if (text !== '') await q(text);
 }
