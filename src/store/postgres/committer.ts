@@ -37,9 +37,11 @@ export interface PgCommitterOptions {
 /**
  * Group commit on PostgreSQL: the requests that arrive while a batch commits wait together and
  * become the next batch, one transaction and one durable commit for all of them (batch.ts).
- * One batch at a time per server process by default, so requests are applied in the order they
- * arrived; inFlightMax > 1 lets batches overlap (with batchOpsMax 1: one short transaction per
- * request on a pool, the shape group commit was measured against). Replies go out only once
+ * With inFlightMax 1, one batch at a time, requests are applied in the order they arrived;
+ * more lets batches overlap, each on its own audit chain (a connection answers its requests one
+ * at a time, so a session's requests are still applied in its order), and with batchOpsMax 1
+ * gives one short transaction per request on a pool, the shape group commit was measured
+ * against. Replies go out only once
  * COMMIT has returned. Each batch writes its mark (marks.ts), so a COMMIT whose connection died
  * is settled by reading the mark after reconnecting, never guessed.
  */

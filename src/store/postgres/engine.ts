@@ -49,7 +49,7 @@ class PostgresEngine implements Engine {
     this.committer = new PgCommitter(pool, {
       token: options.token,
       batchOpsMax: options.batchOpsMax ?? BATCH_OPS_MAX,
-      inFlightMax: options.batchesInFlightMax,
+      inFlightMax: options.batchesInFlightMax ?? BATCHES_IN_FLIGHT,
       settleMsMax: options.dbWaitMs,
       where: hostOf(where),
     });
@@ -164,6 +164,14 @@ function hostOf(where: string): string {
 /** SQLSTATE invalid_catalog_name: the URL names a database the server does not have. */
 const MISSING_DATABASE = '3D000';
 
+/**
+ * Batches in flight at once per server: while one waits on the database (its round trips, its
+ * COMMIT), the requests that arrived meanwhile start the next instead of waiting a whole batch.
+ * Each appends to an audit chain of its own. Measured in BENCHMARKS.md ("Two round trips"):
+ * 2 gave the most with the database on this machine, and a third of more with it 2 ms away.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
 /** What only measurements change: how many batches overlap, how many connections. */
 export interface PostgresTuning {
   batchesInFlightMax?: number;
@@ -201,5 +209,5 @@ export async function openPostgresEngine(
 /** Forgets old batch marks and makes this engine's (one row per batch that may be in flight). */
 async function startMarks(q: Query, token: string, tuning: PostgresTuning): Promise<void> {
   await pruneMarks(q);
-  await createMarks(q, token, tuning.batchesInFlightMax ?? 1);
+  await createMarks(q, token, tuning.batchesInFlightMax ?? BATCHES_IN_FLIGHT);
 }

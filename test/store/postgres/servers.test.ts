@@ -82,8 +82,11 @@ describe('two servers on one PostgreSQL bank', () => {
     const rows = await auditRows(bank.sql);
     const chains = new Map<number, StoredRow[]>();
     for (const row of rows) chains.set(row.chain, [...(chains.get(row.chain) ?? []), row]);
-    // Chain 0 is `admin open`'s; each server's one batch slot appends to a chain of its own.
-    expect([...chains.keys()].filter((chain) => chain !== 0)).toHaveLength(2);
+    // Chain 0 is `admin open`'s; each batch in flight on each server appends to a chain of its
+    // own (two at most per server), made as it is first used.
+    const made = [...chains.keys()].filter((chain) => chain !== 0).length;
+    expect(made).toBeGreaterThanOrEqual(2);
+    expect(made).toBeLessThanOrEqual(4);
     for (const [chain, inChain] of chains) {
       expect(inChain.map((row) => row.seq)).toEqual(inChain.map((_, index) => index + 1));
       let previous = chainAnchor(chain);
