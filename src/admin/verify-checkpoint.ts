@@ -131,7 +131,7 @@ function checkpointDigest(row: CheckpointRow): string {
 }
 
 /**
- * The key of the chains' tips in the replay's JSON: no account number (digits only) can be it.
+ * The key of the chains' tips in the replay's JSON: no account number (`ac-12345`) can be it.
  * A checkpoint recorded before chains existed has none: its row is chain 0's, seq = id.
  */
 const CHAINS_KEY = 'chains';

@@ -5,6 +5,7 @@ import { txnPrefix } from '../../protocol/txn-prefix.js';
 import { parseSummaryCodes, SUMMARY_OP } from '../../store/audit-summary.js';
 import type { BankView, Engine } from '../../store/engine.js';
 import type { AuditRow } from '../../rules/types.js';
+import { cursorAt, lookPast, type AuditCursor } from '../audit-cursor.js';
 import { rebuildDialogue, type DialogueLine } from './dialogue.js';
 import {
   accountView,
@@ -80,7 +81,8 @@ export interface FeedOptions {
 export class DashboardFeed {
   private readonly kept: AuditRow[] = [];
   private readonly traffic = new Traffic();
-  private lastId = 0;
+  /** Where the feed has read the audit to; null before the first poll. */
+  private cursor: AuditCursor | null = null;
   private lastError: string | null = null;
   latest: DashboardState | undefined;
 
@@ -157,20 +159,24 @@ export class DashboardFeed {
 
   /** The rows appended since the last poll (the newest page of them on the first poll). */
   private async readNewRows(view: BankView): Promise<AuditRow[]> {
-    const found = this.lastId === 0 ? await view.audit({ limit: FEED_LIMITS.auditPage }) : [];
+    if (this.cursor === null) {
+      const newest = await view.audit({ limit: FEED_LIMITS.auditPage });
+      this.cursor = cursorAt(await view.auditChains());
+      for (const row of newest) this.keep(row);
+      return newest;
+    }
+    const found: AuditRow[] = [];
     for (let page = 0; page < FEED_LIMITS.auditPagesPerPoll; page += 1) {
-      const after = found.at(-1)?.id ?? this.lastId;
-      const rows = await view.auditAfter({}, after, FEED_LIMITS.auditPage);
-      found.push(...rows);
-      if (rows.length < FEED_LIMITS.auditPage) break;
+      const look = await lookPast(view, {}, this.cursor, FEED_LIMITS.auditPage);
+      found.push(...look.rows);
+      this.cursor = look.cursor;
+      if (!look.more) break;
     }
     for (const row of found) this.keep(row);
     return found;
   }
 
   private keep(row: AuditRow): void {
-    assert(row.id > this.lastId, 'audit rows arrive in id order, each once');
-    this.lastId = row.id;
     this.kept.push(row);
     // Trimmed in steps, not a shift per row: a burst of rows costs one copy, not one per row.
     const over = this.kept.length - FEED_LIMITS.auditKept;

@@ -18,6 +18,12 @@ interface Pending extends Settles<Outcome> {
   op: BankOp;
 }
 
+/** The accounts a request names: its own, or a note's rows'. */
+function accountsOf(op: BankOp): string[] {
+  if (op.kind !== 'note') return [op.account];
+  return op.entries.flatMap((entry) => (entry.account === null ? [] : [entry.account]));
+}
+
 /** Waits between tries to learn a cut-off COMMIT's fate: short first, at most this long. */
 const SETTLE_PAUSE_MS_MIN = 50;
 const SETTLE_MS_MAX = 500;
@@ -50,6 +56,8 @@ export class PgCommitter extends BatchQueue<Pending> {
   private idle: (() => void)[] = [];
   private seq = 0;
   private readonly freeSlots: number[];
+  /** Accounts named by batches in flight, with how many name each (takeFree). */
+  private readonly busy = new Map<string, number>();
   /** Each slot's audit chain, made on the slot's first batch (audit.ts). */
   private readonly chains = new Map<number, number>();
   private readonly batchOpsMax: number;
@@ -83,10 +91,15 @@ export class PgCommitter extends BatchQueue<Pending> {
   /** Starts batches while requests wait and fewer than inFlightMax run. */
   protected takeBatches(): void {
     while (this.queue.length > 0 && this.inFlight < this.inFlightMax) {
+      const batch = this.takeFree();
+      if (batch.length === 0) break;
+      const accounts = batch.flatMap((pending) => accountsOf(pending.op));
+      for (const account of accounts) this.busy.set(account, (this.busy.get(account) ?? 0) + 1);
       this.inFlight += 1;
       const slot = this.freeSlots.pop()!;
       const mark = { token: this.options.token, slot, seq: ++this.seq };
-      void this.flush(this.queue.splice(0, this.batchOpsMax), mark).finally(() => {
+      void this.flush(batch, mark).finally(() => {
+        for (const account of accounts) this.release(account);
         this.freeSlots.push(slot);
         this.inFlight -= 1;
         this.takeBatches();
@@ -95,6 +108,30 @@ export class PgCommitter extends BatchQueue<Pending> {
     if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {
       for (const resolve of this.idle.splice(0)) resolve();
     }
+  }
+
+  /**
+   * Up to batchOpsMax queued requests, in order, none naming an account a batch in flight
+   * names: such a request waits for that batch, so one account's requests (a disconnect, then
+   * the LOGIN of the ATM reconnecting) are applied in the order they arrived, whatever the
+   * number of batches in flight.
+   */
+  private takeFree(): Pending[] {
+    const taken: Pending[] = [];
+    const left: Pending[] = [];
+    for (const pending of this.queue) {
+      const free = accountsOf(pending.op).every((account) => !this.busy.has(account));
+      (free && taken.length < this.batchOpsMax ? taken : left).push(pending);
+    }
+    this.queue = left;
+    return taken;
+  }
+
+  /** One batch in flight no longer names the account. */
+  private release(account: string): void {
+    const count = this.busy.get(account)!;
+    if (count === 1) this.busy.delete(account);
+    else this.busy.set(account, count - 1);
   }
 
   private async flush(batch: Pending[], mark: BatchMark): Promise<void> {
