@@ -1,4 +1,3 @@
-import { escapeLiteral } from 'pg';
 import { assert } from '../../assert.js';
 import {
   auditFields,
@@ -9,6 +8,7 @@ import {
   type ChainTip,
 } from '../audit-chain.js';
 import type { AuditEntry } from '../../rules/types.js';
+import { literal } from './inline.js';
 import type { Query } from './query.js';
 
 /**
@@ -48,8 +48,11 @@ const INSERT = `INSERT INTO audit (${COLUMNS}) SELECT * FROM unnest(${TYPES.map(
   (type, index) => `$${index + 1}::${type}[]`,
 ).join(', ')})`;
 
+/** A chain's recorded tip as ChainTip names it, from audit_chains. */
+export const CHAIN_TIP_COLUMNS = 'chain, tip_seq AS seq, tip_hash AS hash';
+
 /** A chain's recorded tip; with FOR UPDATE, chain 0's admin writers wait for each other. */
-const READ_TIP = `SELECT chain, tip_seq AS seq, tip_hash AS hash FROM audit_chains
+const READ_TIP = `SELECT ${CHAIN_TIP_COLUMNS} FROM audit_chains
   WHERE chain = $1 FOR UPDATE`;
 
 const SAVE_TIP = 'UPDATE audit_chains SET tip_seq = $2, tip_hash = $3 WHERE chain = $1';
@@ -90,14 +93,6 @@ export async function appendAuditRows(
     TYPES.map((_, column) => rows.map((row) => row[column])),
   );
   await q(SAVE_TIP, [tip.chain, tip.seq, tip.hash]);
-}
-
-/** A value as an SQL literal: integers checked exact, texts quoted. */
-function literal(value: string | number | null): string {
-  if (value === null) return 'NULL';
-  if (typeof value === 'string') return escapeLiteral(value);
-  assert(Number.isSafeInteger(value), 'an audit number is a safe integer');
-  return String(value);
 }
 
 /**

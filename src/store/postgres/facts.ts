@@ -1,10 +1,10 @@
-import { escapeLiteral } from 'pg';
 import { assert } from '../../assert.js';
 import type { BankOp, StoredCounter } from '../../rules/requests.js';
 import { askTxnId } from '../../rules/session.js';
 import type { AccountRow, TxnRow } from '../../rules/types.js';
 import type { ChainTip } from '../audit-chain.js';
-import { tipOf } from './audit.js';
+import { CHAIN_TIP_COLUMNS, tipOf } from './audit.js';
+import { literal } from './inline.js';
 import type { Query } from './query.js';
 import { pairKey, type Facts, type StoredLock } from './view-state.js';
 
@@ -68,14 +68,14 @@ const FACTS = 'SELECT batch_facts($1, $2, $3, $4, $5, $6) AS found';
 
 /** An array of texts as an SQL literal. */
 function textArray(texts: string[]): string {
-  return `ARRAY[${texts.map(escapeLiteral).join(', ')}]::text[]`;
+  return `${literal(texts)}::text[]`;
 }
 
 /** The recorded tip of an audit chain, as JSON, for the facts' statement. */
 function tipSql(chain: number): string {
   assert(Number.isSafeInteger(chain) && chain >= 0, 'a chain is a whole number');
-  return `(SELECT row_to_json(t) FROM (SELECT chain, tip_seq AS seq, tip_hash AS hash
-    FROM audit_chains WHERE chain = ${chain}) AS t) AS tip`;
+  return `(SELECT row_to_json(t) FROM (SELECT ${CHAIN_TIP_COLUMNS} FROM audit_chains
+    WHERE chain = ${chain}) AS t) AS tip`;
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
   SessionRow,
 } from '../../rules/types.js';
 import { exportPostgres } from './copy.js';
+import { CHAIN_TIP_COLUMNS } from './audit.js';
 import type { Query } from './query.js';
 
 /**
@@ -63,7 +64,7 @@ const SQL = {
   auditFrom: `SELECT ${AUDIT_COLUMNS} FROM audit WHERE id > $1 ORDER BY id LIMIT $2`,
   auditRow: `SELECT ${AUDIT_COLUMNS} FROM audit WHERE id = $1`,
   lastAuditId: 'SELECT COALESCE(MAX(id), 0) AS id FROM audit',
-  auditChains: 'SELECT chain, tip_seq AS seq, tip_hash AS hash FROM audit_chains ORDER BY chain',
+  auditChains: `SELECT ${CHAIN_TIP_COLUMNS} FROM audit_chains ORDER BY chain`,
   auditAt: `SELECT ${AUDIT_COLUMNS} FROM audit WHERE chain = $1 AND seq = $2`,
   // $1, $2: the tips' chains and seqs; each count and lookup uses audit_by_chain.
   countAuditWithin: `SELECT COALESCE(SUM((SELECT COUNT(*) FROM audit a
