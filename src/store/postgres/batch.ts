@@ -3,7 +3,13 @@ import type { BankOp, Outcome } from '../../rules/requests.js';
 import { appendAuditRows, auditInsertText } from './audit.js';
 import { decideAll, failedOutcome } from './decide.js';
 import { BEGIN_BATCH, readFacts, readFactsAndTip } from './facts.js';
-import { changesText, CLAIM_LOST, ClaimMismatch, COUNT_NOT_MET, flushChanges } from './flush.js';
+import {
+  asClaimMismatch,
+  changesText,
+  ClaimMismatch,
+  COUNT_NOT_MET,
+  flushChanges,
+} from './flush.js';
 import { lostConnection, postgresFault } from './faults.js';
 import { markText, type BatchMark } from './marks.js';
 import { isRetryable, sqlState } from './pool.js';
@@ -55,8 +61,7 @@ async function commitWith(q: Query, text: string, outcomes: Outcome[]): Promise<
     await q(`${text} COMMIT`);
   } catch (error) {
     if (lostConnection(error)) throw new AmbiguousCommit(outcomes, error);
-    if (sqlState(error) === CLAIM_LOST) throw new ClaimMismatch('a claim lost its lock row');
-    throw error;
+    throw asClaimMismatch(error);
   }
 }
 
@@ -133,8 +138,8 @@ async function runOneSafe(q: Query, op: BankOp, chain: number): Promise<Outcome>
     await appendAuditRows(q, chain, changes.audit);
     await q('RELEASE SAVEPOINT op');
     return outcome!;
-  } catch (failure) {
-    if (sqlState(failure) === CLAIM_LOST) throw new ClaimMismatch('a claim lost its lock row');
+  } catch (caught) {
+    const failure = asClaimMismatch(caught);
     if (isRetryable(failure) || failure instanceof ClaimMismatch) throw failure;
     // The database failed, not the request: the batch fails whole, and no one is answered 96.
     if (postgresFault(failure, '') !== undefined) throw failure;

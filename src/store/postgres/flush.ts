@@ -1,5 +1,6 @@
 import type { LockClaim } from '../../rules/requests.js';
 import { inlineParams, literal } from './inline.js';
+import { sqlState } from './pool.js';
 import type { Query } from './query.js';
 import type { Changes, Facts } from './view-state.js';
 
@@ -11,6 +12,11 @@ import type { Changes, Facts } from './view-state.js';
 
 /** Thrown when an atomic claim did not end as its locked row promised: the batch runs again. */
 export class ClaimMismatch extends Error {}
+
+/** The error as the batch sees it: a lost claim (bank_expect's BK001) as ClaimMismatch. */
+export function asClaimMismatch(error: unknown): unknown {
+  return sqlState(error) === CLAIM_LOST ? new ClaimMismatch('a claim lost its lock row') : error;
+}
 
 /** The SQLSTATEs of bank_expect (migrations/postgres/007): a claim lost, a count not met. */
 export const CLAIM_LOST = 'BK001';
