@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeAccountChecked } from '../../src/admin/manage.js';
+import { checkChainLink } from '../../src/admin/verify-chains.js';
 import {
-  checkChainLink,
   describeFailure,
   formatVerifyOk,
   verifyBank,
