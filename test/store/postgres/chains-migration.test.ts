@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccount } from '../../../src/admin/manage.js';
 import { verifyBank, type VerifyReport } from '../../../src/admin/verify.js';
 import { Code } from '../../../src/protocol/codes.js';
-import { auditHash } from '../../../src/store/audit-chain.js';
+import { auditFields, auditHash } from '../../../src/store/audit-chain.js';
 import type { Engine } from '../../../src/store/engine.js';
 import { openEngine } from '../../../src/store/open.js';
 import type { AuditEntry } from '../../../src/rules/types.js';
@@ -41,19 +41,7 @@ async function appendOld(entry: AuditEntry): Promise<{ id: number; hash: string 
   await sql.query(
     `INSERT INTO audit (id, at, conn, peer, account, op, amount_cents, code, balance_cents,
     txn_id, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      id,
-      entry.at,
-      entry.conn,
-      entry.peer,
-      entry.account,
-      entry.op,
-      entry.amountCents,
-      entry.code,
-      entry.balanceCents,
-      entry.txnId,
-      hash,
-    ],
+    [id, ...auditFields(entry), hash],
   );
   return { id, hash };
 }
